@@ -1,0 +1,6 @@
+/** Every file generated from the instruction table, by path from the project root. */
+import { opcodesSource } from "./opcodes-source.js";
+
+export const GENERATED: readonly { path: string; source: () => string }[] = [
+  { path: "isa/opcodes.ts", source: opcodesSource },
+];

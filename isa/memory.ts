@@ -1,0 +1,109 @@
+/**
+ * Guest-physical memory: one byte array with word, half and byte views, a dirty bit per page
+ * that stores set and live migration reads and clears, and an optional "missing" bit per page
+ * for post-copy migration (a touch of a missing page stops the CPU until it arrives).
+ *
+ * The views share one buffer and assume a little-endian host (checked below).
+ */
+import { MAX_MEMORY, PAGE_SHIFT, PAGE_SIZE } from "./arch.js";
+import { UserError } from "./errors.js";
+
+if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
+  throw new Error("toyvmm needs a little-endian host");
+}
+
+export class Memory {
+  readonly size: number;
+  readonly pageCount: number;
+  readonly bytes: Uint8Array;
+  readonly sbytes: Int8Array;
+  readonly halves: Int16Array;
+  readonly uhalves: Uint16Array;
+  readonly words: Int32Array;
+  /** 1 where a page was written since the bit was last cleared. */
+  readonly dirty: Uint8Array;
+  /** 1 where a page has not arrived yet (post-copy destination); all 0 otherwise. */
+  readonly missing: Uint8Array;
+  /** How many pages are missing; 0 means the CPU need not look at `missing`. */
+  missingCount = 0;
+
+  constructor(size: number) {
+    if (!Number.isInteger(size) || size < PAGE_SIZE || size > MAX_MEMORY || size % PAGE_SIZE !== 0) {
+      throw new UserError(`memory size ${size} must be a multiple of ${PAGE_SIZE} between ${PAGE_SIZE} and ${MAX_MEMORY}`);
+    }
+    this.size = size;
+    this.pageCount = size >>> PAGE_SHIFT;
+    const buffer = new ArrayBuffer(size);
+    this.bytes = new Uint8Array(buffer);
+    this.sbytes = new Int8Array(buffer);
+    this.halves = new Int16Array(buffer);
+    this.uhalves = new Uint16Array(buffer);
+    this.words = new Int32Array(buffer);
+    this.dirty = new Uint8Array(this.pageCount);
+    this.missing = new Uint8Array(this.pageCount);
+  }
+
+  /** Copies bytes in from the host side (loader, devices), marking the pages dirty. */
+  write(address: number, data: Uint8Array): void {
+    if (address < 0 || address + data.length > this.size) {
+      throw new RangeError(`write of ${data.length} bytes at 0x${address.toString(16)} is outside memory`);
+    }
+    this.bytes.set(data, address);
+    this.markDirty(address, data.length);
+  }
+
+  /** A copy of `length` bytes at `address`. */
+  read(address: number, length: number): Uint8Array {
+    if (address < 0 || length < 0 || address + length > this.size) {
+      throw new RangeError(`read of ${length} bytes at 0x${address.toString(16)} is outside memory`);
+    }
+    return this.bytes.slice(address, address + length);
+  }
+
+  markDirty(address: number, length: number): void {
+    if (length <= 0) return;
+    const last = (address + length - 1) >>> PAGE_SHIFT;
+    for (let p = address >>> PAGE_SHIFT; p <= last; p++) this.dirty[p] = 1;
+  }
+
+  /** The page's bytes, as a view (no copy). */
+  page(index: number): Uint8Array {
+    return this.bytes.subarray(index << PAGE_SHIFT, (index + 1) << PAGE_SHIFT);
+  }
+
+  /** Page numbers written since the last call, in ascending order; clears their dirty bits. */
+  takeDirty(): number[] {
+    const pages: number[] = [];
+    const dirty = this.dirty;
+    for (let p = 0; p < this.pageCount; p++) {
+      if (dirty[p]) {
+        pages.push(p);
+        dirty[p] = 0;
+      }
+    }
+    return pages;
+  }
+
+  dirtyCount(): number {
+    let n = 0;
+    for (let p = 0; p < this.pageCount; p++) n += this.dirty[p]!;
+    return n;
+  }
+
+  /** Marks every page missing (a post-copy destination before any page arrived). */
+  markAllMissing(): void {
+    this.missing.fill(1);
+    this.missingCount = this.pageCount;
+  }
+
+  /** Installs an arrived page's contents and clears its missing bit. */
+  fillPage(index: number, data: Uint8Array | null): void {
+    const target = this.page(index);
+    if (data) target.set(data);
+    else target.fill(0);
+    if (this.missing[index]) {
+      this.missing[index] = 0;
+      this.missingCount--;
+    }
+  }
+}
