@@ -29,7 +29,9 @@ export class Memory {
 
   constructor(size: number) {
     if (!Number.isInteger(size) || size < PAGE_SIZE || size > MAX_MEMORY || size % PAGE_SIZE !== 0) {
-      throw new UserError(`memory size ${size} must be a multiple of ${PAGE_SIZE} between ${PAGE_SIZE} and ${MAX_MEMORY}`);
+      throw new UserError(
+        `memory size ${size} must be a multiple of ${PAGE_SIZE} between ${PAGE_SIZE} and ${MAX_MEMORY}`,
+      );
     }
     this.size = size;
     this.pageCount = size >>> PAGE_SHIFT;
