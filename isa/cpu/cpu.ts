@@ -26,7 +26,6 @@ import {
   CSR,
   CSR_COUNT,
   IRQ_TIMER,
-  IRQ_WRITABLE,
   PAGE_SHIFT,
   REG_A0,
   REG_A1,
@@ -34,14 +33,12 @@ import {
   STATUS_IE,
   STATUS_KERNEL,
   STATUS_PG,
-  STATUS_PIE,
-  STATUS_PKERNEL,
-  STATUS_WRITABLE,
 } from "../arch.js";
 import { NO_PORTS, type PortBus } from "../devices/ports.js";
 import type { Memory } from "../memory.js";
 import { Op } from "../opcodes.js";
 import { mulh } from "./arith.js";
+import { csrWriteValue, statusOnReturn, statusOnTrap, ticksUntilTimer, timerPending } from "./privileged.js";
 import { ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, Mmu, TLB_MASK, XLATE_MISSING, type Access } from "./mmu.js";
 
 export const EXIT_HALT = 0;
@@ -138,8 +135,7 @@ export class Cpu {
 
   /** Bare: pending interrupt sources (CSR ipend). */
   pendingInterrupts(): number {
-    const timer = ((this.time32() - this.csr[CSR.timecmp]!) | 0) >= 0 ? IRQ_TIMER : 0;
-    return timer | this.ports.pending();
+    return timerPending(this.time32(), this.csr[CSR.timecmp]!) | this.ports.pending();
   }
 
   save(): CpuState {
@@ -182,11 +178,7 @@ export class Cpu {
   /** Bare: enter the kernel through tvec. */
   private enterTrap(cause: number, value: number, epc: number): void {
     const csr = this.csr;
-    const status = csr[CSR.status]!;
-    let next = status & ~(STATUS_PKERNEL | STATUS_PIE | STATUS_IE);
-    if (status & STATUS_KERNEL) next |= STATUS_PKERNEL;
-    if (status & STATUS_IE) next |= STATUS_PIE;
-    csr[CSR.status] = next | STATUS_KERNEL;
+    csr[CSR.status] = statusOnTrap(csr[CSR.status]!);
     csr[CSR.epc] = epc;
     csr[CSR.cause] = cause;
     csr[CSR.fault] = value;
@@ -197,42 +189,19 @@ export class Cpu {
   /** Bare: `sret`. */
   private returnFromTrap(): void {
     const csr = this.csr;
-    const status = csr[CSR.status]!;
-    let next = status & ~(STATUS_KERNEL | STATUS_IE);
-    if (status & STATUS_PKERNEL) next |= STATUS_KERNEL;
-    if (status & STATUS_PIE) next |= STATUS_IE;
-    csr[CSR.status] = next;
+    csr[CSR.status] = statusOnReturn(csr[CSR.status]!);
     this.pc = csr[CSR.epc]!;
     this.syncTranslation();
   }
 
   /** Bare `csrw`; false when the register does not exist or is read-only. */
   private writeCsr(index: number, value: number): boolean {
-    const csr = this.csr;
-    switch (index) {
-      case CSR.status:
-        csr[index] = value & STATUS_WRITABLE;
-        this.syncTranslation();
-        return true;
-      case CSR.ptbr:
-        csr[index] = value;
-        this.mmu.flush();
-        this.syncTranslation();
-        return true;
-      case CSR.imask:
-        csr[index] = value & IRQ_WRITABLE;
-        return true;
-      case CSR.tvec:
-      case CSR.epc:
-      case CSR.cause:
-      case CSR.fault:
-      case CSR.timecmp:
-      case CSR.scratch:
-        csr[index] = value;
-        return true;
-      default:
-        return false;
-    }
+    const stored = csrWriteValue(index, value);
+    if (stored === undefined) return false;
+    this.csr[index] = stored;
+    if (index === CSR.ptbr) this.mmu.flush();
+    if (index === CSR.status || index === CSR.ptbr) this.syncTranslation();
+    return true;
   }
 
   /** Bare `csrr` (but time, which needs the slice's position); undefined when there is no such register. */
@@ -283,7 +252,7 @@ export class Cpu {
 
       let slice = left;
       if (!hosted && (csr[CSR.imask]! & IRQ_TIMER) !== 0 && (csr[CSR.status]! & STATUS_IE) !== 0) {
-        const untilTimer = (csr[CSR.timecmp]! - this.time32()) | 0;
+        const untilTimer = ticksUntilTimer(this.time32(), csr[CSR.timecmp]!);
         if (untilTimer > 0 && untilTimer < slice) slice = untilTimer;
       }
 
@@ -310,7 +279,7 @@ export class Cpu {
             continue;
           }
           if ((csr[CSR.imask]! & IRQ_TIMER) === 0) return EXIT_IDLE;
-          const idle = Math.min(left, (csr[CSR.timecmp]! - this.time32()) | 0);
+          const idle = Math.min(left, ticksUntilTimer(this.time32(), csr[CSR.timecmp]!));
           this.ticks += idle;
           this.idleTicks += idle;
           left -= idle;

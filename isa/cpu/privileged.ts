@@ -1,0 +1,57 @@
+/**
+ * The rules of privileged state, as pure functions: the bare CPU applies them to its own
+ * control registers, the monitor to a virtual CPU's. One definition keeps the two identical.
+ */
+import {
+  CSR,
+  CSR_COUNT,
+  IRQ_TIMER,
+  IRQ_WRITABLE,
+  STATUS_IE,
+  STATUS_KERNEL,
+  STATUS_PIE,
+  STATUS_PKERNEL,
+  STATUS_WRITABLE,
+} from "../arch.js";
+
+/** STATUS after entering a trap: previous mode and enable saved, kernel mode, interrupts off. */
+export function statusOnTrap(status: number): number {
+  let next = status & ~(STATUS_PKERNEL | STATUS_PIE | STATUS_IE);
+  if (status & STATUS_KERNEL) next |= STATUS_PKERNEL;
+  if (status & STATUS_IE) next |= STATUS_PIE;
+  return next | STATUS_KERNEL;
+}
+
+/** STATUS after `sret`: mode and enable restored from the saved copies. */
+export function statusOnReturn(status: number): number {
+  let next = status & ~(STATUS_KERNEL | STATUS_IE);
+  if (status & STATUS_PKERNEL) next |= STATUS_KERNEL;
+  if (status & STATUS_PIE) next |= STATUS_IE;
+  return next;
+}
+
+/** The value `csrw` stores, or undefined when the register is read-only or does not exist. */
+export function csrWriteValue(index: number, value: number): number | undefined {
+  switch (index) {
+    case CSR.status:
+      return value & STATUS_WRITABLE;
+    case CSR.imask:
+      return value & IRQ_WRITABLE;
+    case CSR.time:
+    case CSR.ipend:
+      return undefined;
+    default:
+      return index >= 0 && index < CSR_COUNT ? value | 0 : undefined;
+  }
+}
+
+/** Timer interrupt pending bit for a guest time (low 32 bits) and compare value. */
+export function timerPending(time32: number, timecmp: number): number {
+  return ((time32 - timecmp) | 0) >= 0 ? IRQ_TIMER : 0;
+}
+
+/** Ticks until the timer becomes pending (0 when it already is). */
+export function ticksUntilTimer(time32: number, timecmp: number): number {
+  const d = (timecmp - time32) | 0;
+  return d > 0 ? d : 0;
+}
