@@ -121,7 +121,7 @@ export function decodeImage(bytes: Uint8Array, file: string): GuestImage {
     }
     if (entry.fileOffset !== at) fail(`section ${entry.name} data is at byte ${entry.fileOffset}, expected ${at}`);
     if (at + entry.fileLength > bytes.length) truncated(`section ${i} (${entry.name}) data`, at, entry.fileLength);
-    const data = bytes.slice(at, at + entry.fileLength);
+    const data = new Uint8Array(bytes.subarray(at, at + entry.fileLength)); // a copy, never a Buffer view
     at += entry.fileLength;
     return { name: entry.name, address: entry.address, flags: entry.flags, data, size: entry.size };
   });
@@ -158,4 +158,9 @@ function parse<F extends readonly Field[]>(
   const result = readRecord(parser, fields, bytes, offset);
   if ("badName" in result) throw new UserError(`${file}: ${what} has a ${result.badName} that is not valid UTF-8`);
   return result.record;
+}
+
+/** The stored checksum of an image file (meaningful once `decodeImage` accepted the bytes). */
+export function storedChecksum(bytes: Uint8Array): number {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(CHECKSUM_OFFSET, true);
 }

@@ -5,7 +5,7 @@ import { UserError } from "../../isa/errors.js";
 import { decodeImage, encodeImage } from "../../isa/image/format.js";
 import { SECTION_EXEC, SECTION_WRITE, SECTION_ZERO, type GuestImage } from "../../isa/image/model.js";
 
-export function sampleImage(): GuestImage {
+function sampleImage(): GuestImage {
   return {
     entry: 0x1000,
     memorySize: 1 << 20,

@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+/**
+ * The `toyvmm` program: one yargs program, one module per command, and error handling in one
+ * place (`report`):
+ *
+ *   UserError      its message, one line, exit with its exitCode (1 unless it says otherwise).
+ *                  A located diagnostic (`file:line:...`) is printed as it is; any other
+ *                  message gets the program name in front: `toyvmm: prog.tvm: checksum mismatch`.
+ *   usage error    (unknown flag, missing argument) one line with a pointer to --help, exit 2.
+ *   anything else  a bug: `toyvmm: internal error: <message>`, the stack at --log-level debug,
+ *                  exit 70.
+ *
+ * `runCli` runs the program in-process with any argv and io, which is how the tests drive it.
+ */
+import { readFileSync, realpathSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { UserError } from "../../isa/errors.js";
+import { createLogger, DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from "../log.js";
+import { asmCommand } from "./asm.js";
+import { disasmCommand } from "./disasm.js";
+import { inspectCommand } from "./inspect.js";
+import type { CliIo, Command } from "./shared.js";
+
+/** Every command of the program; adding one is adding its module here. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const COMMANDS: Command<any>[] = [asmCommand, disasmCommand, inspectCommand];
+
+export const EXIT_USAGE = 2;
+export const EXIT_INTERNAL = 70;
+
+class UsageError extends Error {}
+
+/** Runs the program with `argv` (without node and script); resolves to the exit status. */
+export async function runCli(argv: string[], io?: CliIo): Promise<number> {
+  const terminal: CliIo = io ?? processIo();
+  let exitCode = 0;
+  let logLevel: LogLevel = DEFAULT_LOG_LEVEL;
+  const program = yargs()
+    .scriptName("toyvmm")
+    .usage("$0 <command> [options]\n\nA virtual machine monitor for a toy instruction set.")
+    .option("log-level", {
+      choices: LOG_LEVELS,
+      default: DEFAULT_LOG_LEVEL,
+      describe: "How much to log on stderr",
+      global: true,
+    })
+    .middleware((args) => {
+      logLevel = args.logLevel as LogLevel;
+      Object.assign(args, {
+        io: terminal,
+        log: createLogger(logLevel, io ? { write: (line: string) => terminal.stderr.write(line) } : undefined),
+        setExitCode: (code: number) => (exitCode = code),
+      });
+    })
+    .command(COMMANDS as never)
+    .demandCommand(1, "no command given")
+    .recommendCommands()
+    .strict()
+    .help()
+    .alias("help", "h")
+    .version(packageVersion())
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .showHelpOnFail(false)
+    .exitProcess(false)
+    // yargs accepts singular/plural pairs here although its types say string.
+    .updateStrings({
+      "Not enough non-option arguments: got %s, need at least %s": {
+        one: "missing argument (got %s, need %s)",
+        other: "missing argument (got %s, need %s)",
+      },
+      "Unknown argument: %s": { one: "unknown argument: %s", other: "unknown arguments: %s" },
+      "Invalid values:": "invalid value:",
+      "Argument: %s, Given: %s, Choices: %s": "--%s %s is not one of %s",
+      "Missing required argument: %s": {
+        one: "missing required argument: %s",
+        other: "missing required arguments: %s",
+      },
+    } as unknown as Record<string, string>)
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    });
+  try {
+    await program.parseAsync(argv, {}, (_error, _args, output) => {
+      if (output) terminal.stdout.write(output + "\n");
+    });
+    return exitCode;
+  } catch (error) {
+    return report(error, argv, terminal, logLevel);
+  }
+}
+
+function report(error: unknown, argv: string[], io: CliIo, logLevel: LogLevel): number {
+  if (error instanceof UserError) {
+    io.stderr.write(`${isLocated(error.message) ? "" : "toyvmm: "}${oneLine(error.message)}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof UsageError) {
+    const command = COMMANDS.map(commandName).find((name) => argv.includes(name));
+    io.stderr.write(`toyvmm: ${oneLine(error.message)} (see toyvmm ${command ? command + " " : ""}--help)\n`);
+    return EXIT_USAGE;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`toyvmm: internal error: ${oneLine(message)}\n`);
+  if ((logLevel === "debug" || logLevel === "trace") && error instanceof Error && error.stack) {
+    io.stderr.write(error.stack + "\n");
+  }
+  return EXIT_INTERNAL;
+}
+
+/** `prog.s:3:5: error: …`, the GNU form that editors jump to, is printed without a prefix. */
+const isLocated = (message: string): boolean => /^[^\s:]+:\d+:/.test(message);
+const oneLine = (message: string): string => message.replace(/\s*\n\s*/g, " ").trim();
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function commandName(command: Command<any>): string {
+  const spec = Array.isArray(command.command) ? command.command[0] : command.command;
+  return String(spec ?? "").split(" ")[0]!;
+}
+
+function processIo(): CliIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    get stdin() {
+      return process.stdin;
+    },
+  };
+}
+
+/** The version in package.json, found by walking up from this file (source or dist/). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+      if (manifest.name === "toyvmm" && manifest.version) return manifest.version;
+    } catch {
+      // not here; keep walking up
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return "unknown";
+    dir = parent;
+  }
+}
+
+function invokedAsProgram(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedAsProgram()) process.exitCode = await runCli(hideBin(process.argv));
