@@ -142,3 +142,39 @@ u_puthex_num:
     addi sp, sp, 12
     pop ra
     ret
+
+; Formatting into a buffer, so a whole line can go out in one write (lines of different
+; processes then never mix).
+ufmt_str:                       ; ufmt_str(a0 = dst, a1 = string) -> a0 = end of dst
+    lbu t0, 0(a1)
+    beqz t0, ufmt_str_done
+    sb t0, 0(a0)
+    addi a0, a0, 1
+    addi a1, a1, 1
+    j ufmt_str
+ufmt_str_done:
+    ret
+
+ufmt_dec:                       ; ufmt_dec(a0 = dst, a1 = signed integer) -> a0 = end of dst
+    bge a1, zero, ufmt_dec_pos
+    li t0, 45
+    sb t0, 0(a0)
+    addi a0, a0, 1
+    sub a1, zero, a1
+ufmt_dec_pos:
+    mv t1, a1                   ; count the digits first
+    li t2, 10
+    mv t3, a0
+ufmt_dec_count:
+    addi t3, t3, 1
+    divu t1, t1, t2
+    bnez t1, ufmt_dec_count
+    mv a0, t3
+ufmt_dec_digit:
+    remu t0, a1, t2
+    divu a1, a1, t2
+    addi t0, t0, 48
+    addi t3, t3, -1
+    sb t0, 0(t3)
+    bnez a1, ufmt_dec_digit
+    ret

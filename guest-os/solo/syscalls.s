@@ -1,6 +1,6 @@
 ; The trap handler: system calls are served, anything else ends the program.
 
-; trap_handler(a0 = context) -> a0 = context to resume (always the one program)
+; trap_handler(a0 = context): ends in ctx_resume (always the one program)
 trap_handler:
     mv s0, a0
     csrr t0, cause
@@ -45,7 +45,7 @@ sys_dispatch:
 sys_return:                     ; a0 = result
     sw a0, CTX_A0(s0)
     mv a0, s0
-    ret
+    j ctx_resume
 
 sys_exit:                       ; exit(status): the machine stops with that status
     la a0, str_exit
