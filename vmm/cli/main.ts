@@ -3,9 +3,10 @@
  * The `toyvmm` program: one yargs program, one module per command, and error handling in one
  * place (`report`):
  *
- *   UserError      its message, one line, exit with its exitCode (1 unless it says otherwise).
- *                  A located diagnostic (`file:line:...`) is printed as it is; any other
- *                  message gets the program name in front: `toyvmm: prog.tvm: checksum mismatch`.
+ *   UserError      exit with its exitCode (1 unless it says otherwise). A located diagnostic
+ *                  (`file:line:col: error: …`, GNU style, maybe with a caret picture below) is
+ *                  printed as it is; any other message is one line with the program name in
+ *                  front: `toyvmm: prog.tvm: checksum mismatch (…)`.
  *   usage error    (unknown flag, missing argument) one line with a pointer to --help, exit 2.
  *   anything else  a bug: `toyvmm: internal error: <message>`, the stack at --log-level debug,
  *                  exit 70.
@@ -94,7 +95,8 @@ export async function runCli(argv: string[], io?: CliIo): Promise<number> {
 
 function report(error: unknown, argv: string[], io: CliIo, logLevel: LogLevel): number {
   if (error instanceof UserError) {
-    io.stderr.write(`${isLocated(error.message) ? "" : "toyvmm: "}${oneLine(error.message)}\n`);
+    // Located diagnostics may carry a source line and caret under the first line: keep them whole.
+    io.stderr.write(isLocated(error.message) ? `${error.message.trimEnd()}\n` : `toyvmm: ${oneLine(error.message)}\n`);
     return error.exitCode;
   }
   if (error instanceof UsageError) {
