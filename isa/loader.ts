@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { assembleFile } from "./asm/index.js";
 import { UserError } from "./errors.js";
-import { decodeImage } from "./image/format.js";
+import { decodeImage, validateImage } from "./image/format.js";
 import { SECTION_ZERO, type GuestImage } from "./image/model.js";
 import type { Memory } from "./memory.js";
 
@@ -22,10 +22,10 @@ const utf8 = new TextEncoder();
 
 /**
  * Writes every section (zero-filling bss) and the boot arguments (UTF-8, NUL-terminated).
- * The image must be valid (decoded or encoded images are); `memory` must be at least as large
- * as the image asks for.
+ * `memory` must be at least as large as the image asks for.
  */
 export function loadImage(image: GuestImage, memory: Memory, bootArgs = ""): ResetState {
+  validateImage(image, "image");
   if (memory.size < image.memorySize) {
     throw new UserError(`the image needs ${image.memorySize} bytes of memory but the machine has ${memory.size}`);
   }
