@@ -335,7 +335,7 @@ worker_serve:
     call u_puts
     mv a0, s2
     call u_puts
-    la a0, s_nl
+    la a0, s_quote_nl
     call u_puts
     sw zero, G_WORK(s1)
     j worker_loop
@@ -351,6 +351,7 @@ s_name_lwp_pingpong: .asciz "lwp_pingpong"
 s_name_ult_pingpong: .asciz "ult_pingpong"
 s_name_server: .asciz "server"
 s_nl: .asciz "\n"
+s_quote_nl: .asciz "'\n"
 s_a_sleep: .asciz "A: calling sleep(3000)\n"
 s_a_back: .asciz "A: back from sleep\n"
 s_b_step: .asciz "B: step "
