@@ -45,11 +45,16 @@ export const EXIT_HALT = 0;
 export const EXIT_BUDGET = 1;
 /** Hosted only: an exception or privileged instruction; see trapCause, trapValue, pc. */
 export const EXIT_TRAP = 2;
-/** `wfi` with no interrupt that could ever wake it (bare only). */
+/**
+ * Bare only: `wfi` with no interrupt that could ever wake it, or a trap loop (the trap
+ * handler's first instruction faults again, so no instruction can ever retire).
+ */
 export const EXIT_IDLE = 3;
 /** A page that has not arrived yet (post-copy); see missingPage. The instruction restarts. */
 export const EXIT_PAGE_MISSING = 4;
 export type ExitReason = 0 | 1 | 2 | 3 | 4;
+/** Largest budget one run() accepts; larger ones are cut to it. */
+export const MAX_BUDGET = 2 ** 52;
 export const EXIT_NAMES = ["halt", "budget", "trap", "idle", "page-missing"] as const;
 
 export interface CpuOptions {
@@ -204,9 +209,10 @@ export class Cpu {
     return true;
   }
 
-  /** Bare `csrr` (but time, which needs the slice's position); undefined when there is no such register. */
-  private readCsr(index: number): number | undefined {
-    if (index === CSR.ipend) return this.pendingInterrupts();
+  /** Bare `csrr` at guest time `time32`; undefined when there is no such register. */
+  private readCsr(index: number, time32: number): number | undefined {
+    if (index === CSR.time) return time32;
+    if (index === CSR.ipend) return timerPending(time32, this.csr[CSR.timecmp]!) | this.ports.pending();
     return index < CSR_COUNT ? this.csr[index] : undefined;
   }
 
@@ -241,7 +247,11 @@ export class Cpu {
     if (this.halted) return EXIT_HALT;
     const hosted = this.hosted;
     const csr = this.csr;
-    let left = Math.max(0, Math.floor(budget));
+    // NaN, negative and fractional budgets would corrupt `ticks`; cap at a count a double keeps exact.
+    let left = budget > 0 ? Math.floor(Math.min(budget, MAX_BUDGET)) : 0;
+    // Set after an exception entry; a second exception before any instruction retires means
+    // the handler's first instruction faults too: a trap loop that can never make progress.
+    let trapEntered = false;
 
     for (;;) {
       if (!hosted && (csr[CSR.status]! & STATUS_IE) !== 0) {
@@ -258,6 +268,8 @@ export class Cpu {
 
       const event = this.execute(slice);
       left -= this.lastRetired;
+      const wedged = trapEntered && this.lastRetired === 0;
+      trapEntered = false;
 
       switch (event) {
         case EV_NONE:
@@ -266,6 +278,9 @@ export class Cpu {
         case EV_FAULT:
           if (hosted) return EXIT_TRAP;
           this.enterTrap(this.trapCause, this.trapValue, this.pc);
+          // After this second entry the state is a fixed point: every later entry repeats it.
+          if (wedged) return EXIT_IDLE;
+          trapEntered = true;
           continue;
         case EV_HALT:
           return EXIT_HALT;
@@ -328,12 +343,12 @@ export class Cpu {
             this.trapCause = CAUSE_MISALIGNED;
             this.trapValue = pc;
             event = EV_FAULT;
-            break;
+            break stop; // not `break`: that would end the slice as if it had run
           }
           const pa = this.translated(pc, ACCESS_FETCH);
           if (pa < 0) {
             event = pa === -1 ? EV_FAULT : EV_MISSING;
-            break;
+            break stop;
           }
           fetchPage = pc & ~0xfff;
           fetchBase = (pa & ~0xfff) >>> 2;
@@ -590,6 +605,14 @@ export class Cpu {
             continue;
           case Op.JALR: {
             const target = (regs[(w >>> 12) & 15]! + (w >> 16)) | 0;
+            if ((target & 3) !== 0) {
+              // Trap at the jump (epc = jalr, rd unchanged), like a misaligned load.
+              this.trapCause = CAUSE_MISALIGNED;
+              this.trapValue = target;
+              event = EV_FAULT;
+              n++;
+              break stop;
+            }
             regs[(w >>> 8) & 15] = (pc + 4) | 0;
             pc = target;
             continue;
@@ -632,7 +655,8 @@ export class Cpu {
         }
         pc = (pc + 4) | 0;
       }
-      // The slice ran to its end.
+      // The slice ran to its end. r0 may hold a value written by its last instruction.
+      regs[0] = 0;
       this.pc = pc;
       this.lastRetired = count;
       this.ticks += count;
@@ -646,6 +670,7 @@ export class Cpu {
       event = EV_FAULT;
       n++;
     }
+    regs[0] = 0;
     this.pc = pc;
     this.lastRetired = count - n;
     this.ticks += this.lastRetired;
@@ -677,8 +702,8 @@ export class Cpu {
         return EV_RESYNC;
       case Op.CSRR: {
         const index = w >>> 16;
-        // Time counts the instructions retired before this one.
-        const value = index === CSR.time ? ((this.ticks + retired - 1) % 0x100000000) | 0 : this.readCsr(index);
+        // Time counts the instructions retired before this one; ipend's timer bit follows it.
+        const value = this.readCsr(index, ((this.ticks + retired - 1) % 0x100000000) | 0);
         if (value === undefined) return this.fault(CAUSE_ILLEGAL, w);
         regs[(w >>> 8) & 15] = value;
         regs[0] = 0;

@@ -50,8 +50,9 @@ export function timerPending(time32: number, timecmp: number): number {
   return ((time32 - timecmp) | 0) >= 0 ? IRQ_TIMER : 0;
 }
 
-/** Ticks until the timer becomes pending (0 when it already is). */
+/** Ticks until the timer becomes pending (0 when it already is): 1 .. 2^31 otherwise. */
 export function ticksUntilTimer(time32: number, timecmp: number): number {
-  const d = (timecmp - time32) | 0;
-  return d > 0 ? d : 0;
+  // Not pending means (time - timecmp) is in [-2^31, -1], so the distance is in [1, 2^31];
+  // as int32 the far end would read -2^31, hence the unsigned view.
+  return timerPending(time32, timecmp) ? 0 : (timecmp - time32) >>> 0;
 }

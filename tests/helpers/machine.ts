@@ -13,7 +13,7 @@ import { Cpu } from "../../isa/cpu/cpu.js";
 import type { PortBus } from "../../isa/devices/ports.js";
 import { encode, operandsOf, type Operands } from "../../isa/encoding.js";
 import { BY_MNEMONIC } from "../../isa/table.js";
-import { PAGE_SIZE, PTE_FRAME, PTE_P, PTE_U, PTE_W } from "../../isa/arch.js";
+import { CSR, PAGE_SIZE, PTE_FRAME, PTE_P, PTE_U, PTE_W } from "../../isa/arch.js";
 
 /** Encodes `mnemonic` with operands in `operandsOf` order (sw rs2, rs1, imm; beq rs1, rs2, off; csrw rs1, csr). */
 export function w(mnemonic: string, ...values: number[]): number {
@@ -90,4 +90,11 @@ export function hashBytes(bytes: Uint8Array): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
   return h >>> 0;
+}
+
+/** Sets control registers the way a restore does, so the MMU context follows STATUS/PTBR. */
+export function setCsr(cpu: Cpu, values: Partial<Record<keyof typeof CSR, number>>): void {
+  const state = cpu.save();
+  for (const [name, value] of Object.entries(values)) state.csr[CSR[name as keyof typeof CSR]] = value;
+  cpu.restore(state);
 }
