@@ -1,7 +1,7 @@
 ; Round-robin scheduling over the process table.
 
 last_run:                       ; slot the round-robin search starts after
-    .word procs
+    .word procs + (NPROC - 1) * P_SIZE
 quantum:
     .word 500
 

@@ -1,7 +1,7 @@
 ; Non-preemptive round robin over all threads, kernel threads and LWPs alike.
 
 last_run:                       ; slot the round-robin search starts after
-    .word threads
+    .word threads + (NTHREAD - 1) * T_SIZE
 current_pd:                     ; page directory loaded in ptbr
     .word 0
 
