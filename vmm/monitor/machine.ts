@@ -1,0 +1,96 @@
+/**
+ * What the scheduler, the CLI and migration see of a machine, whether it runs under the
+ * monitor (`Vm`) or on the bare CPU (`BareMachine`): run for a budget of guest ticks and say
+ * why it stopped, save and restore, and the parts a caller may inspect.
+ */
+import type { Console, ConsoleState } from "../../isa/devices/console.js";
+import type { Cpu, CpuState } from "../../isa/cpu/cpu.js";
+import type { Memory } from "../../isa/memory.js";
+import type { StatsSnapshot, VmStats } from "./stats.js";
+import type { VCpuState } from "./vcpu.js";
+
+/** Why `run(budget)` returned. `halted`, `fault` and `idle` are final: the machine has ended. */
+export type VmExit =
+  | { kind: "budget" }
+  /** wfi with only console input able to wake it, and more input may come. */
+  | { kind: "blocked" }
+  /** A page that has not arrived (post-copy); run again once it is installed. */
+  | { kind: "page-missing"; page: number }
+  | { kind: "halted"; status: number }
+  /** A guest error the guest cannot recover from (trap loop, kernel fault loop). */
+  | { kind: "fault"; reason: string }
+  /** wfi with no interrupt source that can ever wake it. */
+  | { kind: "idle"; reason: string };
+
+export type FinalExit = Extract<VmExit, { kind: "halted" | "fault" | "idle" }>;
+
+export const BUDGET_EXIT: VmExit = Object.freeze({ kind: "budget" });
+export const BLOCKED_EXIT: VmExit = Object.freeze({ kind: "blocked" });
+
+export function isFinal(exit: VmExit): exit is FinalExit {
+  return exit.kind === "halted" || exit.kind === "fault" || exit.kind === "idle";
+}
+
+/** One line describing a final exit, e.g. for the CLI. */
+export function describeExit(exit: VmExit): string {
+  switch (exit.kind) {
+    case "halted":
+      return `halted with status ${exit.status}`;
+    case "fault":
+      return `stopped by a guest fault: ${exit.reason}`;
+    case "idle":
+      return `stopped: ${exit.reason}`;
+    case "page-missing":
+      return `waiting for page ${exit.page}`;
+    default:
+      return exit.kind;
+  }
+}
+
+export const VM_STATE_VERSION = 1;
+
+/** Everything a machine is except its memory, which travels separately as pages. */
+export interface VmState {
+  version: typeof VM_STATE_VERSION;
+  /** "monitor": trap-and-emulate on a hosted CPU; "bare": the CPU is the whole machine. */
+  kind: "monitor" | "bare";
+  name: string;
+  config: { memorySize: number; bootArgs: string };
+  cpu: CpuState;
+  /** The virtual privileged state (monitor); for a bare machine a copy of the CPU's CSRs. */
+  vcpu: VCpuState;
+  console: ConsoleState;
+  /** Monitor bookkeeping that changes behaviour: the kernel fault streak, the final exit. */
+  monitor: { kernelFaultStreak: number; ended: FinalExit | null };
+  stats: StatsSnapshot;
+}
+
+export interface Machine {
+  readonly name: string;
+  readonly kind: "monitor" | "bare";
+  readonly memory: Memory;
+  readonly cpu: Cpu;
+  readonly console: Console;
+  readonly stats: VmStats;
+  /** The final exit once the machine has ended, else null. */
+  readonly ended: FinalExit | null;
+  run(budget: number): VmExit;
+  /** Control register as the guest sees it (virtual under the monitor). */
+  readCsr(index: number): number;
+  save(): VmState;
+}
+
+/** Options both kinds of machine accept. */
+export interface MachineOptions {
+  /** Receives every byte the guest writes to its console. */
+  sink?: (byte: number) => void;
+  /** Console input, given up front; input is closed after it. */
+  input?: string | Uint8Array;
+  /** Leave console input open: a guest waiting for input blocks instead of ending idle. */
+  inputOpen?: boolean;
+}
+
+/** A budget as run() takes it: whole, non-negative, no larger than the CPU accepts. */
+export function wholeBudget(budget: number, max: number): number {
+  return budget > 0 ? Math.floor(Math.min(budget, max)) : 0;
+}
