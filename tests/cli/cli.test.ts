@@ -94,6 +94,9 @@ describe("toyvmm (program)", () => {
     const none = await toyvmm();
     expect(none.code).toBe(2);
     expect(oneLine(none.stderr)).toBe("toyvmm: no command given (see toyvmm --help)");
+    const noValue = await toyvmm("asm", "x.s", "--listing");
+    expect(noValue.code).toBe(2);
+    expect(oneLine(noValue.stderr)).toBe("toyvmm: option listing needs a value (see toyvmm asm --help)");
     const level = await toyvmm("--log-level", "loud", "inspect", "x.tvm");
     expect(level.code).toBe(2);
     oneLine(level.stderr);

@@ -19,9 +19,9 @@ export const asmCommand: Command<AsmOptions> = {
   builder: (yargs) =>
     yargs
       .positional("file", { type: "string", demandOption: true, describe: "Assembly source (.s)" })
-      .option("output", { alias: "o", type: "string", describe: "Image to write (default: FILE with .tvm)" })
-      .option("listing", { type: "string", describe: "Write an address/bytes/source listing to FILE, or - for stdout" })
-      .option("symbols", { type: "string", describe: "Write the symbol map to FILE, or - for stdout" })
+      .option("output", { alias: "o", type: "string", requiresArg: true, describe: "Image to write (default: FILE with .tvm)" })
+      .option("listing", { type: "string", requiresArg: true, describe: "Write an address/bytes/source listing to FILE, or - for stdout" })
+      .option("symbols", { type: "string", requiresArg: true, describe: "Write the symbol map to FILE, or - for stdout" })
       .example("$0 asm programs/hello.s", "writes programs/hello.tvm")
       .example("$0 asm prog.s -o /tmp/prog.tvm --listing -", "also prints the listing")
       .example("$0 asm prog.s --symbols prog.sym", "also writes the symbol map"),

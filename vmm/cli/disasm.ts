@@ -17,7 +17,7 @@ export const disasmCommand: Command<DisasmOptions> = {
   builder: (yargs) =>
     yargs
       .positional("file", { type: "string", demandOption: true, describe: "Image (.tvm) or assembly source (.s)" })
-      .option("output", { alias: "o", type: "string", describe: "Write the assembly to FILE instead of stdout" })
+      .option("output", { alias: "o", type: "string", requiresArg: true, describe: "Write the assembly to FILE instead of stdout" })
       .example("$0 disasm programs/hello.tvm", "prints the program as assembly")
       .example("$0 disasm prog.tvm -o prog2.s && $0 asm prog2.s", "reassembles to the same image"),
   handler: (args) => {

@@ -74,14 +74,18 @@ export async function runCli(argv: string[], io?: CliIo): Promise<number> {
       },
       "Unknown argument: %s": { one: "unknown argument: %s", other: "unknown arguments: %s" },
       "Invalid values:": "invalid value:",
+      "Not enough arguments following: %s": "option %s needs a value",
       "Argument: %s, Given: %s, Choices: %s": "--%s %s is not one of %s",
       "Missing required argument: %s": {
         one: "missing required argument: %s",
         other: "missing required arguments: %s",
       },
     } as unknown as Record<string, string>)
+    // Validation failures come as a message, parser failures as a YError: both are usage errors.
+    // Anything else was thrown by a command handler and goes to `report` unchanged.
     .fail((message, error) => {
-      throw error ?? new UsageError(message);
+      if (error && error.name !== "YError") throw error;
+      throw new UsageError(message || error?.message || "invalid arguments");
     });
   try {
     await program.parseAsync(argv, {}, (_error, _args, output) => {
