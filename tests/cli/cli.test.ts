@@ -234,4 +234,14 @@ describe("toyvmm asm, inspect, disasm", () => {
     expect((await toyvmm("disasm", first, "-o", join(dir, "round3.s"))).stdout).toBe("");
     expect(readFileSync(join(dir, "round3.s"), "utf8")).toBe(disasm.stdout);
   });
+
+  it.each(["programs/hello.s", "guest-os/solo/kernel.s"])("round-trips the bundled %s through disasm", async (path) => {
+    const name = path.replace(/\W+/g, "-");
+    const first = join(dir, `${name}.tvm`);
+    const second = join(dir, `${name}.2.tvm`);
+    expect((await toyvmm("asm", path, "-o", first)).code).toBe(0);
+    expect((await toyvmm("disasm", first, "-o", join(dir, `${name}.dis.s`))).code).toBe(0);
+    expect((await toyvmm("asm", join(dir, `${name}.dis.s`), "-o", second)).code).toBe(0);
+    expect(readFileSync(second)).toEqual(readFileSync(first));
+  });
 });
