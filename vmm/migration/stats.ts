@@ -1,0 +1,90 @@
+/**
+ * What a migration reports, in the spirit of QEMU's query-migrate: JSON-able numbers, times in
+ * virtual nanoseconds, plus progress events whose completed share never goes backwards.
+ */
+import type { Strategy } from "./stream/frames.js";
+
+export type MigrationStatus = "completed" | "failed" | "paused";
+
+export interface RoundStats {
+  round: number;
+  /** Pages in the round, full and zero. */
+  pages: number;
+  zeroPages: number;
+  bytes: number;
+  startNs: number;
+  endNs: number;
+  /** Pages of this round that had been sent before. */
+  resent: number;
+  /** Pages the guest dirtied while this round was on the wire, per virtual second. */
+  dirtyPagesPerSecond: number;
+}
+
+export interface ProgressEvent {
+  atNs: number;
+  phase: string;
+  /** 0..1, never decreasing. */
+  completed: number;
+  /** Estimated virtual ns until completion at the measured bandwidth. */
+  remainingNs: number;
+}
+
+export interface MigrationStats {
+  strategy: Strategy;
+  status: MigrationStatus;
+  error: string | null;
+  totalNs: number;
+  setupNs: number;
+  downtimeNs: number;
+  /** Pre-copy: downtime the engine expected when it decided to stop. */
+  expectedDowntimeNs: number;
+  rounds: RoundStats[];
+  pagesSent: number;
+  pagesResent: number;
+  zeroPages: number;
+  bytesSent: number;
+  returnBytes: number;
+  postcopyRequests: number;
+  postcopyStallNs: number;
+  postcopyFaults: number;
+  /** Guest ticks executed on either host between the start and the end of migration. */
+  guestTicksDuringMigration: number;
+  /** Pages the destination received per page (post-copy: every page exactly once). */
+  pagesReceivedMoreThanOnce: number;
+  linkCuts: { at: number; restoredAt: number | null }[];
+  progress: ProgressEvent[];
+}
+
+export function emptyStats(strategy: Strategy): MigrationStats {
+  return {
+    strategy,
+    status: "failed",
+    error: null,
+    totalNs: 0,
+    setupNs: 0,
+    downtimeNs: 0,
+    expectedDowntimeNs: 0,
+    rounds: [],
+    pagesSent: 0,
+    pagesResent: 0,
+    zeroPages: 0,
+    bytesSent: 0,
+    returnBytes: 0,
+    postcopyRequests: 0,
+    postcopyStallNs: 0,
+    postcopyFaults: 0,
+    guestTicksDuringMigration: 0,
+    pagesReceivedMoreThanOnce: 0,
+    linkCuts: [],
+    progress: [],
+  };
+}
+
+/** Records progress so that the completed share never goes backwards. */
+export function recordProgress(stats: MigrationStats, event: ProgressEvent, sink?: (e: ProgressEvent) => void): void {
+  const last = stats.progress[stats.progress.length - 1];
+  const completed = Math.min(1, Math.max(last?.completed ?? 0, event.completed));
+  const e = { ...event, completed };
+  stats.progress.push(e);
+  sink?.(e);
+}

@@ -1,0 +1,141 @@
+/**
+ * Encoding and decoding of frames and whole streams. Decoding checks, in order: header
+ * present, type known, length sane, payload present, checksum, then the payload's own length
+ * prefixes and UTF-8. Every problem is one UserError line naming the frame's position:
+ * `migration stream: frame 12 (page): checksum mismatch (stored …, computed …)`.
+ */
+import { crc32 } from "../../../isa/crc32.js";
+import { UserError } from "../../../isa/errors.js";
+import { buildParser, payloadSize, readPayload, writePayload, type Field } from "./fields.js";
+import {
+  FRAME_CODE,
+  FRAME_FIELDS,
+  FRAME_HEADER_SIZE,
+  FRAME_TYPES,
+  MAX_PAYLOAD,
+  PROLOGUE_SIZE,
+  STREAM_MAGIC,
+  STREAM_VERSION,
+  type Frame,
+  type FrameType,
+} from "./frames.js";
+
+const PARSERS = Object.fromEntries(FRAME_TYPES.map((t) => [t, buildParser(FRAME_FIELDS[t])])) as Record<
+  FrameType,
+  ReturnType<typeof buildParser>
+>;
+
+const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
+
+export function streamError(problem: string): UserError {
+  return new UserError(`migration stream: ${problem}`);
+}
+
+/** The stream's first bytes: magic and format version. */
+export function encodePrologue(): Uint8Array {
+  const bytes = new Uint8Array(PROLOGUE_SIZE);
+  bytes.set(STREAM_MAGIC);
+  new DataView(bytes.buffer).setUint16(STREAM_MAGIC.length, STREAM_VERSION, true);
+  return bytes;
+}
+
+export function checkPrologue(bytes: Uint8Array): void {
+  if (bytes.length < STREAM_MAGIC.length || STREAM_MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw streamError("not a toyvmm migration stream (bad magic)");
+  }
+  if (bytes.length < PROLOGUE_SIZE) throw streamError(`truncated in the prologue (${bytes.length} of ${PROLOGUE_SIZE} bytes)`);
+  const version = bytes[6]! | (bytes[7]! << 8);
+  if (version !== STREAM_VERSION) throw streamError(`format version ${version} is not supported (this toyvmm reads ${STREAM_VERSION})`);
+}
+
+/** One frame's bytes, header included. */
+export function encodeFrame(frame: Frame): Uint8Array {
+  const fields = FRAME_FIELDS[frame.type] as readonly Field[];
+  const payload = writePayload(fields, frame as never);
+  const bytes = new Uint8Array(FRAME_HEADER_SIZE + payload.length);
+  const view = new DataView(bytes.buffer);
+  view.setUint8(0, FRAME_CODE[frame.type]);
+  view.setUint8(1, 0);
+  view.setUint32(2, payload.length, true);
+  bytes.set(payload, FRAME_HEADER_SIZE);
+  view.setUint32(6, frameCrc(bytes), true);
+  return bytes;
+}
+
+function frameCrc(frame: Uint8Array): number {
+  return crc32(frame.subarray(FRAME_HEADER_SIZE), crc32(frame.subarray(0, 6)));
+}
+
+/** Size of the frame starting at `offset`, read from its header (header must be present). */
+export function frameLength(bytes: Uint8Array, offset: number): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, FRAME_HEADER_SIZE);
+  return FRAME_HEADER_SIZE + view.getUint32(2, true);
+}
+
+/**
+ * Decodes the frame that fills `bytes` exactly. `index` is the frame's position in its
+ * direction of the stream (from 0), for messages.
+ */
+export function decodeFrame(bytes: Uint8Array, index: number): Frame {
+  const code = bytes.length > 0 ? bytes[0]! : 0;
+  const type = FRAME_TYPES[code - 1];
+  const where = `frame ${index}${type ? ` (${type})` : ""}`;
+  const fail = (problem: string): never => {
+    throw streamError(`${where}: ${problem}`);
+  };
+  if (bytes.length < FRAME_HEADER_SIZE) fail(`truncated in the header (${bytes.length} of ${FRAME_HEADER_SIZE} bytes)`);
+  if (!type) fail(`unknown frame type ${code}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes[1] !== 0) fail(`flags ${bytes[1]} are not 0`);
+  const length = view.getUint32(2, true);
+  if (length > MAX_PAYLOAD) fail(`payload length ${length} exceeds the limit of ${MAX_PAYLOAD}`);
+  if (bytes.length < FRAME_HEADER_SIZE + length) {
+    fail(`truncated (payload needs ${length} bytes, ${bytes.length - FRAME_HEADER_SIZE} present)`);
+  }
+  if (bytes.length > FRAME_HEADER_SIZE + length) fail(`${bytes.length - FRAME_HEADER_SIZE - length} bytes after the payload`);
+  const stored = view.getUint32(6, true);
+  const computed = frameCrc(bytes);
+  if (stored !== computed) fail(`checksum mismatch (stored ${hex(stored)}, computed ${hex(computed)})`);
+
+  const fields = FRAME_FIELDS[type!] as readonly Field[];
+  const payload = bytes.subarray(FRAME_HEADER_SIZE);
+  const needs = payloadSize(fields, payload);
+  if (needs !== payload.length) fail(`payload is ${payload.length} bytes but its fields take ${needs}`);
+  let result: ReturnType<typeof readPayload>;
+  try {
+    result = readPayload(PARSERS[type!], fields, payload);
+  } catch (error) {
+    return fail(`unreadable payload (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if ("badText" in result) return fail(`${result.badText} is not valid UTF-8`);
+  return { type: type!, ...result.record } as Frame;
+}
+
+/** A whole stream (prologue + frames), as saved to a file. */
+export function encodeStream(frames: readonly Frame[]): Uint8Array {
+  const parts = [encodePrologue(), ...frames.map(encodeFrame)];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Parses a whole stream; any damage is one UserError line. */
+export function decodeStream(bytes: Uint8Array): Frame[] {
+  checkPrologue(bytes);
+  const frames: Frame[] = [];
+  let at = PROLOGUE_SIZE;
+  while (at < bytes.length) {
+    const index = frames.length;
+    if (bytes.length - at < FRAME_HEADER_SIZE) {
+      frames.push(decodeFrame(bytes.subarray(at), index)); // reports the truncated header
+    }
+    const end = Math.min(bytes.length, at + frameLength(bytes, at));
+    frames.push(decodeFrame(bytes.subarray(at, end), index));
+    at = end;
+  }
+  return frames;
+}

@@ -1,0 +1,81 @@
+/**
+ * The migration stream: a prologue, then frames. Every frame is
+ *
+ *   +--------+--------+------------+------------+---------------------+
+ *   | type   | flags  | length u32 | crc32 u32  | payload (length B)  |
+ *   | u8     | u8 (0) |            |            |                     |
+ *   +--------+--------+------------+------------+---------------------+
+ *
+ * and the CRC-32 covers type, flags, length and payload, so damage anywhere is caught. The
+ * payload of each type is one field table below, which drives both the parser and the encoder.
+ *
+ * Forward direction (source → destination): setup, page, zero, round, state, complete.
+ * Return path (destination → source, post-copy): request, resume.
+ */
+import type { Field, RecordOf } from "./fields.js";
+
+/** "TOYMIG" + version u16: the stream's first 8 bytes. */
+export const STREAM_MAGIC = new Uint8Array([0x54, 0x4f, 0x59, 0x4d, 0x49, 0x47]);
+export const STREAM_VERSION = 1;
+export const PROLOGUE_SIZE = STREAM_MAGIC.length + 2;
+export const FRAME_HEADER_SIZE = 10;
+/** Largest payload a decoder accepts (a state frame of a big VM stays far below). */
+export const MAX_PAYLOAD = 16 << 20;
+
+export const FRAME_FIELDS = {
+  /** The VM's identity and shape, sent first so the destination can prepare memory. */
+  setup: [
+    { key: "name", type: "text" },
+    { key: "memorySize", type: "u32" },
+    { key: "pageSize", type: "u32" },
+    { key: "strategy", type: "u8" },
+    /** JSON: whatever the destination host needs to recreate the VM around state and memory. */
+    { key: "config", type: "text" },
+  ],
+  /** One full page. */
+  page: [
+    { key: "index", type: "u32" },
+    { key: "round", type: "u32" },
+    { key: "data", type: "page" },
+  ],
+  /** `count` consecutive all-zero pages from `first`: a marker instead of their bytes. */
+  zero: [
+    { key: "first", type: "u32" },
+    { key: "count", type: "u32" },
+    { key: "round", type: "u32" },
+  ],
+  /** End of a pre-copy round: how many pages it carried. */
+  round: [
+    { key: "round", type: "u32" },
+    { key: "pages", type: "u32" },
+  ],
+  /** vCPU and device state (the VM's `save()`), as JSON. */
+  state: [{ key: "json", type: "text" }],
+  /** Nothing more follows; `memoryCrc` is the CRC-32 of all memory at the stop (0: not checked). */
+  complete: [
+    { key: "pages", type: "u32" },
+    { key: "checkMemory", type: "u8" },
+    { key: "memoryCrc", type: "u32" },
+  ],
+  /** Return path: the destination touched a page it does not have. */
+  request: [{ key: "index", type: "u32" }],
+  /** Return path, after a broken link came back: whether the state arrived, and a bitmap of pages still missing. */
+  resume: [
+    { key: "haveState", type: "u8" },
+    { key: "missing", type: "bytes" },
+  ],
+} as const satisfies Record<string, readonly Field[]>;
+
+export type FrameType = keyof typeof FRAME_FIELDS;
+export const FRAME_TYPES = Object.keys(FRAME_FIELDS) as FrameType[];
+/** Type codes on the wire: position in FRAME_TYPES, from 1. */
+export const FRAME_CODE: Record<FrameType, number> = Object.fromEntries(FRAME_TYPES.map((t, i) => [t, i + 1])) as Record<
+  FrameType,
+  number
+>;
+
+export type FrameOf<T extends FrameType> = { type: T } & RecordOf<(typeof FRAME_FIELDS)[T]>;
+export type Frame = { [T in FrameType]: FrameOf<T> }[FrameType];
+
+export const STRATEGIES = ["stop-copy", "pre-copy", "post-copy"] as const;
+export type Strategy = (typeof STRATEGIES)[number];
