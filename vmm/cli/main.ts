@@ -26,7 +26,6 @@ import { inspectCommand } from "./inspect.js";
 import type { CliIo, Command } from "./shared.js";
 
 /** Every command of the program; adding one is adding its module here. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const COMMANDS: Command<any>[] = [asmCommand, disasmCommand, inspectCommand];
 
 export const EXIT_USAGE = 2;
@@ -120,7 +119,6 @@ function report(error: unknown, argv: string[], io: CliIo, logLevel: LogLevel): 
 const isLocated = (message: string): boolean => /^[^\s:]+:\d+:/.test(message);
 const oneLine = (message: string): string => message.replace(/\s*\n\s*/g, " ").trim();
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function commandName(command: Command<any>): string {
   const spec = Array.isArray(command.command) ? command.command[0] : command.command;
   return String(spec ?? "").split(" ")[0]!;
