@@ -41,7 +41,8 @@ export function memoryHash(machine: Machine): string {
 export function observable(m: Machine, output: string) {
   return {
     output,
-    ended: m.ended,
+    // The reason text may differ between bare and monitor; what happened may not.
+    ended: m.ended && (m.ended.kind === "halted" ? m.ended : { kind: m.ended.kind }),
     ticks: m.cpu.ticks,
     idleTicks: m.cpu.idleTicks,
     pc: m.cpu.pc,
