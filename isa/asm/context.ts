@@ -84,7 +84,7 @@ export class Assembly implements ExprEnv {
     const def = forward ? defs.find((d) => d.seq > seq) : defs.filter((d) => d.seq <= seq).pop();
     if (!def) {
       if (this.pass === 1) return undefined;
-      throw new AsmProblem(col, `no numeric label ${label}: ${forward ? "after" : "before"} this line`);
+      throw new AsmProblem(col, `no numeric label ${label} ${forward ? "after" : "before"} this line`);
     }
     const base = this.sections[def.section].base;
     return base === undefined ? undefined : BigInt(base + def.offset);

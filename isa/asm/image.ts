@@ -33,8 +33,24 @@ export function buildImage(asm: Assembly, report: (seq: number | undefined, mess
 
   const memorySize = asm.memsize?.value ?? DEFAULT_MEMORY_SIZE;
   const memSeq = asm.memsize?.seq;
-  if (memorySize === 0 || memorySize % PAGE_SIZE !== 0) report(memSeq, `memory size ${hex(memorySize)} is not a positive multiple of ${PAGE_SIZE}`);
-  else if (memorySize > MAX_MEMORY) report(memSeq, `memory size ${hex(memorySize)} is larger than the maximum ${hex(MAX_MEMORY)}`);
+  const start = asm.symbols.get("_start");
+  const entry =
+    asm.entry?.value ??
+    (start?.kind === "label" ? asm.sections[start.section].base! + start.offset : (asm.sections.text.base ?? DEFAULT_TEXT_ADDRESS));
+  const entrySeq = asm.entry?.seq ?? start?.seq ?? memSeq;
+  if (entry % 4 !== 0) report(entrySeq, `entry ${hex(entry)} is not word-aligned`);
+
+  const symbols = exportedSymbols(asm);
+  const image = { entry, memorySize, flags: 0, bootArgs: { address: 0, size: 0 }, sections, symbols };
+  if (memorySize === 0 || memorySize % PAGE_SIZE !== 0) {
+    report(memSeq, `memory size ${hex(memorySize)} is not a positive multiple of ${PAGE_SIZE}`);
+    return image; // everything below is measured against the memory size
+  }
+  if (memorySize > MAX_MEMORY) {
+    report(memSeq, `memory size ${hex(memorySize)} is larger than the maximum ${hex(MAX_MEMORY)}`);
+    return image;
+  }
+  if (entry >= memorySize) report(entrySeq, `entry ${hex(entry)} is outside memory (${hex(memorySize)} bytes)`);
 
   for (const p of placed) {
     if (p.address + p.size > memorySize) {
@@ -49,13 +65,6 @@ export function buildImage(asm: Assembly, report: (seq: number | undefined, mess
     }
   }
 
-  const start = asm.symbols.get("_start");
-  const entry =
-    asm.entry?.value ??
-    (start?.kind === "label" ? asm.sections[start.section].base! + start.offset : (asm.sections.text.base ?? DEFAULT_TEXT_ADDRESS));
-  if (entry % 4 !== 0) report(asm.entry?.seq, `entry ${hex(entry)} is not word-aligned`);
-  else if (entry >= memorySize) report(asm.entry?.seq, `entry ${hex(entry)} is outside memory (${hex(memorySize)} bytes)`);
-
   const bootArgs = asm.bootArgs ? { address: asm.bootArgs.address, size: asm.bootArgs.size } : { address: 0, size: 0 };
   if (asm.bootArgs) {
     const { address, size, seq } = asm.bootArgs;
@@ -65,14 +74,16 @@ export function buildImage(asm: Assembly, report: (seq: number | undefined, mess
     if (size > 0 && hit) report(seq, `boot-args area ${hex(address)}..${hex(address + size)} overlaps section ${hit.name}`);
   }
 
-  const symbols: ImageSymbol[] = [];
-  const order: number[] = [];
+  image.bootArgs = bootArgs;
+  return image;
+}
+
+/** Labels (not .L ones) by address; labels at the same address in definition order. */
+function exportedSymbols(asm: Assembly): ImageSymbol[] {
+  const symbols: { s: ImageSymbol; seq: number }[] = [];
   for (const [name, def] of asm.symbols) {
     if (def.kind !== "label" || !isExported(name)) continue;
-    symbols.push({ name, address: asm.sections[def.section].base! + def.offset });
-    order.push(def.seq);
+    symbols.push({ s: { name, address: asm.sections[def.section].base! + def.offset }, seq: def.seq });
   }
-  const byAddress = symbols.map((s, i) => ({ s, seq: order[i]! })).sort((x, y) => x.s.address - y.s.address || x.seq - y.seq);
-
-  return { entry, memorySize, flags: 0, bootArgs, sections, symbols: byAddress.map((x) => x.s) };
+  return symbols.sort((x, y) => x.s.address - y.s.address || x.seq - y.seq).map((x) => x.s);
 }
