@@ -1,0 +1,97 @@
+/**
+ * The monitor's machines (`Vm` under trap-and-emulate, or `BareMachine`) as migratable VMs:
+ * exits mapped to the migration port, console output collected per host, and a destroyed flag
+ * so that a VM that has left a host cannot run there again.
+ */
+import type { GuestImage } from "../../isa/image/model.js";
+import type { Memory } from "../../isa/memory.js";
+import { createBareMachine, restoreMachine } from "../monitor/bare.js";
+import type { Machine, VmState } from "../monitor/machine.js";
+import { createVm } from "../monitor/vm.js";
+import type { MigratableVm, VmExit, VmHost } from "./vm-port.js";
+
+export class MachineVm implements MigratableVm {
+  private text = "";
+  private readonly decoder = new TextDecoder();
+  machine!: Machine;
+  destroyed = false;
+
+  get name(): string {
+    return this.machine.name;
+  }
+  get memory(): Memory {
+    return this.machine.memory;
+  }
+  get ticks(): number {
+    return this.machine.cpu.ticks;
+  }
+  get output(): string {
+    return this.text;
+  }
+
+  /** Receives the guest's console bytes (UTF-8 decoded across byte boundaries). */
+  readonly sink = (byte: number): void => {
+    this.text += this.decoder.decode(new Uint8Array([byte]), { stream: true });
+  };
+
+  run(budget: number): VmExit {
+    if (this.destroyed) throw new Error(`VM ${this.name} has migrated away from this host`);
+    const exit = this.machine.run(budget);
+    switch (exit.kind) {
+      case "budget":
+        return { reason: "budget" };
+      case "page-missing":
+        return { reason: "page-missing", page: exit.page };
+      case "blocked":
+        return { reason: "blocked" };
+      default:
+        return { reason: "halted" };
+    }
+  }
+
+  save(): VmState {
+    return this.machine.save();
+  }
+  config(): unknown {
+    return { kind: this.machine.kind };
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+}
+
+export interface BootSpec {
+  name: string;
+  image: GuestImage;
+  bootArgs?: string;
+  input?: string;
+  /** "monitor" (default): trap-and-emulate; "bare": the CPU alone. */
+  kind?: "monitor" | "bare";
+}
+
+export function bootVm(spec: BootSpec): MachineVm {
+  const vm = new MachineVm();
+  const options = { name: spec.name, image: spec.image, bootArgs: spec.bootArgs ?? "", input: spec.input ?? "", sink: vm.sink };
+  vm.machine = spec.kind === "bare" ? createBareMachine(options) : createVm(options);
+  return vm;
+}
+
+/** The destination host: rebuilds a machine of the saved kind around the arrived memory. */
+export const MACHINE_HOST: VmHost = {
+  restore(_name, _config, state, memory) {
+    const vm = new MachineVm();
+    vm.machine = restoreMachine(state as VmState, memory, { sink: vm.sink });
+    return vm;
+  },
+};
+
+/** Runs a VM until it ends (or `maxTicks` more ticks pass). */
+export function runToEnd(vm: MigratableVm, maxTicks = 2_000_000_000): VmExit {
+  const limit = vm.ticks + maxTicks;
+  for (;;) {
+    const left = limit - vm.ticks;
+    if (left <= 0) return { reason: "budget" };
+    const exit = vm.run(Math.min(left, 10_000_000));
+    if (exit.reason !== "budget") return exit;
+  }
+}
