@@ -96,6 +96,7 @@ export class Preprocessor {
       const key = word.toLowerCase();
       const col = prefix.length + 1;
       const rest = code.slice(prefix.length + word.length);
+      const argCol = col + word.length + (rest.length - rest.trimStart().length);
       if (defining) {
         if (key === ".endm") defining = undefined;
         else if (key === ".macro") this.report(src, col, "a .macro cannot be defined inside another .macro");
@@ -109,19 +110,21 @@ export class Preprocessor {
           throw new AsmProblem(col, ".endm without .macro");
         } else if (key === ".include") {
           this.emitLabels(src, prefix);
-          this.include(src, rest, col + word.length, depth);
+          this.include(src, rest, col + word.length, argCol, depth);
         } else if (this.macros.has(key)) {
           this.emitLabels(src, prefix);
-          this.expand(this.macros.get(key)!, src, rest, col + word.length, depth);
+          this.expand(this.macros.get(key)!, src, rest, argCol, depth);
         } else {
           this.lines.push({ ...src, seq: this.lines.length });
         }
       } catch (error) {
         if (!(error instanceof AsmProblem)) throw error;
         this.report(src, error.col, error.message);
+        // A bad .macro line still owns its body up to .endm; skip it rather than assemble it.
+        if (key === ".macro") defining = { name: "", text: src.text, params: [], body: [], file: src.file, line: src.line };
       }
     }
-    if (defining) this.report(defining, 1, `missing .endm for macro '${defining.name}'`);
+    if (defining?.name) this.report(defining, 1, `missing .endm for macro '${defining.name}'`);
   }
 
   private report(src: { file: string; line: number; text: string; macro?: string }, col: number, message: string): void {
@@ -150,12 +153,12 @@ export class Preprocessor {
     return macro;
   }
 
-  private include(src: SourceLine, rest: string, col: number, depth: number): void {
+  private include(src: SourceLine, rest: string, col: number, argCol: number, depth: number): void {
     const target = quotedArgument(rest, col, ".include");
     const path = resolveInclude(src.file, target);
-    if (this.includeStack.includes(path)) throw new AsmProblem(col, `"${path}" includes itself`);
-    if (depth >= MAX_DEPTH) throw new AsmProblem(col, ".include nested too deeply");
-    const content = readThrough(this.reader, path, col + 1, "include");
+    if (this.includeStack.includes(path)) throw new AsmProblem(argCol, `"${path}" includes itself`);
+    if (depth >= MAX_DEPTH) throw new AsmProblem(argCol, ".include nested too deeply");
+    const content = readThrough(this.reader, path, argCol, "include");
     this.includeStack.push(path);
     const text = typeof content === "string" ? content : utf8.decode(content);
     const raw = text.split("\n").map((t, i) => ({ file: path, line: i + 1, text: t.replace(/\r$/, ""), seq: 0 }));
