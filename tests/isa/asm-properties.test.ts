@@ -62,3 +62,22 @@ describe("encoding properties", () => {
     );
   });
 });
+
+describe("bad input", () => {
+  const pieces = ["add", "li", "la", "lw", "beq", "j", ".word", ".byte", ".org", ".zero", ".balign", ".macro m x", ".endm", "m",
+    ".equ", ".ascii", ".section", ".entry", ".memsize", ".bootargs", "1:", "1b", "1f", "x:", "x", "a0", "sp", "r16", "(", ")",
+    ",", "0x", "0b2", "'", '"', "\\x", "\\@", "+", "-", "*", "/", "%", "<<", ">>", "~", ".", "4096", "-1", "0xffffffff", "99999999999999999999"];
+  it("random statements end in an AssemblyError or an image, never another exception", () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.constantFrom(...pieces), { maxLength: 6 }), { maxLength: 8 }), (lines) => {
+        const source = lines.map((l) => l.join(" ")).join("\n");
+        try {
+          assemble(source, { file: "fuzz.s" });
+        } catch (error) {
+          expect((error as Error).name === "AssemblyError" || (error as Error).name === "UserError", String(error)).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
