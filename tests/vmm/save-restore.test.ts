@@ -25,7 +25,7 @@ describe("save and restore", () => {
   for (const [name, make] of [
     ["monitor", createVm],
     ["bare", createBareMachine],
-  ] as const) {
+  ] as [string, (o: BootOptions) => Machine][]) {
     it(`${name}: a VM saved mid-run continues identically`, () => {
       for (const [image, input] of [
         [preemptiveKernel(), undefined],

@@ -21,12 +21,13 @@ import { hideBin } from "yargs/helpers";
 import { UserError } from "../../isa/errors.js";
 import { createLogger, DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from "../log.js";
 import { asmCommand } from "./asm.js";
+import { bootCommand } from "./boot.js";
 import { disasmCommand } from "./disasm.js";
 import { inspectCommand } from "./inspect.js";
 import type { CliIo, Command } from "./shared.js";
 
 /** Every command of the program; adding one is adding its module here. */
-export const COMMANDS: Command<any>[] = [asmCommand, disasmCommand, inspectCommand];
+export const COMMANDS: Command<any>[] = [asmCommand, disasmCommand, inspectCommand, bootCommand];
 
 export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 70;
