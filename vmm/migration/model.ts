@@ -38,7 +38,7 @@ export function preCopyModel(m: PreCopyModelInput): PreCopyModel {
   for (;;) {
     const last = roundBytes[roundBytes.length - 1]!;
     const dirtied = Math.min(m.workingSetPages, (m.dirtyPagesPerSecond * ns(last)) / 1e9);
-    const next = Math.ceil(dirtied) * m.pageBytes;
+    const next = Math.round(dirtied) * m.pageBytes;
     const downtime = ns(next + m.stateBytes) + m.latencyNs;
     const stop = downtime <= m.downtimeTargetNs || roundBytes.length >= m.maxRounds || (roundBytes.length > 1 && next >= last);
     roundBytes.push(next);

@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { preCopyModel, stopCopyModel } from "../../vmm/migration/model.js";
+import { PAGE_FRAME_BYTES } from "../../vmm/migration/pages.js";
+import { GUESTS, memwriterCheck, migratedRun, reference } from "./helpers.js";
+
+const memwriter = GUESTS.find((g) => g.label === "memwriter")!;
+const multi = GUESTS.find((g) => g.label === "multi")!;
+
+describe("link faults", () => {
+  for (const strategy of ["stop-copy", "pre-copy"] as const) {
+    for (const cutAfterBytes of [5, 4000, 60_000, 200_000]) {
+      it(`${strategy}: a cut after ${cutAfterBytes} bytes fails the migration and the source VM goes on`, () => {
+        const { outcome, result, source } = migratedRun(memwriter, 30_000, { strategy, faults: { cutAfterBytes } });
+        expect(result.stats.status).toBe("failed");
+        expect(result.stats.error).toMatch(/the link was cut/);
+        expect(result.vm).toBe(source);
+        expect(source.destroyed).toBe(false);
+        expect(outcome).toEqual(reference(memwriter));
+        expect(memwriterCheck(source.memory)).toEqual([]);
+      });
+    }
+  }
+
+  for (const cutAtNs of [500_000, 1_200_000, 2_500_000]) {
+    it(`post-copy: a cut at ${cutAtNs} ns pauses, recovers when the link returns, and loses nothing`, () => {
+      const { outcome, result } = migratedRun(memwriter, 30_000, {
+        strategy: "post-copy",
+        faults: { cutAtNs, restoreAfterNs: 3_000_000 },
+      });
+      expect(result.stats.status, String(result.stats.error)).toBe("completed");
+      expect(result.stats.linkCuts).toHaveLength(1);
+      expect(result.stats.pagesReceivedMoreThanOnce).toBe(0);
+      expect(outcome).toEqual(reference(memwriter));
+    });
+  }
+
+  it("post-copy: a link that never returns leaves the destination paused, waiting for a page", () => {
+    const { result } = migratedRun(memwriter, 30_000, { strategy: "post-copy", faults: { cutAtNs: 1_500_000 } });
+    expect(result.stats.status).toBe("paused");
+    expect(result.vm.memory.missingCount).toBeGreaterThan(0);
+  });
+
+  it("a damaged frame is one clear error and the source VM survives", () => {
+    const { outcome, result, source } = migratedRun(multi, 10_000, { strategy: "pre-copy", faults: { corrupt: { frame: 12 } } });
+    expect(result.stats.status).toBe("failed");
+    expect(result.stats.error).toMatch(/^migration stream: frame 11 \((page|zero)\): checksum mismatch/);
+    expect(source.destroyed).toBe(false);
+    expect(outcome).toEqual(reference(multi));
+  });
+
+  it("a truncated frame is one clear error and the source VM survives", () => {
+    const { outcome, result } = migratedRun(multi, 10_000, { strategy: "stop-copy", faults: { truncate: { frame: 5, keep: 100 } } });
+    expect(result.stats.status).toBe("failed");
+    expect(result.stats.error).toMatch(/^migration stream: frame 4 \((page|zero)\): truncated/);
+    expect(outcome).toEqual(reference(multi));
+  });
+});
+
+describe("against the model", () => {
+  const bandwidth = 100_000_000;
+  const latencyNs = 1_000_000;
+
+  it("stop-and-copy downtime and total time are M/B + state + latency", () => {
+    const { result } = migratedRun(memwriter, 30_000, { strategy: "stop-copy" });
+    const s = result.stats;
+    const model = stopCopyModel(s.bytesSent, 0, bandwidth, latencyNs);
+    expect(Math.abs(s.downtimeNs - model.downtimeNs) / model.downtimeNs).toBeLessThan(0.01);
+    expect(Math.abs(s.totalNs - model.totalNs) / model.totalNs).toBeLessThan(0.01);
+  });
+
+  it("pre-copy rounds, bytes and downtime follow M·(D/B)^i for memwriter's uniform dirty rate", () => {
+    const speed = 3_000_000;
+    const ref = reference(memwriter);
+    const ticksPerPage = ref.ticks / (128 * 6);
+    const start = 128 * 2 * Math.round(ticksPerPage); // after two passes every working-set page is written
+    const { result, outcome } = migratedRun(memwriter, start, { strategy: "pre-copy", speed, downtimeTargetNs: 1_500_000 });
+    expect(outcome).toEqual(ref);
+    const s = result.stats;
+    const model = preCopyModel({
+      memoryBytes: s.rounds[0]!.bytes,
+      pageBytes: PAGE_FRAME_BYTES,
+      dirtyPagesPerSecond: speed / ticksPerPage,
+      workingSetPages: 128,
+      bandwidth,
+      latencyNs,
+      stateBytes: 0,
+      downtimeTargetNs: 1_500_000,
+      maxRounds: 30,
+    });
+    expect(s.rounds.length).toBe(model.rounds);
+    for (let i = 1; i < model.rounds; i++) {
+      // within 10%, or one page where a round is only a few pages
+      const error = Math.abs(s.rounds[i]!.bytes - model.roundBytes[i]!);
+      expect(error, `round ${i}`).toBeLessThanOrEqual(Math.max(0.1 * model.roundBytes[i]!, PAGE_FRAME_BYTES));
+    }
+    const sent = s.rounds.reduce((n, r) => n + r.bytes, 0);
+    expect(Math.abs(sent - model.totalBytes) / model.totalBytes).toBeLessThan(0.1);
+    expect(Math.abs(s.downtimeNs - model.downtimeNs) / model.downtimeNs).toBeLessThan(0.1);
+    // progress never goes backwards and ends at 1
+    const shares = s.progress.map((p) => p.completed);
+    expect(shares.every((c, i) => i === 0 || c >= shares[i - 1]!)).toBe(true);
+    expect(shares[shares.length - 1]).toBe(1);
+  });
+
+  it("post-copy sends each page once and only touched pages are requested", () => {
+    const { result } = migratedRun(multi, 10_000, { strategy: "post-copy" });
+    const s = result.stats;
+    expect(s.pagesSent).toBe(result.vm.memory.pageCount);
+    expect(s.pagesReceivedMoreThanOnce).toBe(0);
+    expect(s.postcopyRequests).toBeLessThanOrEqual(s.postcopyFaults);
+    expect(s.postcopyFaults).toBeGreaterThan(0);
+  });
+});
