@@ -156,9 +156,9 @@ export class Vm implements Machine {
 
   /**
    * `wfi` at cpu.pc, with `left` ticks of budget (bare: cpu.ts run(), EV_WFI). Retires it when
-   * an enabled interrupt is pending (one tick), idles towards the timer deadline (the wfi runs
-   * again after) and returns the ticks spent; or returns the exit when nothing can wake the
-   * guest now.
+   * an enabled interrupt is pending (one tick), or idles towards the timer deadline and retires
+   * it there (when the budget ends first, the wfi runs again later); returns the ticks spent.
+   * Returns the exit instead when nothing can wake the guest now.
    */
   private waitForInterrupt(w: number, left: number): number | VmExit {
     const cpu = this.cpu;
@@ -171,11 +171,18 @@ export class Vm implements Machine {
       return 1;
     }
     if ((imask & IRQ_TIMER) !== 0) {
-      const idle = Math.min(left, ticksUntilTimer(cpu.time32(), csr[CSR.timecmp]!));
+      // As on bare: idle to the tick before the deadline, then the wfi retires on the
+      // deadline's tick, so the interrupt is taken with epc after the wfi.
+      const until = ticksUntilTimer(cpu.time32(), csr[CSR.timecmp]!);
+      const idle = Math.min(left, until - 1);
       cpu.ticks += idle;
       cpu.idleTicks += idle;
       this.stats.idleTicks += idle;
-      return idle;
+      if (left - idle <= 0) return idle;
+      cpu.pc = (cpu.pc + 4) | 0;
+      cpu.ticks += 1;
+      this.stats.countEmulated(w);
+      return idle + 1;
     }
     if ((imask & IRQ_CONSOLE) !== 0 && !this.console.inputClosed) return BLOCKED_EXIT;
     return this.end({ kind: "idle", reason: "wfi with no interrupt source that can wake it" });
