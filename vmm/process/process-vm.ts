@@ -202,6 +202,8 @@ export class ProcessVm {
     const a3 = regs[REG_A3]!;
     const name = SYSCALL_NAMES[number] ?? "unknown";
     this.syscalls[name] = (this.syscalls[name] ?? 0) + 1;
+    // time() tells the ticks before the sys, as CSR time would at this instruction.
+    const now = cpu.time32();
     cpu.pc = (cpu.pc + 4) | 0;
     cpu.ticks += 1;
 
@@ -217,7 +219,7 @@ export class ProcessVm {
         result = this.read(a1, a2, a3);
         break;
       case SYS.time:
-        result = cpu.time32();
+        result = now;
         break;
       case SYS.sbrk:
         result = this.sbrk(a1);
