@@ -24,11 +24,12 @@ import { asmCommand } from "./asm.js";
 import { bootCommand } from "./boot.js";
 import { disasmCommand } from "./disasm.js";
 import { inspectCommand } from "./inspect.js";
+import { migrateCommand } from "./migrate.js";
 import { runCommand } from "./run.js";
 import type { CliIo, Command } from "./shared.js";
 
 /** Every command of the program; adding one is adding its module here. */
-export const COMMANDS: Command<any>[] = [asmCommand, disasmCommand, inspectCommand, runCommand, bootCommand];
+export const COMMANDS: Command<any>[] = [asmCommand, disasmCommand, inspectCommand, runCommand, bootCommand, migrateCommand];
 
 export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 70;

@@ -1,0 +1,126 @@
+/**
+ * `toyvmm migrate GUEST --strategy S --at N`: boots the guest on host A, runs N guest
+ * instructions, migrates it to host B over the simulated link, runs it to the end there.
+ * The guest console (both hosts, in order) is stdout; the statistics table goes to stderr so
+ * that stdout is exactly what an unmigrated run prints. `--json` prints one JSON object
+ * (console, exit, statistics) on stdout instead.
+ */
+import { basename } from "node:path";
+import { UserError } from "../../isa/errors.js";
+import type { GuestImage } from "../../isa/image/model.js";
+import { readImageFile } from "../../isa/loader.js";
+import { bundledImage, findBundledGuest, listBundledGuests } from "../monitor/bundled.js";
+import { formatNs, migrate } from "../migration/engine.js";
+import { bootVm, MACHINE_HOST, runToEnd } from "../migration/machine-vm.js";
+import { DEFAULTS, PUSH_ORDERS, type PushOrder } from "../migration/options.js";
+import type { MigrationStats } from "../migration/stats.js";
+import { STRATEGIES, type Strategy } from "../migration/stream/frames.js";
+import { parseBandwidth, parseCount, parseDuration } from "../migration/units.js";
+import type { Command } from "./shared.js";
+
+interface MigrateOptions {
+  guest: string;
+  strategy: Strategy;
+  at: number;
+  bandwidth?: string;
+  latency?: string;
+  downtimeTarget?: string;
+  maxRounds?: number;
+  speed?: string;
+  pushOrder?: PushOrder;
+  args?: string;
+  json: boolean;
+}
+
+function loadGuest(spec: string): { name: string; image: GuestImage } {
+  if (!(spec.includes("/") || spec.endsWith(".s") || spec.endsWith(".tvm"))) {
+    const guest = findBundledGuest(spec);
+    if (!guest) {
+      const known = listBundledGuests().map((g) => g.name).join(", ");
+      throw new UserError(`${spec}: no such bundled guest (bundled: ${known || "none"}); give a .tvm or .s file instead`);
+    }
+    return { name: guest.name, image: bundledImage(guest) };
+  }
+  return { name: basename(spec).replace(/\.(s|tvm)$/, "") || "vm", image: readImageFile(spec) };
+}
+
+export function formatStats(s: MigrationStats): string {
+  const rows: [string, string][] = [
+    ["status", s.status + (s.error ? ` (${s.error})` : "")],
+    ["strategy", s.strategy],
+    ["total time", formatNs(s.totalNs)],
+    ["setup time", formatNs(s.setupNs)],
+    ["downtime", formatNs(s.downtimeNs)],
+  ];
+  if (s.strategy === "pre-copy") rows.push(["expected downtime", formatNs(s.expectedDowntimeNs)]);
+  rows.push(
+    ["pages sent", `${s.pagesSent} (${s.zeroPages} zero, ${s.pagesResent} resent)`],
+    ["bytes sent", `${s.bytesSent} (return path ${s.returnBytes})`],
+    ["guest ticks during migration", String(s.guestTicksDuringMigration)],
+  );
+  if (s.strategy === "post-copy") {
+    rows.push(["post-copy faults / requests", `${s.postcopyFaults} / ${s.postcopyRequests}`], ["post-copy stall time", formatNs(s.postcopyStallNs)]);
+  }
+  if (s.linkCuts.length > 0) rows.push(["link cuts", s.linkCuts.map((c) => `at ${formatNs(c.at)}`).join(", ")]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
+  if (s.rounds.length > 0) {
+    lines.push("round  pages   zero  resent      bytes  duration       dirty pages/s");
+    for (const r of s.rounds) {
+      lines.push(
+        `${String(r.round).padStart(5)}  ${String(r.pages).padStart(5)}  ${String(r.zeroPages).padStart(5)}  ${String(r.resent).padStart(6)}  ${String(r.bytes).padStart(9)}  ${formatNs(r.endNs - r.startNs).padEnd(13)}  ${r.dirtyPagesPerSecond}`,
+      );
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+export const migrateCommand: Command<MigrateOptions> = {
+  command: "migrate <guest>",
+  describe: "Live-migrate a guest between two simulated hosts and report the statistics",
+  builder: (yargs) =>
+    yargs
+      .positional("guest", { type: "string", demandOption: true, describe: "Bundled guest name, image (.tvm) or assembly source (.s)" })
+      .option("strategy", { choices: STRATEGIES, default: "pre-copy" as Strategy, describe: "How memory travels" })
+      .option("at", { type: "number", default: 0, describe: "Guest instructions to run on host A before migrating" })
+      .option("bandwidth", { type: "string", requiresArg: true, describe: "Link bandwidth, e.g. 100MB/s, 1Gbit/s (default 100MB/s)" })
+      .option("latency", { type: "string", requiresArg: true, describe: "Link latency, e.g. 1ms, 250us (default 1ms)" })
+      .option("downtime-target", { type: "string", requiresArg: true, describe: "Pre-copy: stop when the rest fits this (default 30ms)" })
+      .option("max-rounds", { type: "number", requiresArg: true, describe: "Pre-copy: most rounds before stopping (default 30)" })
+      .option("speed", { type: "string", requiresArg: true, describe: "Guest instructions per virtual second (default 1e8)" })
+      .option("push-order", { choices: PUSH_ORDERS, default: "fault-near" as PushOrder, describe: "Post-copy background push order" })
+      .option("args", { type: "string", requiresArg: true, describe: "Boot arguments for the guest" })
+      .option("json", { type: "boolean", default: false, describe: "Print console, exit and statistics as one JSON object" })
+      .example("$0 migrate multi --args run=count,hog --strategy pre-copy --at 20000", "pre-copy after 20000 instructions")
+      .example("$0 migrate solo --strategy post-copy --at 5000 --bandwidth 10MB/s --latency 5ms", "post-copy on a slow link"),
+  handler: (args) => {
+    if (!Number.isSafeInteger(args.at) || args.at < 0) throw new UserError(`--at ${args.at}: expected a whole number of instructions ≥ 0`);
+    if (args.maxRounds !== undefined && (!Number.isSafeInteger(args.maxRounds) || args.maxRounds < 1)) {
+      throw new UserError(`--max-rounds ${args.maxRounds}: expected a whole number ≥ 1`);
+    }
+    const parameters = {
+      strategy: args.strategy,
+      host: MACHINE_HOST,
+      bandwidth: args.bandwidth === undefined ? DEFAULTS.bandwidth : parseBandwidth(args.bandwidth),
+      latencyNs: args.latency === undefined ? DEFAULTS.latencyNs : parseDuration(args.latency, "--latency"),
+      downtimeTargetNs: args.downtimeTarget === undefined ? DEFAULTS.downtimeTargetNs : parseDuration(args.downtimeTarget, "--downtime-target"),
+      maxRounds: args.maxRounds,
+      speed: args.speed === undefined ? DEFAULTS.speed : parseCount(args.speed, "--speed"),
+      pushOrder: args.pushOrder,
+    };
+    const { name, image } = loadGuest(args.guest);
+    const vm = bootVm({ name, image, bootArgs: args.args ?? "" });
+    vm.run(args.at);
+    const result = migrate(vm, parameters);
+    const before = vm.output;
+    const exit = runToEnd(result.vm);
+    const console = result.migrated ? before + result.vm.output : vm.output;
+    if (args.json) {
+      args.io.stdout.write(JSON.stringify({ console, exit: exit.reason, ticks: result.vm.ticks, stats: result.stats }) + "\n");
+    } else {
+      args.io.stdout.write(console);
+      args.io.stderr.write(formatStats(result.stats));
+    }
+    if (result.stats.status !== "completed") args.setExitCode(1);
+  },
+};
