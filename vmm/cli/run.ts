@@ -24,7 +24,7 @@ export const runCommand: Command<RunOptions> = {
     yargs
       .positional("prog", { type: "string", demandOption: true, describe: "Program: a .tvm image or a .s source (assembled first)" })
       .option("args", { type: "string", describe: 'Boot arguments for the program, e.g. "n=20"' })
-      .option("input", { type: "string", describe: "File the program reads as standard input, or - for stdin" })
+      .option("input", { type: "string", nargs: 1, describe: "File the program reads as standard input, or - for stdin" })
       .option("max-ticks", {
         type: "number",
         default: DEFAULT_MAX_TICKS,
