@@ -98,3 +98,9 @@ prog_lookup_ret:
     pop s0
     pop ra
     ret
+
+; prog_row(a0 = table index, a1 = program table) -> a0 = address of that (name, entry) row
+prog_row:
+    shli a0, a0, 3
+    add a0, a0, a1
+    ret

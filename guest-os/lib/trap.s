@@ -1,21 +1,5 @@
-; Trap entry and return, shared by the kernels.
-;
-; A context holds everything needed to resume a user program or a kernel thread:
-;
-;   offset 0        saved pc (epc)         the slot of r0, which needs no saving
-;   offset 4..60    r1..r15                at register number * 4
-;   offset 64       status image           written to STATUS just before `sret`
-;
-; CSR scratch always points at the context of the code that is running. Kernels put their
-; own fields after offset 64 (see each kernel's proc.s).
-.equ CTX_PC, 0
-.equ CTX_A0, 4
-.equ CTX_A1, 8
-.equ CTX_A2, 12
-.equ CTX_A3, 16
-.equ CTX_SP, 56
-.equ CTX_RA, 60
-.equ CTX_STATUS, 64
+; Trap entry and return, shared by the kernels. The context layout is in task.s; CSR scratch
+; always points at the context of the code that is running.
 
 ; Entered at tvec with interrupts off and the previous mode in PKERNEL. The trapped code's t0
 ; is parked in a low kernel word (reachable with base register zero) until the context
@@ -78,6 +62,20 @@ trap_stack:
     .zero 2048
 trap_stack_top:
 
+; puttrap(): prints "<cause name> at <fault address>" and a newline, for the trap being handled
+puttrap:
+    push ra
+    csrr a0, cause
+    call cause_name
+    call puts
+    la a0, str_trap_at
+    call puts
+    csrr a0, fault
+    call puthex
+    call newline
+    pop ra
+    ret
+
 ; cause_name(a0 = cause) -> a0 = printable name
 cause_name:
     li t0, CAUSE_TIMER
@@ -111,4 +109,5 @@ str_cause_8: .asciz "divide-by-zero"
 str_cause_9: .asciz "syscall"
 str_cause_10: .asciz "breakpoint"
 str_cause_timer: .asciz "timer-interrupt"
+str_trap_at: .asciz " at "
     .balign 4

@@ -6,6 +6,8 @@ kernel_pd:
     .word 0
 kernel_pt0:
     .word 0
+current_pd:                     ; the page directory in ptbr
+    .word 0
 
 ; vm_init(a0 = memory size, at most 4 MiB; a1 = user region start; a2 = user region end)
 vm_init:
@@ -192,6 +194,122 @@ vm_free_pde_next:
 vm_free_dir:
     mv a0, s0
     call frame_free
+    pop s3
+    pop s2
+    pop s1
+    pop s0
+    pop ra
+    ret
+
+; vm_switch(a0 = page directory): loads it into ptbr, flushing the TLB, unless it is the one
+; loaded already (a switch within one address space keeps the TLB)
+vm_switch:
+    la t0, current_pd
+    lw t1, 0(t0)
+    beq a0, t1, vm_switch_ret
+    sw a0, 0(t0)
+    csrw ptbr, a0
+    tlbflush
+vm_switch_ret:
+    ret
+
+; vm_switch_kernel(): the kernel's own directory, e.g. before freeing a process's
+vm_switch_kernel:
+    la t0, kernel_pd
+    lw a0, 0(t0)
+    j vm_switch
+
+; paging_on(a0 = page directory): installs it and turns paging on (still kernel mode)
+paging_on:
+    push ra
+    call vm_switch
+    li t0, ST_BOOT_PAGING
+    csrw status, t0
+    pop ra
+    ret
+
+; space_create(a0 = address space record (task.s), a1 = stack pages to map now, a2 = data
+; pages to map now, 0 or 1) -> a0 = its new page directory, or 0 when out of memory.
+; The heap starts empty at USER_HEAP; pages not mapped now are left to the kernel's faults.
+space_create:
+    push ra
+    push s0
+    push s1
+    push s2
+    push s3
+    mv s0, a0
+    mv s1, a1
+    mv s2, a2
+    call vm_new_space
+    beqz a0, space_create_ret
+    sw a0, SPACE_PD(s0)
+    li t0, USER_HEAP
+    sw t0, SPACE_BRK(s0)
+    sw t0, SPACE_HEAP_TOP(s0)
+    li s3, USER_STACK_TOP
+space_create_stack:
+    beqz s1, space_create_data
+    li t0, PAGE_SIZE
+    sub s3, s3, t0
+    lw a0, SPACE_PD(s0)
+    mv a1, s3
+    li a2, PTE_USER_RW
+    call vm_map_new
+    addi s1, s1, -1
+    j space_create_stack
+space_create_data:
+    beqz s2, space_create_done
+    lw a0, SPACE_PD(s0)
+    li a1, USER_DATA
+    li a2, PTE_USER_RW
+    call vm_map_new
+space_create_done:
+    lw a0, SPACE_PD(s0)
+space_create_ret:
+    pop s3
+    pop s2
+    pop s1
+    pop s0
+    pop ra
+    ret
+
+; space_sbrk(a0 = address space record, a1 = increment, a2 = 1 to map the new heap pages now,
+; 0 to leave them to page faults) -> a0 = the old break, or -1 when the break would leave
+; [USER_HEAP, USER_STACK_LOW) or memory runs out
+space_sbrk:
+    push ra
+    push s0
+    push s1
+    push s2
+    push s3
+    mv s0, a0
+    mv s3, a2
+    lw s1, SPACE_BRK(s0)
+    add s2, s1, a1              ; the new break
+    li t0, USER_HEAP
+    bltu s2, t0, space_sbrk_fail
+    li t0, USER_STACK_LOW
+    bgeu s2, t0, space_sbrk_fail
+    beqz s3, space_sbrk_done
+space_sbrk_map:
+    lw a1, SPACE_HEAP_TOP(s0)
+    bgeu a1, s2, space_sbrk_done
+    lw a0, SPACE_PD(s0)
+    li a2, PTE_USER_RW
+    call vm_map_new
+    beqz a0, space_sbrk_fail
+    lw t0, SPACE_HEAP_TOP(s0)
+    li t1, PAGE_SIZE
+    add t0, t0, t1
+    sw t0, SPACE_HEAP_TOP(s0)
+    j space_sbrk_map
+space_sbrk_done:
+    sw s2, SPACE_BRK(s0)
+    mv a0, s1
+    j space_sbrk_ret
+space_sbrk_fail:
+    li a0, -1
+space_sbrk_ret:
     pop s3
     pop s2
     pop s1

@@ -3,27 +3,9 @@
 ;   procs=N             otherwise start N copies of "count" (default 3)
 ;   quantum=N           time slice in instructions (default 500)
 
-mem_size:
-    .word 0
-
 boot:
-    la t0, boot_args
-    sw a0, 0(t0)
-    la t0, mem_size
-    sw a1, 0(t0)
     la sp, trap_stack_top
-    la t0, trap_entry
-    csrw tvec, t0
-
-    la a0, image_end
-    la t0, mem_size
-    lw a1, 0(t0)
-    call frame_init
-    la t0, mem_size
-    lw a0, 0(t0)
-    la a1, user_start
-    la a2, user_end
-    call vm_init
+    call boot_init
 
     la a0, str_key_quantum
     li a1, 500
@@ -74,14 +56,11 @@ boot_copies_loop:
     j boot_copies_loop
 
 boot_go:
-    li t0, IRQ_TIMER
+    li t0, IRQ_TIMER            ; preemption: the timer stays enabled for user mode
     csrw imask, t0
     la t0, kernel_pd
-    lw t0, 0(t0)
-    csrw ptbr, t0
-    li t0, ST_BOOT_PAGING
-    csrw status, t0
-    tlbflush
+    lw a0, 0(t0)
+    call paging_on
     call schedule
     j ctx_resume
 
@@ -101,10 +80,10 @@ boot_start:
     call putdec
     la a0, str_colon
     call puts
-    la t0, multi_programs
-    shli t1, s1, 3
-    add t0, t0, t1
-    lw a0, 0(t0)
+    mv a0, s1
+    la a1, multi_programs
+    call prog_row
+    lw a0, 0(a0)
     call puts
     call newline
     pop s1

@@ -1,28 +1,25 @@
-; The process table. A process is a context (lib/trap.s) followed by these fields:
-.equ P_STATE, 68
-.equ P_PID, 72
-.equ P_PD, 76                   ; page directory
-.equ P_BRK, 80                  ; heap break: [USER_DATA, brk) is valid heap
-.equ P_WAKE, 84                 ; SLEEPING: guest time to wake at
-.equ P_STATUS, 88               ; ZOMBIE: exit status
-.equ P_WAITFOR, 92              ; WAITING: pid waited for
-.equ P_PARENT, 96               ; pid of the parent, 0 for processes started at boot
+; The process table. A process is a task (lib/task.s: context, state, pid, wake-up time)
+; followed by these fields:
+.equ P_STATE, TASK_STATE
+.equ P_PID, TASK_ID
+.equ P_WAKE, TASK_WAKE          ; SLEEPING: guest time to wake at
+.equ P_SPACE, TASK_FIELDS       ; address space record (lib/task.s); multi uses pd and break
+.equ P_PD, P_SPACE + SPACE_PD
+.equ P_BRK, P_SPACE + SPACE_BRK ; heap break: [USER_HEAP, brk) is valid heap
+.equ P_STATUS, 92               ; ZOMBIE: exit status
+.equ P_WAITFOR, 96              ; WAITING: pid waited for
+.equ P_PARENT, 100              ; pid of the parent, 0 for processes started at boot
 .equ P_SIZE, 128
 .equ NPROC, 8
 
-; states
-.equ S_FREE, 0
-.equ S_RUNNABLE, 1
-.equ S_SLEEPING, 2
-.equ S_WAITING, 3
-.equ S_ZOMBIE, 4
+.equ S_ZOMBIE, 4                ; after the states of lib/task.s: exited, not yet waited for
 
     .balign 16
 procs:
     .zero 1024                  ; NPROC * P_SIZE
 procs_end:
-next_pid:
-    .word 1
+proc_table:                     ; for slot_alloc and slot_find (lib/table.s); pids from 1
+    .word procs, procs_end, P_SIZE, P_STATE, 1
 
 ; proc_create(a0 = program index, a1 = argument, a2 = parent pid) -> a0 = pid, or -1
 ; The new process starts at the program's entry with a0 = argument, a1 = its pid, and no
@@ -36,49 +33,29 @@ proc_create:
     mv s1, a0
     mv s2, a1
     mv s3, a2
-    li t0, 0
     la t1, multi_program_count
     lw t1, 0(t1)
-    bltu s1, t1, proc_create_find
-    j proc_create_fail
-proc_create_find:
-    la s0, procs
-    la t1, procs_end
-proc_create_scan:
-    bgeu s0, t1, proc_create_fail
-    lw t2, P_STATE(s0)
-    beqz t2, proc_create_slot
-    addi s0, s0, P_SIZE
-    j proc_create_scan
-proc_create_slot:
-    mv a0, s0
-    li a1, P_SIZE
-    call memzero
-    call vm_new_space
+    bgeu s1, t1, proc_create_fail
+    la a0, proc_table
+    call slot_alloc
     beqz a0, proc_create_fail
-    sw a0, P_PD(s0)
-    la t0, multi_programs
-    shli t1, s1, 3
-    add t0, t0, t1
-    lw t0, 4(t0)
-    sw t0, CTX_PC(s0)
-    li t0, USER_STACK_TOP
-    sw t0, CTX_SP(s0)
-    sw s2, CTX_A0(s0)
-    la t0, next_pid
-    lw t1, 0(t0)
-    addi t2, t1, 1
-    sw t2, 0(t0)
-    sw t1, P_PID(s0)
-    sw t1, CTX_A1(s0)
-    li t0, ST_TO_USER
-    sw t0, CTX_STATUS(s0)
-    li t0, USER_HEAP
-    sw t0, P_BRK(s0)
+    mv s0, a0
+    addi a0, s0, P_SPACE
+    li a1, 0                    ; nothing mapped: demand-zero from the first instruction
+    li a2, 0
+    call space_create
+    beqz a0, proc_create_fail
+    mv a0, s1
+    la a1, multi_programs
+    call prog_row
+    lw a1, 4(a0)
+    mv a0, s0
+    li a2, USER_STACK_TOP
+    mv a3, s2
+    call task_ready
+    lw a0, P_PID(s0)
+    sw a0, CTX_A1(s0)
     sw s3, P_PARENT(s0)
-    li t0, S_RUNNABLE
-    sw t0, P_STATE(s0)
-    mv a0, t1
     j proc_create_ret
 proc_create_fail:
     li a0, -1
@@ -90,26 +67,6 @@ proc_create_ret:
     pop ra
     ret
 
-; proc_find(a0 = pid) -> a0 = process, or 0 (free slots never match)
-proc_find:
-    la t0, procs
-    la t1, procs_end
-proc_find_loop:
-    bgeu t0, t1, proc_find_none
-    lw t2, P_STATE(t0)
-    beqz t2, proc_find_next
-    lw t2, P_PID(t0)
-    beq t2, a0, proc_find_found
-proc_find_next:
-    addi t0, t0, P_SIZE
-    j proc_find_loop
-proc_find_found:
-    mv a0, t0
-    ret
-proc_find_none:
-    li a0, 0
-    ret
-
 ; proc_exit(a0 = process, a1 = status): frees its memory; a waiting parent gets the status,
 ; otherwise it stays a zombie until waited for (processes started at boot are not kept)
 proc_exit:
@@ -118,10 +75,7 @@ proc_exit:
     push s1
     mv s0, a0
     mv s1, a1
-    la t0, kernel_pd            ; stop using the directory before freeing it
-    lw t0, 0(t0)
-    csrw ptbr, t0
-    tlbflush
+    call vm_switch_kernel       ; stop using the directory before freeing it
     lw a0, P_PD(s0)
     call vm_free_space
     sw zero, P_PD(s0)
@@ -168,14 +122,7 @@ proc_kill:
     call putdec
     la a0, str_killed
     call puts
-    csrr a0, cause
-    call cause_name
-    call puts
-    la a0, str_killed_at
-    call puts
-    csrr a0, fault
-    call puthex
-    call newline
+    call puttrap
     mv a0, s0
     li a1, -1
     call proc_exit
@@ -185,5 +132,4 @@ proc_kill:
 
 str_killed_pid: .asciz "[kernel] pid "
 str_killed: .asciz " killed: "
-str_killed_at: .asciz " at "
     .balign 4

@@ -66,32 +66,31 @@ demand_page_no:
     pop ra
     ret
 
-; user_pa(a0 = process, a1 = virtual address, a2 = 1 for a write) -> physical address or -1;
-; faults the page in when it is demand-zero memory not yet touched
-user_pa:
+; caller_pa(a0 = virtual address, a1 = 1 for a write) -> physical address or -1, for process
+; s0 (lib/syscall.s); faults the page in when it is demand-zero memory not yet touched
+caller_pa:
     push ra
     push s1
     push s2
-    push s3
     mv s1, a0
     mv s2, a1
-    mv s3, a2
-    lw a0, P_PD(s1)
+    lw a0, P_PD(s0)
+    mv a1, s1
+    mv a2, s2
     call vm_user_pa
-    bge a0, zero, user_pa_ret
-    mv a0, s1
-    mv a1, s2
+    bge a0, zero, caller_pa_ret
+    mv a0, s0
+    mv a1, s1
     call demand_page
-    beqz a0, user_pa_fail
-    lw a0, P_PD(s1)
-    mv a1, s2
-    mv a2, s3
+    beqz a0, caller_pa_fail
+    lw a0, P_PD(s0)
+    mv a1, s1
+    mv a2, s2
     call vm_user_pa
-    j user_pa_ret
-user_pa_fail:
+    j caller_pa_ret
+caller_pa_fail:
     li a0, -1
-user_pa_ret:
-    pop s3
+caller_pa_ret:
     pop s2
     pop s1
     pop ra

@@ -4,18 +4,11 @@
 ;  - a user-level thread package (ult.s) that multiplexes user threads over a process's LWPs.
 ; Scheduling is round robin and non-preemptive: a thread runs until it makes a blocking or
 ; yielding system call. That keeps the user-level package free of locks on this one CPU.
-;
-; Physical memory (identity mapped for the kernel, paging on once booted):
-;   0x00000000  page 0: boot arguments at 0x800, trap scratch word at 0xf00
-;   0x00001000  kernel text and data          (not U)
-;   user_start  user programs, ult, ulib      (U, read-only, shared)
-;   image_end   free frames: page tables, kernel-thread stacks, process pages
+; Memory map: lib/head.s (physical), lib/consts.s (virtual). Free frames hold page tables,
+; kernel-thread stacks and process pages.
 
 .memsize 524288
-.bootargs 0x800, 256
-.entry boot
-
-.include "../lib/consts.s"
+.include "../lib/head.s"
 
 .org 0x1000
 .include "boot.s"
@@ -23,19 +16,16 @@
 .include "sched.s"
 .include "traps.s"
 .include "demos.s"
-.include "../lib/trap.s"
-.include "../lib/console.s"
-.include "../lib/bootargs.s"
-.include "../lib/frames.s"
-.include "../lib/vm.s"
+.include "../lib/kernel-lib.s"
+.include "../lib/table.s"
+.include "../lib/sched.s"
 
 ; ---- user region: everything from here to user_end is mapped U and read-only ----
     .balign 4096
 user_start:
 .include "programs.s"
 .include "ult.s"
-.include "../lib/ulib.s"
-.include "../lib/string.s"
+.include "../lib/user-lib.s"
     .balign 4096
 user_end:
 image_end:

@@ -15,7 +15,7 @@ describe("guest-os/solo", () => {
     const r = bootGuest("solo", "prog=fib n=10");
     expect(r.status).toBe(0);
     expect(r.output).toBe(
-      "[solo] running fib in user mode\nfib: 0 1 1 2 3 5 8 13 21 34 55\nfib: took 4435 instructions\n" +
+      "[solo] running fib in user mode\nfib: 0 1 1 2 3 5 8 13 21 34 55\nfib: took 4617 instructions\n" +
         "[solo] program exited with status 0\n",
     );
   });

@@ -1,0 +1,4 @@
+; The user half of the library: system-call wrappers and string helpers, placed in the user
+; region (U, read-only) so user programs can run them; kernel code calls string.s too.
+.include "ulib.s"
+.include "string.s"
