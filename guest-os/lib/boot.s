@@ -25,9 +25,7 @@ boot_init:
 ; boot_pick(a0 = key, a1 = table, a2 = message) -> a0 = the table row named by key=<name>,
 ; the first row when the key is absent. An unknown name prints the message and halts with 2.
 boot_pick:
-    push ra
-    push s0
-    push s1
+    save_ra_s1
     mv s0, a1
     mv s1, a2
     call arg_find
@@ -42,7 +40,5 @@ boot_pick:
 boot_pick_row:
     mv a1, s0
     call prog_row
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s1
     ret

@@ -6,9 +6,7 @@ boot_args:
 
 ; arg_find(a0 = NUL-terminated key) -> a0 = address of the value text, or 0 when absent
 arg_find:
-    push ra
-    push s0
-    push s1
+    save_ra_s1
     mv s1, a0
     la t0, boot_args
     lw s0, 0(t0)
@@ -47,9 +45,7 @@ arg_find_skip:                  ; move past this word
 arg_find_none:
     li a0, 0
 arg_find_ret:
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s1
     ret
 
 ; arg_int(a0 = key, a1 = default) -> a0 = decimal value of key, or the default
@@ -71,10 +67,7 @@ arg_int_ret:
 ; prog_lookup(a0 = token, a1 = program table) -> a0 = table index, or -1
 ; A program table is a list of (name address, entry address) word pairs ending with 0.
 prog_lookup:
-    push ra
-    push s0
-    push s1
-    push s2
+    save_ra_s2
     mv s0, a0
     mv s1, a1
     li s2, 0
@@ -93,10 +86,7 @@ prog_lookup_found:
 prog_lookup_none:
     li a0, -1
 prog_lookup_ret:
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s2
     ret
 
 ; prog_row(a0 = table index, a1 = program table) -> a0 = address of that (name, entry) row

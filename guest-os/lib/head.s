@@ -22,3 +22,4 @@
 
 .include "consts.s"
 .include "task.s"
+.include "macros.s"

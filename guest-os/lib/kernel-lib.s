@@ -6,3 +6,8 @@
 .include "boot.s"
 .include "frames.s"
 .include "vm.s"
+
+; ---- user region: everything from here to user_end is mapped U and read-only. The kernel
+; includes its user programs next, then user-lib.s, which closes the region.
+    .balign 4096
+user_start:

@@ -1,19 +1,30 @@
 ; Round-robin scheduling over a kernel's task table (tasks as in task.s), and the system calls
 ; that give up the CPU. The kernel defines, before including this file: TASKS and TASKS_END
-; (its table), TASK_SIZE, NTASK, str_deadlock (said when every task left waits for another)
-; and schedule() (sched_next, then the chosen task's address space).
+; (its table), TASK_SIZE, NTASK, str_deadlock (said when every task left waits for another),
+; sched_install(a0 = task): what dispatching a task takes (its address space, the timer),
+; and sched_all_done: where to go when no task is left.
 
 last_run:                       ; slot the round-robin search starts after
     .word TASKS + (NTASK - 1) * TASK_SIZE
+
+; schedule() -> a0 = the next task to run, installed
+schedule:
+    push ra
+    push s0
+    call sched_next
+    beqz a0, sched_all_done
+    mv s0, a0
+    call sched_install
+    mv a0, s0
+    pop s0
+    pop ra
+    ret
 
 ; sched_next() -> a0 = the next runnable task after the last one run, or 0 when no task is
 ; left. Wakes the sleepers whose time has come and idles (wfi) while every task sleeps; halts
 ; with status 3 when the tasks left all wait.
 sched_next:
-    push ra
-    push s0
-    push s1
-    push s2
+    save_ra_s2
 sched_again:
     csrr s2, time
     li s1, 0                    ; smallest time to the next wake-up, 0 = nobody sleeps
@@ -87,10 +98,7 @@ sched_found:
     sw s0, 0(t0)
     mv a0, s0
 sched_ret:
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s2
     ret
 
 sys_switch:                     ; the caller gives up the CPU

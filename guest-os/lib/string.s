@@ -53,9 +53,7 @@ is_sep_yes:
 
 ; token_eq(a0 = token, ends at a separator; a1 = NUL-terminated word) -> a0 = 1 when equal
 token_eq:
-    push ra
-    push s0
-    push s1
+    save_ra_s1
     mv s0, a0
     mv s1, a1
 token_eq_loop:
@@ -73,9 +71,7 @@ token_eq_end:
 token_eq_no:
     li a0, 0
 token_eq_ret:
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s1
     ret
 
 ; token_skip(a0 = token) -> a0 = first separator after it

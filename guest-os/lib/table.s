@@ -8,9 +8,7 @@
 ; slot_alloc(a0 = table) -> a0 = a free slot, zeroed, with a fresh id in the word after its state
 ; (which stays 0 until the caller fills the slot in), or 0 when every slot is in use
 slot_alloc:
-    push ra
-    push s0
-    push s1
+    save_ra_s1
     mv s1, a0
     lw s0, TABLE_FIRST(s1)
     lw t1, TABLE_END(s1)
@@ -38,9 +36,7 @@ slot_alloc_found:
 slot_alloc_none:
     li a0, 0
 slot_alloc_ret:
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s1
     ret
 
 ; slot_find(a0 = table, a1 = id) -> a0 = the slot in use with that id, or 0 (clobbers a2)

@@ -62,6 +62,19 @@ trap_stack:
     .zero 2048
 trap_stack_top:
 
+; put_killed(a0 = who, a1 = id): prints "<who><id> killed: <cause> at <fault>" and a newline
+put_killed:
+    save_ra_s1
+    mv s0, a1
+    call puts
+    mv a0, s0
+    call putdec
+    la a0, str_killed_mid
+    call puts
+    call puttrap
+    restore_ra_s1
+    ret
+
 ; puttrap(): prints "<cause name> at <fault address>" and a newline, for the trap being handled
 puttrap:
     push ra
@@ -110,4 +123,5 @@ str_cause_9: .asciz "syscall"
 str_cause_10: .asciz "breakpoint"
 str_cause_timer: .asciz "timer-interrupt"
 str_trap_at: .asciz " at "
+str_killed_mid: .asciz " killed: "
     .balign 4

@@ -2,3 +2,6 @@
 ; region (U, read-only) so user programs can run them; kernel code calls string.s too.
 .include "ulib.s"
 .include "string.s"
+    .balign 4096
+user_end:
+image_end:                      ; free frames start here (lib/head.s)

@@ -11,11 +11,7 @@ current_pd:                     ; the page directory in ptbr
 
 ; vm_init(a0 = memory size, at most 4 MiB; a1 = user region start; a2 = user region end)
 vm_init:
-    push ra
-    push s0
-    push s1
-    push s2
-    push s3
+    save_ra_s3
     mv s0, a0
     mv s1, a1
     mv s2, a2
@@ -43,11 +39,7 @@ vm_init_store:
     add t0, t0, t3
     j vm_init_loop
 vm_init_done:
-    pop s3
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s3
     ret
 
 ; vm_new_space() -> a0 = new page directory (sharing table 0), or 0 when out of memory
@@ -66,9 +58,7 @@ vm_new_space_ret:
 ; vm_pte(a0 = page directory, a1 = virtual address, a2 = 1 to create the page table)
 ;   -> a0 = address of the page-table entry, or 0
 vm_pte:
-    push ra
-    push s0
-    push s1
+    save_ra_s1
     shri t0, a1, 22
     shli t0, t0, 2
     add s0, a0, t0              ; directory entry address
@@ -92,17 +82,13 @@ vm_pte_have:
 vm_pte_none:
     li a0, 0
 vm_pte_ret:
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s1
     ret
 
 ; vm_map_new(a0 = page directory, a1 = virtual address, a2 = PTE flags)
 ;   maps a fresh zeroed frame at the page of a1 -> a0 = frame, or 0 when out of memory
 vm_map_new:
-    push ra
-    push s0
-    push s1
+    save_ra_s1
     mv s1, a2
     li a2, 1
     call vm_pte
@@ -114,9 +100,7 @@ vm_map_new:
     sw t0, 0(s0)
     tlbflush
 vm_map_new_ret:
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s1
     ret
 
 ; vm_user_pa(a0 = page directory, a1 = virtual address, a2 = 1 for a write)
@@ -154,11 +138,7 @@ vm_user_pa_ret:
 
 ; vm_free_space(a0 = page directory): frees the private tables, their frames and the directory
 vm_free_space:
-    push ra
-    push s0
-    push s1
-    push s2
-    push s3
+    save_ra_s3
     mv s0, a0
     li s1, 1                    ; directory index (0 is the shared table)
 vm_free_pde:
@@ -194,11 +174,7 @@ vm_free_pde_next:
 vm_free_dir:
     mv a0, s0
     call frame_free
-    pop s3
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s3
     ret
 
 ; vm_switch(a0 = page directory): loads it into ptbr, flushing the TLB, unless it is the one
@@ -232,11 +208,7 @@ paging_on:
 ; pages to map now, 0 or 1) -> a0 = its new page directory, or 0 when out of memory.
 ; The heap starts empty at USER_HEAP; pages not mapped now are left to the kernel's faults.
 space_create:
-    push ra
-    push s0
-    push s1
-    push s2
-    push s3
+    save_ra_s3
     mv s0, a0
     mv s1, a1
     mv s2, a2
@@ -266,22 +238,14 @@ space_create_data:
 space_create_done:
     lw a0, SPACE_PD(s0)
 space_create_ret:
-    pop s3
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s3
     ret
 
 ; space_sbrk(a0 = address space record, a1 = increment, a2 = 1 to map the new heap pages now,
 ; 0 to leave them to page faults) -> a0 = the old break, or -1 when the break would leave
 ; [USER_HEAP, USER_STACK_LOW) or memory runs out
 space_sbrk:
-    push ra
-    push s0
-    push s1
-    push s2
-    push s3
+    save_ra_s3
     mv s0, a0
     mv s3, a2
     lw s1, SPACE_BRK(s0)
@@ -310,9 +274,5 @@ space_sbrk_done:
 space_sbrk_fail:
     li a0, -1
 space_sbrk_ret:
-    pop s3
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s3
     ret

@@ -14,15 +14,10 @@
 .include "sched.s"
 .include "traps.s"
 .include "syscalls.s"
-.include "../lib/kernel-lib.s"
 .include "../lib/table.s"
 .include "../lib/sched.s"
+.include "../lib/kernel-lib.s"
 
-; ---- user region: everything from here to user_end is mapped U and read-only ----
-    .balign 4096
-user_start:
+; user region (from kernel-lib.s to user-lib.s)
 .include "programs.s"
 .include "../lib/user-lib.s"
-    .balign 4096
-user_end:
-image_end:

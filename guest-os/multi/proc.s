@@ -25,11 +25,7 @@ proc_table:                     ; for slot_alloc and slot_find (lib/table.s); pi
 ; The new process starts at the program's entry with a0 = argument, a1 = its pid, and no
 ; pages of its own: the first touches of stack and data fault them in.
 proc_create:
-    push ra
-    push s0
-    push s1
-    push s2
-    push s3
+    save_ra_s3
     mv s1, a0
     mv s2, a1
     mv s3, a2
@@ -60,19 +56,13 @@ proc_create:
 proc_create_fail:
     li a0, -1
 proc_create_ret:
-    pop s3
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s3
     ret
 
 ; proc_exit(a0 = process, a1 = status): frees its memory; a waiting parent gets the status,
 ; otherwise it stays a zombie until waited for (processes started at boot are not kept)
 proc_exit:
-    push ra
-    push s0
-    push s1
+    save_ra_s1
     mv s0, a0
     mv s1, a1
     call vm_switch_kernel       ; stop using the directory before freeing it
@@ -106,9 +96,7 @@ proc_exit_nowaiter:
 proc_exit_free:
     sw zero, P_STATE(s0)
 proc_exit_ret:
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s1
     ret
 
 ; proc_kill(a0 = process): reports the trap that killed it and ends it with status -1
@@ -117,12 +105,8 @@ proc_kill:
     push s0
     mv s0, a0
     la a0, str_killed_pid
-    call puts
-    lw a0, P_PID(s0)
-    call putdec
-    la a0, str_killed
-    call puts
-    call puttrap
+    lw a1, P_PID(s0)
+    call put_killed
     mv a0, s0
     li a1, -1
     call proc_exit
@@ -131,5 +115,4 @@ proc_kill:
     ret
 
 str_killed_pid: .asciz "[kernel] pid "
-str_killed: .asciz " killed: "
     .balign 4

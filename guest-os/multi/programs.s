@@ -14,10 +14,7 @@ multi_programs:
 
 ; say(a0 = pid, a1 = message, a2 = number, or -1 for none): one line, one write
 say:
-    push ra
-    push s0
-    push s1
-    push s2
+    save_ra_s2
     addi sp, sp, -64
     mv s0, a0
     mv s1, a1
@@ -44,10 +41,7 @@ say_end:
     mv a0, sp
     call u_write
     addi sp, sp, 64
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s2
     ret
 
 ; count: four lines with some work between them; exits with its argument as status

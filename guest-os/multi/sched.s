@@ -8,26 +8,20 @@
 quantum:
     .word 500
 
-; schedule() -> a0 = the next process to run, with its address space installed and a fresh
-; quantum on the timer; halts when no process is left
-schedule:
+; sched_install(a0 = process): its address space, and a fresh quantum on the timer
+sched_install:
     push ra
-    push s0
-    call sched_next
-    beqz a0, schedule_done
-    mv s0, a0
-    lw a0, P_PD(s0)
+    lw a0, P_PD(a0)
     call vm_switch
     la t0, quantum
     lw t0, 0(t0)
     csrr t1, time
     add t0, t0, t1
     csrw timecmp, t0
-    mv a0, s0
-    pop s0
     pop ra
     ret
-schedule_done:
+
+sched_all_done:
     la a0, str_all_done
     call puts
     li a0, 0

@@ -24,16 +24,18 @@ print:
 
 ; print_num_line(a0 = string, a1 = number): the string, the number and a newline
 print_num_line:
-    push ra
-    push s0
+    la a2, s_nl
+; print_num_text(a0 = string, a1 = number, a2 = string after it)
+print_num_text:
+    save_ra_s1
     mv s0, a1
+    mv s1, a2
     call u_puts
     mv a0, s0
     call u_putdec
-    la a0, s_nl
+    mv a0, s1
     call u_puts
-    pop s0
-    pop ra
+    restore_ra_s1
     ret
 
 ; ---- demo=blocking: user threads A and B on a0 LWPs
@@ -129,17 +131,8 @@ lwp_pinger_loop:
 
 ; print_cost(a0 = label, a1 = instructions per switch)
 print_cost:
-    push ra
-    push s0
-    mv s0, a1
-    call u_puts
-    mv a0, s0
-    call u_putdec
-    la a0, s_per_switch
-    call u_puts
-    pop s0
-    pop ra
-    ret
+    la a2, s_per_switch
+    j print_num_text
 
 ; ---- demo=switchcost: two user-level threads yield to each other without the kernel
 p_ult_pingpong:
@@ -154,10 +147,7 @@ p_ult_pingpong:
     j lwp_run_main
 
 ult_ping:
-    push ra
-    push s0
-    push s1
-    push s2
+    save_ra_s2
     call u_time
     mv s1, a0
     li t0, USER_DATA
@@ -173,10 +163,7 @@ ult_ping_loop:
     divu a1, a1, t0
     la a0, s_cost_ult
     call print_cost
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s2
     ret
 
 ult_pong:
@@ -249,9 +236,7 @@ p_server_done:
 
 ; read_requests() -> a0 = list of requests: the lines of console input, or the built-in list
 read_requests:
-    push ra
-    push s0
-    push s1
+    save_ra_s1
     li s0, USER_DATA
     addi s1, s0, G_REQS         ; next list slot
     addi s0, s0, G_REQ_TEXT     ; next free text
@@ -287,9 +272,7 @@ read_requests_end:
     bnez t0, read_requests_ret
     la a0, builtin_requests
 read_requests_ret:
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s1
     ret
 
 ; worker(a0 = worker number): serves the requests the dispatcher leaves in its slot; each

@@ -5,26 +5,17 @@
 .equ TASK_SIZE, T_SIZE
 .equ NTASK, NTHREAD
 
-; schedule() -> a0 = the next thread to run, with its address space loaded (a thread of the
-; same process keeps the TLB); halts when no thread is left
-schedule:
-    push ra
-    push s0
-    call sched_next
-    beqz a0, schedule_done
-    mv s0, a0
+; sched_install(a0 = thread): its address space (a thread of the same process keeps the TLB)
+sched_install:
+    lw t1, T_PROC(a0)
     la t0, kernel_pd            ; a kernel thread runs in the kernel's address space
     lw a0, 0(t0)
-    lw t1, T_PROC(s0)
-    beqz t1, schedule_space
+    beqz t1, sched_install_space
     lw a0, P_PD(t1)
-schedule_space:
-    call vm_switch
-    mv a0, s0
-    pop s0
-    pop ra
-    ret
-schedule_done:
+sched_install_space:
+    j vm_switch
+
+sched_all_done:                 ; every demo has ended
     li a0, 0
     halt
 

@@ -36,10 +36,7 @@ process_table:
 ; The thread runs entry(argument) in kernel mode with interrupts off on its own 4 KiB stack,
 ; and ends with `sys` exit.
 kthread_create:
-    push ra
-    push s0
-    push s1
-    push s2
+    save_ra_s2
     mv s1, a0
     mv s2, a1
     la a0, thread_table
@@ -62,20 +59,13 @@ kthread_create:
 kthread_create_fail:
     li a0, 0
 kthread_create_ret:
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s2
     ret
 
 ; lwp_create(a0 = process, a1 = entry, a2 = user stack pointer, a3 = argument) -> a0 = thread
 ; or 0: a new kernel-scheduled thread in the process's address space, in user mode
 lwp_create:
-    push ra
-    push s0
-    push s1
-    push s2
-    push s3
+    save_ra_s3
     mv s1, a0
     mv s2, a1
     mv s3, a2
@@ -94,21 +84,14 @@ lwp_create:
     addi t0, t0, 1
     sw t0, P_NLWP(s1)
 lwp_create_ret:
-    pop s3
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s3
     ret
 
 ; proc_create(a0 = program index, a1 = argument) -> a0 = pid, or -1
 ; A new address space with two stack pages and the data page mapped, and one LWP at the
 ; program's entry (a0 = argument, sp = USER_STACK_TOP).
 proc_create:
-    push ra
-    push s0
-    push s1
-    push s2
+    save_ra_s2
     mv s1, a0
     mv s2, a1
     la a0, process_table
@@ -135,19 +118,13 @@ proc_create:
 proc_create_fail:
     li a0, -1
 proc_create_ret:
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s2
     ret
 
 ; thread_exit(a0 = thread, a1 = status): the thread's slot is freed; when the last LWP of a
 ; process ends, the process ends: its memory is freed and a waiting thread gets the status
 thread_exit:
-    push ra
-    push s0
-    push s1
-    push s2
+    save_ra_s2
     mv s0, a0
     mv s1, a1
     sw zero, T_STATE(s0)
@@ -174,8 +151,5 @@ thread_exit_lwp:
     sw t1, T_STATE(t0)
     sw zero, P_STATE(s2)        ; reaped by the waiter
 thread_exit_ret:
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s2
     ret

@@ -7,12 +7,8 @@ trap_handler:
     li t1, CAUSE_SYSCALL
     beq t0, t1, sys_dispatch
     la a0, str_killed_tid       ; any other trap ends the thread
-    call puts
-    lw a0, T_TID(s0)
-    call putdec
-    la a0, str_killed
-    call puts
-    call puttrap
+    lw a1, T_TID(s0)
+    call put_killed
     mv a0, s0
     li a1, -1
     call thread_exit
@@ -86,5 +82,4 @@ caller_pa_kernel:
     ret
 
 str_killed_tid: .asciz "[threads] thread "
-str_killed: .asciz " killed: "
     .balign 4

@@ -62,10 +62,7 @@ ult_dequeue_ret:
 
 ; ult_create(a0 = function, a1 = argument) -> a0 = thread, ready to run function(argument)
 ult_create:
-    push ra
-    push s0
-    push s1
-    push s2
+    save_ra_s2
     mv s0, a0
     mv s1, a1
     li a0, PAGE_SIZE
@@ -91,10 +88,7 @@ ult_create:
     mv a0, s2
     call ult_enqueue
     mv a0, s2
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s2
     ret
 
 ; A new thread starts here with s0 = function, s1 = argument.
@@ -164,9 +158,7 @@ lwp_run_main:
 ; lwp_spawn(a0 = entry, a1 = argument) -> tid: a new LWP (kernel thread of this process) with
 ; a 4 KiB stack from the heap, running entry(argument)
 lwp_spawn:
-    push ra
-    push s0
-    push s1
+    save_ra_s1
     mv s0, a0
     mv s1, a1
     li a0, PAGE_SIZE
@@ -177,9 +169,7 @@ lwp_spawn:
     mv a3, s1
     li a0, SYS_LWP_CREATE
     sys
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s1
     ret
 
 ; lwp_spawn_ult(): one more LWP for the thread package; its record is at the bottom of its

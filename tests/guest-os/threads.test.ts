@@ -34,8 +34,8 @@ describe("guest-os/threads", () => {
     expect(r.output).toBe(
       [
         "[threads] demo=switchcost: 200 switches each, guest time in instructions",
-        "kernel threads (sys yield in kernel mode): 242 instructions per switch",
-        "kernel-level threads (LWPs, sys yield from user mode): 245 instructions per switch",
+        "kernel threads (sys yield in kernel mode): 243 instructions per switch",
+        "kernel-level threads (LWPs, sys yield from user mode): 246 instructions per switch",
         "user-level threads (ult_yield, no system call): 49 instructions per switch",
         "",
       ].join("\n"),
