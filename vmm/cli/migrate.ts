@@ -1,9 +1,14 @@
 /**
- * `toyvmm migrate GUEST --strategy S --at N`: boots the guest on host A, runs N guest
+ * `toyvmm migrate GUEST --strategy S --at N`: starts the guest on host A, runs N guest
  * instructions, migrates it to host B over the simulated link, runs it to the end there.
  * The guest console (both hosts, in order) is stdout; the statistics table goes to stderr so
  * that stdout is exactly what an unmigrated run prints. `--json` prints one JSON object
  * (console, exit, statistics) on stdout instead.
+ *
+ * What runs: a bundled guest name boots that guest OS under the monitor; a file (.s or .tvm)
+ * runs as a program in the process VM when its image has the symbol `_start` (the start-up
+ * code every program in programs/ includes) and boots as a kernel otherwise. `--process` and
+ * `--no-process` decide explicitly (e.g. for a stripped program image).
  */
 import { basename } from "node:path";
 import { UserError } from "../../isa/errors.js";
@@ -12,7 +17,9 @@ import { readImageFile } from "../../isa/loader.js";
 import { bundledImage, findBundledGuest, listBundledGuests } from "../monitor/bundled.js";
 import { formatNs, migrate } from "../migration/engine.js";
 import { bootVm, MACHINE_HOST, runToEnd } from "../migration/machine-vm.js";
-import { DEFAULTS, PUSH_ORDERS, type PushOrder } from "../migration/options.js";
+import { DEFAULTS, PUSH_ORDERS, resolveOptions, type MigrationOptions, type PushOrder } from "../migration/options.js";
+import { MigratableProcess, PROCESS_HOST, startProcess } from "../migration/process-vm.js";
+import type { MigratableVm } from "../migration/vm-port.js";
 import type { MigrationStats } from "../migration/stats.js";
 import { STRATEGIES, type Strategy } from "../migration/stream/frames.js";
 import { parseBandwidth, parseCount, parseDuration } from "../migration/units.js";
@@ -29,19 +36,34 @@ interface MigrateOptions {
   speed?: string;
   pushOrder?: PushOrder;
   args?: string;
+  process?: boolean;
   json: boolean;
 }
 
-function loadGuest(spec: string): { name: string; image: GuestImage } {
+/** The symbol programs/lib/start.s defines: a program for the process VM, not a kernel. */
+export const PROGRAM_START_SYMBOL = "_start";
+
+function loadGuest(spec: string): { name: string; image: GuestImage; file: boolean } {
   if (!(spec.includes("/") || spec.endsWith(".s") || spec.endsWith(".tvm"))) {
     const guest = findBundledGuest(spec);
     if (!guest) {
       const known = listBundledGuests().map((g) => g.name).join(", ");
       throw new UserError(`${spec}: no such bundled guest (bundled: ${known || "none"}); give a .tvm or .s file instead`);
     }
-    return { name: guest.name, image: bundledImage(guest) };
+    return { name: guest.name, image: bundledImage(guest), file: false };
   }
-  return { name: basename(spec).replace(/\.(s|tvm)$/, "") || "vm", image: readImageFile(spec) };
+  return { name: basename(spec).replace(/\.(s|tvm)$/, "") || "vm", image: readImageFile(spec), file: true };
+}
+
+/** The engine's own checks (RangeError) as the one-line user error the CLI reports. */
+function checkedOptions(options: MigrationOptions): MigrationOptions {
+  try {
+    resolveOptions(options);
+  } catch (error) {
+    if (error instanceof RangeError) throw new UserError(error.message);
+    throw error;
+  }
+  return options;
 }
 
 export function formatStats(s: MigrationStats): string {
@@ -89,37 +111,56 @@ export const migrateCommand: Command<MigrateOptions> = {
       .option("max-rounds", { type: "number", requiresArg: true, describe: "Pre-copy: most rounds before stopping (default 30)" })
       .option("speed", { type: "string", requiresArg: true, describe: "Guest instructions per virtual second (default 1e8)" })
       .option("push-order", { choices: PUSH_ORDERS, default: "fault-near" as PushOrder, describe: "Post-copy background push order" })
-      .option("args", { type: "string", requiresArg: true, describe: "Boot arguments for the guest" })
+      .option("args", { type: "string", requiresArg: true, describe: "Boot arguments for the guest, or the program's arguments" })
+      .option("process", {
+        type: "boolean",
+        describe: "Run the file as a program in the process VM (default: when its image has the symbol _start); --no-process boots it as a kernel",
+      })
       .option("json", { type: "boolean", default: false, describe: "Print console, exit and statistics as one JSON object" })
       .example("$0 migrate multi --args run=count,hog --strategy pre-copy --at 20000", "pre-copy after 20000 instructions")
-      .example("$0 migrate solo --strategy post-copy --at 5000 --bandwidth 10MB/s --latency 5ms", "post-copy on a slow link"),
+      .example("$0 migrate solo --strategy post-copy --at 5000 --bandwidth 10MB/s --latency 5ms", "post-copy on a slow link")
+      .example('$0 migrate programs/memwriter.s --args "pages=64 rate=20000 iters=8" --strategy pre-copy', "a running program moves (process VM)")
+      .epilogue(
+        "GUEST is a bundled guest OS name, or a file: a .s or .tvm whose image has the symbol _start (every program " +
+          "in programs/) runs in the process VM — a program with its system calls served by the runtime, migrated " +
+          "with its whole execution state — and any other image boots as a kernel. --process / --no-process decide " +
+          "explicitly. Exit status 1 when the migration did not complete.",
+      ),
   handler: (args) => {
     if (!Number.isSafeInteger(args.at) || args.at < 0) throw new UserError(`--at ${args.at}: expected a whole number of instructions ≥ 0`);
     if (args.maxRounds !== undefined && (!Number.isSafeInteger(args.maxRounds) || args.maxRounds < 1)) {
       throw new UserError(`--max-rounds ${args.maxRounds}: expected a whole number ≥ 1`);
     }
-    const parameters = {
+    const { name, image, file } = loadGuest(args.guest);
+    if (args.process && !file) throw new UserError(`${args.guest}: --process needs a program file (.s or .tvm), not a bundled guest OS`);
+    const asProcess = args.process ?? (file && image.symbols.some((s) => s.name === PROGRAM_START_SYMBOL));
+    const parameters = checkedOptions({
       strategy: args.strategy,
-      host: MACHINE_HOST,
+      host: asProcess ? PROCESS_HOST : MACHINE_HOST,
       bandwidth: args.bandwidth === undefined ? DEFAULTS.bandwidth : parseBandwidth(args.bandwidth),
       latencyNs: args.latency === undefined ? DEFAULTS.latencyNs : parseDuration(args.latency, "--latency"),
       downtimeTargetNs: args.downtimeTarget === undefined ? DEFAULTS.downtimeTargetNs : parseDuration(args.downtimeTarget, "--downtime-target"),
       maxRounds: args.maxRounds,
       speed: args.speed === undefined ? DEFAULTS.speed : parseCount(args.speed, "--speed"),
       pushOrder: args.pushOrder,
-    };
-    const { name, image } = loadGuest(args.guest);
-    const vm = bootVm({ name, image, bootArgs: args.args ?? "" });
-    vm.run(args.at);
+    });
+    const vm: MigratableVm = asProcess
+      ? startProcess({ name: args.guest, image, args: args.args ?? "" })
+      : bootVm({ name, image, bootArgs: args.args ?? "" });
+    if (vm.run(args.at).reason === "halted") {
+      throw new UserError(`--at ${args.at}: ${args.guest} ends after ${vm.ticks} instructions, before the migration point`);
+    }
     const result = migrate(vm, parameters);
-    const before = vm.output;
     const exit = runToEnd(result.vm);
-    const console = result.migrated ? before + result.vm.output : vm.output;
+    const console = result.migrated ? vm.output + result.vm.output : vm.output;
+    const errors = vm instanceof MigratableProcess ? vm.errorOutput + (result.migrated ? (result.vm as MigratableProcess).errorOutput : "") : "";
+    const exitStatus = result.vm instanceof MigratableProcess ? result.vm.process.result?.exitStatus : undefined;
     if (args.json) {
-      args.io.stdout.write(JSON.stringify({ console, exit: exit.reason, ticks: result.vm.ticks, stats: result.stats }) + "\n");
+      const guestExit = { console, ...(asProcess ? { stderr: errors, exitStatus } : {}), exit: exit.reason, ticks: result.vm.ticks };
+      args.io.stdout.write(JSON.stringify({ ...guestExit, stats: result.stats }) + "\n");
     } else {
       args.io.stdout.write(console);
-      args.io.stderr.write(formatStats(result.stats));
+      args.io.stderr.write(errors + formatStats(result.stats));
     }
     if (result.stats.status !== "completed") args.setExitCode(1);
   },

@@ -19,8 +19,15 @@
  * Entry: pc = image entry, a0 = address of the boot-argument text (0 without a boot-args
  * area), a1 = memory size, sp = top of memory.
  *
- * Guest time: ticks are retired instructions; a `sys` counts as one, `sleep(n)` adds n.
- * Same image, arguments and input give the same output bytes and the same ticks.
+ * Guest time: ticks are retired instructions; a `sys` counts as one, `sleep(n)` adds n idle
+ * ticks (spent like any others: a budget can end inside a sleep, and the sleep goes on in the
+ * next slice). Same image, arguments and input give the same output bytes and the same ticks.
+ *
+ * Strong mobility: `save()` is the whole execution state but memory (CPU, break, input
+ * position, a sleep in progress, the end), `setup()` what is fixed at start, and
+ * `ProcessVm.resume` rebuilds the process around a memory that arrived elsewhere. On a
+ * post-copy destination pages may still be missing: the CPU stops on them, and a system call
+ * whose buffer touches one is not served until the page is there (`step` says which page).
  */
 import {
   CAUSE_ACCESS_FAULT,
@@ -31,6 +38,7 @@ import {
   CAUSE_PAGE_FAULT_WRITE,
   CAUSE_PRIVILEGED,
   CAUSE_SYSCALL,
+  PAGE_SHIFT,
   PAGE_SIZE,
   REG_A0,
   REG_A1,
@@ -40,7 +48,7 @@ import {
   SYS,
   causeName,
 } from "../../isa/arch.js";
-import { Cpu, EXIT_BUDGET, EXIT_NAMES, EXIT_TRAP, type CpuState } from "../../isa/cpu/cpu.js";
+import { Cpu, EXIT_BUDGET, EXIT_NAMES, EXIT_PAGE_MISSING, EXIT_TRAP, type CpuState } from "../../isa/cpu/cpu.js";
 import type { GuestImage } from "../../isa/image/model.js";
 import { loadImage } from "../../isa/loader.js";
 import { Memory } from "../../isa/memory.js";
@@ -113,13 +121,42 @@ const ADDRESS_FAULTS = new Set([
 const utf8 = new TextEncoder();
 const noOutput: ByteSink = () => {};
 
+/** Why `step` returned. */
+export type ProcessExit =
+  | { kind: "ended"; result: ProcessResult }
+  | { kind: "budget" }
+  /** Post-copy: the program (or a system call for it) needs a page that has not arrived. */
+  | { kind: "page-missing"; page: number };
+
+const BUDGET_SPENT: ProcessExit = Object.freeze({ kind: "budget" });
+
+/** The process's execution state without memory: what travels in a migration's state frame. */
 export interface ProcessState {
   version: 1;
   cpu: CpuState;
   programBreak: number;
   inputOffset: number;
+  /** Tick at which a sleep in progress ends; absent when the program is not sleeping. */
+  sleepUntil?: number;
   syscalls: Record<string, number>;
   result?: ProcessResult;
+}
+
+/** What is fixed when the process starts, JSON-able: enough with a state and a memory to resume it. */
+export interface ProcessSetup {
+  version: 1;
+  name: string;
+  maxTicks: number;
+  memorySize: number;
+  breakStart: number;
+  /** The whole standard input, base64 (the read position is in the state). */
+  input: string;
+}
+
+/** Where a resumed process's output goes. */
+export interface ProcessSinks {
+  stdout: ByteSink;
+  stderr?: ByteSink;
 }
 
 export const hex32 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
@@ -141,24 +178,63 @@ export class ProcessVm {
   programBreak: number;
   private readonly input: Uint8Array;
   private inputOffset = 0;
+  /** Tick at which the current sleep ends, or -1. */
+  private sleepUntil = -1;
   private readonly stdout: ByteSink;
   private readonly stderr: ByteSink;
   private readonly syscalls: Record<string, number> = {};
   private ended: ProcessResult | undefined;
 
-  constructor(image: GuestImage, options: ProcessOptions) {
+  /** Loads `image` into a fresh memory and sets up the entry state. */
+  constructor(image: GuestImage, options: ProcessOptions);
+  /** Internal (see `ProcessVm.resume`): around an existing memory, state restored after. */
+  constructor(image: { memory: Memory; breakStart: number }, options: ProcessOptions);
+  constructor(image: GuestImage | { memory: Memory; breakStart: number }, options: ProcessOptions) {
     this.name = options.name ?? "program";
     this.maxTicks = options.maxTicks ?? DEFAULT_MAX_TICKS;
     this.stdout = options.stdout;
     this.stderr = options.stderr ?? noOutput;
     this.input = typeof options.input === "string" ? utf8.encode(options.input) : (options.input ?? new Uint8Array(0));
-    this.memory = new Memory(Math.max(options.memorySize ?? 0, image.memorySize));
-    const reset = loadImage(image, this.memory, options.args ?? "");
-    this.cpu = new Cpu(this.memory, { hosted: true });
-    this.cpu.reset(reset.entry, reset.a0, reset.a1);
-    this.cpu.regs[REG_SP] = this.memory.size | 0;
+    if ("sections" in image) {
+      this.memory = new Memory(Math.max(options.memorySize ?? 0, image.memorySize));
+      const reset = loadImage(image, this.memory, options.args ?? "");
+      this.cpu = new Cpu(this.memory, { hosted: true });
+      this.cpu.reset(reset.entry, reset.a0, reset.a1);
+      this.cpu.regs[REG_SP] = this.memory.size | 0;
+      this.breakStart = this.programBreak = initialBreak(image);
+    } else {
+      this.memory = image.memory;
+      this.cpu = new Cpu(this.memory, { hosted: true });
+      this.breakStart = this.programBreak = image.breakStart;
+    }
     this.cpu.setTranslation(false, 0, false);
-    this.breakStart = this.programBreak = initialBreak(image);
+  }
+
+  /**
+   * Rebuilds a process from its setup and state around `memory` (which may still have missing
+   * pages on a post-copy destination). Bad setup or state is an Error naming the problem.
+   */
+  static resume(setup: ProcessSetup, state: ProcessState, memory: Memory, sinks: ProcessSinks): ProcessVm {
+    if (setup?.version !== 1) throw new Error(`process setup version ${setup?.version} is not supported`);
+    if (setup.memorySize !== memory.size) throw new Error(`process memory is ${memory.size} bytes, its setup says ${setup.memorySize}`);
+    const vm = new ProcessVm(
+      { memory, breakStart: setup.breakStart },
+      { name: setup.name, maxTicks: setup.maxTicks, input: new Uint8Array(Buffer.from(setup.input, "base64")), ...sinks },
+    );
+    vm.restore(state);
+    return vm;
+  }
+
+  /** What `resume` needs besides state and memory. */
+  setup(): ProcessSetup {
+    return {
+      version: 1,
+      name: this.name,
+      maxTicks: this.maxTicks,
+      memorySize: this.memory.size,
+      breakStart: this.breakStart,
+      input: Buffer.from(this.input).toString("base64"),
+    };
   }
 
   /** The result once the process has ended, else undefined. */
@@ -168,38 +244,90 @@ export class ProcessVm {
 
   /**
    * Runs for at most `budget` more ticks (all of them by default). Returns the result when the
-   * process ended, or undefined when the budget ran out first.
+   * process ended, or undefined when the budget ran out first (or, on a post-copy destination,
+   * a page is missing: `step` tells which).
    */
   run(budget = Infinity): ProcessResult | undefined {
+    const exit = this.step(budget);
+    return exit.kind === "ended" ? exit.result : undefined;
+  }
+
+  /** Runs for at most `budget` more ticks and says why it stopped. */
+  step(budget = Infinity): ProcessExit {
     const cpu = this.cpu;
     let left = budget;
     while (!this.ended && left > 0) {
       const untilLimit = this.maxTicks - cpu.ticks;
-      if (untilLimit <= 0) return this.end("limit", EXIT_STATUS_LIMIT, this.limitMessage());
+      if (untilLimit <= 0) break;
       const slice = Math.min(left, untilLimit);
       const before = cpu.ticks;
-      const exit = cpu.run(slice);
-      if (exit === EXIT_TRAP) {
-        if (cpu.trapCause === CAUSE_SYSCALL) this.serveSystemCall();
-        else this.fault();
-      } else if (exit !== EXIT_BUDGET) {
-        // Hosted user code cannot halt, idle or miss pages here: that would be a toyvmm bug.
-        throw new Error(`process VM: unexpected CPU exit "${EXIT_NAMES[exit]}" at pc ${hex32(cpu.pc)}`);
+      if (this.sleepUntil >= 0) {
+        this.idle(Math.min(slice, this.sleepUntil - before));
+      } else {
+        const exit = cpu.run(slice);
+        if (exit === EXIT_TRAP) {
+          if (cpu.trapCause !== CAUSE_SYSCALL) this.fault();
+          else {
+            const page = this.serveSystemCall();
+            if (page >= 0) return { kind: "page-missing", page };
+          }
+        } else if (exit === EXIT_PAGE_MISSING) {
+          return { kind: "page-missing", page: cpu.missingPage };
+        } else if (exit !== EXIT_BUDGET) {
+          // Hosted user code cannot halt or idle here: that would be a toyvmm bug.
+          throw new Error(`process VM: unexpected CPU exit "${EXIT_NAMES[exit]}" at pc ${hex32(cpu.pc)}`);
+        }
       }
       left -= cpu.ticks - before;
     }
-    if (!this.ended && cpu.ticks >= this.maxTicks) return this.end("limit", EXIT_STATUS_LIMIT, this.limitMessage());
-    return this.ended;
+    if (!this.ended && cpu.ticks >= this.maxTicks) this.end("limit", EXIT_STATUS_LIMIT, this.limitMessage());
+    return this.ended ? { kind: "ended", result: this.ended } : BUDGET_SPENT;
   }
 
-  /** Serves the `sys` at pc, then moves past it (it counts as one retired instruction). */
-  private serveSystemCall(): void {
+  /** Sleeps `ticks` ticks of the current sleep. */
+  private idle(ticks: number): void {
+    this.cpu.ticks += ticks;
+    this.cpu.idleTicks += ticks;
+    if (this.cpu.ticks >= this.sleepUntil) this.sleepUntil = -1;
+  }
+
+  /** The first missing page in [address, address + length), or -1 (also for ranges not in memory). */
+  private missingIn(address: number, length: number): number {
+    const memory = this.memory;
+    if (memory.missingCount === 0 || length <= 0 || !inGuest(memory, address, length)) return -1;
+    const start = address >>> 0;
+    const last = (start + length - 1) >>> PAGE_SHIFT;
+    for (let page = start >>> PAGE_SHIFT; page <= last; page++) if (memory.missing[page]) return page;
+    return -1;
+  }
+
+  /** The first missing page the system call at pc would read or write, or -1. */
+  private pageNeededBy(number: number, a1: number, a2: number, a3: number): number {
+    switch (number) {
+      case SYS.write:
+        return a1 === 1 || a1 === 2 ? this.missingIn(a2, a3) : -1;
+      case SYS.read:
+        return a1 === 0 ? this.missingIn(a2, Math.min(a3, this.input.length - this.inputOffset)) : -1;
+      case SYS.sbrk:
+        return a1 > 0 ? this.missingIn(this.programBreak, a1) : -1;
+      default:
+        return -1;
+    }
+  }
+
+  /**
+   * Serves the `sys` at pc, then moves past it (it counts as one retired instruction). When
+   * its buffer touches a missing page nothing happens and that page is returned; else -1.
+   */
+  private serveSystemCall(): number {
     const cpu = this.cpu;
     const regs = cpu.regs;
     const number = regs[REG_A0]!;
     const a1 = regs[REG_A1]!;
     const a2 = regs[REG_A2]!;
     const a3 = regs[REG_A3]!;
+    const needed = this.pageNeededBy(number, a1, a2, a3);
+    if (needed >= 0) return needed;
     const name = SYSCALL_NAMES[number] ?? "unknown";
     this.syscalls[name] = (this.syscalls[name] ?? 0) + 1;
     // time() tells the ticks before the sys, as CSR time would at this instruction.
@@ -211,7 +339,7 @@ export class ProcessVm {
     switch (number) {
       case SYS.exit:
         this.end("exit", a1);
-        return;
+        return -1;
       case SYS.write:
         result = this.write(a1, a2, a3);
         break;
@@ -227,14 +355,11 @@ export class ProcessVm {
       case SYS.yield:
         result = 0;
         break;
-      case SYS.sleep: {
-        // Idle time; never past the limit, so the limit stops the program at the exact tick.
-        const idle = Math.min(Math.max(a1, 0), Math.max(this.maxTicks - cpu.ticks, 0));
-        cpu.ticks += idle;
-        cpu.idleTicks += idle;
+      case SYS.sleep:
+        // Idle ticks, spent by `step` within its budget and the tick limit.
+        if (a1 > 0) this.sleepUntil = cpu.ticks + a1;
         result = 0;
         break;
-      }
       case SYS.getpid:
         result = 1;
         break;
@@ -243,6 +368,7 @@ export class ProcessVm {
         result = -1;
     }
     regs[REG_A0] = result | 0;
+    return -1;
   }
 
   private write(fd: number, buffer: number, length: number): number {
@@ -314,16 +440,22 @@ export class ProcessVm {
       inputOffset: this.inputOffset,
       syscalls: { ...this.syscalls },
     };
+    if (this.sleepUntil >= 0) state.sleepUntil = this.sleepUntil;
     if (this.ended) state.result = structuredClone(this.ended);
     return state;
   }
 
   restore(state: ProcessState): void {
-    if (state.version !== 1) throw new Error(`process state version ${state.version} is not supported`);
+    if (state?.version !== 1) throw new Error(`process state version ${state?.version} is not supported`);
+    const number = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+    if (!number(state.programBreak) || !number(state.inputOffset) || (state.sleepUntil !== undefined && !number(state.sleepUntil))) {
+      throw new Error("process state has a bad program break, input position or sleep");
+    }
     this.cpu.restore(state.cpu);
     this.cpu.setTranslation(false, 0, false);
     this.programBreak = state.programBreak;
-    this.inputOffset = state.inputOffset;
+    this.inputOffset = Math.min(state.inputOffset, this.input.length);
+    this.sleepUntil = state.sleepUntil ?? -1;
     for (const key of Object.keys(this.syscalls)) delete this.syscalls[key];
     Object.assign(this.syscalls, state.syscalls);
     this.ended = state.result ? structuredClone(state.result) : undefined;

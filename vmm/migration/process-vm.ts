@@ -1,0 +1,109 @@
+/**
+ * The process VM (`vmm/process`) as a migratable VM: code migration with strong mobility. A
+ * running program moves with its whole execution state — registers, pc, ticks, program break,
+ * input position, a sleep in progress, how it ended — and its memory as pages; the destination
+ * (`PROCESS_HOST`) resumes it at the very instruction it stopped at.
+ *
+ * Standard output is the VM's `output` (what the migration CLI prints on stdout); standard
+ * error, including the runtime's fault and tick-limit lines, is `errorOutput`.
+ */
+import type { GuestImage } from "../../isa/image/model.js";
+import type { Memory } from "../../isa/memory.js";
+import { ProcessVm, type ProcessSetup, type ProcessState } from "../process/process-vm.js";
+import type { MigratableVm, VmExit, VmHost } from "./vm-port.js";
+
+/** The `config()` of a migratable process: tells the destination host what to rebuild. */
+export interface ProcessConfig {
+  kind: "process";
+  setup: ProcessSetup;
+}
+
+export class MigratableProcess implements MigratableVm {
+  process!: ProcessVm;
+  destroyed = false;
+  private out = "";
+  private err = "";
+  private readonly outDecoder = new TextDecoder();
+  private readonly errDecoder = new TextDecoder();
+
+  readonly stdout = (bytes: Uint8Array): void => {
+    this.out += this.outDecoder.decode(bytes, { stream: true });
+  };
+  readonly stderr = (bytes: Uint8Array): void => {
+    this.err += this.errDecoder.decode(bytes, { stream: true });
+  };
+
+  get name(): string {
+    return this.process.name;
+  }
+  get memory(): Memory {
+    return this.process.memory;
+  }
+  get ticks(): number {
+    return this.process.cpu.ticks;
+  }
+  /** Standard output written on this host. */
+  get output(): string {
+    return this.out;
+  }
+  /** Standard error (and runtime messages) written on this host. */
+  get errorOutput(): string {
+    return this.err;
+  }
+
+  run(budget: number): VmExit {
+    if (this.destroyed) throw new Error(`VM ${this.name} has migrated away from this host`);
+    const exit = this.process.step(budget);
+    switch (exit.kind) {
+      case "budget":
+        return { reason: "budget" };
+      case "page-missing":
+        return { reason: "page-missing", page: exit.page };
+      default:
+        return { reason: "halted" };
+    }
+  }
+
+  save(): ProcessState {
+    return this.process.save();
+  }
+  config(): ProcessConfig {
+    return { kind: "process", setup: this.process.setup() };
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+}
+
+export interface ProcessSpec {
+  name: string;
+  image: GuestImage;
+  args?: string;
+  input?: string | Uint8Array;
+  maxTicks?: number;
+}
+
+/** Loads a program into a fresh process VM on the source host. */
+export function startProcess(spec: ProcessSpec): MigratableProcess {
+  const vm = new MigratableProcess();
+  vm.process = new ProcessVm(spec.image, {
+    name: spec.name,
+    args: spec.args ?? "",
+    input: spec.input,
+    maxTicks: spec.maxTicks,
+    stdout: vm.stdout,
+    stderr: vm.stderr,
+  });
+  return vm;
+}
+
+/** The destination host for processes: resumes the program around the arrived memory. */
+export const PROCESS_HOST: VmHost = {
+  restore(_name, config, state, memory) {
+    const c = config as ProcessConfig | null;
+    if (c?.kind !== "process") throw new Error("the setup does not describe a process");
+    const vm = new MigratableProcess();
+    vm.process = ProcessVm.resume(c.setup, state as ProcessState, memory, { stdout: vm.stdout, stderr: vm.stderr });
+    return vm;
+  },
+};
