@@ -294,10 +294,19 @@ export class Cpu {
             continue;
           }
           if ((csr[CSR.imask]! & IRQ_TIMER) === 0) return EXIT_IDLE;
-          const idle = Math.min(left, ticksUntilTimer(this.time32(), csr[CSR.timecmp]!));
+          // Idle until the tick before the deadline, then the wfi retires on the deadline's
+          // tick: the interrupt is taken at the exact tick with epc after the wfi, so a
+          // handler returns past it (were epc the wfi, `sret` would wait again, forever).
+          const until = ticksUntilTimer(this.time32(), csr[CSR.timecmp]!);
+          const idle = Math.min(left, until - 1);
           this.ticks += idle;
           this.idleTicks += idle;
           left -= idle;
+          if (left > 0) {
+            this.pc = (this.pc + 4) | 0;
+            this.ticks += 1;
+            left -= 1;
+          }
           continue;
         }
       }

@@ -221,16 +221,16 @@ describe("wfi", () => {
   it("idles until the timer (IE off): idleTicks count, then completes", () => {
     const m = machine([...li(2, 100), w("csrw", 2, CSR.timecmp), w("addi", 3, 0, IRQ_TIMER), w("csrw", 3, CSR.imask), w("wfi"), w("csrr", 5, CSR.time), HALT]);
     expect(m.cpu.run(10_000)).toBe(EXIT_HALT);
-    // 5 instructions, idle to 100, wfi retires (100 -> 101), csrr reads 101.
-    expect([m.cpu.idleTicks, m.cpu.regs[5], m.cpu.ticks]).toEqual([95, 101, 103]);
+    // 5 instructions, idle to 99, wfi retires on the deadline's tick, csrr reads 100.
+    expect([m.cpu.idleTicks, m.cpu.regs[5], m.cpu.ticks, m.cpu.pc]).toEqual([94, 100, 102, 8 * 4]);
   });
 
-  it("with IE on, the timer interrupt is taken at timecmp with epc at the wfi", () => {
+  it("with IE on, the timer interrupt is taken at timecmp with epc after the wfi", () => {
     const m = machine([w("addi", 3, 0, IRQ_TIMER), w("csrw", 3, CSR.imask), w("wfi"), HALT]);
     storeWords(m.memory, HANDLER, [w("csrr", 5, CSR.epc), w("csrr", 7, CSR.time), HALT]);
     setCsr(m.cpu, { tvec: HANDLER, timecmp: 50, status: STATUS_KERNEL | STATUS_IE });
     m.cpu.run(1000);
-    expect([m.cpu.regs[5], m.cpu.regs[7], m.cpu.idleTicks]).toEqual([8, 51, 48]);
+    expect([m.cpu.regs[5], m.cpu.regs[7], m.cpu.idleTicks]).toEqual([12, 51, 47]);
   });
 
   it("idling stops at the budget and resumes exactly", () => {
@@ -239,7 +239,7 @@ describe("wfi", () => {
     expect(m.cpu.run(300)).toBe(EXIT_BUDGET);
     expect([m.cpu.ticks, m.cpu.pc]).toEqual([300, 8]);
     expect(m.cpu.run(10_000)).toBe(EXIT_HALT);
-    expect([m.cpu.ticks, m.cpu.idleTicks]).toEqual([1002, 998]);
+    expect([m.cpu.ticks, m.cpu.idleTicks]).toEqual([1001, 997]);
   });
 
   it("the farthest deadline (timecmp = time + 2^31) still idles, never spins", () => {
