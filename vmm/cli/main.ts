@@ -23,13 +23,14 @@ import { createLogger, DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from "../l
 import { asmCommand } from "./asm.js";
 import { bootCommand } from "./boot.js";
 import { disasmCommand } from "./disasm.js";
+import { experimentCommand } from "./experiment.js";
 import { inspectCommand } from "./inspect.js";
 import { migrateCommand } from "./migrate.js";
 import { runCommand } from "./run.js";
 import type { CliIo, Command } from "./shared.js";
 
 /** Every command of the program; adding one is adding its module here. */
-export const COMMANDS: Command<any>[] = [asmCommand, disasmCommand, inspectCommand, runCommand, bootCommand, migrateCommand];
+export const COMMANDS: Command<any>[] = [asmCommand, disasmCommand, inspectCommand, runCommand, bootCommand, migrateCommand, experimentCommand];
 
 export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 70;

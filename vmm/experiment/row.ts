@@ -1,0 +1,99 @@
+/**
+ * One row per point of a sweep: the parameters, the migration statistics, the dirty-rate probe
+ * and the model's prediction. `RESULT_COLUMNS` is the one list of result columns: CSV header,
+ * table heading, plot metric name and title all come from it.
+ */
+import { formatNs } from "../migration/engine.js";
+import type { MigrationStatus } from "../migration/stats.js";
+import type { AxisValue } from "./axes.js";
+
+export interface PointResult {
+  status: MigrationStatus;
+  error: string | null;
+  totalNs: number;
+  downtimeNs: number;
+  setupNs: number;
+  expectedDowntimeNs: number;
+  rounds: number;
+  bytesSent: number;
+  returnBytes: number;
+  pagesSent: number;
+  pagesResent: number;
+  zeroPages: number;
+  postcopyFaults: number;
+  postcopyRequests: number;
+  postcopyStallNs: number;
+  guestTicks: number;
+  /** Bytes of each pre-copy round (the last is the stop-and-copy round). */
+  roundBytes: number[];
+  /** Measured on a copy of the guest at the migration point (see probe.ts); null for post-copy. */
+  dirtyPagesPerSecond: number | null;
+  workingSetPages: number | null;
+  /** The analytic model (model.ts) for stop-copy and pre-copy; null for post-copy. */
+  model: { rounds: number; bytes: number; downtimeNs: number; totalNs: number } | null;
+}
+
+export interface Row {
+  /** 0-based position in the sweep. */
+  point: number;
+  /** Every parameter with its value in base units (see axes.ts), in column order. */
+  params: Record<string, AxisValue>;
+  result: PointResult;
+}
+
+export type Cell = number | string | null;
+
+export interface ResultColumn {
+  /** CSV/JSON name. */
+  key: string;
+  /** Name for plots (`--plot y=downtime`) and table headings; absent: not plottable. */
+  metric?: string;
+  title: string;
+  /** Plot value = cell × scale (ns → ms, bytes → MB). */
+  scale: number;
+  get(r: PointResult): Cell;
+  /** For the text table. */
+  show(r: PointResult): string;
+}
+
+const ms = (ns: number | null | undefined): string => (ns === null || ns === undefined ? "-" : formatNs(ns));
+const num = (n: number | null | undefined): string => (n === null || n === undefined ? "-" : String(n));
+const mb = (bytes: number | null | undefined): string => (bytes === null || bytes === undefined ? "-" : `${(bytes / 1e6).toFixed(3)} MB`);
+
+function column(key: string, metric: string | undefined, title: string, scale: number, get: (r: PointResult) => Cell, show: (r: PointResult) => string): ResultColumn {
+  return { key, metric, title, scale, get, show };
+}
+const time = (key: string, metric: string, title: string, get: (r: PointResult) => number | null) =>
+  column(key, metric, `${title} (ms)`, 1e-6, get, (r) => ms(get(r)));
+const count = (key: string, metric: string, title: string, get: (r: PointResult) => number | null) =>
+  column(key, metric, title, 1, get, (r) => num(get(r)));
+const bytes = (key: string, metric: string, title: string, get: (r: PointResult) => number | null) =>
+  column(key, metric, `${title} (MB)`, 1e-6, get, (r) => mb(get(r)));
+
+export const RESULT_COLUMNS: ResultColumn[] = [
+  column("status", undefined, "status", 1, (r) => r.status, (r) => r.status),
+  time("total_ns", "total", "total time", (r) => r.totalNs),
+  time("downtime_ns", "downtime", "downtime", (r) => r.downtimeNs),
+  time("setup_ns", "setup", "setup time", (r) => r.setupNs),
+  time("expected_downtime_ns", "expected-downtime", "expected downtime", (r) => r.expectedDowntimeNs),
+  count("rounds", "rounds", "rounds", (r) => r.rounds),
+  bytes("bytes_sent", "bytes", "bytes sent", (r) => r.bytesSent),
+  bytes("return_bytes", "return-bytes", "return bytes", (r) => r.returnBytes),
+  count("pages_sent", "pages", "pages sent", (r) => r.pagesSent),
+  count("pages_resent", "resent", "pages resent", (r) => r.pagesResent),
+  count("zero_pages", "zero", "zero pages", (r) => r.zeroPages),
+  count("postcopy_faults", "faults", "post-copy faults", (r) => r.postcopyFaults),
+  count("postcopy_requests", "requests", "post-copy requests", (r) => r.postcopyRequests),
+  time("postcopy_stall_ns", "stall", "post-copy stall", (r) => r.postcopyStallNs),
+  count("guest_ticks", "ticks", "guest instructions during migration", (r) => r.guestTicks),
+  column("round_bytes", undefined, "bytes per round", 1, (r) => r.roundBytes.join(";"), (r) => r.roundBytes.join(";") || "-"),
+  count("dirty_pages_per_s", "dirty-rate", "dirty pages per second", (r) => r.dirtyPagesPerSecond),
+  count("working_set_pages", "working-set", "working set (pages)", (r) => r.workingSetPages),
+  count("model_rounds", "model-rounds", "model rounds", (r) => r.model?.rounds ?? null),
+  bytes("model_bytes", "model-bytes", "model bytes", (r) => r.model?.bytes ?? null),
+  time("model_downtime_ns", "model-downtime", "model downtime", (r) => r.model?.downtimeNs ?? null),
+  time("model_total_ns", "model-total", "model total time", (r) => r.model?.totalNs ?? null),
+  column("error", undefined, "error", 1, (r) => r.error ?? "", (r) => r.error ?? ""),
+];
+
+export const METRICS = new Map(RESULT_COLUMNS.filter((c) => c.metric).map((c) => [c.metric!, c]));

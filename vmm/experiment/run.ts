@@ -1,0 +1,95 @@
+/**
+ * `runExperiment(spec)`: every point of the sweep, in order — boot a fresh guest, run it to
+ * the migration point on host A, predict (probe.ts), migrate over the simulated link, and
+ * report one row. All time is virtual, so the rows are the same on every run and machine.
+ */
+import { UserError } from "../../isa/errors.js";
+import { migrate } from "../migration/engine.js";
+import { MACHINE_HOST } from "../migration/machine-vm.js";
+import type { PushOrder } from "../migration/options.js";
+import type { ProgressEvent } from "../migration/stats.js";
+import type { Strategy } from "../migration/stream/frames.js";
+import { bootGuest, loadGuest } from "./guest.js";
+import { predict } from "./probe.js";
+import type { Row } from "./row.js";
+import type { ExperimentSpec } from "./spec.js";
+import { bootArgs, expandSweep, type Point } from "./sweep.js";
+
+export interface ExperimentProgress {
+  /** 0-based index of the point being run, and how many there are. */
+  point: number;
+  points: number;
+  params: Point;
+  /** The migration's own progress (phase, completed share) for this point. */
+  migration: ProgressEvent | null;
+}
+
+export interface RunOptions {
+  onRow?: (row: Row) => void;
+  onProgress?: (progress: ExperimentProgress) => void;
+}
+
+export function runExperiment(spec: ExperimentSpec, options: RunOptions = {}): Row[] {
+  const guest = loadGuest(spec.guest, `${spec.source}: guest`);
+  const points = expandSweep(spec);
+  const rows: Row[] = [];
+  points.forEach((point, index) => {
+    const report = (migration: ProgressEvent | null) => options.onProgress?.({ point: index, points: points.length, params: point, migration });
+    report(null);
+    const row = runPoint(spec, guest, point, index, report);
+    rows.push(row);
+    options.onRow?.(row);
+  });
+  return rows;
+}
+
+function runPoint(
+  spec: ExperimentSpec,
+  guest: ReturnType<typeof loadGuest>,
+  point: Point,
+  index: number,
+  report: (event: ProgressEvent) => void,
+): Row {
+  const where = `${spec.source}: point ${index}`;
+  const vm = bootGuest(guest, { memory: point.memory as number | null, bootArgs: bootArgs(point), machine: point.machine as "monitor" | "bare" }, where);
+  const at = point.at as number;
+  const exit = vm.run(at);
+  if (exit.reason !== "budget" && vm.ticks < at) {
+    throw new UserError(`${where}: the guest ended (${exit.reason}) after ${vm.ticks} instructions, before the migration point at=${at}`);
+  }
+  const link = {
+    bandwidth: point.bandwidth as number,
+    latencyNs: point.latency as number,
+    downtimeTargetNs: point["downtime-target"] as number,
+    maxRounds: point["max-rounds"] as number,
+    speed: point.speed as number,
+  };
+  const strategy = point.strategy as Strategy;
+  const prediction = predict(vm, strategy, link);
+  const result = migrate(vm, { strategy, host: MACHINE_HOST, pushOrder: point["push-order"] as PushOrder, onProgress: report, ...link });
+  const s = result.stats;
+  return {
+    point: index,
+    params: { ...point, memory: vm.memory.size } as Row["params"],
+    result: {
+      status: s.status,
+      error: s.error,
+      totalNs: s.totalNs,
+      downtimeNs: s.downtimeNs,
+      setupNs: s.setupNs,
+      expectedDowntimeNs: s.expectedDowntimeNs,
+      rounds: s.rounds.length,
+      bytesSent: s.bytesSent,
+      returnBytes: s.returnBytes,
+      pagesSent: s.pagesSent,
+      pagesResent: s.pagesResent,
+      zeroPages: s.zeroPages,
+      postcopyFaults: s.postcopyFaults,
+      postcopyRequests: s.postcopyRequests,
+      postcopyStallNs: s.postcopyStallNs,
+      guestTicks: s.guestTicksDuringMigration,
+      roundBytes: s.rounds.map((r) => r.bytes),
+      ...prediction,
+    },
+  };
+}
