@@ -1,11 +1,17 @@
 /** Shared by the migration tests: guests, reference runs and a migrate-then-finish driver. */
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 import { crc32 } from "../../isa/crc32.js";
 import { assembleFile } from "../../isa/asm/index.js";
 import type { GuestImage } from "../../isa/image/model.js";
+import type { Memory } from "../../isa/memory.js";
 import { migrate, type MigrationResult } from "../../vmm/migration/engine.js";
-import { bootVm, MACHINE_HOST, runToEnd, type MachineVm } from "../../vmm/migration/machine-vm.js";
+import { ANY_HOST } from "../../vmm/migration/index.js";
+import { bootVm, runToEnd } from "../../vmm/migration/machine-vm.js";
 import type { MigrationOptions } from "../../vmm/migration/options.js";
+import { startProcess } from "../../vmm/migration/process-vm.js";
+import type { MigratableVm, VmHost } from "../../vmm/migration/vm-port.js";
+import { memcheck, memwriterWorkingSet } from "../../vmm/process/memcheck.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const images = new Map<string, GuestImage>();
@@ -17,19 +23,25 @@ export function image(path: string): GuestImage {
 export interface Guest {
   label: string;
   path: string;
-  bootArgs: string;
-  kind?: "monitor" | "bare";
+  args: string;
+  /** "monitor": a guest OS under trap-and-emulate; "bare": the CPU alone; "process": the process VM. */
+  vm: "monitor" | "bare" | "process";
 }
 
-export const GUESTS: Guest[] = [
-  { label: "multi", path: "guest-os/multi/kernel.s", bootArgs: "run=count,sleeper,heap" },
-  { label: "solo", path: "guest-os/solo/kernel.s", bootArgs: "prog=fib n=12" },
-  { label: "memwriter", path: "tests/migration/guests/memwriter.s", bootArgs: "" },
-  { label: "memwriter-bare", path: "tests/migration/guests/memwriter.s", bootArgs: "", kind: "bare" },
-];
+export const MEMWRITER = "programs/memwriter.s";
 
-export function boot(guest: Guest): MachineVm {
-  return bootVm({ name: guest.label, image: image(guest.path), bootArgs: guest.bootArgs, kind: guest.kind });
+export const GUESTS: Guest[] = [
+  { label: "multi", path: "guest-os/multi/kernel.s", args: "run=count,sleeper,heap", vm: "monitor" },
+  { label: "solo", path: "guest-os/solo/kernel.s", args: "prog=fib n=12", vm: "monitor" },
+  { label: "solo-bare", path: "guest-os/solo/kernel.s", args: "prog=fib n=12", vm: "bare" },
+  // 64 pages, one written every 50 ticks: it keeps dirtying memory through the whole migration.
+  { label: "memwriter", path: MEMWRITER, args: "pages=64 rate=20000 iters=40", vm: "process" },
+];
+export const guest = (label: string): Guest => GUESTS.find((g) => g.label === label)!;
+
+export function boot(g: Guest): MigratableVm {
+  if (g.vm === "process") return startProcess({ name: g.label, image: image(g.path), args: g.args });
+  return bootVm({ name: g.label, image: image(g.path), bootArgs: g.args, kind: g.vm });
 }
 
 export interface Outcome {
@@ -39,37 +51,58 @@ export interface Outcome {
 }
 
 const references = new Map<string, Outcome>();
-export function reference(guest: Guest): Outcome {
-  const key = `${guest.label}`;
+export function reference(g: Guest): Outcome {
+  const key = `${g.label}|${g.path}|${g.args}|${g.vm}`;
   if (!references.has(key)) {
-    const vm = boot(guest);
+    const vm = boot(g);
     runToEnd(vm);
     references.set(key, { output: vm.output, ticks: vm.ticks, memoryCrc: crc32(vm.memory.bytes) });
   }
   return references.get(key)!;
 }
 
-/** Boots, runs `at` ticks, migrates, runs to the end on whichever host has the VM. */
+/**
+ * memwriter's invariant (vmm/process/memcheck.ts) on `memory`, when the program has its
+ * working set yet; a failure names the page. Returns whether there was a working set to check.
+ */
+export function expectMemwriterConsistent(g: Guest, memory: Memory, when: string): boolean {
+  if (g.path !== MEMWRITER) return false;
+  const ws = memwriterWorkingSet(image(g.path), memory);
+  if (!ws) return false;
+  const check = memcheck(memory, ws);
+  expect(check.ok ? "consistent" : check.problem, `${g.label} ${when}`).toBe("consistent");
+  return true;
+}
+
+/**
+ * Boots, runs `at` ticks, migrates, runs to the end on whichever host has the VM. For
+ * memwriter the working set is checked on the VM that runs the guest right after the
+ * migration (for a completed stop-copy or pre-copy: the destination at switch-over, before it
+ * ran; for post-copy: once every page has arrived) and again at the end (when no page is
+ * missing).
+ */
 export function migratedRun(
-  guest: Guest,
+  g: Guest,
   at: number,
   options: Omit<MigrationOptions, "host">,
-): { outcome: Outcome; result: MigrationResult; source: MachineVm } {
-  const source = boot(guest);
+  host: VmHost = ANY_HOST,
+): { outcome: Outcome; result: MigrationResult; source: MigratableVm } {
+  const source = boot(g);
   source.run(at);
-  const result = migrate(source, { host: MACHINE_HOST, ...options });
+  const result = migrate(source, { host, ...options });
+  if (result.vm.memory.missingCount === 0) expectMemwriterConsistent(g, result.vm.memory, `after migrating at ${at}`);
   const before = source.output;
   runToEnd(result.vm);
+  // (A post-copy paused for good still misses pages: nothing to check in them.)
+  if (g.path === MEMWRITER && result.vm.memory.missingCount === 0) {
+    expect(expectMemwriterConsistent(g, result.vm.memory, `at the end (migrated at ${at})`)).toBe(true);
+  }
   const output = result.migrated ? before + result.vm.output : source.output;
   return { outcome: { output, ticks: result.vm.ticks, memoryCrc: crc32(result.vm.memory.bytes) }, result, source };
 }
 
-/** memwriter's invariant: every working-set page holds the final pass number. */
-export function memwriterCheck(memory: { words: Int32Array }): string[] {
-  const problems: string[] = [];
-  for (let i = 0; i < 128; i++) {
-    const value = memory.words[(0x20000 + i * 4096) >>> 2];
-    if (value !== 6) problems.push(`page ${0x20 + i}: ${value}`);
-  }
-  return problems;
+/** The source let the VM go: destroyed, and running it there throws. */
+export function expectSourceReleased(source: MigratableVm): void {
+  expect(source.destroyed).toBe(true);
+  expect(() => source.run(1)).toThrow(/migrated away/);
 }
