@@ -1,0 +1,182 @@
+/**
+ * `npm run bench`: the full CPU against a plain-JavaScript bound and a minimal interpreter,
+ * measured side by side in one process (the machines are shared and noisy, so only ratios
+ * measured together mean much). Prints a table, or JSON with --json.
+ *
+ *   node dist/vmm/bench/main.js [--reps 5] [--ms 300] [--only alu-full,alu-plain] [--json]
+ */
+import { WORKLOADS, type Workload } from "./workloads.js";
+
+interface Options {
+  reps: number;
+  ms: number;
+  json: boolean;
+  only: string[] | null;
+}
+
+const USAGE = `usage: node dist/vmm/bench/main.js [--reps N] [--ms N] [--only id,...] [--json]
+  --reps N    measurements per workload, median reported (default 5)
+  --ms N      target duration of one measurement in milliseconds (default 300)
+  --only ids  run only these workloads: ${WORKLOADS.map((w) => w.id).join(", ")}
+  --json      print the results as JSON`;
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): Options | "help" {
+  const options: Options = { reps: 5, ms: 300, json: false, only: null };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    const positive = (v: string): number => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`${arg} must be a positive integer, not '${v}'`);
+      return n;
+    };
+    if (arg === "--help" || arg === "-h") return "help";
+    else if (arg === "--json") options.json = true;
+    else if (arg === "--reps") options.reps = positive(value());
+    else if (arg === "--ms") options.ms = positive(value());
+    else if (arg === "--only") {
+      options.only = value().split(",");
+      for (const id of options.only) {
+        if (!WORKLOADS.some((w) => w.id === id)) throw new UsageError(`--only: no workload '${id}'`);
+      }
+    } else throw new UsageError(`unknown option '${arg}'`);
+  }
+  return options;
+}
+
+function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** One timed run at `scale`: verified, returns milliseconds and instructions. */
+function measure(workload: Workload, scale: number): { ms: number; instructions: number } {
+  const prepared = workload.prepare(scale);
+  const start = nowMs();
+  prepared.run();
+  const ms = nowMs() - start;
+  prepared.verify();
+  return { ms, instructions: prepared.instructions };
+}
+
+/** Scale that makes one run last about `targetMs` (after warming the code up). */
+function calibrate(workload: Workload, targetMs: number): number {
+  let scale = workload.baseScale;
+  for (let round = 0; round < 20; round++) {
+    const { ms } = measure(workload, scale);
+    if (ms >= targetMs / 4 || round === 19) return Math.max(1, Math.round((scale * targetMs) / Math.max(ms, 0.01)));
+    scale *= 4;
+  }
+  return scale;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+interface Result {
+  id: string;
+  label: string;
+  kind: string;
+  side: string;
+  scale: number;
+  instructions: number;
+  mips: number;
+  samples: number[];
+}
+
+function main(argv: string[]): number {
+  let options: Options | "help";
+  try {
+    options = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`bench: error: ${e.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (options === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const { reps, ms, json, only } = options;
+  const workloads = WORKLOADS.filter((w) => !only || only.includes(w.id));
+  const scales = new Map(workloads.map((w) => [w.id, calibrate(w, ms)]));
+  const samples = new Map<string, number[]>(workloads.map((w) => [w.id, []]));
+  const instructions = new Map<string, number>();
+  // Side by side: each round measures every workload once, starting at a different one.
+  for (let rep = 0; rep < reps; rep++) {
+    for (let k = 0; k < workloads.length; k++) {
+      const w = workloads[(k + rep) % workloads.length]!;
+      const r = measure(w, scales.get(w.id)!);
+      samples.get(w.id)!.push(r.instructions / r.ms / 1000);
+      instructions.set(w.id, r.instructions);
+    }
+  }
+  const results: Result[] = workloads.map((w) => ({
+    id: w.id,
+    label: w.label,
+    kind: w.kind,
+    side: w.side,
+    scale: scales.get(w.id)!,
+    instructions: instructions.get(w.id)!,
+    mips: median(samples.get(w.id)!),
+    samples: samples.get(w.id)!,
+  }));
+  const mips = (kind: string, side: string) => results.find((r) => r.kind === kind && r.side === side)?.mips;
+  const ratios: Record<string, number> = {};
+  for (const kind of ["alu", "mem"]) {
+    const plain = mips(kind, "plain");
+    const minimal = mips(kind, "minimal");
+    for (const [side, name] of [
+      ["full", "full"],
+      ["full-paged", "full-paged"],
+    ] as const) {
+      const full = mips(kind, side);
+      if (full !== undefined && plain !== undefined) ratios[`${kind}: ${name} / plain JS`] = full / plain;
+      if (full !== undefined && minimal !== undefined) ratios[`${kind}: ${name} / minimal`] = full / minimal;
+    }
+    if (minimal !== undefined && plain !== undefined) ratios[`${kind}: minimal / plain JS`] = minimal / plain;
+  }
+  const target = ratios["alu: full / plain JS"];
+  const report = {
+    node: process.version,
+    reps,
+    targetMs: ms,
+    results,
+    ratios,
+    target: { ratio: 0.25, measured: target ?? null, met: target === undefined ? null : target >= 0.25 },
+  };
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
+  const lines: string[] = [];
+  lines.push(`toyvmm CPU benchmark — node ${process.version}, median of ${reps} runs of ~${ms} ms each`);
+  lines.push("");
+  const width = Math.max(...results.map((r) => r.label.length));
+  lines.push(`${"workload".padEnd(width)}  ${"MIPS".padStart(9)}  ${"min".padStart(9)}  ${"max".padStart(9)}`);
+  for (const r of results) {
+    const f = (x: number) => x.toFixed(1).padStart(9);
+    lines.push(`${r.label.padEnd(width)}  ${f(r.mips)}  ${f(Math.min(...r.samples))}  ${f(Math.max(...r.samples))}`);
+  }
+  lines.push("");
+  const rw = Math.max(...Object.keys(ratios).map((k) => k.length));
+  for (const [name, value] of Object.entries(ratios)) lines.push(`${name.padEnd(rw)}  ${value.toFixed(3)}`);
+  if (target !== undefined) {
+    lines.push("");
+    lines.push(`target: full CPU >= 0.25 of plain JS on the ALU loop: ${target.toFixed(3)} (${target >= 0.25 ? "met" : "not met"})`);
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return 0;
+}
+
+process.exitCode = main(process.argv.slice(2));
