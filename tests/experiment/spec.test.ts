@@ -38,7 +38,7 @@ describe("experiment spec", () => {
     expect(spec.sweep).toEqual([
       { axis: "bandwidth", values: [10_000_000, 125_000_000, 5000] },
       { axis: "strategy", values: ["post-copy", "pre-copy"] },
-      { axis: "args.rate", values: [10, "20"] },
+      { axis: "args.rate", values: [10, 20] },
     ]);
     expect(spec.plots).toEqual([{ x: "bandwidth", y: "downtime" }]);
   });

@@ -143,7 +143,8 @@ function argAxis(name: string): AxisDef {
     parse: (value, where) => {
       const t = text(value, where);
       if (/[\s=]/.test(t)) throw new UserError(`${where}: ${JSON.stringify(t)}: a guest argument value cannot hold spaces or '='`);
-      return typeof value === "number" ? value : t;
+      // Whole numbers become numbers, so a spec's 100 and the command line's "100" are one value.
+      return /^-?\d+$/.test(t) && Number.isSafeInteger(Number(t)) ? Number(t) : typeof value === "number" ? value : t;
     },
     show: plain, plotTitle: key, plotScale: 1,
   };
