@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Argv } from "yargs";
 import { UserError } from "../../isa/errors.js";
 import { fileError } from "../../isa/loader.js";
-import { AXES, ARG_PREFIX, type AxisValue } from "../experiment/axes.js";
+import { AXES, ARG_PREFIX, axis, type AxisValue } from "../experiment/axes.js";
 import { parsePlotRequest } from "../experiment/plot-request.js";
 import { plotsFor } from "../experiment/plots.js";
 import { renderSvg } from "../experiment/render.js";
@@ -77,7 +77,7 @@ function progressLine(io: CliIo, varying: string[]): { update(p: ExperimentProgr
   let last = "";
   return {
     update(p) {
-      const params = varying.map((v) => `${v.replace(/^args\./, "")}=${p.params[v]}`).join(" ");
+      const params = varying.map((v) => `${v.replace(/^args\./, "")}=${axis(v, v).show(p.params[v] as AxisValue)}`).join(" ");
       const phase = p.migration ? `  ${p.migration.phase}  ${Math.floor(p.migration.completed * 100)}%` : "";
       const line = `[${p.point + 1}/${p.points}] ${params}${phase}`.slice(0, 100);
       if (line !== last) io.stderr.write(`\r\x1b[K${line}`);
