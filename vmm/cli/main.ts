@@ -164,4 +164,11 @@ function invokedAsProgram(): boolean {
   }
 }
 
-if (invokedAsProgram()) process.exitCode = await runCli(hideBin(process.argv));
+if (invokedAsProgram()) {
+  // A reader that goes away (`toyvmm boot solo | head`) ends the program quietly, as for `cat`.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+  process.exitCode = await runCli(hideBin(process.argv));
+}
