@@ -73,6 +73,8 @@ export interface CpuState {
   exitStatus: number;
 }
 
+const SLICE_MAX = 0x40000000;
+
 // Events that end a slice of straight-line execution.
 const EV_NONE = 0;
 const EV_RESYNC = 1; // privileged state changed: re-read mode, interrupts, translation
@@ -260,7 +262,8 @@ export class Cpu {
       }
       if (left <= 0) return EXIT_BUDGET;
 
-      let slice = left;
+      // At most 2^30 per slice, so the interpreter's countdown stays a small integer.
+      let slice = left < SLICE_MAX ? left : SLICE_MAX;
       if (!hosted && (csr[CSR.imask]! & IRQ_TIMER) !== 0 && (csr[CSR.status]! & STATUS_IE) !== 0) {
         const untilTimer = ticksUntilTimer(this.time32(), csr[CSR.timecmp]!);
         if (untilTimer > 0 && untilTimer < slice) slice = untilTimer;
@@ -338,7 +341,7 @@ export class Cpu {
     const privileged = !this.hosted && (this.csr[CSR.status]! & STATUS_KERNEL) !== 0;
 
     let pc = this.pc | 0;
-    let n = count;
+    let n = count | 0;
     let event = EV_NONE;
     let fetchPage = -1; // virtual page base of the cached fetch translation; -1 = none
     let fetchBase = 0; // its physical word index

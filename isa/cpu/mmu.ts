@@ -24,7 +24,7 @@ import {
 } from "../arch.js";
 import type { Memory } from "../memory.js";
 
-export const TLB_BITS = 8;
+export const TLB_BITS = 10;
 export const TLB_SIZE = 1 << TLB_BITS;
 export const TLB_MASK = TLB_SIZE - 1;
 

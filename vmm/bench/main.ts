@@ -50,6 +50,8 @@ function parseArgs(argv: string[]): Options | "help" {
   return options;
 }
 
+const WARM_MS = 400;
+
 function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
@@ -64,8 +66,14 @@ function measure(workload: Workload, scale: number): { ms: number; instructions:
   return { ms, instructions: prepared.instructions };
 }
 
-/** Scale that makes one run last about `targetMs` (after warming the code up). */
+/**
+ * Scale that makes one run last about `targetMs`. First many short runs, so V8 optimizes the
+ * loop as a whole function: a first long call runs in on-stack-replaced code, which for the
+ * plain-JS loop measured anywhere from 1.3 to 8 G/s depending on what ran before.
+ */
 function calibrate(workload: Workload, targetMs: number): number {
+  const warmUntil = nowMs() + WARM_MS;
+  for (let i = 0; i < 1000 && nowMs() < warmUntil; i++) measure(workload, Math.ceil(workload.baseScale / 10));
   let scale = workload.baseScale;
   for (let round = 0; round < 20; round++) {
     const { ms } = measure(workload, scale);
@@ -131,20 +139,21 @@ function main(argv: string[]): number {
     mips: median(samples.get(w.id)!),
     samples: samples.get(w.id)!,
   }));
-  const mips = (kind: string, side: string) => results.find((r) => r.kind === kind && r.side === side)?.mips;
+  // Ratios per round (both sides measured moments apart), then the median over rounds: on a
+  // shared, noisy machine this is steadier than a ratio of medians.
+  const sideSamples = (kind: string, side: string) => results.find((r) => r.kind === kind && r.side === side)?.samples;
+  const ratio = (a: number[] | undefined, b: number[] | undefined) =>
+    a && b ? median(a.map((x, i) => x / b[i]!)) : undefined;
   const ratios: Record<string, number> = {};
   for (const kind of ["alu", "mem"]) {
-    const plain = mips(kind, "plain");
-    const minimal = mips(kind, "minimal");
-    for (const [side, name] of [
-      ["full", "full"],
-      ["full-paged", "full-paged"],
-    ] as const) {
-      const full = mips(kind, side);
-      if (full !== undefined && plain !== undefined) ratios[`${kind}: ${name} / plain JS`] = full / plain;
-      if (full !== undefined && minimal !== undefined) ratios[`${kind}: ${name} / minimal`] = full / minimal;
+    const plain = sideSamples(kind, "plain");
+    const minimal = sideSamples(kind, "minimal");
+    const add = (name: string, value: number | undefined) => value !== undefined && (ratios[name] = value);
+    for (const side of ["full", "full-paged"]) {
+      add(`${kind}: ${side} / plain JS`, ratio(sideSamples(kind, side), plain));
+      add(`${kind}: ${side} / minimal`, ratio(sideSamples(kind, side), minimal));
     }
-    if (minimal !== undefined && plain !== undefined) ratios[`${kind}: minimal / plain JS`] = minimal / plain;
+    add(`${kind}: minimal / plain JS`, ratio(minimal, plain));
   }
   const target = ratios["alu: full / plain JS"];
   const report = {
@@ -160,7 +169,7 @@ function main(argv: string[]): number {
     return 0;
   }
   const lines: string[] = [];
-  lines.push(`toyvmm CPU benchmark — node ${process.version}, median of ${reps} runs of ~${ms} ms each`);
+  lines.push(`toyvmm CPU benchmark — node ${process.version}, median of ${reps} rounds of ~${ms} ms per workload`);
   lines.push("");
   const width = Math.max(...results.map((r) => r.label.length));
   lines.push(`${"workload".padEnd(width)}  ${"MIPS".padStart(9)}  ${"min".padStart(9)}  ${"max".padStart(9)}`);
@@ -169,6 +178,7 @@ function main(argv: string[]): number {
     lines.push(`${r.label.padEnd(width)}  ${f(r.mips)}  ${f(Math.min(...r.samples))}  ${f(Math.max(...r.samples))}`);
   }
   lines.push("");
+  lines.push("ratios (median over rounds of the ratio within each round):");
   const rw = Math.max(...Object.keys(ratios).map((k) => k.length));
   for (const [name, value] of Object.entries(ratios)) lines.push(`${name.padEnd(rw)}  ${value.toFixed(3)}`);
   if (target !== undefined) {
