@@ -5,14 +5,19 @@
  * interrupt pending that it cannot take yet (IE off). Each strategy migrates exactly there, and
  * the run must equal the unmigrated one (output, memory, ticks) with the source letting go.
  * Post-copy adds its own: the link is cut while the destination is stalled on a page fault.
+ * And a guest migrated twice (A → B → C) with every pair of strategies ends the same.
  */
 import { describe, expect, it } from "vitest";
 import { CAUSE_SYSCALL, CAUSE_TIMER, CSR, IRQ_TIMER, REG_A0, STATUS_IE, STATUS_KERNEL, SYS } from "../../isa/arch.js";
 import { decode } from "../../isa/encoding.js";
 import type { MachineVm } from "../../vmm/migration/machine-vm.js";
 import type { MigratableProcess } from "../../vmm/migration/process-vm.js";
+import { crc32 } from "../../isa/crc32.js";
+import { migrate } from "../../vmm/migration/engine.js";
+import { ANY_HOST } from "../../vmm/migration/index.js";
+import { runToEnd } from "../../vmm/migration/machine-vm.js";
 import { STRATEGIES } from "../../vmm/migration/stream/frames.js";
-import { boot, expectSourceReleased, guest, migratedRun, reference, type Guest } from "./helpers.js";
+import { boot, expectMemwriterConsistent, expectSourceReleased, guest, migratedRun, reference, type Guest } from "./helpers.js";
 
 const KERNELS: Guest[] = [
   { label: "multi", path: "guest-os/multi/kernel.s", args: "run=count,sleeper,heap", vm: "monitor" },
@@ -119,6 +124,34 @@ describe.each(KERNELS)("awkward migration points on $label", (g) => {
     }
     expect(stalledCuts.length, "cuts that fell into a page-fault stall").toBeGreaterThan(0);
   });
+});
+
+describe("a second migration point: A → B, run on B, B → C", () => {
+  for (const g of [KERNELS[0]!, guest("memwriter")]) {
+    it(`${g.label}: every pair of strategies, output, memory and ticks as unmigrated`, () => {
+      const ref = reference(g);
+      for (const first of STRATEGIES) {
+        for (const second of STRATEGIES) {
+          const a = boot(g);
+          a.run(Math.floor(ref.ticks / 4));
+          const hop1 = migrate(a, { host: ANY_HOST, strategy: first });
+          expect(hop1.stats.status).toBe("completed");
+          const b = hop1.vm;
+          // one pair hops on at once (B has just received its last page); the others run on B first
+          if (!(first === "post-copy" && second === "post-copy")) b.run(997);
+          const hop2 = migrate(b, { host: ANY_HOST, strategy: second });
+          expect(hop2.stats.status, `${first} then ${second}`).toBe("completed");
+          expectSourceReleased(a);
+          expectSourceReleased(b);
+          const c = hop2.vm;
+          expectMemwriterConsistent(g, c.memory, `after ${first} then ${second}`);
+          runToEnd(c);
+          const outcome = { output: a.output + b.output + c.output, ticks: c.ticks, memoryCrc: crc32(c.memory.bytes) };
+          expect(outcome, `${first} then ${second}`).toEqual(ref);
+        }
+      }
+    });
+  }
 });
 
 describe("awkward migration points in the process VM", () => {
