@@ -16,13 +16,11 @@
  */
 import {
   CAUSE_BREAKPOINT,
-  CAUSE_CONSOLE,
   CAUSE_DIVIDE_BY_ZERO,
   CAUSE_ILLEGAL,
   CAUSE_MISALIGNED,
   CAUSE_PRIVILEGED,
   CAUSE_SYSCALL,
-  CAUSE_TIMER,
   CSR,
   CSR_COUNT,
   IRQ_TIMER,
@@ -38,7 +36,7 @@ import { NO_PORTS, type PortBus } from "../devices/ports.js";
 import type { Memory } from "../memory.js";
 import { Op } from "../opcodes.js";
 import { mulh } from "./arith.js";
-import { csrWriteValue, statusOnReturn, statusOnTrap, ticksUntilTimer, timerPending } from "./privileged.js";
+import { csrWriteValue, interruptCause, statusOnReturn, statusOnTrap, ticksUntilTimer, timerPending, wfiIdleTicks } from "./privileged.js";
 import { ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, Mmu, TLB_MASK, XLATE_MISSING, type Access } from "./mmu.js";
 
 export const EXIT_HALT = 0;
@@ -258,7 +256,7 @@ export class Cpu {
     for (;;) {
       if (!hosted && (csr[CSR.status]! & STATUS_IE) !== 0) {
         const pending = this.pendingInterrupts() & csr[CSR.imask]!;
-        if (pending !== 0) this.enterTrap(pending & IRQ_TIMER ? CAUSE_TIMER : CAUSE_CONSOLE, 0, this.pc);
+        if (pending !== 0) this.enterTrap(interruptCause(pending), 0, this.pc);
       }
       if (left <= 0) return EXIT_BUDGET;
 
@@ -290,18 +288,8 @@ export class Cpu {
         case EV_MISSING:
           return EXIT_PAGE_MISSING;
         case EV_WFI: {
-          if ((this.pendingInterrupts() & csr[CSR.imask]!) !== 0) {
-            this.pc = (this.pc + 4) | 0;
-            this.ticks += 1;
-            left -= 1;
-            continue;
-          }
-          if ((csr[CSR.imask]! & IRQ_TIMER) === 0) return EXIT_IDLE;
-          // Idle until the tick before the deadline, then the wfi retires on the deadline's
-          // tick: the interrupt is taken at the exact tick with epc after the wfi, so a
-          // handler returns past it (were epc the wfi, `sret` would wait again, forever).
-          const until = ticksUntilTimer(this.time32(), csr[CSR.timecmp]!);
-          const idle = Math.min(left, until - 1);
+          const idle = wfiIdleTicks(this.pendingInterrupts(), csr[CSR.imask]!, this.time32(), csr[CSR.timecmp]!, left);
+          if (idle < 0) return EXIT_IDLE;
           this.ticks += idle;
           this.idleTicks += idle;
           left -= idle;

@@ -3,6 +3,8 @@
  * control registers, the monitor to a virtual CPU's. One definition keeps the two identical.
  */
 import {
+  CAUSE_CONSOLE,
+  CAUSE_TIMER,
   CSR,
   CSR_COUNT,
   IRQ_TIMER,
@@ -55,4 +57,22 @@ export function ticksUntilTimer(time32: number, timecmp: number): number {
   // Not pending means (time - timecmp) is in [-2^31, -1], so the distance is in [1, 2^31];
   // as int32 the far end would read -2^31, hence the unsigned view.
   return timerPending(time32, timecmp) ? 0 : (timecmp - time32) >>> 0;
+}
+
+/**
+ * `wfi` with `left` (> 0) ticks of budget: the idle ticks that pass before it retires, or -1
+ * when no enabled source can wake it (timer masked, nothing pending). It retires when the
+ * result is below `left`, taking one more tick. With the timer enabled it idles to the tick
+ * before the deadline and retires on the deadline's tick, so the interrupt is then taken with
+ * epc after the wfi (were epc the wfi, `sret` would wait again, for ever).
+ */
+export function wfiIdleTicks(pending: number, imask: number, time32: number, timecmp: number, left: number): number {
+  if ((pending & imask) !== 0) return 0;
+  if ((imask & IRQ_TIMER) === 0) return -1;
+  return Math.min(left, ticksUntilTimer(time32, timecmp) - 1);
+}
+
+/** The cause of the interrupt taken for these pending-and-enabled sources: the timer first. */
+export function interruptCause(pendingEnabled: number): number {
+  return pendingEnabled & IRQ_TIMER ? CAUSE_TIMER : CAUSE_CONSOLE;
 }

@@ -13,9 +13,9 @@
  * Guest-visible time is the same as on the bare machine: emulated instructions count one tick
  * each, `wfi` idles to the timer deadline, so a guest cannot tell the two apart.
  */
-import { CAUSE_CONSOLE, CAUSE_ILLEGAL, CAUSE_PRIVILEGED, CAUSE_TIMER, CSR, IRQ_CONSOLE, IRQ_TIMER } from "../../isa/arch.js";
+import { CAUSE_ILLEGAL, CAUSE_PRIVILEGED, CSR, IRQ_CONSOLE } from "../../isa/arch.js";
 import { Cpu, EXIT_BUDGET, EXIT_HALT, EXIT_PAGE_MISSING, EXIT_TRAP, MAX_BUDGET } from "../../isa/cpu/cpu.js";
-import { ticksUntilTimer } from "../../isa/cpu/privileged.js";
+import { interruptCause, wfiIdleTicks } from "../../isa/cpu/privileged.js";
 import { Console } from "../../isa/devices/console.js";
 import { UserError } from "../../isa/errors.js";
 import type { GuestImage } from "../../isa/image/model.js";
@@ -98,7 +98,7 @@ export class Vm implements Machine {
       if (vcpu.interruptsEnabled) {
         const pending = this.pendingInterrupts() & csr[CSR.imask]!;
         if (pending !== 0) {
-          const cause = pending & IRQ_TIMER ? CAUSE_TIMER : CAUSE_CONSOLE;
+          const cause = interruptCause(pending);
           vcpu.enterTrap(cpu, cause, 0, cpu.pc);
           stats.countReflected(cause);
         }
@@ -164,21 +164,12 @@ export class Vm implements Machine {
     const cpu = this.cpu;
     const csr = this.vcpu.csr;
     const imask = csr[CSR.imask]!;
-    if ((this.pendingInterrupts() & imask) !== 0) {
-      cpu.pc = (cpu.pc + 4) | 0;
-      cpu.ticks += 1;
-      this.stats.countEmulated(w);
-      return 1;
-    }
-    if ((imask & IRQ_TIMER) !== 0) {
-      // As on bare: idle to the tick before the deadline, then the wfi retires on the
-      // deadline's tick, so the interrupt is taken with epc after the wfi.
-      const until = ticksUntilTimer(cpu.time32(), csr[CSR.timecmp]!);
-      const idle = Math.min(left, until - 1);
+    const idle = wfiIdleTicks(this.pendingInterrupts(), imask, cpu.time32(), csr[CSR.timecmp]!, left);
+    if (idle >= 0) {
       cpu.ticks += idle;
       cpu.idleTicks += idle;
       this.stats.idleTicks += idle;
-      if (left - idle <= 0) return idle;
+      if (idle === left) return idle;
       cpu.pc = (cpu.pc + 4) | 0;
       cpu.ticks += 1;
       this.stats.countEmulated(w);
