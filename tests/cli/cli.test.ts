@@ -62,8 +62,8 @@ describe("toyvmm (program)", () => {
     expect(help.code).toBe(0);
     for (const name of ["asm", "disasm", "inspect"]) expect(help.stdout).toContain(`toyvmm ${name} <file>`);
     expect(help.stdout).toContain("--log-level");
-    for (const command of COMMANDS) {
-      const name = String(command.command).split(" ")[0]!;
+    for (const { name } of COMMANDS) {
+      expect(help.stdout).toContain(`toyvmm ${name}`);
       const sub = await toyvmm(name, "--help");
       expect(sub.code).toBe(0);
       expect(sub.stdout).toContain("Examples:");
@@ -150,7 +150,8 @@ describe("toyvmm (program)", () => {
         throw new TypeError("cannot read properties of undefined");
       },
     };
-    COMMANDS.push(broken);
+    const entry = { name: "broken", load: async () => broken };
+    COMMANDS.push(entry);
     try {
       const run = await toyvmm("broken");
       expect(run.code).toBe(70);
@@ -161,7 +162,7 @@ describe("toyvmm (program)", () => {
       expect(debug.stderr).toContain("TypeError");
       expect(debug.stderr).toContain("cli.test.ts");
     } finally {
-      COMMANDS.splice(COMMANDS.indexOf(broken), 1);
+      COMMANDS.splice(COMMANDS.indexOf(entry), 1);
     }
   });
 });

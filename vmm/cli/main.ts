@@ -20,17 +20,34 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { UserError } from "../../isa/errors.js";
 import { createLogger, DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from "../log.js";
-import { asmCommand } from "./asm.js";
-import { bootCommand } from "./boot.js";
-import { disasmCommand } from "./disasm.js";
-import { experimentCommand } from "./experiment.js";
-import { inspectCommand } from "./inspect.js";
-import { migrateCommand } from "./migrate.js";
-import { runCommand } from "./run.js";
 import type { CliIo, Command } from "./shared.js";
 
-/** Every command of the program; adding one is adding its module here. */
-export const COMMANDS: Command<any>[] = [asmCommand, disasmCommand, inspectCommand, runCommand, bootCommand, migrateCommand, experimentCommand];
+/** A command by name, and how to load its module. */
+export interface CommandEntry {
+  name: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  load: () => Promise<Command<any>>;
+}
+
+/**
+ * Every command of the program; adding one is adding its entry here. Modules load on demand:
+ * a run that names its command loads only that one, which keeps a cold start short.
+ */
+export const COMMANDS: CommandEntry[] = [
+  { name: "asm", load: async () => (await import("./asm.js")).asmCommand },
+  { name: "disasm", load: async () => (await import("./disasm.js")).disasmCommand },
+  { name: "inspect", load: async () => (await import("./inspect.js")).inspectCommand },
+  { name: "run", load: async () => (await import("./run.js")).runCommand },
+  { name: "boot", load: async () => (await import("./boot.js")).bootCommand },
+  { name: "migrate", load: async () => (await import("./migrate.js")).migrateCommand },
+  { name: "experiment", load: async () => (await import("./experiment.js")).experimentCommand },
+];
+
+/** The command modules `argv` needs: the one it names, or all (for help and suggestions). */
+async function commandsFor(argv: string[]) {
+  const named = COMMANDS.find((entry) => entry.name === argv.find((word) => !word.startsWith("-")));
+  return Promise.all((named ? [named] : COMMANDS).map((entry) => entry.load()));
+}
 
 export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 70;
@@ -40,6 +57,7 @@ class UsageError extends Error {}
 /** Runs the program with `argv` (without node and script); resolves to the exit status. */
 export async function runCli(argv: string[], io?: CliIo): Promise<number> {
   const terminal: CliIo = io ?? processIo();
+  const commands = await commandsFor(argv);
   let exitCode = 0;
   let logLevel: LogLevel = DEFAULT_LOG_LEVEL;
   const program = yargs()
@@ -59,7 +77,7 @@ export async function runCli(argv: string[], io?: CliIo): Promise<number> {
         setExitCode: (code: number) => (exitCode = code),
       });
     })
-    .command(COMMANDS as never)
+    .command(commands as never)
     .demandCommand(1, "no command given")
     .recommendCommands()
     .strict()
@@ -107,7 +125,7 @@ function report(error: unknown, argv: string[], io: CliIo, logLevel: LogLevel): 
     return error.exitCode;
   }
   if (error instanceof UsageError) {
-    const command = COMMANDS.map(commandName).find((name) => argv.includes(name));
+    const command = COMMANDS.map((entry) => entry.name).find((name) => argv.includes(name));
     io.stderr.write(`toyvmm: ${oneLine(error.message)} (see toyvmm ${command ? command + " " : ""}--help)\n`);
     return EXIT_USAGE;
   }
@@ -123,10 +141,6 @@ function report(error: unknown, argv: string[], io: CliIo, logLevel: LogLevel): 
 const isLocated = (message: string): boolean => /^[^\s:]+:\d+:/.test(message);
 const oneLine = (message: string): string => message.replace(/\s*\n\s*/g, " ").trim();
 
-function commandName(command: Command<any>): string {
-  const spec = Array.isArray(command.command) ? command.command[0] : command.command;
-  return String(spec ?? "").split(" ")[0]!;
-}
 
 function processIo(): CliIo {
   return {
