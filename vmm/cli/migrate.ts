@@ -17,7 +17,7 @@ import { readImageFile } from "../../isa/loader.js";
 import { bundledImage, findBundledGuest, listBundledGuests } from "../monitor/bundled.js";
 import { formatNs, migrate } from "../migration/engine.js";
 import { bootVm, MACHINE_HOST, runToEnd } from "../migration/machine-vm.js";
-import { DEFAULTS, PUSH_ORDERS, resolveOptions, type MigrationOptions, type PushOrder } from "../migration/options.js";
+import { DEFAULTS, PUSH_ORDERS, resolveOptions, type PushOrder } from "../migration/options.js";
 import { MigratableProcess, PROCESS_HOST, startProcess } from "../migration/process-vm.js";
 import type { MigratableVm } from "../migration/vm-port.js";
 import type { MigrationStats } from "../migration/stats.js";
@@ -55,16 +55,6 @@ function loadGuest(spec: string): { name: string; image: GuestImage; file: boole
   return { name: basename(spec).replace(/\.(s|tvm)$/, "") || "vm", image: readImageFile(spec), file: true };
 }
 
-/** The engine's own checks (RangeError) as the one-line user error the CLI reports. */
-function checkedOptions(options: MigrationOptions): MigrationOptions {
-  try {
-    resolveOptions(options);
-  } catch (error) {
-    if (error instanceof RangeError) throw new UserError(error.message);
-    throw error;
-  }
-  return options;
-}
 
 export function formatStats(s: MigrationStats): string {
   const rows: [string, string][] = [
@@ -134,7 +124,7 @@ export const migrateCommand: Command<MigrateOptions> = {
     const { name, image, file } = loadGuest(args.guest);
     if (args.process && !file) throw new UserError(`${args.guest}: --process needs a program file (.s or .tvm), not a bundled guest OS`);
     const asProcess = args.process ?? (file && image.symbols.some((s) => s.name === PROGRAM_START_SYMBOL));
-    const parameters = checkedOptions({
+    const parameters = resolveOptions({
       strategy: args.strategy,
       host: asProcess ? PROCESS_HOST : MACHINE_HOST,
       bandwidth: args.bandwidth === undefined ? DEFAULTS.bandwidth : parseBandwidth(args.bandwidth),

@@ -2,6 +2,7 @@
  * Migration parameters and their defaults: a 100 MB/s link with 1 ms latency, a guest at
  * 10^8 instructions per virtual second, a 30 ms downtime target and at most 30 pre-copy rounds.
  */
+import { UserError } from "../../isa/errors.js";
 import type { LinkFaults } from "./link.js";
 import type { ProgressEvent } from "./stats.js";
 import type { Strategy } from "./stream/frames.js";
@@ -45,10 +46,10 @@ export type ResolvedOptions = Required<Omit<MigrationOptions, "faults" | "onProg
 export function resolveOptions(options: MigrationOptions): ResolvedOptions {
   const r = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as ResolvedOptions;
   const positiveInt = (v: number) => Number.isSafeInteger(v) && v > 0;
-  if (!positiveInt(r.bandwidth)) throw new RangeError(`bandwidth ${r.bandwidth} must be a positive whole number of bytes per second`);
-  if (!positiveInt(r.speed)) throw new RangeError(`speed ${r.speed} must be a positive whole number of instructions per second`);
-  if (!positiveInt(r.maxRounds)) throw new RangeError(`max rounds ${r.maxRounds} must be a positive whole number`);
-  if (!Number.isSafeInteger(r.latencyNs) || r.latencyNs < 0) throw new RangeError(`latency ${r.latencyNs} ns must be a whole number ≥ 0`);
-  if (!Number.isSafeInteger(r.downtimeTargetNs) || r.downtimeTargetNs < 0) throw new RangeError(`downtime target must be ≥ 0`);
+  if (!positiveInt(r.bandwidth)) throw new UserError(`bandwidth ${r.bandwidth} must be a positive whole number of bytes per second`);
+  if (!positiveInt(r.speed)) throw new UserError(`speed ${r.speed} must be a positive whole number of instructions per second`);
+  if (!positiveInt(r.maxRounds)) throw new UserError(`max rounds ${r.maxRounds} must be a positive whole number`);
+  if (!Number.isSafeInteger(r.latencyNs) || r.latencyNs < 0) throw new UserError(`latency ${r.latencyNs} ns must be a whole number ≥ 0`);
+  if (!Number.isSafeInteger(r.downtimeTargetNs) || r.downtimeTargetNs < 0) throw new UserError(`downtime target must be ≥ 0`);
   return r;
 }

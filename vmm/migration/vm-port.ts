@@ -2,7 +2,7 @@
  * What migration needs from a VM, and nothing more: its memory (pages, dirty and missing
  * bits), a way to run it for a budget of guest ticks, its guest time, its state without memory,
  * and a way to let it go. Hosts provide a `VmHost` that recreates a VM on the destination from
- * (config, state, memory). The monitor's VM and the bare machine (`bare-vm.ts`) both fit.
+ * (config, state, memory). The monitor's VM and the bare machine (`machine-vm.ts`) and the process VM (`process-vm.ts`) fit.
  */
 import type { Memory } from "../../isa/memory.js";
 
