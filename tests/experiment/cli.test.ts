@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../vmm/cli/main.js";
 
-const GUEST = "experiments/guests/memwriter.s";
+const GUEST = "programs/memwriter.s";
 const text = (s: string | Uint8Array) => (typeof s === "string" ? s : new TextDecoder().decode(s));
 function capture() {
   const out: string[] = [];
@@ -12,7 +12,8 @@ function capture() {
   const io = { stdout: { write: (s: string | Uint8Array) => out.push(text(s)) }, stderr: { write: (s: string | Uint8Array) => err.push(text(s)) } };
   return { io, out: () => out.join(""), err: () => err.join("") };
 }
-const inline = ["experiment", "--guest", GUEST, "--arg", "pages=32", "--arg", "rate=50,400", "--strategy", "pre-copy,post-copy", "--latency", "100us", "--at", "5000"];
+// After one whole sweep at rate=50 (32 pages × 20,000 instructions, plus 600 of start-up).
+const inline = ["experiment", "--guest", GUEST, "--arg", "pages=32", "--arg", "iters=0", "--arg", "rate=50,400", "--strategy", "pre-copy,post-copy", "--latency", "100us", "--at", "640600"];
 
 /** Tags nest and close: enough to tell a complete SVG from a truncated or garbled one. */
 function wellFormed(xml: string): boolean {
@@ -47,7 +48,9 @@ describe("toyvmm experiment", () => {
     expect(readFileSync(join(dir, "results.csv"), "utf8")).toBe(a.out());
     const header = a.out().split("\n")[0]!;
     expect(header.startsWith("point,strategy,bandwidth,latency,")).toBe(true);
-    expect(header).toContain(",args.pages,args.rate,status,total_ns,downtime_ns,");
+    expect(header).toContain(",machine,args.pages,args.iters,args.rate,status,total_ns,downtime_ns,");
+    expect(header.endsWith(",model_downtime_err,model_bytes_err,model_note,memcheck,error")).toBe(true);
+    for (const line of a.out().trimEnd().split("\n").slice(1)) expect(line).toMatch(/,process,32,0,(50|400),completed,.*,ok,$/);
     const json = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
     expect(json.rows).toHaveLength(4);
     expect(json.rows[0].params["args.rate"]).toBe(50);
@@ -89,7 +92,7 @@ describe("toyvmm experiment", () => {
   it("runs a spec file, with command-line axes replacing the spec's", async () => {
     const dir = mkdtempSync(join(tmpdir(), "toyvmm-exp-"));
     const spec = join(dir, "spec.json");
-    writeFileSync(spec, JSON.stringify({ guest: join(process.cwd(), GUEST), base: { "args.pages": 16, at: 2000 }, sweep: { strategy: ["stop-copy", "pre-copy", "post-copy"] } }));
+    writeFileSync(spec, JSON.stringify({ guest: join(process.cwd(), GUEST), base: { "args.pages": 16, "args.iters": 0, at: 2000 }, sweep: { strategy: ["stop-copy", "pre-copy", "post-copy"] } }));
     const c = capture();
     expect(await runCli(["experiment", spec, "--strategy", "post-copy", "--memory", "1MiB,2MiB", "--format", "csv"], c.io), c.err()).toBe(0);
     const rows = c.out().trimEnd().split("\n").slice(1);
@@ -130,6 +133,6 @@ describe("toyvmm experiment", () => {
   it("--help lists the axes and examples", async () => {
     const c = capture();
     expect(await runCli(["experiment", "--help"], c.io)).toBe(0);
-    for (const s of ["--bandwidth", "--downtime-target", "--memory", "--arg", "--out", "--plot", "Examples:", "precopy-vs-dirty-rate.json"]) expect(c.out()).toContain(s);
+    for (const s of ["--bandwidth", "--downtime-target", "--memory", "--arg", "--out", "--plot", "Examples:", "precopy-vs-dirty-rate.json", "programs/memwriter.s"]) expect(c.out()).toContain(s);
   });
 });

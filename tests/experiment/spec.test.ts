@@ -18,7 +18,7 @@ function error(fn: () => unknown): string {
   throw new Error("expected an error");
 }
 
-const guest = "guests/memwriter.s";
+const guest = "../programs/memwriter.s";
 
 describe("experiment spec", () => {
   it("reads a valid spec: values in base units, sweep in the order written, guest relative to the spec", () => {
@@ -83,7 +83,7 @@ describe("experiment spec", () => {
     for (const file of ["experiments/precopy-vs-dirty-rate.json", "experiments/strategies-vs-bandwidth.json"]) {
       const spec = readSpecFile(file);
       expect(spec.sweep.length).toBeGreaterThan(0);
-      expect(spec.guest).toBe(resolve("experiments/guests/memwriter.s"));
+      expect(spec.guest).toBe(resolve("programs/memwriter.s"));
     }
   });
 });

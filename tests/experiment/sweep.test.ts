@@ -27,7 +27,7 @@ describe("sweep expansion", () => {
     const [first] = expandSweep(spec);
     expect(first).toEqual({
       strategy: "pre-copy", bandwidth: 10_000_000, latency: 2_000_000, "downtime-target": 30_000_000, "max-rounds": 30,
-      speed: 100_000_000, memory: null, at: 0, "push-order": "fault-near", machine: "monitor", "args.pages": 16, "args.rate": 1,
+      speed: 100_000_000, memory: null, at: 0, "push-order": "fault-near", machine: null, "args.pages": 16, "args.rate": 1,
     });
     expect(Object.keys(first!)).toEqual(parameterNames(spec));
   });

@@ -3,7 +3,9 @@
  * of migrations (vmm/experiment/) and prints one row per point — a table, CSV or JSON on
  * stdout; with --out, results.csv, results.json and SVG plots in DIR. Axes given here replace
  * the spec's: one value fixes a parameter, several sweep it. A progress line is drawn on stderr
- * only when stderr is a terminal.
+ * only when stderr is a terminal. A point whose memory check failed after its migration
+ * (memwriter's invariant, vmm/experiment/check.ts) makes the exit status 1, after the results
+ * are written.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -14,6 +16,7 @@ import { AXES, ARG_PREFIX, axis, type AxisValue } from "../experiment/axes.js";
 import { parsePlotRequest } from "../experiment/plot-request.js";
 import { plotsFor } from "../experiment/plots.js";
 import { renderSvg } from "../experiment/render.js";
+import type { Row } from "../experiment/row.js";
 import { runExperiment, type ExperimentProgress } from "../experiment/run.js";
 import { parseAxisValues, parseSpec, readSpecFile, type ExperimentSpec } from "../experiment/spec.js";
 import { varyingAxes } from "../experiment/sweep.js";
@@ -107,7 +110,7 @@ export const experimentCommand: Command<ExperimentOptions> = {
       .option("name", { type: "string", requiresArg: true, describe: "Experiment name (default: the spec's)" })
       .example("$0 experiment experiments/precopy-vs-dirty-rate.json --out results/", "the bundled dirty-rate sweep, with plots")
       .example(
-        "$0 experiment --guest experiments/guests/memwriter.s --strategy pre-copy,post-copy,stop-copy --bandwidth 10MB/s,100MB/s --arg rate=100,1000 --at 100000",
+        "$0 experiment --guest programs/memwriter.s --arg pages=128 --arg iters=0 --arg rate=50,400 --strategy pre-copy,post-copy,stop-copy --bandwidth 10MB/s,100MB/s --at 5120600",
         "three strategies × two links × two dirty rates",
       )
       .example("$0 experiment --guest multi --strategy pre-copy --memory 1MiB,4MiB,16MiB --format csv", "CSV on stdout")
@@ -128,17 +131,23 @@ export const experimentCommand: Command<ExperimentOptions> = {
     if (args.format === "csv") args.io.stdout.write(toCsv(rows));
     else if (args.format === "json") args.io.stdout.write(toJson(rows, spec.name));
     else args.io.stdout.write(toTable(rows, shown));
-    if (!args.out) return;
-    try {
-      mkdirSync(args.out, { recursive: true });
-    } catch (error) {
-      throw fileError(args.out, error);
-    }
-    writeOutput(args.io, join(args.out, "results.csv"), toCsv(rows));
-    writeOutput(args.io, join(args.out, "results.json"), toJson(rows, spec.name));
-    for (const plot of plotsFor(rows, spec.plots, varying)) {
-      writeOutput(args.io, join(args.out, `${plot.name}.vl.json`), JSON.stringify(plot.vegaLite, null, 2) + "\n");
-      writeOutput(args.io, join(args.out, `${plot.name}.svg`), await renderSvg(plot));
-    }
+    if (args.out) await writeResults(args.io, args.out, rows, spec, varying);
+    const failed = rows.find((r) => r.result.memcheck?.startsWith("failed"));
+    if (failed) throw new UserError(`${spec.source}: point ${failed.point}: memcheck ${failed.result.memcheck} (after the migration; the results above say where)`);
   },
 };
+
+/** results.csv, results.json and the plots (SVG and their vega-lite source) in `out`. */
+async function writeResults(io: CliIo, out: string, rows: Row[], spec: ExperimentSpec, varying: string[]): Promise<void> {
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (error) {
+    throw fileError(out, error);
+  }
+  writeOutput(io, join(out, "results.csv"), toCsv(rows));
+  writeOutput(io, join(out, "results.json"), toJson(rows, spec.name));
+  for (const plot of plotsFor(rows, spec.plots, varying)) {
+    writeOutput(io, join(out, `${plot.name}.vl.json`), JSON.stringify(plot.vegaLite, null, 2) + "\n");
+    writeOutput(io, join(out, `${plot.name}.svg`), await renderSvg(plot));
+  }
+}

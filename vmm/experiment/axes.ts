@@ -34,6 +34,9 @@ export interface AxisDef {
 
 export const ARG_PREFIX = "args.";
 
+/** How a guest runs (see guest.ts). */
+export const MACHINES = ["process", "monitor", "bare"] as const;
+
 const text = (value: unknown, where: string): string => {
   if (typeof value === "number" && Number.isFinite(value)) return String(value);
   if (typeof value === "string" && value.trim() !== "") return value.trim();
@@ -128,8 +131,9 @@ export const AXES: AxisDef[] = [
     parse: choice(PUSH_ORDERS), show: plain, plotTitle: "push order", plotScale: 1,
   },
   {
-    name: "machine", describe: "monitor (trap-and-emulate) or bare (the CPU alone)", kind: "choice", fallback: "monitor",
-    parse: choice(["monitor", "bare"]), show: plain, plotTitle: "machine", plotScale: 1,
+    name: "machine", describe: "process (program), monitor or bare (kernel); default: process for a program, monitor otherwise",
+    kind: "choice", fallback: null,
+    parse: choice(MACHINES), show: plain, plotTitle: "machine", plotScale: 1,
   },
 ];
 

@@ -6,15 +6,16 @@
  *                   pages is one marker frame)
  *   state bytes     the state frame of the VM's `save()`
  *   dirty rate D    on a copy of the VM (save + memory copy, as migration itself restores it)
- *                   run for one round 0's worth of guest time, in windows of WINDOW_TICKS: the
- *                   distinct pages dirtied per window, summed, per virtual second
+ *                   run for PROBE_ROUND0S round 0s' worth of guest time, in windows of
+ *                   WINDOW_TICKS: the distinct pages dirtied per window, summed, per virtual
+ *                   second
  *   working set W   distinct pages dirtied over the whole probe
  *
  * Everything is in guest ticks and virtual time, so the probe is as repeatable as the run.
  */
 import { mulDivCeil } from "../migration/clock.js";
-import { MACHINE_HOST } from "../migration/machine-vm.js";
-import { preCopyModel, stopCopyModel } from "../migration/model.js";
+import { ANY_HOST } from "../migration/index.js";
+import { preCopyModel, stopCopyModel, type PreCopyModel } from "../migration/model.js";
 import { isZeroPage, PAGE_FRAME_BYTES, ZERO_FRAME_BYTES } from "../migration/pages.js";
 import { encodeFrame } from "../migration/stream/codec.js";
 import type { MigratableVm } from "../migration/vm-port.js";
@@ -24,8 +25,15 @@ import type { PointResult } from "./row.js";
 /** Short enough that a working set is not swept twice within one window at the rates we use. */
 export const WINDOW_TICKS = 1000;
 /**
- * Upper bound on the probe. The migration runs the guest through round 0 anyway, so the probe
- * at most doubles a point's cost; the bound only stops very slow links from taking minutes.
+ * The probe runs this many round 0s' worth of guest time: long enough that D is an average over
+ * many writes (over one round 0 a slow writer makes only as many writes as round 1 has pages,
+ * and one write more or less is several percent) and that W sees the whole working set.
+ */
+export const PROBE_ROUND0S = 4;
+/** …and at least this many ticks, for the same reason when round 0 is short (a fast link). */
+export const PROBE_MIN_TICKS = 1_000_000;
+/**
+ * Upper bound on the probe: it only stops very slow links from taking minutes.
  */
 export const PROBE_MAX_TICKS = 50_000_000;
 
@@ -55,7 +63,7 @@ export function stateBytes(vm: MigratableVm): number {
 export function probeDirtyRate(vm: MigratableVm, ticks: number, speed: number): { dirtyPagesPerSecond: number; workingSetPages: number } {
   const memory = new Memory(vm.memory.size);
   memory.bytes.set(vm.memory.bytes);
-  const copy = MACHINE_HOST.restore(vm.name, vm.config(), vm.save(), memory);
+  const copy = ANY_HOST.restore(vm.name, vm.config(), vm.save(), memory);
   const touched = new Uint8Array(memory.pageCount);
   let perWindow = 0;
   let ran = 0;
@@ -78,8 +86,8 @@ export function predict(
   vm: MigratableVm,
   strategy: string,
   link: LinkParameters,
-): Pick<PointResult, "dirtyPagesPerSecond" | "workingSetPages" | "model"> {
-  if (strategy === "post-copy") return { dirtyPagesPerSecond: null, workingSetPages: null, model: null };
+): Pick<PointResult, "dirtyPagesPerSecond" | "workingSetPages" | "model" | "modelNote"> {
+  if (strategy === "post-copy") return { dirtyPagesPerSecond: null, workingSetPages: null, model: null, modelNote: null };
   const memoryBytes = roundZeroBytes(vm.memory);
   const state = stateBytes(vm);
   if (strategy === "stop-copy") {
@@ -87,24 +95,50 @@ export function predict(
     return {
       dirtyPagesPerSecond: null,
       workingSetPages: null,
+      modelNote: "",
       model: { rounds: 1, bytes: memoryBytes + state, downtimeNs: Math.round(m.downtimeNs), totalNs: Math.round(m.totalNs) },
     };
   }
   const round0Ticks = mulDivCeil(memoryBytes, link.speed, link.bandwidth);
-  const probe = probeDirtyRate(vm, Math.min(PROBE_MAX_TICKS, Math.max(WINDOW_TICKS, round0Ticks)), link.speed);
-  const m = preCopyModel({
-    memoryBytes,
-    pageBytes: PAGE_FRAME_BYTES,
-    dirtyPagesPerSecond: probe.dirtyPagesPerSecond,
-    workingSetPages: probe.workingSetPages,
-    bandwidth: link.bandwidth,
-    latencyNs: link.latencyNs,
-    stateBytes: state,
-    downtimeTargetNs: link.downtimeTargetNs,
-    maxRounds: link.maxRounds,
-  });
+  const probeTicks = Math.min(PROBE_MAX_TICKS, Math.max(PROBE_MIN_TICKS, PROBE_ROUND0S * round0Ticks));
+  const probe = probeDirtyRate(vm, probeTicks, link.speed);
+  const model = (dirtyPagesPerSecond: number) =>
+    preCopyModel({
+      memoryBytes,
+      pageBytes: PAGE_FRAME_BYTES,
+      dirtyPagesPerSecond,
+      workingSetPages: probe.workingSetPages,
+      bandwidth: link.bandwidth,
+      latencyNs: link.latencyNs,
+      stateBytes: state,
+      downtimeTargetNs: link.downtimeTargetNs,
+      maxRounds: link.maxRounds,
+    });
+  const m = model(probe.dirtyPagesPerSecond);
+  const notes = outsideModel(probe.dirtyPagesPerSecond, link, m);
+  // At the edge of the target a few pages decide whether one more round runs, and the
+  // downtime jumps by a factor D/B: say so when ±10% of D changes the number of rounds.
+  const edge = [0.9, 1.1].some((f) => model(probe.dirtyPagesPerSecond * f).rounds !== m.rounds);
   return {
     ...probe,
+    modelNote: [...notes, ...(edge && notes.length === 0 ? ["target-edge"] : [])].join(" "),
     model: { rounds: m.rounds, bytes: Math.round(m.totalBytes), downtimeNs: Math.round(m.downtimeNs), totalNs: Math.round(m.totalNs) },
   };
+}
+
+/**
+ * Where pre-copy's model does not describe the run: a guest dirtying pages at least as fast as
+ * the link moves them ("D>=B": rounds never shrink; the engine's stop then depends on the
+ * exact order of pages, which the model does not know), rounds cut by the round limit before
+ * the remainder fits the target ("max-rounds"), or a stop-and-copy round of a few pages
+ * ("few-pages").
+ */
+export function outsideModel(dirtyPagesPerSecond: number, link: LinkParameters, model: PreCopyModel): string[] {
+  const notes: string[] = [];
+  if (dirtyPagesPerSecond * PAGE_FRAME_BYTES >= link.bandwidth) notes.push("D>=B");
+  if (model.rounds > link.maxRounds && model.downtimeNs > link.downtimeTargetNs) notes.push("max-rounds");
+  // The model's rounds are expected page counts; a real round is a whole number of pages, so
+  // when one page is over a tenth of the downtime, one page more or less is a 10% error.
+  if (notes.length === 0 && (PAGE_FRAME_BYTES * 1e9) / link.bandwidth > model.downtimeNs / 10) notes.push("few-pages");
+  return notes;
 }

@@ -31,6 +31,13 @@ export interface PointResult {
   workingSetPages: number | null;
   /** The analytic model (model.ts) for stop-copy and pre-copy; null for post-copy. */
   model: { rounds: number; bytes: number; downtimeNs: number; totalNs: number } | null;
+  /** (model − measured) / measured for downtime and bytes sent; null without both. */
+  modelDowntimeErr: number | null;
+  modelBytesErr: number | null;
+  /** Why the model is outside its regime here (probe.ts), or "" when it applies; null: no model. */
+  modelNote: string | null;
+  /** memwriter's invariant where the guest runs after the migration (check.ts): "ok", "failed: …", or null. */
+  memcheck: string | null;
 }
 
 export interface Row {
@@ -58,6 +65,7 @@ export interface ResultColumn {
 
 const ms = (ns: number | null | undefined): string => (ns === null || ns === undefined ? "-" : formatNs(ns));
 const num = (n: number | null | undefined): string => (n === null || n === undefined ? "-" : String(n));
+const percent = (f: number | null): string => (f === null ? "-" : `${f >= 0 ? "+" : ""}${(f * 100).toFixed(1)}%`);
 const mb = (bytes: number | null | undefined): string => (bytes === null || bytes === undefined ? "-" : `${(bytes / 1e6).toFixed(3)} MB`);
 
 function column(key: string, metric: string | undefined, title: string, scale: number, get: (r: PointResult) => Cell, show: (r: PointResult) => string): ResultColumn {
@@ -93,6 +101,10 @@ export const RESULT_COLUMNS: ResultColumn[] = [
   bytes("model_bytes", "model-bytes", "model bytes", (r) => r.model?.bytes ?? null),
   time("model_downtime_ns", "model-downtime", "model downtime", (r) => r.model?.downtimeNs ?? null),
   time("model_total_ns", "model-total", "model total time", (r) => r.model?.totalNs ?? null),
+  column("model_downtime_err", "model-downtime-err", "model downtime error (fraction)", 1, (r) => r.modelDowntimeErr, (r) => percent(r.modelDowntimeErr)),
+  column("model_bytes_err", "model-bytes-err", "model bytes error (fraction)", 1, (r) => r.modelBytesErr, (r) => percent(r.modelBytesErr)),
+  column("model_note", undefined, "where the model does not apply", 1, (r) => r.modelNote, (r) => r.modelNote || "-"),
+  column("memcheck", undefined, "memwriter memory check", 1, (r) => r.memcheck, (r) => (r.memcheck?.startsWith("failed") ? "FAILED" : (r.memcheck ?? "-"))),
   column("error", undefined, "error", 1, (r) => r.error ?? "", (r) => r.error ?? ""),
 ];
 

@@ -1,15 +1,19 @@
 /**
- * `runExperiment(spec)`: every point of the sweep, in order — boot a fresh guest, run it to
- * the migration point on host A, predict (probe.ts), migrate over the simulated link, and
- * report one row. All time is virtual, so the rows are the same on every run and machine.
+ * `runExperiment(spec)`: every point of the sweep, in order — start a fresh guest, run it to
+ * the migration point on host A, predict (probe.ts), migrate over the simulated link, check
+ * the memory that now runs the guest (memwriter's invariant, check.ts), and report one row.
+ * A point ends when its migration does: the guest is not run on afterwards, so a guest that
+ * never ends by itself (memwriter with iters=0) keeps dirtying memory for the whole migration.
+ * All time is virtual, so the rows are the same on every run and machine.
  */
 import { UserError } from "../../isa/errors.js";
 import { migrate } from "../migration/engine.js";
-import { MACHINE_HOST } from "../migration/machine-vm.js";
+import { ANY_HOST } from "../migration/index.js";
 import type { PushOrder } from "../migration/options.js";
 import type { ProgressEvent } from "../migration/stats.js";
 import type { Strategy } from "../migration/stream/frames.js";
-import { bootGuest, loadGuest } from "./guest.js";
+import { checkAfterMigration } from "./check.js";
+import { bootGuest, loadGuest, type LoadedGuest, type MachineKind } from "./guest.js";
 import { predict } from "./probe.js";
 import type { Row } from "./row.js";
 import type { ExperimentSpec } from "./spec.js";
@@ -43,15 +47,16 @@ export function runExperiment(spec: ExperimentSpec, options: RunOptions = {}): R
   return rows;
 }
 
-function runPoint(
-  spec: ExperimentSpec,
-  guest: ReturnType<typeof loadGuest>,
-  point: Point,
-  index: number,
-  report: (event: ProgressEvent) => void,
-): Row {
+/** (model − measured) / measured, to 4 decimals; null without a model or a measurement. */
+function relativeError(model: number | undefined, measured: number): number | null {
+  if (model === undefined || measured <= 0) return null;
+  return Math.round(((model - measured) / measured) * 1e4) / 1e4;
+}
+
+function runPoint(spec: ExperimentSpec, guest: LoadedGuest, point: Point, index: number, report: (event: ProgressEvent) => void): Row {
   const where = `${spec.source}: point ${index}`;
-  const vm = bootGuest(guest, { memory: point.memory as number | null, bootArgs: bootArgs(point), machine: point.machine as "monitor" | "bare" }, where);
+  const request = { memory: point.memory as number | null, bootArgs: bootArgs(point), machine: point.machine as MachineKind | null };
+  const { vm, machine } = bootGuest(guest, request, where);
   const at = point.at as number;
   const exit = vm.run(at);
   if (exit.reason !== "budget" && vm.ticks < at) {
@@ -66,14 +71,16 @@ function runPoint(
   };
   const strategy = point.strategy as Strategy;
   const prediction = predict(vm, strategy, link);
-  const result = migrate(vm, { strategy, host: MACHINE_HOST, pushOrder: point["push-order"] as PushOrder, onProgress: report, ...link });
+  const result = migrate(vm, { strategy, host: ANY_HOST, pushOrder: point["push-order"] as PushOrder, onProgress: report, ...link });
   const s = result.stats;
+  const memcheck = checkAfterMigration(guest.image, result.vm);
+  const completed = s.status === "completed";
   return {
     point: index,
-    params: { ...point, memory: vm.memory.size } as Row["params"],
+    params: { ...point, memory: vm.memory.size, machine } as Row["params"],
     result: {
       status: s.status,
-      error: s.error,
+      error: s.error ?? (memcheck?.startsWith("failed") ? `memcheck ${memcheck}` : null),
       totalNs: s.totalNs,
       downtimeNs: s.downtimeNs,
       setupNs: s.setupNs,
@@ -89,7 +96,10 @@ function runPoint(
       postcopyStallNs: s.postcopyStallNs,
       guestTicks: s.guestTicksDuringMigration,
       roundBytes: s.rounds.map((r) => r.bytes),
+      memcheck,
       ...prediction,
+      modelDowntimeErr: completed ? relativeError(prediction.model?.downtimeNs, s.downtimeNs) : null,
+      modelBytesErr: completed ? relativeError(prediction.model?.bytes, s.bytesSent) : null,
     },
   };
 }

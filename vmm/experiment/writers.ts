@@ -36,13 +36,13 @@ export function toJson(rows: Row[], name: string): string {
 /** Results shown in the text table, by column key (the CSV has them all). */
 export const TABLE_RESULTS = [
   "status", "total_ns", "downtime_ns", "rounds", "bytes_sent", "pages_sent", "pages_resent", "zero_pages",
-  "postcopy_requests", "postcopy_stall_ns", "guest_ticks", "model_downtime_ns",
+  "postcopy_requests", "postcopy_stall_ns", "guest_ticks", "model_downtime_ns", "model_downtime_err", "memcheck",
 ];
 
 const HEADINGS: Record<string, string> = {
   status: "status", total_ns: "total", downtime_ns: "downtime", rounds: "rounds", bytes_sent: "sent", pages_sent: "pages",
   pages_resent: "resent", zero_pages: "zero", postcopy_requests: "requests", postcopy_stall_ns: "stall",
-  guest_ticks: "guest instr", model_downtime_ns: "model downtime",
+  guest_ticks: "guest instr", model_downtime_ns: "model downtime", model_downtime_err: "model err", memcheck: "memcheck",
 };
 
 /** `shown` are the parameters to list (usually the swept ones); numbers right-aligned. */
@@ -55,7 +55,7 @@ export function toTable(rows: Row[], shown: string[]): string {
     ...results.map((c) => c.show(row.result)),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const numeric = header.map((_, i) => body.every((r) => /^[-\d.]/.test(r[i]!)));
+  const numeric = header.map((_, i) => body.every((r) => /^[-+\d.]/.test(r[i]!)));
   const line = (cells: string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
   return [line(header), ...body.map(line)].join("\n") + "\n";
 }
