@@ -3,14 +3,14 @@
 
 ; putc(a0 = byte)
 putc:
-    out PORT_CONSOLE, a0
+    out PORT_CONSOLE_DATA, a0
     ret
 
 ; puts(a0 = NUL-terminated string)
 puts:
     lbu t0, 0(a0)
     beqz t0, puts_done
-    out PORT_CONSOLE, t0
+    out PORT_CONSOLE_DATA, t0
     addi a0, a0, 1
     j puts
 puts_done:
@@ -20,7 +20,7 @@ puts_done:
 putdec:
     bge a0, zero, putdec_unsigned
     li t0, 45                   ; '-'
-    out PORT_CONSOLE, t0
+    out PORT_CONSOLE_DATA, t0
     sub a0, zero, a0
 putdec_unsigned:
     addi sp, sp, -16
@@ -36,7 +36,7 @@ putdec_digit:
     addi t2, sp, 16
 putdec_out:
     lbu t3, 0(t1)
-    out PORT_CONSOLE, t3
+    out PORT_CONSOLE_DATA, t3
     addi t1, t1, 1
     bltu t1, t2, putdec_out
     addi sp, sp, 16
@@ -45,9 +45,9 @@ putdec_out:
 ; puthex(a0 = value): "0x" and eight hex digits
 puthex:
     li t0, 48
-    out PORT_CONSOLE, t0
+    out PORT_CONSOLE_DATA, t0
     li t0, 120
-    out PORT_CONSOLE, t0
+    out PORT_CONSOLE_DATA, t0
     li t1, 28
 puthex_digit:
     shr t2, a0, t1
@@ -57,7 +57,7 @@ puthex_digit:
     addi t2, t2, 39             ; 'a' - '0' - 10
 puthex_num:
     addi t2, t2, 48
-    out PORT_CONSOLE, t2
+    out PORT_CONSOLE_DATA, t2
     addi t1, t1, -4
     bge t1, zero, puthex_digit
     ret
@@ -65,5 +65,5 @@ puthex_num:
 ; newline()
 newline:
     li t0, 10
-    out PORT_CONSOLE, t0
+    out PORT_CONSOLE_DATA, t0
     ret

@@ -48,7 +48,7 @@ sys_write_loop:
     call caller_pa
     blt a0, zero, sys_bad
     lbu t0, 0(a0)
-    out PORT_CONSOLE, t0
+    out PORT_CONSOLE_DATA, t0
     addi s1, s1, 1
     j sys_write_loop
 sys_write_done:
@@ -62,7 +62,7 @@ sys_read:
     add s2, a2, a3
 sys_read_loop:
     bgeu s1, s2, sys_read_done
-    in s3, PORT_CONSOLE
+    in s3, PORT_CONSOLE_DATA
     blt s3, zero, sys_read_done
     mv a0, s1
     li a1, 1

@@ -9,9 +9,9 @@ trap_handler:
     beq t0, t1, trap_preempt
     li t1, CAUSE_SYSCALL
     beq t0, t1, sys_dispatch
-    li t1, CAUSE_PF_READ
+    li t1, CAUSE_PAGE_FAULT_READ
     beq t0, t1, trap_page_fault
-    li t1, CAUSE_PF_WRITE
+    li t1, CAUSE_PAGE_FAULT_WRITE
     beq t0, t1, trap_page_fault
 trap_kill:
     mv a0, s0

@@ -14,6 +14,8 @@ trap_handler:
     call thread_exit
     j sys_switch
 
+; lwp_create is this kernel's private extension, numbered after SYS in isa/arch.ts (0..9)
+.equ SYS_LWP_CREATE, 10
 .equ NSYS, 11
 sys_table:
     .word sys_exit, sys_write, sys_read, sys_time, sys_sbrk, sys_yield

@@ -5,6 +5,7 @@
 import type { Token } from "./lexer.js";
 import { AsmProblem } from "./errors.js";
 import { evaluate, type ExprEnv } from "./expr.js";
+import { PREDEFINED_BY_NAME } from "./predefined.js";
 import { Section, SECTION_NAMES, type SectionName } from "./sections.js";
 import type { FileReader, SourceLine } from "./source.js";
 import type { OperandTokens } from "./statement.js";
@@ -65,6 +66,8 @@ export class Assembly implements ExprEnv {
   symbol(name: string, col: number): bigint | undefined {
     const def = this.symbols.get(name);
     if (!def) {
+      const predefined = PREDEFINED_BY_NAME.get(name);
+      if (predefined) return BigInt(predefined.value);
       if (this.pass === 1) return undefined;
       throw new AsmProblem(col, `undefined symbol '${name}'`);
     }
@@ -137,6 +140,7 @@ export class Assembly implements ExprEnv {
       this.numeric.set(numeric, defs);
       return;
     }
+    notPredefined(name, col);
     const old = this.symbols.get(name);
     if (this.pass === 1 && old) throw new AsmProblem(col, `duplicate symbol '${name}' (first defined at ${old.where})`);
     if (this.pass === 2 && old?.seq !== seq) return; // the duplicate was reported in pass 1
@@ -145,6 +149,7 @@ export class Assembly implements ExprEnv {
 
   defineEqu(name: string, col: number, value: bigint | undefined): void {
     if (!/^[A-Za-z_.$][\w.$]*$/.test(name) || name === ".") throw new AsmProblem(col, `bad symbol name '${name}'`);
+    notPredefined(name, col);
     const old = this.symbols.get(name);
     const seq = this.line.seq;
     if (this.pass === 1 && old) throw new AsmProblem(col, `duplicate symbol '${name}' (first defined at ${old.where})`);
@@ -180,6 +185,14 @@ export class Assembly implements ExprEnv {
 
   /** Column of the current mnemonic or directive. */
   opCol = 1;
+}
+
+/** The architecture's symbols are the same in every program: redefining one is an error. */
+function notPredefined(name: string, col: number): void {
+  const predefined = PREDEFINED_BY_NAME.get(name);
+  if (predefined) {
+    throw new AsmProblem(col, `'${name}' is predefined (${predefined.source} in isa/arch.ts = 0x${predefined.value.toString(16)}) and may not be redefined`);
+  }
 }
 
 export type { Token };

@@ -16,6 +16,7 @@ export { AssemblyError, type Diagnostic } from "./errors.js";
 export { PSEUDO_INSTRUCTIONS, type PseudoDef } from "./pseudo.js";
 export { DIRECTIVES, type DirectiveDef } from "./directives.js";
 export { REGISTER_BY_NAME } from "./operands.js";
+export { PREDEFINED_SYMBOLS, type PredefinedSymbol } from "./predefined.js";
 
 /** Assembles the file at `path`; `.include`/`.incbin` paths are resolved relative to each including file. */
 export function assembleFile(path: string, defines?: Record<string, number>): AssembleResult {

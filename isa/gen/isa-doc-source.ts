@@ -8,6 +8,7 @@ import {
   REGISTER_NAMES, STATUS_IE, STATUS_KERNEL, STATUS_PG, STATUS_PIE, STATUS_PKERNEL, SYS,
 } from "../arch.js";
 import { DIRECTIVES } from "../asm/directives.js";
+import { PREDEFINED_SYMBOLS } from "../asm/predefined.js";
 import { syntaxText } from "../asm/operands.js";
 import { PSEUDO_INSTRUCTIONS } from "../asm/pseudo.js";
 import { IMM_RANGE, LAYOUT } from "../encoding.js";
@@ -144,6 +145,15 @@ export function isaDocSource(): string {
     "### Directives",
     "",
     ...table(["directive", "operands", "does"], DIRECTIVES.map((d) => [code(d.name), code(d.syntax), cell(d.doc)])),
+    "",
+    "### Predefined symbols",
+    "",
+    "Every program sees the architecture's constants, derived from `isa/arch.ts`: `SYS_<NAME>` for",
+    "each system call, `PORT_<NAME>` for each port, and the constants named `CAUSE_*`, `STATUS_*`,",
+    "`IRQ_*`, `PTE_*` and `PAGE_*`. Defining a symbol of the same name (label, `.equ` or `=`) is an",
+    "error. Control registers need no symbols: `csrr`/`csrw` take their names.",
+    "",
+    ...table(["symbol", "value", "from isa/arch.ts"], PREDEFINED_SYMBOLS.map((p) => [code(p.name), hex(p.value), code(p.source)])),
     "",
   ];
   return lines.join("\n");

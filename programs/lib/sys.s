@@ -1,20 +1,11 @@
 ; System calls (numbers from SYS in isa/arch.ts) as functions:
 ; `sys` takes the number in a0 and arguments in a1..a3; these wrappers take C-style
-; arguments in a0..a2 and shift them.
-
-.equ SYS_EXIT, 0
-.equ SYS_WRITE, 1
-.equ SYS_READ, 2
-.equ SYS_TIME, 3
-.equ SYS_SBRK, 4
-.equ SYS_YIELD, 5
-.equ SYS_SLEEP, 6
-.equ SYS_GETPID, 7
+; arguments in a0..a2 and shift them. SYS_*, PAGE_SIZE and the other architecture constants
+; are predefined by the assembler from isa/arch.ts (docs/ISA.md, "Predefined symbols").
 
 .equ STDIN, 0
 .equ STDOUT, 1
 .equ STDERR, 2
-.equ PAGE_SIZE, 4096
 
 exit:                           ; exit(a0 = status): does not return
     mv a1, a0
