@@ -4,65 +4,9 @@
 boot_args:
     .word 0
 
-; arg_find(a0 = NUL-terminated key) -> a0 = address of the value text, or 0 when absent
-arg_find:
-    save_ra_s1
-    mv s1, a0
-    la t0, boot_args
-    lw s0, 0(t0)
-    beqz s0, arg_find_none
-arg_find_next:
-    lbu t0, 0(s0)               ; skip spaces
-    beqz t0, arg_find_none
-    li t1, 32
-    bne t0, t1, arg_find_key
-    addi s0, s0, 1
-    j arg_find_next
-arg_find_key:
-    mv t2, s1
-    mv t3, s0
-arg_find_cmp:
-    lbu t0, 0(t2)
-    beqz t0, arg_find_keyend
-    lbu t1, 0(t3)
-    bne t0, t1, arg_find_skip
-    addi t2, t2, 1
-    addi t3, t3, 1
-    j arg_find_cmp
-arg_find_keyend:
-    lbu t1, 0(t3)
-    li t0, 61                   ; '='
-    bne t0, t1, arg_find_skip
-    addi a0, t3, 1
-    j arg_find_ret
-arg_find_skip:                  ; move past this word
-    lbu t0, 0(s0)
-    beqz t0, arg_find_none
-    li t1, 32
-    beq t0, t1, arg_find_next
-    addi s0, s0, 1
-    j arg_find_skip
-arg_find_none:
-    li a0, 0
-arg_find_ret:
-    restore_ra_s1
-    ret
-
-; arg_int(a0 = key, a1 = default) -> a0 = decimal value of key, or the default
-arg_int:
-    push ra
-    push s0
-    mv s0, a1
-    call arg_find
-    beqz a0, arg_int_default
-    call parse_dec
-    j arg_int_ret
-arg_int_default:
-    mv a0, s0
-arg_int_ret:
-    pop s0
-    pop ra
-    ret
+; arg_find, arg_int and parse_dec: the user library's copies (programs/lib/args.s), which read
+; the boot_args word above; kernel and programs parse "key=value" text the same way.
+.include "../../programs/lib/args.s"
 
 ; prog_lookup(a0 = token, a1 = program table) -> a0 = table index, or -1
 ; A program table is a list of (name address, entry address) word pairs ending with 0.

@@ -1,4 +1,5 @@
 ; Memory and string helpers (no privileged instructions: usable by kernel and user code).
+; parse_dec is in programs/lib/args.s (included by bootargs.s).
 
 ; memzero(a0 = address, a1 = byte count, a multiple of 4; a0 word aligned)
 memzero:
@@ -24,17 +25,8 @@ memcpy_loop:
 memcpy_done:
     ret
 
-; strlen(a0 = string) -> a0 = length
-strlen:
-    mv t0, a0
-strlen_loop:
-    lbu t1, 0(t0)
-    beqz t1, strlen_done
-    addi t0, t0, 1
-    j strlen_loop
-strlen_done:
-    sub a0, t0, a0
-    ret
+; strlen: the user library's copy, the same code and calling convention in both worlds
+.include "../../programs/lib/string.s"
 
 ; is_sep(a0 = byte) -> a0 = 1 when it ends a boot-argument token (NUL, space, comma, newline)
 is_sep:
@@ -90,19 +82,3 @@ token_skip_done:
     pop s0
     pop ra
     ret
-
-; parse_dec(a0 = text) -> a0 = value of the leading decimal digits (0 when none)
-parse_dec:
-    li t0, 0
-    li t2, 10
-parse_dec_loop:
-    lbu t1, 0(a0)
-    addi t1, t1, -48
-    bltu t1, t2, parse_dec_digit
-    mv a0, t0
-    ret
-parse_dec_digit:
-    mul t0, t0, t2
-    add t0, t0, t1
-    addi a0, a0, 1
-    j parse_dec_loop

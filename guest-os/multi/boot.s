@@ -49,7 +49,7 @@ boot_copies:
     call arg_int
     mv s0, a0
 boot_copies_loop:
-    beqz s0, boot_go
+    blez s0, boot_go            ; procs=-1 starts none
     li a0, 0
     call boot_start
     addi s0, s0, -1

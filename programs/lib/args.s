@@ -1,4 +1,7 @@
-; Boot arguments: the "key=value key=value ..." text the loader wrote (see lib/start.s).
+; Boot arguments: the "key=value key=value ..." text the loader wrote. The includer defines
+; boot_args, a word holding the text's address (0 when there is none): lib/start.s for programs,
+; guest-os/lib/bootargs.s for the guest kernels, which share these routines. Leaf routines
+; except arg_int; no privileged instructions, so they run in either mode.
 
 arg_find:                       ; arg_find(a0 = NUL-terminated key) -> address of its value text, or 0
     la t0, boot_args

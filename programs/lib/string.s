@@ -1,4 +1,4 @@
-; String helpers.
+; String helpers (also included by guest-os/lib/string.s: the kernels share them).
 
 strlen:                         ; strlen(a0 = NUL-terminated string) -> length in bytes
     mv t0, a0

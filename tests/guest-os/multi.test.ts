@@ -19,6 +19,14 @@ describe("guest-os/multi", () => {
     );
   });
 
+  it("reads numbers with the programs' arg_int: a value that is not a whole number gives the default", () => {
+    const bad = bootGuest("multi", "procs=2x quantum=abc");
+    expect(bad.output).toContain("quantum 500 instructions");
+    expect(bad.output.match(/started pid/g)).toHaveLength(3);
+    const none = bootGuest("multi", "procs=-1 quantum=700");
+    expect(none.output).toBe("[kernel] multi: round robin, quantum 700 instructions\n[kernel] all processes finished\n");
+  });
+
   it("a longer quantum changes the interleaving, deterministically", () => {
     const a = bootGuest("multi", "procs=2 quantum=2000");
     const b = bootGuest("multi", "procs=2 quantum=2000");
