@@ -75,16 +75,17 @@ describe("runExperiment", () => {
   });
 
   it("pre-copy: the model is within 10% of downtime and bytes wherever it applies, and says where it does not", () => {
-    // 256 pages, a 2.5 ms target: the last round is tens of pages. At rate=400 (40,000
+    // 256 pages, a 3 ms target: the last round is tens of pages. At rate=400 (40,000
     // pages/s) the guest outruns the 100 MB/s link (about 24,300 pages/s).
     const rows = runExperiment(
       small(
-        { strategy: "pre-copy", "args.pages": 256, memory: "2MiB", "downtime-target": "2.5ms", at: START + 256 * 20_000 },
+        { strategy: "pre-copy", "args.pages": 256, memory: "2MiB", "downtime-target": "3ms", at: START + 256 * 20_000 },
         { "args.rate": [50, 100, 200, 400] },
       ),
     );
-    const notes = rows.map((r) => r.result.modelNote);
-    expect(notes[3]).toBe("D>=B");
+    // rate=200: D/B ≈ 0.83, nine rounds that shrink little each; 10% more or less D changes
+    // how many (and the rounds' bytes are 35% off), so the row says "sensitive"
+    expect(rows.map((r) => r.result.modelNote)).toEqual(["", "", "sensitive", "D>=B"]);
     const applies = rows.filter((r) => r.result.modelNote === "");
     expect(applies.length).toBeGreaterThanOrEqual(2);
     for (const r of applies) {

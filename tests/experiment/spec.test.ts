@@ -62,7 +62,7 @@ describe("experiment spec", () => {
     ["repeated value", { guest, sweep: { bandwidth: ["100MB/s", 100000000] } }, 'x.json: sweep.bandwidth[1]: 100000000 repeats an earlier value'],
     ["both base and sweep", { guest, base: { at: 5 }, sweep: { at: [1, 2] } }, "x.json: sweep.at: also fixed in base; give it in one place"],
     ["argument with a space", { guest, base: { "args.run": "a b" } }, 'x.json: base.args.run: "a b": a guest argument value cannot hold spaces or \'=\''],
-    ["bad plot metric", { guest, plots: [{ x: "bandwidth", y: "speedup" }] }, 'x.json: plots[0]: y: "speedup" is not a metric (metrics: total, downtime, setup, expected-downtime, rounds, bytes, return-bytes, pages, resent, zero, faults, requests, stall, ticks, dirty-rate, working-set, model-rounds, model-bytes, model-downtime, model-total)'],
+    ["bad plot metric", { guest, plots: [{ x: "bandwidth", y: "speedup" }] }, 'x.json: plots[0]: y: "speedup" is not a metric (metrics: total, downtime, setup, expected-downtime, rounds, bytes, return-bytes, pages, resent, zero, faults, requests, stall, ticks, dirty-rate, working-set, model-rounds, model-bytes, model-downtime, model-total, model-downtime-err, model-bytes-err)'],
     ["bad plot axis", { guest, plots: [{ x: "colour", y: "downtime" }] }, 'x.json: plots[0]: x: unknown axis "colour" (known: strategy, bandwidth, latency, downtime-target, max-rounds, speed, memory, at, push-order, machine, args.KEY)'],
   ];
   for (const [label, json, message] of cases) {

@@ -108,13 +108,12 @@ export const experimentCommand: Command<ExperimentOptions> = {
       .option("format", { choices: FORMATS, default: "table" as const, describe: "What stdout gets" })
       .option("plot", { type: "string", array: true, requiresArg: true, describe: "x=AXIS,y=METRIC[,color=AXIS] (repeatable; needs --out)" })
       .option("name", { type: "string", requiresArg: true, describe: "Experiment name (default: the spec's)" })
-      .example("$0 experiment experiments/precopy-vs-dirty-rate.json --out results/", "the bundled dirty-rate sweep, with plots")
-      .example(
-        "$0 experiment --guest programs/memwriter.s --arg pages=128 --arg iters=0 --arg rate=50,400 --strategy pre-copy,post-copy,stop-copy --bandwidth 10MB/s,100MB/s --at 5120600",
-        "three strategies × two links × two dirty rates",
-      )
-      .example("$0 experiment --guest multi --strategy pre-copy --memory 1MiB,4MiB,16MiB --format csv", "CSV on stdout")
-      .example("$0 experiment spec.json --bandwidth 1Gbit/s --out out/ --plot x=args.rate,y=downtime", "override an axis, choose a plot") as unknown as Argv<CliContext & ExperimentOptions>;
+      // Whole command lines, no description column: yargs would wrap them mid-word.
+      .example("$0 experiment experiments/precopy-vs-dirty-rate.json --out results/", "")
+      .example("$0 experiment --guest programs/memwriter.s --arg iters=0 --arg rate=50,400 --at 1280600", "")
+      .example("$0 experiment --guest multi --strategy pre-copy --memory 1MiB,4MiB,16MiB --format csv", "")
+      .example("$0 experiment spec.json --bandwidth 1Gbit/s --out out/ --plot x=args.rate,y=downtime", "")
+      .epilogue("Spec format, result columns and where the model applies: docs/EXPERIMENTS.md.") as unknown as Argv<CliContext & ExperimentOptions>;
   },
   handler: async (args) => {
     const spec = buildSpec(args);

@@ -116,12 +116,13 @@ export function predict(
     });
   const m = model(probe.dirtyPagesPerSecond);
   const notes = outsideModel(probe.dirtyPagesPerSecond, link, m);
-  // At the edge of the target a few pages decide whether one more round runs, and the
-  // downtime jumps by a factor D/B: say so when ±10% of D changes the number of rounds.
+  // Whether one more round runs can hang on a few pages — at the edge of the target, or when
+  // D is close to B and each of many rounds shrinks little — and the downtime then jumps by a
+  // factor D/B: say so when 10% more or less D changes the number of rounds.
   const edge = [0.9, 1.1].some((f) => model(probe.dirtyPagesPerSecond * f).rounds !== m.rounds);
   return {
     ...probe,
-    modelNote: [...notes, ...(edge && notes.length === 0 ? ["target-edge"] : [])].join(" "),
+    modelNote: [...notes, ...(edge && notes.length === 0 ? ["sensitive"] : [])].join(" "),
     model: { rounds: m.rounds, bytes: Math.round(m.totalBytes), downtimeNs: Math.round(m.downtimeNs), totalNs: Math.round(m.totalNs) },
   };
 }
@@ -131,7 +132,7 @@ export function predict(
  * the link moves them ("D>=B": rounds never shrink; the engine's stop then depends on the
  * exact order of pages, which the model does not know), rounds cut by the round limit before
  * the remainder fits the target ("max-rounds"), or a stop-and-copy round of a few pages
- * ("few-pages").
+ * ("few-pages"). `predict` adds "sensitive" when 10% more or less D changes the rounds.
  */
 export function outsideModel(dirtyPagesPerSecond: number, link: LinkParameters, model: PreCopyModel): string[] {
   const notes: string[] = [];
