@@ -36,13 +36,13 @@ export function toJson(rows: Row[], name: string): string {
 /** Results shown in the text table, by column key (the CSV has them all). */
 export const TABLE_RESULTS = [
   "status", "total_ns", "downtime_ns", "rounds", "bytes_sent", "pages_sent", "pages_resent", "zero_pages",
-  "postcopy_requests", "postcopy_stall_ns", "guest_ticks", "model_downtime_ns", "model_downtime_err", "memcheck",
+  "postcopy_requests", "postcopy_stall_ns", "guest_ticks", "model_downtime_ns", "model_downtime_err", "model_note", "memcheck",
 ];
 
 const HEADINGS: Record<string, string> = {
   status: "status", total_ns: "total", downtime_ns: "downtime", rounds: "rounds", bytes_sent: "sent", pages_sent: "pages",
   pages_resent: "resent", zero_pages: "zero", postcopy_requests: "requests", postcopy_stall_ns: "stall",
-  guest_ticks: "guest instr", model_downtime_ns: "model downtime", model_downtime_err: "model err", memcheck: "memcheck",
+  guest_ticks: "guest instr", model_downtime_ns: "model downtime", model_downtime_err: "model err", model_note: "note", memcheck: "memcheck",
 };
 
 /** `shown` are the parameters to list (usually the swept ones); numbers right-aligned. */
