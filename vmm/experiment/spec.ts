@@ -4,9 +4,9 @@
  *
  *   {
  *     "name": "precopy-vs-dirty-rate",
- *     "guest": "guests/memwriter.s",          bundled name, or a .s/.tvm path (relative to the spec)
- *     "base":  { "at": 100000, "args.pages": 64 },
- *     "sweep": { "strategy": ["pre-copy", "post-copy"], "args.rate": [1000, 10000, 50000] },
+ *     "guest": "../programs/memwriter.s",     bundled name, or a .s/.tvm path (relative to the spec)
+ *     "base":  { "at": 640600, "args.pages": 32, "args.iters": 0 },
+ *     "sweep": { "strategy": ["pre-copy", "post-copy"], "args.rate": [50, 100, 400] },
  *     "plots": [ { "x": "args.rate", "y": "downtime" } ]
  *   }
  *
