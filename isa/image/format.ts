@@ -9,22 +9,18 @@
  */
 import { crc32 } from "../crc32.js";
 import { UserError } from "../errors.js";
-import { encodedSize, readRecord, recordNeeds, writeRecord, type Field } from "./fields.js";
+import { readRecord, recordSize, writeRecord } from "../binary/record.js";
 import {
   CHECKSUM_OFFSET,
   CHECKSUM_START,
-  HEADER_FIELDS,
-  HEADER_PARSER,
+  HEADER,
   HEADER_SIZE,
   IMAGE_FORMAT_VERSION,
   IMAGE_MAGIC,
-  PROLOGUE_FIELDS,
-  PROLOGUE_PARSER,
+  PROLOGUE,
   PROLOGUE_SIZE,
-  SECTION_FIELDS,
-  SECTION_PARSER,
-  SYMBOL_FIELDS,
-  SYMBOL_PARSER,
+  SECTION_ENTRY,
+  SYMBOL_ENTRY,
   type SectionEntry,
 } from "./layout.js";
 import { SECTION_ZERO, type GuestImage, type ImageSection, type ImageSymbol } from "./model.js";
@@ -36,24 +32,28 @@ export { validateImage } from "./validate.js";
 /** The image as a file. Throws UserError (naming `file`) when the image breaks a rule. */
 export function encodeImage(image: GuestImage, file = "image"): Uint8Array {
   validateImage(image, file);
-  const sectionEntries: SectionEntry[] = [];
-  const tableSize = image.sections.reduce(
-    (sum, s) => sum + encodedSize(SECTION_FIELDS, { name: s.name }),
-    PROLOGUE_SIZE + HEADER_SIZE,
-  );
-  let dataOffset = tableSize;
-  for (const s of image.sections) {
-    const fileLength = s.flags & SECTION_ZERO ? 0 : s.data.length;
-    sectionEntries.push({ name: s.name, address: s.address, flags: s.flags, size: s.size, fileOffset: dataOffset, fileLength });
-    dataOffset += fileLength;
+  // Entries first with placeholder offsets: their sizes decide where the section data starts.
+  const sectionEntries: SectionEntry[] = image.sections.map((s) => ({
+    name: s.name,
+    address: s.address,
+    flags: s.flags,
+    size: s.size,
+    fileOffset: 0,
+    fileLength: s.flags & SECTION_ZERO ? 0 : s.data.length,
+  }));
+  let dataOffset = sectionEntries.reduce((sum, entry) => sum + recordSize(SECTION_ENTRY, entry), PROLOGUE_SIZE + HEADER_SIZE);
+  for (const entry of sectionEntries) {
+    entry.fileOffset = dataOffset;
+    dataOffset += entry.fileLength;
   }
-  const totalLength = image.symbols.reduce((sum, sym) => sum + encodedSize(SYMBOL_FIELDS, { name: sym.name }), dataOffset);
+  const symbolEntries = image.symbols.map(({ name, address }) => ({ name, address }));
+  const totalLength = symbolEntries.reduce((sum, entry) => sum + recordSize(SYMBOL_ENTRY, entry), dataOffset);
   if (totalLength > 0xffffffff) throw new UserError(`${file}: image would be ${totalLength} bytes, too large`);
 
   const bytes = new Uint8Array(totalLength);
-  let at = writeRecord(PROLOGUE_FIELDS, { magic: IMAGE_MAGIC, version: IMAGE_FORMAT_VERSION, checksum: 0 }, bytes, 0);
+  let at = writeRecord(PROLOGUE, { magic: IMAGE_MAGIC, version: IMAGE_FORMAT_VERSION, checksum: 0 }, bytes, 0);
   at = writeRecord(
-    HEADER_FIELDS,
+    HEADER,
     {
       totalLength,
       flags: image.flags,
@@ -67,12 +67,12 @@ export function encodeImage(image: GuestImage, file = "image"): Uint8Array {
     bytes,
     at,
   );
-  for (const entry of sectionEntries) at = writeRecord(SECTION_FIELDS, entry, bytes, at);
+  for (const entry of sectionEntries) at = writeRecord(SECTION_ENTRY, entry, bytes, at);
   image.sections.forEach((s, i) => {
     if (sectionEntries[i]!.fileLength > 0) bytes.set(s.data, sectionEntries[i]!.fileOffset);
   });
   at = dataOffset;
-  for (const sym of image.symbols) at = writeRecord(SYMBOL_FIELDS, { name: sym.name, address: sym.address }, bytes, at);
+  for (const entry of symbolEntries) at = writeRecord(SYMBOL_ENTRY, entry, bytes, at);
   new DataView(bytes.buffer).setUint32(CHECKSUM_OFFSET, crc32(bytes.subarray(CHECKSUM_START)), true);
   return bytes;
 }
@@ -88,13 +88,13 @@ export function decodeImage(bytes: Uint8Array, file: string): GuestImage {
   const magicSeen = bytes.subarray(0, IMAGE_MAGIC.length);
   if (magicSeen.length === 0 || magicSeen.some((b, i) => b !== IMAGE_MAGIC[i])) fail("not a toyvmm image (bad magic)");
   if (bytes.length < PROLOGUE_SIZE + HEADER_SIZE) truncated("header", 0, PROLOGUE_SIZE + HEADER_SIZE);
-  const prologue = parse(PROLOGUE_PARSER, PROLOGUE_FIELDS, bytes, 0, file);
+  const prologue = readRecord(PROLOGUE, bytes, 0, { source: file, record: "prologue" }).record;
   if (prologue.version > IMAGE_FORMAT_VERSION) {
     fail(`image format version ${prologue.version} is newer than this toyvmm supports (${IMAGE_FORMAT_VERSION})`);
   }
   if (prologue.version < 1) fail(`image format version ${prologue.version} is not a valid version`);
 
-  const header = parse(HEADER_PARSER, HEADER_FIELDS, bytes, PROLOGUE_SIZE, file);
+  const header = readRecord(HEADER, bytes, PROLOGUE_SIZE, { source: file, record: "header" }).record;
   if (bytes.length < header.totalLength) {
     fail(`truncated at byte ${bytes.length} (the header says the image is ${header.totalLength} bytes)`);
   }
@@ -108,10 +108,9 @@ export function decodeImage(bytes: Uint8Array, file: string): GuestImage {
   let at = PROLOGUE_SIZE + HEADER_SIZE;
   const entries: SectionEntry[] = [];
   for (let i = 0; i < header.sectionCount; i++) {
-    const needs = recordNeeds(SECTION_FIELDS, bytes, at);
-    if (at + needs > bytes.length) truncated(`section table entry ${i}`, at, needs);
-    entries.push(parse(SECTION_PARSER, SECTION_FIELDS, bytes, at, file, `section ${i}`));
-    at += needs;
+    const { record, end } = readRecord(SECTION_ENTRY, bytes, at, { source: file, record: `section ${i}` });
+    entries.push(record);
+    at = end;
   }
   const sections: ImageSection[] = entries.map((entry, i) => {
     const zero = (entry.flags & SECTION_ZERO) !== 0;
@@ -127,11 +126,9 @@ export function decodeImage(bytes: Uint8Array, file: string): GuestImage {
   });
   const symbols: ImageSymbol[] = [];
   for (let i = 0; i < header.symbolCount; i++) {
-    const needs = recordNeeds(SYMBOL_FIELDS, bytes, at);
-    if (at + needs > bytes.length) truncated(`symbol table entry ${i}`, at, needs);
-    const { name, address } = parse(SYMBOL_PARSER, SYMBOL_FIELDS, bytes, at, file, `symbol ${i}`);
-    symbols.push({ name, address });
-    at += needs;
+    const { record, end } = readRecord(SYMBOL_ENTRY, bytes, at, { source: file, record: `symbol ${i}` });
+    symbols.push({ name: record.name, address: record.address });
+    at = end;
   }
   if (at !== bytes.length) fail(`${bytes.length - at} unused bytes after the symbol table at byte ${at}`);
 
@@ -145,19 +142,6 @@ export function decodeImage(bytes: Uint8Array, file: string): GuestImage {
   };
   validateImage(image, file);
   return image;
-}
-
-function parse<F extends readonly Field[]>(
-  parser: Parameters<typeof readRecord>[0],
-  fields: F,
-  bytes: Uint8Array,
-  offset: number,
-  file: string,
-  what = "header",
-) {
-  const result = readRecord(parser, fields, bytes, offset);
-  if ("badName" in result) throw new UserError(`${file}: ${what} has a ${result.badName} that is not valid UTF-8`);
-  return result.record;
 }
 
 /** The stored checksum of an image file (meaningful once `decodeImage` accepted the bytes). */

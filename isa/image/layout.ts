@@ -1,6 +1,6 @@
 /**
- * The `.tvm` image file layout, version 1. Every record is defined here once; `decode.ts`
- * parses with these tables and `encode.ts` writes with them.
+ * The `.tvm` image file layout, version 1. Every record is defined here once, as a field table
+ * (see `isa/binary/record.ts`); `format.ts` reads and writes the file with these tables.
  *
  *   offset 0  +----------------------------+
  *             | prologue (14 bytes)        |  magic "TOYVMM\0\0", format version, CRC-32 of
@@ -20,16 +20,19 @@
  * The layout is canonical: an image has exactly one encoding, so re-encoding a decoded file
  * reproduces it byte for byte.
  */
-import { buildParser, minimumSize, type Field, type RecordOf } from "./fields.js";
+import { recordFormat, type Field, type RecordOf } from "../binary/record.js";
 
 export const IMAGE_MAGIC = new Uint8Array([0x54, 0x4f, 0x59, 0x56, 0x4d, 0x4d, 0, 0]); // "TOYVMM\0\0"
 export const IMAGE_FORMAT_VERSION = 1;
 /** Image flags defined so far: none. */
 export const KNOWN_IMAGE_FLAGS = 0;
 
+/** Names (of sections and symbols) are a u16 byte count and that many bytes of UTF-8. */
+export const NAME_LENGTH = "u16";
+
 /** Identifies the file and protects the rest; its layout never changes between versions. */
 export const PROLOGUE_FIELDS = [
-  { key: "magic", type: "magic8" },
+  { key: "magic", type: "bytes", length: IMAGE_MAGIC.length },
   { key: "version", type: "u16" },
   { key: "checksum", type: "u32" },
 ] as const satisfies readonly Field[];
@@ -46,7 +49,7 @@ export const HEADER_FIELDS = [
 ] as const satisfies readonly Field[];
 
 export const SECTION_FIELDS = [
-  { key: "name", type: "name" },
+  { key: "name", type: "text", length: NAME_LENGTH },
   { key: "address", type: "u32" },
   { key: "flags", type: "u32" },
   { key: "size", type: "u32" },
@@ -55,7 +58,7 @@ export const SECTION_FIELDS = [
 ] as const satisfies readonly Field[];
 
 export const SYMBOL_FIELDS = [
-  { key: "name", type: "name" },
+  { key: "name", type: "text", length: NAME_LENGTH },
   { key: "address", type: "u32" },
 ] as const satisfies readonly Field[];
 
@@ -64,14 +67,14 @@ export type Header = RecordOf<typeof HEADER_FIELDS>;
 export type SectionEntry = RecordOf<typeof SECTION_FIELDS>;
 export type SymbolEntry = RecordOf<typeof SYMBOL_FIELDS>;
 
-export const PROLOGUE_SIZE = minimumSize(PROLOGUE_FIELDS);
-export const HEADER_SIZE = minimumSize(HEADER_FIELDS);
+export const PROLOGUE = recordFormat(PROLOGUE_FIELDS);
+export const HEADER = recordFormat(HEADER_FIELDS);
+export const SECTION_ENTRY = recordFormat(SECTION_FIELDS);
+export const SYMBOL_ENTRY = recordFormat(SYMBOL_FIELDS);
+
+export const PROLOGUE_SIZE = PROLOGUE.minimumSize;
+export const HEADER_SIZE = HEADER.minimumSize;
 /** Where the checksummed bytes start: right after the checksum field. */
 export const CHECKSUM_START = PROLOGUE_SIZE;
 /** Where the checksum field sits, for writing it once the rest is known. */
 export const CHECKSUM_OFFSET = PROLOGUE_SIZE - 4;
-
-export const PROLOGUE_PARSER = buildParser(PROLOGUE_FIELDS);
-export const HEADER_PARSER = buildParser(HEADER_FIELDS);
-export const SECTION_PARSER = buildParser(SECTION_FIELDS);
-export const SYMBOL_PARSER = buildParser(SYMBOL_FIELDS);

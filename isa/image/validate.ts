@@ -6,8 +6,8 @@
  */
 import { MAX_MEMORY, PAGE_SIZE, WORD_BYTES } from "../arch.js";
 import { UserError } from "../errors.js";
-import { encodeName } from "./fields.js";
-import { KNOWN_IMAGE_FLAGS } from "./layout.js";
+import { textFits } from "../binary/record.js";
+import { KNOWN_IMAGE_FLAGS, NAME_LENGTH } from "./layout.js";
 import { SECTION_EXEC, SECTION_WRITE, SECTION_ZERO, type GuestImage, type ImageSection } from "./model.js";
 
 export const KNOWN_SECTION_FLAGS = SECTION_EXEC | SECTION_WRITE | SECTION_ZERO;
@@ -61,7 +61,7 @@ export function validateImage(image: GuestImage, file: string): void {
 
   image.symbols.forEach((symbol, index) => {
     if (typeof symbol.name !== "string" || symbol.name === "") fail(`symbol ${index} has no name`);
-    if (!encodeName(symbol.name)) fail(`symbol ${index} has a name that cannot be stored`);
+    if (!textFits(symbol.name, NAME_LENGTH)) fail(`symbol ${index} has a name that cannot be stored`);
     if (!isU32(symbol.address)) fail(`symbol ${symbol.name} has address ${String(symbol.address)}, not a 32-bit unsigned integer`);
   });
 }
@@ -69,7 +69,7 @@ export function validateImage(image: GuestImage, file: string): void {
 function validateSection(section: ImageSection, index: number, memorySize: number, fail: (p: string) => never): void {
   const { name, address, size, flags, data } = section;
   if (typeof name !== "string" || name === "") fail(`section ${index} has no name`);
-  if (!encodeName(name)) fail(`section ${index} has a name that cannot be stored`);
+  if (!textFits(name, NAME_LENGTH)) fail(`section ${index} has a name that cannot be stored`);
   if (!isU32(address) || !isU32(size) || !isU32(flags)) {
     fail(`section ${name}: address, size and flags must be 32-bit unsigned integers`);
   }
