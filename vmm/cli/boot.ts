@@ -7,12 +7,11 @@
  * none yet, in order; `--args NAME:TEXT` goes to the VM called NAME (VM names are the guest
  * names, with -2, -3 … added to repeats). Several VMs: every console line is labelled [NAME].
  */
-import { basename } from "node:path";
 import { UserError } from "../../isa/errors.js";
 import type { GuestImage } from "../../isa/image/model.js";
-import { readImageFile } from "../../isa/loader.js";
 import { createBareMachine } from "../monitor/bare.js";
-import { bundledImage, findBundledGuest, listBundledGuests } from "../monitor/bundled.js";
+import { listBundledGuests } from "../monitor/bundled.js";
+import { resolveGuest } from "../guests.js";
 import { describeExit, type Machine } from "../monitor/machine.js";
 import { LabelledLines } from "../monitor/output.js";
 import { DEFAULT_QUANTUM, Scheduler, type MachineOutcome } from "../monitor/scheduler.js";
@@ -35,20 +34,6 @@ interface GuestSpec {
   name: string;
   image: GuestImage;
   bootArgs: string;
-}
-
-/** A guest argument: bundled name, or a file. */
-function loadGuest(spec: string): { name: string; image: GuestImage } {
-  const looksLikeFile = spec.includes("/") || spec.endsWith(".s") || spec.endsWith(".tvm");
-  if (!looksLikeFile) {
-    const guest = findBundledGuest(spec);
-    if (!guest) {
-      const known = listBundledGuests().map((g) => g.name).join(", ");
-      throw new UserError(`${spec}: no such bundled guest (bundled: ${known || "none"}); give a .tvm or .s file instead`);
-    }
-    return { name: guest.name, image: bundledImage(guest) };
-  }
-  return { name: basename(spec).replace(/\.(s|tvm)$/, "") || "vm", image: readImageFile(spec) };
 }
 
 /** Unique VM names: repeats get -2, -3, … */
@@ -79,7 +64,9 @@ export function assignBootArgs(names: string[], values: string[]): string[] {
   for (const text of plain) {
     const target = args.findIndex((a) => a === undefined);
     if (target < 0) {
-      throw new UserError(`--args "${text}": every VM already has boot arguments (use NAME:ARGS; VMs: ${names.join(", ")})`);
+      throw new UserError(
+        `--args "${text}": every VM already has boot arguments (use NAME:ARGS; VMs: ${names.join(", ")})`,
+      );
     }
     args[target] = text;
   }
@@ -104,7 +91,13 @@ function exitStatus(outcomes: MachineOutcome[]): number {
 function listGuests(io: CliIo, json: boolean): void {
   const guests = listBundledGuests();
   if (json) {
-    io.stdout.write(JSON.stringify(guests.map(({ name, description }) => ({ name, description })), null, 2) + "\n");
+    io.stdout.write(
+      JSON.stringify(
+        guests.map(({ name, description }) => ({ name, description })),
+        null,
+        2,
+      ) + "\n",
+    );
     return;
   }
   const width = Math.max(4, ...guests.map((g) => g.name.length));
@@ -128,15 +121,24 @@ export const bootCommand: Command<BootCliOptions> = {
         array: true,
         describe: "Boot arguments: TEXT for the next VM in order, or NAME:TEXT for the VM called NAME (repeatable)",
       })
-      .option("quantum", { type: "number", default: DEFAULT_QUANTUM, describe: "Guest ticks per turn of the round robin" })
+      .option("quantum", {
+        type: "number",
+        default: DEFAULT_QUANTUM,
+        describe: "Guest ticks per turn of the round robin",
+      })
       .option("max-ticks", { type: "number", describe: "Stop after this many guest ticks over all VMs" })
       .option("memory", { type: "number", describe: "Guest memory in bytes per VM (default: what the image asks for)" })
       .option("input", { type: "string", describe: "Console input given to every VM" })
-      .option("json", { type: "boolean", default: false, describe: "Print each VM's outcome and statistics as JSON at the end" })
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "Print each VM's outcome and statistics as JSON at the end",
+      })
       .check((argv) => {
         if (!argv.list && !argv.guests?.length) throw new Error("name at least one guest to boot (or --list)");
         if (!(argv.quantum >= 1)) throw new Error("--quantum must be at least 1");
-        if (argv.maxTicks !== undefined && !(Number(argv.maxTicks) >= 0)) throw new Error("--max-ticks must be a number of ticks");
+        if (argv.maxTicks !== undefined && !(Number(argv.maxTicks) >= 0))
+          throw new Error("--max-ticks must be a number of ticks");
         return true;
       })
       .example("$0 boot --list", "the bundled guests")
@@ -149,7 +151,7 @@ export const bootCommand: Command<BootCliOptions> = {
       listGuests(io, args.json);
       return;
     }
-    const loaded = args.guests!.map(loadGuest);
+    const loaded = args.guests!.map((spec) => resolveGuest(spec));
     const names = uniqueNames(loaded.map((g) => g.name));
     const bootArgs = assignBootArgs(names, args.args ?? []);
     const specs: GuestSpec[] = loaded.map((g, i) => ({ name: names[i]!, image: g.image, bootArgs: bootArgs[i]! }));
@@ -169,7 +171,10 @@ export const bootCommand: Command<BootCliOptions> = {
         ...(args.input !== undefined ? { input: args.input } : {}),
       }),
     );
-    const scheduler = new Scheduler({ quantum: args.quantum, ...(args.maxTicks !== undefined ? { maxTicks: args.maxTicks } : {}) });
+    const scheduler = new Scheduler({
+      quantum: args.quantum,
+      ...(args.maxTicks !== undefined ? { maxTicks: args.maxTicks } : {}),
+    });
     for (const m of machines) scheduler.add(m);
     const result = scheduler.run();
     for (const l of lines) l.flush();

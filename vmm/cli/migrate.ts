@@ -10,11 +10,8 @@
  * code every program in programs/ includes) and boots as a kernel otherwise. `--process` and
  * `--no-process` decide explicitly (e.g. for a stripped program image).
  */
-import { basename } from "node:path";
 import { UserError } from "../../isa/errors.js";
-import type { GuestImage } from "../../isa/image/model.js";
-import { readImageFile } from "../../isa/loader.js";
-import { bundledImage, findBundledGuest, listBundledGuests } from "../monitor/bundled.js";
+import { resolveGuest } from "../guests.js";
 import { formatNs, migrate } from "../migration/engine.js";
 import { bootVm, MACHINE_HOST, runToEnd } from "../migration/machine-vm.js";
 import { DEFAULTS, PUSH_ORDERS, resolveOptions, type PushOrder } from "../migration/options.js";
@@ -40,22 +37,6 @@ interface MigrateOptions {
   json: boolean;
 }
 
-/** The symbol programs/lib/start.s defines: a program for the process VM, not a kernel. */
-export const PROGRAM_START_SYMBOL = "_start";
-
-function loadGuest(spec: string): { name: string; image: GuestImage; file: boolean } {
-  if (!(spec.includes("/") || spec.endsWith(".s") || spec.endsWith(".tvm"))) {
-    const guest = findBundledGuest(spec);
-    if (!guest) {
-      const known = listBundledGuests().map((g) => g.name).join(", ");
-      throw new UserError(`${spec}: no such bundled guest (bundled: ${known || "none"}); give a .tvm or .s file instead`);
-    }
-    return { name: guest.name, image: bundledImage(guest), file: false };
-  }
-  return { name: basename(spec).replace(/\.(s|tvm)$/, "") || "vm", image: readImageFile(spec), file: true };
-}
-
-
 export function formatStats(s: MigrationStats): string {
   const rows: [string, string][] = [
     ["status", s.status + (s.error ? ` (${s.error})` : "")],
@@ -71,7 +52,10 @@ export function formatStats(s: MigrationStats): string {
     ["guest ticks during migration", String(s.guestTicksDuringMigration)],
   );
   if (s.strategy === "post-copy") {
-    rows.push(["post-copy faults / requests", `${s.postcopyFaults} / ${s.postcopyRequests}`], ["post-copy stall time", formatNs(s.postcopyStallNs)]);
+    rows.push(
+      ["post-copy faults / requests", `${s.postcopyFaults} / ${s.postcopyRequests}`],
+      ["post-copy stall time", formatNs(s.postcopyStallNs)],
+    );
   }
   if (s.linkCuts.length > 0) rows.push(["link cuts", s.linkCuts.map((c) => `at ${formatNs(c.at)}`).join(", ")]);
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -92,24 +76,66 @@ export const migrateCommand: Command<MigrateOptions> = {
   describe: "Live-migrate a guest between two simulated hosts and report the statistics",
   builder: (yargs) =>
     yargs
-      .positional("guest", { type: "string", demandOption: true, describe: "Bundled guest name, image (.tvm) or assembly source (.s)" })
+      .positional("guest", {
+        type: "string",
+        demandOption: true,
+        describe: "Bundled guest name, image (.tvm) or assembly source (.s)",
+      })
       .option("strategy", { choices: STRATEGIES, default: "pre-copy" as Strategy, describe: "How memory travels" })
       .option("at", { type: "number", default: 0, describe: "Guest instructions to run on host A before migrating" })
-      .option("bandwidth", { type: "string", requiresArg: true, describe: "Link bandwidth, e.g. 100MB/s, 1Gbit/s (default 100MB/s)" })
+      .option("bandwidth", {
+        type: "string",
+        requiresArg: true,
+        describe: "Link bandwidth, e.g. 100MB/s, 1Gbit/s (default 100MB/s)",
+      })
       .option("latency", { type: "string", requiresArg: true, describe: "Link latency, e.g. 1ms, 250us (default 1ms)" })
-      .option("downtime-target", { type: "string", requiresArg: true, describe: "Pre-copy: stop when the rest fits this (default 30ms)" })
-      .option("max-rounds", { type: "number", requiresArg: true, describe: "Pre-copy: most rounds before stopping (default 30)" })
-      .option("speed", { type: "string", requiresArg: true, describe: "Guest instructions per virtual second (default 1e8)" })
-      .option("push-order", { choices: PUSH_ORDERS, default: "fault-near" as PushOrder, describe: "Post-copy background push order" })
-      .option("args", { type: "string", requiresArg: true, describe: "Boot arguments for the guest, or the program's arguments" })
+      .option("downtime-target", {
+        type: "string",
+        requiresArg: true,
+        describe: "Pre-copy: stop when the rest fits this (default 30ms)",
+      })
+      .option("max-rounds", {
+        type: "number",
+        requiresArg: true,
+        describe: "Pre-copy: most rounds before stopping (default 30)",
+      })
+      .option("speed", {
+        type: "string",
+        requiresArg: true,
+        describe: "Guest instructions per virtual second (default 1e8)",
+      })
+      .option("push-order", {
+        choices: PUSH_ORDERS,
+        default: "fault-near" as PushOrder,
+        describe: "Post-copy background push order",
+      })
+      .option("args", {
+        type: "string",
+        requiresArg: true,
+        describe: "Boot arguments for the guest, or the program's arguments",
+      })
       .option("process", {
         type: "boolean",
-        describe: "Run the file as a program in the process VM (default: when its image has the symbol _start); --no-process boots it as a kernel",
+        describe:
+          "Run the file as a program in the process VM (default: when its image has the symbol _start); --no-process boots it as a kernel",
       })
-      .option("json", { type: "boolean", default: false, describe: "Print console, exit and statistics as one JSON object" })
-      .example("$0 migrate multi --args run=count,hog --strategy pre-copy --at 20000", "pre-copy after 20000 instructions")
-      .example("$0 migrate solo --strategy post-copy --at 5000 --bandwidth 10MB/s --latency 5ms", "post-copy on a slow link")
-      .example('$0 migrate programs/memwriter.s --args "pages=64 rate=20000 iters=8" --strategy pre-copy', "a running program moves (process VM)")
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "Print console, exit and statistics as one JSON object",
+      })
+      .example(
+        "$0 migrate multi --args run=count,hog --strategy pre-copy --at 20000",
+        "pre-copy after 20000 instructions",
+      )
+      .example(
+        "$0 migrate solo --strategy post-copy --at 5000 --bandwidth 10MB/s --latency 5ms",
+        "post-copy on a slow link",
+      )
+      .example(
+        '$0 migrate programs/memwriter.s --args "pages=64 rate=20000 iters=8" --strategy pre-copy',
+        "a running program moves (process VM)",
+      )
       .epilogue(
         "GUEST is a bundled guest OS name, or a file: a .s or .tvm whose image has the symbol _start (every program " +
           "in programs/) runs in the process VM — a program with its system calls served by the runtime, migrated " +
@@ -117,19 +143,24 @@ export const migrateCommand: Command<MigrateOptions> = {
           "explicitly. Exit status 1 when the migration did not complete.",
       ),
   handler: (args) => {
-    if (!Number.isSafeInteger(args.at) || args.at < 0) throw new UserError(`--at ${args.at}: expected a whole number of instructions ≥ 0`);
+    if (!Number.isSafeInteger(args.at) || args.at < 0)
+      throw new UserError(`--at ${args.at}: expected a whole number of instructions ≥ 0`);
     if (args.maxRounds !== undefined && (!Number.isSafeInteger(args.maxRounds) || args.maxRounds < 1)) {
       throw new UserError(`--max-rounds ${args.maxRounds}: expected a whole number ≥ 1`);
     }
-    const { name, image, file } = loadGuest(args.guest);
-    if (args.process && !file) throw new UserError(`${args.guest}: --process needs a program file (.s or .tvm), not a bundled guest OS`);
-    const asProcess = args.process ?? (file && image.symbols.some((s) => s.name === PROGRAM_START_SYMBOL));
+    const { name, image, kind } = resolveGuest(args.guest);
+    if (args.process && kind === "bundled")
+      throw new UserError(`${args.guest}: --process needs a program file (.s or .tvm), not a bundled guest OS`);
+    const asProcess = args.process ?? kind === "program";
     const parameters = resolveOptions({
       strategy: args.strategy,
       host: asProcess ? PROCESS_HOST : MACHINE_HOST,
       bandwidth: args.bandwidth === undefined ? DEFAULTS.bandwidth : parseBandwidth(args.bandwidth),
       latencyNs: args.latency === undefined ? DEFAULTS.latencyNs : parseDuration(args.latency, "--latency"),
-      downtimeTargetNs: args.downtimeTarget === undefined ? DEFAULTS.downtimeTargetNs : parseDuration(args.downtimeTarget, "--downtime-target"),
+      downtimeTargetNs:
+        args.downtimeTarget === undefined
+          ? DEFAULTS.downtimeTargetNs
+          : parseDuration(args.downtimeTarget, "--downtime-target"),
       maxRounds: args.maxRounds,
       speed: args.speed === undefined ? DEFAULTS.speed : parseCount(args.speed, "--speed"),
       pushOrder: args.pushOrder,
@@ -138,15 +169,25 @@ export const migrateCommand: Command<MigrateOptions> = {
       ? startProcess({ name: args.guest, image, args: args.args ?? "" })
       : bootVm({ name, image, bootArgs: args.args ?? "" });
     if (vm.run(args.at).reason === "halted") {
-      throw new UserError(`--at ${args.at}: ${args.guest} ends after ${vm.ticks} instructions, before the migration point`);
+      throw new UserError(
+        `--at ${args.at}: ${args.guest} ends after ${vm.ticks} instructions, before the migration point`,
+      );
     }
     const result = migrate(vm, parameters);
     const exit = runToEnd(result.vm);
     const console = result.migrated ? vm.output + result.vm.output : vm.output;
-    const errors = vm instanceof MigratableProcess ? vm.errorOutput + (result.migrated ? (result.vm as MigratableProcess).errorOutput : "") : "";
+    const errors =
+      vm instanceof MigratableProcess
+        ? vm.errorOutput + (result.migrated ? (result.vm as MigratableProcess).errorOutput : "")
+        : "";
     const exitStatus = result.vm instanceof MigratableProcess ? result.vm.process.result?.exitStatus : undefined;
     if (args.json) {
-      const guestExit = { console, ...(asProcess ? { stderr: errors, exitStatus } : {}), exit: exit.reason, ticks: result.vm.ticks };
+      const guestExit = {
+        console,
+        ...(asProcess ? { stderr: errors, exitStatus } : {}),
+        exit: exit.reason,
+        ticks: result.vm.ticks,
+      };
       args.io.stdout.write(JSON.stringify({ ...guestExit, stats: result.stats }) + "\n");
     } else {
       args.io.stdout.write(console);

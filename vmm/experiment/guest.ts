@@ -7,21 +7,14 @@
  * monitor; a file whose image has the symbol `_start` (every program in programs/) runs in the
  * process VM; any other image boots as a kernel. The `machine` axis can say so explicitly.
  */
-import { basename } from "node:path";
 import { UserError } from "../../isa/errors.js";
 import type { GuestImage } from "../../isa/image/model.js";
-import { readImageFile } from "../../isa/loader.js";
 import { createBareMachine } from "../monitor/bare.js";
-import { bundledImage, findBundledGuest, listBundledGuests } from "../monitor/bundled.js";
 import { createVm } from "../monitor/vm.js";
 import { MachineVm } from "../migration/machine-vm.js";
-import { MigratableProcess } from "../migration/process-vm.js";
+import { startProcess } from "../migration/process-vm.js";
 import type { MigratableVm } from "../migration/vm-port.js";
-import { ProcessVm } from "../process/process-vm.js";
-import { isGuestPath } from "./spec.js";
-
-/** The start-up symbol of programs/lib/start.s: the image is a program, not a kernel. */
-export const PROGRAM_START_SYMBOL = "_start";
+import { PROGRAM_START_SYMBOL, resolveGuest } from "../guests.js";
 
 export type MachineKind = "monitor" | "bare" | "process";
 
@@ -33,17 +26,8 @@ export interface LoadedGuest {
 }
 
 export function loadGuest(guest: string, where: string): LoadedGuest {
-  if (!isGuestPath(guest)) {
-    const found = findBundledGuest(guest);
-    if (!found) {
-      const known = listBundledGuests().map((g) => g.name).join(", ");
-      throw new UserError(`${where}: ${guest}: no such bundled guest (bundled: ${known || "none"}); give a .tvm or .s file instead`);
-    }
-    return { name: found.name, image: bundledImage(found), defaultMachine: "monitor" };
-  }
-  const image = readImageFile(guest);
-  const program = image.symbols.some((s) => s.name === PROGRAM_START_SYMBOL);
-  return { name: basename(guest).replace(/\.(s|tvm)$/, "") || "vm", image, defaultMachine: program ? "process" : "monitor" };
+  const { name, image, kind } = resolveGuest(guest, where);
+  return { name, image, defaultMachine: kind === "program" ? "process" : "monitor" };
 }
 
 export interface BootRequest {
@@ -61,24 +45,30 @@ export interface BootRequest {
 const PROCESS_MAX_TICKS = Number.MAX_SAFE_INTEGER;
 
 /** A fresh migratable VM; memory below the image's own request is a one-line error. */
-export function bootGuest(guest: LoadedGuest, request: BootRequest, where: string): { vm: MigratableVm; machine: MachineKind } {
+export function bootGuest(
+  guest: LoadedGuest,
+  request: BootRequest,
+  where: string,
+): { vm: MigratableVm; machine: MachineKind } {
   const memorySize = request.memory ?? guest.image.memorySize;
   if (memorySize < guest.image.memorySize) {
-    throw new UserError(`${where}: memory ${memorySize} is less than the ${guest.image.memorySize} bytes the guest image needs`);
+    throw new UserError(
+      `${where}: memory ${memorySize} is less than the ${guest.image.memorySize} bytes the guest image needs`,
+    );
   }
   const machine = request.machine ?? guest.defaultMachine;
   if (machine === "process") {
     if (guest.defaultMachine !== "process") {
-      throw new UserError(`${where}: machine=process needs a program (an image with the symbol ${PROGRAM_START_SYMBOL}), not ${guest.name}`);
+      throw new UserError(
+        `${where}: machine=process needs a program (an image with the symbol ${PROGRAM_START_SYMBOL}), not ${guest.name}`,
+      );
     }
-    const vm = new MigratableProcess();
-    vm.process = new ProcessVm(guest.image, {
+    const vm = startProcess({
       name: guest.name,
+      image: guest.image,
       args: request.bootArgs,
       memorySize,
       maxTicks: PROCESS_MAX_TICKS,
-      stdout: vm.stdout,
-      stderr: vm.stderr,
     });
     return { vm, machine };
   }

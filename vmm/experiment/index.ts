@@ -1,7 +1,7 @@
 /** Scripted migration experiments: the library behind `toyvmm experiment`. */
 export { AXES, axis, MACHINES, parseSize, type AxisDef, type AxisValue } from "./axes.js";
 export { checkAfterMigration } from "./check.js";
-export { bootGuest, loadGuest, PROGRAM_START_SYMBOL, type LoadedGuest, type MachineKind } from "./guest.js";
+export { bootGuest, loadGuest, type LoadedGuest, type MachineKind } from "./guest.js";
 export { parsePlotRequest, type PlotRequest } from "./plot-request.js";
 export { defaultPlots, metricPlot, modelPlot, plotsFor, roundsPlot, type PlotSpec } from "./plots.js";
 export { outsideModel, predict, probeDirtyRate, roundZeroBytes } from "./probe.js";

@@ -16,6 +16,7 @@ import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { UserError } from "../../isa/errors.js";
 import { fileError } from "../../isa/loader.js";
+import { isGuestPath } from "../guests.js";
 import { axis, type AxisValue } from "./axes.js";
 import { parsePlotRequest, type PlotRequest } from "./plot-request.js";
 
@@ -40,7 +41,6 @@ const TOP_LEVEL = ["name", "description", "guest", "base", "sweep", "plots"];
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** A guest given as a path is relative to the spec's folder; a bundled name stays a name. */
-export const isGuestPath = (guest: string): boolean => guest.includes("/") || guest.endsWith(".s") || guest.endsWith(".tvm");
 
 export function readSpecFile(path: string): ExperimentSpec {
   let textValue: string;

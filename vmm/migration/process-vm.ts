@@ -81,6 +81,8 @@ export interface ProcessSpec {
   args?: string;
   input?: string | Uint8Array;
   maxTicks?: number;
+  /** Guest memory in bytes; the image's own request when absent. */
+  memorySize?: number;
 }
 
 /** Loads a program into a fresh process VM on the source host. */
@@ -91,6 +93,7 @@ export function startProcess(spec: ProcessSpec): MigratableProcess {
     args: spec.args ?? "",
     input: spec.input,
     maxTicks: spec.maxTicks,
+    memorySize: spec.memorySize,
     stdout: vm.stdout,
     stderr: vm.stderr,
   });
