@@ -1,29 +1,23 @@
 /**
  * Encoding and decoding of frames and whole streams. Decoding checks, in order: header
  * present, type known, length sane, payload present, checksum, then the payload's own length
- * prefixes and UTF-8. Every problem is one UserError line naming the frame's position:
+ * prefixes (`isa/binary/record.ts` measures before it parses) and UTF-8. Every problem is one UserError line naming the frame's position:
  * `migration stream: frame 12 (page): checksum mismatch (stored …, computed …)`.
  */
 import { crc32 } from "../../../isa/crc32.js";
 import { UserError } from "../../../isa/errors.js";
-import { buildParser, payloadSize, readPayload, writePayload, type Field } from "./fields.js";
+import { readRecord, recordSize, writeRecord, type Field, type RecordFormat } from "../../../isa/binary/record.js";
 import {
   FRAME_CODE,
-  FRAME_FIELDS,
   FRAME_HEADER_SIZE,
   FRAME_TYPES,
   MAX_PAYLOAD,
+  PAYLOADS,
   PROLOGUE_SIZE,
   STREAM_MAGIC,
   STREAM_VERSION,
   type Frame,
-  type FrameType,
 } from "./frames.js";
-
-const PARSERS = Object.fromEntries(FRAME_TYPES.map((t) => [t, buildParser(FRAME_FIELDS[t])])) as Record<
-  FrameType,
-  ReturnType<typeof buildParser>
->;
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
 
@@ -50,14 +44,14 @@ export function checkPrologue(bytes: Uint8Array): void {
 
 /** One frame's bytes, header included. */
 export function encodeFrame(frame: Frame): Uint8Array {
-  const fields = FRAME_FIELDS[frame.type] as readonly Field[];
-  const payload = writePayload(fields, frame as never);
-  const bytes = new Uint8Array(FRAME_HEADER_SIZE + payload.length);
+  const format = PAYLOADS[frame.type] as RecordFormat<readonly Field[]>;
+  const length = recordSize(format, frame as never);
+  const bytes = new Uint8Array(FRAME_HEADER_SIZE + length);
+  writeRecord(format, frame as never, bytes, FRAME_HEADER_SIZE);
   const view = new DataView(bytes.buffer);
   view.setUint8(0, FRAME_CODE[frame.type]);
   view.setUint8(1, 0);
-  view.setUint32(2, payload.length, true);
-  bytes.set(payload, FRAME_HEADER_SIZE);
+  view.setUint32(2, length, true);
   view.setUint32(6, frameCrc(bytes), true);
   return bytes;
 }
@@ -97,18 +91,10 @@ export function decodeFrame(bytes: Uint8Array, index: number): Frame {
   const computed = frameCrc(bytes);
   if (stored !== computed) fail(`checksum mismatch (stored ${hex(stored)}, computed ${hex(computed)})`);
 
-  const fields = FRAME_FIELDS[type!] as readonly Field[];
-  const payload = bytes.subarray(FRAME_HEADER_SIZE);
-  const needs = payloadSize(fields, payload);
-  if (needs !== payload.length) fail(`payload is ${payload.length} bytes but its fields take ${needs}`);
-  let result: ReturnType<typeof readPayload>;
-  try {
-    result = readPayload(PARSERS[type!], fields, payload);
-  } catch (error) {
-    return fail(`unreadable payload (${error instanceof Error ? error.message : String(error)})`);
-  }
-  if ("badText" in result) return fail(`${result.badText} is not valid UTF-8`);
-  return { type: type!, ...result.record } as Frame;
+  const format = PAYLOADS[type!] as RecordFormat<readonly Field[]>;
+  const { record, end } = readRecord(format, bytes, FRAME_HEADER_SIZE, { source: `migration stream: ${where}`, record: "payload" });
+  if (end !== bytes.length) fail(`payload is ${length} bytes but its fields take ${end - FRAME_HEADER_SIZE}`);
+  return { type: type!, ...record } as Frame;
 }
 
 /** A whole stream (prologue + frames), as saved to a file. */

@@ -12,7 +12,8 @@
  * Forward direction (source → destination): setup, page, zero, round, state, complete.
  * Return path (destination → source, post-copy): request, resume.
  */
-import type { Field, RecordOf } from "./fields.js";
+import { PAGE_SIZE } from "../../../isa/arch.js";
+import { recordFormat, type Field, type RecordFormat, type RecordOf } from "../../../isa/binary/record.js";
 
 /** "TOYMIG" + version u16: the stream's first 8 bytes. */
 export const STREAM_MAGIC = new Uint8Array([0x54, 0x4f, 0x59, 0x4d, 0x49, 0x47]);
@@ -25,18 +26,18 @@ export const MAX_PAYLOAD = 16 << 20;
 export const FRAME_FIELDS = {
   /** The VM's identity and shape, sent first so the destination can prepare memory. */
   setup: [
-    { key: "name", type: "text" },
+    { key: "name", type: "text", length: "u32" },
     { key: "memorySize", type: "u32" },
     { key: "pageSize", type: "u32" },
     { key: "strategy", type: "u8" },
     /** JSON: whatever the destination host needs to recreate the VM around state and memory. */
-    { key: "config", type: "text" },
+    { key: "config", type: "text", length: "u32" },
   ],
   /** One full page. */
   page: [
     { key: "index", type: "u32" },
     { key: "round", type: "u32" },
-    { key: "data", type: "page" },
+    { key: "data", type: "bytes", length: PAGE_SIZE },
   ],
   /** `count` consecutive all-zero pages from `first`: a marker instead of their bytes. */
   zero: [
@@ -50,7 +51,7 @@ export const FRAME_FIELDS = {
     { key: "pages", type: "u32" },
   ],
   /** vCPU and device state (the VM's `save()`), as JSON. */
-  state: [{ key: "json", type: "text" }],
+  state: [{ key: "json", type: "text", length: "u32" }],
   /** Nothing more follows; `memoryCrc` is the CRC-32 of all memory at the stop (0: not checked). */
   complete: [
     { key: "pages", type: "u32" },
@@ -62,7 +63,7 @@ export const FRAME_FIELDS = {
   /** Return path, after a broken link came back: whether the state arrived, and a bitmap of pages still missing. */
   resume: [
     { key: "haveState", type: "u8" },
-    { key: "missing", type: "bytes" },
+    { key: "missing", type: "bytes", length: "u32" },
   ],
 } as const satisfies Record<string, readonly Field[]>;
 
@@ -73,6 +74,11 @@ export const FRAME_CODE: Record<FrameType, number> = Object.fromEntries(FRAME_TY
   FrameType,
   number
 >;
+
+/** Each payload's record format: its parser, writer and size check. */
+export const PAYLOADS = Object.fromEntries(FRAME_TYPES.map((t) => [t, recordFormat(FRAME_FIELDS[t])])) as {
+  [T in FrameType]: RecordFormat<(typeof FRAME_FIELDS)[T]>;
+};
 
 export type FrameOf<T extends FrameType> = { type: T } & RecordOf<(typeof FRAME_FIELDS)[T]>;
 export type Frame = { [T in FrameType]: FrameOf<T> }[FrameType];
