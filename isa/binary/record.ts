@@ -52,7 +52,11 @@ export function recordFormat<const F extends readonly Field[]>(fields: F): Recor
     const { key } = field;
     const prefix = prefixOf(field);
     if (prefix) parser = intParser(parser, prefix, `${key}$length`).buffer(key, { length: `${key}$length` });
-    else if (field.type === "bytes") parser = parser.buffer(key, { length: field.length });
+    else if (field.type === "bytes") {
+      // binary-parser cannot read a buffer of length 0, and such a field would say nothing.
+      if (!(Number.isInteger(field.length) && (field.length as number) > 0)) throw new RangeError(`field ${key}: length ${field.length} is not a positive integer`);
+      parser = parser.buffer(key, { length: field.length });
+    }
     else parser = intParser(parser, field.type as IntType, key);
     minimumSize += prefix ? INT_SIZE[prefix] : fixedSize(field);
   }
