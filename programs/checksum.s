@@ -16,10 +16,7 @@
 .equ ADLER_MOD, 65521
 
 main:
-    push ra
-    push s0
-    push s1
-    push s2
+    save_ra_s2
     la a0, key_stdin
     li a1, 0
     call arg_int
@@ -95,10 +92,7 @@ main_stdin_done:
     call print_nl
     li a0, 0
 main_ret:
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s2
     ret
 
 print_verdict:                  ; print_verdict(a0 = computed, t0 = expected) -> 0 when equal, else 1

@@ -16,9 +16,7 @@
 .equ MAX_RECURSIVE_N, 30
 
 main:
-    push ra
-    push s0
-    push s1
+    save_ra_s1
     la a0, key_n
     li a1, 20
     call arg_int
@@ -55,9 +53,7 @@ main_bad_n:
     call eprint_str
     li a0, 2
 main_ret:
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s1
     ret
 
 fib_iter:                       ; fib_iter(a0 = n) -> fib(n)
@@ -77,9 +73,7 @@ fib_iter_done:
 fib_rec:                        ; fib_rec(a0 = n) -> fib(n) = fib(n - 1) + fib(n - 2)
     li t0, 2
     blt a0, t0, fib_rec_base
-    push ra
-    push s0
-    push s1
+    save_ra_s1
     mv s0, a0
     addi a0, s0, -1
     call fib_rec
@@ -87,17 +81,12 @@ fib_rec:                        ; fib_rec(a0 = n) -> fib(n) = fib(n - 1) + fib(n
     addi a0, s0, -2
     call fib_rec
     add a0, a0, s1
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s1
 fib_rec_base:                   ; fib(0) = 0, fib(1) = 1
     ret
 
 print_fib:                      ; print_fib(a0 = n, a1 = suffix, a2 = value): "fib(n) = value suffix"
-    push ra
-    push s0
-    push s1
-    push s2
+    save_ra_s2
     mv s0, a0
     mv s1, a1
     mv s2, a2
@@ -111,10 +100,7 @@ print_fib:                      ; print_fib(a0 = n, a1 = suffix, a2 = value): "f
     call print_udec
     mv a0, s1
     call print_str
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s2
     ret
 
 .data

@@ -19,10 +19,7 @@
 .equ N, 4
 
 main:
-    push ra
-    push s0
-    push s1
-    push s2
+    save_ra_s2
     la a0, matrix_c
     la a1, matrix_a
     la a2, matrix_b
@@ -73,10 +70,7 @@ fold:
     call print_hex
     call print_nl
     li a0, 0
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s2
     ret
 
 matmul:                         ; matmul(a0 = C, a1 = A, a2 = B, a3 = n): C = A x B, n x n words, row order

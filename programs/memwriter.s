@@ -32,11 +32,7 @@
 .equ LAST_WORD, PAGE_SIZE - 4
 
 main:
-    push ra
-    push s0
-    push s1
-    push s2
-    push s3
+    save_ra_s3
     la a0, key_pages
     li a1, 16
     call arg_int
@@ -155,11 +151,7 @@ main_bad_args:
     call eprint_str
     li a0, 2
 main_ret:
-    pop s3
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s3
     ret
 
 verify:                         ; verify(a0 = base, a1 = pages, a2 = sweeps) -> a0 = FNV-1a hash of

@@ -16,11 +16,7 @@
 .equ MAX_LISTED, 1000
 
 main:
-    push ra
-    push s0
-    push s1
-    push s2
-    push s3
+    save_ra_s3
     la a0, key_n
     li a1, 100
     call arg_int
@@ -100,11 +96,7 @@ main_bad_n:
     call eprint_str
     li a0, 2
 main_ret:
-    pop s3
-    pop s2
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s3
     ret
 
 .data

@@ -81,9 +81,7 @@ is_sorted_no:
     ret
 
 print_array:                    ; print_array(a0 = words, a1 = count): "w0 w1 …\n"
-    push ra
-    push s0
-    push s1
+    save_ra_s1
     mv s0, a0
     shli s1, a1, 2
     add s1, s0, s1              ; s1 = end
@@ -96,9 +94,7 @@ print_array_loop:
     j print_array_loop
 print_array_done:
     call print_nl
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s1
     ret
 
 .data

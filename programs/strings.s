@@ -15,9 +15,7 @@
 .equ LINE_MAX, 255
 
 main:
-    push ra
-    push s0
-    push s1
+    save_ra_s1
     call read_line
     mv s0, a0                   ; s0 = the text
     bnez a0, main_have_text
@@ -66,9 +64,7 @@ main_have_text:
     call print_udec
     call print_nl
     li a0, 0
-    pop s1
-    pop s0
-    pop ra
+    restore_ra_s1
     ret
 
 read_line:                      ; read_line() -> the first line of standard input (NUL-terminated,

@@ -22,4 +22,4 @@
 
 .include "consts.s"
 .include "task.s"
-.include "macros.s"
+.include "../../programs/lib/macros.s"

@@ -1,5 +1,6 @@
 ; Subroutine prologues and epilogues: keep ra and the callee-saved s registers a routine uses
-; on the stack (pushed ra first, popped in reverse).
+; on the stack (pushed ra first, popped in reverse). Included by lib/start.s and by the guest
+; kernels (guest-os/lib/head.s). Macros exist from their definition on: include this first.
 .macro save_ra_s1
     push ra
     push s0

@@ -7,7 +7,8 @@
 ; and exits with the status main returns in a0.
 ;
 ; Calling convention: arguments a0..a3, result a0; a0-a3 and t0-t4 may be clobbered by any
-; call, s0-s3 and sp are preserved, ra holds the return address.
+; call, s0-s3 and sp are preserved, ra holds the return address; save_ra_sN/restore_ra_sN
+; (macros.s) keep ra and s0..sN on the stack.
 
 .bootargs 0x800, 2048
 
@@ -23,6 +24,7 @@ boot_args:                      ; address of the boot-argument text (0 when ther
     .word 0
 
 .text
+.include "macros.s"
 .include "sys.s"
 .include "string.s"
 .include "print.s"
