@@ -4,6 +4,11 @@
  * for post-copy migration (a touch of a missing page stops the CPU until it arrives).
  *
  * The views share one buffer and assume a little-endian host (checked below).
+ *
+ * Code is data: a CPU's block compiler (isa/cpu/jit) marks the pages it translated in `code`.
+ * Every host-side write (write, markDirty, fillPage) and every guest store that takes the MMU's
+ * slow path to such a page drops the mark and bumps the page's `codeGen`, which makes the
+ * compiled blocks of the page stale before the next fetch from it.
  */
 import { MAX_MEMORY, PAGE_SHIFT, PAGE_SIZE } from "./arch.js";
 import { UserError } from "./errors.js";
@@ -26,6 +31,10 @@ export class Memory {
   readonly missing: Uint8Array;
   /** How many pages are missing; 0 means the CPU need not look at `missing`. */
   missingCount = 0;
+  /** 1 where a compiled block was made from the page's current contents. */
+  readonly code: Uint8Array;
+  /** Per page: bumped each time its `code` mark is dropped (compiled blocks remember it). */
+  readonly codeGen: Int32Array;
 
   constructor(size: number) {
     if (!Number.isInteger(size) || size < PAGE_SIZE || size > MAX_MEMORY || size % PAGE_SIZE !== 0) {
@@ -43,6 +52,15 @@ export class Memory {
     this.words = new Int32Array(buffer);
     this.dirty = new Uint8Array(this.pageCount);
     this.missing = new Uint8Array(this.pageCount);
+    this.code = new Uint8Array(this.pageCount);
+    this.codeGen = new Int32Array(this.pageCount);
+  }
+
+  /** The page's contents change: compiled blocks made from it are stale. */
+  dropCode(page: number): void {
+    if (this.code[page] === 0) return;
+    this.code[page] = 0;
+    this.codeGen[page] = (this.codeGen[page]! + 1) | 0;
   }
 
   /** Copies bytes in from the host side (loader, devices), marking the pages dirty. */
@@ -65,7 +83,10 @@ export class Memory {
   markDirty(address: number, length: number): void {
     if (length <= 0) return;
     const last = (address + length - 1) >>> PAGE_SHIFT;
-    for (let p = address >>> PAGE_SHIFT; p <= last; p++) this.dirty[p] = 1;
+    for (let p = address >>> PAGE_SHIFT; p <= last; p++) {
+      this.dirty[p] = 1;
+      this.dropCode(p);
+    }
   }
 
   /** The page's bytes, as a view (no copy). */
@@ -101,6 +122,7 @@ export class Memory {
   /** Installs an arrived page's contents and clears its missing bit. */
   fillPage(index: number, data: Uint8Array | null): void {
     const target = this.page(index);
+    this.dropCode(index);
     if (data) target.set(data);
     else target.fill(0);
     if (this.missing[index]) {

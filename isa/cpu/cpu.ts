@@ -38,6 +38,8 @@ import { Op } from "../opcodes.js";
 import { mulh } from "./arith.js";
 import { csrWriteValue, interruptCause, statusOnReturn, statusOnTrap, ticksUntilTimer, timerPending, wfiIdleTicks } from "./privileged.js";
 import { ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, Mmu, TLB_MASK, XLATE_MISSING, type Access } from "./mmu.js";
+import { EV_FAULT, EV_HALT, EV_MISSING, EV_NONE, EV_RESYNC, EV_WFI } from "./jit/block.js";
+import { Jit, jitByDefault } from "./jit/jit.js";
 
 export const EXIT_HALT = 0;
 export const EXIT_BUDGET = 1;
@@ -58,6 +60,11 @@ export const EXIT_NAMES = ["halt", "budget", "trap", "idle", "page-missing"] as 
 export interface CpuOptions {
   hosted?: boolean;
   ports?: PortBus;
+  /**
+   * Compile hot guest code into JavaScript functions (isa/cpu/jit). Same results, faster.
+   * Default: off, unless the environment has TOYVMM_JIT=1.
+   */
+  jit?: boolean;
 }
 
 export interface CpuState {
@@ -73,13 +80,6 @@ export interface CpuState {
 
 const SLICE_MAX = 0x40000000;
 
-// Events that end a slice of straight-line execution.
-const EV_NONE = 0;
-const EV_RESYNC = 1; // privileged state changed: re-read mode, interrupts, translation
-const EV_FAULT = 2; // exception: trapCause / trapValue set, pc at the instruction
-const EV_HALT = 3;
-const EV_WFI = 4;
-const EV_MISSING = 5;
 
 export class Cpu {
   readonly regs = new Int32Array(REGISTER_COUNT);
@@ -101,6 +101,11 @@ export class Cpu {
   readonly hosted: boolean;
   readonly mmu: Mmu;
   ports: PortBus;
+  /** The block compiler, or null when the interpreter runs everything. */
+  readonly jit: Jit | null;
+  /** Set by a compiled block on return: where to continue (or the faulting pc), and the event. */
+  jitPc = 0;
+  jitEvent = 0;
 
   constructor(
     readonly memory: Memory,
@@ -109,6 +114,7 @@ export class Cpu {
     this.hosted = options.hosted ?? false;
     this.ports = options.ports ?? NO_PORTS;
     this.mmu = new Mmu(memory);
+    this.jit = (options.jit ?? jitByDefault()) ? new Jit(memory, this.mmu) : null;
     this.reset(0, 0, 0);
   }
 
@@ -216,8 +222,11 @@ export class Cpu {
     return index < CSR_COUNT ? this.csr[index] : undefined;
   }
 
-  /** Slow path of a data access: alignment, then translation. Returns pa, or -1 (see fault). */
-  private access(va: number, size: number, access: Access): number {
+  /**
+   * Slow path of a data access: alignment, then translation. Returns pa, or -1 (see fault), or
+   * -2 (missing page). Public for compiled blocks, which call it on a TLB miss.
+   */
+  access(va: number, size: number, access: Access): number {
     if ((va & (size - 1)) !== 0) {
       this.trapCause = CAUSE_MISALIGNED;
       this.trapValue = va;
@@ -226,7 +235,7 @@ export class Cpu {
     return this.translated(va, access);
   }
 
-  private translated(va: number, access: Access): number {
+  translated(va: number, access: Access): number {
     const pa = this.mmu.translate(va, access);
     if (pa >= 0) return pa;
     if (pa === XLATE_MISSING) {
@@ -334,6 +343,9 @@ export class Cpu {
     let fetchPage = -1; // virtual page base of the cached fetch translation; -1 = none
     let fetchBase = 0; // its physical word index
     let w = 0;
+    const jit = this.jit;
+    // At a block start (slice entry, jump target, after a block): try a compiled block.
+    let probe = jit !== null;
 
     stop: {
       while (n > 0) {
@@ -353,10 +365,28 @@ export class Cpu {
           fetchPage = pc & ~0xfff;
           fetchBase = (pa & ~0xfff) >>> 2;
         }
+        if (probe) {
+          probe = false;
+          const block = jit!.find((fetchBase << 2) | (pc & 0xfff));
+          if (block !== null) {
+            const done = block(this, regs, pc, n, k);
+            if (done !== 0 || this.jitEvent !== EV_NONE) {
+              n -= done;
+              pc = this.jitPc;
+              if (this.jitEvent !== EV_NONE) {
+                event = this.jitEvent;
+                break stop;
+              }
+              probe = true;
+              continue;
+            }
+          }
+        }
         w = words[fetchBase + ((pc & 0xfff) >>> 2)]!;
         n--;
         regs[0] = 0;
 
+        // The block compiler's twin of this switch is isa/cpu/jit/semantics.ts: change both.
         switch (w & 0xff) {
           // ---- ALU, register-register. Unused bits 20..31 must be zero.
           case Op.ADD:
@@ -566,42 +596,49 @@ export class Cpu {
           case Op.BEQ:
             if (regs[(w >>> 8) & 15] === regs[(w >>> 12) & 15]) {
               pc = (pc + ((w >> 16) << 2)) | 0;
+              probe = jit !== null;
               continue;
             }
             break;
           case Op.BNE:
             if (regs[(w >>> 8) & 15] !== regs[(w >>> 12) & 15]) {
               pc = (pc + ((w >> 16) << 2)) | 0;
+              probe = jit !== null;
               continue;
             }
             break;
           case Op.BLT:
             if (regs[(w >>> 8) & 15]! < regs[(w >>> 12) & 15]!) {
               pc = (pc + ((w >> 16) << 2)) | 0;
+              probe = jit !== null;
               continue;
             }
             break;
           case Op.BGE:
             if (regs[(w >>> 8) & 15]! >= regs[(w >>> 12) & 15]!) {
               pc = (pc + ((w >> 16) << 2)) | 0;
+              probe = jit !== null;
               continue;
             }
             break;
           case Op.BLTU:
             if (regs[(w >>> 8) & 15]! >>> 0 < regs[(w >>> 12) & 15]! >>> 0) {
               pc = (pc + ((w >> 16) << 2)) | 0;
+              probe = jit !== null;
               continue;
             }
             break;
           case Op.BGEU:
             if (regs[(w >>> 8) & 15]! >>> 0 >= regs[(w >>> 12) & 15]! >>> 0) {
               pc = (pc + ((w >> 16) << 2)) | 0;
+              probe = jit !== null;
               continue;
             }
             break;
           case Op.JAL:
             regs[(w >>> 8) & 15] = (pc + 4) | 0;
             pc = (pc + ((w >> 12) << 2)) | 0;
+            probe = jit !== null;
             continue;
           case Op.JALR: {
             const target = (regs[(w >>> 12) & 15]! + (w >> 16)) | 0;
@@ -615,6 +652,7 @@ export class Cpu {
             }
             regs[(w >>> 8) & 15] = (pc + 4) | 0;
             pc = target;
+            probe = jit !== null;
             continue;
           }
 

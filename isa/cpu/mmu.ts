@@ -6,6 +6,9 @@
  * and write hits have their own tags, and a write entry exists only for a page that is
  * writable and already marked dirty in its PTE, so the fast path never skips an A/D update.
  *
+ * Stores to a page the block compiler translated always take the slow path (no write entry
+ * maps it), which drops the page's compiled code (Memory.dropCode).
+ *
  * With paging off, virtual = physical and the same TLB serves, so bounds and post-copy
  * "missing page" checks happen only when an entry is filled.
  */
@@ -58,6 +61,14 @@ export class Mmu {
 
   constructor(readonly memory: Memory) {}
 
+  /** Drops the write entries that map physical page `ppn` (it now holds compiled code). */
+  forgetWrites(ppn: number): void {
+    const page = ppn << PAGE_SHIFT;
+    const writePage = this.writePage;
+    const writeTag = this.writeTag;
+    for (let slot = 0; slot < TLB_SIZE; slot++) if (writePage[slot] === page) writeTag[slot] = -1;
+  }
+
   flush(): void {
     this.readTag.fill(-1);
     this.writeTag.fill(-1);
@@ -99,10 +110,16 @@ export class Mmu {
       if (updated !== pte) {
         memory.words[pteAddress >>> 2] = updated;
         memory.dirty[pteAddress >>> PAGE_SHIFT] = 1;
+        memory.dropCode(pteAddress >>> PAGE_SHIFT);
       }
       writable = writable && (updated & PTE_D) !== 0;
     } else if (!this.checkFrame(ppn, va)) {
       return this.missingPage >= 0 ? XLATE_MISSING : XLATE_FAULT;
+    }
+    // A page with compiled code gets no write entry: its stores come here and drop the code.
+    if (writable && memory.code[ppn] !== 0) {
+      if (access === ACCESS_WRITE) memory.dropCode(ppn);
+      else writable = false;
     }
     const slot = vpn & TLB_MASK;
     const tag = (vpn << 1) | (kernel ? 1 : 0);

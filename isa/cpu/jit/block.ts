@@ -1,0 +1,24 @@
+/**
+ * What the CPU and its block compiler share: the events that end a slice of straight-line
+ * execution, and the shape of a compiled block.
+ */
+import type { Cpu } from "../cpu.js";
+
+export const EV_NONE = 0;
+/** Privileged state changed: re-read mode, interrupts, translation. */
+export const EV_RESYNC = 1;
+/** Exception: trapCause / trapValue set, pc at the instruction. */
+export const EV_FAULT = 2;
+export const EV_HALT = 3;
+export const EV_WFI = 4;
+/** A page that has not arrived; missingPage set, pc at the instruction. */
+export const EV_MISSING = 5;
+
+/**
+ * A compiled block: runs the guest instructions at virtual `pc` (its first one's address; the
+ * block's words are the physical page it was made from), at most `n` of them, with TLB tags of
+ * mode bit `k`. Returns how many retired and sets `cpu.jitPc` (where to continue, or the
+ * faulting instruction) and `cpu.jitEvent` (EV_NONE, EV_FAULT or EV_MISSING). Returns 0 with
+ * EV_NONE when `n` is too small for it: the interpreter then takes the instructions one by one.
+ */
+export type Block = (cpu: Cpu, regs: Int32Array, pc: number, n: number, k: number) => number;

@@ -1,0 +1,158 @@
+/**
+ * Block discovery and code generation. A block is a run of instructions in one physical page,
+ * from a start word to the first control transfer (included), system instruction or illegal
+ * word (excluded, the interpreter takes them), or the end of the page. Its source is plain
+ * integer JavaScript: registers in locals (written back on every exit), inline TLB hits,
+ * slow paths through `cpu.access`. A block whose last instruction jumps back to its first one
+ * becomes a loop inside the function, checking the remaining count before each iteration.
+ */
+import { CAUSE_DIVIDE_BY_ZERO, CAUSE_MISALIGNED, PAGE_SHIFT, PAGE_SIZE } from "../../arch.js";
+import { decode, type Decoded } from "../../encoding.js";
+import { ACCESS_READ, ACCESS_WRITE, TLB_MASK } from "../mmu.js";
+import { EV_FAULT, EV_MISSING, EV_NONE } from "./block.js";
+import { SEMANTICS, type Semantics } from "./semantics.js";
+
+const PAGE_WORDS = PAGE_SIZE >>> 2;
+const OFFSET_MASK = PAGE_SIZE - 1;
+
+/** Names the generated function's closure binds, in order (see `Jit`). */
+export const CLOSURE = [
+  "words",
+  "halves",
+  "uhalves",
+  "bytes",
+  "sbytes",
+  "dirty",
+  "code",
+  "readTag",
+  "readPage",
+  "writeTag",
+  "writePage",
+  "mulh",
+] as const;
+
+interface Step {
+  readonly d: Decoded;
+  readonly sem: Semantics;
+}
+
+/** The instructions of the block at word `start` of the page at word index `pageWord`. */
+export function discover(words: Int32Array, pageWord: number, start: number): Step[] {
+  const steps: Step[] = [];
+  for (let i = start; i < PAGE_WORDS; i++) {
+    const d = decode(words[pageWord + i]!);
+    if (d === null) break;
+    const sem = SEMANTICS[d.def.mnemonic]!;
+    if (sem.kind === "interpret") break;
+    steps.push({ d, sem });
+    if (sem.kind === "branch" || sem.kind === "jal" || sem.kind === "jalr") break;
+  }
+  return steps;
+}
+
+const lit = (v: number) => (v < 0 ? `(${v})` : `${v}`);
+const reg = (r: number | undefined) => (r ? `r${r}` : "0");
+
+/**
+ * Source of the block's function body, parameters (cpu, regs, pc0, n, k) as `Block` says.
+ * `page` is the physical page number (for the stale-code check), `start` the first word.
+ */
+export function blockSource(steps: readonly Step[], page: number, start: number): string {
+  const count = steps.length;
+  const last = steps[count - 1]!;
+  const lastImm = last.d.ops.imm ?? 0;
+  // Branch and jal offsets are in words from the instruction itself.
+  const loop = (last.sem.kind === "branch" || last.sem.kind === "jal") && count - 1 + lastImm === 0;
+
+  const used = new Set<number>();
+  const written = new Set<number>();
+  for (const { d } of steps) {
+    for (const r of [d.ops.rs1, d.ops.rs2, d.ops.rd]) if (r) used.add(r);
+    if (d.ops.rd) written.add(d.ops.rd);
+  }
+  const pcAt = (i: number) => `(pc0 + ${4 * i}) | 0`;
+  const retired = (i: number) => (loop ? `n - left + ${i}` : `${i}`);
+  const exit = (pc: string, ret: string, ev: string) => `{ pc = ${pc}; ret = ${ret}; ev = ${ev}; break body; }`;
+  const set = (rd: number | undefined, expr: string) => (rd ? `r${rd} = ${expr};` : "");
+
+  const out: string[] = [];
+  for (const r of [...used].sort((a, b) => a - b)) out.push(`let r${r} = regs[${r}];`);
+  out.push("let left = n | 0, pc = 0, ret = 0, ev = 0, va = 0, vpn = 0, slot = 0, pa = 0, stale = 0;");
+  out.push("body: {");
+  if (loop) out.push("for (;;) {");
+  out.push(`if (left < ${count}) ${exit("pc0", loop ? "n - left" : "0", `${EV_NONE}`)}`);
+
+  steps.forEach(({ d, sem }, i) => {
+    const { rd, rs1, rs2, imm = 0 } = d.ops;
+    const x = reg(rs1);
+    switch (sem.kind) {
+      case "value": {
+        const y = d.def.format === "R" ? reg(rs2) : lit(imm);
+        out.push(set(rd, sem.expr(x, y)));
+        break;
+      }
+      case "divide": {
+        const y = reg(rs2);
+        out.push(
+          `if (${y} === 0) { cpu.trapCause = ${CAUSE_DIVIDE_BY_ZERO}; cpu.trapValue = 0; ${exit(pcAt(i), retired(i), `${EV_FAULT}`)} }`,
+        );
+        out.push(set(rd, sem.expr(x, y)));
+        break;
+      }
+      case "load":
+      case "store": {
+        const store = sem.kind === "store";
+        const tag = store ? "writeTag" : "readTag";
+        const base = store ? "writePage" : "readPage";
+        const aligned = sem.size > 1 ? ` && (va & ${sem.size - 1}) === 0` : "";
+        out.push(`va = (${x} + ${lit(imm)}) | 0; vpn = va >>> ${PAGE_SHIFT}; slot = vpn & ${TLB_MASK};`);
+        out.push(`if (${tag}[slot] === ((vpn << 1) | k)${aligned}) pa = ${base}[slot] | (va & ${OFFSET_MASK});`);
+        out.push(
+          `else { pa = cpu.access(va, ${sem.size}, ${store ? ACCESS_WRITE : ACCESS_READ}); ` +
+            `if (pa < 0) ${exit(pcAt(i), retired(i), `pa === -1 ? ${EV_FAULT} : ${EV_MISSING}`)} ` +
+            `if (code[${page}] === 0) stale = 1; }`,
+        );
+        const index = `pa${sem.size === 4 ? " >>> 2" : sem.size === 2 ? " >>> 1" : ""}`;
+        if (store) out.push(`${sem.view}[${index}] = ${reg(rs2)}; dirty[pa >>> ${PAGE_SHIFT}] = 1;`);
+        else out.push(set(rd, `${sem.view}[${index}]`));
+        // A slow path may have written this very page (a store, or an A/D update of a PTE in it).
+        out.push(`if (stale !== 0) ${exit(pcAt(i + 1), retired(i + 1), `${EV_NONE}`)}`);
+        break;
+      }
+      case "branch": {
+        const cond = sem.cond(x, reg(rs2));
+        if (loop) {
+          out.push(`left = (left - ${count}) | 0;`);
+          out.push(`if (!(${cond})) ${exit(pcAt(i + 1), "n - left", `${EV_NONE}`)}`);
+        } else {
+          out.push(`pc = (${cond}) ? ${pcAt(i + imm)} : ${pcAt(i + 1)}; ret = ${count}; ev = ${EV_NONE};`);
+        }
+        break;
+      }
+      case "jal":
+        out.push(set(rd, pcAt(i + 1)));
+        if (loop) out.push(`left = (left - ${count}) | 0;`);
+        else out.push(`pc = ${pcAt(i + imm)}; ret = ${count}; ev = ${EV_NONE};`);
+        break;
+      case "jalr":
+        out.push(`va = (${x} + ${lit(imm)}) | 0;`);
+        out.push(
+          `if ((va & 3) !== 0) { cpu.trapCause = ${CAUSE_MISALIGNED}; cpu.trapValue = va; ${exit(pcAt(i), retired(i), `${EV_FAULT}`)} }`,
+        );
+        out.push(set(rd, pcAt(i + 1)));
+        out.push(`pc = va; ret = ${count}; ev = ${EV_NONE};`);
+        break;
+      case "interpret":
+        throw new Error("unreachable: discover() ends blocks before system instructions");
+    }
+  });
+  const tail = last.sem.kind;
+  if (tail !== "branch" && tail !== "jal" && tail !== "jalr") {
+    out.push(`pc = ${pcAt(count)}; ret = ${count}; ev = ${EV_NONE};`);
+  }
+  if (loop) out.push("}");
+  out.push("}");
+  for (const r of [...written].sort((a, b) => a - b)) out.push(`regs[${r}] = r${r};`);
+  out.push("cpu.jitPc = pc; cpu.jitEvent = ev; return ret;");
+  return `// block at physical 0x${((page << PAGE_SHIFT) + start * 4).toString(16)}, ${count} instructions${loop ? ", loop" : ""}\n${out.filter((l) => l !== "").join("\n")}`;
+}

@@ -1,0 +1,101 @@
+/**
+ * The block compiler's cache for one CPU: blocks keyed by physical address, compiled from the
+ * guest's words with `new Function` once their start has been reached often enough, and
+ * dropped when their page's contents change (Memory.code / codeGen; the MMU sends stores to
+ * such pages through its slow path). Compilation policy changes speed only, never results.
+ */
+import { PAGE_SHIFT, PAGE_SIZE } from "../../arch.js";
+import type { Memory } from "../../memory.js";
+import { mulh } from "../arith.js";
+import type { Mmu } from "../mmu.js";
+import type { Block } from "./block.js";
+import { blockSource, CLOSURE, discover } from "./codegen.js";
+
+/** Entries into a block start before it is compiled. */
+export const HOT_THRESHOLD = 24;
+const HOT_MASK = (1 << 12) - 1;
+const PAGE_WORDS = PAGE_SIZE >>> 2;
+
+interface PageBlocks {
+  /** Memory.codeGen of the page when these blocks were made. */
+  readonly gen: number;
+  /** By word in the page: the block, null where none can start (interpreter only). */
+  readonly blocks: (Block | null | undefined)[];
+}
+
+/** Whether new CPUs compile blocks: off unless the environment says TOYVMM_JIT=1. */
+export function jitByDefault(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.TOYVMM_JIT === "1";
+}
+
+export class Jit {
+  private readonly pages: (PageBlocks | undefined)[] = [];
+  /** Entry counts of not-yet-compiled block starts, hashed by physical word. */
+  private readonly heat = new Uint16Array(HOT_MASK + 1);
+  private readonly closure: unknown[];
+  /** Blocks compiled so far (for tests and the benchmark). */
+  compiled = 0;
+
+  constructor(
+    private readonly memory: Memory,
+    private readonly mmu: Mmu,
+  ) {
+    const bind: Record<(typeof CLOSURE)[number], unknown> = {
+      words: memory.words,
+      halves: memory.halves,
+      uhalves: memory.uhalves,
+      bytes: memory.bytes,
+      sbytes: memory.sbytes,
+      dirty: memory.dirty,
+      code: memory.code,
+      readTag: mmu.readTag,
+      readPage: mmu.readPage,
+      writeTag: mmu.writeTag,
+      writePage: mmu.writePage,
+      mulh,
+    };
+    this.closure = CLOSURE.map((name) => bind[name]);
+  }
+
+  /** The block starting at physical address `pa` (word aligned), or null: interpret it. */
+  find(pa: number): Block | null {
+    const ppn = pa >>> PAGE_SHIFT;
+    const index = (pa >>> 2) & (PAGE_WORDS - 1);
+    const page = this.pages[ppn];
+    if (page !== undefined && page.gen === this.memory.codeGen[ppn]) {
+      const block = page.blocks[index];
+      if (block !== undefined) return block;
+    }
+    const h = (pa >>> 2) & HOT_MASK;
+    const heat = this.heat[h]! + 1;
+    if (heat < HOT_THRESHOLD) {
+      this.heat[h] = heat;
+      return null;
+    }
+    this.heat[h] = 0;
+    return this.compile(ppn, index);
+  }
+
+  private compile(ppn: number, index: number): Block | null {
+    const memory = this.memory;
+    let page = this.pages[ppn];
+    if (page === undefined || page.gen !== memory.codeGen[ppn]) {
+      page = { gen: memory.codeGen[ppn]!, blocks: [] };
+      this.pages[ppn] = page;
+      // From now on stores to the page take the MMU's slow path, which drops its code.
+      memory.code[ppn] = 1;
+      this.mmu.forgetWrites(ppn);
+    }
+    const steps = discover(memory.words, ppn << (PAGE_SHIFT - 2), index);
+    let block: Block | null = null;
+    if (steps.length > 0) {
+      const source = blockSource(steps, ppn, index);
+      const factory = new Function(...CLOSURE, `return function block(cpu, regs, pc0, n, k) {\n${source}\n};`);
+      block = factory(...this.closure) as Block;
+      this.compiled++;
+    }
+    page.blocks[index] = block;
+    return block;
+  }
+}
