@@ -24,7 +24,7 @@ import {
   type SectionEntry,
 } from "./layout.js";
 import { SECTION_ZERO, type GuestImage, type ImageSection, type ImageSymbol } from "./model.js";
-import { hex, validateImage } from "./validate.js";
+import { hex, oneLine, validateImage } from "./validate.js";
 
 export { IMAGE_FORMAT_VERSION, IMAGE_MAGIC } from "./layout.js";
 export { validateImage } from "./validate.js";
@@ -80,7 +80,7 @@ export function encodeImage(image: GuestImage, file = "image"): Uint8Array {
 /** Parses an image file's bytes; `file` names it in error messages. */
 export function decodeImage(bytes: Uint8Array, file: string): GuestImage {
   const fail = (problem: string): never => {
-    throw new UserError(`${file}: ${problem}`);
+    throw new UserError(`${file}: ${oneLine(problem)}`);
   };
   const truncated = (what: string, offset: number, needs: number): never =>
     fail(`truncated at byte ${bytes.length} (${what} needs ${offset + needs - bytes.length} more bytes)`);

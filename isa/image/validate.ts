@@ -14,6 +14,9 @@ export const KNOWN_SECTION_FLAGS = SECTION_EXEC | SECTION_WRITE | SECTION_ZERO;
 const U32_MAX = 0xffffffff;
 
 export const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
+/** A problem as one line: control and line-separator characters (names may hold them) escaped. */
+export const oneLine = (problem: string): string =>
+  problem.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 const range = (address: number, size: number): string => `${hex(address)}..${hex(address + size)}`;
 
 function isU32(n: unknown): n is number {
@@ -22,7 +25,7 @@ function isU32(n: unknown): n is number {
 
 export function validateImage(image: GuestImage, file: string): void {
   const fail = (problem: string): never => {
-    throw new UserError(`${file}: ${problem}`);
+    throw new UserError(`${file}: ${oneLine(problem)}`);
   };
   for (const key of ["entry", "memorySize", "flags"] as const) {
     if (!isU32(image[key])) fail(`${key} ${String(image[key])} is not a 32-bit unsigned integer`);

@@ -159,6 +159,15 @@ describe("image decoding errors", () => {
     );
   });
 
+  it("keeps a message on one line when a name holds a line break", () => {
+    const image = sampleImage();
+    image.sections[1]!.name = "da\nta";
+    image.sections[1]!.address = 0x1004;
+    expect(userErrorOf(() => encodeImage(image, "out.tvm"))).toBe(
+      "out.tvm: sections .text (0x1000..0x1008) and da\\u000ata (0x1004..0x100a) overlap",
+    );
+  });
+
   it("reports every truncation of the sample as a one-line UserError", () => {
     for (let length = 0; length < good.length; length++) {
       expect(userErrorOf(() => decodeImage(good.subarray(0, length), "cut.tvm"))).toMatch(/^cut\.tvm: /);
