@@ -9,7 +9,7 @@ import { CAUSE_PRIVILEGED, CSR, STATUS_IE, STATUS_KERNEL } from "../../isa/arch.
 import { EXIT_TRAP } from "../../isa/cpu/cpu.js";
 import { IMM_RANGE, LAYOUT, encode, operandsOf, type Operands } from "../../isa/encoding.js";
 import { INSTRUCTIONS, type InstructionDef } from "../../isa/table.js";
-import { machine, setCsr, storeWords, w } from "../helpers/machine.js";
+import { hashBytes, machine, setCsr, storeWords, w } from "../helpers/machine.js";
 
 const HANDLER = 0x4000;
 const SENSITIVE = INSTRUCTIONS.filter((d) => d.sensitive);
@@ -83,7 +83,7 @@ describe("classically virtualizable", () => {
               regs: Array.from(m.cpu.regs),
               pc: m.cpu.pc,
               trap: [c[CSR.cause], c[CSR.epc], c[CSR.fault]],
-              memory: m.memory.bytes.slice(),
+              memory: hashBytes(m.memory.bytes),
               ticks: m.cpu.ticks,
             };
           });
