@@ -19,13 +19,20 @@ export { REGISTER_BY_NAME } from "./operands.js";
 export { PREDEFINED_SYMBOLS, type PredefinedSymbol } from "./predefined.js";
 
 /** Assembles the file at `path`; `.include`/`.incbin` paths are resolved relative to each including file. */
-export function assembleFile(path: string, defines?: Record<string, number>): AssembleResult {
+export function assembleFile(path: string, defines?: Record<string, number>): AssembleResult & { sources: string[] } {
   let source: string;
   try {
     source = readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as { code?: string }).code;
-    throw new UserError(`${path}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : String((error as Error).message)}`);
+    throw new UserError(
+      `${path}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : String((error as Error).message)}`,
+    );
   }
-  return assemble(source, { file: path, readFile: (p) => readFileSync(p), ...(defines ? { defines } : {}) });
+  const sources = [path];
+  const readFile = (included: string) => {
+    sources.push(included);
+    return readFileSync(included);
+  };
+  return { ...assemble(source, { file: path, readFile, ...(defines ? { defines } : {}) }), sources };
 }

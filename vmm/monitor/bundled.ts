@@ -4,7 +4,7 @@
  * README.md (`# name — description`) gives its one-line description.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assembleFile } from "../../isa/asm/index.js";
 import { UserError } from "../../isa/errors.js";
@@ -44,47 +44,50 @@ export function findBundledGuest(name: string, root = guestOsRoot()): BundledGue
 
 /**
  * A bundled guest's image: the one `npm run build` assembled (dist/guest-os/<name>.tvm) while
- * it is newer than every source of the guest and of guest-os/lib, else assembled now.
+ * it is newer than every source file that went into it (listed beside it), else assembled now.
  */
 export function bundledImage(guest: BundledGuest): GuestImage {
-  const prebuilt = prebuiltPath(guest);
-  if (existsSync(prebuilt) && statSync(prebuilt).mtimeMs >= newestSource(guest)) {
-    return decodeImage(readFileSync(prebuilt), prebuilt);
-  }
+  const { image, sources } = prebuiltPaths(guest);
+  if (isFresh(image, sources)) return decodeImage(readFileSync(image), image);
   return assembleFile(guest.kernel).image;
 }
 
 /** Assembles every bundled guest into dist/guest-os/ (part of `npm run build`). */
 export function prebuildBundledImages(root = guestOsRoot()): string[] {
   return listBundledGuests(root).map((guest) => {
-    const path = prebuiltPath(guest);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, encodeImage(assembleFile(guest.kernel).image, path));
-    return path;
+    const paths = prebuiltPaths(guest);
+    const assembled = assembleFile(guest.kernel);
+    mkdirSync(dirname(paths.image), { recursive: true });
+    writeFileSync(paths.image, encodeImage(assembled.image, paths.image));
+    writeFileSync(paths.sources, JSON.stringify(assembled.sources.map((source) => resolve(source))));
+    return paths.image;
   });
 }
 
-function prebuiltPath(guest: BundledGuest): string {
-  const root = dirname(dirname(guest.kernel));
-  return join(dirname(root), "dist", "guest-os", `${guest.name}.tvm`);
+function prebuiltPaths(guest: BundledGuest): { image: string; sources: string } {
+  const folder = join(dirname(dirname(dirname(guest.kernel))), "dist", "guest-os");
+  return { image: join(folder, `${guest.name}.tvm`), sources: join(folder, `${guest.name}.sources.json`) };
 }
 
-/** Modification time of the newest assembly source the guest can include. */
-function newestSource(guest: BundledGuest): number {
-  const folders = [dirname(guest.kernel), join(dirname(dirname(guest.kernel)), "lib")];
-  let newest = 0;
-  for (const folder of folders) {
-    if (!existsSync(folder)) continue;
-    for (const name of readdirSync(folder)) newest = Math.max(newest, statSync(join(folder, name)).mtimeMs);
+/** True when the prebuilt image exists and no source it was assembled from changed since. */
+function isFresh(image: string, sourcesList: string): boolean {
+  try {
+    const built = statSync(image).mtimeMs;
+    const sources = JSON.parse(readFileSync(sourcesList, "utf8")) as string[];
+    return sources.every((source) => statSync(source).mtimeMs <= built);
+  } catch {
+    return false;
   }
-  return newest;
 }
 
 /** "# solo — a single-program monitor" → "a single-program monitor". */
 function describe(folder: string): string {
   try {
     const first = readFileSync(join(folder, "README.md"), "utf8").split("\n")[0] ?? "";
-    return first.replace(/^#+\s*/, "").replace(/^[\w-]+\s+[—–-]\s+/, "").trim();
+    return first
+      .replace(/^#+\s*/, "")
+      .replace(/^[\w-]+\s+[—–-]\s+/, "")
+      .trim();
   } catch {
     return "";
   }
