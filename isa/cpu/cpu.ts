@@ -62,9 +62,11 @@ export interface CpuOptions {
   ports?: PortBus;
   /**
    * Compile hot guest code into JavaScript functions (isa/cpu/jit). Same results, faster.
-   * Default: off, unless the environment has TOYVMM_JIT=1.
+   * Default: on, unless the environment has TOYVMM_JIT=0.
    */
   jit?: boolean;
+  /** Entries into a block start before it is compiled (default HOT_THRESHOLD); speed only. */
+  jitThreshold?: number;
 }
 
 export interface CpuState {
@@ -114,7 +116,7 @@ export class Cpu {
     this.hosted = options.hosted ?? false;
     this.ports = options.ports ?? NO_PORTS;
     this.mmu = new Mmu(memory);
-    this.jit = (options.jit ?? jitByDefault()) ? new Jit(memory, this.mmu) : null;
+    this.jit = (options.jit ?? jitByDefault()) ? new Jit(memory, this.mmu, options.jitThreshold) : null;
     this.reset(0, 0, 0);
   }
 

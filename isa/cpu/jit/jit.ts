@@ -14,6 +14,7 @@ import { blockSource, CLOSURE, discover } from "./codegen.js";
 /** Entries into a block start before it is compiled. */
 export const HOT_THRESHOLD = 24;
 const HOT_MASK = (1 << 12) - 1;
+const HOT_MAX = 0xffff;
 const PAGE_WORDS = PAGE_SIZE >>> 2;
 
 interface PageBlocks {
@@ -23,10 +24,10 @@ interface PageBlocks {
   readonly blocks: (Block | null | undefined)[];
 }
 
-/** Whether new CPUs compile blocks: off unless the environment says TOYVMM_JIT=1. */
+/** Whether new CPUs compile blocks: on unless the environment says TOYVMM_JIT=0. */
 export function jitByDefault(): boolean {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  return env?.TOYVMM_JIT === "1";
+  return env?.TOYVMM_JIT !== "0";
 }
 
 export class Jit {
@@ -34,13 +35,16 @@ export class Jit {
   /** Entry counts of not-yet-compiled block starts, hashed by physical word. */
   private readonly heat = new Uint16Array(HOT_MASK + 1);
   private readonly closure: unknown[];
+  private readonly threshold: number;
   /** Blocks compiled so far (for tests and the benchmark). */
   compiled = 0;
 
   constructor(
     private readonly memory: Memory,
     private readonly mmu: Mmu,
+    threshold = HOT_THRESHOLD,
   ) {
+    this.threshold = Math.max(1, Math.min(HOT_MAX, Math.floor(threshold) || 1));
     const bind: Record<(typeof CLOSURE)[number], unknown> = {
       words: memory.words,
       halves: memory.halves,
@@ -69,7 +73,7 @@ export class Jit {
     }
     const h = (pa >>> 2) & HOT_MASK;
     const heat = this.heat[h]! + 1;
-    if (heat < HOT_THRESHOLD) {
+    if (heat < this.threshold) {
       this.heat[h] = heat;
       return null;
     }

@@ -1,0 +1,131 @@
+/**
+ * The block compiler, case by case: self-modifying loops (also after a TLB refill), host
+ * writes and arriving pages replace compiled code, exact slices inside a compiled loop, faults
+ * and missing pages in the middle of a block, and the table coverage of its semantics.
+ */
+import { describe, expect, it } from "vitest";
+import { CAUSE_MISALIGNED, PAGE_SIZE } from "../../isa/arch.js";
+import { Cpu, EXIT_BUDGET, EXIT_HALT, EXIT_PAGE_MISSING, EXIT_TRAP } from "../../isa/cpu/cpu.js";
+import { SEMANTICS } from "../../isa/cpu/jit/semantics.js";
+import { Memory } from "../../isa/memory.js";
+import { INSTRUCTIONS } from "../../isa/table.js";
+import { storeWords, w } from "../helpers/machine.js";
+
+function cpuWith(words: readonly number[], jit: boolean, hosted = false): Cpu {
+  const memory = new Memory(64 * 1024);
+  storeWords(memory, 0, words);
+  const cpu = new Cpu(memory, { jit, jitThreshold: 1, hosted });
+  cpu.reset(0, 0, memory.size);
+  return cpu;
+}
+
+function runToHalt(cpu: Cpu): void {
+  for (let i = 0; i < 1000; i++) if (cpu.run(100_000) === EXIT_HALT) return;
+  throw new Error("no halt");
+}
+
+// A counted loop at word 1 that a store at word 5 rewrites (addi r5, +1 becomes +10), run twice.
+const SELF_MODIFYING = [
+  w("addi", 12, 0, 100),
+  w("addi", 5, 5, 1), // 1: loop
+  w("addi", 12, 12, -1),
+  w("bne", 12, 0, -2),
+  w("tlbflush"), // the next fetch refills the TLB for the code page
+  w("sw", 14, 0, 4), // 5: rewrite word 1
+  w("addi", 12, 0, 100),
+  w("addi", 13, 13, 1),
+  w("addi", 11, 0, 2),
+  w("bne", 13, 11, -8), // back to word 1 on the first pass
+  w("halt"),
+];
+
+describe("block compiler", () => {
+  it("has semantics for every row of the instruction table", () => {
+    for (const def of INSTRUCTIONS) expect([def.mnemonic, SEMANTICS[def.mnemonic] !== undefined]).toEqual([def.mnemonic, true]);
+  });
+
+  it("compiles a hot loop and gives the interpreter's result", () => {
+    const results = [false, true].map((jit) => {
+      const cpu = cpuWith(SELF_MODIFYING, jit);
+      cpu.regs[14] = w("addi", 5, 5, 10);
+      runToHalt(cpu);
+      return { r5: cpu.regs[5], ticks: cpu.ticks, compiled: cpu.jit?.compiled ?? 0 };
+    });
+    expect(results[0]).toEqual({ r5: 100 + 100 * 10, ticks: results[1]!.ticks, compiled: 0 });
+    expect(results[1]!.r5).toBe(1100);
+    expect(results[1]!.compiled).toBeGreaterThan(1);
+  });
+
+  it("a store into a running compiled block ends it after the store", () => {
+    // The loop rewrites its own next instruction on every pass: addi r5, +1 becomes +100.
+    const loop = [
+      w("addi", 12, 0, 10),
+      w("sw", 14, 0, 8), // 1: loop head, rewrites word 2
+      w("addi", 5, 5, 1), // 2
+      w("addi", 12, 12, -1),
+      w("bne", 12, 0, -3),
+      w("halt"),
+    ];
+    for (const jit of [false, true]) {
+      const cpu = cpuWith(loop, jit);
+      cpu.regs[14] = w("addi", 5, 5, 100);
+      runToHalt(cpu);
+      expect([jit, cpu.regs[5], cpu.ticks]).toEqual([jit, 1000, 1 + 10 * 4 + 1]);
+    }
+  });
+
+  it("host writes and arriving pages replace compiled code", () => {
+    const cpu = cpuWith([w("addi", 5, 5, 1), w("jal", 0, -1)], true);
+    cpu.run(100);
+    expect(cpu.regs[5]).toBe(50);
+    cpu.memory.write(0, new Uint8Array(new Int32Array([w("addi", 5, 5, 3)]).buffer));
+    cpu.run(100);
+    expect(cpu.regs[5]).toBe(50 + 150);
+    const page = new Uint8Array(PAGE_SIZE);
+    page.set(new Uint8Array(new Int32Array([w("addi", 5, 5, -1), w("jal", 0, -1)]).buffer));
+    cpu.memory.fillPage(0, page);
+    cpu.run(100);
+    expect(cpu.regs[5]).toBe(200 - 50);
+  });
+
+  it("slices end at exactly the budget inside a compiled loop", () => {
+    const loop = [w("addi", 12, 0, 500), w("add", 5, 5, 12), w("xor", 6, 6, 5), w("addi", 12, 12, -1), w("bne", 12, 0, -3), w("halt")];
+    const trace = (jit: boolean) => {
+      const cpu = cpuWith(loop, jit);
+      const seen: number[][] = [];
+      for (let budget = 1; cpu.run(budget % 13) !== EXIT_HALT; budget++) seen.push([cpu.pc, cpu.ticks, cpu.regs[5]!, cpu.regs[6]!]);
+      return seen;
+    };
+    const plain = trace(false);
+    expect(trace(true)).toEqual(plain);
+    expect(plain.length).toBeGreaterThan(200);
+  });
+
+  it("a fault inside a block retires what came before it, not the faulting instruction", () => {
+    const words = [w("addi", 5, 0, 7), w("addi", 6, 0, 2), w("lw", 8, 6, 0), w("addi", 5, 0, 9), w("halt")];
+    const cpu = cpuWith(words, true, true);
+    expect(cpu.run(10)).toBe(EXIT_TRAP);
+    expect([cpu.pc, cpu.ticks, cpu.regs[5], cpu.trapCause, cpu.trapValue]).toEqual([8, 2, 7, CAUSE_MISALIGNED, 2]);
+    expect(cpu.jit!.compiled).toBe(1);
+  });
+
+  it("a missing data page stops a block at the access and it restarts there", () => {
+    const words = [w("addi", 7, 0, 4096), w("addi", 5, 0, 7), w("lw", 8, 7, 0), w("addi", 5, 5, 1), w("halt")];
+    const cpu = cpuWith(words, true);
+    cpu.memory.missing[1] = 1;
+    cpu.memory.missingCount = 1;
+    expect(cpu.run(10)).toBe(EXIT_PAGE_MISSING);
+    expect([cpu.pc, cpu.ticks, cpu.missingPage]).toEqual([8, 2, 1]);
+    const page = new Uint8Array(PAGE_SIZE);
+    page[0] = 42;
+    cpu.memory.fillPage(1, page);
+    expect(cpu.run(10)).toBe(EXIT_HALT);
+    expect([cpu.regs[8], cpu.regs[5], cpu.ticks]).toEqual([42, 8, 5]);
+  });
+
+  it("stays out of the way when the budget is smaller than a block", () => {
+    const cpu = cpuWith([w("addi", 5, 5, 1), w("addi", 5, 5, 1), w("addi", 5, 5, 1), w("jal", 0, -3)], true);
+    for (let i = 0; i < 40; i++) expect(cpu.run(1)).toBe(EXIT_BUDGET);
+    expect([cpu.ticks, cpu.regs[5]]).toEqual([40, 30]);
+  });
+});
