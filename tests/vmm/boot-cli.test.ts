@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { encodeImage } from "../../isa/image/format.js";
 import { runCli } from "../../vmm/cli/main.js";
@@ -8,13 +9,19 @@ import { assignBootArgs } from "../../vmm/cli/boot.js";
 import { listBundledGuests } from "../../vmm/monitor/bundled.js";
 import { helloKernel, preemptiveKernel } from "./kernels.js";
 
-async function toyvmm(...argv: string[]) {
+async function toyvmmWithStdin(stdin: string | undefined, ...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
   const text = (c: string | Uint8Array) => (typeof c === "string" ? c : Buffer.from(c).toString("latin1"));
-  const code = await runCli(argv, { stdout: { write: (c) => out.push(text(c)) }, stderr: { write: (c) => err.push(text(c)) } });
+  const code = await runCli(argv, {
+    stdout: { write: (c) => out.push(text(c)) },
+    stderr: { write: (c) => err.push(text(c)) },
+    ...(stdin !== undefined ? { stdin: Readable.from([Buffer.from(stdin)]) } : {}),
+  });
   return { code, stdout: out.join(""), stderr: err.join("") };
 }
+
+const toyvmm = (...argv: string[]) => toyvmmWithStdin(undefined, ...argv);
 
 const dir = mkdtempSync(join(tmpdir(), "toyvmm-boot-"));
 const hello = join(dir, "hello.tvm");
@@ -25,6 +32,19 @@ const failing = join(dir, "fail.tvm");
 writeFileSync(failing, encodeImage(helloKernel("bye\n", 3)));
 
 describe("toyvmm boot", () => {
+  it("--input gives each VM console input from a file or from stdin", async () => {
+    const fromStdin = await toyvmmWithStdin("migrate me\n", "boot", "solo", "--args", "prog=echo", "--input", "-");
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout).toContain("MIGRATE ME\n");
+    const file = join(dir, "input.txt");
+    writeFileSync(file, "from a file\n");
+    const fromFile = await toyvmm("boot", "solo", "--args", "prog=echo", "--input", file);
+    expect(fromFile.stdout).toContain("FROM A FILE\n");
+    const missing = await toyvmm("boot", "solo", "--input", join(dir, "absent.txt"));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
   it("one VM: raw console, exit status 0", async () => {
     const r = await toyvmm("boot", hello);
     expect(r).toEqual({ code: 0, stdout: "hello\nworld\n", stderr: "" });

@@ -16,7 +16,7 @@ import { describeExit, type Machine } from "../monitor/machine.js";
 import { LabelledLines } from "../monitor/output.js";
 import { DEFAULT_QUANTUM, Scheduler, type MachineOutcome } from "../monitor/scheduler.js";
 import { createVm } from "../monitor/vm.js";
-import type { CliIo, Command } from "./shared.js";
+import { readInput, type CliIo, type Command } from "./shared.js";
 
 interface BootCliOptions {
   guests?: string[];
@@ -128,7 +128,7 @@ export const bootCommand: Command<BootCliOptions> = {
       })
       .option("max-ticks", { type: "number", describe: "Stop after this many guest ticks over all VMs" })
       .option("memory", { type: "number", describe: "Guest memory in bytes per VM (default: what the image asks for)" })
-      .option("input", { type: "string", describe: "Console input given to every VM" })
+      .option("input", { type: "string", nargs: 1, describe: "File each VM reads as console input, or - for stdin" })
       .option("json", {
         type: "boolean",
         default: false,
@@ -144,8 +144,9 @@ export const bootCommand: Command<BootCliOptions> = {
       .example("$0 boot --list", "the bundled guests")
       .example("$0 boot solo --args prog=hello", "boot one guest with boot arguments")
       .example("$0 boot solo multi --args multi:procs=3", "two VMs side by side, console lines labelled")
-      .example("$0 boot prog.s --bare --json", "a source file on the bare CPU, statistics as JSON"),
-  handler: (args) => {
+      .example("$0 boot prog.s --bare --json", "a source file on the bare CPU, statistics as JSON")
+      .example("echo hello | $0 boot solo --args prog=echo --input -", "console input from stdin"),
+  handler: async (args) => {
     const io = args.io;
     if (args.list) {
       listGuests(io, args.json);
@@ -161,6 +162,7 @@ export const bootCommand: Command<BootCliOptions> = {
     const consoleOut = args.json ? io.stderr : io.stdout;
     const lines = specs.map((s) => new LabelledLines(labelled ? s.name : null, (chunk) => consoleOut.write(chunk)));
     const make = args.bare ? createBareMachine : createVm;
+    const input = args.input === undefined ? undefined : await readInput(args.input, io);
     const machines: Machine[] = specs.map((s, i) =>
       make({
         name: s.name,
@@ -168,7 +170,7 @@ export const bootCommand: Command<BootCliOptions> = {
         bootArgs: s.bootArgs,
         sink: lines[i]!.sink,
         ...(args.memory !== undefined ? { memorySize: args.memory } : {}),
-        ...(args.input !== undefined ? { input: args.input } : {}),
+        ...(input !== undefined ? { input } : {}),
       }),
     );
     const scheduler = new Scheduler({

@@ -4,9 +4,9 @@
  * exit code is the program's exit status (low 8 bits, as on Unix).
  */
 import { UserError } from "../../isa/errors.js";
-import { readFileBytes, readImageFile } from "../../isa/loader.js";
+import { readImageFile } from "../../isa/loader.js";
 import { DEFAULT_MAX_TICKS, ProcessVm, type ProcessResult } from "../process/process-vm.js";
-import type { CliIo, Command } from "./shared.js";
+import { readInput, type Command } from "./shared.js";
 
 interface RunOptions {
   prog: string;
@@ -22,9 +22,17 @@ export const runCommand: Command<RunOptions> = {
   describe: "Run one toy program in the process VM (system calls served by the runtime, no guest kernel)",
   builder: (yargs) =>
     yargs
-      .positional("prog", { type: "string", demandOption: true, describe: "Program: a .tvm image or a .s source (assembled first)" })
+      .positional("prog", {
+        type: "string",
+        demandOption: true,
+        describe: "Program: a .tvm image or a .s source (assembled first)",
+      })
       .option("args", { type: "string", describe: 'Boot arguments for the program, e.g. "n=20"' })
-      .option("input", { type: "string", nargs: 1, describe: "File the program reads as standard input, or - for stdin" })
+      .option("input", {
+        type: "string",
+        nargs: 1,
+        describe: "File the program reads as standard input, or - for stdin",
+      })
       .option("max-ticks", {
         type: "number",
         default: DEFAULT_MAX_TICKS,
@@ -35,7 +43,10 @@ export const runCommand: Command<RunOptions> = {
       .example("$0 run programs/hello.s", "prints Hello, world!")
       .example('$0 run programs/fib.s --args "n=25"', "passes n=25 as the boot arguments")
       .example("echo some text | $0 run programs/strings.s --input -", "the program reads stdin")
-      .example("$0 run programs/memwriter.s --args \"pages=64 iters=0\" --max-ticks 1000000 --stats", "a bounded run of a program that never ends")
+      .example(
+        '$0 run programs/memwriter.s --args "pages=64 iters=0" --max-ticks 1000000 --stats',
+        "a bounded run of a program that never ends",
+      )
       .epilogue(
         "Exit code: the program's exit status; 128 + cause when it faults (a one-line message on stderr " +
           "names the pc and the fault); 124 at the tick limit.",
@@ -46,7 +57,7 @@ export const runCommand: Command<RunOptions> = {
       throw new UserError(`--max-ticks must be a positive whole number, not ${maxTicks}`);
     }
     const image = readImageFile(args.prog);
-    const input = args.input === undefined ? undefined : args.input === "-" ? await readAll(args.io) : readFileBytes(args.input);
+    const input = args.input === undefined ? undefined : await readInput(args.input, args.io);
     let vm: ProcessVm;
     try {
       vm = new ProcessVm(image, {
@@ -62,8 +73,12 @@ export const runCommand: Command<RunOptions> = {
       throw error;
     }
     const result = vm.run()!;
-    if (args.stats) args.io.stderr.write(args.json ? JSON.stringify(statsJson(args.prog, result)) + "\n" : formatStats(result));
-    args.log.info({ prog: args.prog, reason: result.reason, exitStatus: result.exitStatus, ticks: result.ticks }, "process ended");
+    if (args.stats)
+      args.io.stderr.write(args.json ? JSON.stringify(statsJson(args.prog, result)) + "\n" : formatStats(result));
+    args.log.info(
+      { prog: args.prog, reason: result.reason, exitStatus: result.exitStatus, ticks: result.ticks },
+      "process ended",
+    );
     args.setExitCode(result.exitStatus & 0xff);
   },
 };
@@ -91,9 +106,3 @@ function formatStats(result: ProcessResult): string {
 }
 
 /** All of the terminal's stdin (empty when there is none). */
-async function readAll(io: CliIo): Promise<Uint8Array> {
-  if (!io.stdin) return new Uint8Array(0);
-  const chunks: Buffer[] = [];
-  for await (const chunk of io.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
-  return new Uint8Array(Buffer.concat(chunks));
-}
