@@ -81,6 +81,8 @@ export interface CpuState {
 }
 
 const SLICE_MAX = 0x40000000;
+/** A fetchKey no pc matches (low bits set): the next fetch looks for a compiled block. */
+const PROBE = -2;
 
 
 export class Cpu {
@@ -346,41 +348,44 @@ export class Cpu {
     let fetchBase = 0; // its physical word index
     let w = 0;
     const jit = this.jit;
-    // At a block start (slice entry, jump target, after a block): try a compiled block.
-    let probe = jit !== null;
+    // fetchPage, or PROBE after a jump (and at the start) to look for a compiled block there:
+    // one compare per instruction serves both.
+    let fetchKey = -1;
 
     stop: {
       while (n > 0) {
         // Fetch: the cached page serves while pc stays aligned inside it.
-        if ((pc & 0xfffff003) !== fetchPage) {
-          if ((pc & 3) !== 0) {
-            this.trapCause = CAUSE_MISALIGNED;
-            this.trapValue = pc;
-            event = EV_FAULT;
-            break stop; // not `break`: that would end the slice as if it had run
+        if ((pc & 0xfffff003) !== fetchKey) {
+          if ((pc & 0xfffff003) !== fetchPage) {
+            if ((pc & 3) !== 0) {
+              this.trapCause = CAUSE_MISALIGNED;
+              this.trapValue = pc;
+              event = EV_FAULT;
+              break stop; // not `break`: that would end the slice as if it had run
+            }
+            const pa = this.translated(pc, ACCESS_FETCH);
+            if (pa < 0) {
+              event = pa === -1 ? EV_FAULT : EV_MISSING;
+              break stop;
+            }
+            fetchPage = pc & ~0xfff;
+            fetchBase = (pa & ~0xfff) >>> 2;
           }
-          const pa = this.translated(pc, ACCESS_FETCH);
-          if (pa < 0) {
-            event = pa === -1 ? EV_FAULT : EV_MISSING;
-            break stop;
-          }
-          fetchPage = pc & ~0xfff;
-          fetchBase = (pa & ~0xfff) >>> 2;
-        }
-        if (probe) {
-          probe = false;
-          const block = jit!.find((fetchBase << 2) | (pc & 0xfff));
-          if (block !== null) {
-            const done = block(this, regs, pc, n, k);
-            if (done !== 0 || this.jitEvent !== EV_NONE) {
-              n -= done;
-              pc = this.jitPc;
-              if (this.jitEvent !== EV_NONE) {
-                event = this.jitEvent;
-                break stop;
+          fetchKey = fetchPage;
+          if (jit !== null) {
+            const block = jit.find((fetchBase << 2) | (pc & 0xfff));
+            if (block !== null) {
+              const done = block(this, regs, pc, n, k);
+              if (done !== 0 || this.jitEvent !== EV_NONE) {
+                n -= done;
+                pc = this.jitPc;
+                if (this.jitEvent !== EV_NONE) {
+                  event = this.jitEvent;
+                  break stop;
+                }
+                fetchKey = PROBE;
+                continue;
               }
-              probe = true;
-              continue;
             }
           }
         }
@@ -598,49 +603,49 @@ export class Cpu {
           case Op.BEQ:
             if (regs[(w >>> 8) & 15] === regs[(w >>> 12) & 15]) {
               pc = (pc + ((w >> 16) << 2)) | 0;
-              probe = jit !== null;
+              if (jit !== null) fetchKey = PROBE;
               continue;
             }
             break;
           case Op.BNE:
             if (regs[(w >>> 8) & 15] !== regs[(w >>> 12) & 15]) {
               pc = (pc + ((w >> 16) << 2)) | 0;
-              probe = jit !== null;
+              if (jit !== null) fetchKey = PROBE;
               continue;
             }
             break;
           case Op.BLT:
             if (regs[(w >>> 8) & 15]! < regs[(w >>> 12) & 15]!) {
               pc = (pc + ((w >> 16) << 2)) | 0;
-              probe = jit !== null;
+              if (jit !== null) fetchKey = PROBE;
               continue;
             }
             break;
           case Op.BGE:
             if (regs[(w >>> 8) & 15]! >= regs[(w >>> 12) & 15]!) {
               pc = (pc + ((w >> 16) << 2)) | 0;
-              probe = jit !== null;
+              if (jit !== null) fetchKey = PROBE;
               continue;
             }
             break;
           case Op.BLTU:
             if (regs[(w >>> 8) & 15]! >>> 0 < regs[(w >>> 12) & 15]! >>> 0) {
               pc = (pc + ((w >> 16) << 2)) | 0;
-              probe = jit !== null;
+              if (jit !== null) fetchKey = PROBE;
               continue;
             }
             break;
           case Op.BGEU:
             if (regs[(w >>> 8) & 15]! >>> 0 >= regs[(w >>> 12) & 15]! >>> 0) {
               pc = (pc + ((w >> 16) << 2)) | 0;
-              probe = jit !== null;
+              if (jit !== null) fetchKey = PROBE;
               continue;
             }
             break;
           case Op.JAL:
             regs[(w >>> 8) & 15] = (pc + 4) | 0;
             pc = (pc + ((w >> 12) << 2)) | 0;
-            probe = jit !== null;
+            if (jit !== null) fetchKey = PROBE;
             continue;
           case Op.JALR: {
             const target = (regs[(w >>> 12) & 15]! + (w >> 16)) | 0;
@@ -654,7 +659,7 @@ export class Cpu {
             }
             regs[(w >>> 8) & 15] = (pc + 4) | 0;
             pc = target;
-            probe = jit !== null;
+            if (jit !== null) fetchKey = PROBE;
             continue;
           }
 

@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: the full CPU against a plain-JavaScript bound and a minimal interpreter,
- * measured side by side in one process (the machines are shared and noisy, so only ratios
+ * `npm run bench`: the full CPU (interpreter alone, and with the block compiler) against a
+ * plain-JavaScript bound and a minimal interpreter, measured side by side in one process (the machines are shared and noisy, so only ratios
  * measured together mean much). Prints a table, or JSON with --json.
  *
  *   node dist/vmm/bench/main.js [--reps 5] [--ms 300] [--only alu-full,alu-plain] [--json]
@@ -149,13 +149,14 @@ function main(argv: string[]): number {
     const plain = sideSamples(kind, "plain");
     const minimal = sideSamples(kind, "minimal");
     const add = (name: string, value: number | undefined) => value !== undefined && (ratios[name] = value);
-    for (const side of ["full", "full-paged"]) {
+    for (const side of ["full", "full-paged", "full-jit", "full-jit-paged"]) {
       add(`${kind}: ${side} / plain JS`, ratio(sideSamples(kind, side), plain));
       add(`${kind}: ${side} / minimal`, ratio(sideSamples(kind, side), minimal));
     }
     add(`${kind}: minimal / plain JS`, ratio(minimal, plain));
   }
-  const target = ratios["alu: full / plain JS"];
+  // The CPU as it runs by default: with the block compiler.
+  const target = ratios["alu: full-jit / plain JS"];
   const report = {
     node: process.version,
     reps,
@@ -183,7 +184,7 @@ function main(argv: string[]): number {
   for (const [name, value] of Object.entries(ratios)) lines.push(`${name.padEnd(rw)}  ${value.toFixed(3)}`);
   if (target !== undefined) {
     lines.push("");
-    lines.push(`target: full CPU >= 0.25 of plain JS on the ALU loop: ${target.toFixed(3)} (${target >= 0.25 ? "met" : "not met"})`);
+    lines.push(`target: full CPU (JIT) >= 0.25 of plain JS on the ALU loop: ${target.toFixed(3)} (${target >= 0.25 ? "met" : "not met"})`);
   }
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;

@@ -90,12 +90,15 @@ export interface GuestMachine {
   cpu: Cpu;
 }
 
-/** A machine with `program` at 0, in kernel mode with paging off or user mode with paging on. */
-export function guestMachine(program: readonly number[], paged: boolean): GuestMachine {
+/**
+ * A machine with `program` at 0, in kernel mode with paging off or user mode with paging on;
+ * the interpreter alone, or with the block compiler.
+ */
+export function guestMachine(program: readonly number[], paged: boolean, jit: boolean): GuestMachine {
   const memory = new Memory(MEMORY_SIZE);
   memory.words.set(program, 0);
   memory.words[HANDLER >>> 2] = ins("halt");
-  const cpu = new Cpu(memory);
+  const cpu = new Cpu(memory, { jit });
   cpu.reset(0, 0, MEMORY_SIZE);
   if (paged) {
     identityMap(memory);

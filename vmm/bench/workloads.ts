@@ -37,7 +37,7 @@ export interface Workload {
   label: string;
   /** Loop kind, for ratios: "alu" or "mem". */
   kind: "alu" | "mem";
-  side: "full" | "full-paged" | "minimal" | "plain";
+  side: "full" | "full-paged" | "full-jit" | "full-jit-paged" | "minimal" | "plain";
   /** Scale to start calibration from (ALU iterations or memory passes). */
   baseScale: number;
   prepare(scale: number): Prepared;
@@ -66,9 +66,9 @@ function expectedMemSum(passes: number): number {
   return Math.imul(sourceSum, passes);
 }
 
-function cpuAlu(paged: boolean): Workload["prepare"] {
+function cpuAlu(paged: boolean, jit: boolean): Workload["prepare"] {
   return (iterations) => {
-    const { cpu } = guestMachine(ALU_LOOP, paged);
+    const { cpu } = guestMachine(ALU_LOOP, paged, jit);
     cpu.regs[T0] = ALU_SEED[0];
     cpu.regs[T1] = ALU_SEED[1];
     cpu.regs[S0] = iterations;
@@ -83,9 +83,9 @@ function cpuAlu(paged: boolean): Workload["prepare"] {
   };
 }
 
-function cpuMem(paged: boolean): Workload["prepare"] {
+function cpuMem(paged: boolean, jit: boolean): Workload["prepare"] {
   return (passes) => {
-    const { cpu, memory } = guestMachine(MEM_LOOP, paged);
+    const { cpu, memory } = guestMachine(MEM_LOOP, paged, jit);
     fillSource(memory.words, SRC >>> 2);
     cpu.regs[S2] = passes;
     return {
@@ -101,8 +101,10 @@ function cpuMem(paged: boolean): Workload["prepare"] {
 }
 
 export const WORKLOADS: readonly Workload[] = [
-  { id: "alu-full", label: "full CPU, ALU loop, kernel, paging off", kind: "alu", side: "full", baseScale: 50_000, prepare: cpuAlu(false) },
-  { id: "alu-paged", label: "full CPU, ALU loop, user, paging on", kind: "alu", side: "full-paged", baseScale: 50_000, prepare: cpuAlu(true) },
+  { id: "alu-full", label: "full CPU, interpreter, ALU loop, kernel, paging off", kind: "alu", side: "full", baseScale: 50_000, prepare: cpuAlu(false, false) },
+  { id: "alu-paged", label: "full CPU, interpreter, ALU loop, user, paging on", kind: "alu", side: "full-paged", baseScale: 50_000, prepare: cpuAlu(true, false) },
+  { id: "alu-jit", label: "full CPU, JIT, ALU loop, kernel, paging off", kind: "alu", side: "full-jit", baseScale: 500_000, prepare: cpuAlu(false, true) },
+  { id: "alu-jit-paged", label: "full CPU, JIT, ALU loop, user, paging on", kind: "alu", side: "full-jit-paged", baseScale: 500_000, prepare: cpuAlu(true, true) },
   {
     id: "alu-minimal",
     label: "minimal switch interpreter, ALU loop",
@@ -145,8 +147,10 @@ export const WORKLOADS: readonly Workload[] = [
       };
     },
   },
-  { id: "mem-full", label: "full CPU, sum+copy 1 MiB, kernel, paging off", kind: "mem", side: "full", baseScale: 1, prepare: cpuMem(false) },
-  { id: "mem-paged", label: "full CPU, sum+copy 1 MiB, user, paging on", kind: "mem", side: "full-paged", baseScale: 1, prepare: cpuMem(true) },
+  { id: "mem-full", label: "full CPU, interpreter, sum+copy 1 MiB, kernel, paging off", kind: "mem", side: "full", baseScale: 1, prepare: cpuMem(false, false) },
+  { id: "mem-paged", label: "full CPU, interpreter, sum+copy 1 MiB, user, paging on", kind: "mem", side: "full-paged", baseScale: 1, prepare: cpuMem(true, false) },
+  { id: "mem-jit", label: "full CPU, JIT, sum+copy 1 MiB, kernel, paging off", kind: "mem", side: "full-jit", baseScale: 1, prepare: cpuMem(false, true) },
+  { id: "mem-jit-paged", label: "full CPU, JIT, sum+copy 1 MiB, user, paging on", kind: "mem", side: "full-jit-paged", baseScale: 1, prepare: cpuMem(true, true) },
   {
     id: "mem-minimal",
     label: "minimal switch interpreter, sum+copy",
