@@ -1,10 +1,13 @@
 /**
  * `npm run bench`: the full CPU (interpreter alone, and with the block compiler) against a
- * plain-JavaScript bound and a minimal interpreter, measured side by side in one process (the machines are shared and noisy, so only ratios
- * measured together mean much). Prints a table, or JSON with --json.
+ * plain-JavaScript bound and a minimal interpreter, measured side by side in one process (the
+ * machines are shared and noisy, so only ratios measured together mean much); then the
+ * monitor: its overhead over bare, VM density and a cold `toyvmm boot` (`monitor.ts`).
+ * Prints a table, or JSON with --json.
  *
  *   node dist/vmm/bench/main.js [--reps 5] [--ms 300] [--only alu-full,alu-plain] [--json]
  */
+import { benchMonitor, formatMonitorReport } from "./monitor.js";
 import { WORKLOADS, type Workload } from "./workloads.js";
 
 interface Options {
@@ -17,7 +20,7 @@ interface Options {
 const USAGE = `usage: node dist/vmm/bench/main.js [--reps N] [--ms N] [--only id,...] [--json]
   --reps N    measurements per workload, median reported (default 5)
   --ms N      target duration of one measurement in milliseconds (default 300)
-  --only ids  run only these workloads: ${WORKLOADS.map((w) => w.id).join(", ")}
+  --only ids  run only these CPU workloads (and skip the monitor): ${WORKLOADS.map((w) => w.id).join(", ")}
   --json      print the results as JSON`;
 
 class UsageError extends Error {}
@@ -100,7 +103,7 @@ interface Result {
   samples: number[];
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   let options: Options | "help";
   try {
     options = parseArgs(argv);
@@ -157,6 +160,7 @@ function main(argv: string[]): number {
   }
   // The CPU as it runs by default: with the block compiler.
   const target = ratios["alu: full-jit / plain JS"];
+  const monitor = only === null ? await benchMonitor() : null;
   const report = {
     node: process.version,
     reps,
@@ -164,6 +168,7 @@ function main(argv: string[]): number {
     results,
     ratios,
     target: { ratio: 0.25, measured: target ?? null, met: target === undefined ? null : target >= 0.25 },
+    monitor,
   };
   if (json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -184,10 +189,13 @@ function main(argv: string[]): number {
   for (const [name, value] of Object.entries(ratios)) lines.push(`${name.padEnd(rw)}  ${value.toFixed(3)}`);
   if (target !== undefined) {
     lines.push("");
-    lines.push(`target: full CPU (JIT) >= 0.25 of plain JS on the ALU loop: ${target.toFixed(3)} (${target >= 0.25 ? "met" : "not met"})`);
+    lines.push(
+      `target: full CPU (JIT) >= 0.25 of plain JS on the ALU loop: ${target.toFixed(3)} (${target >= 0.25 ? "met" : "not met"})`,
+    );
   }
+  if (monitor) lines.push("", formatMonitorReport(monitor));
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));
