@@ -36,7 +36,15 @@ import { NO_PORTS, type PortBus } from "../devices/ports.js";
 import type { Memory } from "../memory.js";
 import { Op } from "../opcodes.js";
 import { mulh } from "./arith.js";
-import { csrWriteValue, interruptCause, statusOnReturn, statusOnTrap, ticksUntilTimer, timerPending, wfiIdleTicks } from "./privileged.js";
+import {
+  csrWriteValue,
+  enterTrap,
+  interruptCause,
+  returnFromTrap,
+  ticksUntilTimer,
+  timerPending,
+  wfiIdleTicks,
+} from "./privileged.js";
 import { ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, Mmu, TLB_MASK, XLATE_MISSING, type Access } from "./mmu.js";
 import { EV_FAULT, EV_HALT, EV_MISSING, EV_NONE, EV_RESYNC, EV_WFI } from "./jit/block.js";
 import { Jit, jitByDefault } from "./jit/jit.js";
@@ -83,7 +91,6 @@ export interface CpuState {
 const SLICE_MAX = 0x40000000;
 /** A fetchKey no pc matches (low bits set): the next fetch looks for a compiled block. */
 const PROBE = -2;
-
 
 export class Cpu {
   readonly regs = new Int32Array(REGISTER_COUNT);
@@ -192,20 +199,13 @@ export class Cpu {
 
   /** Bare: enter the kernel through tvec. */
   private enterTrap(cause: number, value: number, epc: number): void {
-    const csr = this.csr;
-    csr[CSR.status] = statusOnTrap(csr[CSR.status]!);
-    csr[CSR.epc] = epc;
-    csr[CSR.cause] = cause;
-    csr[CSR.fault] = value;
-    this.pc = csr[CSR.tvec]!;
+    this.pc = enterTrap(this.csr, cause, value, epc);
     this.syncTranslation();
   }
 
   /** Bare: `sret`. */
   private returnFromTrap(): void {
-    const csr = this.csr;
-    csr[CSR.status] = statusOnReturn(csr[CSR.status]!);
-    this.pc = csr[CSR.epc]!;
+    this.pc = returnFromTrap(this.csr);
     this.syncTranslation();
   }
 

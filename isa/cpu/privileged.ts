@@ -32,6 +32,24 @@ export function statusOnReturn(status: number): number {
   return next;
 }
 
+/**
+ * Trap entry on a set of control registers (the CPU's, or a virtual CPU's): status saved and
+ * kernel mode entered, epc, cause and fault recorded. Returns the new pc: tvec.
+ */
+export function enterTrap(csr: Int32Array, cause: number, value: number, epc: number): number {
+  csr[CSR.status] = statusOnTrap(csr[CSR.status]!);
+  csr[CSR.epc] = epc;
+  csr[CSR.cause] = cause;
+  csr[CSR.fault] = value;
+  return csr[CSR.tvec]!;
+}
+
+/** `sret` on a set of control registers. Returns the new pc: epc. */
+export function returnFromTrap(csr: Int32Array): number {
+  csr[CSR.status] = statusOnReturn(csr[CSR.status]!);
+  return csr[CSR.epc]!;
+}
+
 /** The value `csrw` stores, or undefined when the register is read-only or does not exist. */
 export function csrWriteValue(index: number, value: number): number | undefined {
   switch (index) {

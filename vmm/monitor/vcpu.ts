@@ -8,7 +8,7 @@
 import { CSR, CSR_COUNT, IRQ_TIMER, STATUS_IE, STATUS_KERNEL, STATUS_PG } from "../../isa/arch.js";
 import type { Cpu } from "../../isa/cpu/cpu.js";
 import { UserError } from "../../isa/errors.js";
-import { statusOnReturn, statusOnTrap, ticksUntilTimer, timerPending } from "../../isa/cpu/privileged.js";
+import { enterTrap, returnFromTrap, ticksUntilTimer, timerPending } from "../../isa/cpu/privileged.js";
 
 export interface VCpuState {
   version: 1;
@@ -68,20 +68,13 @@ export class VCpu {
 
   /** Trap entry into the guest kernel: the architecture's rules on the virtual state. */
   enterTrap(cpu: Cpu, cause: number, value: number, epc: number): void {
-    const csr = this.csr;
-    csr[CSR.status] = statusOnTrap(csr[CSR.status]!);
-    csr[CSR.epc] = epc;
-    csr[CSR.cause] = cause;
-    csr[CSR.fault] = value;
-    cpu.pc = csr[CSR.tvec]!;
+    cpu.pc = enterTrap(this.csr, cause, value, epc);
     this.applyTranslation(cpu);
   }
 
   /** `sret`. */
   returnFromTrap(cpu: Cpu): void {
-    const csr = this.csr;
-    csr[CSR.status] = statusOnReturn(csr[CSR.status]!);
-    cpu.pc = csr[CSR.epc]!;
+    cpu.pc = returnFromTrap(this.csr);
     this.applyTranslation(cpu);
   }
 
