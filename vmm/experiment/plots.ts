@@ -45,7 +45,8 @@ function lineChart(title: string, values: Record<string, unknown>[], x: { title:
     encoding: {
       x: { field: "x", type: x.type, title: x.title, scale: x.scale },
       y: { field: "y", type: "quantitative", title: yTitle },
-      color: { field: "series", type: "nominal", title: colorTitle },
+      // Legend in sweep order (rate=25 before rate=100), not alphabetical.
+      color: { field: "series", type: "nominal", title: colorTitle, sort: null },
     },
   };
 }
