@@ -73,7 +73,7 @@ export function formatSummary(s: ImageSummary): string {
     lines.push(`  ${x.name.padEnd(nameWidth)}  ${hex32(x.address)}  ${hex32(x.size)}  ${x.flags.join(",") || "-"}`);
   }
   lines.push("", `symbols (${s.symbols.length}):`);
-  for (const x of [...s.symbols].sort((a, b) => a.address - b.address || a.name.localeCompare(b.name))) {
+  for (const x of [...s.symbols].sort((a, b) => a.address - b.address || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     lines.push(`  ${hex32(x.address)}  ${x.name}`);
   }
   return lines.join("\n") + "\n";

@@ -35,7 +35,7 @@ export function listBundledGuests(root = guestOsRoot()): BundledGuest[] {
   return readdirSync(root, { withFileTypes: true })
     .filter((e) => e.isDirectory() && existsSync(join(root, e.name, KERNEL_FILE)))
     .map((e) => ({ name: e.name, kernel: join(root, e.name, KERNEL_FILE), description: describe(join(root, e.name)) }))
-    .sort((x, y) => x.name.localeCompare(y.name));
+    .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 }
 
 export function findBundledGuest(name: string, root = guestOsRoot()): BundledGuest | undefined {
