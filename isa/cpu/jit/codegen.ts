@@ -53,6 +53,65 @@ export function discover(words: Int32Array, pageWord: number, start: number): St
 const lit = (v: number) => (v < 0 ? `(${v})` : `${v}`);
 const reg = (r: number | undefined) => (r ? `r${r}` : "0");
 
+/** A site cache key no address matches: `va & mask` always has bits 2..11 clear. */
+const NO_PAGE = OFFSET_MASK;
+
+type Exit = (pc: string, ret: string, ev: string) => string;
+
+/**
+ * One load or store. Inline TLB hit, else `cpu.access`. In a loop (`sites` lists the access
+ * steps), the step also keeps in locals the virtual page it last hit in the TLB (`v<i>`, as
+ * `va & mask`, so one compare checks page and alignment) and its physical base (`p<i>`): a
+ * repeat on that page skips the TLB. Exact because only a slow path changes the TLB while a
+ * block runs, and every slow path forgets all the sites' pages. A store's site page is
+ * already dirty (that store set it, and only the host clears dirty bits, never during a
+ * block), and it has a write entry, so it holds no compiled code.
+ */
+function accessSource(
+  sem: Extract<Semantics, { kind: "load" | "store" }>,
+  d: Decoded,
+  i: number,
+  sites: readonly number[] | null,
+  page: number,
+  exit: Exit,
+  pcAt: (i: number) => string,
+  retired: (i: number) => string,
+): string[] {
+  const { rd, rs1, rs2, imm = 0 } = d.ops;
+  const store = sem.kind === "store";
+  const tag = store ? "writeTag" : "readTag";
+  const base = store ? "writePage" : "readPage";
+  const aligned = sem.size > 1 ? ` && (va & ${sem.size - 1}) === 0` : "";
+  const index = `pa${sem.size === 4 ? " >>> 2" : sem.size === 2 ? " >>> 1" : ""}`;
+  const mem = `${sem.view}[${index}]`;
+  const op = store ? `${mem} = ${reg(rs2)};` : rd ? `r${rd} = ${mem};` : "";
+  const dirty = store ? ` dirty[pa >>> ${PAGE_SHIFT}] = 1;` : "";
+  // A slow path may have written this very page (a store, or an A/D update of a PTE in it).
+  const slow =
+    `pa = cpu.access(va, ${sem.size}, ${store ? ACCESS_WRITE : ACCESS_READ}); ` +
+    `if (pa < 0) ${exit(pcAt(i), retired(i), `pa === -1 ? ${EV_FAULT} : ${EV_MISSING}`)} ` +
+    (sites ? sites.map((s) => `v${s} = ${NO_PAGE}; `).join("") : "") +
+    `${op}${dirty} if (code[${page}] === 0) ${exit(pcAt(i + 1), retired(i + 1), `${EV_NONE}`)}`;
+  const lines = [`va = (${reg(rs1)} + ${lit(imm)}) | 0;`];
+  if (sites) {
+    const mask = ~(OFFSET_MASK & ~(sem.size - 1));
+    lines.push(`if ((va & ${lit(mask)}) === v${i}) { pa = p${i} | (va & ${OFFSET_MASK}); ${op} }`);
+    lines.push(`else { vpn = va >>> ${PAGE_SHIFT}; slot = vpn & ${TLB_MASK};`);
+    lines.push(
+      `if (${tag}[slot] === ((vpn << 1) | k)${aligned}) { p${i} = ${base}[slot]; v${i} = va & ${lit(~OFFSET_MASK)}; ` +
+        `pa = p${i} | (va & ${OFFSET_MASK}); ${op}${dirty} }`,
+    );
+    lines.push(`else { ${slow} } }`);
+  } else {
+    lines.push(`vpn = va >>> ${PAGE_SHIFT}; slot = vpn & ${TLB_MASK};`);
+    lines.push(
+      `if (${tag}[slot] === ((vpn << 1) | k)${aligned}) { pa = ${base}[slot] | (va & ${OFFSET_MASK}); ${op}${dirty} }`,
+    );
+    lines.push(`else { ${slow} }`);
+  }
+  return lines;
+}
+
 /**
  * Source of the block's function body, parameters (cpu, regs, pc0, n, k) as `Block` says.
  * `page` is the physical page number (for the stale-code check), `start` the first word.
@@ -75,9 +134,13 @@ export function blockSource(steps: readonly Step[], page: number, start: number)
   const exit = (pc: string, ret: string, ev: string) => `{ pc = ${pc}; ret = ${ret}; ev = ${ev}; break body; }`;
   const set = (rd: number | undefined, expr: string) => (rd ? `r${rd} = ${expr};` : "");
 
+  // In a loop, each load/store remembers the page it last hit (see accessSource).
+  const sites = loop ? steps.flatMap(({ sem }, i) => (sem.kind === "load" || sem.kind === "store" ? [i] : [])) : [];
+
   const out: string[] = [];
   for (const r of [...used].sort((a, b) => a - b)) out.push(`let r${r} = regs[${r}];`);
-  out.push("let left = n | 0, pc = 0, ret = 0, ev = 0, va = 0, vpn = 0, slot = 0, pa = 0, stale = 0;");
+  out.push("let left = n | 0, pc = 0, ret = 0, ev = 0, va = 0, vpn = 0, slot = 0, pa = 0;");
+  for (const i of sites) out.push(`let v${i} = ${NO_PAGE}, p${i} = 0;`);
   out.push("body: {");
   if (loop) out.push("for (;;) {");
   out.push(`if (left < ${count}) ${exit("pc0", loop ? "n - left" : "0", `${EV_NONE}`)}`);
@@ -101,22 +164,7 @@ export function blockSource(steps: readonly Step[], page: number, start: number)
       }
       case "load":
       case "store": {
-        const store = sem.kind === "store";
-        const tag = store ? "writeTag" : "readTag";
-        const base = store ? "writePage" : "readPage";
-        const aligned = sem.size > 1 ? ` && (va & ${sem.size - 1}) === 0` : "";
-        out.push(`va = (${x} + ${lit(imm)}) | 0; vpn = va >>> ${PAGE_SHIFT}; slot = vpn & ${TLB_MASK};`);
-        out.push(`if (${tag}[slot] === ((vpn << 1) | k)${aligned}) pa = ${base}[slot] | (va & ${OFFSET_MASK});`);
-        out.push(
-          `else { pa = cpu.access(va, ${sem.size}, ${store ? ACCESS_WRITE : ACCESS_READ}); ` +
-            `if (pa < 0) ${exit(pcAt(i), retired(i), `pa === -1 ? ${EV_FAULT} : ${EV_MISSING}`)} ` +
-            `if (code[${page}] === 0) stale = 1; }`,
-        );
-        const index = `pa${sem.size === 4 ? " >>> 2" : sem.size === 2 ? " >>> 1" : ""}`;
-        if (store) out.push(`${sem.view}[${index}] = ${reg(rs2)}; dirty[pa >>> ${PAGE_SHIFT}] = 1;`);
-        else out.push(set(rd, `${sem.view}[${index}]`));
-        // A slow path may have written this very page (a store, or an A/D update of a PTE in it).
-        out.push(`if (stale !== 0) ${exit(pcAt(i + 1), retired(i + 1), `${EV_NONE}`)}`);
+        out.push(...accessSource(sem, d, i, loop ? sites : null, page, exit, pcAt, retired));
         break;
       }
       case "branch": {

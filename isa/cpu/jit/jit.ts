@@ -16,6 +16,7 @@ export const HOT_THRESHOLD = 24;
 const HOT_MASK = (1 << 12) - 1;
 const HOT_MAX = 0xffff;
 const PAGE_WORDS = PAGE_SIZE >>> 2;
+const PROLOGUE = CLOSURE.map((name) => `const ${name} = $${name};`).join(" ");
 
 interface PageBlocks {
   /** Memory.codeGen of the page when these blocks were made. */
@@ -95,7 +96,13 @@ export class Jit {
     let block: Block | null = null;
     if (steps.length > 0) {
       const source = blockSource(steps, ppn, index);
-      const factory = new Function(...CLOSURE, `return function block(cpu, regs, pc0, n, k) {\n${source}\n};`);
+      // The closure's bindings are copied into the block's own constants: V8 then keeps the
+      // typed arrays' bases in registers across a loop instead of reloading them from the
+      // context at every access (the memory loop ran at 0.6x without this).
+      const factory = new Function(
+        ...CLOSURE.map((name) => `$${name}`),
+        `return function block(cpu, regs, pc0, n, k) {\n${PROLOGUE}\n${source}\n};`,
+      );
       block = factory(...this.closure) as Block;
       this.compiled++;
     }
