@@ -15,21 +15,28 @@ import { SEMANTICS, type Semantics } from "./semantics.js";
 const PAGE_WORDS = PAGE_SIZE >>> 2;
 const OFFSET_MASK = PAGE_SIZE - 1;
 
-/** Names the generated function's closure binds, in order (see `Jit`). */
-export const CLOSURE = [
-  "words",
-  "halves",
-  "uhalves",
-  "bytes",
-  "sbytes",
-  "dirty",
-  "code",
-  "readTag",
-  "readPage",
-  "writeTag",
-  "writePage",
-  "mulh",
-] as const;
+/**
+ * Where the generated code finds the machine: each name a block uses becomes a constant read
+ * from its `cpu` argument on entry. Nothing machine-specific is bound in a closure, so blocks
+ * with the same source are one function for every CPU (see `Jit`), and V8 keeps the typed
+ * arrays' bases in registers across a loop.
+ */
+const BINDINGS: Readonly<Record<string, string>> = {
+  words: "cpu.memory.words",
+  halves: "cpu.memory.halves",
+  uhalves: "cpu.memory.uhalves",
+  bytes: "cpu.memory.bytes",
+  sbytes: "cpu.memory.sbytes",
+  dirty: "cpu.memory.dirty",
+  code: "cpu.memory.code",
+  readTag: "cpu.mmu.readTag",
+  readPage: "cpu.mmu.readPage",
+  writeTag: "cpu.mmu.writeTag",
+  writePage: "cpu.mmu.writePage",
+};
+
+/** Names the generated function's closure binds (see `Jit`). */
+export const CLOSURE = ["mulh"] as const;
 
 interface Step {
   readonly d: Decoded;
@@ -202,5 +209,10 @@ export function blockSource(steps: readonly Step[], page: number, start: number)
   out.push("}");
   for (const r of [...written].sort((a, b) => a - b)) out.push(`regs[${r}] = r${r};`);
   out.push("cpu.jitPc = pc; cpu.jitEvent = ev; return ret;");
-  return `// block at physical 0x${((page << PAGE_SHIFT) + start * 4).toString(16)}, ${count} instructions${loop ? ", loop" : ""}\n${out.filter((l) => l !== "").join("\n")}`;
+  const body = out.filter((l) => l !== "").join("\n");
+  const prologue = Object.keys(BINDINGS)
+    .filter((name) => new RegExp(`\\b${name}\\[`).test(body))
+    .map((name) => `const ${name} = ${BINDINGS[name]};`);
+  const head = `// block at physical 0x${((page << PAGE_SHIFT) + start * 4).toString(16)}, ${count} instructions${loop ? ", loop" : ""}`;
+  return [head, ...prologue, body].join("\n");
 }

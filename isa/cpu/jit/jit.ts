@@ -3,6 +3,8 @@
  * guest's words with `new Function` once their start has been reached often enough, and
  * dropped when their page's contents change (Memory.code / codeGen; the MMU sends stores to
  * such pages through its slow path). Compilation policy changes speed only, never results.
+ * The functions themselves hold no machine state (they read it from their `cpu` argument), so
+ * every CPU in the process shares one function per distinct block source.
  */
 import { PAGE_SHIFT, PAGE_SIZE } from "../../arch.js";
 import type { Memory } from "../../memory.js";
@@ -16,7 +18,27 @@ export const HOT_THRESHOLD = 24;
 const HOT_MASK = (1 << 12) - 1;
 const HOT_MAX = 0xffff;
 const PAGE_WORDS = PAGE_SIZE >>> 2;
-const PROLOGUE = CLOSURE.map((name) => `const ${name} = $${name};`).join(" ");
+/** Sources kept in the shared cache before it starts over. */
+const SHARED_MAX = 4096;
+const CLOSURE_VALUES: Record<(typeof CLOSURE)[number], unknown> = { mulh };
+
+/**
+ * Compiled blocks by source, for every CPU in the process: machines running the same guest
+ * code (a monitor's VMs, the benchmark's fresh machines) share one function, which V8 has
+ * often optimized already, instead of starting each copy cold.
+ */
+const sharedBlocks = new Map<string, Block>();
+
+function shared(source: string): Block {
+  let block = sharedBlocks.get(source);
+  if (block === undefined) {
+    if (sharedBlocks.size >= SHARED_MAX) sharedBlocks.clear();
+    const factory = new Function(...CLOSURE, `return function block(cpu, regs, pc0, n, k) {\n${source}\n};`);
+    block = factory(...CLOSURE.map((name) => CLOSURE_VALUES[name])) as Block;
+    sharedBlocks.set(source, block);
+  }
+  return block;
+}
 
 interface PageBlocks {
   /** Memory.codeGen of the page when these blocks were made. */
@@ -35,7 +57,6 @@ export class Jit {
   private readonly pages: (PageBlocks | undefined)[] = [];
   /** Entry counts of not-yet-compiled block starts, hashed by physical word. */
   private readonly heat = new Uint16Array(HOT_MASK + 1);
-  private readonly closure: unknown[];
   private readonly threshold: number;
   /** Blocks compiled so far (for tests and the benchmark). */
   compiled = 0;
@@ -46,21 +67,6 @@ export class Jit {
     threshold = HOT_THRESHOLD,
   ) {
     this.threshold = Math.max(1, Math.min(HOT_MAX, Math.floor(threshold) || 1));
-    const bind: Record<(typeof CLOSURE)[number], unknown> = {
-      words: memory.words,
-      halves: memory.halves,
-      uhalves: memory.uhalves,
-      bytes: memory.bytes,
-      sbytes: memory.sbytes,
-      dirty: memory.dirty,
-      code: memory.code,
-      readTag: mmu.readTag,
-      readPage: mmu.readPage,
-      writeTag: mmu.writeTag,
-      writePage: mmu.writePage,
-      mulh,
-    };
-    this.closure = CLOSURE.map((name) => bind[name]);
   }
 
   /** The block starting at physical address `pa` (word aligned), or null: interpret it. */
@@ -95,15 +101,7 @@ export class Jit {
     const steps = discover(memory.words, ppn << (PAGE_SHIFT - 2), index);
     let block: Block | null = null;
     if (steps.length > 0) {
-      const source = blockSource(steps, ppn, index);
-      // The closure's bindings are copied into the block's own constants: V8 then keeps the
-      // typed arrays' bases in registers across a loop instead of reloading them from the
-      // context at every access (the memory loop ran at 0.6x without this).
-      const factory = new Function(
-        ...CLOSURE.map((name) => `$${name}`),
-        `return function block(cpu, regs, pc0, n, k) {\n${PROLOGUE}\n${source}\n};`,
-      );
-      block = factory(...this.closure) as Block;
+      block = shared(blockSource(steps, ppn, index));
       this.compiled++;
     }
     page.blocks[index] = block;
