@@ -4,12 +4,12 @@
  * and missing pages in the middle of a block, and the table coverage of its semantics.
  */
 import { describe, expect, it } from "vitest";
-import { CAUSE_MISALIGNED, PAGE_SIZE } from "../../isa/arch.js";
+import { CAUSE_MISALIGNED, PAGE_SIZE, PTE_P, PTE_W, STATUS_KERNEL, STATUS_PG } from "../../isa/arch.js";
 import { Cpu, EXIT_BUDGET, EXIT_HALT, EXIT_PAGE_MISSING, EXIT_TRAP } from "../../isa/cpu/cpu.js";
 import { SEMANTICS } from "../../isa/cpu/jit/semantics.js";
 import { Memory } from "../../isa/memory.js";
 import { INSTRUCTIONS } from "../../isa/table.js";
-import { storeWords, w } from "../helpers/machine.js";
+import { mapPages, setCsr, storeWords, w } from "../helpers/machine.js";
 
 function cpuWith(words: readonly number[], jit: boolean, hosted = false): Cpu {
   const memory = new Memory(64 * 1024);
@@ -41,7 +41,8 @@ const SELF_MODIFYING = [
 
 describe("block compiler", () => {
   it("has semantics for every row of the instruction table", () => {
-    for (const def of INSTRUCTIONS) expect([def.mnemonic, SEMANTICS[def.mnemonic] !== undefined]).toEqual([def.mnemonic, true]);
+    for (const def of INSTRUCTIONS)
+      expect([def.mnemonic, SEMANTICS[def.mnemonic] !== undefined]).toEqual([def.mnemonic, true]);
   });
 
   it("compiles a hot loop and gives the interpreter's result", () => {
@@ -89,11 +90,19 @@ describe("block compiler", () => {
   });
 
   it("slices end at exactly the budget inside a compiled loop", () => {
-    const loop = [w("addi", 12, 0, 500), w("add", 5, 5, 12), w("xor", 6, 6, 5), w("addi", 12, 12, -1), w("bne", 12, 0, -3), w("halt")];
+    const loop = [
+      w("addi", 12, 0, 500),
+      w("add", 5, 5, 12),
+      w("xor", 6, 6, 5),
+      w("addi", 12, 12, -1),
+      w("bne", 12, 0, -3),
+      w("halt"),
+    ];
     const trace = (jit: boolean) => {
       const cpu = cpuWith(loop, jit);
       const seen: number[][] = [];
-      for (let budget = 1; cpu.run(budget % 13) !== EXIT_HALT; budget++) seen.push([cpu.pc, cpu.ticks, cpu.regs[5]!, cpu.regs[6]!]);
+      for (let budget = 1; cpu.run(budget % 13) !== EXIT_HALT; budget++)
+        seen.push([cpu.pc, cpu.ticks, cpu.regs[5]!, cpu.regs[6]!]);
       return seen;
     };
     const plain = trace(false);
@@ -127,5 +136,42 @@ describe("block compiler", () => {
     const cpu = cpuWith([w("addi", 5, 5, 1), w("addi", 5, 5, 1), w("addi", 5, 5, 1), w("jal", 0, -3)], true);
     for (let i = 0; i < 40; i++) expect(cpu.run(1)).toBe(EXIT_BUDGET);
     expect([cpu.ticks, cpu.regs[5]]).toEqual([40, 30]);
+  });
+
+  it("a loop's remembered page follows the TLB: an entry evicted by a slow path is walked again", () => {
+    // Paging on. Page X (va 0x5000) maps to a frame holding 1; the loop's store points its PTE
+    // at a frame holding 2 without a tlbflush, so the stale entry serves until something evicts
+    // it: the load from Y (va 0x405000, the same TLB slot) on every other pass.
+    const DIR = 0x8000;
+    const X = 0x5000;
+    const Y = 0x405000;
+    const Z = 0x7000;
+    const PTE_X = DIR + PAGE_SIZE + (X >>> 12) * 4; // the first table follows the directory
+    const loop = [
+      w("lw", 5, 1, 0), // 0: X
+      w("add", 11, 11, 5),
+      w("lw", 7, 3, 0), // Z, then Y, then Z...
+      w("xor", 3, 3, 4),
+      w("sw", 6, 2, 0), // X's PTE now names the other frame
+      w("addi", 12, 12, -1),
+      w("bne", 12, 0, -6),
+      w("halt"),
+    ];
+    const results = [false, true].map((jit) => {
+      const cpu = cpuWith(loop, jit);
+      const maps: [number, number, number][] = [];
+      for (let a = 0; a < 0xc000; a += PAGE_SIZE) maps.push([a, a, PTE_W]);
+      maps.push([Y, Z, PTE_W]);
+      mapPages(cpu.memory, DIR, maps);
+      cpu.memory.words[X >>> 2] = 1;
+      cpu.memory.words[(X + PAGE_SIZE) >>> 2] = 2;
+      Object.assign(cpu.regs, { 1: X, 2: PTE_X, 3: Z, 4: Z ^ Y, 6: (X + PAGE_SIZE) | PTE_P | PTE_W, 12: 10 });
+      setCsr(cpu, { status: STATUS_KERNEL | STATUS_PG, ptbr: DIR });
+      runToHalt(cpu);
+      return { sum: cpu.regs[11], ticks: cpu.ticks, compiled: (cpu.jit?.compiled ?? 0) > 0 };
+    });
+    // Passes 1 and 2 read the old frame (a walk, then the stale entry); later ones the new.
+    expect(results[0]).toEqual({ sum: 1 + 1 + 8 * 2, ticks: 10 * 7 + 1, compiled: false });
+    expect(results[1]).toEqual({ ...results[0], compiled: true });
   });
 });
