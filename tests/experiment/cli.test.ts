@@ -136,7 +136,7 @@ describe("toyvmm experiment", () => {
     const help = c.out();
     for (const s of ["--bandwidth", "--downtime-target", "--memory", "--machine", "--arg", "--out", "--plot", "Examples:"]) expect(help).toContain(s);
     // whole example lines (yargs would wrap them mid-word in a two-column layout)
-    expect(help).toContain("toyvmm experiment experiments/precopy-vs-dirty-rate.json --out results/\n");
+    expect(help).toContain("toyvmm experiment docs/experiments/precopy-vs-dirty-rate.json --out results/\n");
     expect(help).toContain("toyvmm experiment --guest programs/memwriter.s --arg iters=0 --arg rate=50,400 --at 1280600\n");
   });
 });

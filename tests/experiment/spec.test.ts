@@ -80,7 +80,7 @@ describe("experiment spec", () => {
   });
 
   it("bundled example specs parse", () => {
-    for (const file of ["experiments/precopy-vs-dirty-rate.json", "experiments/strategies-vs-bandwidth.json"]) {
+    for (const file of ["docs/experiments/precopy-vs-dirty-rate.json", "docs/experiments/strategies-vs-bandwidth.json"]) {
       const spec = readSpecFile(file);
       expect(spec.sweep.length).toBeGreaterThan(0);
       expect(spec.guest).toBe(resolve("programs/memwriter.s"));

@@ -109,7 +109,7 @@ export const experimentCommand: Command<ExperimentOptions> = {
       .option("plot", { type: "string", array: true, requiresArg: true, describe: "x=AXIS,y=METRIC[,color=AXIS] (repeatable; needs --out)" })
       .option("name", { type: "string", requiresArg: true, describe: "Experiment name (default: the spec's)" })
       // Whole command lines, no description column: yargs would wrap them mid-word.
-      .example("$0 experiment experiments/precopy-vs-dirty-rate.json --out results/", "")
+      .example("$0 experiment docs/experiments/precopy-vs-dirty-rate.json --out results/", "")
       .example("$0 experiment --guest programs/memwriter.s --arg iters=0 --arg rate=50,400 --at 1280600", "")
       .example("$0 experiment --guest multi --strategy pre-copy --memory 1MiB,4MiB,16MiB --format csv", "")
       .example("$0 experiment spec.json --bandwidth 1Gbit/s --out out/ --plot x=args.rate,y=downtime", "")
