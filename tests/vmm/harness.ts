@@ -5,7 +5,8 @@ import { CSR_COUNT } from "../../isa/arch.js";
 import type { GuestImage } from "../../isa/image/model.js";
 import { createBareMachine } from "../../vmm/monitor/bare.js";
 import { isFinal, type Machine, type VmExit } from "../../vmm/monitor/machine.js";
-import { createVm, type BootOptions } from "../../vmm/monitor/vm.js";
+import type { BootOptions } from "../../vmm/monitor/machine.js";
+import { createVm } from "../../vmm/monitor/vm.js";
 
 export interface Captured<M extends Machine> {
   machine: M;

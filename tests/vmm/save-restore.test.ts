@@ -3,7 +3,8 @@ import { UserError } from "../../isa/errors.js";
 import { Memory } from "../../isa/memory.js";
 import { createBareMachine, restoreMachine } from "../../vmm/monitor/bare.js";
 import type { Machine, VmState } from "../../vmm/monitor/machine.js";
-import { createVm, Vm, type BootOptions } from "../../vmm/monitor/vm.js";
+import type { BootOptions } from "../../vmm/monitor/machine.js";
+import { createVm, Vm } from "../../vmm/monitor/vm.js";
 import { echoKernel, preemptiveKernel, timerWfiKernel } from "./kernels.js";
 import { boot, observable, runToEnd } from "./harness.js";
 

@@ -16,7 +16,8 @@ import { assemble } from "../../isa/asm/index.js";
 import type { GuestImage } from "../../isa/image/model.js";
 import { createBareMachine } from "../monitor/bare.js";
 import type { Machine } from "../monitor/machine.js";
-import { createVm, type BootOptions } from "../monitor/vm.js";
+import type { BootOptions } from "../monitor/machine.js";
+import { createVm } from "../monitor/vm.js";
 
 /** A kernel-mode ALU loop; the timer interrupts it every 10 000 ticks. */
 const COMPUTE_GUEST = `
@@ -106,7 +107,11 @@ function image(source: string, file: string): GuestImage {
   return assemble(source, { file }).image;
 }
 
-function timeRun(make: (o: BootOptions) => Machine, guest: GuestImage, ticks: number): { ms: number; machine: Machine } {
+function timeRun(
+  make: (o: BootOptions) => Machine,
+  guest: GuestImage,
+  ticks: number,
+): { ms: number; machine: Machine } {
   const machine = make({ name: "bench", image: guest });
   const start = process.hrtime.bigint();
   machine.run(ticks);
@@ -115,7 +120,13 @@ function timeRun(make: (o: BootOptions) => Machine, guest: GuestImage, ticks: nu
 }
 
 /** Best of `rounds` alternating runs, bare and monitor side by side. */
-export function measureOverhead(name: string, guest: GuestImage, ticks: number, target: number, rounds = 5): OverheadFigure {
+export function measureOverhead(
+  name: string,
+  guest: GuestImage,
+  ticks: number,
+  target: number,
+  rounds = 5,
+): OverheadFigure {
   let bareMs = Infinity;
   let monitorMs = Infinity;
   let directShare = 0;
@@ -177,7 +188,8 @@ function packageRoot(): string {
 /** Spawns `node dist/vmm/cli/main.js boot GUEST` and times it to its first console line. */
 export function benchColdBoot(guest = "solo", timeoutMs = 20_000): Promise<ColdBootFigure> {
   const main = join(packageRoot(), "dist", "vmm", "cli", "main.js");
-  if (!existsSync(main)) return Promise.resolve({ guest, firstLineMs: null, note: `${main} not built (npm run build)` });
+  if (!existsSync(main))
+    return Promise.resolve({ guest, firstLineMs: null, note: `${main} not built (npm run build)` });
   return new Promise((resolve) => {
     const start = process.hrtime.bigint();
     const child = spawn(process.execPath, [main, "boot", guest], { stdio: ["ignore", "pipe", "pipe"] });
@@ -195,7 +207,9 @@ export function benchColdBoot(guest = "solo", timeoutMs = 20_000): Promise<ColdB
       if (chunk.includes(10)) done({ guest, firstLineMs: Number(process.hrtime.bigint() - start) / 1e6 });
     });
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("close", (code) => done({ guest, firstLineMs: null, note: `exited ${code} before a line: ${stderr.trim().split("\n")[0] ?? ""}` }));
+    child.on("close", (code) =>
+      done({ guest, firstLineMs: null, note: `exited ${code} before a line: ${stderr.trim().split("\n")[0] ?? ""}` }),
+    );
   });
 }
 
@@ -223,6 +237,8 @@ export function formatMonitorReport(r: MonitorBenchReport): string {
     `density: ${d.vms} VMs of ${d.guestRamBytes / 1024} KiB: ${(d.overheadBytesPerVm / 1024).toFixed(1)} KiB host memory per VM beyond guest RAM, ${d.bootMsPerVm.toFixed(3)} ms to boot each`,
   );
   const c = r.coldBoot;
-  lines.push(`cold boot: toyvmm boot ${c.guest} to its first console line: ${c.firstLineMs === null ? `n/a (${c.note})` : `${c.firstLineMs.toFixed(0)} ms`}`);
+  lines.push(
+    `cold boot: toyvmm boot ${c.guest} to its first console line: ${c.firstLineMs === null ? `n/a (${c.note})` : `${c.firstLineMs.toFixed(0)} ms`}`,
+  );
   return lines.join("\n") + "\n";
 }

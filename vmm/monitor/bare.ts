@@ -6,13 +6,14 @@
 import { CAUSE_INTERRUPT, CSR, IRQ_CONSOLE } from "../../isa/arch.js";
 import { Cpu, EXIT_BUDGET, EXIT_HALT, EXIT_IDLE, EXIT_PAGE_MISSING, MAX_BUDGET } from "../../isa/cpu/cpu.js";
 import type { Console } from "../../isa/devices/console.js";
-import { loadImage } from "../../isa/loader.js";
 import { Memory } from "../../isa/memory.js";
 import {
   BLOCKED_EXIT,
   BUDGET_EXIT,
+  bootMachine,
   VM_STATE_VERSION,
   wholeBudget,
+  type BootOptions,
   type FinalExit,
   type Machine,
   type MachineOptions,
@@ -20,7 +21,7 @@ import {
   type VmState,
 } from "./machine.js";
 import { VmStats } from "./stats.js";
-import { checkState, makeConsole, Vm, type BootOptions } from "./vm.js";
+import { checkState, makeConsole, Vm } from "./vm.js";
 
 export class BareMachine implements Machine {
   readonly kind = "bare";
@@ -115,12 +116,7 @@ export class BareMachine implements Machine {
 
 /** Boots a guest image on a bare machine. */
 export function createBareMachine(options: BootOptions): BareMachine {
-  const memory = new Memory(options.memorySize ?? options.image.memorySize);
-  const bootArgs = options.bootArgs ?? "";
-  const reset = loadImage(options.image, memory, bootArgs);
-  const machine = new BareMachine(options.name, memory, bootArgs, options);
-  machine.reset(reset.entry, reset.a0, reset.a1);
-  return machine;
+  return bootMachine(options, (memory, bootArgs) => new BareMachine(options.name, memory, bootArgs, options));
 }
 
 /** Restores either kind of machine from its state. */

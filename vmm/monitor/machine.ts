@@ -5,7 +5,9 @@
  */
 import type { Console, ConsoleState } from "../../isa/devices/console.js";
 import type { Cpu, CpuState } from "../../isa/cpu/cpu.js";
-import type { Memory } from "../../isa/memory.js";
+import type { GuestImage } from "../../isa/image/model.js";
+import { loadImage } from "../../isa/loader.js";
+import { Memory } from "../../isa/memory.js";
 import type { StatsSnapshot, VmStats } from "./stats.js";
 import type { VCpuState } from "./vcpu.js";
 
@@ -88,6 +90,27 @@ export interface MachineOptions {
   input?: string | Uint8Array;
   /** Leave console input open: a guest waiting for input blocks instead of ending idle. */
   inputOpen?: boolean;
+}
+
+export interface BootOptions extends MachineOptions {
+  name: string;
+  image: GuestImage;
+  bootArgs?: string;
+  /** Guest-physical memory in bytes; the image's own request when absent. */
+  memorySize?: number;
+}
+
+/** Loads an image into a fresh memory and resets the machine `make` builds around it. */
+export function bootMachine<M extends { reset(entry: number, a0: number, a1: number): void }>(
+  options: BootOptions,
+  make: (memory: Memory, bootArgs: string) => M,
+): M {
+  const memory = new Memory(options.memorySize ?? options.image.memorySize);
+  const bootArgs = options.bootArgs ?? "";
+  const reset = loadImage(options.image, memory, bootArgs);
+  const machine = make(memory, bootArgs);
+  machine.reset(reset.entry, reset.a0, reset.a1);
+  return machine;
 }
 
 /** A budget as run() takes it: whole, non-negative, no larger than the CPU accepts. */

@@ -14,10 +14,7 @@ export interface SchedulerOptions {
 }
 
 export type MachineOutcome =
-  | FinalExit
-  | { kind: "tick-limit" }
-  | { kind: "blocked" }
-  | { kind: "page-missing"; page: number };
+  FinalExit | { kind: "tick-limit" } | { kind: "blocked" } | { kind: "page-missing"; page: number };
 
 export interface SchedulerResult {
   /** "done": every machine ended; "blocked": the rest wait for input; "tick-limit": out of ticks. */

@@ -18,15 +18,15 @@ import { Cpu, EXIT_BUDGET, EXIT_HALT, EXIT_PAGE_MISSING, EXIT_TRAP, MAX_BUDGET }
 import { interruptCause, wfiIdleTicks } from "../../isa/cpu/privileged.js";
 import { Console } from "../../isa/devices/console.js";
 import { UserError } from "../../isa/errors.js";
-import type { GuestImage } from "../../isa/image/model.js";
-import { loadImage } from "../../isa/loader.js";
 import { Memory } from "../../isa/memory.js";
 import { EMU_HALT, EMU_RETIRE, EMU_RETIRE_JUMPED, EMU_WFI, emulate } from "./emulate.js";
 import {
   BLOCKED_EXIT,
   BUDGET_EXIT,
+  bootMachine,
   VM_STATE_VERSION,
   wholeBudget,
+  type BootOptions,
   type FinalExit,
   type Machine,
   type MachineOptions,
@@ -36,14 +36,6 @@ import {
 import { FaultWatch } from "./reflect.js";
 import { VmStats } from "./stats.js";
 import { VCpu } from "./vcpu.js";
-
-export interface BootOptions extends MachineOptions {
-  name: string;
-  image: GuestImage;
-  bootArgs?: string;
-  /** Guest-physical memory in bytes; the image's own request when absent. */
-  memorySize?: number;
-}
 
 export class Vm implements Machine {
   readonly kind = "monitor";
@@ -215,12 +207,7 @@ export class Vm implements Machine {
 
 /** Boots a guest image in a new VM under the monitor. */
 export function createVm(options: BootOptions): Vm {
-  const memory = new Memory(options.memorySize ?? options.image.memorySize);
-  const bootArgs = options.bootArgs ?? "";
-  const reset = loadImage(options.image, memory, bootArgs);
-  const vm = new Vm(options.name, memory, bootArgs, options);
-  vm.reset(reset.entry, reset.a0, reset.a1);
-  return vm;
+  return bootMachine(options, (memory, bootArgs) => new Vm(options.name, memory, bootArgs, options));
 }
 
 export function makeConsole(options: MachineOptions): Console {
