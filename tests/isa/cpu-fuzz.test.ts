@@ -12,22 +12,11 @@ import { Console } from "../../isa/devices/console.js";
 import { IMM_RANGE, LAYOUT, encode, operandsOf, type Operands } from "../../isa/encoding.js";
 import { Memory } from "../../isa/memory.js";
 import { INSTRUCTIONS } from "../../isa/table.js";
+import { prng } from "../helpers/prng.js";
 import { hashBytes, identityMap, setCsr } from "../helpers/machine.js";
 
 const MEM = 64 * 1024;
 const EXITS = new Set([EXIT_HALT, EXIT_BUDGET, EXIT_TRAP, EXIT_IDLE, EXIT_PAGE_MISSING]);
-
-/** Deterministic PRNG (mulberry32) so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 function randomInstruction(rand: () => number): number {
   const def = INSTRUCTIONS[rand() % INSTRUCTIONS.length]!;

@@ -14,6 +14,7 @@ import { IMM_RANGE, LAYOUT, encode, operandsOf, type Operands } from "../../isa/
 import { Memory } from "../../isa/memory.js";
 import { BY_MNEMONIC, INSTRUCTIONS } from "../../isa/table.js";
 import { identityMap, setCsr, w } from "../helpers/machine.js";
+import { prng } from "../helpers/prng.js";
 
 const MEM = 64 * 1024;
 const CODE_BYTES = 0x4000; // pages 0..3: the random program
@@ -21,18 +22,6 @@ const HANDLER = 0x4000;
 const DATA = 0x5000; // 0x5000..0xdfff: data
 const PAGE_DIR = 0xe000; // and its table at 0xf000, mapping 0..0xdfff
 const MAPPED = 0xe000;
-
-/** mulberry32, so a failing seed replays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 const ALU = INSTRUCTIONS.filter((d) => d.cls === "alu");
 const LOADS = INSTRUCTIONS.filter((d) => d.format === "LOAD");
