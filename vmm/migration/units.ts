@@ -1,46 +1,86 @@
 /**
- * Human units for migration parameters: bandwidth (`100MB/s`, `1Gbit/s`, `512KiB/s`, plain
- * bytes per second), durations (`30ms`, `250us`, `2s`, `500ns`) and speeds (`1e8`, `100M`).
- * Results are whole numbers (bytes per second, nanoseconds); bad text is a one-line UserError.
+ * Human units for migration parameters, with their conventional meanings and case significant:
+ *
+ *   bandwidth  bytes: B/s, kB/s (= KB/s), MB/s, GB/s (powers of 1000), KiB/s, MiB/s, GiB/s
+ *              (powers of 1024), or a plain number of bytes per second;
+ *              bits:  bit/s, kbit/s, Mbit/s, Gbit/s, b/s, kb/s, Mb/s, Gb/s, bps, kbps, Mbps, Gbps
+ *   duration   ns, us (= µs), ms, s
+ *   count      a plain number, or k/K, M, G (powers of 1000)
+ *
+ * `mb/s` or `MS` could mean two things, so a spelling that matches a unit only when case is
+ * ignored is refused with the spellings it might have meant. Results are whole numbers (bytes
+ * per second, nanoseconds); bad text is a one-line UserError.
  */
 import { UserError } from "../../isa/errors.js";
 
 const NUMBER = "(\\d+(?:\\.\\d+)?(?:e\\d+)?)";
 
-const RATE_UNITS: Record<string, number> = {
-  "": 1, "b/s": 1, "kb/s": 1e3, "mb/s": 1e6, "gb/s": 1e9, "kib/s": 1024, "mib/s": 1 << 20, "gib/s": 1 << 30,
-  "bit/s": 1 / 8, "kbit/s": 1e3 / 8, "mbit/s": 1e6 / 8, "gbit/s": 1e9 / 8,
-};
-const TIME_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
-const COUNT_UNITS: Record<string, number> = { "": 1, k: 1e3, m: 1e6, g: 1e9 };
+type Units = Record<string, number>;
 
-function parse(option: string, text: string, units: Record<string, number>, example: string, needUnit: boolean): number {
-  const match = new RegExp(`^${NUMBER}\\s*([a-zµ/]*)$`, "i").exec(text.trim());
-  const unit = match?.[2]?.toLowerCase() ?? "";
+/** A kind of quantity: its units, how an error lists them, and an example. */
+interface Kind {
+  units: Units;
+  names: string;
+  example: string;
+  needUnit: boolean;
+}
+
+const RATE_UNITS: Units = {
+  "": 1, "B/s": 1, "kB/s": 1e3, "KB/s": 1e3, "MB/s": 1e6, "GB/s": 1e9,
+  "KiB/s": 1024, "MiB/s": 1 << 20, "GiB/s": 1 << 30,
+  "bit/s": 1 / 8, "kbit/s": 1e3 / 8, "Mbit/s": 1e6 / 8, "Gbit/s": 1e9 / 8,
+  "b/s": 1 / 8, "kb/s": 1e3 / 8, "Kb/s": 1e3 / 8, "Mb/s": 1e6 / 8, "Gb/s": 1e9 / 8,
+  bps: 1 / 8, kbps: 1e3 / 8, Mbps: 1e6 / 8, Gbps: 1e9 / 8,
+};
+
+const RATE: Kind = {
+  units: RATE_UNITS,
+  names: "B/s, kB/s, MB/s, GB/s, KiB/s, MiB/s, GiB/s; bits: bit/s, kbit/s, Mbit/s, Gbit/s, Mb/s, Mbps",
+  example: "100MB/s or 1Gbit/s",
+  needUnit: false,
+};
+const TIME: Kind = { units: { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 }, names: "ns, us, ms, s", example: "30ms or 250us", needUnit: true };
+const COUNT: Kind = { units: { "": 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9 }, names: "k, M, G", example: "100M or 1e8", needUnit: false };
+
+/** The units spelled like `unit` but for case: what a user who typed it may have meant. */
+function lookalikes(unit: string, units: Units): string[] {
+  return Object.keys(units).filter((u) => u !== "" && u.toLowerCase() === unit.toLowerCase());
+}
+
+function parse(option: string, text: string, { units, names, example, needUnit }: Kind): number {
+  const shown = JSON.stringify(text);
+  const match = new RegExp(`^${NUMBER}\\s*([a-zA-Zµ/]*)$`).exec(text.trim());
+  const unit = match?.[2] ?? "";
   const factor = match ? units[unit] : undefined;
+  if (match && factor === undefined) {
+    const meant = lookalikes(unit, units);
+    if (meant.length > 0) {
+      throw new UserError(`${option} ${shown}: "${unit}" is not a unit; units are case-sensitive: did you mean ${meant.join(" or ")}?`);
+    }
+  }
   if (!match || factor === undefined || (needUnit && unit === "")) {
-    throw new UserError(`${option} ${JSON.stringify(text)}: expected a number with a unit (${Object.keys(units).filter(Boolean).join(", ")}), e.g. ${example}`);
+    throw new UserError(`${option} ${shown}: expected a number with a unit (${names}), e.g. ${example}`);
   }
   const value = Math.round(Number(match[1]) * factor);
-  if (!Number.isSafeInteger(value)) throw new UserError(`${option} ${JSON.stringify(text)}: out of range`);
+  if (!Number.isSafeInteger(value)) throw new UserError(`${option} ${shown}: out of range`);
   return value;
 }
 
 /** Bytes per second. */
 export function parseBandwidth(text: string, option = "--bandwidth"): number {
-  const v = parse(option, text, RATE_UNITS, "100MB/s or 1Gbit/s", false);
+  const v = parse(option, text, RATE);
   if (v <= 0) throw new UserError(`${option} ${JSON.stringify(text)}: must be more than 0 bytes per second`);
   return v;
 }
 
 /** Nanoseconds. */
 export function parseDuration(text: string, option: string): number {
-  return parse(option, text, TIME_UNITS, "30ms or 250us", true);
+  return parse(option, text, TIME);
 }
 
 /** A plain count with an optional k/M/G suffix. */
 export function parseCount(text: string, option: string): number {
-  const v = parse(option, text, COUNT_UNITS, "100M or 1e8", false);
+  const v = parse(option, text, COUNT);
   if (v <= 0) throw new UserError(`${option} ${JSON.stringify(text)}: must be more than 0`);
   return v;
 }
