@@ -72,7 +72,7 @@ describe("toyvmm migrate", () => {
   it("rejects bad units in one line", async () => {
     const r = await cli(["migrate", "solo", "--bandwidth", "fast"]);
     expect(r.code).toBe(1);
-    expect(r.err).toBe('toyvmm: --bandwidth "fast": expected a number with a unit (b/s, kb/s, mb/s, gb/s, kib/s, mib/s, gib/s, bit/s, kbit/s, mbit/s, gbit/s), e.g. 100MB/s or 1Gbit/s\n');
+    expect(r.err).toBe('toyvmm: --bandwidth "fast": expected a number with a unit (B/s, kB/s, MB/s, GB/s, KiB/s, MiB/s, GiB/s; bits: bit/s, kbit/s, Mbit/s, Gbit/s, Mb/s, Mbps), e.g. 100MB/s or 1Gbit/s\n');
     await oneLineError(["migrate", "solo", "--latency", "30"], /^toyvmm: --latency "30": expected a number with a unit/);
     await oneLineError(["migrate", "solo", "--downtime-target", "-1ms"], /^toyvmm: --downtime-target "-1ms": expected a number/);
     await oneLineError(["migrate", "solo", "--speed", "0"], /^toyvmm: --speed "0": must be more than 0/);
