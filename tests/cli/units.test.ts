@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseBandwidth, parseCount, parseDuration } from "../../vmm/migration/units.js";
+import { parseBandwidth, parseCount, parseDuration, parseMemorySize } from "../../vmm/migration/units.js";
 
 describe("units", () => {
   it("read bytes and bits with their conventional meanings", () => {
@@ -31,5 +31,19 @@ describe("units", () => {
   it("name the units when the text is no number with a unit", () => {
     expect(() => parseBandwidth("fast")).toThrow(/^--bandwidth "fast": expected a number with a unit \(B\/s, .*Mbps\), e\.g\. 100MB\/s or 1Gbit\/s$/);
     expect(() => parseDuration("30", "--latency")).toThrow('--latency "30": expected a number with a unit (ns, us, ms, s), e.g. 30ms or 250us');
+  });
+});
+
+describe("memory sizes", () => {
+  it("read binary and decimal units, and name the machine's limit when out of range", () => {
+    expect(parseMemorySize("4MiB", "--memory")).toBe(4 << 20);
+    expect(parseMemorySize("4M", "--memory")).toBe(4 << 20);
+    expect(parseMemorySize("256KiB", "--memory")).toBe(256 << 10);
+    expect(parseMemorySize("65536", "--memory")).toBe(65536);
+    expect(() => parseMemorySize("1GiB", "--memory")).toThrow(
+      '--memory "1GiB": guest memory is a multiple of 4096 bytes from 4 KiB to 64 MiB',
+    );
+    expect(() => parseMemorySize("4mib", "--memory")).toThrow("did you mean MiB?");
+    expect(() => parseMemorySize("5000", "--memory")).toThrow("a multiple of 4096 bytes");
   });
 });

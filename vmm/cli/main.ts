@@ -13,14 +13,22 @@
  *
  * `runCli` runs the program in-process with any argv and io, which is how the tests drive it.
  */
-import { readFileSync, realpathSync } from "node:fs";
+import { readFileSync, readlinkSync, realpathSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
+import type { Argv } from "yargs";
 import { UserError } from "../../isa/errors.js";
+import { fileError } from "../../isa/loader.js";
 import { createLogger, DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from "../log.js";
+import { describeUnknown, knownOptions, strictValues, UsageProblem } from "./arguments.js";
 import type { CliIo, Command } from "./shared.js";
+
+/**
+ * yargs' CommonJS build: its ESM build lays out help with a stand-in for wrap-ansi that cuts
+ * words in half (yargs#2112); the CommonJS one wraps whole words.
+ */
+const yargs = createRequire(import.meta.url)("yargs/yargs") as (argv?: string[]) => Argv;
 
 /** A command by name, and how to load its module. */
 export interface CommandEntry {
@@ -54,10 +62,17 @@ export const EXIT_INTERNAL = 70;
 
 class UsageError extends Error {}
 
+/** Help is laid out for the terminal's width, and for 80 columns when it goes to a pipe or file. */
+const HELP_COLUMNS = 80;
+
 /** Runs the program with `argv` (without node and script); resolves to the exit status. */
 export async function runCli(argv: string[], io?: CliIo): Promise<number> {
   const terminal: CliIo = io ?? processIo();
-  const commands = await commandsFor(argv);
+  let built: Argv | undefined;
+  const commands = (await commandsFor(argv)).map((command) => ({
+    ...command,
+    builder: (y: Argv) => (built = strictValues((command.builder as (y: Argv) => Argv)(y), argv)),
+  }));
   let exitCode = 0;
   let logLevel: LogLevel = DEFAULT_LOG_LEVEL;
   const program = yargs()
@@ -84,7 +99,8 @@ export async function runCli(argv: string[], io?: CliIo): Promise<number> {
     .help()
     .alias("help", "h")
     .version(packageVersion())
-    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .alias("version", ["v", "V"])
+    .wrap(io ? HELP_COLUMNS : (process.stdout.columns ?? HELP_COLUMNS))
     .showHelpOnFail(false)
     .exitProcess(false)
     // yargs accepts singular/plural pairs here although its types say string.
@@ -95,7 +111,7 @@ export async function runCli(argv: string[], io?: CliIo): Promise<number> {
       },
       "Unknown argument: %s": { one: "unknown argument: %s", other: "unknown arguments: %s" },
       "Invalid values:": "invalid value:",
-      "Not enough arguments following: %s": "option %s needs a value",
+      "Not enough arguments following: %s": "--%s needs a value",
       "Argument: %s, Given: %s, Choices: %s": "--%s %s is not one of %s",
       "Missing required argument: %s": {
         one: "missing required argument: %s",
@@ -106,7 +122,9 @@ export async function runCli(argv: string[], io?: CliIo): Promise<number> {
     // Anything else was thrown by a command handler and goes to `report` unchanged.
     .fail((message, error) => {
       if (error && error.name !== "YError") throw error;
-      throw new UsageError(message || error?.message || "invalid arguments");
+      const text = message || error?.message || "invalid arguments";
+      const unknown = /^unknown arguments?: (.*)$/.exec(text);
+      throw new UsageError(unknown ? describeUnknown(unknown[1]!, argv, knownOptions(built ?? program)) : text);
     });
   try {
     await program.parseAsync(argv, {}, (_error, _args, output) => {
@@ -124,7 +142,7 @@ function report(error: unknown, argv: string[], io: CliIo, logLevel: LogLevel): 
     io.stderr.write(isLocated(error.message) ? `${error.message.trimEnd()}\n` : `toyvmm: ${oneLine(error.message)}\n`);
     return error.exitCode;
   }
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || error instanceof UsageProblem) {
     const command = COMMANDS.map((entry) => entry.name).find((name) => argv.includes(name));
     io.stderr.write(`toyvmm: ${oneLine(error.message)} (see toyvmm ${command ? command + " " : ""}--help)\n`);
     return EXIT_USAGE;
@@ -178,11 +196,33 @@ function invokedAsProgram(): boolean {
   }
 }
 
-if (invokedAsProgram()) {
-  // A reader that goes away (`toyvmm boot solo | head`) ends the program quietly, as for `cat`.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+/**
+ * A failed write to stdout or stderr ends the program with one line naming where the output
+ * went (`toyvmm: /dev/full (standard output): no space left on device`), exit 1. A reader that
+ * goes away (`toyvmm boot solo | head`) ends it quietly, as for `cat`.
+ */
+function exitOnOutputError(stream: NodeJS.WriteStream, fd: number, name: string): void {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw error;
+    const where = outputPath(fd);
+    const message = fileError(where ? `${where} (${name})` : name, error).message;
+    if (fd !== 2) process.stderr.write(`toyvmm: ${message}\n`);
+    process.exit(1);
   });
-  process.exitCode = await runCli(hideBin(process.argv));
+}
+
+/** The file behind a descriptor, when it is one (not a pipe or terminal). */
+function outputPath(fd: number): string | undefined {
+  try {
+    const target = readlinkSync(`/proc/self/fd/${fd}`);
+    return target.startsWith("/") ? target : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+if (invokedAsProgram()) {
+  exitOnOutputError(process.stdout, 1, "standard output");
+  exitOnOutputError(process.stderr, 2, "standard error");
+  process.exitCode = await runCli(process.argv.slice(2));
 }

@@ -6,11 +6,14 @@
  *              bits:  bit/s, kbit/s, Mbit/s, Gbit/s, b/s, kb/s, Mb/s, Gb/s, bps, kbps, Mbps, Gbps
  *   duration   ns, us (= µs), ms, s
  *   count      a plain number, or k/K, M, G (powers of 1000)
+ *   size       B, KiB, MiB, GiB; K, M, G as QEMU's `-m` reads them (powers of 1024);
+ *              kB (= KB), MB, GB (powers of 1000); or a plain number of bytes
  *
  * `mb/s` or `MS` could mean two things, so a spelling that matches a unit only when case is
  * ignored is refused with the spellings it might have meant. Results are whole numbers (bytes
  * per second, nanoseconds); bad text is a one-line UserError.
  */
+import { MAX_MEMORY, PAGE_SIZE } from "../../isa/arch.js";
 import { UserError } from "../../isa/errors.js";
 
 const NUMBER = "(\\d+(?:\\.\\d+)?(?:e\\d+)?)";
@@ -40,6 +43,12 @@ const RATE: Kind = {
   needUnit: false,
 };
 const TIME: Kind = { units: { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 }, names: "ns, us, ms, s", example: "30ms or 250us", needUnit: true };
+const SIZE: Kind = {
+  units: { "": 1, B: 1, KiB: 1024, MiB: 1 << 20, GiB: 1 << 30, K: 1024, M: 1 << 20, G: 1 << 30, kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9 },
+  names: "KiB, MiB, GiB, K, M, G, kB, MB, GB",
+  example: "4MiB or 256KiB",
+  needUnit: false,
+};
 const COUNT: Kind = { units: { "": 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9 }, names: "k, M, G", example: "100M or 1e8", needUnit: false };
 
 /** The units spelled like `unit` but for case: what a user who typed it may have meant. */
@@ -83,4 +92,23 @@ export function parseCount(text: string, option: string): number {
   const v = parse(option, text, COUNT);
   if (v <= 0) throw new UserError(`${option} ${JSON.stringify(text)}: must be more than 0`);
   return v;
+}
+
+/** A guest memory size: a whole number of pages from one page up to the machine's limit. */
+export function parseMemorySize(text: string, option: string): number {
+  const bytes = parse(option, text, SIZE);
+  if (bytes < PAGE_SIZE || bytes > MAX_MEMORY || bytes % PAGE_SIZE !== 0) {
+    throw new UserError(
+      `${option} ${JSON.stringify(text)}: guest memory is a multiple of ${PAGE_SIZE} bytes from ${formatSize(PAGE_SIZE)} to ${formatSize(MAX_MEMORY)}`,
+    );
+  }
+  return bytes;
+}
+
+/** `64 MiB`, `4 KiB`, `1536 B`: the largest binary unit that divides the size. */
+export function formatSize(bytes: number): string {
+  for (const [unit, factor] of [["GiB", 1 << 30], ["MiB", 1 << 20], ["KiB", 1024]] as const) {
+    if (bytes >= factor && bytes % factor === 0) return `${bytes / factor} ${unit}`;
+  }
+  return `${bytes} B`;
 }
