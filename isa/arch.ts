@@ -24,6 +24,9 @@ export const PAGE_MASK = PAGE_SIZE - 1;
 /** Largest guest-physical memory a machine may have (64 MiB). */
 export const MAX_MEMORY = 64 << 20;
 
+/** Most console input a host holds for one guest (16 MiB): given up front, or queued. */
+export const MAX_INPUT = 16 << 20;
+
 // ---------------------------------------------------------------------------------------------
 // General registers. r0 always reads 0; the ABI names are what the assembler and disassembler use.
 // Calls: arguments and results in a0..a3, ra holds the return address, sp grows down.

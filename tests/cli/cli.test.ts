@@ -81,7 +81,7 @@ describe("toyvmm (program)", () => {
     const run = await toyvmm("asm", source(), "--bogus");
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
-    expect(oneLine(run.stderr)).toBe("toyvmm: unknown argument: bogus (see toyvmm asm --help)");
+    expect(oneLine(run.stderr)).toBe("toyvmm: unknown option --bogus (see toyvmm asm --help)");
   });
 
   it("answers a missing argument, an unknown command and no command with status 2", async () => {
@@ -96,7 +96,7 @@ describe("toyvmm (program)", () => {
     expect(oneLine(none.stderr)).toBe("toyvmm: no command given (see toyvmm --help)");
     const noValue = await toyvmm("asm", "x.s", "--listing");
     expect(noValue.code).toBe(2);
-    expect(oneLine(noValue.stderr)).toBe("toyvmm: option listing needs a value (see toyvmm asm --help)");
+    expect(oneLine(noValue.stderr)).toBe("toyvmm: --listing needs a value (see toyvmm asm --help)");
     const level = await toyvmm("--log-level", "loud", "inspect", "x.tvm");
     expect(level.code).toBe(2);
     oneLine(level.stderr);

@@ -96,7 +96,7 @@ describe("toyvmm run", () => {
     const path = file("fault.s", ".org 0x1000\nstart:\n    lui t0, 0x40\n    sw t0, 0(t0)\n");
     const run = await toyvmm(["run", path]);
     expect(run.code).toBe(135);
-    expect(oneLine(run.stderr)).toBe(`${path}: fault at pc 0x00001004: access-fault at 0x00400000`);
+    expect(oneLine(run.stderr)).toBe(`${path}: fault at pc 0x00001004 <start+0x4>: access-fault at 0x00400000`);
   });
 
   it("stops a program at --max-ticks with status 124", async () => {
@@ -115,8 +115,8 @@ describe("toyvmm run", () => {
     expect(text.stderr).toMatch(/^ended {7}exit, status 0\nticks {7}\d+\nsyscalls {4}write 1, exit 1\n$/);
 
     const json = await toyvmm(["run", "programs/memwriter.s", "--args", "pages=4 iters=2", "--stats", "--json"]);
-    const stats = JSON.parse(json.stderr) as { program: string; reason: string; exitStatus: number; ticks: number; syscalls: Record<string, number> };
-    expect(stats).toMatchObject({ program: "programs/memwriter.s", reason: "exit", exitStatus: 0 });
+    const stats = JSON.parse(json.stderr) as { program: string; exitStatus: number; ticks: number; syscalls: Record<string, number> };
+    expect(stats).toMatchObject({ program: "programs/memwriter.s", outcome: { kind: "exited", status: 0 }, exitStatus: 0 });
     expect(stats.syscalls.sbrk).toBe(2);
     expect(stats.ticks).toBeGreaterThan(8 * 100);
     // the same run again: the same ticks
@@ -139,7 +139,7 @@ describe("toyvmm run", () => {
 
     const ticks = await toyvmm(["run", "programs/hello.s", "--max-ticks", "0"]);
     expect(ticks.code).toBe(1);
-    expect(oneLine(ticks.stderr)).toBe("toyvmm: --max-ticks must be a positive whole number, not 0");
+    expect(oneLine(ticks.stderr)).toBe("toyvmm: --max-ticks 0: expected a whole number of ticks ≥ 1");
 
     const badSource = file("bad.s", ".org 0x1000\n    frob a0\n");
     const asm = await toyvmm(["run", badSource]);
@@ -148,7 +148,7 @@ describe("toyvmm run", () => {
 
     const flag = await toyvmm(["run", "programs/hello.s", "--bogus"]);
     expect(flag.code).toBe(2);
-    expect(oneLine(flag.stderr)).toBe("toyvmm: unknown argument: bogus (see toyvmm run --help)");
+    expect(oneLine(flag.stderr)).toBe("toyvmm: unknown option --bogus (see toyvmm run --help)");
   });
 
   it("has help with examples", async () => {

@@ -71,7 +71,7 @@ export async function runCli(argv: string[], io?: CliIo): Promise<number> {
   let built: Argv | undefined;
   const commands = (await commandsFor(argv)).map((command) => ({
     ...command,
-    builder: (y: Argv) => (built = strictValues((command.builder as (y: Argv) => Argv)(y), argv)),
+    builder: (y: Argv) => (built = strictValues(typeof command.builder === "function" ? (command.builder(y as never) as Argv) : y, argv)),
   }));
   let exitCode = 0;
   let logLevel: LogLevel = DEFAULT_LOG_LEVEL;

@@ -1,18 +1,19 @@
 /**
  * `toyvmm run PROG`: run one toy program in the process VM (vmm/process). The program's
  * standard output is stdout, its standard error and the runtime's messages are stderr, and the
- * exit code is the program's exit status (low 8 bits, as on Unix).
+ * exit status follows the one rule of vmm/outcome.ts: the program's own status, 124 at the
+ * tick limit, 128 + cause after a fault.
  */
 import { UserError } from "../../isa/errors.js";
 import { readImageFile } from "../../isa/loader.js";
-import { DEFAULT_MAX_TICKS, ProcessVm, type ProcessResult } from "../process/process-vm.js";
-import { readInput, type Command } from "./shared.js";
+import { exitStatusOf, outcomeOfProcess, type Outcome } from "../outcome.js";
+import { NO_TICK_LIMIT, ProcessVm, type ProcessResult } from "../process/process-vm.js";
+import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, type GuestCliOptions } from "./guest-options.js";
+import type { Command } from "./shared.js";
 
-interface RunOptions {
+interface RunOptions extends GuestCliOptions {
   prog: string;
   args?: string;
-  input?: string;
-  "max-ticks": number;
   stats: boolean;
   json: boolean;
 }
@@ -28,18 +29,13 @@ export const runCommand: Command<RunOptions> = {
         describe: "Program: a .tvm image or a .s source (assembled first)",
       })
       .option("args", { type: "string", describe: 'Boot arguments for the program, e.g. "n=20"' })
-      .option("input", {
-        type: "string",
-        nargs: 1,
-        describe: "File the program reads as standard input, or - for stdin",
-      })
-      .option("max-ticks", {
-        type: "number",
-        default: DEFAULT_MAX_TICKS,
-        describe: "Stop the program after this many ticks (exit code 124)",
-      })
+      .options(GUEST_OPTIONS)
       .option("stats", { type: "boolean", default: false, describe: "Print ticks and system-call counts on stderr" })
-      .option("json", { type: "boolean", default: false, describe: "With --stats: one JSON object instead of text" })
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "Print the outcome (and with --stats the counts) as one JSON object on stderr",
+      })
       .example("$0 run programs/hello.s", "prints Hello, world!")
       .example('$0 run programs/fib.s --args "n=25"', "passes n=25 as the boot arguments")
       .example("echo some text | $0 run programs/strings.s --input -", "the program reads stdin")
@@ -48,16 +44,14 @@ export const runCommand: Command<RunOptions> = {
         "a bounded run of a program that never ends",
       )
       .epilogue(
-        "Exit code: the program's exit status; 128 + cause when it faults (a one-line message on stderr " +
-          "names the pc and the fault); 124 at the tick limit.",
+        "Exit status: the program's exit status; 128 + cause when it faults (a one-line message on stderr " +
+          "names the pc, its symbol and the fault); 124 at the tick limit. --json keeps stdout the program's own.",
       ),
   handler: async (args) => {
-    const maxTicks = args["max-ticks"];
-    if (!Number.isSafeInteger(maxTicks) || maxTicks < 1) {
-      throw new UserError(`--max-ticks must be a positive whole number, not ${maxTicks}`);
-    }
+    const maxTicks = maxTicksOf(args) ?? NO_TICK_LIMIT;
+    const memorySize = memoryOf(args);
     const image = readImageFile(args.prog);
-    const input = args.input === undefined ? undefined : await readInput(args.input, args.io);
+    const input = await inputOf(args, args.io);
     let vm: ProcessVm;
     try {
       vm = new ProcessVm(image, {
@@ -67,30 +61,29 @@ export const runCommand: Command<RunOptions> = {
         stdout: (bytes) => args.io.stdout.write(bytes),
         stderr: (bytes) => args.io.stderr.write(bytes),
         maxTicks,
+        ...(memorySize !== undefined ? { memorySize } : {}),
+        symbols: image.symbols,
       });
     } catch (error) {
       if (error instanceof UserError) throw new UserError(`${args.prog}: ${error.message}`, error.exitCode);
       throw error;
     }
     const result = vm.run()!;
-    if (args.stats)
-      args.io.stderr.write(args.json ? JSON.stringify(statsJson(args.prog, result)) + "\n" : formatStats(result));
-    args.log.info(
-      { prog: args.prog, reason: result.reason, exitStatus: result.exitStatus, ticks: result.ticks },
-      "process ended",
-    );
-    args.setExitCode(result.exitStatus & 0xff);
+    const outcome = outcomeOfProcess(result);
+    if (args.json) args.io.stderr.write(JSON.stringify(report(args.prog, result, outcome, args.stats)) + "\n");
+    else if (args.stats) args.io.stderr.write(formatStats(result));
+    args.log.info({ prog: args.prog, outcome, ticks: result.ticks }, "process ended");
+    args.setExitCode(exitStatusOf(outcome));
   },
 };
 
-function statsJson(prog: string, result: ProcessResult): object {
+function report(prog: string, result: ProcessResult, outcome: Outcome, stats: boolean): object {
   return {
     program: prog,
-    reason: result.reason,
-    exitStatus: result.exitStatus,
+    outcome,
+    exitStatus: exitStatusOf(outcome),
     ticks: result.ticks,
-    syscalls: result.syscalls,
-    ...(result.fault ? { fault: result.fault } : {}),
+    ...(stats ? { syscalls: result.syscalls } : {}),
   };
 }
 
@@ -104,5 +97,3 @@ function formatStats(result: ProcessResult): string {
     `syscalls    ${calls === "" ? "none" : calls}\n`
   );
 }
-
-/** All of the terminal's stdin (empty when there is none). */

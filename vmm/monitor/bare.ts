@@ -78,7 +78,9 @@ export class BareMachine implements Machine {
     const csr = this.cpu.csr;
     const tvec = csr[CSR.tvec]!;
     const trapLoop = this.cpu.pc === tvec && csr[CSR.epc] === tvec && (csr[CSR.cause]! & CAUSE_INTERRUPT) === 0;
-    if (trapLoop) return this.end({ kind: "fault", reason: "trap loop: the trap handler faults before it can run" });
+    if (trapLoop) {
+      return this.end({ kind: "fault", reason: "trap loop: the trap handler faults before it can run", cause: csr[CSR.cause]! });
+    }
     if ((csr[CSR.imask]! & IRQ_CONSOLE) !== 0 && !this.console.inputClosed) return BLOCKED_EXIT;
     return this.end({ kind: "idle", reason: "wfi with no interrupt source that can wake it" });
   }

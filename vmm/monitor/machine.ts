@@ -19,8 +19,8 @@ export type VmExit =
   /** A page that has not arrived (post-copy); run again once it is installed. */
   | { kind: "page-missing"; page: number }
   | { kind: "halted"; status: number }
-  /** A guest error the guest cannot recover from (trap loop, kernel fault loop). */
-  | { kind: "fault"; reason: string }
+  /** A guest error the guest cannot recover from (trap loop, kernel fault loop), and its trap cause. */
+  | { kind: "fault"; reason: string; cause?: number }
   /** wfi with no interrupt source that can ever wake it. */
   | { kind: "idle"; reason: string };
 

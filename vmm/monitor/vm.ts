@@ -141,7 +141,7 @@ export class Vm implements Machine {
         cause = CAUSE_ILLEGAL;
       }
       const reason = this.watch.reflect(cpu, vcpu, stats, cause, cpu.trapValue, wedged);
-      if (reason !== null) return this.end({ kind: "fault", reason });
+      if (reason !== null) return this.end({ kind: "fault", reason, cause });
       trapEntered = true;
     }
   }

@@ -2,7 +2,7 @@
  * The process VM: one toy user program, its system calls served by the runtime (`toyvmm run`).
  */
 export {
-  DEFAULT_MAX_TICKS,
+  NO_TICK_LIMIT,
   EXIT_STATUS_FAULT_BASE,
   EXIT_STATUS_LIMIT,
   ProcessVm,

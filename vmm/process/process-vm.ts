@@ -49,9 +49,10 @@ import {
   causeName,
 } from "../../isa/arch.js";
 import { Cpu, EXIT_BUDGET, EXIT_NAMES, EXIT_PAGE_MISSING, EXIT_TRAP, type CpuState } from "../../isa/cpu/cpu.js";
-import type { GuestImage } from "../../isa/image/model.js";
+import type { GuestImage, ImageSymbol } from "../../isa/image/model.js";
 import { loadImage } from "../../isa/loader.js";
 import { Memory } from "../../isa/memory.js";
+import { describePc, EXIT_FAULT_BASE, EXIT_LIMIT } from "../outcome.js";
 import { copyFromGuest, copyToGuest, inGuest } from "./guest-buffers.js";
 
 /** How the process ended. */
@@ -70,8 +71,10 @@ export interface ProcessOptions {
   stdout: ByteSink;
   /** The program's fd 2 and the runtime's one-line fault and limit messages. */
   stderr?: ByteSink;
-  /** Stop a program still running after this many ticks (default DEFAULT_MAX_TICKS). */
+  /** Stop a program still running after this many ticks (default: no limit). */
   maxTicks?: number;
+  /** The image's symbols, to name the function a fault happened in. */
+  symbols?: readonly ImageSymbol[];
   /** Guest memory in bytes; at least the image's memorySize (the default). */
   memorySize?: number;
 }
@@ -96,12 +99,12 @@ export interface ProcessResult {
   fault?: ProcessFault;
 }
 
-export const DEFAULT_MAX_TICKS = 1_000_000_000;
+/** maxTicks of a process without a limit: a number, since the setup travels as JSON. */
+export const NO_TICK_LIMIT = Number.MAX_SAFE_INTEGER;
 /** Bytes at the top of memory the heap leaves to the stack. */
 export const STACK_RESERVE = 64 * 1024;
-/** Exit status of a program stopped at the tick limit (as timeout(1) does). */
-export const EXIT_STATUS_LIMIT = 124;
-export const EXIT_STATUS_FAULT_BASE = 128;
+/** Exit statuses of a program stopped at the tick limit and after a fault (vmm/outcome.ts). */
+export { EXIT_LIMIT as EXIT_STATUS_LIMIT, EXIT_FAULT_BASE as EXIT_STATUS_FAULT_BASE };
 
 /** System-call names by number, from SYS. */
 export const SYSCALL_NAMES: readonly string[] = (() => {
@@ -184,6 +187,7 @@ export class ProcessVm {
   private readonly stderr: ByteSink;
   private readonly syscalls: Record<string, number> = {};
   private ended: ProcessResult | undefined;
+  private readonly symbols: readonly ImageSymbol[] | undefined;
 
   /** Loads `image` into a fresh memory and sets up the entry state. */
   constructor(image: GuestImage, options: ProcessOptions);
@@ -191,7 +195,8 @@ export class ProcessVm {
   constructor(image: { memory: Memory; breakStart: number }, options: ProcessOptions);
   constructor(image: GuestImage | { memory: Memory; breakStart: number }, options: ProcessOptions) {
     this.name = options.name ?? "program";
-    this.maxTicks = options.maxTicks ?? DEFAULT_MAX_TICKS;
+    this.maxTicks = options.maxTicks ?? NO_TICK_LIMIT;
+    this.symbols = options.symbols;
     this.stdout = options.stdout;
     this.stderr = options.stderr ?? noOutput;
     this.input = typeof options.input === "string" ? utf8.encode(options.input) : (options.input ?? new Uint8Array(0));
@@ -280,7 +285,7 @@ export class ProcessVm {
       }
       left -= cpu.ticks - before;
     }
-    if (!this.ended && cpu.ticks >= this.maxTicks) this.end("limit", EXIT_STATUS_LIMIT, this.limitMessage());
+    if (!this.ended && cpu.ticks >= this.maxTicks) this.end("limit", EXIT_LIMIT, this.limitMessage());
     return this.ended ? { kind: "ended", result: this.ended } : BUDGET_SPENT;
   }
 
@@ -413,7 +418,7 @@ export class ProcessVm {
       : cause === CAUSE_ILLEGAL || cause === CAUSE_PRIVILEGED
         ? `${fault.causeName} (instruction word ${hex32(fault.value)})`
         : fault.causeName;
-    this.end("fault", EXIT_STATUS_FAULT_BASE + cause, `${this.name}: fault at pc ${hex32(fault.pc)}: ${detail}`, fault);
+    this.end("fault", EXIT_FAULT_BASE + cause, `${this.name}: fault at ${describePc(fault.pc, this.symbols)}: ${detail}`, fault);
   }
 
   private limitMessage(): string {

@@ -1,0 +1,63 @@
+/**
+ * The knobs every command that runs a guest shares (`run`, `boot`, `migrate`), declared once so
+ * that the same knob has the same flag, help text and checks on each: --args, --input,
+ * --memory, --max-ticks, --json.
+ */
+import type { Options } from "yargs";
+import { MAX_INPUT } from "../../isa/arch.js";
+import { UserError } from "../../isa/errors.js";
+import { readFileBytes } from "../../isa/loader.js";
+import { formatSize, parseMemorySize } from "../migration/units.js";
+import { EXIT_LIMIT } from "../outcome.js";
+import type { CliIo } from "./shared.js";
+
+export const GUEST_OPTIONS = {
+  input: {
+    type: "string",
+    describe: `File the guest reads as console input (or standard input), or - for stdin; at most ${formatSize(MAX_INPUT)}`,
+  },
+  memory: {
+    type: "string",
+    describe: "Guest memory, e.g. 4MiB (default: what the image asks for)",
+  },
+  "max-ticks": {
+    type: "number",
+    describe: `Stop the guest after this many ticks, exit status ${EXIT_LIMIT} (default: no limit)`,
+  },
+} as const satisfies Record<string, Options>;
+
+export interface GuestCliOptions {
+  input?: string;
+  memory?: string;
+  maxTicks?: number;
+}
+
+/** --max-ticks as a whole number of ticks, or undefined for no limit. */
+export function maxTicksOf(args: GuestCliOptions): number | undefined {
+  const value = args.maxTicks;
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < 1) throw new UserError(`--max-ticks ${value}: expected a whole number of ticks ≥ 1`);
+  return value;
+}
+
+/** --memory in bytes, or undefined for the image's own size. */
+export function memoryOf(args: GuestCliOptions): number | undefined {
+  return args.memory === undefined ? undefined : parseMemorySize(args.memory, "--memory");
+}
+
+/** The bytes of --input: a file, or standard input for `-`; at most MAX_INPUT either way. */
+export async function inputOf(args: GuestCliOptions, io: CliIo): Promise<Uint8Array | undefined> {
+  const spec = args.input;
+  if (spec === undefined) return undefined;
+  if (spec !== "-") return readFileBytes(spec);
+  if (!io.stdin) return new Uint8Array(0);
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of io.stdin) {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
+    length += bytes.length;
+    if (length > MAX_INPUT) throw new UserError(`standard input: console input is larger than ${formatSize(MAX_INPUT)}`);
+    chunks.push(bytes);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}
