@@ -59,14 +59,14 @@ describe("toyvmm boot", () => {
     expect(lines.find((l) => l.startsWith("[preempt]"))).toMatch(/^\[preempt\] [ab]{24}$/);
     const bare = await toyvmm("boot", hello, hello, preempt, "--quantum", "5", "--bare");
     expect(bare.stdout).toBe(r.stdout);
-    expect(r.stderr).toBe("toyvmm: preempt: halted with status 7\n");
+    expect(r.stderr).toBe("toyvmm: preempt: exited with status 7\n");
   });
 
   it("--json: per-VM outcome and statistics", async () => {
     const r = await toyvmm("boot", preempt, "--json");
     const report = JSON.parse(r.stdout);
     expect(report.state).toBe("done");
-    expect(report.vms[0].outcome).toEqual({ kind: "halted", status: 7 });
+    expect(report.vms[0].outcome).toEqual({ kind: "exited", status: 7 });
     expect(report.vms[0].stats.interrupts["timer-interrupt"]).toBeGreaterThan(0);
     expect(r.stderr).toMatch(/^[ab]{24}$/); // the console moves to stderr
   });
@@ -93,7 +93,8 @@ describe("toyvmm boot", () => {
 
   it("boot arguments: in order, or NAME:ARGS", () => {
     expect(assignBootArgs(["a", "b", "c"], ["x=1", "c:y=2", "z"])).toEqual(["x=1", "z", "y=2"]);
-    expect(assignBootArgs(["a"], ["p:q"])).toEqual(["p:q"]);
+    expect(assignBootArgs(["a"], ["run=a:b"])).toEqual(["run=a:b"]);
+    expect(() => assignBootArgs(["solo"], ["soloo:prog=fib"])).toThrow('--args "soloo:prog=fib": no VM is called soloo (VMs: solo)');
     expect(() => assignBootArgs(["a"], ["1", "2"])).toThrow(/every VM already has/);
   });
 });

@@ -11,22 +11,22 @@ import { UserError } from "../../isa/errors.js";
 import type { GuestImage } from "../../isa/image/model.js";
 import { createBareMachine } from "../monitor/bare.js";
 import { listBundledGuests } from "../monitor/bundled.js";
-import { resolveGuest } from "../guests.js";
-import { describeExit, type Machine } from "../monitor/machine.js";
+import { resolveGuest, type ResolvedGuest } from "../guests.js";
+import type { Machine } from "../monitor/machine.js";
 import { LabelledLines } from "../monitor/output.js";
-import { DEFAULT_QUANTUM, Scheduler, type MachineOutcome } from "../monitor/scheduler.js";
+import { DEFAULT_QUANTUM, Scheduler } from "../monitor/scheduler.js";
 import { createVm } from "../monitor/vm.js";
-import { readInput, type CliIo, type Command } from "./shared.js";
+import { describeOutcome, exitStatusOf, exitStatusOfAll, outcomeOfMachine } from "../outcome.js";
+import { UsageProblem } from "./arguments.js";
+import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, type GuestCliOptions } from "./guest-options.js";
+import type { CliIo, Command } from "./shared.js";
 
-interface BootCliOptions {
+interface BootCliOptions extends GuestCliOptions {
   guests?: string[];
   list: boolean;
   bare: boolean;
   args?: string[];
   quantum: number;
-  maxTicks?: number;
-  memory?: number;
-  input?: string;
   json: boolean;
 }
 
@@ -46,16 +46,26 @@ function uniqueNames(names: string[]): string[] {
   });
 }
 
-/** Assigns every --args value to a VM: `NAME:TEXT` by name, plain `TEXT` to the next in order. */
+/** `NAME:` in front of boot arguments: a word that is not itself an argument (no `=`, no space). */
+const VM_PREFIX = /^([A-Za-z0-9_.-]+):/;
+
+/**
+ * Assigns every --args value to a VM: `NAME:TEXT` by name, plain `TEXT` to the next in order.
+ * A NAME that is no VM's is an error (a typo must not become the next VM's arguments).
+ */
 export function assignBootArgs(names: string[], values: string[]): string[] {
   const args: (string | undefined)[] = names.map(() => undefined);
   const byName: [number, string][] = [];
   const plain: string[] = [];
   for (const value of values) {
-    const colon = value.indexOf(":");
-    const target = colon > 0 ? names.indexOf(value.slice(0, colon)) : -1;
-    if (target >= 0) byName.push([target, value.slice(colon + 1)]);
-    else plain.push(value);
+    const prefix = VM_PREFIX.exec(value);
+    if (!prefix) {
+      plain.push(value);
+      continue;
+    }
+    const target = names.indexOf(prefix[1]!);
+    if (target < 0) throw new UserError(`--args ${JSON.stringify(value)}: no VM is called ${prefix[1]} (VMs: ${names.join(", ")})`);
+    byName.push([target, value.slice(prefix[0].length)]);
   }
   for (const [target, text] of byName) {
     if (args[target] !== undefined) throw new UserError(`--args: ${names[target]} is given boot arguments twice`);
@@ -73,19 +83,15 @@ export function assignBootArgs(names: string[], values: string[]): string[] {
   return args.map((a) => a ?? "");
 }
 
-function outcomeText(outcome: MachineOutcome): string {
-  if (outcome.kind === "tick-limit") return "stopped at the tick limit";
-  if (outcome.kind === "blocked") return "waiting for console input that never came";
-  return describeExit(outcome);
-}
-
-/** Process exit status: the first non-zero halt status (low 8 bits), 1 for a guest fault. */
-function exitStatus(outcomes: MachineOutcome[]): number {
-  for (const o of outcomes) {
-    if (o.kind === "halted" && (o.status & 0xff) !== 0) return o.status & 0xff;
-    if (o.kind === "fault" || o.kind === "idle") return 1;
-  }
-  return 0;
+/** A user program is no kernel: booted bare it would trap at its first system call. */
+function refusePrograms(specs: string[], guests: ResolvedGuest[]): void {
+  const index = guests.findIndex((g) => g.kind === "program");
+  if (index < 0) return;
+  const spec = specs[index]!;
+  throw new UserError(
+    `${spec}: this is a user program (it has the symbol _start), not a guest kernel: run it with \`toyvmm run ${spec}\`, ` +
+      `or migrate it with \`toyvmm migrate ${spec}\``,
+  );
 }
 
 function listGuests(io: CliIo, json: boolean): void {
@@ -126,33 +132,37 @@ export const bootCommand: Command<BootCliOptions> = {
         default: DEFAULT_QUANTUM,
         describe: "Guest ticks per turn of the round robin",
       })
-      .option("max-ticks", { type: "number", describe: "Stop after this many guest ticks over all VMs" })
-      .option("memory", { type: "number", describe: "Guest memory in bytes per VM (default: what the image asks for)" })
-      .option("input", { type: "string", nargs: 1, describe: "File each VM reads as console input, or - for stdin" })
+      .options(GUEST_OPTIONS)
       .option("json", {
         type: "boolean",
         default: false,
-        describe: "Print each VM's outcome and statistics as JSON at the end",
-      })
-      .check((argv) => {
-        if (!argv.list && !argv.guests?.length) throw new Error("name at least one guest to boot (or --list)");
-        if (!(argv.quantum >= 1)) throw new Error("--quantum must be at least 1");
-        if (argv.maxTicks !== undefined && !(Number(argv.maxTicks) >= 0))
-          throw new Error("--max-ticks must be a number of ticks");
-        return true;
+        describe: "Print each VM's outcome and statistics as JSON on stdout at the end; the consoles then go to stderr",
       })
       .example("$0 boot --list", "the bundled guests")
       .example("$0 boot solo --args prog=hello", "boot one guest with boot arguments")
       .example("$0 boot solo multi --args multi:procs=3", "two VMs side by side, console lines labelled")
-      .example("$0 boot prog.s --bare --json", "a source file on the bare CPU, statistics as JSON")
-      .example("echo hello | $0 boot solo --args prog=echo --input -", "console input from stdin"),
+      .example("$0 boot multi --bare --json", "on the bare CPU, statistics as JSON")
+      .example("echo hello | $0 boot solo --args prog=echo --input -", "console input from stdin")
+      .epilogue(
+        "GUEST is a bundled guest OS or a kernel image (.tvm) or source (.s); a user program (one with _start, " +
+          "as in programs/) runs with `toyvmm run`. --max-ticks counts the ticks of all VMs together. Exit status: " +
+          "the first VM that did not end cleanly decides (its halt status, 124 at the tick limit, 125 when it waits " +
+          "for ever, 128 + cause after a fault).",
+      ),
   handler: async (args) => {
     const io = args.io;
     if (args.list) {
       listGuests(io, args.json);
       return;
     }
-    const loaded = args.guests!.map((spec) => resolveGuest(spec));
+    if (!args.guests?.length) throw new UsageProblem("name at least one guest to boot (or --list)");
+    if (!Number.isSafeInteger(args.quantum) || args.quantum < 1) {
+      throw new UserError(`--quantum ${args.quantum}: expected a whole number of ticks ≥ 1`);
+    }
+    const maxTicks = maxTicksOf(args);
+    const memorySize = memoryOf(args);
+    const loaded = args.guests.map((spec) => resolveGuest(spec));
+    refusePrograms(args.guests, loaded);
     const names = uniqueNames(loaded.map((g) => g.name));
     const bootArgs = assignBootArgs(names, args.args ?? []);
     const specs: GuestSpec[] = loaded.map((g, i) => ({ name: names[i]!, image: g.image, bootArgs: bootArgs[i]! }));
@@ -162,39 +172,41 @@ export const bootCommand: Command<BootCliOptions> = {
     const consoleOut = args.json ? io.stderr : io.stdout;
     const lines = specs.map((s) => new LabelledLines(labelled ? s.name : null, (chunk) => consoleOut.write(chunk)));
     const make = args.bare ? createBareMachine : createVm;
-    const input = args.input === undefined ? undefined : await readInput(args.input, io);
+    const input = await inputOf(args, io);
     const machines: Machine[] = specs.map((s, i) =>
       make({
         name: s.name,
         image: s.image,
         bootArgs: s.bootArgs,
         sink: lines[i]!.sink,
-        ...(args.memory !== undefined ? { memorySize: args.memory } : {}),
+        ...(memorySize !== undefined ? { memorySize } : {}),
         ...(input !== undefined ? { input } : {}),
       }),
     );
-    const scheduler = new Scheduler({
-      quantum: args.quantum,
-      ...(args.maxTicks !== undefined ? { maxTicks: args.maxTicks } : {}),
-    });
+    for (const m of machines) args.log.debug({ vm: m.name, mode: args.bare ? "bare" : "monitor", memory: m.memory.size }, "vm started");
+    const scheduler = new Scheduler({ quantum: args.quantum, ...(maxTicks !== undefined ? { maxTicks } : {}) });
     for (const m of machines) scheduler.add(m);
     const result = scheduler.run();
     for (const l of lines) l.flush();
 
-    for (const { name, outcome } of result.outcomes) {
-      args.log.info({ vm: name, outcome }, "vm ended");
-      const clean = outcome.kind === "halted" && outcome.status === 0;
-      if (!clean && !args.json) io.stderr.write(`toyvmm: ${name}: ${outcomeText(outcome)}\n`);
-    }
+    const outcomes = result.outcomes.map(({ outcome }) => outcomeOfMachine(outcome));
+    result.outcomes.forEach(({ name }, i) => {
+      const outcome = outcomes[i]!;
+      args.log.info({ vm: name, outcome, ticks: machines[i]!.cpu.ticks }, "vm ended");
+      if (exitStatusOf(outcome) !== 0 && !args.json) io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome)}\n`);
+    });
     if (args.json) {
-      const report = result.outcomes.map(({ name, outcome }, i) => ({
+      const report = result.outcomes.map(({ name }, i) => ({
         name,
         mode: args.bare ? "bare" : "monitor",
-        outcome,
+        outcome: outcomes[i],
+        exitStatus: exitStatusOf(outcomes[i]!),
+        ticks: machines[i]!.cpu.ticks,
         stats: machines[i]!.stats.snapshot(),
       }));
-      io.stdout.write(JSON.stringify({ state: result.state, ticks: result.ticks, vms: report }, null, 2) + "\n");
+      const exitStatus = exitStatusOfAll(outcomes);
+      io.stdout.write(JSON.stringify({ state: result.state, ticks: result.ticks, exitStatus, vms: report }, null, 2) + "\n");
     }
-    args.setExitCode(exitStatus(result.outcomes.map((o) => o.outcome)));
+    args.setExitCode(exitStatusOfAll(outcomes));
   },
 };
