@@ -61,12 +61,13 @@ describe("toyvmm migrate", () => {
     expect(asProgram.code, asProgram.err).toBe(0);
   });
 
-  const oneLineError = async (argv: string[], message: RegExp, code = 1) => {
+  const oneLineError = async (argv: string[], message: RegExp, code = 1, guestRan = false) => {
     const r = await cli(argv);
     expect(r.code, r.err).toBe(code);
     expect(r.err.trimEnd()).toMatch(message);
     expect(r.err.trimEnd().split("\n")).toHaveLength(1);
-    expect(r.out).toBe("");
+    // A guest that ends before the migration point has run: its console is its own.
+    if (!guestRan) expect(r.out).toBe("");
   };
 
   it("rejects bad units in one line", async () => {
@@ -80,15 +81,15 @@ describe("toyvmm migrate", () => {
     await oneLineError(["migrate", "solo", "--latency", "1e30s"], /^toyvmm: --latency "1e30s": out of range/);
     await oneLineError(["migrate", "solo", "--max-rounds", "0"], /^toyvmm: --max-rounds 0: expected a whole number ≥ 1/);
     await oneLineError(["migrate", "solo", "--at", "-5"], /^toyvmm: --at -5: expected a whole number of instructions ≥ 0/);
-    await oneLineError(["migrate", "solo", "--at", "many"], /^toyvmm: --at NaN: expected a whole number/);
+    await oneLineError(["migrate", "solo", "--at", "many"], /^toyvmm: --at "many": expected a number \(see toyvmm migrate --help\)$/, 2);
   });
 
   it("rejects an unknown guest, a missing file, a bad strategy and --at past the end in one line", async () => {
     await oneLineError(["migrate", "nosuchos"], /^toyvmm: nosuchos: no such bundled guest \(bundled: .*multi.*\); give a \.tvm or \.s file instead$/);
     await oneLineError(["migrate", "no/such/file.s"], /no\/such\/file\.s/);
     await oneLineError(["migrate", "solo", "--strategy", "teleport"], /^toyvmm: invalid value: --strategy "teleport" is not one of "stop-copy", "pre-copy", "post-copy" \(see toyvmm migrate --help\)$/, 2);
-    await oneLineError(["migrate", MEMWRITER, "--args", ARGS, "--at", "1000000000"], /^toyvmm: --at 1000000000: programs\/memwriter\.s ends after \d+ instructions, before the migration point$/);
-    await oneLineError(["migrate", "solo", "--args", "prog=fib n=3", "--at", "90000000"], /^toyvmm: --at 90000000: solo ends after \d+ instructions, before the migration point$/);
+    await oneLineError(["migrate", MEMWRITER, "--args", ARGS, "--at", "1000000000"], /^toyvmm: --at 1000000000: programs\/memwriter\.s ends after \d+ instructions, before the migration point$/, 1, true);
+    await oneLineError(["migrate", "solo", "--args", "prog=fib n=3", "--at", "90000000"], /^toyvmm: --at 90000000: solo ends after \d+ instructions, before the migration point$/, 1, true);
     await oneLineError(["migrate", "solo", "--process"], /^toyvmm: solo: --process needs a program file/);
   });
 

@@ -12,17 +12,28 @@
  */
 import { UserError } from "../../isa/errors.js";
 import { resolveGuest } from "../guests.js";
-import { formatNs, migrate } from "../migration/engine.js";
-import { bootVm, MACHINE_HOST, runToEnd } from "../migration/machine-vm.js";
+import { formatNs, migrate, type MigrationResult } from "../migration/engine.js";
+import { bootVm, MACHINE_HOST, MachineVm, runToEnd } from "../migration/machine-vm.js";
 import { DEFAULTS, PUSH_ORDERS, resolveOptions, type PushOrder } from "../migration/options.js";
 import { MigratableProcess, PROCESS_HOST, startProcess } from "../migration/process-vm.js";
-import type { MigratableVm } from "../migration/vm-port.js";
+import type { MigratableVm, VmExit } from "../migration/vm-port.js";
 import type { MigrationStats } from "../migration/stats.js";
 import { STRATEGIES, type Strategy } from "../migration/stream/frames.js";
 import { parseBandwidth, parseCount, parseDuration } from "../migration/units.js";
-import type { Command } from "./shared.js";
+import { LabelledLines } from "../monitor/output.js";
+import {
+  describeOutcome,
+  EXIT_MIGRATION_INCOMPLETE,
+  exitStatusOf,
+  outcomeOfMachine,
+  outcomeOfProcess,
+  type Outcome,
+} from "../outcome.js";
+import { NO_TICK_LIMIT } from "../process/process-vm.js";
+import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, type GuestCliOptions } from "./guest-options.js";
+import type { CliIo, Command } from "./shared.js";
 
-interface MigrateOptions {
+interface MigrateOptions extends GuestCliOptions {
   guest: string;
   strategy: Strategy;
   at: number;
@@ -114,6 +125,7 @@ export const migrateCommand: Command<MigrateOptions> = {
         requiresArg: true,
         describe: "Boot arguments for the guest, or the program's arguments",
       })
+      .options(GUEST_OPTIONS)
       .option("process", {
         type: "boolean",
         describe:
@@ -122,7 +134,7 @@ export const migrateCommand: Command<MigrateOptions> = {
       .option("json", {
         type: "boolean",
         default: false,
-        describe: "Print console, exit and statistics as one JSON object",
+        describe: "Print console, outcome, the tick the guest moved at and the statistics as one JSON object",
       })
       .example(
         "$0 migrate multi --args run=count,hog --strategy pre-copy --at 20000",
@@ -140,14 +152,19 @@ export const migrateCommand: Command<MigrateOptions> = {
         "GUEST is a bundled guest OS name, or a file: a .s or .tvm whose image has the symbol _start (every program " +
           "in programs/) runs in the process VM — a program with its system calls served by the runtime, migrated " +
           "with its whole execution state — and any other image boots as a kernel. --process / --no-process decide " +
-          "explicitly. Exit status 1 when the migration did not complete.",
+          "explicitly. Both hosts live in this one process on virtual time. The guest's console is stdout as it " +
+          "runs, a line on stderr marks the moment it moved, and the statistics follow on stderr. Exit status: " +
+          "the guest's (as for run and boot: its own status, 124 at --max-ticks, 125 when it waits for ever, " +
+          "128 + cause after a fault), else 75 when the migration did not complete.",
       ),
-  handler: (args) => {
+  handler: async (args) => {
     if (!Number.isSafeInteger(args.at) || args.at < 0)
       throw new UserError(`--at ${args.at}: expected a whole number of instructions ≥ 0`);
     if (args.maxRounds !== undefined && (!Number.isSafeInteger(args.maxRounds) || args.maxRounds < 1)) {
       throw new UserError(`--max-rounds ${args.maxRounds}: expected a whole number ≥ 1`);
     }
+    const maxTicks = maxTicksOf(args);
+    const memorySize = memoryOf(args);
     const { name, image, kind } = resolveGuest(args.guest);
     if (args.process && kind === "bundled")
       throw new UserError(`${args.guest}: --process needs a program file (.s or .tvm), not a bundled guest OS`);
@@ -165,34 +182,107 @@ export const migrateCommand: Command<MigrateOptions> = {
       speed: args.speed === undefined ? DEFAULTS.speed : parseCount(args.speed, "--speed"),
       pushOrder: args.pushOrder,
     });
+    const input = await inputOf(args, args.io);
+    const common = { name: args.guest, image, ...(input !== undefined ? { input } : {}), ...(memorySize !== undefined ? { memorySize } : {}) };
     const vm: MigratableVm = asProcess
-      ? startProcess({ name: args.guest, image, args: args.args ?? "" })
-      : bootVm({ name, image, bootArgs: args.args ?? "" });
+      ? startProcess({ ...common, args: args.args ?? "", maxTicks: maxTicks ?? NO_TICK_LIMIT })
+      : bootVm({ ...common, name, bootArgs: args.args ?? "" });
+    // Text: the console goes to the terminal as the guest writes it. JSON: it is captured.
+    const terminal = args.json ? null : new Terminal(args.io);
+    terminal?.attach(vm);
+    args.log.info({ vm: name, strategy: args.strategy, at: args.at }, "vm started on host A");
+
     if (vm.run(args.at).reason === "halted") {
       throw new UserError(
         `--at ${args.at}: ${args.guest} ends after ${vm.ticks} instructions, before the migration point`,
       );
     }
-    const result = migrate(vm, parameters);
-    const exit = runToEnd(result.vm);
-    const console = result.migrated ? vm.output + result.vm.output : vm.output;
-    const errors =
-      vm instanceof MigratableProcess
-        ? vm.errorOutput + (result.migrated ? (result.vm as MigratableProcess).errorOutput : "")
-        : "";
-    const exitStatus = result.vm instanceof MigratableProcess ? result.vm.process.result?.exitStatus : undefined;
+    const result = migrate(vm, { ...parameters, onProgress: (p) => args.log.debug({ ...p }, "migration progress") });
+    const movedAtTick = result.migrated ? result.source.ticks : null;
+    terminal?.flush();
+    args.log.info({ vm: name, status: result.stats.status, movedAtTick, error: result.stats.error }, "migration ended");
+    if (!args.json) args.io.stderr.write(`toyvmm: ${moveLine(result, movedAtTick)}\n`);
+    terminal?.attach(result.vm);
+
+    const exit = runToEnd(result.vm, machineLimit(asProcess, maxTicks));
+    terminal?.flush();
+    const outcome = outcomeOf(result.vm, exit);
+    const exitStatus = exitStatusOf(outcome) || (result.stats.status === "completed" ? 0 : EXIT_MIGRATION_INCOMPLETE);
+    args.log.info({ vm: name, outcome, ticks: result.vm.ticks }, "vm ended");
     if (args.json) {
-      const guestExit = {
-        console,
-        ...(asProcess ? { stderr: errors, exitStatus } : {}),
-        exit: exit.reason,
-        ticks: result.vm.ticks,
-      };
-      args.io.stdout.write(JSON.stringify({ ...guestExit, stats: result.stats }) + "\n");
+      args.io.stdout.write(JSON.stringify(jsonReport(vm, result, outcome, exitStatus, movedAtTick)) + "\n");
     } else {
-      args.io.stdout.write(console);
-      args.io.stderr.write(errors + formatStats(result.stats));
+      if (exitStatusOf(outcome) !== 0 && !asProcess) args.io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome)}\n`);
+      args.io.stderr.write(formatStats(result.stats));
     }
-    if (result.stats.status !== "completed") args.setExitCode(1);
+    args.setExitCode(exitStatus);
   },
 };
+
+/** The line that marks the moment the guest moved (or did not). */
+function moveLine(result: MigrationResult, movedAtTick: number | null): string {
+  const { stats } = result;
+  if (movedAtTick === null) return `migration ${stats.status}: ${stats.error ?? "no reason given"}; the guest goes on at host A`;
+  const downtime = stats.status === "completed" ? `, downtime ${formatNs(stats.downtimeNs)}` : "";
+  const paused = stats.status === "paused" ? ` (paused: ${stats.error})` : "";
+  return `migrated to host B at tick ${movedAtTick} by ${stats.strategy}${downtime}${paused}`;
+}
+
+/** --max-ticks for a kernel is the guest time to stop at; a process keeps its own limit. */
+const machineLimit = (asProcess: boolean, maxTicks: number | undefined): number =>
+  asProcess || maxTicks === undefined ? Infinity : maxTicks;
+
+function outcomeOf(vm: MigratableVm, exit: VmExit): Outcome {
+  if (vm instanceof MigratableProcess) {
+    const result = vm.process.result;
+    if (result) return outcomeOfProcess(result);
+  } else if (vm instanceof MachineVm && vm.machine.ended) {
+    return outcomeOfMachine(vm.machine.ended);
+  }
+  if (exit.reason === "page-missing") return outcomeOfMachine({ kind: "page-missing", page: exit.page! });
+  if (exit.reason === "blocked") return outcomeOfMachine({ kind: "blocked" });
+  return { kind: "limit" };
+}
+
+function jsonReport(source: MigratableVm, result: MigrationResult, outcome: Outcome, exitStatus: number, movedAtTick: number | null) {
+  const both = (read: (vm: MigratableVm) => string) => read(source) + (result.migrated ? read(result.vm) : "");
+  const process = source instanceof MigratableProcess;
+  return {
+    console: both((vm) => vm.output),
+    ...(process ? { stderr: both((vm) => (vm as MigratableProcess).errorOutput) } : {}),
+    consoleDropped: dropped(source) + (result.migrated ? dropped(result.vm) : 0),
+    outcome,
+    exitStatus,
+    ticks: result.vm.ticks,
+    movedAtTick,
+    stats: result.stats,
+  };
+}
+
+const dropped = (vm: MigratableVm): number =>
+  vm instanceof MigratableProcess ? vm.out.dropped + vm.err.dropped : (vm as MachineVm).console.dropped;
+
+/** The terminal side of a migration: each host's console live on stdout (a process's stderr on stderr). */
+class Terminal {
+  private readonly out: LabelledLines;
+  private readonly err: LabelledLines;
+
+  constructor(io: CliIo) {
+    this.out = new LabelledLines(null, (chunk) => io.stdout.write(chunk));
+    this.err = new LabelledLines(null, (chunk) => io.stderr.write(chunk));
+  }
+
+  attach(vm: MigratableVm): void {
+    if (vm instanceof MigratableProcess) {
+      vm.out.attach(this.out.sink);
+      vm.err.attach(this.err.sink);
+    } else if (vm instanceof MachineVm) {
+      vm.console.attach(this.out.sink);
+    }
+  }
+
+  flush(): void {
+    this.out.flush();
+    this.err.flush();
+  }
+}

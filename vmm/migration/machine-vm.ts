@@ -1,18 +1,18 @@
 /**
  * The monitor's machines (`Vm` under trap-and-emulate, or `BareMachine`) as migratable VMs:
- * exits mapped to the migration port, console output collected per host, and a destroyed flag
- * so that a VM that has left a host cannot run there again.
+ * exits mapped to the migration port, console output captured per host (bounded, or passed on
+ * live), and a destroyed flag so that a VM that has left a host cannot run there again.
  */
 import type { GuestImage } from "../../isa/image/model.js";
 import type { Memory } from "../../isa/memory.js";
 import { createBareMachine, restoreMachine } from "../monitor/bare.js";
 import type { Machine, VmState } from "../monitor/machine.js";
 import { createVm } from "../monitor/vm.js";
+import { ConsoleCapture } from "../console-capture.js";
 import type { MigratableVm, VmExit, VmHost } from "./vm-port.js";
 
 export class MachineVm implements MigratableVm {
-  private text = "";
-  private readonly decoder = new TextDecoder();
+  readonly console = new ConsoleCapture();
   machine!: Machine;
   destroyed = false;
 
@@ -26,13 +26,11 @@ export class MachineVm implements MigratableVm {
     return this.machine.cpu.ticks;
   }
   get output(): string {
-    return this.text;
+    return this.console.text;
   }
 
-  /** Receives the guest's console bytes (UTF-8 decoded across byte boundaries). */
-  readonly sink = (byte: number): void => {
-    this.text += this.decoder.decode(new Uint8Array([byte]), { stream: true });
-  };
+  /** Receives the guest's console bytes. */
+  readonly sink = this.console.writeByte;
 
   run(budget: number): VmExit {
     if (this.destroyed) throw new Error(`VM ${this.name} has migrated away from this host`);
@@ -64,14 +62,23 @@ export interface BootSpec {
   name: string;
   image: GuestImage;
   bootArgs?: string;
-  input?: string;
+  input?: string | Uint8Array;
+  /** Guest memory in bytes; the image's own request when absent. */
+  memorySize?: number;
   /** "monitor" (default): trap-and-emulate; "bare": the CPU alone. */
   kind?: "monitor" | "bare";
 }
 
 export function bootVm(spec: BootSpec): MachineVm {
   const vm = new MachineVm();
-  const options = { name: spec.name, image: spec.image, bootArgs: spec.bootArgs ?? "", input: spec.input ?? "", sink: vm.sink };
+  const options = {
+    name: spec.name,
+    image: spec.image,
+    bootArgs: spec.bootArgs ?? "",
+    input: spec.input ?? "",
+    sink: vm.sink,
+    ...(spec.memorySize !== undefined ? { memorySize: spec.memorySize } : {}),
+  };
   vm.machine = spec.kind === "bare" ? createBareMachine(options) : createVm(options);
   return vm;
 }
@@ -85,11 +92,10 @@ export const MACHINE_HOST: VmHost = {
   },
 };
 
-/** Runs a VM until it ends (or `maxTicks` more ticks pass). */
-export function runToEnd(vm: MigratableVm, maxTicks = 2_000_000_000): VmExit {
-  const limit = vm.ticks + maxTicks;
+/** Runs a VM until it ends, or until its guest time reaches `untilTick` (then "budget"). */
+export function runToEnd(vm: MigratableVm, untilTick = Infinity): VmExit {
   for (;;) {
-    const left = limit - vm.ticks;
+    const left = untilTick - vm.ticks;
     if (left <= 0) return { reason: "budget" };
     const exit = vm.run(Math.min(left, 10_000_000));
     if (exit.reason !== "budget") return exit;

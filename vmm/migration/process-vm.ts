@@ -9,6 +9,7 @@
  */
 import type { GuestImage } from "../../isa/image/model.js";
 import type { Memory } from "../../isa/memory.js";
+import { ConsoleCapture } from "../console-capture.js";
 import { ProcessVm, type ProcessSetup, type ProcessState } from "../process/process-vm.js";
 import type { MigratableVm, VmExit, VmHost } from "./vm-port.js";
 
@@ -21,17 +22,11 @@ export interface ProcessConfig {
 export class MigratableProcess implements MigratableVm {
   process!: ProcessVm;
   destroyed = false;
-  private out = "";
-  private err = "";
-  private readonly outDecoder = new TextDecoder();
-  private readonly errDecoder = new TextDecoder();
-
-  readonly stdout = (bytes: Uint8Array): void => {
-    this.out += this.outDecoder.decode(bytes, { stream: true });
-  };
-  readonly stderr = (bytes: Uint8Array): void => {
-    this.err += this.errDecoder.decode(bytes, { stream: true });
-  };
+  /** Standard output and standard error (with the runtime's messages), bounded or live. */
+  readonly out = new ConsoleCapture();
+  readonly err = new ConsoleCapture();
+  readonly stdout = this.out.write;
+  readonly stderr = this.err.write;
 
   get name(): string {
     return this.process.name;
@@ -44,11 +39,11 @@ export class MigratableProcess implements MigratableVm {
   }
   /** Standard output written on this host. */
   get output(): string {
-    return this.out;
+    return this.out.text;
   }
   /** Standard error (and runtime messages) written on this host. */
   get errorOutput(): string {
-    return this.err;
+    return this.err.text;
   }
 
   run(budget: number): VmExit {
@@ -96,6 +91,7 @@ export function startProcess(spec: ProcessSpec): MigratableProcess {
     memorySize: spec.memorySize,
     stdout: vm.stdout,
     stderr: vm.stderr,
+    symbols: spec.image.symbols,
   });
   return vm;
 }
