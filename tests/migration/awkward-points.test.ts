@@ -4,7 +4,8 @@
  * which it is inside a system-call handler, inside a timer-interrupt handler, or has a timer
  * interrupt pending that it cannot take yet (IE off). Each strategy migrates exactly there, and
  * the run must equal the unmigrated one (output, memory, ticks) with the source letting go.
- * Post-copy adds its own: the link is cut while the destination is stalled on a page fault.
+ * Post-copy adds its own: after the switch-over, the link is cut while the destination is
+ * stalled on a page fault.
  * And a guest migrated twice (A → B → C) with every pair of strategies ends the same.
  */
 import { describe, expect, it } from "vitest";
@@ -16,7 +17,8 @@ import { crc32 } from "../../isa/crc32.js";
 import { migrate } from "../../vmm/migration/engine.js";
 import { ANY_HOST } from "../../vmm/migration/index.js";
 import { runToEnd } from "../../vmm/migration/machine-vm.js";
-import { STRATEGIES } from "../../vmm/migration/stream/frames.js";
+import { RETURN } from "../../vmm/migration/link.js";
+import { FRAME_CODE, STRATEGIES } from "../../vmm/migration/stream/frames.js";
 import { boot, expectMemwriterConsistent, expectSourceReleased, guest, migratedRun, reference, type Guest } from "./helpers.js";
 
 const KERNELS: Guest[] = [
@@ -104,16 +106,23 @@ describe.each(KERNELS)("awkward migration points on $label", (g) => {
 
   it("post-copy: the link cut while the destination is stalled on a page fault loses nothing", () => {
     const at = Math.floor(ref.ticks / 3);
-    const plain = migratedRun(g, at, { strategy: "post-copy" }).result.stats;
+    // A slow link, so that pages still travel after the switch-over (the source holding the
+    // destination's `started` frame): only then does a cut pause rather than fail.
+    const link = { strategy: "post-copy" as const, bandwidth: 10_000_000 };
+    let switchedAt = 0;
+    const plain = migratedRun(g, at, { ...link, onTransmit: (t) => {
+      if (t.direction === RETURN && t.bytes[0] === FRAME_CODE.started) switchedAt = t.arrivalNs;
+    } }).result.stats;
     expect(plain.postcopyRequests).toBe(plain.postcopyFaults);
-    // Cut the link at many moments of the migration and keep the ones that caught the
+    expect(switchedAt).toBeGreaterThan(0);
+    // Cut the link at many moments after the switch-over and keep the ones that caught the
     // destination waiting for a page: the page it asked for before the cut is asked for again
     // when the link returns, one request more than faults (a fault during the cut could not
     // send its request, so it would not add one).
     const stalledCuts: number[] = [];
-    for (let i = 1; i < 24 && stalledCuts.length < 2; i++) {
-      const cutAtNs = Math.floor((plain.totalNs * i) / 24);
-      const { outcome, result, source } = migratedRun(g, at, { strategy: "post-copy", faults: { cutAtNs, restoreAfterNs: 2_000_000 } });
+    for (let i = 0; i < 24 && stalledCuts.length < 2; i++) {
+      const cutAtNs = switchedAt + Math.floor(((plain.totalNs - switchedAt) * i) / 24);
+      const { outcome, result, source } = migratedRun(g, at, { ...link, faults: { cutAtNs, restoreAfterNs: 2_000_000 } });
       const s = result.stats;
       expect(s.status, `cut at ${cutAtNs}: ${s.error}`).toBe("completed");
       expect(s.linkCuts).toHaveLength(1);

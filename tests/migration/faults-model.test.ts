@@ -22,8 +22,24 @@ describe("link faults", () => {
     }
   }
 
-  for (const cutAtNs of [500_000, 1_200_000, 2_500_000]) {
-    it(`post-copy: a cut at ${cutAtNs} ns pauses, recovers when the link returns, and loses nothing`, () => {
+  // memwriter at 30,000 ticks over the default link: the state reaches the destination at
+  // about 1.0 ms, its acknowledgement reaches the source at about 2.0 ms (the switch-over).
+  for (const cutAtNs of [500_000, 1_200_000]) {
+    it(`post-copy: a cut at ${cutAtNs} ns, before the switch-over, fails the migration and the source VM goes on`, () => {
+      const { outcome, result, source } = migratedRun(memwriter, 30_000, {
+        strategy: "post-copy",
+        faults: { cutAtNs, restoreAfterNs: 3_000_000 },
+      });
+      expect(result.stats.status).toBe("failed");
+      expect(result.stats.error).toMatch(/^the link was cut at .* during (setup|switch-over); the guest goes on at the source$/);
+      expect(result.stats.runsOn).toBe("source");
+      expect(result.vm).toBe(source);
+      expect(outcome).toEqual(reference(memwriter));
+    });
+  }
+
+  for (const cutAtNs of [2_500_000, 3_000_000]) {
+    it(`post-copy: a cut at ${cutAtNs} ns, after the switch-over, pauses, recovers when the link returns, and loses nothing`, () => {
       const { outcome, result, source } = migratedRun(memwriter, 30_000, {
         strategy: "post-copy",
         faults: { cutAtNs, restoreAfterNs: 3_000_000 },
@@ -37,15 +53,16 @@ describe("link faults", () => {
   }
 
   it("post-copy: a link that never returns leaves the destination paused, waiting for a page", () => {
-    const { result } = migratedRun(memwriter, 30_000, { strategy: "post-copy", faults: { cutAtNs: 1_500_000 } });
+    const { result } = migratedRun(memwriter, 30_000, { strategy: "post-copy", faults: { cutAtNs: 2_500_000 } });
     expect(result.stats.status).toBe("paused");
+    expect(result.stats.runsOn).toBe("destination");
     expect(result.vm.memory.missingCount).toBeGreaterThan(0);
   });
 
   it("a damaged frame is one clear error and the source VM survives", () => {
     const { outcome, result, source } = migratedRun(multi, 10_000, { strategy: "pre-copy", faults: { corrupt: { frame: 12 } } });
     expect(result.stats.status).toBe("failed");
-    expect(result.stats.error).toMatch(/^migration stream: frame 11 \((page|zero)\): checksum mismatch/);
+    expect(result.stats.error).toMatch(/^migration stream: frame 11 \((page|zero)\): checksum mismatch .*; the guest goes on at the source$/);
     expect(source.destroyed).toBe(false);
     expect(outcome).toEqual(reference(multi));
   });

@@ -14,7 +14,8 @@ const frameArb: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({ type: fc.constant("state" as const), json: fc.json() }),
   fc.record({ type: fc.constant("complete" as const), pages: u32, checkMemory: fc.nat({ max: 1 }), memoryCrc: u32 }),
   fc.record({ type: fc.constant("request" as const), index: u32 }),
-  fc.record({ type: fc.constant("resume" as const), haveState: fc.nat({ max: 3 }), missing: fc.uint8Array({ maxLength: 64 }) }),
+  fc.record({ type: fc.constant("resume" as const), missing: fc.uint8Array({ maxLength: 64 }) }),
+  fc.record({ type: fc.constant("started" as const), stateCrc: u32 }),
 );
 
 function errorOf(f: () => unknown): string {

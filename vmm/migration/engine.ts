@@ -5,11 +5,12 @@
  * destination after), and lets the source's sender and the destination's receiver react.
  *
  * The sender is strategy-specific (`sender-precopy.ts`, `sender-postcopy.ts`); the receiver is
- * one (`receiver.ts`). Commit points: stop-copy/pre-copy commit when the completion frame is
- * delivered (the destination resumes the VM, the source lets it go); before that any failure
- * leaves the VM running on the source. Post-copy switches over when the source sends the state:
- * after that the source never runs the VM again, and a broken link pauses the migration until
- * it comes back (recovery), losing no page.
+ * one (`receiver.ts`). The source lets the guest go only once the destination holds it — the
+ * commit: stop-copy/pre-copy when the completion frame is delivered (the destination resumes
+ * the VM), post-copy when the destination's `started` frame reaches the source (it runs the
+ * VM since the state arrived). Before the commit any failure drops what the destination built
+ * and resumes the guest on the source; after it the source never runs the guest again, and a
+ * broken link pauses the migration until it comes back (recovery), losing no page.
  */
 import { crc32 } from "../../isa/crc32.js";
 import { UserError } from "../../isa/errors.js";
@@ -42,6 +43,8 @@ export interface EngineContext {
   now(): number;
   /** Stops the guest on the source (the downtime starts). */
   stopSource(): void;
+  /** The destination holds the guest: the source lets it go. */
+  commit(): void;
   /** The source may run the guest again (a failed migration). */
   resumeSource(): void;
   progress(phase: string, completed: number, remainingBytes: number): void;
@@ -71,13 +74,19 @@ class Engine implements EngineContext {
   private readonly sender: PreCopySender | PostCopySender;
   private readonly receiver: Receiver;
   private stopAt = -1;
+  private committed = false;
 
   constructor(
     readonly source: MigratableVm,
     readonly options: ResolvedOptions,
   ) {
     this.stats = emptyStats(options.strategy);
-    this.link = new VirtualLink({ bandwidth: options.bandwidth, latencyNs: options.latencyNs, faults: options.faults });
+    this.link = new VirtualLink({
+      bandwidth: options.bandwidth,
+      latencyNs: options.latencyNs,
+      faults: options.faults,
+      onTransmit: options.onTransmit,
+    });
     this.a = this.link.endpoint(FORWARD);
     this.b = this.link.endpoint(RETURN);
     this.sourcePacer = new GuestPacer(source, options.speed, 0);
@@ -94,8 +103,13 @@ class Engine implements EngineContext {
     this.stopAt = this.now();
   }
 
+  commit(): void {
+    this.committed = true;
+    this.stats.runsOn = "destination";
+    this.source.destroy();
+  }
+
   resumeSource(): void {
-    if (this.source.destroyed) return;
     this.sourceRunning = true;
     this.sourcePacer.resumeAt(this.now());
   }
@@ -110,25 +124,13 @@ class Engine implements EngineContext {
     let outcome: "completed" | "failed" | "paused" | null = null;
     while (outcome === null) {
       const now = this.now();
-      const change = this.link.pollChange(now);
-      if (change === "cut") {
-        const committed = this.sender.onCut();
-        this.receiver.onCut();
-        if (!committed) {
-          outcome = this.fail(`the link was cut at ${formatNs(now)} during ${this.sender.phase}`);
-        }
-        continue;
-      }
-      if (change === "restored") {
-        this.receiver.onRestore();
-        continue;
-      }
+      // Frames delivered by now first: a cut loses only what is still on the wire at its moment.
       for (const bytes of this.b.receive(now)) {
         this.receiver.handle(bytes);
         if (this.receiver.error) break;
       }
       if (this.receiver.error) {
-        if (this.receiver.switchedOver) {
+        if (this.committed) {
           stats.error = this.receiver.error;
           outcome = "paused";
         } else {
@@ -137,8 +139,24 @@ class Engine implements EngineContext {
         continue;
       }
       for (const bytes of this.a.receive(now)) this.sender.onReturnFrame(bytes);
-      if (this.receiver.completed) {
+      if (this.sender.error) {
+        outcome = this.fail(this.sender.error);
+        continue;
+      }
+      // The source learns that the completion frame was delivered from the transport, as TCP acknowledges bytes.
+      if (this.receiver.completed && this.options.strategy !== "post-copy") this.commit();
+      if (this.receiver.completed && this.committed) {
         outcome = "completed";
+        continue;
+      }
+      const change = this.link.pollChange(now);
+      if (change === "cut") {
+        this.sender.onCut();
+        if (!this.committed) outcome = this.fail(`the link was cut at ${formatNs(now)} during ${this.sender.phase}`);
+        continue;
+      }
+      if (change === "restored") {
+        this.receiver.onRestore();
         continue;
       }
       if (this.link.isUp(now) && this.a.freeAt(now) <= now && this.sender.wantsToSend()) {
@@ -175,19 +193,19 @@ class Engine implements EngineContext {
     stats.returnBytes = this.link.bytesSent[RETURN]!;
     stats.guestTicksDuringMigration = this.sourcePacer.ticksRun + (this.receiver.pacer?.ticksRun ?? 0);
     stats.pagesReceivedMoreThanOnce = this.receiver.pagesReceivedMoreThanOnce();
-    const migrated = outcome !== "failed";
     if (outcome === "completed") {
       stats.totalNs = this.now();
       stats.downtimeNs = this.receiver.resumedAt - this.stopAt;
       this.progress("completed", 1, 0);
     }
-    if (migrated && !this.source.destroyed) this.source.destroy();
+    const migrated = this.committed;
     const vm = migrated ? this.receiver.vm! : this.source;
     return { stats, vm, source: this.source, migrated };
   }
 
+  /** Before the commit: the destination drops what it built and the guest goes on here. */
   private fail(error: string): "failed" {
-    this.stats.error = error;
+    this.stats.error = `${error}; the guest goes on at the source`;
     this.stats.totalNs = this.now();
     this.resumeSource();
     this.receiver.discard();
@@ -197,7 +215,7 @@ class Engine implements EngineContext {
   /** Nothing more will happen on the link: let the destination guest run until it needs a page. */
   private runPaused(): "paused" | "failed" {
     const dest = this.receiver.pacer;
-    if (!this.receiver.switchedOver || !dest) return this.fail(`the migration stalled during ${this.sender.phase}`);
+    if (!this.committed || !dest) return this.fail(`the migration stalled during ${this.sender.phase}`);
     if (this.receiver.stalledOn < 0) {
       const limit = this.now() + mulDivCeil(this.options.pausedRunLimit, NS_PER_SECOND, this.options.speed);
       const { exit, at } = dest.runTo(limit);

@@ -6,8 +6,9 @@
  *
  * The link can be cut at a virtual time or when a given number of forward bytes has left,
  * and restored after a while. A cut loses every frame not delivered by then, in both
- * directions. For fault tests a forward frame can be damaged (one byte flipped) or truncated
- * (the connection then ends inside it).
+ * directions. For fault tests a frame can be damaged (one byte flipped, either direction),
+ * a forward frame truncated (the connection then ends inside it) or replaced by other bytes
+ * (a peer that lies), and every transmission can be traced as it starts.
  */
 import { mulDivCeil, NS_PER_SECOND } from "./clock.js";
 
@@ -24,8 +25,23 @@ export interface LinkFaults {
   restoreAfterNs?: number;
   /** Flip the low bit of byte `byte` (default: the last) of forward transmission number `frame` (0 = prologue). */
   corrupt?: { frame: number; byte?: number };
+  /** Flip the low bit of byte `byte` (default: the last) of return transmission number `frame` (0 = the first). */
+  corruptReturn?: { frame: number; byte?: number };
   /** Deliver only `keep` bytes of forward transmission `frame`, then the connection ends for good. */
   truncate?: { frame: number; keep: number };
+  /** A peer that lies: B receives what this returns for forward transmission `frame` (0 = prologue). */
+  rewrite?: (frame: number, bytes: Uint8Array) => Uint8Array;
+}
+
+/** One frame handed to the wire, as the far end will receive it. */
+export interface Transmission {
+  direction: Direction;
+  /** Its position in its direction, from 0 (forward: 0 is the prologue). */
+  number: number;
+  bytes: Uint8Array;
+  startNs: number;
+  /** When its last byte arrives, unless a cut loses it first. */
+  arrivalNs: number;
 }
 
 export interface LinkConfig {
@@ -33,6 +49,8 @@ export interface LinkConfig {
   bandwidth: number;
   latencyNs: number;
   faults?: LinkFaults;
+  /** Sees every transmission as it starts (a frame timeline, or where to aim a fault). */
+  onTransmit?: (transmission: Transmission) => void;
 }
 
 interface InFlight {
@@ -132,23 +150,24 @@ export class VirtualLink {
     const start = Math.max(now, this.transmitterFree[direction]!);
     let payload = bytes;
     if (direction === FORWARD) {
+      if (faults?.rewrite) payload = faults.rewrite(number, bytes);
       const before = this.bytesSent[FORWARD]!;
-      if (faults?.cutAfterBytes !== undefined && before < faults.cutAfterBytes && before + bytes.length >= faults.cutAfterBytes) {
+      if (faults?.cutAfterBytes !== undefined && before < faults.cutAfterBytes && before + payload.length >= faults.cutAfterBytes) {
         this.scheduleCut(start + mulDivCeil(faults.cutAfterBytes - before, NS_PER_SECOND, this.config.bandwidth));
       }
-      if (faults?.corrupt && faults.corrupt.frame === number) {
-        payload = bytes.slice();
-        const at = Math.min(payload.length - 1, faults.corrupt.byte ?? payload.length - 1);
-        payload[at]! ^= 1;
-      }
-      if (faults?.truncate && faults.truncate.frame === number) payload = bytes.slice(0, faults.truncate.keep);
+      if (faults?.corrupt?.frame === number) payload = flipBit(payload, faults.corrupt.byte);
+      if (faults?.truncate && faults.truncate.frame === number) payload = payload.slice(0, faults.truncate.keep);
+    } else if (faults?.corruptReturn?.frame === number) {
+      payload = flipBit(payload, faults.corruptReturn.byte);
     }
     const end = start + mulDivCeil(payload.length, NS_PER_SECOND, this.config.bandwidth);
+    const arrival = end + this.config.latencyNs;
     this.bytesSent[direction]! += payload.length;
     this.transmitterFree[direction] = end;
+    this.config.onTransmit?.({ direction, number, bytes: payload, startNs: start, arrivalNs: arrival });
     if (direction === FORWARD && this.forwardEnded) return true; // the far end has hung up
     if (direction === FORWARD && faults?.truncate && faults.truncate.frame === number) this.forwardEnded = true;
-    this.queues[direction].push({ bytes: payload, arrival: end + this.config.latencyNs });
+    this.queues[direction].push({ bytes: payload, arrival });
     return true;
   }
 
@@ -158,4 +177,11 @@ export class VirtualLink {
     while (q.length > 0 && q[0]!.arrival <= now) out.push(q.shift()!.bytes);
     return out;
   }
+}
+
+/** A copy of `bytes` with the low bit of byte `at` (default: the last) flipped. */
+function flipBit(bytes: Uint8Array, at = bytes.length - 1): Uint8Array {
+  const copy = bytes.slice();
+  copy[Math.min(copy.length - 1, at)]! ^= 1;
+  return copy;
 }

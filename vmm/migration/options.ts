@@ -3,7 +3,7 @@
  * 10^8 instructions per virtual second, a 30 ms downtime target and at most 30 pre-copy rounds.
  */
 import { UserError } from "../../isa/errors.js";
-import type { LinkFaults } from "./link.js";
+import type { LinkFaults, Transmission } from "./link.js";
 import type { ProgressEvent } from "./stats.js";
 import type { Strategy } from "./stream/frames.js";
 import type { VmHost } from "./vm-port.js";
@@ -28,6 +28,8 @@ export interface MigrationOptions {
   /** Post-copy with a link that never comes back: how many ticks the destination may still run. */
   pausedRunLimit?: number;
   onProgress?: (event: ProgressEvent) => void;
+  /** Every frame as it starts on the link, either direction: the migration's timeline. */
+  onTransmit?: (transmission: Transmission) => void;
 }
 
 export const DEFAULTS = {
@@ -40,8 +42,8 @@ export const DEFAULTS = {
   pausedRunLimit: 100_000_000,
 };
 
-export type ResolvedOptions = Required<Omit<MigrationOptions, "faults" | "onProgress">> &
-  Pick<MigrationOptions, "faults" | "onProgress">;
+export type ResolvedOptions = Required<Omit<MigrationOptions, "faults" | "onProgress" | "onTransmit">> &
+  Pick<MigrationOptions, "faults" | "onProgress" | "onTransmit">;
 
 export function resolveOptions(options: MigrationOptions): ResolvedOptions {
   const r = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as ResolvedOptions;

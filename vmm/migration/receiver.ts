@@ -1,10 +1,12 @@
 /**
  * Host B's side of a migration: reads the stream, builds the destination's memory, and
  * brings the VM up — at the completion frame (stop-copy, pre-copy) or at the state frame
- * (post-copy, with every page missing until it arrives or is fetched through the return path).
+ * (post-copy, with every page missing until it arrives or is fetched through the return path,
+ * and a `started` frame back so that the source may let the guest go).
  * Any damage in the stream becomes `error` (one line); the receiver never throws.
  */
 import { PAGE_SIZE } from "../../isa/arch.js";
+import { crc32 } from "../../isa/crc32.js";
 import { Memory } from "../../isa/memory.js";
 import type { EngineContext } from "./engine.js";
 import { memoryCrc } from "./engine.js";
@@ -13,11 +15,11 @@ import { checkPrologue, decodeFrame, encodeFrame, streamError } from "./stream/c
 import { STRATEGIES, type Frame, type FrameOf } from "./stream/frames.js";
 import type { MigratableVm } from "./vm-port.js";
 
+const utf8 = new TextEncoder();
+
 export class Receiver {
   error: string | null = null;
   completed = false;
-  /** Post-copy: the VM runs here. */
-  switchedOver = false;
   vm: MigratableVm | null = null;
   pacer: GuestPacer | null = null;
   resumedAt = -1;
@@ -85,8 +87,8 @@ export class Receiver {
         this.stateJson = frame.json;
         if (this.postCopy) {
           this.start(fail);
-          this.switchedOver = true;
           this.pacer = new GuestPacer(this.vm!, this.ctx.options.speed, this.ctx.now());
+          this.sendBack(encodeFrame({ type: "started", stateCrc: crc32(utf8.encode(frame.json)) }));
         }
         return;
       case "complete": {
@@ -154,14 +156,9 @@ export class Receiver {
     if (this.sendBack(encodeFrame({ type: "request", index: page }))) this.ctx.stats.postcopyRequests++;
   }
 
-  onCut(): void {}
-
-  /** The link is back: tell the source what is still missing, and ask again for the page we wait for. */
+  /** The link is back after the switch-over: tell the source what is still missing, and ask again for the page we wait for. */
   onRestore(): void {
-    const memory = this.memory;
-    const haveState = this.stateJson !== null ? 3 : memory ? 2 : this.transmissions > 0 ? 1 : 0;
-    const missing = memory ? memory.missing.slice() : new Uint8Array(0);
-    this.sendBack(encodeFrame({ type: "resume", haveState, missing }));
+    this.sendBack(encodeFrame({ type: "resume", missing: this.memory!.missing.slice() }));
     if (this.stalledOn >= 0) this.request(this.stalledOn);
   }
 

@@ -5,7 +5,12 @@
  * background push continues right after the latest requested page (pre-paging, since guests
  * touch neighbouring pages). A page is sent once; only a page lost with a broken link is sent
  * again, after the destination said which pages it still misses.
+ *
+ * The source keeps its stopped VM until the destination's `started` frame says it holds that
+ * very state (its CRC): until then any failure resumes the guest here. From then on the guest
+ * lives only on the destination, and a broken link pauses the migration instead.
  */
+import { crc32 } from "../../isa/crc32.js";
 import type { EngineContext } from "./engine.js";
 import { isZeroPage } from "./pages.js";
 import type { RoundStats } from "./stats.js";
@@ -14,6 +19,7 @@ import type { Frame } from "./stream/frames.js";
 import { setupFrame } from "./sender-precopy.js";
 
 const PROGRESS_EVERY = 64;
+const utf8 = new TextEncoder();
 
 export class PostCopySender {
   phase = "setup";
@@ -23,9 +29,13 @@ export class PostCopySender {
   private requests: number[] = [];
   private cursor = 0;
   private switched = false;
+  /** The destination acknowledged the state: the guest is no longer ours. */
+  private committed = false;
   private paused = false;
   private completeSent = false;
-  private stateJson = "";
+  private stateCrc = 0;
+  /** A broken return path before the switch-over completed (the migration fails). */
+  error: string | null = null;
   private round: RoundStats | null = null;
   private returnFrames = 0;
   private framesSent = 0;
@@ -51,21 +61,22 @@ export class PostCopySender {
     const page = this.nextUnsent();
     if (page >= 0) return this.pageFrame(page, true);
     this.completeSent = true;
-    this.phase = "completion";
+    if (this.committed) this.phase = "completion";
     const memory = this.ctx.source.memory;
     return encodeFrame({ type: "complete", pages: memory.pageCount, checkMemory: 0, memoryCrc: 0 });
   }
 
+  /** The guest stops and its state leaves; the source keeps the VM until the destination acknowledges it. */
   private switchOver(): Uint8Array {
     const ctx = this.ctx;
     ctx.stopSource();
-    this.stateJson = JSON.stringify(ctx.source.save());
-    ctx.source.destroy(); // from here on only the destination runs the guest
+    const json = JSON.stringify(ctx.source.save());
+    this.stateCrc = crc32(utf8.encode(json));
     this.switched = true;
-    this.phase = "post-copy";
+    this.phase = "switch-over";
     this.round = { round: 0, pages: 0, zeroPages: 0, bytes: 0, startNs: ctx.now(), endNs: 0, resent: 0, dirtyPagesPerSecond: 0 };
     ctx.stats.rounds.push(this.round);
-    return encodeFrame({ type: "state", json: this.stateJson });
+    return encodeFrame({ type: "state", json });
   }
 
   private nextUnsent(): number {
@@ -108,37 +119,44 @@ export class PostCopySender {
     return bytes;
   }
 
-  /** Before the switch-over a cut fails the migration; after it, it pauses until the link returns. */
-  onCut(): boolean {
-    if (!this.switched) return false;
+  /** Before the switch-over completed the engine fails the migration; after it, sending pauses until the link returns. */
+  onCut(): void {
+    if (!this.committed) return;
     this.outbox = [];
     this.requests = [];
     this.paused = true;
     this.phase = "post-copy (paused)";
-    return true;
   }
 
   onReturnFrame(bytes: Uint8Array): void {
     let frame: Frame;
     try {
-      frame = decodeFrame(bytes, this.returnFrames++);
-    } catch {
-      return; // a damaged request is as if lost: the destination asks again after recovery
+      frame = decodeFrame(bytes, this.returnFrames++, "return frame");
+    } catch (error) {
+      // Before the acknowledgement the return path must be whole; after it a damaged request
+      // is as if lost (the destination asks again after recovery).
+      if (!this.committed) this.error = (error as Error).message;
+      return;
     }
     const pages = this.sent.length;
-    if (frame.type === "request") {
+    if (frame.type === "started") {
+      if (!this.switched || this.committed) return;
+      if (frame.stateCrc !== this.stateCrc) {
+        this.error = `the destination acknowledged a state with CRC 0x${frame.stateCrc.toString(16)}, not the one sent (0x${this.stateCrc.toString(16)})`;
+        return;
+      }
+      this.committed = true;
+      this.phase = this.completeSent ? "completion" : "post-copy";
+      this.ctx.commit();
+    } else if (frame.type === "request") {
       if (frame.index >= pages) return;
       this.requests.push(frame.index);
       if (this.ctx.options.pushOrder === "fault-near") this.cursor = (frame.index + 1) % pages;
     } else if (frame.type === "resume") {
-      // haveState: 0 nothing arrived, 1 the prologue, 2 the setup too, 3 the state too.
-      if (frame.haveState < 1) this.outbox.push(encodePrologue());
-      if (frame.haveState < 2) this.outbox.push(encodeFrame(setupFrame(this.ctx)));
-      if (frame.haveState < 3) this.outbox.push(encodeFrame({ type: "state", json: this.stateJson }));
       const missing = frame.missing;
       this.sentCount = 0;
       for (let p = 0; p < pages; p++) {
-        const lost = missing.length === 0 ? 1 : missing[p] ?? 1;
+        const lost = missing[p] ?? 1;
         this.sent[p] = lost ? 0 : 1;
         this.sentCount += this.sent[p]!;
       }

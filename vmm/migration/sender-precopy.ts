@@ -65,11 +65,9 @@ export class PreCopySender {
     }
   }
 
-  /** A cut before the completion frame arrived fails the migration. */
-  onCut(): boolean {
-    return false;
-  }
-
+  /** Stop-copy and pre-copy have no return path: a cut before the commit fails the migration. */
+  readonly error = null;
+  onCut(): void {}
   onReturnFrame(): void {}
 
   private begin(): void {

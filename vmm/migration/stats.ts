@@ -33,6 +33,8 @@ export interface MigrationStats {
   strategy: Strategy;
   status: MigrationStatus;
   error: string | null;
+  /** Which host holds the guest: the source until the destination holds it and the source let go. */
+  runsOn: "source" | "destination";
   totalNs: number;
   setupNs: number;
   downtimeNs: number;
@@ -60,6 +62,7 @@ export function emptyStats(strategy: Strategy): MigrationStats {
     strategy,
     status: "failed",
     error: null,
+    runsOn: "source",
     totalNs: 0,
     setupNs: 0,
     downtimeNs: 0,

@@ -68,12 +68,12 @@ export function frameLength(bytes: Uint8Array, offset: number): number {
 
 /**
  * Decodes the frame that fills `bytes` exactly. `index` is the frame's position in its
- * direction of the stream (from 0), for messages.
+ * direction of the stream (from 0), for messages; `label` names that direction in them.
  */
-export function decodeFrame(bytes: Uint8Array, index: number): Frame {
+export function decodeFrame(bytes: Uint8Array, index: number, label = "frame"): Frame {
   const code = bytes.length > 0 ? bytes[0]! : 0;
   const type = FRAME_TYPES[code - 1];
-  const where = `frame ${index}${type ? ` (${type})` : ""}`;
+  const where = `${label} ${index}${type ? ` (${type})` : ""}`;
   const fail = (problem: string): never => {
     throw streamError(`${where}: ${problem}`);
   };

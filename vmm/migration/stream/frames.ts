@@ -10,14 +10,17 @@
  * payload of each type is one field table below, which drives both the parser and the encoder.
  *
  * Forward direction (source → destination): setup, page, zero, round, state, complete.
- * Return path (destination → source, post-copy): request, resume.
+ * Return path (destination → source, post-copy): request, resume, started.
+ *
+ * Version 2 added `started` (post-copy's switch-over is acknowledged) and dropped `haveState`
+ * from `resume` (a resume now always follows a switch-over, so the state is there).
  */
 import { PAGE_SIZE } from "../../../isa/arch.js";
 import { recordFormat, type Field, type RecordFormat, type RecordOf } from "../../../isa/binary/record.js";
 
 /** "TOYMIG" + version u16: the stream's first 8 bytes. */
 export const STREAM_MAGIC = new Uint8Array([0x54, 0x4f, 0x59, 0x4d, 0x49, 0x47]);
-export const STREAM_VERSION = 1;
+export const STREAM_VERSION = 2;
 export const PROLOGUE_SIZE = STREAM_MAGIC.length + 2;
 export const FRAME_HEADER_SIZE = 10;
 /** Largest payload a decoder accepts (a state frame of a big VM stays far below). */
@@ -60,11 +63,13 @@ export const FRAME_FIELDS = {
   ],
   /** Return path: the destination touched a page it does not have. */
   request: [{ key: "index", type: "u32" }],
-  /** Return path, after a broken link came back: whether the state arrived, and a bitmap of pages still missing. */
-  resume: [
-    { key: "haveState", type: "u8" },
-    { key: "missing", type: "bytes", length: "u32" },
-  ],
+  /** Return path, after a broken link came back: a bitmap of the pages still missing. */
+  resume: [{ key: "missing", type: "bytes", length: "u32" }],
+  /**
+   * Return path, post-copy: the destination holds the state and runs the guest, so the source
+   * may let it go. `stateCrc` is the CRC-32 of the state's JSON (UTF-8) it restored.
+   */
+  started: [{ key: "stateCrc", type: "u32" }],
 } as const satisfies Record<string, readonly Field[]>;
 
 export type FrameType = keyof typeof FRAME_FIELDS;
