@@ -2,37 +2,45 @@
  * The two-pass driver. Pass 1 walks every line to size it and place labels; between the
  * passes the sections get their start addresses; pass 2 walks the same lines again and emits
  * the bytes. A problem in a line is recorded and the line skipped, so one run reports every
- * error of the file.
+ * error of the file — except a fatal one (a limit reached, an `.include` that cannot be read),
+ * which stops the assembly at once: what follows it could only produce errors it caused.
  */
 import { validateImage } from "../image/validate.js";
 import { BY_MNEMONIC } from "../table.js";
 import { Assembly } from "./context.js";
 import { DIRECTIVE_BY_NAME } from "./directives.js";
-import { AsmProblem, AssemblyError } from "./errors.js";
+import { AsmFatal, AsmProblem, AssemblyError } from "./errors.js";
+import type { FileReader } from "./files.js";
 import { buildImage } from "./image.js";
 import { assemblePseudo, assembleReal } from "./instructions.js";
 import { writeListing, writeSymbolMap } from "./listing.js";
 import { PSEUDO_BY_NAME } from "./pseudo.js";
+import { MAX_SHOWN_ERRORS } from "./limits.js";
 import { layoutSections } from "./sections.js";
-import { Preprocessor, type FileReader, type LineDiagnostic, type SourceLine } from "./source.js";
+import { Preprocessor, type LineDiagnostic, type SourceLine } from "./source.js";
 import { parseStatement, type Statement } from "./statement.js";
 import type { GuestImage } from "../image/model.js";
 
 export interface AssembleOptions {
   /** Name of the source file: used in diagnostics and to resolve `.include`/`.incbin`. */
   file: string;
-  /** Reads included files (paths are resolved relative to the including file). */
+  /** Reads included files (see FileReader; without one, `.include` and `.incbin` fail). */
   readFile?: FileReader;
+  /**
+   * Folders `.include` and `.incbin` search, in order, after the including file's own
+   * (like `as -I`). assembleFile adds the bundled programs/ and guest-os/ after these.
+   */
+  includePath?: readonly string[];
   /** Symbols defined before the first line, as if by `.equ`. */
   defines?: Record<string, number>;
 }
 
 export interface AssembleResult {
   image: GuestImage;
-  /** Address, bytes and source of every line. */
-  listing: string;
-  /** `00001000 _start`, one symbol per line, by address. */
-  symbolMap: string;
+  /** Address, bytes and source of every line (written when first read). */
+  readonly listing: string;
+  /** `00001000 _start`, one symbol per line, by address (written when first read). */
+  readonly symbolMap: string;
 }
 
 /** Names a macro may not take. */
@@ -48,13 +56,19 @@ export function assemble(source: string, options: AssembleOptions): AssembleResu
     const key = `${d.seq}:${d.col}:${d.message}`;
     if (!diagnostics.has(key)) diagnostics.set(key, d);
   };
+  const failed = (): AssemblyError => {
+    const sorted = [...diagnostics.values()].sort((a, b) => a.seq - b.seq || a.col - b.col);
+    return new AssemblyError(sorted, Math.min(sorted.length, MAX_SHOWN_ERRORS));
+  };
 
-  const pre = new Preprocessor(options.readFile, isInstructionName);
+  const search = { reader: options.readFile, includePath: options.includePath ?? [] };
+  const pre = new Preprocessor(search, isInstructionName);
   pre.addFile(options.file, source);
   pre.diagnostics.forEach(add);
+  if (pre.stopped) throw failed();
   const lines = pre.lines;
 
-  const asm = new Assembly(options.file, options.readFile);
+  const asm = new Assembly(options.file, search);
   const statements: (Statement | null)[] = lines.map((line) => {
     try {
       return parseStatement(line.text);
@@ -81,6 +95,7 @@ export function assemble(source: string, options: AssembleOptions): AssembleResu
       } catch (error) {
         if (!(error instanceof AsmProblem)) throw error;
         add(lineDiagnostic(line, error.col, error.message));
+        if (error instanceof AsmFatal) throw failed();
       }
       if (pass === 2 && asm.listing.length === rows && line.text.trim() !== "") {
         asm.listing.push({ line, address, bytes: new Uint8Array(0), code: false });
@@ -95,12 +110,20 @@ export function assemble(source: string, options: AssembleOptions): AssembleResu
     add(line ? lineDiagnostic(line, 1, message) : { file: options.file, line: 1, col: 1, message, sourceLine: "", seq: -1 });
   });
 
-  if (diagnostics.size > 0) {
-    const sorted = [...diagnostics.values()].sort((a, b) => a.seq - b.seq || a.col - b.col);
-    throw new AssemblyError(sorted);
-  }
+  if (diagnostics.size > 0) throw failed();
   validateImage(image, options.file);
-  return { image, listing: writeListing(asm.listing), symbolMap: writeSymbolMap(image.symbols) };
+  const rows = asm.listing;
+  let listing: string | undefined;
+  let symbolMap: string | undefined;
+  return {
+    image,
+    get listing() {
+      return (listing ??= writeListing(rows));
+    },
+    get symbolMap() {
+      return (symbolMap ??= writeSymbolMap(image.symbols));
+    },
+  };
 }
 
 function lineDiagnostic(line: SourceLine, col: number, message: string): LineDiagnostic {
@@ -109,7 +132,7 @@ function lineDiagnostic(line: SourceLine, col: number, message: string): LineDia
 }
 
 function defineOptions(asm: Assembly, defines: Record<string, number>): void {
-  asm.line = { file: "<defines>", line: 0, text: "", seq: -1 };
+  asm.line = { file: "<defines>", line: 0, text: "", seq: -1, macro: undefined };
   for (const [name, value] of Object.entries(defines)) {
     if (asm.pass === 1) asm.defineEqu(name, 1, BigInt(value));
   }

@@ -3,11 +3,13 @@
  * the decisions pass 1 made that pass 2 must repeat (the size of each `li`).
  */
 import type { Token } from "./lexer.js";
-import { AsmProblem } from "./errors.js";
+import { AsmFatal, AsmProblem } from "./errors.js";
 import { evaluate, type ExprEnv } from "./expr.js";
+import type { FileSearch } from "./files.js";
+import { MAX_OUTPUT, sizeText } from "./limits.js";
 import { PREDEFINED_BY_NAME } from "./predefined.js";
 import { Section, SECTION_NAMES, type SectionName } from "./sections.js";
-import type { FileReader, SourceLine } from "./source.js";
+import type { SourceLine } from "./source.js";
 import type { OperandTokens } from "./statement.js";
 
 export type SymbolDef =
@@ -49,7 +51,7 @@ export class Assembly implements ExprEnv {
 
   constructor(
     readonly file: string,
-    readonly reader: FileReader | undefined,
+    readonly search: FileSearch,
   ) {}
 
   get section(): Section {
@@ -159,18 +161,32 @@ export class Assembly implements ExprEnv {
 
   /** Moves the location counter forward with zero bytes. */
   skip(n: number): void {
+    this.makeRoom(n);
     if (this.pass === 2) this.section.write(new Uint8Array(n), this.line.seq);
     else this.section.advance(n, this.line.seq);
   }
 
   /** Emits bytes (pass 2) or just reserves room for them (pass 1). */
   emit(bytes: Uint8Array, code: boolean): void {
+    this.makeRoom(bytes.length);
     const address = this.section.here();
     if (this.pass === 2) {
       this.section.write(bytes, this.line.seq);
       this.listing.push({ line: this.line, address, bytes, code });
     } else {
       this.section.advance(bytes.length, this.line.seq);
+    }
+  }
+
+  /**
+   * Stops the assembly in pass 1, before pass 2 allocates anything, once the sections together
+   * would hold more than the largest machine's memory: no such program can be loaded.
+   */
+  private makeRoom(n: number): void {
+    const s = this.section;
+    const total = SECTION_NAMES.reduce((sum, name) => sum + this.sections[name].size, 0) + Math.max(0, s.offset + n - s.size);
+    if (total > MAX_OUTPUT) {
+      throw new AsmFatal(this.opCol, `the sections grow past ${sizeText(MAX_OUTPUT)}, the memory of the largest machine`);
     }
   }
 

@@ -6,8 +6,10 @@
 import { MAX_MEMORY, PAGE_SIZE } from "../arch.js";
 import type { Assembly } from "./context.js";
 import { AsmProblem } from "./errors.js";
+import { candidates, findFile } from "./files.js";
+import { MAX_OUTPUT } from "./limits.js";
 import { SECTION_NAMES, type SectionName } from "./sections.js";
-import { quotedArgument, readThrough, resolveInclude } from "./source.js";
+import { quotedArgument } from "./source.js";
 import type { OperandTokens } from "./statement.js";
 
 export interface DirectiveDef {
@@ -118,12 +120,15 @@ function equ(asm: Assembly, ops: OperandTokens[]): void {
 function incbin(asm: Assembly, ops: OperandTokens[]): void {
   noBss(asm);
   const op = one(asm, ops, '.incbin "file"');
-  const path = resolveInclude(asm.line.file, quotedArgument(op.tokens.map((t) => t.text).join(" "), op.col, ".incbin"));
-  let bytes = asm.incbinCache.get(path);
+  const target = quotedArgument(op.tokens.map((t) => t.text).join(" "), op.col, ".incbin");
+  // Read once for both passes; the places searched identify the file.
+  const key = candidates(asm.line.file, target, asm.search.includePath).join("\n");
+  let bytes = asm.incbinCache.get(key);
   if (!bytes) {
-    const content = readThrough(asm.reader, path, op.col, "read");
+    const at = { col: op.col, what: "read", fatal: false };
+    const { content } = findFile(asm.search, asm.line.file, target, MAX_OUTPUT, at);
     bytes = typeof content === "string" ? utf8.encode(content) : content;
-    asm.incbinCache.set(path, bytes);
+    asm.incbinCache.set(key, bytes);
   }
   asm.emit(bytes, false);
 }
@@ -172,8 +177,8 @@ export const DIRECTIVES: readonly DirectiveDef[] = [
   { name: ".balign", syntax: "alignment", doc: "zero bytes up to the next multiple of alignment (a power of two)", run: balign },
   { name: ".equ", syntax: "name, value", doc: "define a constant symbol (also written name = value)", run: equ },
   { name: ".global", syntax: "name", doc: "accepted and ignored: every label is global", run: () => {} },
-  { name: ".include", syntax: "\"file\"", doc: "assemble another file here (path relative to the including file)" },
-  { name: ".incbin", syntax: "\"file\"", doc: "the bytes of a file (path relative to the including file)", run: incbin },
+  { name: ".include", syntax: "\"file\"", doc: "assemble another file here (looked up beside the including file, then in the include path: -I folders, the bundled programs/ and guest-os/)" },
+  { name: ".incbin", syntax: "\"file\"", doc: "the bytes of a file (looked up like .include)", run: incbin },
   { name: ".macro", syntax: "name [param, …]", doc: "start a macro definition; in its body \\param is the argument and \\@ a number unique to each expansion" },
   { name: ".endm", syntax: "", doc: "end a macro definition" },
   { name: ".entry", syntax: "address", doc: "where execution starts (default: _start if defined, else the start of text)", run: (a, o) => imageSetting(a, "entry", o) },

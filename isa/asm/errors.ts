@@ -4,8 +4,12 @@
  *   prog.s:12:9: error: unknown mnemonic 'ad'
  *       ad a0, a1, a2
  *       ^
+ *
+ * Text from the file (its name, the line, quoted names) is shown with control characters
+ * escaped, so a stray byte in a source can never reach the terminal raw.
  */
 import { UserError } from "../errors.js";
+import { printable } from "../image/printable.js";
 
 /** One problem in the source: 1-based line and column. */
 export interface Diagnostic {
@@ -24,8 +28,10 @@ export interface LocatedDiagnostic extends Diagnostic {
 export class AssemblyError extends UserError {
   readonly diagnostics: readonly Diagnostic[];
 
-  constructor(diagnostics: readonly LocatedDiagnostic[]) {
-    super(diagnostics.map(formatDiagnostic).join("\n"));
+  constructor(diagnostics: readonly LocatedDiagnostic[], shown = diagnostics.length) {
+    const hidden = diagnostics.length - shown;
+    const more = hidden > 0 ? [`… and ${hidden} more error${hidden === 1 ? "" : "s"}`] : [];
+    super([...diagnostics.slice(0, shown).map(formatDiagnostic), ...more].join("\n"));
     this.name = "AssemblyError";
     this.diagnostics = diagnostics.map(({ file, line, col, message }) => ({ file, line, col, message }));
   }
@@ -33,11 +39,11 @@ export class AssemblyError extends UserError {
 
 /** `file:line:col: error: message`, the source line and a caret under the column. */
 export function formatDiagnostic(d: LocatedDiagnostic): string {
-  const head = `${d.file}:${d.line}:${d.col}: error: ${d.message}`;
+  const head = `${printable(d.file)}:${d.line}:${d.col}: error: ${printable(d.message)}`;
   if (d.sourceLine === "") return head;
-  // Keep tabs in the caret line so the caret lines up in a terminal.
-  const pad = d.sourceLine.slice(0, Math.max(0, d.col - 1)).replace(/[^\t]/g, " ");
-  return `${head}\n${d.sourceLine}\n${pad}^`;
+  // Keep tabs in the caret line so the caret lines up in a terminal; escapes widen the line.
+  const pad = printable(d.sourceLine.slice(0, Math.max(0, d.col - 1))).replace(/[^\t]/g, " ");
+  return `${head}\n${printable(d.sourceLine)}\n${pad}^`;
 }
 
 /** A problem found while handling one statement: the column is in that statement's line. */
@@ -49,3 +55,9 @@ export class AsmProblem extends Error {
     super(message);
   }
 }
+
+/**
+ * A problem after which the rest of the source means nothing — a limit reached, an `.include`
+ * that cannot be read: it is reported and the assembly stops, so one cause gives one error.
+ */
+export class AsmFatal extends AsmProblem {}

@@ -2,6 +2,7 @@
  * Splits one source line into tokens. Comments start with `;` or `#` outside string and
  * character literals. Columns are 1-based, for diagnostics.
  */
+import { printableName } from "../image/printable.js";
 import { AsmProblem } from "./errors.js";
 
 export type Token =
@@ -70,7 +71,7 @@ export function lexLine(line: string): Token[] {
       tokens.push({ kind: "op", text: c, col });
       i++;
     } else {
-      throw new AsmProblem(col, `unexpected character '${c}'`);
+      throw new AsmProblem(col, `unexpected character '${printableName(String.fromCodePoint(code.codePointAt(i)!))}'`);
     }
   }
   return tokens;

@@ -4,7 +4,7 @@
  * starts with `.org`, which fixes its start. Positions are kept as offsets from the start so
  * labels can be placed before the start of data and bss is known (end of pass 1).
  */
-import { PAGE_SIZE } from "../arch.js";
+import { MAX_MEMORY, PAGE_SIZE } from "../arch.js";
 import { DEFAULT_TEXT_ADDRESS, SECTION_EXEC, SECTION_WRITE, SECTION_ZERO } from "../image/model.js";
 
 export const SECTION_NAMES = ["text", "data", "bss"] as const;
@@ -48,7 +48,7 @@ export class Section {
   write(data: Uint8Array | readonly number[], seq: number): void {
     const end = this.offset + data.length;
     if (end > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(end, this.bytes.length * 2));
+      const grown = new Uint8Array(Math.max(end, Math.min(this.bytes.length * 2, MAX_MEMORY)));
       grown.set(this.bytes);
       this.bytes = grown;
     }

@@ -7,9 +7,11 @@
  * number unique to each expansion (for labels). A call is `name x, y` (arguments split at
  * top-level commas).
  */
-import { dirname, isAbsolute, join } from "node:path";
-import { AsmProblem } from "./errors.js";
+import { AsmFatal, AsmProblem } from "./errors.js";
+import { findFile, sourceText, type FileSearch } from "./files.js";
 import { codeOf, lexLine } from "./lexer.js";
+import { ExpansionBudget, MAX_NESTING, MAX_SOURCE_BYTES } from "./limits.js";
+import { withoutBom } from "./text.js";
 
 /** One line to assemble. `seq` orders lines (and their diagnostics) across includes. */
 export interface SourceLine {
@@ -18,7 +20,7 @@ export interface SourceLine {
   text: string;
   seq: number;
   /** Set for lines produced by a macro: where it was called. */
-  macro?: string;
+  macro: string | undefined;
 }
 
 export interface LineDiagnostic {
@@ -30,9 +32,6 @@ export interface LineDiagnostic {
   seq: number;
 }
 
-/** Reads an included file (path already resolved against the including file). */
-export type FileReader = (path: string) => Uint8Array | string;
-
 interface Macro {
   name: string;
   text: string;
@@ -42,48 +41,59 @@ interface Macro {
   line: number;
 }
 
-const MAX_DEPTH = 64;
 const LABELS_PREFIX = /^\s*(?:(?:[A-Za-z_.$][\w.$]*|[0-9]+)\s*:\s*)*/;
 const WORD = /^[A-Za-z_.$][\w.$]*/;
-const utf8 = new TextDecoder();
 
-/** Resolves `target` as written in `.include`/`.incbin` inside `fromFile`. */
-export function resolveInclude(fromFile: string, target: string): string {
-  return isAbsolute(target) ? target : join(dirname(fromFile), target);
-}
+/** Thrown out of every level of `addLines` once an AsmFatal is reported. */
+class Stopped extends Error {}
 
-/** Reads a file through `reader`, turning failures into an AsmProblem at `col`. */
-export function readThrough(reader: FileReader | undefined, path: string, col: number, what: string): Uint8Array | string {
-  if (!reader) throw new AsmProblem(col, `cannot ${what} "${path}": no file reader was given`);
-  try {
-    return reader(path);
-  } catch (error) {
-    const code = (error as { code?: unknown } | undefined)?.code;
-    if (code === "ENOENT") throw new AsmProblem(col, `cannot ${what} "${path}": no such file`);
-    if (code === "EISDIR") throw new AsmProblem(col, `cannot ${what} "${path}": is a directory`);
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new AsmProblem(col, `cannot ${what} "${path}": ${reason}`);
-  }
-}
+// Lines are built with one literal shape (never spread): V8 then keeps them fast, which
+// matters when a macro expands to hundreds of thousands of them.
+const sourceLine = (file: string, line: number, text: string, seq: number, macro: string | undefined): SourceLine => ({
+  file,
+  line,
+  text,
+  seq,
+  macro,
+});
 
 export class Preprocessor {
   readonly lines: SourceLine[] = [];
   readonly diagnostics: LineDiagnostic[] = [];
+  /** Set when an AsmFatal stopped the preprocessing: the lines are incomplete. */
+  stopped = false;
   private readonly macros = new Map<string, Macro>();
+  private readonly expanding = new Set<Macro>();
   private expansionCounter = 0;
   private readonly includeStack: string[] = [];
+  private readonly budget = new ExpansionBudget();
 
   constructor(
-    private readonly reader: FileReader | undefined,
+    private readonly search: FileSearch,
     /** Names a macro may not take (instructions, pseudo-instructions). */
     private readonly reserved: (name: string) => boolean,
   ) {}
 
   /** Adds every line of `text` (the contents of `file`). */
   addFile(file: string, text: string): void {
+    try {
+      this.budget.take(0, text.length, 1);
+      this.addText(file, withoutBom(text), 0);
+    } catch (error) {
+      if (error instanceof AsmFatal) this.report({ file, line: 1, text: "" }, error.col, error.message);
+      else if (!(error instanceof Stopped)) throw error;
+      this.stopped = true;
+    }
+  }
+
+  private addText(file: string, text: string, depth: number): void {
+    const texts = text.split("\n");
+    this.budget.take(texts.length, 0, 1);
     this.includeStack.push(file);
-    const raw = text.split("\n").map((t, i) => ({ file, line: i + 1, text: t.replace(/\r$/, ""), seq: 0 }));
-    this.addLines(raw, 0);
+    this.addLines(
+      texts.map((t, i) => sourceLine(file, i + 1, t.endsWith("\r") ? t.slice(0, -1) : t, 0, undefined)),
+      depth,
+    );
     this.includeStack.pop();
   }
 
@@ -115,10 +125,11 @@ export class Preprocessor {
           this.emitLabels(src, prefix);
           this.expand(this.macros.get(key)!, src, rest, argCol, depth);
         } else {
-          this.lines.push({ ...src, seq: this.lines.length });
+          this.lines.push(sourceLine(src.file, src.line, src.text, this.lines.length, src.macro));
         }
       } catch (error) {
         if (!(error instanceof AsmProblem)) throw error;
+        if (error instanceof AsmFatal) this.fatal(src, error);
         this.report(src, error.col, error.message);
         // A bad .macro line still owns its body up to .endm; skip it rather than assemble it.
         if (key === ".macro") defining = { name: "", text: src.text, params: [], body: [], file: src.file, line: src.line };
@@ -127,14 +138,19 @@ export class Preprocessor {
     if (defining?.name) this.report(defining, 1, `missing .endm for macro '${defining.name}'`);
   }
 
-  private report(src: { file: string; line: number; text: string; macro?: string }, col: number, message: string): void {
+  private report(src: { file: string; line: number; text: string; macro?: string | undefined }, col: number, message: string): void {
     const where = src.macro ? ` (in macro ${src.macro})` : "";
-    this.diagnostics.push({ ...src, col, message: message + where, sourceLine: src.text, seq: this.lines.length });
+    this.diagnostics.push({ file: src.file, line: src.line, col, message: message + where, sourceLine: src.text, seq: this.lines.length });
+  }
+
+  private fatal(src: { file: string; line: number; text: string; macro?: string | undefined }, error: AsmFatal): never {
+    this.report(src, error.col, error.message);
+    throw new Stopped();
   }
 
   /** Labels written before an .include or macro call still label the current address. */
   private emitLabels(src: SourceLine, prefix: string): void {
-    if (prefix.trim() !== "") this.lines.push({ ...src, text: prefix, seq: this.lines.length });
+    if (prefix.trim() !== "") this.lines.push(sourceLine(src.file, src.line, prefix, this.lines.length, src.macro));
   }
 
   private defineMacro(src: SourceLine, rest: string, col: number): Macro {
@@ -155,37 +171,41 @@ export class Preprocessor {
 
   private include(src: SourceLine, rest: string, col: number, argCol: number, depth: number): void {
     const target = quotedArgument(rest, col, ".include");
-    const path = resolveInclude(src.file, target);
+    if (depth >= MAX_NESTING) throw new AsmFatal(argCol, `.include nested more than ${MAX_NESTING} deep`);
+    const at = { col: argCol, what: "include", fatal: true };
+    const { path, content } = findFile(this.search, src.file, target, MAX_SOURCE_BYTES, at);
     if (this.includeStack.includes(path)) throw new AsmProblem(argCol, `"${path}" includes itself`);
-    if (depth >= MAX_DEPTH) throw new AsmProblem(argCol, ".include nested too deeply");
-    const content = readThrough(this.reader, path, argCol, "include");
-    this.includeStack.push(path);
-    const text = typeof content === "string" ? content : utf8.decode(content);
-    const raw = text.split("\n").map((t, i) => ({ file: path, line: i + 1, text: t.replace(/\r$/, ""), seq: 0 }));
-    this.addLines(raw, depth + 1);
-    this.includeStack.pop();
+    const text = sourceText(content, path, at);
+    this.budget.take(0, text.length, argCol);
+    this.addText(path, text, depth + 1);
   }
 
   private expand(macro: Macro, src: SourceLine, rest: string, col: number, depth: number): void {
-    if (depth >= MAX_DEPTH) throw new AsmProblem(col, `macro '${macro.name}' expands too deeply (does it call itself?)`);
+    // Without conditional assembly nothing can end a recursion: it is always a mistake.
+    if (this.expanding.has(macro)) throw new AsmFatal(col, `macro '${macro.name}' calls itself, which never ends (there is no conditional assembly)`);
+    if (depth >= MAX_NESTING) throw new AsmFatal(col, `macro calls nested more than ${MAX_NESTING} deep`);
     const args = splitArguments(rest);
     if (args.length > macro.params.length) {
       throw new AsmProblem(col, `macro '${macro.name}' takes ${macro.params.length} argument(s), got ${args.length}`);
     }
+    this.budget.take(macro.body.length, 0, col);
     const unique = String(this.expansionCounter++);
     // Longest names first so that \ab is not taken for \a followed by b.
     const params = macro.params.map((p, i) => [p, args[i] ?? ""] as const).sort((x, y) => y[0].length - x[0].length);
     const where = `'${macro.name}' called at ${src.file}:${src.line}`;
-    const body = macro.body.map((line) => ({
-      ...line,
-      text: substitute(line.text, params, unique),
-      macro: line.macro ?? where,
-    }));
+    const body = macro.body.map((line) => {
+      const text = substitute(line.text, params, unique);
+      this.budget.take(0, text.length, col);
+      return sourceLine(line.file, line.line, text, 0, line.macro ?? where);
+    });
+    this.expanding.add(macro);
     this.addLines(body, depth + 1);
+    this.expanding.delete(macro);
   }
 }
 
 function substitute(text: string, params: readonly (readonly [string, string])[], unique: string): string {
+  if (!text.includes("\\")) return text;
   return text.replace(/\\(@|[A-Za-z_]\w*)/g, (whole, name: string) => {
     if (name === "@") return unique;
     for (const [p, value] of params) if (name.startsWith(p)) return value + name.slice(p.length);

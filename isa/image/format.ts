@@ -32,20 +32,9 @@ export { validateImage } from "./validate.js";
 /** The image as a file. Throws UserError (naming `file`) when the image breaks a rule. */
 export function encodeImage(image: GuestImage, file = "image"): Uint8Array {
   validateImage(image, file);
-  // Entries first with placeholder offsets: their sizes decide where the section data starts.
-  const sectionEntries: SectionEntry[] = image.sections.map((s) => ({
-    name: s.name,
-    address: s.address,
-    flags: s.flags,
-    size: s.size,
-    fileOffset: 0,
-    fileLength: s.flags & SECTION_ZERO ? 0 : s.data.length,
-  }));
-  let dataOffset = sectionEntries.reduce((sum, entry) => sum + recordSize(SECTION_ENTRY, entry), PROLOGUE_SIZE + HEADER_SIZE);
-  for (const entry of sectionEntries) {
-    entry.fileOffset = dataOffset;
-    dataOffset += entry.fileLength;
-  }
+  const sectionEntries = sectionTable(image);
+  const last = sectionEntries[sectionEntries.length - 1];
+  const dataOffset = last ? last.fileOffset + last.fileLength : PROLOGUE_SIZE + HEADER_SIZE;
   const symbolEntries = image.symbols.map(({ name, address }) => ({ name, address }));
   const totalLength = symbolEntries.reduce((sum, entry) => sum + recordSize(SYMBOL_ENTRY, entry), dataOffset);
   if (totalLength > 0xffffffff) throw new UserError(`${file}: image would be ${totalLength} bytes, too large`);
@@ -77,6 +66,31 @@ export function encodeImage(image: GuestImage, file = "image"): Uint8Array {
   return bytes;
 }
 
+/**
+ * The section table as the file stores it: where each section's data sits in the file (the
+ * layout is canonical, so this is the same for the file an image was read from).
+ */
+export function sectionTable(image: GuestImage): SectionEntry[] {
+  // Entries first with placeholder offsets: their sizes decide where the section data starts.
+  const entries: SectionEntry[] = image.sections.map((s) => ({
+    name: s.name,
+    address: s.address,
+    flags: s.flags,
+    size: s.size,
+    fileOffset: 0,
+    fileLength: s.flags & SECTION_ZERO ? 0 : s.data.length,
+  }));
+  let offset = entries.reduce((sum, entry) => sum + recordSize(SECTION_ENTRY, entry), PROLOGUE_SIZE + HEADER_SIZE);
+  for (const entry of entries) {
+    entry.fileOffset = offset;
+    offset += entry.fileLength;
+  }
+  return entries;
+}
+
+/** What decoding says of bytes that do not start with IMAGE_MAGIC. */
+export const BAD_MAGIC = "not a toyvmm image (bad magic)";
+
 /** Parses an image file's bytes; `file` names it in error messages. */
 export function decodeImage(bytes: Uint8Array, file: string): GuestImage {
   const fail = (problem: string): never => {
@@ -86,7 +100,7 @@ export function decodeImage(bytes: Uint8Array, file: string): GuestImage {
     fail(`truncated at byte ${bytes.length} (${what} needs ${offset + needs - bytes.length} more bytes)`);
 
   const magicSeen = bytes.subarray(0, IMAGE_MAGIC.length);
-  if (magicSeen.length === 0 || magicSeen.some((b, i) => b !== IMAGE_MAGIC[i])) fail("not a toyvmm image (bad magic)");
+  if (magicSeen.length === 0 || magicSeen.some((b, i) => b !== IMAGE_MAGIC[i])) fail(BAD_MAGIC);
   if (bytes.length < PROLOGUE_SIZE + HEADER_SIZE) truncated("header", 0, PROLOGUE_SIZE + HEADER_SIZE);
   const prologue = readRecord(PROLOGUE, bytes, 0, { source: file, record: "prologue" }).record;
   if (prologue.version > IMAGE_FORMAT_VERSION) {

@@ -8,6 +8,7 @@ import { MAX_MEMORY, PAGE_SIZE, WORD_BYTES } from "../arch.js";
 import { UserError } from "../errors.js";
 import { textFits } from "../binary/record.js";
 import { KNOWN_IMAGE_FLAGS, NAME_LENGTH } from "./layout.js";
+import { printableName } from "./printable.js";
 import { SECTION_EXEC, SECTION_WRITE, SECTION_ZERO, type GuestImage, type ImageSection } from "./model.js";
 
 export const KNOWN_SECTION_FLAGS = SECTION_EXEC | SECTION_WRITE | SECTION_ZERO;
@@ -15,8 +16,7 @@ const U32_MAX = 0xffffffff;
 
 export const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 /** A problem as one line: control and line-separator characters (names may hold them) escaped. */
-export const oneLine = (problem: string): string =>
-  problem.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+export const oneLine = printableName;
 const range = (address: number, size: number): string => `${hex(address)}..${hex(address + size)}`;
 
 function isU32(n: unknown): n is number {

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { assemble, assembleFile } from "../../isa/asm/index.js";
-import { resolveInclude } from "../../isa/asm/source.js";
+import { candidates } from "../../isa/asm/files.js";
 import { disassembleImage } from "../../isa/disasm.js";
 import type { GuestImage } from "../../isa/image/model.js";
 
@@ -23,7 +23,7 @@ function sources(dir: string): string[] {
 const all = [...sources(join(root, "programs")), ...sources(join(root, "guest-os"))];
 const included = new Set(
   all.flatMap((file) =>
-    [...readFileSync(file, "utf8").matchAll(/^\s*\.include\s+"([^"]+)"/gim)].map((m) => resolveInclude(file, m[1]!)),
+    [...readFileSync(file, "utf8").matchAll(/^\s*\.include\s+"([^"]+)"/gim)].map((m) => candidates(file, m[1]!, [])[0]!),
   ),
 );
 const programs = all.filter((f) => !included.has(f)).map((f) => relative(root, f));

@@ -164,7 +164,7 @@ describe("image decoding errors", () => {
     image.sections[1]!.name = "da\nta";
     image.sections[1]!.address = 0x1004;
     expect(userErrorOf(() => encodeImage(image, "out.tvm"))).toBe(
-      "out.tvm: sections .text (0x1000..0x1008) and da\\u000ata (0x1004..0x100a) overlap",
+      "out.tvm: sections .text (0x1000..0x1008) and da\\x0ata (0x1004..0x100a) overlap",
     );
   });
 

@@ -1,33 +1,67 @@
 /**
  * `toyvmm asm FILE.s`: assemble a toy program into a `.tvm` image, optionally with a listing
- * and a symbol map.
+ * and a symbol map. `-` reads the source from standard input; `-I DIR` adds include folders.
  */
-import { assembleFile } from "../../isa/asm/index.js";
+import { UserError } from "../../isa/errors.js";
 import { encodeImage } from "../../isa/image/format.js";
-import { replaceExtension, writeOutput, type Command } from "./shared.js";
+import {
+  assembleFile,
+  assembleText,
+  readStreamBytes,
+  refuseOverwrite,
+  SOURCE_FILE,
+  sourceText,
+  STDIN_NAME,
+  type AssembledFile,
+} from "../../isa/loader.js";
+import { replaceExtension, writeOutput, type CliIo, type Command } from "./shared.js";
 
 interface AsmOptions {
   file: string;
   output?: string;
   listing?: string;
   symbols?: string;
+  includeDir?: string[];
 }
+
+/** The `-I DIR` option, as `asm` has it; commands that assemble on the way can share it. */
+export const INCLUDE_DIR_OPTION = {
+  alias: "I",
+  type: "string",
+  array: true,
+  nargs: 1,
+  describe: "Also look for .include and .incbin files in DIR (repeatable; after the including file's folder, before the bundled programs/ and guest-os/)",
+} as const;
 
 export const asmCommand: Command<AsmOptions> = {
   command: "asm <file>",
   describe: "Assemble a toy assembly file into a .tvm image",
   builder: (yargs) =>
     yargs
-      .positional("file", { type: "string", demandOption: true, describe: "Assembly source (.s)" })
-      .option("output", { alias: "o", type: "string", requiresArg: true, describe: "Image to write (default: FILE with .tvm)" })
+      .positional("file", { type: "string", demandOption: true, describe: "Assembly source (.s), or - to read it from standard input" })
+      .option("output", { alias: "o", type: "string", requiresArg: true, describe: "Image to write (default: FILE with .tvm; needed with -), or - for stdout" })
       .option("listing", { type: "string", requiresArg: true, describe: "Write an address/bytes/source listing to FILE, or - for stdout" })
       .option("symbols", { type: "string", requiresArg: true, describe: "Write the symbol map to FILE, or - for stdout" })
+      .option("include-dir", INCLUDE_DIR_OPTION)
       .example("$0 asm programs/hello.s", "writes programs/hello.tvm")
       .example("$0 asm prog.s -o /tmp/prog.tvm --listing -", "also prints the listing")
-      .example("$0 asm prog.s --symbols prog.sym", "also writes the symbol map"),
-  handler: (args) => {
+      .example("$0 asm prog.s --symbols prog.sym", "also writes the symbol map")
+      .example("$0 asm prog.s -I ~/asm/lib", '.include "util.s" also finds ~/asm/lib/util.s (and "lib/start.s" the bundled library, from any folder)')
+      .example("gen-code | $0 asm - -o prog.tvm", "assembles standard input"),
+  handler: async (args) => {
+    const fromStdin = args.file === "-";
+    if (fromStdin && args.output === undefined) {
+      throw new UserError("asm -: the source comes from standard input, so say where the image goes with -o FILE (or -o - for stdout)");
+    }
     const output = args.output ?? replaceExtension(args.file, ".s", ".tvm");
-    const { image, listing, symbolMap } = assembleFile(args.file);
+    const options = { includePath: args.includeDir ?? [] };
+    const { image, listing, symbolMap, sources } = fromStdin ? await assembleStdin(args.io, options) : assembleFile(args.file, options);
+    const outputs: [string, string | undefined][] = [["-o", output], ["--listing", args.listing], ["--symbols", args.symbols]];
+    const given = outputs.filter((o): o is [string, string] => o[1] !== undefined);
+    if (output === "-" && given.filter(([, path]) => path === "-").length > 1) {
+      throw new UserError("-o - writes the image to stdout: send the listing and symbol map to files");
+    }
+    refuseOverwrite(given, sources);
     const bytes = encodeImage(image, output);
     writeOutput(args.io, output, bytes);
     if (args.listing !== undefined) writeOutput(args.io, args.listing, listing);
@@ -35,3 +69,8 @@ export const asmCommand: Command<AsmOptions> = {
     args.log.info({ file: args.file, output, bytes: bytes.length, sections: image.sections.length }, "assembled");
   },
 };
+
+async function assembleStdin(io: CliIo, options: { includePath: string[] }): Promise<AssembledFile> {
+  const bytes = io.stdin ? await readStreamBytes(io.stdin, STDIN_NAME, SOURCE_FILE) : new Uint8Array(0);
+  return assembleText(sourceText(bytes, STDIN_NAME), STDIN_NAME, options);
+}

@@ -1,14 +1,16 @@
 /**
  * `toyvmm disasm FILE`: print an image (or an assembled source) as assembly that reassembles
- * to the same image.
+ * to the same image. `-` reads the image or source from standard input.
  */
 import { disassembleImage } from "../../isa/disasm.js";
-import { readImageFile } from "../../isa/loader.js";
+import { readImageArgument, refuseOverwrite } from "../../isa/loader.js";
+import { INCLUDE_DIR_OPTION } from "./asm.js";
 import { writeOutput, type Command } from "./shared.js";
 
 interface DisasmOptions {
   file: string;
   output?: string;
+  includeDir?: string[];
 }
 
 export const disasmCommand: Command<DisasmOptions> = {
@@ -16,12 +18,16 @@ export const disasmCommand: Command<DisasmOptions> = {
   describe: "Disassemble an image into assembly that reassembles to the same image",
   builder: (yargs) =>
     yargs
-      .positional("file", { type: "string", demandOption: true, describe: "Image (.tvm) or assembly source (.s)" })
+      .positional("file", { type: "string", demandOption: true, describe: "Image (.tvm) or assembly source (.s), or - for standard input (either)" })
       .option("output", { alias: "o", type: "string", requiresArg: true, describe: "Write the assembly to FILE instead of stdout" })
+      .option("include-dir", INCLUDE_DIR_OPTION)
       .example("$0 disasm programs/hello.tvm", "prints the program as assembly")
-      .example("$0 disasm prog.tvm -o prog2.s && $0 asm prog2.s", "reassembles to the same image"),
-  handler: (args) => {
-    const text = disassembleImage(readImageFile(args.file));
+      .example("$0 disasm prog.tvm -o prog2.s && $0 asm prog2.s", "reassembles to the same image")
+      .example("cat prog.tvm | $0 disasm -", "disassembles standard input"),
+  handler: async (args) => {
+    const { image, files } = await readImageArgument(args.file, args.io.stdin, { includePath: args.includeDir ?? [] });
+    if (args.output !== undefined) refuseOverwrite([["-o", args.output]], files);
+    const text = disassembleImage(image);
     writeOutput(args.io, args.output ?? "-", text.endsWith("\n") ? text : text + "\n");
   },
 };

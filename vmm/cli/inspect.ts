@@ -1,16 +1,19 @@
 /**
- * `toyvmm inspect FILE`: what an image holds — header, sections, symbols, checksum — as text
- * or, with --json, as one JSON object.
+ * `toyvmm inspect FILE`: what an image holds — header, sections (with where their bytes sit in
+ * the file), symbols, checksum — as text or, with --json, as one JSON object. `-` reads the
+ * image or source from standard input.
  */
-import { assembleFile } from "../../isa/asm/index.js";
-import { decodeImage, encodeImage, IMAGE_FORMAT_VERSION, storedChecksum } from "../../isa/image/format.js";
+import { IMAGE_FORMAT_VERSION, sectionTable, storedChecksum } from "../../isa/image/format.js";
 import { SECTION_EXEC, SECTION_WRITE, SECTION_ZERO } from "../../isa/image/model.js";
-import { readFileBytes } from "../../isa/loader.js";
+import { printableName } from "../../isa/image/printable.js";
+import { readImageArgument, STDIN_NAME, type ImageFile } from "../../isa/loader.js";
+import { INCLUDE_DIR_OPTION } from "./asm.js";
 import { hex32, type Command } from "./shared.js";
 
 interface InspectOptions {
   file: string;
   json: boolean;
+  includeDir?: string[];
 }
 
 const FLAG_NAMES: [number, string][] = [
@@ -29,14 +32,14 @@ export interface ImageSummary {
   memorySize: number;
   flags: number;
   bootArgs: { address: number; size: number };
-  sections: { name: string; address: number; size: number; flags: string[]; fileLength: number }[];
+  /** `fileOffset`: where the section's bytes start in the file; `fileLength`: how many (0 for bss). */
+  sections: { name: string; address: number; size: number; flags: string[]; fileOffset: number; fileLength: number }[];
   symbols: { name: string; address: number }[];
 }
 
-/** Reads and checks `file` (a `.tvm` image, or a `.s` source that is assembled first). */
-export function summarizeImageFile(file: string): ImageSummary {
-  const bytes = file.endsWith(".s") ? encodeImage(assembleFile(file).image, file) : readFileBytes(file);
-  const image = decodeImage(bytes, file);
+/** The summary of an image read by `readImageArgument`, named `file`. */
+export function summarizeImage(file: string, { image, bytes }: ImageFile): ImageSummary {
+  const table = sectionTable(image);
   return {
     file,
     formatVersion: IMAGE_FORMAT_VERSION,
@@ -46,12 +49,13 @@ export function summarizeImageFile(file: string): ImageSummary {
     memorySize: image.memorySize,
     flags: image.flags,
     bootArgs: { ...image.bootArgs },
-    sections: image.sections.map((s) => ({
+    sections: image.sections.map((s, i) => ({
       name: s.name,
       address: s.address,
       size: s.size,
       flags: FLAG_NAMES.filter(([bit]) => s.flags & bit).map(([, name]) => name),
-      fileLength: s.data.length,
+      fileOffset: table[i]!.fileOffset,
+      fileLength: table[i]!.fileLength,
     })),
     symbols: image.symbols.map(({ name, address }) => ({ name, address })),
   };
@@ -67,14 +71,17 @@ export function formatSummary(s: ImageSummary): string {
     "",
     `sections (${s.sections.length}):`,
   ];
-  const nameWidth = Math.max(4, ...s.sections.map((x) => x.name.length));
-  if (s.sections.length) lines.push(`  ${"name".padEnd(nameWidth)}  address     size        flags`);
-  for (const x of s.sections) {
-    lines.push(`  ${x.name.padEnd(nameWidth)}  ${hex32(x.address)}  ${hex32(x.size)}  ${x.flags.join(",") || "-"}`);
-  }
+  // Names come from the file: shown escaped, so that a control character cannot reach the terminal.
+  const names = s.sections.map((x) => printableName(x.name));
+  const nameWidth = Math.max(4, ...names.map((name) => name.length));
+  if (s.sections.length) lines.push(`  ${"name".padEnd(nameWidth)}  address     size        file offset  flags`);
+  s.sections.forEach((x, i) => {
+    const offset = x.fileLength > 0 ? hex32(x.fileOffset) : "-";
+    lines.push(`  ${names[i]!.padEnd(nameWidth)}  ${hex32(x.address)}  ${hex32(x.size)}  ${offset.padEnd(11)}  ${x.flags.join(",") || "-"}`);
+  });
   lines.push("", `symbols (${s.symbols.length}):`);
   for (const x of [...s.symbols].sort((a, b) => a.address - b.address || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    lines.push(`  ${hex32(x.address)}  ${x.name}`);
+    lines.push(`  ${hex32(x.address)}  ${printableName(x.name)}`);
   }
   return lines.join("\n") + "\n";
 }
@@ -84,12 +91,15 @@ export const inspectCommand: Command<InspectOptions> = {
   describe: "Show an image's header, sections, symbols and checksum",
   builder: (yargs) =>
     yargs
-      .positional("file", { type: "string", demandOption: true, describe: "Image (.tvm) or assembly source (.s)" })
+      .positional("file", { type: "string", demandOption: true, describe: "Image (.tvm) or assembly source (.s), or - for standard input (either)" })
       .option("json", { type: "boolean", default: false, describe: "Print one JSON object instead of text" })
-      .example("$0 inspect programs/hello.tvm", "header, sections and symbols")
-      .example("$0 inspect prog.tvm --json | jq .sections", "machine-readable"),
-  handler: (args) => {
-    const summary = summarizeImageFile(args.file);
+      .option("include-dir", INCLUDE_DIR_OPTION)
+      .example("$0 inspect programs/hello.tvm", "header, sections (address, size, file offset) and symbols")
+      .example("$0 inspect prog.tvm --json | jq .sections", "machine-readable")
+      .example("$0 asm prog.s -o - | $0 inspect -", "inspects standard input"),
+  handler: async (args) => {
+    const input = await readImageArgument(args.file, args.io.stdin, { includePath: args.includeDir ?? [] });
+    const summary = summarizeImage(args.file === "-" ? STDIN_NAME : args.file, input);
     args.io.stdout.write(args.json ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary));
   },
 };
