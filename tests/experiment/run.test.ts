@@ -142,14 +142,18 @@ describe("runExperiment", () => {
 
   it("a migration point after the guest ended is one clear error", () => {
     const spec = small({ "args.iters": 1, at: 10_000_000 }, {});
-    expect(() => runExperiment(spec)).toThrow(/^t\.json: point 0: the guest ended \(halted\) after \d+ instructions, before the migration point at=10000000$/);
+    expect(() => runExperiment(spec)).toThrow(/^t\.json: base\.at: 10000000: the guest ended \(halted\) after \d+ instructions, before this migration point \(point 0\)$/);
   });
 
-  it("memory smaller than the image needs, or a kernel asked to run as a process, is one clear error", () => {
-    expect(() => runExperiment(small({ memory: "64KiB" }, {}))).toThrow("t.json: point 0: memory 65536 is less than the 1048576 bytes the guest image needs");
-    expect(() => runExperiment(parseSpec({ guest: "solo", base: { machine: "process" } }, "t.json"))).toThrow(
-      "t.json: point 0: machine=process needs a program (an image with the symbol _start), not solo",
+  it("memory smaller than the image needs, a kernel asked to run as a process, or boot arguments too long are found before any point runs, naming their place", () => {
+    let ran = 0;
+    const run = (spec: ReturnType<typeof small>) => () => runExperiment(spec, { onProgress: () => ran++ });
+    expect(run(small({}, { memory: ["2MiB", "64KiB"] }))).toThrow("t.json: sweep.memory[1]: 64 KiB is less than the 1 MiB the guest image needs");
+    expect(run(parseSpec({ guest: "solo", base: { machine: "process" } }, "t.json"))).toThrow(
+      "t.json: base.machine: process needs a program (an image with the symbol _start), not solo",
     );
+    expect(run(small({ "args.x": "y".repeat(5000) }, {}))).toThrow(/^t\.json: point 0: boot arguments "pages=32 rate=100 iters=0 x=y+" are 5\d{3} bytes with the final NUL; the guest image has room for \d+$/);
+    expect(ran).toBe(0);
   });
 });
 

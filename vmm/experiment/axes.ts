@@ -7,14 +7,14 @@
  * rows are integers and reproducible to the last digit. Guest arguments are `args.KEY` axes
  * whose values are the text passed to the guest as `KEY=VALUE`.
  */
-import { MAX_MEMORY, PAGE_SIZE } from "../../isa/arch.js";
 import { UserError } from "../../isa/errors.js";
 import { formatNs } from "../migration/engine.js";
 import { DEFAULTS, PUSH_ORDERS } from "../migration/options.js";
 import { STRATEGIES } from "../migration/stream/frames.js";
-import { parseBandwidth, parseCount, parseDuration } from "../migration/units.js";
+import { parseBandwidth, parseCount, parseDuration, parseMemorySize } from "../migration/units.js";
+import { choice, quantity, text, type AxisValue } from "./values.js";
 
-export type AxisValue = number | string;
+export type { AxisValue };
 
 export interface AxisDef {
   name: string;
@@ -25,9 +25,9 @@ export interface AxisDef {
   fallback: AxisValue | null;
   /** `where` names the place for errors, e.g. `spec.json: sweep.bandwidth[1]`. */
   parse(value: unknown, where: string): AxisValue;
-  /** For tables and legends: `100MB/s`, `1.000 ms`. */
+  /** For tables and legends: `100MB/s`, `1 ms`. */
   show(value: AxisValue): string;
-  /** Plot axis title and how to scale a value for it. */
+  /** Plot axis title (with its unit) and how to scale a value for it. */
   plotTitle: string;
   plotScale: number;
 }
@@ -36,45 +36,6 @@ export const ARG_PREFIX = "args.";
 
 /** How a guest runs (see guest.ts). */
 export const MACHINES = ["process", "monitor", "bare"] as const;
-
-const text = (value: unknown, where: string): string => {
-  if (typeof value === "number" && Number.isFinite(value)) return String(value);
-  if (typeof value === "string" && value.trim() !== "") return value.trim();
-  throw new UserError(`${where}: expected a number or a string, got ${JSON.stringify(value)}`);
-};
-
-function wholeNumber(value: unknown, where: string, min: number): number {
-  const n = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < min) {
-    throw new UserError(`${where}: expected a whole number ≥ ${min}, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
-/** Numbers are taken as base units; text goes through the migration unit parsers. */
-const withUnits = (parse: (t: string, where: string) => number) => (value: unknown, where: string): number =>
-  typeof value === "number" ? wholeNumber(value, where, 0) : parse(text(value, where), where);
-
-function choice(values: readonly string[]) {
-  return (value: unknown, where: string): string => {
-    if (typeof value === "string" && values.includes(value)) return value;
-    throw new UserError(`${where}: ${JSON.stringify(value)} is not one of ${values.join(", ")}`);
-  };
-}
-
-const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, kib: 1024, kb: 1000, m: 1 << 20, mib: 1 << 20, mb: 1e6 };
-
-/** `1MiB`, `256KiB`, `4M` (binary), or bytes; a whole number of pages up to MAX_MEMORY. */
-export function parseSize(textValue: string, where: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(textValue.trim());
-  const factor = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
-  if (!match || factor === undefined) throw new UserError(`${where}: ${JSON.stringify(textValue)}: expected a size such as 1MiB, 256KiB or 1048576`);
-  const bytes = Math.round(Number(match[1]) * factor);
-  if (bytes < PAGE_SIZE || bytes > MAX_MEMORY || bytes % PAGE_SIZE !== 0) {
-    throw new UserError(`${where}: ${JSON.stringify(textValue)}: memory must be a multiple of ${PAGE_SIZE} bytes between ${PAGE_SIZE} and ${MAX_MEMORY}`);
-  }
-  return bytes;
-}
 
 const showRate = (v: AxisValue): string => {
   const n = Number(v);
@@ -93,6 +54,16 @@ const showSize = (v: AxisValue): string => {
 const showNs = (v: AxisValue): string => formatNs(Number(v)).replace(/(\.\d*?)0+ /, "$1 ").replace(". ", " ");
 const plain = (v: AxisValue): string => String(v);
 
+/**
+ * The ranges: at 1 kB/s, 64 MiB take 6.7·10^13 ns a round, and 100 rounds stay below 2^53 ns;
+ * latencies and targets up to a minute, guest speeds and migration points up to 10^12.
+ */
+const BANDWIDTH = { min: 1e3, max: 1e12, base: "bytes per second", example: "100MB/s", show: showRate };
+const DURATION = { min: 0, max: 60e9, base: "nanoseconds", example: "30ms", show: showNs };
+const ROUNDS = { min: 1, max: 100, base: "rounds", example: "30", show: plain };
+const SPEED = { min: 1e3, max: 1e12, base: "instructions per second", example: "100M", show: plain };
+const AT = { min: 0, max: 1e12, base: "instructions", example: "20480600", show: plain };
+
 export const AXES: AxisDef[] = [
   {
     name: "strategy", describe: "stop-copy, pre-copy or post-copy", kind: "choice", fallback: "pre-copy",
@@ -100,35 +71,35 @@ export const AXES: AxisDef[] = [
   },
   {
     name: "bandwidth", describe: "link bandwidth (100MB/s, 1Gbit/s, bytes/s)", kind: "number", fallback: DEFAULTS.bandwidth,
-    parse: withUnits((t, w) => parseBandwidth(t, w)), show: showRate, plotTitle: "bandwidth (MB/s)", plotScale: 1e-6,
+    parse: quantity(BANDWIDTH, parseBandwidth), show: showRate, plotTitle: "bandwidth (MB/s)", plotScale: 1e-6,
   },
   {
     name: "latency", describe: "link latency (1ms, 250us; a number is ns)", kind: "number", fallback: DEFAULTS.latencyNs,
-    parse: withUnits(parseDuration), show: showNs, plotTitle: "latency (ms)", plotScale: 1e-6,
+    parse: quantity(DURATION, parseDuration), show: showNs, plotTitle: "latency (ms)", plotScale: 1e-6,
   },
   {
     name: "downtime-target", describe: "pre-copy downtime target (30ms; a number is ns)", kind: "number", fallback: DEFAULTS.downtimeTargetNs,
-    parse: withUnits(parseDuration), show: showNs, plotTitle: "downtime target (ms)", plotScale: 1e-6,
+    parse: quantity(DURATION, parseDuration), show: showNs, plotTitle: "downtime target (ms)", plotScale: 1e-6,
   },
   {
-    name: "max-rounds", describe: "pre-copy round limit", kind: "number", fallback: DEFAULTS.maxRounds,
-    parse: (v, w) => wholeNumber(v, w, 1), show: plain, plotTitle: "max rounds", plotScale: 1,
+    name: "max-rounds", describe: "pre-copy round limit (1 to 100)", kind: "number", fallback: DEFAULTS.maxRounds,
+    parse: quantity(ROUNDS), show: plain, plotTitle: "max rounds (live pre-copy rounds)", plotScale: 1,
   },
   {
     name: "speed", describe: "guest instructions per virtual second (1e8, 100M)", kind: "number", fallback: DEFAULTS.speed,
-    parse: withUnits((t, w) => parseCount(t, w)), show: plain, plotTitle: "speed (instructions/s)", plotScale: 1,
+    parse: quantity(SPEED, parseCount), show: plain, plotTitle: "guest speed (instructions/s)", plotScale: 1,
   },
   {
     name: "memory", describe: "guest memory (1MiB, 256KiB, bytes; default: the image's)", kind: "number", fallback: null,
-    parse: (v, w) => parseSize(text(v, w), w), show: showSize, plotTitle: "memory (MiB)", plotScale: 1 / (1 << 20),
+    parse: (v, w) => parseMemorySize(text(v, w), w), show: showSize, plotTitle: "guest memory (MiB)", plotScale: 1 / (1 << 20),
   },
   {
     name: "at", describe: "guest instructions run on host A before the migration starts", kind: "number", fallback: 0,
-    parse: (v, w) => wholeNumber(v, w, 0), show: plain, plotTitle: "migration point (instructions)", plotScale: 1,
+    parse: quantity(AT), show: plain, plotTitle: "migration point (instructions)", plotScale: 1,
   },
   {
     name: "push-order", describe: "post-copy background push order", kind: "choice", fallback: DEFAULTS.pushOrder,
-    parse: choice(PUSH_ORDERS), show: plain, plotTitle: "push order", plotScale: 1,
+    parse: choice(PUSH_ORDERS), show: plain, plotTitle: "post-copy push order", plotScale: 1,
   },
   {
     name: "machine", describe: "process (program), monitor or bare (kernel); default: process for a program, monitor otherwise",
@@ -146,11 +117,12 @@ function argAxis(name: string): AxisDef {
     name, describe: `guest argument ${key}`, kind: "number", fallback: null,
     parse: (value, where) => {
       const t = text(value, where);
-      if (/[\s=]/.test(t)) throw new UserError(`${where}: ${JSON.stringify(t)}: a guest argument value cannot hold spaces or '='`);
+      // The guest reads `KEY=VALUE KEY=VALUE` up to a NUL: no spaces, '=' or control characters.
+      if (/[\s=\p{Cc}]/u.test(t)) throw new UserError(`${where}: ${JSON.stringify(t)}: a guest argument value cannot hold spaces, '=' or control characters`);
       // Whole numbers become numbers, so a spec's 100 and the command line's "100" are one value.
       return /^-?\d+$/.test(t) && Number.isSafeInteger(Number(t)) ? Number(t) : typeof value === "number" ? value : t;
     },
-    show: plain, plotTitle: key, plotScale: 1,
+    show: plain, plotTitle: `${key} (guest argument)`, plotScale: 1,
   };
 }
 

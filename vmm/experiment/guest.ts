@@ -13,8 +13,9 @@ import { createBareMachine } from "../monitor/bare.js";
 import { createVm } from "../monitor/vm.js";
 import { MachineVm } from "../migration/machine-vm.js";
 import { startProcess } from "../migration/process-vm.js";
+import { formatSize } from "../migration/units.js";
 import type { MigratableVm } from "../migration/vm-port.js";
-import { PROGRAM_START_SYMBOL, resolveGuest } from "../guests.js";
+import { PROGRAM_START_SYMBOL, resolveGuest, type ResolvedGuest } from "../guests.js";
 
 export type MachineKind = "monitor" | "bare" | "process";
 
@@ -25,8 +26,16 @@ export interface LoadedGuest {
   defaultMachine: MachineKind;
 }
 
+/** `where` (the spec's guest field) prefixes a problem, except a located one (`prog.s:3:5: error: …`). */
 export function loadGuest(guest: string, where: string): LoadedGuest {
-  const { name, image, kind } = resolveGuest(guest, where);
+  let resolved: ResolvedGuest;
+  try {
+    resolved = resolveGuest(guest, where);
+  } catch (error) {
+    if (!(error instanceof UserError) || /^[^\s:]+:\d+:/.test(error.message) || error.message.startsWith(where)) throw error;
+    throw new UserError(`${where}: ${error.message}`, error.exitCode);
+  }
+  const { name, image, kind } = resolved;
   return { name, image, defaultMachine: kind === "program" ? "process" : "monitor" };
 }
 
@@ -44,36 +53,47 @@ export interface BootRequest {
  */
 const PROCESS_MAX_TICKS = Number.MAX_SAFE_INTEGER;
 
-/** A fresh migratable VM; memory below the image's own request is a one-line error. */
+const utf8 = new TextEncoder();
+
+/** What a request asks that the guest cannot do, and which parameter asks it. */
+export interface BootProblem {
+  parameter: "memory" | "machine" | "args";
+  message: string;
+}
+
+/** Why `request` cannot boot `guest`, or null: checked for every point before the first runs. */
+export function bootProblem(guest: LoadedGuest, request: BootRequest): BootProblem | null {
+  const needs = guest.image.memorySize;
+  if (request.memory !== null && request.memory < needs) {
+    return { parameter: "memory", message: `${formatSize(request.memory)} is less than the ${formatSize(needs)} the guest image needs` };
+  }
+  if (request.machine === "process" && guest.defaultMachine !== "process") {
+    return { parameter: "machine", message: `process needs a program (an image with the symbol ${PROGRAM_START_SYMBOL}), not ${guest.name}` };
+  }
+  const area = guest.image.bootArgs.size;
+  const bytes = utf8.encode(request.bootArgs).length + 1;
+  if (request.bootArgs !== "" && bytes > area) {
+    const room = area === 0 ? "the guest image takes none" : `the guest image has room for ${area}`;
+    return { parameter: "args", message: `boot arguments "${request.bootArgs}" are ${bytes} bytes with the final NUL; ${room}` };
+  }
+  return null;
+}
+
+/** A fresh migratable VM; a request the guest cannot boot is a one-line error. */
 export function bootGuest(
   guest: LoadedGuest,
   request: BootRequest,
   where: string,
-): { vm: MigratableVm; machine: MachineKind } {
+): MigratableVm {
+  const problem = bootProblem(guest, request);
+  if (problem) throw new UserError(`${where}: ${problem.parameter}: ${problem.message}`);
   const memorySize = request.memory ?? guest.image.memorySize;
-  if (memorySize < guest.image.memorySize) {
-    throw new UserError(
-      `${where}: memory ${memorySize} is less than the ${guest.image.memorySize} bytes the guest image needs`,
-    );
-  }
   const machine = request.machine ?? guest.defaultMachine;
   if (machine === "process") {
-    if (guest.defaultMachine !== "process") {
-      throw new UserError(
-        `${where}: machine=process needs a program (an image with the symbol ${PROGRAM_START_SYMBOL}), not ${guest.name}`,
-      );
-    }
-    const vm = startProcess({
-      name: guest.name,
-      image: guest.image,
-      args: request.bootArgs,
-      memorySize,
-      maxTicks: PROCESS_MAX_TICKS,
-    });
-    return { vm, machine };
+    return startProcess({ name: guest.name, image: guest.image, args: request.bootArgs, memorySize, maxTicks: PROCESS_MAX_TICKS });
   }
   const vm = new MachineVm();
   const options = { name: guest.name, image: guest.image, bootArgs: request.bootArgs, memorySize, sink: vm.sink };
   vm.machine = machine === "bare" ? createBareMachine(options) : createVm(options);
-  return { vm, machine };
+  return vm;
 }

@@ -4,7 +4,8 @@
  * the memory that now runs the guest (memwriter's invariant, check.ts), and report one row.
  * A point ends when its migration does: the guest is not run on afterwards, so a guest that
  * never ends by itself (memwriter with iters=0) keeps dirtying memory for the whole migration.
- * All time is virtual, so the rows are the same on every run and machine.
+ * All time is virtual, so the rows are the same on every run and machine, and a point's row
+ * does not depend on the points before it (which is what lets a sweep resume).
  */
 import { UserError } from "../../isa/errors.js";
 import { migrate } from "../migration/engine.js";
@@ -13,11 +14,12 @@ import type { PushOrder } from "../migration/options.js";
 import type { ProgressEvent } from "../migration/stats.js";
 import type { Strategy } from "../migration/stream/frames.js";
 import { checkAfterMigration } from "./check.js";
-import { bootGuest, loadGuest, type LoadedGuest, type MachineKind } from "./guest.js";
+import { bootGuest, type LoadedGuest } from "./guest.js";
+import { bootRequest, planExperiment, pointParams, type ExperimentPlan } from "./plan.js";
 import { predict } from "./probe.js";
 import type { Row } from "./row.js";
-import type { ExperimentSpec } from "./spec.js";
-import { bootArgs, expandSweep, type Point } from "./sweep.js";
+import { placeOf, type ExperimentSpec } from "./spec.js";
+import type { Point } from "./sweep.js";
 
 export interface ExperimentProgress {
   /** 0-based index of the point being run, and how many there are. */
@@ -29,21 +31,28 @@ export interface ExperimentProgress {
 }
 
 export interface RunOptions {
+  /** The first point to run: the ones before it are done (a resumed sweep). */
+  from?: number;
   onRow?: (row: Row) => void;
   onProgress?: (progress: ExperimentProgress) => void;
 }
 
+/** Checks the whole spec (plan.ts), then runs it. */
 export function runExperiment(spec: ExperimentSpec, options: RunOptions = {}): Row[] {
-  const guest = loadGuest(spec.guest, `${spec.source}: guest`);
-  const points = expandSweep(spec);
+  return runPlan(planExperiment(spec), options);
+}
+
+/** The rows of the plan's points from `options.from` on. */
+export function runPlan({ spec, guest, points }: ExperimentPlan, options: RunOptions = {}): Row[] {
   const rows: Row[] = [];
-  points.forEach((point, index) => {
+  for (let index = options.from ?? 0; index < points.length; index++) {
+    const point = points[index]!;
     const report = (migration: ProgressEvent | null) => options.onProgress?.({ point: index, points: points.length, params: point, migration });
     report(null);
     const row = runPoint(spec, guest, point, index, report);
     rows.push(row);
     options.onRow?.(row);
-  });
+  }
   return rows;
 }
 
@@ -55,12 +64,12 @@ function relativeError(model: number | undefined, measured: number): number | nu
 
 function runPoint(spec: ExperimentSpec, guest: LoadedGuest, point: Point, index: number, report: (event: ProgressEvent) => void): Row {
   const where = `${spec.source}: point ${index}`;
-  const request = { memory: point.memory as number | null, bootArgs: bootArgs(point), machine: point.machine as MachineKind | null };
-  const { vm, machine } = bootGuest(guest, request, where);
+  const vm = bootGuest(guest, bootRequest(point), where);
   const at = point.at as number;
   const exit = vm.run(at);
   if (exit.reason !== "budget" && vm.ticks < at) {
-    throw new UserError(`${where}: the guest ended (${exit.reason}) after ${vm.ticks} instructions, before the migration point at=${at}`);
+    const place = placeOf(spec, "at", at) ?? `${spec.source}: at`;
+    throw new UserError(`${place}: ${at}: the guest ended (${exit.reason}) after ${vm.ticks} instructions, before this migration point (point ${index})`);
   }
   const link = {
     bandwidth: point.bandwidth as number,
@@ -77,7 +86,7 @@ function runPoint(spec: ExperimentSpec, guest: LoadedGuest, point: Point, index:
   const completed = s.status === "completed";
   return {
     point: index,
-    params: { ...point, memory: vm.memory.size, machine } as Row["params"],
+    params: pointParams(point, guest),
     result: {
       status: s.status,
       error: s.error ?? (memcheck?.startsWith("failed") ? `memcheck ${memcheck}` : null),

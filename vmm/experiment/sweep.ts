@@ -4,8 +4,15 @@
  * the axes' fallbacks. The order is a pure function of the spec, so rows come out the same on
  * every run.
  */
+import { UserError } from "../../isa/errors.js";
 import { ARG_PREFIX, AXES, isArgAxis, type AxisValue } from "./axes.js";
 import type { ExperimentSpec } from "./spec.js";
+
+/**
+ * The most points one experiment may have: 10^5 points of ~0.1 s are hours of work, and their
+ * rows (kept for the table and plots) stay in the tens of megabytes.
+ */
+export const MAX_POINTS = 100_000;
 
 /** A point's parameters; `memory` is null when the guest image's own size applies. */
 export type Point = Record<string, AxisValue | null>;
@@ -21,7 +28,21 @@ export function varyingAxes(spec: ExperimentSpec): string[] {
   return spec.sweep.filter((s) => s.values.length > 1).map((s) => s.axis);
 }
 
+/** `1,000,000`. */
+export const thousands = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+
+/** How many points the sweep has, counted without expanding it. */
+export const pointCount = (spec: ExperimentSpec): number => spec.sweep.reduce((n, s) => n * s.values.length, 1);
+
+/** `3 strategy × 5 bandwidth`: where the points come from. */
+export const sweepShape = (spec: ExperimentSpec): string =>
+  spec.sweep.filter((s) => s.values.length > 1).map((s) => `${s.values.length} ${s.axis}`).join(" × ") || "no swept parameter";
+
 export function expandSweep(spec: ExperimentSpec): Point[] {
+  const count = pointCount(spec);
+  if (count > MAX_POINTS) {
+    throw new UserError(`${spec.source}: sweep: ${thousands(count)} points (${sweepShape(spec)}); at most ${thousands(MAX_POINTS)} in one experiment: sweep fewer values, or split it`);
+  }
   const names = parameterNames(spec);
   const fixed: Point = {};
   for (const name of names) {

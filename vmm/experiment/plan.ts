@@ -1,0 +1,40 @@
+/**
+ * What can be checked before the first point runs: the guest loads, the sweep has at most
+ * MAX_POINTS points, and every point's memory, machine and boot arguments suit the guest. A
+ * mistake is then one line naming its place in the spec, before any work, not an error at
+ * point 57 of 90.
+ */
+import { UserError } from "../../isa/errors.js";
+import { bootProblem, loadGuest, type BootRequest, type LoadedGuest, type MachineKind } from "./guest.js";
+import type { Row } from "./row.js";
+import { placeOf, type ExperimentSpec } from "./spec.js";
+import { bootArgs, expandSweep, type Point } from "./sweep.js";
+
+export interface ExperimentPlan {
+  spec: ExperimentSpec;
+  guest: LoadedGuest;
+  /** Every point, in the order they run. */
+  points: Point[];
+}
+
+export const bootRequest = (point: Point): BootRequest => ({
+  memory: point.memory as number | null,
+  bootArgs: bootArgs(point),
+  machine: point.machine as MachineKind | null,
+});
+
+/** A row's parameters: the point's, with the memory and machine the guest gets by default. */
+export const pointParams = (point: Point, guest: LoadedGuest): Row["params"] =>
+  ({ ...point, memory: point.memory ?? guest.image.memorySize, machine: point.machine ?? guest.defaultMachine }) as Row["params"];
+
+export function planExperiment(spec: ExperimentSpec): ExperimentPlan {
+  const guest = loadGuest(spec.guest, `${spec.source}: guest`);
+  const points = expandSweep(spec);
+  points.forEach((point, index) => {
+    const problem = bootProblem(guest, bootRequest(point));
+    if (!problem) return;
+    const place = problem.parameter === "args" ? null : placeOf(spec, problem.parameter, point[problem.parameter] ?? null);
+    throw new UserError(`${place ?? `${spec.source}: point ${index}`}: ${problem.message}`);
+  });
+  return { spec, guest, points };
+}
