@@ -64,9 +64,9 @@ describe("toyvmm experiment", () => {
     const svgs = readdirSync(dir).filter((f) => f.endsWith(".svg")).sort();
     expect(svgs).toEqual(["downtime-vs-rate.svg", "model-downtime-vs-rate.svg", "precopy-bytes-per-round.svg", "total-vs-rate.svg"]);
     const titles: Record<string, string[]> = {
-      "downtime-vs-rate.svg": ["rate", "downtime (ms)", "pre-copy", "post-copy"],
-      "total-vs-rate.svg": ["rate", "total time (ms)"],
-      "precopy-bytes-per-round.svg": ["round", "bytes in round (MB)", "rate=50", "rate=400"],
+      "downtime-vs-rate.svg": ["dirty rate (page writes per 10^6 instructions)", "downtime (ms)", "pre-copy", "post-copy"],
+      "total-vs-rate.svg": ["dirty rate (page writes per 10^6 instructions)", "total time (ms)"],
+      "precopy-bytes-per-round.svg": ["round (0: the first full copy)", "bytes in round (MB)", "rate=50", "rate=400"],
       "model-downtime-vs-rate.svg": ["measured", "model", "downtime (ms)"],
     };
     for (const file of svgs) {
@@ -137,6 +137,7 @@ describe("toyvmm experiment", () => {
     for (const s of ["--bandwidth", "--downtime-target", "--memory", "--machine", "--arg", "--out", "--plot", "Examples:"]) expect(help).toContain(s);
     // whole example lines (yargs would wrap them mid-word in a two-column layout)
     expect(help).toContain("toyvmm experiment docs/experiments/precopy-vs-dirty-rate.json --out results/\n");
-    expect(help).toContain("toyvmm experiment --guest programs/memwriter.s --arg iters=0 --arg rate=50,400 --at 1280600\n");
+    expect(help).toContain("toyvmm experiment --guest programs/memwriter.s --arg iters=0 --at 320600\n");
+    for (const s of ["--force", "--resume", "--yes"]) expect(help).toContain(s);
   });
 });

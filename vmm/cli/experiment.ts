@@ -2,28 +2,42 @@
  * `toyvmm experiment [SPEC.json] [--AXIS v1,v2,…] [--arg KEY=v1,v2] [--out DIR]`: runs a sweep
  * of migrations (vmm/experiment/) and prints one row per point — a table, CSV or JSON on
  * stdout; with --out, results.csv, results.json and SVG plots in DIR. Axes given here replace
- * the spec's: one value fixes a parameter, several sweep it. A progress line is drawn on stderr
- * only when stderr is a terminal. A point whose memory check failed after its migration
+ * the spec's: one value fixes a parameter, several sweep it.
+ *
+ * Before the first point: the whole spec is checked against the guest (plan.ts), a sweep of
+ * more than CONFIRM_POINTS points needs --yes, and DIR is claimed (out-dir.ts: another
+ * experiment's results there are refused without --force). Each finished point's row is in
+ * DIR/results.csv before the next starts. Ctrl-C stops the sweep at once, even inside a
+ * migration, keeps the finished rows and exits 130. A progress line with an ETA is drawn on
+ * stderr only when stderr is a terminal. A point whose memory check failed after its migration
  * (memwriter's invariant, vmm/experiment/check.ts) makes the exit status 1, after the results
  * are written.
  */
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { createContext, runInContext } from "node:vm";
 import type { Argv } from "yargs";
 import { UserError } from "../../isa/errors.js";
-import { fileError } from "../../isa/loader.js";
-import { AXES, ARG_PREFIX, axis, type AxisValue } from "../experiment/axes.js";
+import { AXES, ARG_PREFIX } from "../experiment/axes.js";
+import { guestLabels } from "../experiment/labels.js";
+import { RESULTS_JSON, ResultsDir } from "../experiment/out-dir.js";
+import { planExperiment, type ExperimentPlan } from "../experiment/plan.js";
 import { parsePlotRequest } from "../experiment/plot-request.js";
 import { plotsFor } from "../experiment/plots.js";
+import { progressText } from "../experiment/progress.js";
 import { renderSvg } from "../experiment/render.js";
 import type { Row } from "../experiment/row.js";
-import { runExperiment, type ExperimentProgress } from "../experiment/run.js";
+import { runPlan, type ExperimentProgress } from "../experiment/run.js";
 import { parseAxisValues, parseSpec, readSpecFile, type ExperimentSpec } from "../experiment/spec.js";
-import { varyingAxes } from "../experiment/sweep.js";
+import { sweepShape, thousands, varyingAxes } from "../experiment/sweep.js";
 import { toCsv, toJson, toTable } from "../experiment/writers.js";
-import { writeOutput, type CliContext, type CliIo, type Command } from "./shared.js";
+import type { CliContext, CliIo, Command, Sink } from "./shared.js";
 
 const FORMATS = ["table", "csv", "json"] as const;
+
+/** Sweeps larger than this ask for --yes: at ~0.1 s a point, a typo in a sweep can mean hours. */
+export const CONFIRM_POINTS = 1000;
+
+/** Exit status of a sweep stopped by Ctrl-C, as for a shell's child killed by SIGINT. */
+const EXIT_INTERRUPTED = 130;
 
 interface ExperimentOptions {
   spec?: string;
@@ -33,6 +47,9 @@ interface ExperimentOptions {
   format: (typeof FORMATS)[number];
   plot?: string[];
   name?: string;
+  force?: boolean;
+  resume?: boolean;
+  yes?: boolean;
 }
 
 /** yargs' camelCase key of an axis option: `downtime-target` → `downtimeTarget`. */
@@ -66,28 +83,72 @@ function buildSpec(args: ExperimentOptions): ExperimentSpec {
   for (const [name, values, where] of given) {
     const parsed = parseAxisValues(name, values, where);
     delete spec.base[name];
+    delete spec.baseWhere[name];
     spec.sweep = spec.sweep.filter((s) => s.axis !== name);
-    if (parsed.values.length === 1) spec.base[name] = parsed.values[0] as AxisValue;
-    else spec.sweep.push(parsed);
+    if (parsed.values.length > 1) spec.sweep.push(parsed);
+    else {
+      spec.base[name] = parsed.values[0]!;
+      spec.baseWhere[name] = where;
+    }
   }
   if (args.plot?.length) spec.plots = args.plot.map((p) => parsePlotRequest(p, `--plot ${p}`));
   return spec;
 }
 
-/** One line, redrawn in place: `[3/9] pre-copy rate=1000  round 1  42%`. */
-function progressLine(io: CliIo, varying: string[]): { update(p: ExperimentProgress): void; clear(): void } | null {
-  if (!(io.stderr as { isTTY?: boolean }).isTTY) return null;
-  let last = "";
+function checkOptions(args: ExperimentOptions): void {
+  const needOut = [
+    ["--plot", args.plot?.length, "plots are written to files"],
+    ["--force", args.force, "it replaces results in a folder"],
+    ["--resume", args.resume, "it continues results in a folder"],
+  ] as const;
+  for (const [flag, given, why] of needOut) {
+    if (given && !args.out) throw new UserError(`${flag}: ${why}; give --out DIR as well`);
+  }
+  if (args.force && args.resume) throw new UserError("--force and --resume: choose one (replace the folder's results, or continue them)");
+}
+
+/** Runs `job`; Ctrl-C stops it at once, even inside a long migration. True when it did. */
+function interruptible(job: () => void): boolean {
+  try {
+    runInContext("job()", createContext({ job }), { breakOnSigint: true });
+    return false;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") return true;
+    throw error;
+  }
+}
+
+type Terminal = Sink & { isTTY?: boolean; columns?: number };
+
+/** The progress line, redrawn in place at most every REDRAW_MS; null when stderr is not a terminal. */
+function progressLine(io: CliIo, varying: string[]) {
+  const stderr = io.stderr as Terminal;
+  if (!stderr.isTTY) return null;
+  const REDRAW_MS = 100;
+  const started = performance.now();
+  let finished = 0;
+  let lastRow = started;
+  let drawn = -Infinity;
+  let point = -1;
   return {
-    update(p) {
-      const params = varying.map((v) => `${v.replace(/^args\./, "")}=${axis(v, v).show(p.params[v] as AxisValue)}`).join(" ");
-      const phase = p.migration ? `  ${p.migration.phase}  ${Math.floor(p.migration.completed * 100)}%` : "";
-      const line = `[${p.point + 1}/${p.points}] ${params}${phase}`.slice(0, 100);
-      if (line !== last) io.stderr.write(`\r\x1b[K${line}`);
-      last = line;
+    say(line: string) {
+      stderr.write(`${line}\n`);
+    },
+    row() {
+      finished++;
+      lastRow = performance.now();
+    },
+    update(p: ExperimentProgress) {
+      const now = performance.now();
+      if (p.point === point && now - drawn < REDRAW_MS) return;
+      point = p.point;
+      drawn = now;
+      // Points of this run so far, at their average pace, less what the current one has had.
+      const eta = finished === 0 ? null : Math.max(0, ((lastRow - started) / finished) * (p.points - p.point) - (now - lastRow));
+      stderr.write(`\r\x1b[K${progressText(p, varying, eta, stderr.columns ?? 80)}`);
     },
     clear() {
-      io.stderr.write("\r\x1b[K");
+      stderr.write("\r\x1b[K");
     },
   };
 }
@@ -104,49 +165,88 @@ export const experimentCommand: Command<ExperimentOptions> = {
     }
     return y
       .option("arg", { type: "string", array: true, requiresArg: true, describe: "Guest argument KEY=v1,v2,… (repeatable); several values sweep" })
-      .option("out", { type: "string", requiresArg: true, describe: "Folder for results.csv, results.json and the SVG plots" })
+      .option("out", { type: "string", requiresArg: true, describe: "Folder for results.csv (a line per finished point), results.json and the SVG plots" })
+      .option("force", { type: "boolean", describe: "Replace the results of another experiment in --out (toyvmm's files only)" })
+      .option("resume", { type: "boolean", describe: "Continue the same experiment in --out after its finished points" })
+      .option("yes", { type: "boolean", describe: `Run a sweep of more than ${thousands(CONFIRM_POINTS)} points` })
       .option("format", { choices: FORMATS, default: "table" as const, describe: "What stdout gets" })
       .option("plot", { type: "string", array: true, requiresArg: true, describe: "x=AXIS,y=METRIC[,color=AXIS] (repeatable; needs --out)" })
       .option("name", { type: "string", requiresArg: true, describe: "Experiment name (default: the spec's)" })
       // Whole command lines, no description column: yargs would wrap them mid-word.
       .example("$0 experiment docs/experiments/precopy-vs-dirty-rate.json --out results/", "")
-      .example("$0 experiment --guest programs/memwriter.s --arg iters=0 --arg rate=50,400 --at 1280600", "")
-      .example("$0 experiment --guest multi --strategy pre-copy --memory 1MiB,4MiB,16MiB --format csv", "")
-      .example("$0 experiment spec.json --bandwidth 1Gbit/s --out out/ --plot x=args.rate,y=downtime", "")
+      .example("$0 experiment --guest programs/memwriter.s --arg iters=0 --at 320600", "")
+      .example("$0 experiment --guest multi --memory 1MiB,4MiB,16MiB --format csv", "")
+      .example("$0 experiment spec.json --out out/ --plot x=args.rate,y=downtime", "")
       .epilogue("Spec format, result columns and where the model applies: docs/EXPERIMENTS.md.") as unknown as Argv<CliContext & ExperimentOptions>;
   },
   handler: async (args) => {
+    checkOptions(args);
     const spec = buildSpec(args);
-    if (args.plot?.length && !args.out) throw new UserError("--plot: plots are written to files; give --out DIR as well");
-    const varying = varyingAxes(spec);
-    const progress = progressLine(args.io, varying);
-    let rows;
+    // Between the sweep's points and while the plots are drawn, Ctrl-C is noticed here.
+    let interrupted = false;
+    const onSigint = () => (interrupted = true);
+    process.on("SIGINT", onSigint);
     try {
-      rows = runExperiment(spec, { onProgress: progress ? (p) => progress.update(p) : undefined });
+      await experiment(args, spec, () => interrupted);
     } finally {
-      progress?.clear();
+      process.off("SIGINT", onSigint);
     }
-    const shown = varying.length ? varying : ["strategy"];
-    if (args.format === "csv") args.io.stdout.write(toCsv(rows));
-    else if (args.format === "json") args.io.stdout.write(toJson(rows, spec.name));
-    else args.io.stdout.write(toTable(rows, shown));
-    if (args.out) await writeResults(args.io, args.out, rows, spec, varying);
-    const failed = rows.find((r) => r.result.memcheck?.startsWith("failed"));
-    if (failed) throw new UserError(`${spec.source}: point ${failed.point}: memcheck ${failed.result.memcheck} (after the migration; the results above say where)`);
   },
 };
 
-/** results.csv, results.json and the plots (SVG and their vega-lite source) in `out`. */
-async function writeResults(io: CliIo, out: string, rows: Row[], spec: ExperimentSpec, varying: string[]): Promise<void> {
-  try {
-    mkdirSync(out, { recursive: true });
-  } catch (error) {
-    throw fileError(out, error);
+async function experiment(args: CliContext & ExperimentOptions, spec: ExperimentSpec, interrupted: () => boolean): Promise<void> {
+  const plan = planExperiment(spec);
+  const total = plan.points.length;
+  if (total > CONFIRM_POINTS && !args.yes) {
+    throw new UserError(`${spec.source}: ${thousands(total)} points (${sweepShape(spec)}); a sweep of more than ${thousands(CONFIRM_POINTS)} points runs only with --yes`);
   }
-  writeOutput(io, join(out, "results.csv"), toCsv(rows));
-  writeOutput(io, join(out, "results.json"), toJson(rows, spec.name));
-  for (const plot of plotsFor(rows, spec.plots, varying)) {
-    writeOutput(io, join(out, `${plot.name}.vl.json`), JSON.stringify(plot.vegaLite, null, 2) + "\n");
-    writeOutput(io, join(out, `${plot.name}.svg`), await renderSvg(plot));
+  const out = args.out ? new ResultsDir(args.out, plan, { force: args.force, resume: args.resume }) : null;
+  const rows: Row[] = [...(out?.done ?? [])];
+  const varying = varyingAxes(spec);
+  const progress = progressLine(args.io, varying);
+  progress?.say(`${spec.name}: ${thousands(total)} points (${sweepShape(spec)})${rows.length ? `, ${rows.length} finished before` : ""}`);
+  let stopped: boolean;
+  try {
+    stopped = interruptible(() => {
+      runPlan(plan, {
+        from: rows.length,
+        onRow: (row) => {
+          rows.push(row);
+          out?.append(row);
+          progress?.row();
+        },
+        onProgress: progress ? (p) => progress.update(p) : undefined,
+      });
+    });
+  } catch (error) {
+    if (error instanceof UserError && rows.length > 0) throw new UserError(`${error.message} (${finished(rows, total, out, false)})`, error.exitCode);
+    throw error;
+  } finally {
+    progress?.clear();
+    out?.close();
+  }
+  const shown = varying.length ? varying : ["strategy"];
+  if (args.format === "csv") args.io.stdout.write(toCsv(rows));
+  else if (args.format === "json") args.io.stdout.write(toJson(rows, spec.name));
+  else args.io.stdout.write(toTable(rows, shown));
+  if (out) out.write(RESULTS_JSON, toJson(rows, spec.name));
+  if (stopped || interrupted()) throw new UserError(`interrupted: ${finished(rows, total, out, true)}${out ? "; plots are drawn for a whole sweep" : ""}`, EXIT_INTERRUPTED);
+  if (out) await writePlots(out, rows, plan, varying, interrupted);
+  const failed = rows.find((r) => r.result.memcheck?.startsWith("failed"));
+  if (failed) throw new UserError(`${spec.source}: point ${failed.point}: memcheck ${failed.result.memcheck} (after the migration; the results above say where)`);
+}
+
+/** `30 of 90 points finished, in out/results.csv and results.json`. */
+function finished(rows: Row[], total: number, out: ResultsDir | null, json: boolean): string {
+  return `${thousands(rows.length)} of ${thousands(total)} points finished${out ? `, in ${out.csvPath}${json ? ` and ${RESULTS_JSON}` : ""}` : ""}`;
+}
+
+/** Each plot's SVG and its vega-lite source; Ctrl-C stops between plots. */
+async function writePlots(out: ResultsDir, rows: Row[], plan: ExperimentPlan, varying: string[], interrupted: () => boolean): Promise<void> {
+  const labels = { ...guestLabels(plan.guest.image), ...plan.spec.labels };
+  for (const plot of plotsFor(rows, plan.spec.plots, { varying, labels })) {
+    out.write(`${plot.name}.vl.json`, JSON.stringify(plot.vegaLite, null, 2) + "\n");
+    out.write(`${plot.name}.svg`, await renderSvg(plot));
+    if (interrupted()) throw new UserError(`interrupted while drawing the plots; all ${thousands(rows.length)} points finished, in ${out.csvPath} and ${RESULTS_JSON}`, EXIT_INTERRUPTED);
   }
 }

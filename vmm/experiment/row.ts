@@ -109,3 +109,39 @@ export const RESULT_COLUMNS: ResultColumn[] = [
 ];
 
 export const METRICS = new Map(RESULT_COLUMNS.filter((c) => c.metric).map((c) => [c.metric!, c]));
+
+/** The result behind a CSV line's result cells (`cell(key)`): `get` read backwards, for a resumed sweep. */
+export function resultFromCells(cell: (key: string) => string): PointResult {
+  const int = (key: string) => Number(cell(key));
+  const maybe = (key: string) => (cell(key) === "" ? null : Number(cell(key)));
+  const model = cell("model_rounds") === ""
+    ? null
+    : { rounds: int("model_rounds"), bytes: int("model_bytes"), downtimeNs: int("model_downtime_ns"), totalNs: int("model_total_ns") };
+  return {
+    status: cell("status") as MigrationStatus,
+    error: cell("error") || null,
+    totalNs: int("total_ns"),
+    downtimeNs: int("downtime_ns"),
+    setupNs: int("setup_ns"),
+    expectedDowntimeNs: int("expected_downtime_ns"),
+    rounds: int("rounds"),
+    bytesSent: int("bytes_sent"),
+    returnBytes: int("return_bytes"),
+    pagesSent: int("pages_sent"),
+    pagesResent: int("pages_resent"),
+    zeroPages: int("zero_pages"),
+    postcopyFaults: int("postcopy_faults"),
+    postcopyRequests: int("postcopy_requests"),
+    postcopyStallNs: int("postcopy_stall_ns"),
+    guestTicks: int("guest_ticks"),
+    roundBytes: cell("round_bytes") === "" ? [] : cell("round_bytes").split(";").map(Number),
+    dirtyPagesPerSecond: maybe("dirty_pages_per_s"),
+    workingSetPages: maybe("working_set_pages"),
+    model,
+    modelDowntimeErr: maybe("model_downtime_err"),
+    modelBytesErr: maybe("model_bytes_err"),
+    // The model's note is "" where it applies and absent (null) where there is no model.
+    modelNote: model ? cell("model_note") : null,
+    memcheck: cell("memcheck") || null,
+  };
+}

@@ -1,7 +1,8 @@
 /**
- * Rows as CSV (parameters in base units, results as integers: the file to diff or to load in a
- * spreadsheet), JSON (the same, plus each row's rounds as a list) and a text table for people
- * (the swept parameters in human units and the main results).
+ * Rows as CSV (parameters in base units, results as integers and the model's errors to 4
+ * decimals: the file to diff or to load in a spreadsheet), JSON (the same, plus each row's
+ * rounds as a list) and a text table for people (the swept parameters in human units and the
+ * main results). The CSV is a header and one line per row, so it can be written a row at a time.
  */
 import { AXES, axis, type AxisValue } from "./axes.js";
 import { RESULT_COLUMNS, type Cell, type Row } from "./row.js";
@@ -15,13 +16,14 @@ function csvCell(value: Cell | AxisValue | undefined): string {
 /** Parameter names in the rows' column order. */
 export const paramNames = (rows: Row[]): string[] => (rows[0] ? Object.keys(rows[0].params) : AXES.map((a) => a.name));
 
+export const csvHeader = (params: string[]): string => ["point", ...params, ...RESULT_COLUMNS.map((c) => c.key)].join(",") + "\n";
+
+export const csvLine = (row: Row, params: string[]): string =>
+  [row.point, ...params.map((p) => row.params[p]), ...RESULT_COLUMNS.map((c) => c.get(row.result))].map(csvCell).join(",") + "\n";
+
 export function toCsv(rows: Row[]): string {
   const params = paramNames(rows);
-  const lines = [["point", ...params, ...RESULT_COLUMNS.map((c) => c.key)].join(",")];
-  for (const row of rows) {
-    lines.push([row.point, ...params.map((p) => row.params[p]), ...RESULT_COLUMNS.map((c) => c.get(row.result))].map(csvCell).join(","));
-  }
-  return lines.join("\n") + "\n";
+  return csvHeader(params) + rows.map((row) => csvLine(row, params)).join("");
 }
 
 export function toJson(rows: Row[], name: string): string {
