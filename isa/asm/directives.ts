@@ -6,7 +6,7 @@
 import { MAX_MEMORY, PAGE_SIZE } from "../arch.js";
 import type { Assembly } from "./context.js";
 import { AsmProblem } from "./errors.js";
-import { candidates, findFile } from "./files.js";
+import { findFile, searchKey } from "./files.js";
 import { MAX_OUTPUT } from "./limits.js";
 import { SECTION_NAMES, type SectionName } from "./sections.js";
 import { quotedArgument } from "./source.js";
@@ -121,8 +121,8 @@ function incbin(asm: Assembly, ops: OperandTokens[]): void {
   noBss(asm);
   const op = one(asm, ops, '.incbin "file"');
   const target = quotedArgument(op.tokens.map((t) => t.text).join(" "), op.col, ".incbin");
-  // Read once for both passes; the places searched identify the file.
-  const key = candidates(asm.line.file, target, asm.search.includePath).join("\n");
+  // Read once for both passes.
+  const key = searchKey(asm.line.file, target);
   let bytes = asm.incbinCache.get(key);
   if (!bytes) {
     const at = { col: op.col, what: "read", fatal: false };

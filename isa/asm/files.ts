@@ -29,6 +29,10 @@ export function candidates(fromFile: string, target: string, includePath: readon
   return [...new Set([dirname(fromFile), ...includePath].map((dir) => join(dir, target)))];
 }
 
+/** Identifies what `target` named in `fromFile` finds (the search path is fixed per assembly). */
+export const searchKey = (fromFile: string, target: string): string =>
+  isAbsolute(target) ? target : `${dirname(fromFile)}\n${target}`;
+
 /**
  * The first candidate's contents, with its path. `what` is the verb for messages ("include",
  * "read"); a failure is an AsmProblem at `col`, or AsmFatal when `fatal` (a missing include

@@ -98,6 +98,11 @@ function readQuoted(code: string, start: number, quote: string): { bytes: Uint8A
     const c = code[i]!;
     if (c !== "\\") {
       const cp = code.codePointAt(i)!;
+      if (cp < 0x80) {
+        out.push(cp);
+        i++;
+        continue;
+      }
       const s = String.fromCodePoint(cp);
       out.push(...utf8.encode(s));
       i += s.length;

@@ -8,7 +8,7 @@
  * top-level commas).
  */
 import { AsmFatal, AsmProblem } from "./errors.js";
-import { findFile, sourceText, type FileSearch } from "./files.js";
+import { findFile, searchKey, sourceText, type FileSearch } from "./files.js";
 import { codeOf, lexLine } from "./lexer.js";
 import { ExpansionBudget, MAX_NESTING, MAX_SOURCE_BYTES } from "./limits.js";
 import { withoutBom } from "./text.js";
@@ -43,6 +43,7 @@ interface Macro {
 
 const LABELS_PREFIX = /^\s*(?:(?:[A-Za-z_.$][\w.$]*|[0-9]+)\s*:\s*)*/;
 const WORD = /^[A-Za-z_.$][\w.$]*/;
+const utf8 = new TextDecoder();
 
 /** Thrown out of every level of `addLines` once an AsmFatal is reported. */
 class Stopped extends Error {}
@@ -57,15 +58,30 @@ const sourceLine = (file: string, line: number, text: string, seq: number, macro
   macro,
 });
 
+/** A file's lines and how many characters they hold. */
+interface FileLines {
+  path: string;
+  lines: SourceLine[];
+  chars: number;
+}
+
+function splitLines(path: string, text: string): FileLines {
+  const lines = text.split("\n").map((t, i) => sourceLine(path, i + 1, t.endsWith("\r") ? t.slice(0, -1) : t, 0, undefined));
+  return { path, lines, chars: text.length };
+}
+
 export class Preprocessor {
   readonly lines: SourceLine[] = [];
   readonly diagnostics: LineDiagnostic[] = [];
   /** Set when an AsmFatal stopped the preprocessing: the lines are incomplete. */
   stopped = false;
   private readonly macros = new Map<string, Macro>();
-  private readonly expanding = new Set<Macro>();
+  /** The macros being expanded, outermost first. */
+  private readonly expanding: Macro[] = [];
   private expansionCounter = 0;
   private readonly includeStack: string[] = [];
+  /** Each included file is read once, however often it is included (by where it was looked for). */
+  private readonly included = new Map<string, FileLines>();
   private readonly budget = new ExpansionBudget();
 
   constructor(
@@ -77,8 +93,7 @@ export class Preprocessor {
   /** Adds every line of `text` (the contents of `file`). */
   addFile(file: string, text: string): void {
     try {
-      this.budget.take(0, text.length, 1);
-      this.addText(file, withoutBom(text), 0);
+      this.addFileLines(splitLines(file, withoutBom(text)), 0, 1);
     } catch (error) {
       if (error instanceof AsmFatal) this.report({ file, line: 1, text: "" }, error.col, error.message);
       else if (!(error instanceof Stopped)) throw error;
@@ -86,14 +101,10 @@ export class Preprocessor {
     }
   }
 
-  private addText(file: string, text: string, depth: number): void {
-    const texts = text.split("\n");
-    this.budget.take(texts.length, 0, 1);
-    this.includeStack.push(file);
-    this.addLines(
-      texts.map((t, i) => sourceLine(file, i + 1, t.endsWith("\r") ? t.slice(0, -1) : t, 0, undefined)),
-      depth,
-    );
+  private addFileLines(file: FileLines, depth: number, col: number): void {
+    this.budget.take(file.lines.length, file.chars, col);
+    this.includeStack.push(file.path);
+    this.addLines(file.lines, depth);
     this.includeStack.pop();
   }
 
@@ -123,7 +134,7 @@ export class Preprocessor {
           this.include(src, rest, col + word.length, argCol, depth);
         } else if (this.macros.has(key)) {
           this.emitLabels(src, prefix);
-          this.expand(this.macros.get(key)!, src, rest, argCol, depth);
+          this.expand(this.macros.get(key)!, src, rest, { col, argCol }, depth);
         } else {
           this.lines.push(sourceLine(src.file, src.line, src.text, this.lines.length, src.macro));
         }
@@ -172,35 +183,49 @@ export class Preprocessor {
   private include(src: SourceLine, rest: string, col: number, argCol: number, depth: number): void {
     const target = quotedArgument(rest, col, ".include");
     if (depth >= MAX_NESTING) throw new AsmFatal(argCol, `.include nested more than ${MAX_NESTING} deep`);
-    const at = { col: argCol, what: "include", fatal: true };
-    const { path, content } = findFile(this.search, src.file, target, MAX_SOURCE_BYTES, at);
-    if (this.includeStack.includes(path)) throw new AsmProblem(argCol, `"${path}" includes itself`);
-    const text = sourceText(content, path, at);
-    this.budget.take(0, text.length, argCol);
-    this.addText(path, text, depth + 1);
+    const file = this.readInclude(src.file, target, argCol);
+    if (this.includeStack.includes(file.path)) throw new AsmProblem(argCol, `"${file.path}" includes itself`);
+    this.addFileLines(file, depth + 1, argCol);
   }
 
-  private expand(macro: Macro, src: SourceLine, rest: string, col: number, depth: number): void {
+  private readInclude(fromFile: string, target: string, col: number): FileLines {
+    const key = searchKey(fromFile, target);
+    let file = this.included.get(key);
+    if (!file) {
+      const at = { col, what: "include", fatal: true };
+      const { path, content } = findFile(this.search, fromFile, target, MAX_SOURCE_BYTES, at);
+      file = splitLines(path, sourceText(content, path, at));
+      this.included.set(key, file);
+    }
+    return file;
+  }
+
+  private expand(macro: Macro, src: SourceLine, rest: string, at: { col: number; argCol: number }, depth: number): void {
     // Without conditional assembly nothing can end a recursion: it is always a mistake.
-    if (this.expanding.has(macro)) throw new AsmFatal(col, `macro '${macro.name}' calls itself, which never ends (there is no conditional assembly)`);
-    if (depth >= MAX_NESTING) throw new AsmFatal(col, `macro calls nested more than ${MAX_NESTING} deep`);
+    const again = this.expanding.indexOf(macro);
+    if (again >= 0) {
+      const chain = [...this.expanding.slice(again), macro].map((m) => m.name);
+      const through = chain.length > 2 ? ` (${chain.join(" → ")})` : "";
+      throw new AsmFatal(at.col, `macro '${macro.name}' calls itself${through}, which never ends: there is no conditional assembly`);
+    }
+    if (depth >= MAX_NESTING) throw new AsmFatal(at.col, `macro calls nested more than ${MAX_NESTING} deep`);
     const args = splitArguments(rest);
     if (args.length > macro.params.length) {
-      throw new AsmProblem(col, `macro '${macro.name}' takes ${macro.params.length} argument(s), got ${args.length}`);
+      throw new AsmProblem(at.argCol, `macro '${macro.name}' takes ${macro.params.length} argument(s), got ${args.length}`);
     }
-    this.budget.take(macro.body.length, 0, col);
+    this.budget.take(macro.body.length, 0, at.col);
     const unique = String(this.expansionCounter++);
     // Longest names first so that \ab is not taken for \a followed by b.
     const params = macro.params.map((p, i) => [p, args[i] ?? ""] as const).sort((x, y) => y[0].length - x[0].length);
     const where = `'${macro.name}' called at ${src.file}:${src.line}`;
     const body = macro.body.map((line) => {
       const text = substitute(line.text, params, unique);
-      this.budget.take(0, text.length, col);
+      this.budget.take(0, text.length, at.col);
       return sourceLine(line.file, line.line, text, 0, line.macro ?? where);
     });
-    this.expanding.add(macro);
+    this.expanding.push(macro);
     this.addLines(body, depth + 1);
-    this.expanding.delete(macro);
+    this.expanding.pop();
   }
 }
 
@@ -249,5 +274,5 @@ export function quotedArgument(rest: string, col: number, directive: string): st
   const [t, extra] = tokens;
   if (!t || t.kind !== "string") throw new AsmProblem(t?.col ?? col, `${directive} needs a "file name"`);
   if (extra) throw new AsmProblem(extra.col, `unexpected '${extra.text}' after the file name`);
-  return new TextDecoder().decode(t.bytes);
+  return utf8.decode(t.bytes);
 }

@@ -24,7 +24,8 @@ function errorOf(file: string): AssemblyError {
 describe("assembler error fixtures", () => {
   it("covers the error kinds", () => {
     for (const kind of ["unknown-mnemonic", "bad-register", "immediate-out-of-range", "undefined-symbol", "duplicate-label",
-      "bad-directive", "unterminated-string", "missing-endm", "include-not-found", "misaligned-branch", "several-errors"]) {
+      "bad-directive", "unterminated-string", "missing-endm", "include-not-found", "misaligned-branch", "several-errors",
+      "include-cascade", "control-character", "byte-order-mark"]) {
       expect(cases).toContain(`${kind}.s`);
     }
   });
