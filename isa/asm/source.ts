@@ -93,6 +93,7 @@ export class Preprocessor {
   /** Adds every line of `text` (the contents of `file`). */
   addFile(file: string, text: string): void {
     try {
+      this.budget.take(0, text.length, 1); // before splitting: too long a text is refused as it is
       this.addFileLines(splitLines(file, withoutBom(text)), 0, 1);
     } catch (error) {
       if (error instanceof AsmFatal) this.report({ file, line: 1, text: "" }, error.col, error.message);
@@ -101,8 +102,9 @@ export class Preprocessor {
     }
   }
 
+  /** Adds a file's lines (its characters are already counted). */
   private addFileLines(file: FileLines, depth: number, col: number): void {
-    this.budget.take(file.lines.length, file.chars, col);
+    this.budget.take(file.lines.length, 0, col);
     this.includeStack.push(file.path);
     this.addLines(file.lines, depth);
     this.includeStack.pop();
@@ -185,6 +187,7 @@ export class Preprocessor {
     if (depth >= MAX_NESTING) throw new AsmFatal(argCol, `.include nested more than ${MAX_NESTING} deep`);
     const file = this.readInclude(src.file, target, argCol);
     if (this.includeStack.includes(file.path)) throw new AsmProblem(argCol, `"${file.path}" includes itself`);
+    this.budget.take(0, file.chars, argCol);
     this.addFileLines(file, depth + 1, argCol);
   }
 

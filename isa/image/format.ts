@@ -94,7 +94,7 @@ export const BAD_MAGIC = "not a toyvmm image (bad magic)";
 /** Parses an image file's bytes; `file` names it in error messages. */
 export function decodeImage(bytes: Uint8Array, file: string): GuestImage {
   const fail = (problem: string): never => {
-    throw new UserError(`${file}: ${oneLine(problem)}`);
+    throw new UserError(oneLine(`${file}: ${problem}`));
   };
   const truncated = (what: string, offset: number, needs: number): never =>
     fail(`truncated at byte ${bytes.length} (${what} needs ${offset + needs - bytes.length} more bytes)`);

@@ -25,7 +25,7 @@ function isU32(n: unknown): n is number {
 
 export function validateImage(image: GuestImage, file: string): void {
   const fail = (problem: string): never => {
-    throw new UserError(`${file}: ${oneLine(problem)}`);
+    throw new UserError(oneLine(`${file}: ${problem}`));
   };
   for (const key of ["entry", "memorySize", "flags"] as const) {
     if (!isU32(image[key])) fail(`${key} ${String(image[key])} is not a 32-bit unsigned integer`);

@@ -47,7 +47,7 @@ export const asmCommand: Command<AsmOptions> = {
       .example("$0 asm prog.s -o /tmp/prog.tvm --listing -", "also prints the listing")
       .example("$0 asm prog.s --symbols prog.sym", "also writes the symbol map")
       .example("$0 asm prog.s -I ~/asm/lib", '.include "util.s" also finds ~/asm/lib/util.s (and "lib/start.s" the bundled library, from any folder)')
-      .example("gen-code | $0 asm - -o prog.tvm", "assembles standard input"),
+      .example("m4 prog.m4 | $0 asm - -o prog.tvm", "assembles standard input"),
   handler: async (args) => {
     const fromStdin = args.file === "-";
     if (fromStdin && args.output === undefined) {

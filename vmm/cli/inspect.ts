@@ -63,7 +63,7 @@ export function summarizeImage(file: string, { image, bytes }: ImageFile): Image
 
 export function formatSummary(s: ImageSummary): string {
   const lines = [
-    `${s.file}: toyvmm image, format version ${s.formatVersion}, ${s.fileSize} bytes, checksum ${hex32(s.checksum)}`,
+    `${printableName(s.file)}: toyvmm image, format version ${s.formatVersion}, ${s.fileSize} bytes, checksum ${hex32(s.checksum)}`,
     `entry       ${hex32(s.entry)}`,
     `memory      ${hex32(s.memorySize)} (${s.memorySize / 1024} KiB)`,
     `flags       ${hex32(s.flags)}`,
