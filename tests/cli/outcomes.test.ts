@@ -22,7 +22,7 @@ const empty = file("empty.s", ".memsize 65536\n.org 0x1000\nstart:\n    .word 0\
 const sleeper = "tests/fixtures/guests/sleeper.s";
 const faulting = file(
   "fault.s",
-  '.include "lib/start.s"\nmain:\n    li t0, 3000\nspin:\n    addi t0, t0, -1\n    bne t0, zero, spin\n    lui t0, 0x40\n    sw t0, 0(t0)\n    ret\n',
+  '.include "lib/start.s"\nmain:\n    push ra\n    li t0, 3000\nspin:\n    addi t0, t0, -1\n    bne t0, zero, spin\n    lui t0, 0x40\n    sw t0, 0(t0)\n    ret\n',
 );
 
 const json = async (argv: string[]) => {

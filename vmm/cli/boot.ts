@@ -18,7 +18,7 @@ import { DEFAULT_QUANTUM, Scheduler } from "../monitor/scheduler.js";
 import { createVm } from "../monitor/vm.js";
 import { describeOutcome, exitStatusOf, exitStatusOfAll, outcomeOfMachine } from "../outcome.js";
 import { UsageProblem } from "./arguments.js";
-import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, type GuestCliOptions } from "./guest-options.js";
+import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
 import type { CliIo, Command } from "./shared.js";
 
 interface BootCliOptions extends GuestCliOptions {
@@ -173,17 +173,19 @@ export const bootCommand: Command<BootCliOptions> = {
     const lines = specs.map((s) => new LabelledLines(labelled ? s.name : null, (chunk) => consoleOut.write(chunk)));
     const make = args.bare ? createBareMachine : createVm;
     const input = await inputOf(args, io);
+    const traceTraps = args.logLevel === "trace";
     const machines: Machine[] = specs.map((s, i) =>
       make({
         name: s.name,
         image: s.image,
         bootArgs: s.bootArgs,
         sink: lines[i]!.sink,
+        ...(traceTraps ? { onTrap: trapLogger(args.log, s.name) } : {}),
         ...(memorySize !== undefined ? { memorySize } : {}),
         ...(input !== undefined ? { input } : {}),
       }),
     );
-    for (const m of machines) args.log.debug({ vm: m.name, mode: args.bare ? "bare" : "monitor", memory: m.memory.size }, "vm started");
+    for (const m of machines) args.log.info({ vm: m.name, mode: args.bare ? "bare" : "monitor", memory: m.memory.size }, "vm started");
     const scheduler = new Scheduler({ quantum: args.quantum, ...(maxTicks !== undefined ? { maxTicks } : {}) });
     for (const m of machines) scheduler.add(m);
     const result = scheduler.run();

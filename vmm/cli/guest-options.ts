@@ -4,12 +4,14 @@
  * --memory, --max-ticks, --json.
  */
 import type { Options } from "yargs";
-import { MAX_INPUT } from "../../isa/arch.js";
+import { causeName, MAX_INPUT } from "../../isa/arch.js";
 import { UserError } from "../../isa/errors.js";
 import { readFileBytes } from "../../isa/loader.js";
 import { formatSize, parseMemorySize } from "../migration/units.js";
 import { EXIT_LIMIT } from "../outcome.js";
-import type { CliIo } from "./shared.js";
+import type { Logger } from "../log.js";
+import type { TrapListener } from "../monitor/machine.js";
+import { hex32, type CliIo } from "./shared.js";
 
 export const GUEST_OPTIONS = {
   input: {
@@ -60,4 +62,9 @@ export async function inputOf(args: GuestCliOptions, io: CliIo): Promise<Uint8Ar
     chunks.push(bytes);
   }
   return new Uint8Array(Buffer.concat(chunks));
+}
+
+/** Logs every trap that exits to the monitor (`--log-level trace`). */
+export function trapLogger(log: Logger, vm: string): TrapListener {
+  return (cause, pc, value) => log.trace({ vm, cause: causeName(cause), pc: hex32(pc), value: hex32(value) }, "trap");
 }

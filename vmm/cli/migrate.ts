@@ -30,7 +30,7 @@ import {
   type Outcome,
 } from "../outcome.js";
 import { NO_TICK_LIMIT } from "../process/process-vm.js";
-import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, type GuestCliOptions } from "./guest-options.js";
+import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
 import type { CliIo, Command } from "./shared.js";
 
 interface MigrateOptions extends GuestCliOptions {
@@ -186,7 +186,7 @@ export const migrateCommand: Command<MigrateOptions> = {
     const common = { name: args.guest, image, ...(input !== undefined ? { input } : {}), ...(memorySize !== undefined ? { memorySize } : {}) };
     const vm: MigratableVm = asProcess
       ? startProcess({ ...common, args: args.args ?? "", maxTicks: maxTicks ?? NO_TICK_LIMIT })
-      : bootVm({ ...common, name, bootArgs: args.args ?? "" });
+      : bootVm({ ...common, name, bootArgs: args.args ?? "", ...(args.logLevel === "trace" ? { onTrap: trapLogger(args.log, name) } : {}) });
     // Text: the console goes to the terminal as the guest writes it. JSON: it is captured.
     const terminal = args.json ? null : new Terminal(args.io);
     terminal?.attach(vm);

@@ -5,8 +5,10 @@
  */
 import type { GuestImage } from "../../isa/image/model.js";
 import type { Memory } from "../../isa/memory.js";
+import { oneOf, problemOf, record } from "../../isa/schema.js";
 import { createBareMachine, restoreMachine } from "../monitor/bare.js";
-import type { Machine, VmState } from "../monitor/machine.js";
+import type { Machine, TrapListener, VmState } from "../monitor/machine.js";
+import { vmStateSchema } from "../monitor/state-schema.js";
 import { createVm } from "../monitor/vm.js";
 import { ConsoleCapture } from "../console-capture.js";
 import type { MigratableVm, VmExit, VmHost } from "./vm-port.js";
@@ -67,6 +69,7 @@ export interface BootSpec {
   memorySize?: number;
   /** "monitor" (default): trap-and-emulate; "bare": the CPU alone. */
   kind?: "monitor" | "bare";
+  onTrap?: TrapListener;
 }
 
 export function bootVm(spec: BootSpec): MachineVm {
@@ -78,13 +81,19 @@ export function bootVm(spec: BootSpec): MachineVm {
     input: spec.input ?? "",
     sink: vm.sink,
     ...(spec.memorySize !== undefined ? { memorySize: spec.memorySize } : {}),
+    ...(spec.onTrap ? { onTrap: spec.onTrap } : {}),
   };
   vm.machine = spec.kind === "bare" ? createBareMachine(options) : createVm(options);
   return vm;
 }
 
+/** The `config()` of a machine: the kind the destination rebuilds. */
+const machineConfigSchema = record({ kind: oneOf(["monitor", "bare"]) });
+
 /** The destination host: rebuilds a machine of the saved kind around the arrived memory. */
 export const MACHINE_HOST: VmHost = {
+  checkConfig: (config) => problemOf(machineConfigSchema, config, "config"),
+  checkState: (config, state, memorySize) => problemOf(vmStateSchema(memorySize, (config as { kind: VmState["kind"] }).kind), state),
   restore(_name, _config, state, memory) {
     const vm = new MachineVm();
     vm.machine = restoreMachine(state as VmState, memory, { sink: vm.sink });

@@ -90,7 +90,12 @@ export interface MachineOptions {
   input?: string | Uint8Array;
   /** Leave console input open: a guest waiting for input blocks instead of ending idle. */
   inputOpen?: boolean;
+  /** Told of every trap that exits to the monitor (for trace logs); absent, nothing is done. */
+  onTrap?: TrapListener;
 }
+
+/** A trap as the monitor saw it: its cause, the pc, the fault value or instruction word. */
+export type TrapListener = (cause: number, pc: number, value: number) => void;
 
 export interface BootOptions extends MachineOptions {
   name: string;

@@ -30,6 +30,7 @@ import {
   type FinalExit,
   type Machine,
   type MachineOptions,
+  type TrapListener,
   type VmExit,
   type VmState,
 } from "./machine.js";
@@ -45,6 +46,7 @@ export class Vm implements Machine {
   readonly stats = new VmStats();
   ended: FinalExit | null = null;
   private readonly watch = new FaultWatch();
+  private readonly onTrap: TrapListener | undefined;
 
   constructor(
     readonly name: string,
@@ -54,6 +56,7 @@ export class Vm implements Machine {
   ) {
     this.cpu = new Cpu(memory, { hosted: true });
     this.console = makeConsole(options);
+    this.onTrap = options.onTrap;
     this.vcpu.applyTranslation(this.cpu);
   }
 
@@ -116,6 +119,7 @@ export class Vm implements Machine {
 
       let cause = cpu.trapCause;
       stats.countTrap(cause);
+      this.onTrap?.(cause, cpu.pc, cpu.trapValue);
       if (cause === CAUSE_PRIVILEGED && vcpu.kernel) {
         const w = cpu.trapValue;
         const result = emulate(cpu, vcpu, this.console, w);
