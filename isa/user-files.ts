@@ -28,15 +28,16 @@ export interface ReadLimit {
    */
   streams?: boolean;
   /**
-   * A look at the first bytes (HEAD_BYTES of them, or the whole file when shorter) as soon as
-   * they are read; a problem it returns refuses the file there, so that a device or pipe of
-   * the wrong kind of bytes (`/dev/zero` as an image) is not read on to the limit.
+   * A look at the first bytes read (at least HEAD_BYTES, or the whole file when shorter) as
+   * soon as they are in; a problem it returns refuses the file there, so that a device or pipe
+   * of the wrong kind of bytes (`/dev/zero` as an image) is not read on to the limit.
    */
   head?: (first: Uint8Array) => string | undefined;
 }
 
-/** How many bytes `head` sees: more than any magic number. */
-export const HEAD_BYTES = 64;
+/** How many bytes `head` sees at least: more than any magic number. */
+const HEAD_BYTES = 64;
+
 /** Any other input (the default): no more than the largest machine's memory. */
 export const INPUT_FILE: ReadLimit = { limit: MAX_MEMORY, what: "an input file", streams: true };
 

@@ -55,7 +55,9 @@ export const asmCommand: Command<AsmOptions> = {
     }
     const output = args.output ?? replaceExtension(args.file, ".s", ".tvm");
     const options = { includePath: args.includeDir ?? [] };
-    const { image, listing, symbolMap, sources } = fromStdin ? await assembleStdin(args.io, options) : assembleFile(args.file, options);
+    // The listing and symbol map are written only when asked for (a listing can be large).
+    const assembled = fromStdin ? await assembleStdin(args.io, options) : assembleFile(args.file, options);
+    const { image, sources } = assembled;
     const outputs: [string, string | undefined][] = [["-o", output], ["--listing", args.listing], ["--symbols", args.symbols]];
     const given = outputs.filter((o): o is [string, string] => o[1] !== undefined);
     if (output === "-" && given.filter(([, path]) => path === "-").length > 1) {
@@ -64,8 +66,8 @@ export const asmCommand: Command<AsmOptions> = {
     refuseOverwrite(given, sources);
     const bytes = encodeImage(image, output);
     writeOutput(args.io, output, bytes);
-    if (args.listing !== undefined) writeOutput(args.io, args.listing, listing);
-    if (args.symbols !== undefined) writeOutput(args.io, args.symbols, symbolMap);
+    if (args.listing !== undefined) writeOutput(args.io, args.listing, assembled.listing);
+    if (args.symbols !== undefined) writeOutput(args.io, args.symbols, assembled.symbolMap);
     args.log.info({ file: args.file, output, bytes: bytes.length, sections: image.sections.length }, "assembled");
   },
 };
