@@ -33,10 +33,12 @@ import {
   STATUS_PG,
 } from "../arch.js";
 import { NO_PORTS, type PortBus } from "../devices/ports.js";
+import { UserError } from "../errors.js";
 import type { Memory } from "../memory.js";
 import { Op } from "../opcodes.js";
 import { mulh } from "./arith.js";
 import {
+  csrWriteFlushesTlb,
   csrWriteValue,
   enterTrap,
   interruptCause,
@@ -45,7 +47,7 @@ import {
   timerPending,
   wfiIdleTicks,
 } from "./privileged.js";
-import { ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, Mmu, TLB_MASK, XLATE_MISSING, type Access } from "./mmu.js";
+import { ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, Mmu, TLB_MASK, XLATE_MISSING, type Access, type TlbEntry } from "./mmu.js";
 import { EV_FAULT, EV_HALT, EV_MISSING, EV_NONE, EV_RESYNC, EV_WFI } from "./jit/block.js";
 import { Jit, jitByDefault } from "./jit/jit.js";
 
@@ -77,8 +79,10 @@ export interface CpuOptions {
   jitThreshold?: number;
 }
 
+export const CPU_STATE_VERSION = 2;
+
 export interface CpuState {
-  version: 1;
+  version: typeof CPU_STATE_VERSION;
   regs: number[];
   pc: number;
   csr: number[];
@@ -86,6 +90,8 @@ export interface CpuState {
   idleTicks: number;
   halted: boolean;
   exitStatus: number;
+  /** The TLB's valid entries (it is architectural state), in slot order. */
+  tlb: TlbEntry[];
 }
 
 const SLICE_MAX = 0x40000000;
@@ -162,7 +168,7 @@ export class Cpu {
 
   save(): CpuState {
     return {
-      version: 1,
+      version: CPU_STATE_VERSION,
       regs: Array.from(this.regs),
       pc: this.pc,
       csr: Array.from(this.csr),
@@ -170,14 +176,19 @@ export class Cpu {
       idleTicks: this.idleTicks,
       halted: this.halted,
       exitStatus: this.exitStatus,
+      tlb: this.mmu.entries(),
     };
   }
 
+  /** Hosted, the monitor sets the translation context itself (setTranslation). */
   restore(state: CpuState): void {
-    if (state.version !== 1) throw new Error(`CPU state version ${state.version} is not supported`);
-    if (state.regs.length !== REGISTER_COUNT || state.csr.length !== CSR_COUNT) {
-      throw new Error("CPU state has the wrong number of registers");
+    if (state.version !== CPU_STATE_VERSION) {
+      throw new UserError(`CPU state version ${state.version} is not supported (expected ${CPU_STATE_VERSION})`);
     }
+    if (state.regs.length !== REGISTER_COUNT || state.csr.length !== CSR_COUNT) {
+      throw new UserError("CPU state has the wrong number of registers");
+    }
+    this.mmu.load(state.tlb);
     this.regs.set(state.regs);
     this.regs[0] = 0;
     this.csr.set(state.csr);
@@ -186,8 +197,7 @@ export class Cpu {
     this.idleTicks = state.idleTicks;
     this.halted = state.halted;
     this.exitStatus = state.exitStatus;
-    this.mmu.flush();
-    if (!this.hosted) this.syncTranslation();
+    this.syncTranslation();
   }
 
   /** Bare: derive the MMU context from STATUS and PTBR. */
@@ -213,8 +223,9 @@ export class Cpu {
   private writeCsr(index: number, value: number): boolean {
     const stored = csrWriteValue(index, value);
     if (stored === undefined) return false;
+    const old = this.csr[index]!;
     this.csr[index] = stored;
-    if (index === CSR.ptbr) this.mmu.flush();
+    if (csrWriteFlushesTlb(index, old, stored)) this.mmu.flush();
     if (index === CSR.status || index === CSR.ptbr) this.syncTranslation();
     return true;
   }
@@ -335,9 +346,8 @@ export class Cpu {
     const dirty = memory.dirty;
     const mmu = this.mmu;
     const readTag = mmu.readTag;
-    const readPage = mmu.readPage;
     const writeTag = mmu.writeTag;
-    const writePage = mmu.writePage;
+    const frame = mmu.frame;
     const k = mmu.kernel ? 1 : 0;
     const privileged = !this.hosted && (this.csr[CSR.status]! & STATUS_KERNEL) !== 0;
 
@@ -354,7 +364,8 @@ export class Cpu {
 
     stop: {
       while (n > 0) {
-        // Fetch: the cached page serves while pc stays aligned inside it.
+        // Fetch: the cached page serves while pc stays aligned inside it and its TLB entry
+        // stays (a data access that refills the slot forgets it).
         if ((pc & 0xfffff003) !== fetchKey) {
           if ((pc & 0xfffff003) !== fetchPage) {
             if ((pc & 3) !== 0) {
@@ -363,8 +374,11 @@ export class Cpu {
               event = EV_FAULT;
               break stop; // not `break`: that would end the slice as if it had run
             }
-            const pa = this.translated(pc, ACCESS_FETCH);
-            if (pa < 0) {
+            const vpn = pc >>> PAGE_SHIFT;
+            const slot = vpn & TLB_MASK;
+            let pa: number;
+            if (readTag[slot] === ((vpn << 1) | k)) pa = frame[slot]!;
+            else if ((pa = this.translated(pc, ACCESS_FETCH)) < 0) {
               event = pa === -1 ? EV_FAULT : EV_MISSING;
               break stop;
             }
@@ -512,12 +526,12 @@ export class Cpu {
             const vpn = va >>> PAGE_SHIFT;
             const slot = vpn & TLB_MASK;
             let pa: number;
-            if (readTag[slot] === ((vpn << 1) | k) && (va & 3) === 0) pa = readPage[slot]! | (va & 0xfff);
+            if (readTag[slot] === ((vpn << 1) | k) && (va & 3) === 0) pa = frame[slot]! | (va & 0xfff);
             else if ((pa = this.access(va, 4, ACCESS_READ)) < 0) {
               event = pa === -1 ? EV_FAULT : EV_MISSING;
               n++;
               break stop;
-            }
+            } else if (slot === ((pc >>> PAGE_SHIFT) & TLB_MASK)) fetchPage = fetchKey = -1;
             regs[(w >>> 8) & 15] = words[pa >>> 2]!;
             break;
           }
@@ -527,12 +541,12 @@ export class Cpu {
             const vpn = va >>> PAGE_SHIFT;
             const slot = vpn & TLB_MASK;
             let pa: number;
-            if (readTag[slot] === ((vpn << 1) | k) && (va & 1) === 0) pa = readPage[slot]! | (va & 0xfff);
+            if (readTag[slot] === ((vpn << 1) | k) && (va & 1) === 0) pa = frame[slot]! | (va & 0xfff);
             else if ((pa = this.access(va, 2, ACCESS_READ)) < 0) {
               event = pa === -1 ? EV_FAULT : EV_MISSING;
               n++;
               break stop;
-            }
+            } else if (slot === ((pc >>> PAGE_SHIFT) & TLB_MASK)) fetchPage = fetchKey = -1;
             regs[(w >>> 8) & 15] = (w & 0xff) === Op.LH ? halves[pa >>> 1]! : uhalves[pa >>> 1]!;
             break;
           }
@@ -542,12 +556,12 @@ export class Cpu {
             const vpn = va >>> PAGE_SHIFT;
             const slot = vpn & TLB_MASK;
             let pa: number;
-            if (readTag[slot] === ((vpn << 1) | k)) pa = readPage[slot]! | (va & 0xfff);
+            if (readTag[slot] === ((vpn << 1) | k)) pa = frame[slot]! | (va & 0xfff);
             else if ((pa = this.access(va, 1, ACCESS_READ)) < 0) {
               event = pa === -1 ? EV_FAULT : EV_MISSING;
               n++;
               break stop;
-            }
+            } else if (slot === ((pc >>> PAGE_SHIFT) & TLB_MASK)) fetchPage = fetchKey = -1;
             regs[(w >>> 8) & 15] = (w & 0xff) === Op.LB ? sbytes[pa]! : bytes[pa]!;
             break;
           }
@@ -558,12 +572,12 @@ export class Cpu {
             const vpn = va >>> PAGE_SHIFT;
             const slot = vpn & TLB_MASK;
             let pa: number;
-            if (writeTag[slot] === ((vpn << 1) | k) && (va & 3) === 0) pa = writePage[slot]! | (va & 0xfff);
+            if (writeTag[slot] === ((vpn << 1) | k) && (va & 3) === 0) pa = frame[slot]! | (va & 0xfff);
             else if ((pa = this.access(va, 4, ACCESS_WRITE)) < 0) {
               event = pa === -1 ? EV_FAULT : EV_MISSING;
               n++;
               break stop;
-            }
+            } else if (slot === ((pc >>> PAGE_SHIFT) & TLB_MASK)) fetchPage = fetchKey = -1;
             words[pa >>> 2] = regs[(w >>> 8) & 15]!;
             dirty[pa >>> PAGE_SHIFT] = 1;
             break;
@@ -573,12 +587,12 @@ export class Cpu {
             const vpn = va >>> PAGE_SHIFT;
             const slot = vpn & TLB_MASK;
             let pa: number;
-            if (writeTag[slot] === ((vpn << 1) | k) && (va & 1) === 0) pa = writePage[slot]! | (va & 0xfff);
+            if (writeTag[slot] === ((vpn << 1) | k) && (va & 1) === 0) pa = frame[slot]! | (va & 0xfff);
             else if ((pa = this.access(va, 2, ACCESS_WRITE)) < 0) {
               event = pa === -1 ? EV_FAULT : EV_MISSING;
               n++;
               break stop;
-            }
+            } else if (slot === ((pc >>> PAGE_SHIFT) & TLB_MASK)) fetchPage = fetchKey = -1;
             halves[pa >>> 1] = regs[(w >>> 8) & 15]!;
             dirty[pa >>> PAGE_SHIFT] = 1;
             break;
@@ -588,12 +602,12 @@ export class Cpu {
             const vpn = va >>> PAGE_SHIFT;
             const slot = vpn & TLB_MASK;
             let pa: number;
-            if (writeTag[slot] === ((vpn << 1) | k)) pa = writePage[slot]! | (va & 0xfff);
+            if (writeTag[slot] === ((vpn << 1) | k)) pa = frame[slot]! | (va & 0xfff);
             else if ((pa = this.access(va, 1, ACCESS_WRITE)) < 0) {
               event = pa === -1 ? EV_FAULT : EV_MISSING;
               n++;
               break stop;
-            }
+            } else if (slot === ((pc >>> PAGE_SHIFT) & TLB_MASK)) fetchPage = fetchKey = -1;
             bytes[pa] = regs[(w >>> 8) & 15]!;
             dirty[pa >>> PAGE_SHIFT] = 1;
             break;

@@ -1,22 +1,28 @@
 /**
- * Address translation: the page-table walk and a direct-mapped software TLB in front of it.
+ * Address translation: the page-table walk and the TLB in front of it.
  *
- * A TLB tag is (virtual page << 1) | kernel, so a change of mode needs no flush; a change of
- * page tables, paging enable or ptbr does (the kernel says so with `tlbflush`). Read (and fetch)
- * and write hits have their own tags, and a write entry exists only for a page that is
- * writable and already marked dirty in its PTE, so the fast path never skips an A/D update.
+ * The TLB is architectural (docs/ISA.md, "TLB"): what a guest sees depends on its entries, so
+ * they must be the same however the host slices its time, compiles its code or saves and
+ * restores it. Direct-mapped, TLB_SIZE entries, slot = virtual page mod TLB_SIZE; an entry is
+ * (virtual page, mode, frame, may-write). A hit needs page and mode to match, and may-write
+ * for a store; anything else walks, and a walk that succeeds replaces the slot's entry. An
+ * entry may write only if its PTE was writable and already dirty, so no store skips setting
+ * D. Which events empty the TLB is privileged state's rule (privileged.ts), not this file's.
  *
- * Stores to a page the block compiler translated always take the slow path (no write entry
- * maps it), which drops the page's compiled code (Memory.dropCode).
+ * The hot paths (interpreter, compiled blocks) test `readTag` and `writeTag`, copies of the
+ * tags kept only where an inline hit is exact: no copy for a frame that has not arrived yet
+ * (post-copy), no write copy for a frame holding compiled code (its stores must come here to
+ * drop it, Memory.dropCode). Those accesses hit the entry here, without a walk.
  *
  * With paging off, virtual = physical and the same TLB serves, so bounds and post-copy
- * "missing page" checks happen only when an entry is filled.
+ * "missing page" checks happen only in the slow path.
  */
 import {
   CAUSE_ACCESS_FAULT,
   CAUSE_PAGE_FAULT_FETCH,
   CAUSE_PAGE_FAULT_READ,
   CAUSE_PAGE_FAULT_WRITE,
+  PAGE_MASK,
   PAGE_SHIFT,
   PTE_A,
   PTE_D,
@@ -25,11 +31,18 @@ import {
   PTE_U,
   PTE_W,
 } from "../arch.js";
+import { UserError } from "../errors.js";
 import type { Memory } from "../memory.js";
 
 export const TLB_BITS = 10;
 export const TLB_SIZE = 1 << TLB_BITS;
 export const TLB_MASK = TLB_SIZE - 1;
+
+/** A saved entry: its slot is page mod TLB_SIZE. */
+export type TlbEntry = [page: number, frame: number, flags: number];
+/** TlbEntry flags: filled in kernel mode; may serve stores. */
+export const TLB_KERNEL = 1;
+export const TLB_WRITE = 2;
 
 export const ACCESS_READ = 0;
 export const ACCESS_WRITE = 1;
@@ -41,12 +54,18 @@ export const XLATE_FAULT = -1;
 export const XLATE_MISSING = -2;
 
 const FAULT_CAUSE = [CAUSE_PAGE_FAULT_READ, CAUSE_PAGE_FAULT_WRITE, CAUSE_PAGE_FAULT_FETCH];
+const VIRTUAL_PAGES = 1 << (32 - PAGE_SHIFT);
 
 export class Mmu {
+  /** The entries: tag = (virtual page << 1) | kernel, or -1 when empty. */
+  readonly tag = new Int32Array(TLB_SIZE).fill(-1);
+  /** Physical address of the entry's frame. */
+  readonly frame = new Int32Array(TLB_SIZE);
+  /** 1 where the entry may serve stores. */
+  readonly writable = new Uint8Array(TLB_SIZE);
+  /** The hot paths' copies of `tag` (see above). */
   readonly readTag = new Int32Array(TLB_SIZE).fill(-1);
-  readonly readPage = new Int32Array(TLB_SIZE);
   readonly writeTag = new Int32Array(TLB_SIZE).fill(-1);
-  readonly writePage = new Int32Array(TLB_SIZE);
 
   paging = false;
   ptbr = 0;
@@ -61,35 +80,46 @@ export class Mmu {
 
   constructor(readonly memory: Memory) {}
 
-  /** Drops the write entries that map physical page `ppn` (it now holds compiled code). */
+  /** Frame `ppn` now holds compiled code: its stores must take the slow path. */
   forgetWrites(ppn: number): void {
     const page = ppn << PAGE_SHIFT;
-    const writePage = this.writePage;
+    const frame = this.frame;
     const writeTag = this.writeTag;
-    for (let slot = 0; slot < TLB_SIZE; slot++) if (writePage[slot] === page) writeTag[slot] = -1;
+    for (let slot = 0; slot < TLB_SIZE; slot++) if (frame[slot] === page) writeTag[slot] = -1;
   }
 
   flush(): void {
+    this.tag.fill(-1);
     this.readTag.fill(-1);
     this.writeTag.fill(-1);
   }
 
-  /** Sets the translation context; flushes the TLB when paging or the page directory changes. */
+  /** Sets the translation context. Never flushes: the caller applies the architecture's rule. */
   configure(paging: boolean, ptbr: number, kernel: boolean): void {
-    if (paging !== this.paging || (paging && ptbr !== this.ptbr)) this.flush();
     this.paging = paging;
     this.ptbr = ptbr;
     this.kernel = kernel;
   }
 
   /**
-   * Translates a virtual address and fills the TLB. Returns the physical address, or
-   * XLATE_FAULT (faultCause/faultAddress say why) or XLATE_MISSING (missingPage says which).
+   * Translates a virtual address through the TLB, walking the page tables on a miss. Returns
+   * the physical address, or XLATE_FAULT (faultCause/faultAddress say why) or XLATE_MISSING
+   * (missingPage says which).
    */
   translate(va: number, access: Access): number {
+    const vpn = va >>> PAGE_SHIFT;
+    const slot = vpn & TLB_MASK;
+    const tag = (vpn << 1) | (this.kernel ? 1 : 0);
+    if (this.tag[slot] !== tag || (access === ACCESS_WRITE && this.writable[slot] === 0)) return this.walk(va, access);
+    const ppn = this.frame[slot]! >>> PAGE_SHIFT;
+    if (!this.checkFrame(ppn, va)) return XLATE_MISSING; // it was in memory when the entry was made
+    this.expose(slot, access);
+    return this.frame[slot]! | (va & PAGE_MASK);
+  }
+
+  private walk(va: number, access: Access): number {
     const memory = this.memory;
     const vpn = va >>> PAGE_SHIFT;
-    const kernel = this.kernel;
     let ppn = vpn;
     let writable = true;
     if (this.paging) {
@@ -97,11 +127,11 @@ export class Mmu {
       if (!this.checkFrame(pdeAddress >>> PAGE_SHIFT, va)) return this.missingPage >= 0 ? XLATE_MISSING : XLATE_FAULT;
       const pde = memory.words[pdeAddress >>> 2]!;
       if ((pde & PTE_P) === 0) return this.pageFault(va, access);
-      const pteAddress = ((pde & PTE_FRAME) >>> 0) + (((va >>> PAGE_SHIFT) & 0x3ff) << 2);
+      const pteAddress = ((pde & PTE_FRAME) >>> 0) + ((vpn & 0x3ff) << 2);
       if (!this.checkFrame(pteAddress >>> PAGE_SHIFT, va)) return this.missingPage >= 0 ? XLATE_MISSING : XLATE_FAULT;
       const pte = memory.words[pteAddress >>> 2]!;
       if ((pte & PTE_P) === 0) return this.pageFault(va, access);
-      if (!kernel && (pte & PTE_U) === 0) return this.pageFault(va, access);
+      if (!this.kernel && (pte & PTE_U) === 0) return this.pageFault(va, access);
       writable = (pte & PTE_W) !== 0;
       if (access === ACCESS_WRITE && !writable) return this.pageFault(va, access);
       ppn = pte >>> PAGE_SHIFT;
@@ -116,20 +146,66 @@ export class Mmu {
     } else if (!this.checkFrame(ppn, va)) {
       return this.missingPage >= 0 ? XLATE_MISSING : XLATE_FAULT;
     }
-    // A page with compiled code gets no write entry: its stores come here and drop the code.
-    if (writable && memory.code[ppn] !== 0) {
-      if (access === ACCESS_WRITE) memory.dropCode(ppn);
-      else writable = false;
-    }
     const slot = vpn & TLB_MASK;
-    const tag = (vpn << 1) | (kernel ? 1 : 0);
-    this.readTag[slot] = tag;
-    this.readPage[slot] = ppn << PAGE_SHIFT;
-    if (writable) {
-      this.writeTag[slot] = tag;
-      this.writePage[slot] = ppn << PAGE_SHIFT;
+    this.tag[slot] = (vpn << 1) | (this.kernel ? 1 : 0);
+    this.frame[slot] = ppn << PAGE_SHIFT;
+    this.writable[slot] = writable ? 1 : 0;
+    this.expose(slot, access);
+    return (ppn << PAGE_SHIFT) | (va & PAGE_MASK);
+  }
+
+  /** Gives the hot paths the slot's entry, whose frame is in memory, for `access`. */
+  private expose(slot: number, access: Access): void {
+    const tag = this.tag[slot]!;
+    const ppn = this.frame[slot]! >>> PAGE_SHIFT;
+    const memory = this.memory;
+    let fast = this.writable[slot] !== 0;
+    // A frame with compiled code gets no write copy: its stores come here and drop the code.
+    if (fast && memory.code[ppn] !== 0) {
+      if (access === ACCESS_WRITE) memory.dropCode(ppn);
+      else fast = false;
     }
-    return (ppn << PAGE_SHIFT) | (va & ((1 << PAGE_SHIFT) - 1));
+    this.readTag[slot] = tag;
+    this.writeTag[slot] = fast ? tag : -1;
+  }
+
+  /** The valid entries, in slot order. */
+  entries(): TlbEntry[] {
+    const out: TlbEntry[] = [];
+    for (let slot = 0; slot < TLB_SIZE; slot++) {
+      const tag = this.tag[slot]!;
+      if (tag === -1) continue;
+      const flags = (tag & 1 ? TLB_KERNEL : 0) | (this.writable[slot] ? TLB_WRITE : 0);
+      out.push([tag >>> 1, this.frame[slot]! >>> PAGE_SHIFT, flags]);
+    }
+    return out;
+  }
+
+  /** Replaces the TLB with saved entries, or changes nothing and names the first it cannot hold. */
+  load(entries: readonly TlbEntry[]): void {
+    if (!Array.isArray(entries)) throw new UserError("CPU state: the TLB is not a list of entries");
+    const memory = this.memory;
+    const taken = new Uint8Array(TLB_SIZE);
+    entries.forEach((entry, i) => {
+      const bad = (problem: string): never => {
+        throw new UserError(`CPU state: TLB entry ${i}: ${problem}`);
+      };
+      if (!Array.isArray(entry) || entry.length !== 3) bad("is not [page, frame, flags]");
+      const [page, frame, flags] = entry;
+      if (!Number.isInteger(page) || page < 0 || page >= VIRTUAL_PAGES) bad(`page ${page} is not a virtual page number`);
+      if (!Number.isInteger(frame) || frame < 0 || frame >= memory.pageCount) bad(`frame ${frame} is outside memory`);
+      if (!Number.isInteger(flags) || (flags & ~(TLB_KERNEL | TLB_WRITE)) !== 0) bad(`flags ${flags} are not a set of TLB_KERNEL, TLB_WRITE`);
+      if (taken[page & TLB_MASK]) bad(`slot ${page & TLB_MASK} is taken by an earlier entry`);
+      taken[page & TLB_MASK] = 1;
+    });
+    this.flush();
+    for (const [page, frame, flags] of entries) {
+      const slot = page & TLB_MASK;
+      this.tag[slot] = (page << 1) | (flags & TLB_KERNEL);
+      this.frame[slot] = frame << PAGE_SHIFT;
+      this.writable[slot] = flags & TLB_WRITE ? 1 : 0;
+      if (memory.missingCount === 0 || memory.missing[frame] === 0) this.expose(slot, ACCESS_READ);
+    }
   }
 
   /** True when the physical frame exists and has arrived; otherwise records why not. */

@@ -12,6 +12,7 @@ import {
   STATUS_IE,
   STATUS_KERNEL,
   STATUS_PIE,
+  STATUS_PG,
   STATUS_PKERNEL,
   STATUS_WRITABLE,
 } from "../arch.js";
@@ -63,6 +64,15 @@ export function csrWriteValue(index: number, value: number): number | undefined 
     default:
       return index >= 0 && index < CSR_COUNT ? value | 0 : undefined;
   }
+}
+
+/**
+ * Whether a `csrw` that changes register `index` from `old` to `stored` empties the TLB: every
+ * write of ptbr (reloading it is how kernels flush), and a write of status that turns paging
+ * on or off. Trap entry, sret and changes of mode never do: entries are tagged with the mode.
+ */
+export function csrWriteFlushesTlb(index: number, old: number, stored: number): boolean {
+  return index === CSR.ptbr || (index === CSR.status && ((old ^ stored) & STATUS_PG) !== 0);
 }
 
 /** Timer interrupt pending bit for a guest time (low 32 bits) and compare value. */

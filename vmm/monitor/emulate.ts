@@ -9,7 +9,7 @@
  */
 import { CSR, CSR_COUNT, REG_A0 } from "../../isa/arch.js";
 import type { Cpu } from "../../isa/cpu/cpu.js";
-import { csrWriteValue } from "../../isa/cpu/privileged.js";
+import { csrWriteFlushesTlb, csrWriteValue } from "../../isa/cpu/privileged.js";
 import type { PortBus } from "../../isa/devices/ports.js";
 import { Op } from "../../isa/opcodes.js";
 import type { VCpu } from "./vcpu.js";
@@ -59,9 +59,10 @@ export function emulate(cpu: Cpu, vcpu: VCpu, devices: PortBus, w: number): Emul
       const index = w >>> 16;
       const stored = csrWriteValue(index, regs[(w >>> 12) & 15]!);
       if (stored === undefined) return EMU_ILLEGAL;
+      const old = csr[index]!;
       csr[index] = stored;
-      // The bare CPU flushes on every ptbr write (reloading it is how kernels flush), so here too.
-      if (index === CSR.ptbr) cpu.mmu.flush();
+      // The guest's TLB is the hosted CPU's, flushed by the same rule as on bare.
+      if (csrWriteFlushesTlb(index, old, stored)) cpu.mmu.flush();
       if (index === CSR.status || index === CSR.ptbr) vcpu.applyTranslation(cpu);
       return EMU_RETIRE;
     }

@@ -18,7 +18,8 @@ export const EV_MISSING = 5;
  * A compiled block: runs the guest instructions at virtual `pc` (its first one's address; the
  * block's words are the physical page it was made from), at most `n` of them, with TLB tags of
  * mode bit `k`. Returns how many retired and sets `cpu.jitPc` (where to continue, or the
- * faulting instruction) and `cpu.jitEvent` (EV_NONE, EV_FAULT or EV_MISSING). Returns 0 with
- * EV_NONE when `n` is too small for it: the interpreter then takes the instructions one by one.
+ * faulting instruction) and `cpu.jitEvent` (EV_NONE, EV_FAULT, EV_MISSING, or EV_RESYNC when
+ * the next fetch must look at the TLB afresh). Returns 0 with EV_NONE when `n` is too small for
+ * it: the interpreter then takes the instructions one by one.
  */
 export type Block = (cpu: Cpu, regs: Int32Array, pc: number, n: number, k: number) => number;

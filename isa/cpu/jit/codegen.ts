@@ -9,7 +9,7 @@
 import { CAUSE_DIVIDE_BY_ZERO, CAUSE_MISALIGNED, PAGE_SHIFT, PAGE_SIZE } from "../../arch.js";
 import { decode, type Decoded } from "../../encoding.js";
 import { ACCESS_READ, ACCESS_WRITE, TLB_MASK } from "../mmu.js";
-import { EV_FAULT, EV_MISSING, EV_NONE } from "./block.js";
+import { EV_FAULT, EV_MISSING, EV_NONE, EV_RESYNC } from "./block.js";
 import { SEMANTICS, type Semantics } from "./semantics.js";
 
 const PAGE_WORDS = PAGE_SIZE >>> 2;
@@ -30,9 +30,8 @@ const BINDINGS: Readonly<Record<string, string>> = {
   dirty: "cpu.memory.dirty",
   code: "cpu.memory.code",
   readTag: "cpu.mmu.readTag",
-  readPage: "cpu.mmu.readPage",
   writeTag: "cpu.mmu.writeTag",
-  writePage: "cpu.mmu.writePage",
+  frame: "cpu.mmu.frame",
 };
 
 /** Names the generated function's closure binds (see `Jit`). */
@@ -80,6 +79,10 @@ const OUT_OF_LINE = `if (k < 0) { ${Array.from({ length: 120 }, (_, i) => `ev = 
  * block runs, and every slow path forgets all the sites' pages. A store's site page is
  * already dirty (that store set it, and only the host clears dirty bits, never during a
  * block), and it has a write entry, so it holds no compiled code.
+ *
+ * After a slow path the block ends (EV_RESYNC: the interpreter fetches afresh) if the access
+ * took the slot of the block's own page, whose next fetch must then walk, or dropped the
+ * page's code.
  */
 function accessSource(
   sem: Extract<Semantics, { kind: "load" | "store" }>,
@@ -94,7 +97,6 @@ function accessSource(
   const { rd, rs1, rs2, imm = 0 } = d.ops;
   const store = sem.kind === "store";
   const tag = store ? "writeTag" : "readTag";
-  const base = store ? "writePage" : "readPage";
   const aligned = sem.size > 1 ? ` && (va & ${sem.size - 1}) === 0` : "";
   const index = `pa${sem.size === 4 ? " >>> 2" : sem.size === 2 ? " >>> 1" : ""}`;
   const mem = `${sem.view}[${index}]`;
@@ -105,21 +107,22 @@ function accessSource(
     `pa = cpu.access(va, ${sem.size}, ${store ? ACCESS_WRITE : ACCESS_READ}); ` +
     `if (pa < 0) ${exit(pcAt(i), retired(i), `pa === -1 ? ${EV_FAULT} : ${EV_MISSING}`)} ` +
     (sites ? sites.map((s) => `v${s} = ${NO_PAGE}; `).join("") : "") +
-    `${op}${dirty} if (code[${page}] === 0) ${exit(pcAt(i + 1), retired(i + 1), `${EV_NONE}`)}`;
+    `${op}${dirty} if (code[${page}] === 0 || slot === ((pc0 >>> ${PAGE_SHIFT}) & ${TLB_MASK})) ` +
+    exit(pcAt(i + 1), retired(i + 1), `${EV_RESYNC}`);
   const lines = [`va = (${reg(rs1)} + ${lit(imm)}) | 0;`];
   if (sites) {
     const mask = ~(OFFSET_MASK & ~(sem.size - 1));
     lines.push(`if ((va & ${lit(mask)}) === v${i}) { pa = p${i} | (va & ${OFFSET_MASK}); ${op} }`);
     lines.push(`else { vpn = va >>> ${PAGE_SHIFT}; slot = vpn & ${TLB_MASK};`);
     lines.push(
-      `if (${tag}[slot] === ((vpn << 1) | k)${aligned}) { p${i} = ${base}[slot]; v${i} = va & ${lit(~OFFSET_MASK)}; ` +
+      `if (${tag}[slot] === ((vpn << 1) | k)${aligned}) { p${i} = frame[slot]; v${i} = va & ${lit(~OFFSET_MASK)}; ` +
         `pa = p${i} | (va & ${OFFSET_MASK}); ${op}${dirty} }`,
     );
     lines.push(`else { ${slow} } }`);
   } else {
     lines.push(`vpn = va >>> ${PAGE_SHIFT}; slot = vpn & ${TLB_MASK};`);
     lines.push(
-      `if (${tag}[slot] === ((vpn << 1) | k)${aligned}) { pa = ${base}[slot] | (va & ${OFFSET_MASK}); ${op}${dirty} }`,
+      `if (${tag}[slot] === ((vpn << 1) | k)${aligned}) { pa = frame[slot] | (va & ${OFFSET_MASK}); ${op}${dirty} }`,
     );
     lines.push(`else { ${slow} }`);
   }
