@@ -54,7 +54,8 @@ export class FileError extends UserError {
 
 /**
  * The bytes of the file at `path`, at most `limit.limit` of them, or a FileError saying why not
- * (no such file, a directory, not a regular file, too large for what it is, …).
+ * (no such file, a directory, not a regular file, too large for what it is, …). Without a
+ * limit: INPUT_FILE, 64 MiB of anything, pipes and devices included.
  */
 export function readFileBytes(path: string, limit: ReadLimit = INPUT_FILE): Uint8Array {
   let stat: Stats;
@@ -116,6 +117,10 @@ export function fileError(path: string, error: unknown): FileError {
     : code === "EACCES" || code === "EPERM" ? "permission denied"
     : code === "EISDIR" ? "is a directory"
     : code === "ENOTDIR" ? "a part of the path is not a directory"
+    : code === "ENOSPC" ? "no space left on device"
+    : code === "EROFS" ? "read-only file system"
+    : code === "EEXIST" ? "already exists"
+    : code === "EIO" ? "input/output error"
     : error instanceof Error ? error.message
     : String(error);
   return new FileError(path, reason, code);

@@ -46,7 +46,8 @@ export const asmCommand: Command<AsmOptions> = {
       .example("$0 asm programs/hello.s", "writes programs/hello.tvm")
       .example("$0 asm prog.s -o /tmp/prog.tvm --listing -", "also prints the listing")
       .example("$0 asm prog.s --symbols prog.sym", "also writes the symbol map")
-      .example("$0 asm prog.s -I ~/asm/lib", '.include "util.s" also finds ~/asm/lib/util.s (and "lib/start.s" the bundled library, from any folder)')
+      .example("$0 asm prog.s -I ~/asm/lib", '.include "util.s" also finds ~/asm/lib/util.s')
+      .example("cd /tmp && $0 asm ~/prog.s", '.include "lib/start.s" finds the bundled library from any folder')
       .example("m4 prog.m4 | $0 asm - -o prog.tvm", "assembles standard input"),
   handler: async (args) => {
     const fromStdin = args.file === "-";

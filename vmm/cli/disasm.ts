@@ -23,7 +23,8 @@ export const disasmCommand: Command<DisasmOptions> = {
       .option("include-dir", INCLUDE_DIR_OPTION)
       .example("$0 disasm programs/hello.tvm", "prints the program as assembly")
       .example("$0 disasm prog.tvm -o prog2.s && $0 asm prog2.s", "reassembles to the same image")
-      .example("cat prog.tvm | $0 disasm -", "disassembles standard input"),
+      .example("cat prog.tvm | $0 disasm -", "disassembles standard input")
+      .example("$0 disasm ~/asm/prog.s -I ~/asm/lib", "assembles the source first, finding its includes in ~/asm/lib too"),
   handler: async (args) => {
     const { image, files } = await readImageArgument(args.file, args.io.stdin, { includePath: args.includeDir ?? [] });
     if (args.output !== undefined) refuseOverwrite([["-o", args.output]], files);

@@ -96,7 +96,8 @@ export const inspectCommand: Command<InspectOptions> = {
       .option("include-dir", INCLUDE_DIR_OPTION)
       .example("$0 inspect programs/hello.tvm", "header, sections (address, size, file offset) and symbols")
       .example("$0 inspect prog.tvm --json | jq .sections", "machine-readable")
-      .example("$0 asm prog.s -o - | $0 inspect -", "inspects standard input"),
+      .example("$0 asm prog.s -o - | $0 inspect -", "inspects standard input")
+      .example("$0 inspect ~/asm/prog.s -I ~/asm/lib", "assembles the source first, finding its includes in ~/asm/lib too"),
   handler: async (args) => {
     const input = await readImageArgument(args.file, args.io.stdin, { includePath: args.includeDir ?? [] });
     const summary = summarizeImage(args.file === "-" ? STDIN_NAME : args.file, input);
