@@ -11,6 +11,7 @@ import { DIRECTIVES } from "../asm/directives.js";
 import { PREDEFINED_SYMBOLS } from "../asm/predefined.js";
 import { syntaxText } from "../asm/operands.js";
 import { PSEUDO_INSTRUCTIONS } from "../asm/pseudo.js";
+import { TLB_SIZE } from "../cpu/mmu.js";
 import { IMM_RANGE, LAYOUT } from "../encoding.js";
 import { DEFAULT_MEMORY_SIZE, DEFAULT_TEXT_ADDRESS } from "../image/model.js";
 import { FORMATS, INSTRUCTIONS, type Format } from "../table.js";
@@ -44,6 +45,30 @@ function formatRows(): string[][] {
     return [code(f), code(syntaxText(f)) || "(none)", cell(fields.join(", ") || "—"), cell(FORMATS[f].split(" — ")[1] ?? "")];
   });
 }
+
+/** The TLB is architectural: a PTE edited without a flush keeps its old meaning while cached. */
+const TLB_SECTION = [
+  "### TLB",
+  "",
+  "Translations are cached in a TLB whose contents a guest can observe: a page-table entry edited",
+  "without a flush keeps its old meaning (and its A bit stays clear) for as long as the entry lasts.",
+  "So the TLB is part of the machine's state, saved and restored with it, and its behaviour depends",
+  "on guest state only:",
+  "",
+  `- Direct-mapped, ${TLB_SIZE} entries: virtual page *v* has slot *v* mod ${TLB_SIZE}.`,
+  "- An entry holds a virtual page, the mode it was filled in (kernel or user), a frame, and whether",
+  "  it may serve stores. It serves an access to that page in that mode: loads and fetches, and",
+  "  stores if it may.",
+  "- Every instruction makes one access to fetch itself at `pc`, then its data access if it has one.",
+  "- Any access the slot cannot serve walks the page tables (setting A, and D for a store). A walk",
+  "  that succeeds replaces the slot's entry; the new entry may serve stores only if the PTE is",
+  "  writable and, after the walk, dirty. A walk that faults leaves the TLB as it was.",
+  "- With paging off the TLB holds identity entries the same way, each of which may serve stores.",
+  "- `tlbflush`, any write of `ptbr` and a write of `status` that turns PG on or off empty the TLB,",
+  "  as does reset. Nothing else changes it: not trap entry, `sret`, a change of mode, a store to a",
+  "  page table, or the passing of time.",
+  "",
+];
 
 export function isaDocSource(): string {
   const lines: string[] = [
@@ -111,6 +136,7 @@ export function isaDocSource(): string {
       [hex(PTE_A), "A", "accessed: set by the MMU on any access"], [hex(PTE_D), "D", "dirty: set by the MMU on a write"],
     ]),
     "",
+    ...TLB_SECTION,
     "## I/O ports",
     "",
     ...table(["port", "name"], Object.entries(PORT).map(([n, p]) => [String(p), code(n)])),
