@@ -158,7 +158,7 @@ export function imageFromBytes(bytes: Uint8Array, name: string, options: SourceO
     text = decodeSource(bytes);
   } catch (error) {
     if (!(error instanceof NotText)) throw error;
-    throw new UserError(`${name}: neither a toyvmm image nor assembly source (${error.message.replace(/^not a text file \((.*)\)$/, "$1")})`);
+    throw new UserError(`${name}: neither a toyvmm image nor assembly source (${error.detail})`);
   }
   const { image, sources } = assembleText(text, name, options);
   return { image, bytes: encodeImage(image, name), files: sources };

@@ -13,23 +13,32 @@ const encoder = new TextEncoder();
 /** `text` without a leading byte-order mark. */
 export const withoutBom = (text: string): string => (text.startsWith(BOM) ? text.slice(BOM.length) : text);
 
-/** Thrown by `decodeSource`; the message says why the bytes are not source text. */
-export class NotText extends Error {}
+/** Thrown by `decodeSource`: `detail` says which byte shows the file is not text. */
+export class NotText extends Error {
+  constructor(readonly detail: string) {
+    super(`not a text file (${detail})`);
+  }
+}
+
+const nulDetail = (bytes: Uint8Array): string | undefined => {
+  const at = bytes.indexOf(0);
+  return at >= 0 ? `NUL byte at offset ${at}` : undefined;
+};
 
 /** Why `bytes` (all of a file, or its first bytes) cannot be source text, if a NUL byte says so. */
 export function nulProblem(bytes: Uint8Array): string | undefined {
-  const nul = bytes.indexOf(0);
-  return nul >= 0 ? `not a text file (NUL byte at offset ${nul})` : undefined;
+  const detail = nulDetail(bytes);
+  return detail === undefined ? undefined : new NotText(detail).message;
 }
 
 /** The text of a source file's bytes; throws NotText for a NUL byte or invalid UTF-8. */
 export function decodeSource(bytes: Uint8Array): string {
-  const nul = nulProblem(bytes);
-  if (nul) throw new NotText(nul);
+  const nul = nulDetail(bytes);
+  if (nul !== undefined) throw new NotText(nul);
   try {
     return withoutBom(strict.decode(bytes));
   } catch {
-    throw new NotText(`not a text file (invalid UTF-8 at offset ${firstInvalidUtf8(bytes)})`);
+    throw new NotText(`invalid UTF-8 at offset ${firstInvalidUtf8(bytes)}`);
   }
 }
 
