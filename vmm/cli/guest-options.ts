@@ -6,7 +6,7 @@
 import type { Options } from "yargs";
 import { causeName, MAX_INPUT } from "../../isa/arch.js";
 import { UserError } from "../../isa/errors.js";
-import { readFileBytes } from "../../isa/loader.js";
+import { readFileBytes, readStreamBytes, STDIN_NAME, type ReadLimit } from "../../isa/user-files.js";
 import { formatSize, parseMemorySize } from "../migration/units.js";
 import { EXIT_LIMIT } from "../outcome.js";
 import type { Logger } from "../log.js";
@@ -47,21 +47,15 @@ export function memoryOf(args: GuestCliOptions): number | undefined {
   return args.memory === undefined ? undefined : parseMemorySize(args.memory, "--memory");
 }
 
-/** The bytes of --input: a file, or standard input for `-`; at most MAX_INPUT either way. */
+const CONSOLE_INPUT: ReadLimit = { limit: MAX_INPUT, what: "console input", streams: true };
+
+/** The bytes of --input: a file (or a pipe or device), or standard input for `-`; at most MAX_INPUT. */
 export async function inputOf(args: GuestCliOptions, io: CliIo): Promise<Uint8Array | undefined> {
   const spec = args.input;
   if (spec === undefined) return undefined;
-  if (spec !== "-") return readFileBytes(spec);
+  if (spec !== "-") return readFileBytes(spec, CONSOLE_INPUT);
   if (!io.stdin) return new Uint8Array(0);
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of io.stdin) {
-    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
-    length += bytes.length;
-    if (length > MAX_INPUT) throw new UserError(`standard input: console input is larger than ${formatSize(MAX_INPUT)}`);
-    chunks.push(bytes);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
+  return readStreamBytes(io.stdin as AsyncIterable<Uint8Array>, STDIN_NAME, CONSOLE_INPUT);
 }
 
 /** Logs every trap that exits to the monitor (`--log-level trace`). */
