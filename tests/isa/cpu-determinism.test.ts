@@ -1,14 +1,18 @@
 /**
  * Determinism: a run cut into any slices of budget equals one uninterrupted run, and a CPU
  * saved mid-run and restored elsewhere (with a copy of memory) continues identically.
- * The program takes timer interrupts, reads time and ipend, and idles in wfi.
+ * The program takes timer interrupts, reads time and ipend, and idles in wfi; the random
+ * guests of pte-guest.ts also edit live page tables without flushing, so what they compute
+ * depends on every TLB fill and eviction.
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { CSR, IRQ_TIMER, STATUS_IE, STATUS_KERNEL } from "../../isa/arch.js";
-import { Cpu, EXIT_BUDGET, EXIT_HALT } from "../../isa/cpu/cpu.js";
+import { Cpu, EXIT_BUDGET, EXIT_HALT, type CpuState } from "../../isa/cpu/cpu.js";
+import { loadImage } from "../../isa/loader.js";
 import { Memory } from "../../isa/memory.js";
 import { hashBytes, machine, storeWords, w } from "../helpers/machine.js";
+import { MEM, pteGuest } from "./pte-guest.js";
 
 const HANDLER = 0x400;
 const COUNTER = 0x3000;
@@ -117,6 +121,54 @@ describe("determinism", () => {
         second.restore(state);
         second.run(1_000_000);
         expect(snapshot(second, memory)).toEqual(snapshot(straight.cpu, straight.memory));
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+/** A random page-table-editing guest on a bare CPU. */
+function pteMachine(seed: number, user: boolean, timer: boolean, jit: boolean) {
+  const memory = new Memory(MEM);
+  const reset = loadImage(pteGuest(seed, { user, timer }), memory);
+  const cpu = new Cpu(memory, { jit, jitThreshold: 2 });
+  cpu.reset(reset.entry, reset.a0, reset.a1);
+  return { cpu, memory };
+}
+
+const LIMIT = 200_000;
+const pteCase = fc.record({ seed: fc.nat(), user: fc.boolean(), timer: fc.boolean(), jit: fc.boolean() });
+
+describe("determinism with page tables edited live", () => {
+  it("one run equals the same run cut into random slices", () => {
+    fc.assert(
+      fc.property(pteCase, fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 20 }), (c, slices) => {
+        const one = pteMachine(c.seed, c.user, c.timer, c.jit);
+        one.cpu.run(LIMIT);
+        const cut = pteMachine(c.seed, c.user, c.timer, c.jit);
+        for (let i = 0; cut.cpu.ticks < LIMIT && cut.cpu.run(Math.min(slices[i % slices.length]!, LIMIT - cut.cpu.ticks)) === EXIT_BUDGET; i++);
+        expect(snapshot(cut.cpu, cut.memory)).toEqual(snapshot(one.cpu, one.memory));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("saved and restored into a fresh CPU every few ticks, it ends as one run", () => {
+    fc.assert(
+      fc.property(pteCase, fc.integer({ min: 1, max: 30 }), (c, every) => {
+        const one = pteMachine(c.seed, c.user, c.timer, c.jit);
+        one.cpu.run(LIMIT);
+        let { cpu, memory } = pteMachine(c.seed, c.user, c.timer, c.jit);
+        while (cpu.ticks < LIMIT && cpu.run(Math.min(every, LIMIT - cpu.ticks)) === EXIT_BUDGET) {
+          const state = JSON.parse(JSON.stringify(cpu.save())) as CpuState;
+          const copy = new Memory(MEM);
+          copy.bytes.set(memory.bytes);
+          copy.dirty.set(memory.dirty);
+          memory = copy;
+          cpu = new Cpu(memory, { jit: c.jit, jitThreshold: 2 });
+          cpu.restore(state);
+        }
+        expect(snapshot(cpu, memory)).toEqual(snapshot(one.cpu, one.memory));
       }),
       { numRuns: 60 },
     );
