@@ -5,16 +5,20 @@
  * kernel mode, bare and hosted) run twice, interpreter only and with the JIT compiling blocks
  * after 1..24 entries, cut into the same random slices. After every slice the exit reason and
  * the whole CPU state must agree; at the end also every byte of memory and every dirty bit.
+ * The guests of pte-guest.ts add page tables edited under running code without a flush, so
+ * a compiled block must see exactly the TLB entries the interpreter would.
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { CSR, IRQ_TIMER, PAGE_SIZE, PTE_U, PTE_W, STATUS_IE, STATUS_KERNEL, STATUS_PG } from "../../isa/arch.js";
-import { Cpu, EXIT_HALT, EXIT_IDLE, EXIT_PAGE_MISSING, EXIT_TRAP, type ExitReason } from "../../isa/cpu/cpu.js";
+import { Cpu, EXIT_BUDGET, EXIT_HALT, EXIT_IDLE, EXIT_PAGE_MISSING, EXIT_TRAP, type ExitReason } from "../../isa/cpu/cpu.js";
 import { IMM_RANGE, LAYOUT, encode, operandsOf, type Operands } from "../../isa/encoding.js";
+import { loadImage } from "../../isa/loader.js";
 import { Memory } from "../../isa/memory.js";
 import { BY_MNEMONIC, INSTRUCTIONS } from "../../isa/table.js";
 import { identityMap, setCsr, w } from "../helpers/machine.js";
 import { prng } from "../helpers/prng.js";
+import { MEM as PTE_MEM, pteGuest } from "./pte-guest.js";
 
 const MEM = 64 * 1024;
 const CODE_BYTES = 0x4000; // pages 0..3: the random program
@@ -232,6 +236,41 @@ describe("JIT against the interpreter", () => {
         threshold: seed & 32 ? 1 : 3,
       });
     }
+  });
+});
+
+describe("JIT against the interpreter, page tables edited live", () => {
+  /** The guest for `c` on a bare CPU, cut into slices drawn from the seed; a snapshot after each. */
+  function runPteCase(c: { seed: number; user: boolean; timer: boolean; threshold: number }, jit: boolean) {
+    const rand = prng(c.seed ^ 0x5bd1e995);
+    const memory = new Memory(PTE_MEM);
+    const reset = loadImage(pteGuest(c.seed, c), memory);
+    const cpu = new Cpu(memory, { jit, jitThreshold: c.threshold });
+    cpu.reset(reset.entry, reset.a0, reset.a1);
+    const trace: unknown[] = [];
+    for (let call = 0; call < 400; call++) {
+      const exit = cpu.run(rand() % 4 === 0 ? rand() % 3000 : rand() % 40);
+      trace.push({ ...snapshot(cpu, exit), tlb: cpu.save().tlb });
+      if (exit !== EXIT_BUDGET) break;
+    }
+    return { trace, memory, compiled: cpu.jit?.compiled ?? 0 };
+  }
+
+  it("random page-table-editing guests leave identical state and TLB after every slice", () => {
+    let compiled = 0;
+    const pteCases = fc.record({ seed: fc.nat(), user: fc.boolean(), timer: fc.boolean(), threshold: fc.constantFrom(1, 2, 3, 24) });
+    fc.assert(
+      fc.property(pteCases, (c) => {
+        const plain = runPteCase(c, false);
+        const jit = runPteCase(c, true);
+        compiled += jit.compiled;
+        expect(jit.trace).toEqual(plain.trace);
+        expect(firstDifference(jit.memory.bytes, plain.memory.bytes)).toBe(-1);
+        expect(firstDifference(jit.memory.dirty, plain.memory.dirty)).toBe(-1);
+      }),
+      { numRuns: 200 },
+    );
+    expect(compiled).toBeGreaterThan(1000);
   });
 });
 
