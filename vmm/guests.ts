@@ -26,7 +26,7 @@ export const isGuestPath = (spec: string): boolean =>
   spec.includes("/") || spec.endsWith(".s") || spec.endsWith(".tvm");
 
 /** Resolves a guest argument; `where` prefixes error messages (e.g. a spec file's field). */
-export function resolveGuest(spec: string, where?: string): ResolvedGuest {
+export function resolveGuest(spec: string, where?: string, includePath: string[] = []): ResolvedGuest {
   if (!isGuestPath(spec)) {
     const guest = findBundledGuest(spec);
     if (!guest) {
@@ -40,7 +40,7 @@ export function resolveGuest(spec: string, where?: string): ResolvedGuest {
     }
     return { name: guest.name, image: bundledImage(guest), kind: "bundled" };
   }
-  const image = readImageFile(spec);
+  const image = readImageFile(spec, { includePath });
   const program = image.symbols.some((s) => s.name === PROGRAM_START_SYMBOL);
   return { name: basename(spec).replace(/\.(s|tvm)$/, "") || "vm", image, kind: program ? "program" : "kernel" };
 }

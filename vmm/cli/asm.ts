@@ -14,6 +14,7 @@ import {
   STDIN_NAME,
   type AssembledFile,
 } from "../../isa/loader.js";
+import { INCLUDE_DIR_OPTION } from "./guest-options.js";
 import { replaceExtension, writeOutput, type CliIo, type Command } from "./shared.js";
 
 interface AsmOptions {
@@ -25,13 +26,6 @@ interface AsmOptions {
 }
 
 /** The `-I DIR` option, as `asm` has it; commands that assemble on the way can share it. */
-export const INCLUDE_DIR_OPTION = {
-  alias: "I",
-  type: "string",
-  array: true,
-  nargs: 1,
-  describe: "Also look for .include and .incbin files in DIR (repeatable; after the including file's folder, before the bundled programs/ and guest-os/)",
-} as const;
 
 export const asmCommand: Command<AsmOptions> = {
   command: "asm <file>",

@@ -161,7 +161,7 @@ export const bootCommand: Command<BootCliOptions> = {
     }
     const maxTicks = maxTicksOf(args);
     const memorySize = memoryOf(args);
-    const loaded = args.guests.map((spec) => resolveGuest(spec));
+    const loaded = args.guests.map((spec) => resolveGuest(spec, undefined, args.includeDir));
     refusePrograms(args.guests, loaded);
     const names = uniqueNames(loaded.map((g) => g.name));
     const bootArgs = assignBootArgs(names, args.args ?? []);

@@ -4,7 +4,7 @@
  */
 import { disassembleImage } from "../../isa/disasm.js";
 import { readImageArgument, refuseOverwrite } from "../../isa/loader.js";
-import { INCLUDE_DIR_OPTION } from "./asm.js";
+import { INCLUDE_DIR_OPTION } from "./guest-options.js";
 import { writeOutput, type Command } from "./shared.js";
 
 interface DisasmOptions {

@@ -13,7 +13,18 @@ import type { Logger } from "../log.js";
 import type { TrapListener } from "../monitor/machine.js";
 import { hex32, type CliIo } from "./shared.js";
 
+/** -I DIR: where `.include` and `.incbin` look, for every command that assembles a source. */
+export const INCLUDE_DIR_OPTION = {
+  alias: "I",
+  type: "string",
+  array: true,
+  nargs: 1,
+  describe:
+    "Also look for .include and .incbin files in DIR (repeatable; after the including file's folder, before the bundled programs/ and guest-os/)",
+} as const satisfies Options;
+
 export const GUEST_OPTIONS = {
+  "include-dir": INCLUDE_DIR_OPTION,
   input: {
     type: "string",
     describe: `File the guest reads as console input (or standard input), or - for stdin; at most ${formatSize(MAX_INPUT)}`,
@@ -29,6 +40,7 @@ export const GUEST_OPTIONS = {
 } as const satisfies Record<string, Options>;
 
 export interface GuestCliOptions {
+  includeDir?: string[];
   input?: string;
   memory?: string;
   maxTicks?: number;

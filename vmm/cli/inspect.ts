@@ -7,7 +7,7 @@ import { IMAGE_FORMAT_VERSION, sectionTable, storedChecksum } from "../../isa/im
 import { SECTION_EXEC, SECTION_WRITE, SECTION_ZERO } from "../../isa/image/model.js";
 import { printableName } from "../../isa/image/printable.js";
 import { readImageArgument, STDIN_NAME, type ImageFile } from "../../isa/loader.js";
-import { INCLUDE_DIR_OPTION } from "./asm.js";
+import { INCLUDE_DIR_OPTION } from "./guest-options.js";
 import { hex32, type Command } from "./shared.js";
 
 interface InspectOptions {

@@ -66,7 +66,8 @@ class UsageError extends Error {}
 const HELP_COLUMNS = 80;
 
 /** Runs the program with `argv` (without node and script); resolves to the exit status. */
-export async function runCli(argv: string[], io?: CliIo): Promise<number> {
+export async function runCli(words: string[], io?: CliIo): Promise<number> {
+  const argv = splitAttachedIncludes(words);
   const terminal: CliIo = io ?? processIo();
   let built: Argv | undefined;
   const commands = (await commandsFor(argv)).map((command) => ({
@@ -156,7 +157,11 @@ function report(error: unknown, argv: string[], io: CliIo, logLevel: LogLevel): 
 }
 
 /** `prog.s:3:5: error: …`, the GNU form that editors jump to, is printed without a prefix. */
-const isLocated = (message: string): boolean => /^[^\s:]+:\d+:/.test(message);
+const isLocated = (message: string): boolean => /^[^\n]+?:\d+:\d+: (error|warning):/.test(message);
+
+/** `-Ilib` as GNU as and cc take it: yargs would read it as the flags -l -i -b. */
+const splitAttachedIncludes = (argv: string[]): string[] =>
+  argv.flatMap((word) => (/^-I./.test(word) ? ["-I", word.slice(2)] : [word]));
 const oneLine = (message: string): string => message.replace(/\s*\n\s*/g, " ").trim();
 
 

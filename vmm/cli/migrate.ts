@@ -165,7 +165,7 @@ export const migrateCommand: Command<MigrateOptions> = {
     }
     const maxTicks = maxTicksOf(args);
     const memorySize = memoryOf(args);
-    const { name, image, kind } = resolveGuest(args.guest);
+    const { name, image, kind } = resolveGuest(args.guest, undefined, args.includeDir);
     if (args.process && kind === "bundled")
       throw new UserError(`${args.guest}: --process needs a program file (.s or .tvm), not a bundled guest OS`);
     const asProcess = args.process ?? kind === "program";

@@ -50,7 +50,7 @@ export const runCommand: Command<RunOptions> = {
   handler: async (args) => {
     const maxTicks = maxTicksOf(args) ?? NO_TICK_LIMIT;
     const memorySize = memoryOf(args);
-    const image = readImageFile(args.prog);
+    const image = readImageFile(args.prog, { includePath: args.includeDir ?? [] });
     const input = await inputOf(args, args.io);
     let vm: ProcessVm;
     try {

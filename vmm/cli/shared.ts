@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import type { CommandModule } from "yargs";
-import { fileError, readFileBytes } from "../../isa/loader.js";
+import { fileError } from "../../isa/loader.js";
 import type { Logger, LogLevel } from "../log.js";
 
 /** Something text or bytes can be written to: process.stdout, or a capture in tests. */
@@ -52,13 +52,3 @@ export function replaceExtension(path: string, from: string, to: string): string
 }
 
 export const hex32 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
-
-/** The bytes of an `--input` argument: a file, or standard input for `-`. */
-export async function readInput(spec: string, io: CliIo): Promise<Uint8Array> {
-  if (spec !== "-") return readFileBytes(spec);
-  if (!io.stdin) return new Uint8Array(0);
-  const chunks: Buffer[] = [];
-  for await (const chunk of io.stdin)
-    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
-  return new Uint8Array(Buffer.concat(chunks));
-}
