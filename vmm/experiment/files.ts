@@ -2,11 +2,16 @@
  * Writing result files with one-line errors that name the file: `out/results.csv: no space
  * left on device`, never a raw `ENOSPC: …, write`.
  */
-import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
 import { UserError } from "../../isa/errors.js";
-import { fileError } from "../../isa/loader.js";
 
 const REASONS: Record<string, string> = {
+  ENOENT: "no such file or folder",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EISDIR: "is a folder",
+  ENOTDIR: "a part of the path is not a folder",
   EEXIST: "exists and is not a folder",
   ENOSPC: "no space left on device",
   EDQUOT: "disk quota exceeded",
@@ -17,9 +22,33 @@ const REASONS: Record<string, string> = {
   ELOOP: "too many symbolic links",
 };
 
-export function ioError(path: string, error: unknown): UserError {
-  const reason = REASONS[(error as NodeJS.ErrnoException | undefined)?.code ?? ""];
-  return reason ? new UserError(`${path}: ${reason}`) : fileError(path, error);
+/** `out/results.csv: no space left on device`; `doing` says what failed: `cannot create the folder`. */
+export function ioError(path: string, error: unknown, doing?: string): UserError {
+  const reason = REASONS[(error as NodeJS.ErrnoException | undefined)?.code ?? ""] ?? (error instanceof Error ? error.message : String(error));
+  return new UserError(`${path}: ${doing ? `${doing}: ` : ""}${reason}`);
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node's own `recursive` spins for ever where a parent
+ * refuses a new entry with ENOENT (under /proc, say).
+ */
+export function makeFolder(path: string): void {
+  const make = (p: string): void => {
+    try {
+      mkdirSync(p);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EEXIST" && statSync(p).isDirectory()) return;
+      if (code !== "ENOENT" || dirname(p) === p) throw error;
+      make(dirname(p));
+      mkdirSync(p);
+    }
+  };
+  try {
+    make(path);
+  } catch (error) {
+    throw ioError(path, error, "cannot create the folder");
+  }
 }
 
 export function writeFile(path: string, data: string): void {

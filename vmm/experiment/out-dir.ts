@@ -11,11 +11,11 @@
  * written at the end (results.json also when the sweep is interrupted).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../isa/errors.js";
 import { encodeImage } from "../../isa/image/format.js";
-import { ioError, LineAppender, writeFile } from "./files.js";
+import { ioError, LineAppender, makeFolder, writeFile } from "./files.js";
 import type { ExperimentPlan } from "./plan.js";
 import { finishedRows } from "./resume.js";
 import type { Row } from "./row.js";
@@ -71,12 +71,7 @@ export class ResultsDir {
   private readonly params: string[];
 
   constructor(readonly dir: string, plan: ExperimentPlan, options: ClaimOptions = {}) {
-    try {
-      mkdirSync(dir, { recursive: true });
-      if (!statSync(dir).isDirectory()) throw Object.assign(new Error(), { code: "EEXIST" });
-    } catch (error) {
-      throw ioError(dir, error);
-    }
+    makeFolder(dir);
     const manifest = identity(plan);
     const own = ownFiles(dir);
     const resuming = options.resume === true && own.includes(MANIFEST) && differences(join(dir, MANIFEST), manifest).length === 0;
