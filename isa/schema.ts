@@ -10,9 +10,15 @@
  * them long or split them over lines.
  */
 import { z } from "zod";
+import { MAX_MEMORY, PAGE_SIZE } from "./arch.js";
 import { UserError } from "./errors.js";
 
 export { z };
+
+/** Longest name of a VM or program (a file path at most). */
+export const NAME_MAX = 4096;
+/** Longest one-line message or argument text kept in a state. */
+export const LINE_MAX = 65536;
 
 /** Longest text a key or value is shown with in a message. */
 const SHOWN_MAX = 40;
@@ -65,6 +71,21 @@ export const word32 = z
 
 export const flag = z.boolean({ error: "expected true or false" });
 
+/** Guest memory in bytes, as `Memory` accepts it: whole pages, at most MAX_MEMORY. */
+export const memorySize = (() => {
+  const error = `expected a multiple of ${PAGE_SIZE} from ${PAGE_SIZE} to ${MAX_MEMORY}`;
+  return z.number({ error }).int({ error }).min(PAGE_SIZE, { error }).max(MAX_MEMORY, { error }).multipleOf(PAGE_SIZE, { error });
+})();
+
+/**
+ * The problem with a pc where the CPU fetches with paging off (an int32, as the CPU keeps it):
+ * it must be a word-aligned address inside memory. Null when it is one.
+ */
+export function physicalPcProblem(pc: number, memoryBytes: number): string | null {
+  const address = pc >>> 0;
+  return address % 4 === 0 && address < memoryBytes ? null : `expected a word-aligned address below ${memoryBytes} (paging is off)`;
+}
+
 /** Text of at most `max` UTF-16 units. */
 export function text(max: number): z.ZodString {
   const error = `expected text of at most ${max} characters`;
@@ -79,7 +100,7 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
 
 /** The one format version this code reads. */
 export function version<const V extends number>(current: V) {
-  return z.literal(current, { error: (issue) => `version ${showValue(issue.input)} is not supported (this toyvmm reads ${current})` });
+  return z.literal(current, { error: (issue) => `${showValue(issue.input)} is not supported (this toyvmm reads ${current})` });
 }
 
 /** Exactly `length` items, e.g. `fixed(int32, 16, "registers")`. */
@@ -101,14 +122,13 @@ export function record<S extends z.ZodRawShape>(shape: S) {
   });
 }
 
-/** Counts by name, e.g. system calls made; names outside `names` are a problem when given. */
-export function counts(names?: readonly [string, ...string[]]) {
+/** Counts by name, e.g. system calls made; with `names`, any other name is a problem. */
+export function counts(names?: readonly [string, ...string[]]): z.ZodType<Record<string, number>> {
   const error = (issue: { code: string; keys?: PropertyKey[] }) =>
-    issue.code === "unrecognized_keys" || issue.code === "invalid_key"
-      ? `unexpected name ${showKey(issue.keys?.[0] ?? "")}`
-      : "expected an object of counts";
-  const key = names ? z.enum(names, { error: "unexpected name" }) : text(SHOWN_MAX);
-  return z.partialRecord(key, wholeNumber(), { error });
+    issue.code === "unrecognized_keys" || issue.code === "invalid_key" ? `unexpected name ${showKey(issue.keys?.[0] ?? "")}` : "expected an object of counts";
+  if (!names) return z.record(text(SHOWN_MAX), wholeNumber(), { error });
+  // Absent names count 0; the output type says what `save()` produced, a record of numbers.
+  return z.partialRecord(z.enum(names, { error: "unexpected name" }), wholeNumber(), { error }) as z.ZodType<Record<string, number>>;
 }
 
 /** One line for zod's first issue: `field.path: what is wrong`, or just what is wrong for the value itself. */

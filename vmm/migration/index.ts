@@ -3,6 +3,7 @@
  * a guest OS on the monitor (`bootVm`) or a program in the process VM (`startProcess`) — to a
  * destination `VmHost`. `ANY_HOST` rebuilds either kind from the setup's config.
  */
+import { oneOf, problemOf, z } from "../../isa/schema.js";
 import { MACHINE_HOST } from "./machine-vm.js";
 import { PROCESS_HOST } from "./process-vm.js";
 import type { VmHost } from "./vm-port.js";
@@ -14,10 +15,16 @@ export { MigratableProcess, PROCESS_HOST, startProcess, type ProcessConfig, type
 export type { MigrationStats } from "./stats.js";
 export type { MigratableVm, VmExit, VmHost } from "./vm-port.js";
 
-/** Restores a process (config kind "process") or a machine (any other config). */
+const anyKindSchema = z.looseObject({ kind: oneOf(["monitor", "bare", "process"]) }, { error: "expected an object" });
+
+/** The host for a config: processes by kind "process", machines otherwise. */
+function hostFor(config: unknown): VmHost {
+  return (config as { kind?: unknown } | null)?.kind === "process" ? PROCESS_HOST : MACHINE_HOST;
+}
+
+/** Restores a process (config kind "process") or a machine (kind "monitor" or "bare"). */
 export const ANY_HOST: VmHost = {
-  restore(name, config, state, memory) {
-    const kind = (config as { kind?: unknown } | null)?.kind;
-    return (kind === "process" ? PROCESS_HOST : MACHINE_HOST).restore(name, config, state, memory);
-  },
+  checkConfig: (config, memorySize) => problemOf(anyKindSchema, config, "config") ?? hostFor(config).checkConfig(config, memorySize),
+  checkState: (config, state, memorySize) => hostFor(config).checkState(config, state, memorySize),
+  restore: (name, config, state, memory) => hostFor(config).restore(name, config, state, memory),
 };

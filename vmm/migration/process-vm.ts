@@ -10,7 +10,9 @@
 import type { GuestImage } from "../../isa/image/model.js";
 import type { Memory } from "../../isa/memory.js";
 import { ConsoleCapture } from "../console-capture.js";
+import { problemOf, record, z } from "../../isa/schema.js";
 import { ProcessVm, type ProcessSetup, type ProcessState } from "../process/process-vm.js";
+import { processSetupSchema, processStateSchema } from "../process/state-schema.js";
 import type { MigratableVm, VmExit, VmHost } from "./vm-port.js";
 
 /** The `config()` of a migratable process: tells the destination host what to rebuild. */
@@ -96,8 +98,16 @@ export function startProcess(spec: ProcessSpec): MigratableProcess {
   return vm;
 }
 
+const processConfigSchema = (memorySize: number) => record({ kind: z.literal("process", { error: 'expected "process"' }), setup: processSetupSchema(memorySize) });
+
 /** The destination host for processes: resumes the program around the arrived memory. */
 export const PROCESS_HOST: VmHost = {
+  checkConfig: (config, memorySize) => problemOf(processConfigSchema(memorySize), config, "config"),
+  checkState(config, state) {
+    const setup = (config as ProcessConfig).setup;
+    const bounds = { breakStart: setup.breakStart, memorySize: setup.memorySize, inputLength: Buffer.byteLength(setup.input, "base64") };
+    return problemOf(processStateSchema(bounds), state);
+  },
   restore(_name, config, state, memory) {
     const c = config as ProcessConfig | null;
     if (c?.kind !== "process") throw new Error("the setup does not describe a process");

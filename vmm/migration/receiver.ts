@@ -3,19 +3,33 @@
  * brings the VM up — at the completion frame (stop-copy, pre-copy) or at the state frame
  * (post-copy, with every page missing until it arrives or is fetched through the return path,
  * and a `started` frame back so that the source may let the guest go).
- * Any damage in the stream becomes `error` (one line); the receiver never throws.
+ * Nothing that arrives is trusted: the setup's fields and config and the state are checked
+ * against the shape of the VM (the host's schemas) before anything is built from them.
+ * Any damage in the stream or problem in its contents becomes `error` (one line naming the
+ * frame and the field); the receiver never throws.
  */
-import { PAGE_SIZE } from "../../isa/arch.js";
 import { crc32 } from "../../isa/crc32.js";
 import { Memory } from "../../isa/memory.js";
+import { problemOf } from "../../isa/schema.js";
 import type { EngineContext } from "./engine.js";
 import { memoryCrc } from "./engine.js";
 import { GuestPacer } from "./pacer.js";
 import { checkPrologue, decodeFrame, encodeFrame, streamError } from "./stream/codec.js";
 import { STRATEGIES, type Frame, type FrameOf } from "./stream/frames.js";
+import { setupFrameSchema } from "./stream/setup-schema.js";
 import type { MigratableVm } from "./vm-port.js";
 
 const utf8 = new TextEncoder();
+
+/** The JSON text's value, or `NOT_JSON`. */
+const NOT_JSON = Symbol("not JSON");
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
+}
 
 export class Receiver {
   error: string | null = null;
@@ -29,7 +43,10 @@ export class Receiver {
   private transmissions = 0;
   private memory: Memory | null = null;
   private setup: FrameOf<"setup"> | null = null;
-  private stateJson: string | null = null;
+  /** The setup's config and the state, parsed and checked. */
+  private config: unknown = null;
+  private state: unknown = null;
+  private haveState = false;
   private received: Uint16Array | null = null;
   private postCopy = false;
 
@@ -58,18 +75,19 @@ export class Receiver {
     if (frame.type !== "setup" && !this.memory) fail("arrived before the setup frame");
     switch (frame.type) {
       case "setup": {
-        if (this.memory) return; // sent again after a broken link
-        if (frame.pageSize !== PAGE_SIZE) fail(`page size ${frame.pageSize} is not ${PAGE_SIZE}`);
-        if (frame.strategy >= STRATEGIES.length) fail(`unknown strategy ${frame.strategy}`);
-        try {
-          this.memory = new Memory(frame.memorySize);
-        } catch (error) {
-          fail((error as Error).message);
-        }
+        if (this.memory) fail("a second setup frame");
+        const fields = problemOf(setupFrameSchema, frame);
+        if (fields) fail(fields);
+        const config = parseJson(frame.config);
+        if (config === NOT_JSON) fail("config: not valid JSON");
+        const problem = this.ctx.options.host.checkConfig(config, frame.memorySize);
+        if (problem) fail(problem);
         this.setup = frame;
-        this.received = new Uint16Array(this.memory!.pageCount);
+        this.config = config;
+        this.memory = new Memory(frame.memorySize);
+        this.received = new Uint16Array(this.memory.pageCount);
         this.postCopy = STRATEGIES[frame.strategy] === "post-copy";
-        if (this.postCopy) this.memory!.markAllMissing();
+        if (this.postCopy) this.memory.markAllMissing();
         if (this.ctx.stats.setupNs === 0) this.ctx.stats.setupNs = this.ctx.now();
         return;
       }
@@ -82,17 +100,23 @@ export class Receiver {
         return;
       case "round":
         return;
-      case "state":
-        if (this.stateJson !== null) return;
-        this.stateJson = frame.json;
+      case "state": {
+        if (this.haveState) fail("a second state frame");
+        const state = parseJson(frame.json);
+        if (state === NOT_JSON) fail("not valid JSON");
+        const problem = this.ctx.options.host.checkState(this.config, state, this.memory!.size);
+        if (problem) fail(problem);
+        this.state = state;
+        this.haveState = true;
         if (this.postCopy) {
           this.start(fail);
           this.pacer = new GuestPacer(this.vm!, this.ctx.options.speed, this.ctx.now());
           this.sendBack(encodeFrame({ type: "started", stateCrc: crc32(utf8.encode(frame.json)) }));
         }
         return;
+      }
       case "complete": {
-        if (this.stateJson === null) fail("arrived before the state frame");
+        if (!this.haveState) fail("arrived before the state frame");
         const memory = this.memory!;
         if (memory.missingCount !== 0) fail(`${memory.missingCount} pages never arrived`);
         if (frame.checkMemory) {
@@ -126,17 +150,10 @@ export class Receiver {
     }
   }
 
+  /** Builds the VM from the checked config and state (the host checks them again, as any caller's). */
   private start(fail: (p: string) => never): void {
-    let state: unknown;
     try {
-      state = JSON.parse(this.stateJson!);
-    } catch {
-      fail("state is not valid JSON");
-    }
-    const setup = this.setup!;
-    try {
-      const config = JSON.parse(setup.config) as unknown;
-      this.vm = this.ctx.options.host.restore(setup.name, config, state, this.memory!);
+      this.vm = this.ctx.options.host.restore(this.setup!.name, this.config, this.state, this.memory!);
     } catch (error) {
       fail(`cannot restore the VM: ${(error as Error).message}`);
     }

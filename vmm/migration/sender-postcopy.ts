@@ -14,7 +14,7 @@ import { crc32 } from "../../isa/crc32.js";
 import type { EngineContext } from "./engine.js";
 import { isZeroPage } from "./pages.js";
 import type { RoundStats } from "./stats.js";
-import { decodeFrame, encodeFrame, encodePrologue } from "./stream/codec.js";
+import { decodeFrame, encodeFrame, encodePrologue, streamError } from "./stream/codec.js";
 import type { Frame } from "./stream/frames.js";
 import { setupFrame } from "./sender-precopy.js";
 
@@ -142,7 +142,9 @@ export class PostCopySender {
     if (frame.type === "started") {
       if (!this.switched || this.committed) return;
       if (frame.stateCrc !== this.stateCrc) {
-        this.error = `the destination acknowledged a state with CRC 0x${frame.stateCrc.toString(16)}, not the one sent (0x${this.stateCrc.toString(16)})`;
+        const crc = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
+        const problem = `the destination holds a state with CRC ${crc(frame.stateCrc)}, not the one sent (${crc(this.stateCrc)})`;
+        this.error = streamError(`return frame ${this.returnFrames - 1} (started): ${problem}`).message;
         return;
       }
       this.committed = true;

@@ -7,6 +7,7 @@ import { CAUSE_INTERRUPT, CSR, IRQ_CONSOLE } from "../../isa/arch.js";
 import { Cpu, EXIT_BUDGET, EXIT_HALT, EXIT_IDLE, EXIT_PAGE_MISSING, MAX_BUDGET } from "../../isa/cpu/cpu.js";
 import type { Console } from "../../isa/devices/console.js";
 import { Memory } from "../../isa/memory.js";
+import { parseAs } from "../../isa/schema.js";
 import {
   BLOCKED_EXIT,
   BUDGET_EXIT,
@@ -20,6 +21,7 @@ import {
   type VmExit,
   type VmState,
 } from "./machine.js";
+import { vmStateSchema } from "./state-schema.js";
 import { VmStats } from "./stats.js";
 import { checkState, makeConsole, Vm } from "./vm.js";
 
@@ -121,7 +123,8 @@ export function createBareMachine(options: BootOptions): BareMachine {
   return bootMachine(options, (memory, bootArgs) => new BareMachine(options.name, memory, bootArgs, options));
 }
 
-/** Restores either kind of machine from its state. */
+/** Restores either kind of machine from its state, checked first (vmm/monitor/state-schema.ts). */
 export function restoreMachine(state: VmState, memory: Memory, options: MachineOptions = {}): Machine {
-  return state.kind === "bare" ? BareMachine.restore(state, memory, options) : Vm.restore(state, memory, options);
+  const checked = parseAs(vmStateSchema(memory.size), state, "VM state");
+  return checked.kind === "bare" ? BareMachine.restore(checked, memory, options) : Vm.restore(checked, memory, options);
 }

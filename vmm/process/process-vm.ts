@@ -53,7 +53,9 @@ import type { GuestImage, ImageSymbol } from "../../isa/image/model.js";
 import { loadImage } from "../../isa/loader.js";
 import { Memory } from "../../isa/memory.js";
 import { describePc, EXIT_FAULT_BASE, EXIT_LIMIT } from "../outcome.js";
+import { parseAs } from "../../isa/schema.js";
 import { copyFromGuest, copyToGuest, inGuest } from "./guest-buffers.js";
+import { processSetupSchema, processStateSchema } from "./state-schema.js";
 
 /** How the process ended. */
 export type ProcessEnd = "exit" | "fault" | "limit";
@@ -222,9 +224,10 @@ export class ProcessVm {
   static resume(setup: ProcessSetup, state: ProcessState, memory: Memory, sinks: ProcessSinks): ProcessVm {
     if (setup?.version !== 1) throw new Error(`process setup version ${setup?.version} is not supported`);
     if (setup.memorySize !== memory.size) throw new Error(`process memory is ${memory.size} bytes, its setup says ${setup.memorySize}`);
+    const checked = parseAs(processSetupSchema(memory.size), setup, "process setup");
     const vm = new ProcessVm(
-      { memory, breakStart: setup.breakStart },
-      { name: setup.name, maxTicks: setup.maxTicks, input: new Uint8Array(Buffer.from(setup.input, "base64")), ...sinks },
+      { memory, breakStart: checked.breakStart },
+      { name: checked.name, maxTicks: checked.maxTicks, input: new Uint8Array(Buffer.from(checked.input, "base64")), ...sinks },
     );
     vm.restore(state);
     return vm;
@@ -450,16 +453,13 @@ export class ProcessVm {
     return state;
   }
 
-  restore(state: ProcessState): void {
-    if (state?.version !== 1) throw new Error(`process state version ${state?.version} is not supported`);
-    const number = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
-    if (!number(state.programBreak) || !number(state.inputOffset) || (state.sleepUntil !== undefined && !number(state.sleepUntil))) {
-      throw new Error("process state has a bad program break, input position or sleep");
-    }
+  restore(saved: ProcessState): void {
+    const bounds = { breakStart: this.breakStart, memorySize: this.memory.size, inputLength: this.input.length };
+    const state = parseAs(processStateSchema(bounds), saved, "process state");
     this.cpu.restore(state.cpu);
     this.cpu.setTranslation(false, 0, false);
     this.programBreak = state.programBreak;
-    this.inputOffset = Math.min(state.inputOffset, this.input.length);
+    this.inputOffset = state.inputOffset;
     this.sleepUntil = state.sleepUntil ?? -1;
     for (const key of Object.keys(this.syscalls)) delete this.syscalls[key];
     Object.assign(this.syscalls, state.syscalls);
