@@ -51,6 +51,8 @@ describe("toyvmm experiment", () => {
     expect(header).toContain(",machine,args.pages,args.iters,args.rate,status,total_ns,downtime_ns,");
     expect(header.endsWith(",model_downtime_err,model_bytes_err,model_note,memcheck,error")).toBe(true);
     for (const line of a.out().trimEnd().split("\n").slice(1)) expect(line).toMatch(/,process,32,0,(50|400),completed,.*,ok,$/);
+    // numbers are whole (base units) or the model's errors to 4 decimals: no float noise
+    for (const cell of a.out().trimEnd().split(/[\n,;]/)) if (/^-?\d/.test(cell)) expect(cell).toMatch(/^-?\d+(\.\d{1,4})?$/);
     const json = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
     expect(json.rows).toHaveLength(4);
     expect(json.rows[0].params["args.rate"]).toBe(50);
