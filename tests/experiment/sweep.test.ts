@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseSpec } from "../../vmm/experiment/spec.js";
-import { bootArgs, expandSweep, parameterNames, varyingAxes } from "../../vmm/experiment/sweep.js";
+import { UserError } from "../../isa/errors.js";
+import { bootArgs, expandSweep, parameterNames, pointCount, varyingAxes } from "../../vmm/experiment/sweep.js";
 
 describe("sweep expansion", () => {
   const spec = parseSpec(
@@ -42,5 +43,11 @@ describe("sweep expansion", () => {
 
   it("without a sweep is one point", () => {
     expect(expandSweep(parseSpec({ guest: "multi" }, "s.json"))).toHaveLength(1);
+  });
+
+  it("refuses more than 100,000 points without expanding them, naming how many and where from", () => {
+    const huge = parseSpec({ guest: "multi", sweep: Object.fromEntries(["a", "b", "c", "d", "e", "f"].map((k) => [`args.${k}`, Array.from({ length: 100 }, (_, i) => i)])) }, "s.json");
+    expect(pointCount(huge)).toBe(1e12);
+    expect(() => expandSweep(huge)).toThrow(new UserError("s.json: sweep: 1,000,000,000,000 points (100 args.a × 100 args.b × 100 args.c × 100 args.d × 100 args.e × 100 args.f); at most 100,000 in one experiment: sweep fewer values, or split it"));
   });
 });
