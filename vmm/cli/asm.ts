@@ -38,11 +38,10 @@ export const asmCommand: Command<AsmOptions> = {
       .option("symbols", { type: "string", requiresArg: true, describe: "Write the symbol map to FILE, or - for stdout" })
       .option("include-dir", INCLUDE_DIR_OPTION)
       .example("$0 asm programs/hello.s", "writes programs/hello.tvm")
-      .example("$0 asm prog.s -o /tmp/prog.tvm --listing -", "also prints the listing")
-      .example("$0 asm prog.s --symbols prog.sym", "also writes the symbol map")
-      .example("$0 asm prog.s -I ~/asm/lib", '.include "util.s" also finds ~/asm/lib/util.s')
-      .example("cd /tmp && $0 asm ~/prog.s", '.include "lib/start.s" finds the bundled library from any folder')
-      .example("m4 prog.m4 | $0 asm - -o prog.tvm", "assembles standard input"),
+      .example("$0 asm programs/fib.s --listing -", "also prints the listing")
+      .example("$0 asm programs/fib.s --symbols fib.sym", "also writes the symbol map")
+      .example("$0 asm programs/fib.s -I programs/lib", '.include "print.s" would also find programs/lib/print.s')
+      .example("cat programs/fib.s | $0 asm - -o fib.tvm", "assembles standard input"),
   handler: async (args) => {
     const fromStdin = args.file === "-";
     if (fromStdin && args.output === undefined) {

@@ -21,10 +21,9 @@ export const disasmCommand: Command<DisasmOptions> = {
       .positional("file", { type: "string", demandOption: true, describe: "Image (.tvm) or assembly source (.s), or - for standard input (either)" })
       .option("output", { alias: "o", type: "string", requiresArg: true, describe: "Write the assembly to FILE instead of stdout" })
       .option("include-dir", INCLUDE_DIR_OPTION)
-      .example("$0 disasm programs/hello.tvm", "prints the program as assembly")
-      .example("$0 disasm prog.tvm -o prog2.s && $0 asm prog2.s", "reassembles to the same image")
-      .example("cat prog.tvm | $0 disasm -", "disassembles standard input")
-      .example("$0 disasm ~/asm/prog.s -I ~/asm/lib", "assembles the source first, finding its includes in ~/asm/lib too"),
+      .example("$0 disasm programs/hello.s", "prints the program as assembly (a source is assembled first)")
+      .example("$0 disasm programs/hello.s -o /tmp/hello2.s && $0 asm /tmp/hello2.s", "reassembles to the same image")
+      .example("$0 asm programs/hello.s -o - | $0 disasm -", "disassembles standard input"),
   handler: async (args) => {
     const { image, files } = await readImageArgument(args.file, args.io.stdin, { includePath: args.includeDir ?? [] });
     if (args.output !== undefined) refuseOverwrite([["-o", args.output]], files);

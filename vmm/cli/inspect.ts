@@ -94,10 +94,9 @@ export const inspectCommand: Command<InspectOptions> = {
       .positional("file", { type: "string", demandOption: true, describe: "Image (.tvm) or assembly source (.s), or - for standard input (either)" })
       .option("json", { type: "boolean", default: false, describe: "Print one JSON object instead of text" })
       .option("include-dir", INCLUDE_DIR_OPTION)
-      .example("$0 inspect programs/hello.tvm", "header, sections (address, size, file offset) and symbols")
-      .example("$0 inspect prog.tvm --json | jq .sections", "machine-readable")
-      .example("$0 asm prog.s -o - | $0 inspect -", "inspects standard input")
-      .example("$0 inspect ~/asm/prog.s -I ~/asm/lib", "assembles the source first, finding its includes in ~/asm/lib too"),
+      .example("$0 inspect programs/hello.s", "header, sections (address, size, file offset) and symbols")
+      .example("$0 inspect programs/hello.s --json", "machine-readable")
+      .example("$0 asm programs/hello.s -o - | $0 inspect -", "inspects standard input"),
   handler: async (args) => {
     const input = await readImageArgument(args.file, args.io.stdin, { includePath: args.includeDir ?? [] });
     const summary = summarizeImage(args.file === "-" ? STDIN_NAME : args.file, input);

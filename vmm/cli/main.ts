@@ -72,7 +72,10 @@ export async function runCli(words: string[], io?: CliIo): Promise<number> {
   let built: Argv | undefined;
   const commands = (await commandsFor(argv)).map((command) => ({
     ...command,
-    builder: (y: Argv) => (built = strictValues(typeof command.builder === "function" ? (command.builder(y as never) as Argv) : y, argv)),
+    builder: (y: Argv) => {
+      examplesOnTheirOwnLines(y);
+      return (built = strictValues(typeof command.builder === "function" ? (command.builder(y as never) as Argv) : y, argv));
+    },
   }));
   let exitCode = 0;
   let logLevel: LogLevel = DEFAULT_LOG_LEVEL;
@@ -158,6 +161,40 @@ function report(error: unknown, argv: string[], io: CliIo, logLevel: LogLevel): 
 
 /** `prog.s:3:5: error: …`, the GNU form that editors jump to, is printed without a prefix. */
 const isLocated = (message: string): boolean => /^[^\n]+?:\d+:\d+: (error|warning):/.test(message);
+
+/**
+ * yargs lays examples out in two columns, which at 80 columns breaks most commands over two
+ * lines. Each example gets the whole width instead, with what it does as a shell comment after
+ * it (or above it when the line would be too long), and a command too long for one line goes
+ * on the next after a backslash, so that what is shown can be copied and run as it is.
+ */
+function examplesOnTheirOwnLines(y: Argv): void {
+  type Usage = { example(command: string, description?: string): void };
+  const usage = (y as unknown as { getInternalMethods(): { getUsageInstance(): Usage } }).getInternalMethods().getUsageInstance();
+  const add = usage.example.bind(usage);
+  usage.example = (command, description) => {
+    if (!description) return add(command, "");
+    const inline = `${command}  # ${description}`;
+    if (inline.length <= HELP_COLUMNS - 4) return add(inline, "");
+    add(`# ${description}`, "");
+    for (const line of shellLines(command, HELP_COLUMNS - 4)) add(line, "");
+  };
+}
+
+/** A shell command as lines of at most `width`, broken between words outside quotes with ` \`. */
+function shellLines(command: string, width: number): string[] {
+  const words = command.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? [command];
+  const lines: string[] = [];
+  let line = "";
+  for (const word of words) {
+    if (line && line.length + 1 + word.length + 2 > width) {
+      lines.push(`${line} \\`);
+      line = `    ${word}`;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines;
+}
 
 /** `-Ilib` as GNU as and cc take it: yargs would read it as the flags -l -i -b. */
 const splitAttachedIncludes = (argv: string[]): string[] =>
