@@ -1,11 +1,13 @@
 /**
  * The block compiler, case by case: self-modifying loops (also after a TLB refill), host
  * writes and arriving pages replace compiled code, exact slices inside a compiled loop, faults
- * and missing pages in the middle of a block, and the table coverage of its semantics.
+ * and missing pages in the middle of a block, the table coverage of its semantics, and the
+ * bounds on what it keeps when a guest writes code without end.
  */
 import { describe, expect, it } from "vitest";
 import { CAUSE_MISALIGNED, PAGE_SIZE, PTE_P, PTE_W, STATUS_KERNEL, STATUS_PG } from "../../isa/arch.js";
 import { Cpu, EXIT_BUDGET, EXIT_HALT, EXIT_PAGE_MISSING, EXIT_TRAP } from "../../isa/cpu/cpu.js";
+import { CPU_CODE_MAX, SHARED_CODE_MAX, sharedCodeChars } from "../../isa/cpu/jit/jit.js";
 import { SEMANTICS } from "../../isa/cpu/jit/semantics.js";
 import { Memory } from "../../isa/memory.js";
 import { INSTRUCTIONS } from "../../isa/table.js";
@@ -173,5 +175,51 @@ describe("block compiler", () => {
     // Passes 1 and 2 read the old frame (a walk, then the stale entry); later ones the new.
     expect(results[0]).toEqual({ sum: 1 + 1 + 8 * 2, ticks: 10 * 7 + 1, compiled: false });
     expect(results[1]).toEqual({ ...results[0], compiled: true });
+  });
+
+  it("a guest that writes code into page after page keeps the caches bounded, with the same result", () => {
+    // Fills each of pages 1..15 with 512 distinct two-instruction blocks (addi r5 by a counter,
+    // then return), then calls each: 7680 blocks, more source than either cache may hold.
+    const generator = [
+      w("addi", 2, 1, PAGE_SIZE), // 0: a page: r2 = its end
+      w("addi", 7, 1, 0),
+      w("shli", 6, 3, 16), // 2: write its blocks
+      w("or", 4, 14, 6),
+      w("sw", 4, 1, 0),
+      w("sw", 15, 1, 4),
+      w("addi", 3, 3, 1),
+      w("andi", 3, 3, 0x7fff),
+      w("addi", 1, 1, 8),
+      w("bne", 1, 2, -7),
+      w("jalr", 13, 7, 0), // 10: call each
+      w("addi", 7, 7, 8),
+      w("bne", 7, 2, -2),
+      w("bne", 1, 8, -13),
+      w("halt"),
+    ];
+    let shared = sharedCodeChars();
+    const run = (jit: boolean) => {
+      const cpu = cpuWith(generator, jit);
+      Object.assign(cpu.regs, { 1: PAGE_SIZE, 8: 16 * PAGE_SIZE, 14: w("addi", 5, 5, 0), 15: w("jalr", 0, 13, 0) });
+      let held = 0;
+      let forgot = false;
+      let sharedStartedOver = false;
+      while (cpu.run(20_000) !== EXIT_HALT) {
+        const chars = cpu.jit?.heldChars ?? 0;
+        const sharedNow = sharedCodeChars();
+        expect(chars).toBeLessThanOrEqual(CPU_CODE_MAX);
+        expect(sharedNow).toBeLessThanOrEqual(SHARED_CODE_MAX);
+        forgot ||= chars < held;
+        sharedStartedOver ||= sharedNow < shared;
+        held = chars;
+        shared = sharedNow;
+      }
+      return { r5: cpu.regs[5], ticks: cpu.ticks, compiled: cpu.jit?.compiled ?? 0, forgot, sharedStartedOver };
+    };
+    const plain = run(false);
+    expect(plain.r5).toBe((7680 * 7679) / 2);
+    const jit = run(true);
+    expect(jit).toEqual({ ...plain, compiled: jit.compiled, forgot: true, sharedStartedOver: true });
+    expect(jit.compiled).toBeGreaterThan(7680);
   });
 });

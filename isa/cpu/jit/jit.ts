@@ -5,6 +5,11 @@
  * such pages through its slow path). Compilation policy changes speed only, never results.
  * The functions themselves hold no machine state (they read it from their `cpu` argument), so
  * every CPU in the process shares one function per distinct block source.
+ *
+ * Bounded: a guest can write code without end, so what the caches keep is measured in
+ * characters of block source (a "no block starts here" mark counts MARK_CHARS). A CPU that
+ * would pass CPU_CODE_MAX forgets all its blocks and compiles afresh as they get hot again;
+ * the shared cache starts over at SHARED_CODE_MAX.
  */
 import { PAGE_SHIFT, PAGE_SIZE } from "../../arch.js";
 import type { Memory } from "../../memory.js";
@@ -18,8 +23,11 @@ export const HOT_THRESHOLD = 24;
 const HOT_MASK = (1 << 12) - 1;
 const HOT_MAX = 0xffff;
 const PAGE_WORDS = PAGE_SIZE >>> 2;
-/** Sources kept in the shared cache before it starts over. */
-const SHARED_MAX = 4096;
+/** Source characters one CPU's blocks may hold: about a thousand blocks of a few instructions. */
+export const CPU_CODE_MAX = 4 << 20;
+/** Source characters the shared cache may hold. */
+export const SHARED_CODE_MAX = 8 << 20;
+const MARK_CHARS = 16;
 const CLOSURE_VALUES: Record<(typeof CLOSURE)[number], unknown> = { mulh };
 
 /**
@@ -28,16 +36,26 @@ const CLOSURE_VALUES: Record<(typeof CLOSURE)[number], unknown> = { mulh };
  * often optimized already, instead of starting each copy cold.
  */
 const sharedBlocks = new Map<string, Block>();
+let sharedChars = 0;
 
 function shared(source: string): Block {
   let block = sharedBlocks.get(source);
   if (block === undefined) {
-    if (sharedBlocks.size >= SHARED_MAX) sharedBlocks.clear();
+    if (sharedChars + source.length > SHARED_CODE_MAX) {
+      sharedBlocks.clear();
+      sharedChars = 0;
+    }
     const factory = new Function(...CLOSURE, `return function block(cpu, regs, pc0, n, k) {\n${source}\n};`);
     block = factory(...CLOSURE.map((name) => CLOSURE_VALUES[name])) as Block;
     sharedBlocks.set(source, block);
+    sharedChars += source.length;
   }
   return block;
+}
+
+/** Source characters in the shared cache (for tests). */
+export function sharedCodeChars(): number {
+  return sharedChars;
 }
 
 interface PageBlocks {
@@ -45,6 +63,8 @@ interface PageBlocks {
   readonly gen: number;
   /** By word in the page: the block, null where none can start (interpreter only). */
   readonly blocks: (Block | null | undefined)[];
+  /** What the blocks weigh against CPU_CODE_MAX. */
+  chars: number;
 }
 
 /** Whether new CPUs compile blocks: on unless the environment says TOYVMM_JIT=0. */
@@ -60,6 +80,8 @@ export class Jit {
   private readonly threshold: number;
   /** Blocks compiled so far (for tests and the benchmark). */
   compiled = 0;
+  /** What this CPU's pages of blocks weigh, at most CPU_CODE_MAX. */
+  heldChars = 0;
 
   constructor(
     private readonly memory: Memory,
@@ -90,21 +112,28 @@ export class Jit {
 
   private compile(ppn: number, index: number): Block | null {
     const memory = this.memory;
+    const steps = discover(memory.words, ppn << (PAGE_SHIFT - 2), index);
+    const source = steps.length > 0 ? blockSource(steps, ppn, index) : null;
+    const chars = source === null ? MARK_CHARS : source.length;
+    if (this.heldChars + chars > CPU_CODE_MAX) {
+      // Forgotten pages keep their Memory.code marks: their next store just drops them.
+      this.pages.length = 0;
+      this.heldChars = 0;
+    }
     let page = this.pages[ppn];
     if (page === undefined || page.gen !== memory.codeGen[ppn]) {
-      page = { gen: memory.codeGen[ppn]!, blocks: [] };
+      if (page !== undefined) this.heldChars -= page.chars;
+      page = { gen: memory.codeGen[ppn]!, blocks: [], chars: 0 };
       this.pages[ppn] = page;
       // From now on stores to the page take the MMU's slow path, which drops its code.
       memory.code[ppn] = 1;
       this.mmu.forgetWrites(ppn);
     }
-    const steps = discover(memory.words, ppn << (PAGE_SHIFT - 2), index);
-    let block: Block | null = null;
-    if (steps.length > 0) {
-      block = shared(blockSource(steps, ppn, index));
-      this.compiled++;
-    }
+    const block = source === null ? null : shared(source);
+    if (block !== null) this.compiled++;
     page.blocks[index] = block;
+    page.chars += chars;
+    this.heldChars += chars;
     return block;
   }
 }
