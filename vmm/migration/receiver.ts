@@ -21,8 +21,9 @@ import type { MigratableVm } from "./vm-port.js";
 
 const utf8 = new TextEncoder();
 
-/** The JSON text's value, or `NOT_JSON`. */
+/** What `parseJson` gives for text that is not JSON. */
 const NOT_JSON = Symbol("not JSON");
+/** The JSON text's value, or NOT_JSON: the parser's own words (positions, tokens) stay out of messages. */
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;

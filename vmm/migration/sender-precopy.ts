@@ -65,8 +65,9 @@ export class PreCopySender {
     }
   }
 
-  /** Stop-copy and pre-copy have no return path: a cut before the commit fails the migration. */
+  /** Stop-copy and pre-copy use no return path, so nothing on it can go wrong. */
   readonly error = null;
+  /** A cut before the commit fails the migration (the engine's rule): nothing to undo here. */
   onCut(): void {}
   onReturnFrame(): void {}
 
