@@ -38,6 +38,7 @@ import {
   CAUSE_PAGE_FAULT_WRITE,
   CAUSE_PRIVILEGED,
   CAUSE_SYSCALL,
+  MAX_INPUT,
   PAGE_SHIFT,
   PAGE_SIZE,
   REG_A0,
@@ -49,6 +50,7 @@ import {
   causeName,
 } from "../../isa/arch.js";
 import { Cpu, EXIT_BUDGET, EXIT_NAMES, EXIT_PAGE_MISSING, EXIT_TRAP, type CpuState } from "../../isa/cpu/cpu.js";
+import { UserError } from "../../isa/errors.js";
 import type { GuestImage, ImageSymbol } from "../../isa/image/model.js";
 import { loadImage } from "../../isa/loader.js";
 import { Memory } from "../../isa/memory.js";
@@ -202,6 +204,7 @@ export class ProcessVm {
     this.stdout = options.stdout;
     this.stderr = options.stderr ?? noOutput;
     this.input = typeof options.input === "string" ? utf8.encode(options.input) : (options.input ?? new Uint8Array(0));
+    if (this.input.length > MAX_INPUT) throw new UserError(`standard input of ${this.input.length} bytes is more than the ${MAX_INPUT} a process may be given`);
     if ("sections" in image) {
       this.memory = new Memory(Math.max(options.memorySize ?? 0, image.memorySize));
       const reset = loadImage(image, this.memory, options.args ?? "");
