@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { CSR, PAGE_SIZE, PTE_A, PTE_D, PTE_P, PTE_W, STATUS_KERNEL, STATUS_PG } from "../../isa/arch.js";
-import { Cpu, EXIT_HALT, type CpuState } from "../../isa/cpu/cpu.js";
+import { Cpu, EXIT_HALT, EXIT_PAGE_MISSING, type CpuState } from "../../isa/cpu/cpu.js";
 import { TLB_SIZE } from "../../isa/cpu/mmu.js";
 import { UserError } from "../../isa/errors.js";
 import { Memory } from "../../isa/memory.js";
@@ -181,6 +181,24 @@ describe("save and restore carry the TLB", () => {
       cpu.restore(state);
     }
     expect(cpu.regs[5]).toBe(2 + 100);
+  });
+
+  it("restored where no page has arrived (post-copy), an entry waits for its frame, then serves without a walk", () => {
+    const cpu = codeRemap(paged(program(1), program(100), false), ALT | PTE_P);
+    cpu.run(2); // CODE's PTE names ALT now, but the entry still names CODE
+    const source = new Memory(MEM);
+    source.bytes.set(cpu.memory.bytes);
+    const memory = new Memory(MEM);
+    memory.markAllMissing();
+    const copy = new Cpu(memory);
+    copy.restore(JSON.parse(JSON.stringify(cpu.save())) as CpuState);
+    const waited: number[] = [];
+    for (let exit = copy.run(1e6); exit === EXIT_PAGE_MISSING; exit = copy.run(1e6)) {
+      waited.push(copy.missingPage);
+      memory.fillPage(copy.missingPage, source.page(copy.missingPage));
+    }
+    expect(waited[0]).toBe(CODE >>> 12);
+    expect(copy.regs[5]).toBe(2 + 100);
   });
 
   it("only valid entries are saved, and they round-trip", () => {
