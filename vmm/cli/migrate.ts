@@ -51,6 +51,7 @@ interface MigrateOptions extends GuestCliOptions {
 export function formatStats(s: MigrationStats): string {
   const rows: [string, string][] = [
     ["status", s.status + (s.error ? ` (${s.error})` : "")],
+    ["guest runs on", s.runsOn === "destination" ? "host B" : "host A"],
     ["strategy", s.strategy],
     ["total time", formatNs(s.totalNs)],
     ["setup time", formatNs(s.setupNs)],
