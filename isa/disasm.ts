@@ -14,6 +14,7 @@ import { CSR_NAMES, REGISTER_NAMES } from "./arch.js";
 import { syntaxOf } from "./asm/operands.js";
 import { decode } from "./encoding.js";
 import { SECTION_EXEC, SECTION_ZERO, type GuestImage, type ImageSection, type ImageSymbol } from "./image/model.js";
+import { printableName } from "./image/printable.js";
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, "0");
@@ -109,7 +110,7 @@ export function disassembleImage(image: GuestImage): string {
   const unplaced = image.symbols.filter((s) => !placed.has(s));
   if (unplaced.length) {
     out.push("");
-    for (const s of unplaced) out.push(`; symbol ${JSON.stringify(s.name)} = ${hex(s.address)} (not reproduced)`);
+    for (const s of unplaced) out.push(`; symbol "${printableName(s.name)}" = ${hex(s.address)} (not reproduced)`);
   }
   return out.join("\n") + "\n";
 }
@@ -124,7 +125,7 @@ function roundTripNotes(image: GuestImage): string[] {
   image.sections.forEach((s) => {
     const k = kindOf(s);
     if (s.name !== EXPECTED_NAME[k] || s.flags !== { text: 1, data: 2, bss: 6 }[k]) {
-      notes.push(`section ${JSON.stringify(s.name)} (flags ${hex(s.flags)}) reassembles as ${EXPECTED_NAME[k]}`);
+      notes.push(`section "${printableName(s.name)}" (flags ${hex(s.flags)}) reassembles as ${EXPECTED_NAME[k]}`);
     }
   });
   if (image.bootArgs.size === 0 && image.bootArgs.address !== 0) notes.push("an empty boot-args area's address is not kept");
