@@ -137,9 +137,9 @@ describe("toyvmm experiment", () => {
     expect(await runCli(["experiment", "--help"], c.io)).toBe(0);
     const help = c.out();
     for (const s of ["--bandwidth", "--downtime-target", "--memory", "--machine", "--arg", "--out", "--plot", "Examples:"]) expect(help).toContain(s);
-    // whole example lines (yargs would wrap them mid-word in a two-column layout)
-    expect(help).toContain("toyvmm experiment docs/experiments/precopy-vs-dirty-rate.json --out results/\n");
-    expect(help).toContain("toyvmm experiment --guest programs/memwriter.s --arg iters=0 --at 320600\n");
+    // whole example lines, each under what it does
+    expect(help).toContain("  # docs/EXPERIMENTS.md's worked example\n  toyvmm experiment docs/experiments/precopy-vs-dirty-rate.json --out results/\n");
+    expect(help).toContain("  # memwriter migrated after its first sweep\n  toyvmm experiment --guest programs/memwriter.s --arg iters=0 --at 320600\n");
     for (const s of ["--force", "--resume", "--yes"]) expect(help).toContain(s);
   });
 });

@@ -172,11 +172,10 @@ export const experimentCommand: Command<ExperimentOptions> = {
       .option("format", { choices: FORMATS, default: "table" as const, describe: "What stdout gets" })
       .option("plot", { type: "string", array: true, requiresArg: true, describe: "x=AXIS,y=METRIC[,color=AXIS] (repeatable; needs --out)" })
       .option("name", { type: "string", requiresArg: true, describe: "Experiment name (default: the spec's)" })
-      // Whole command lines, no description column: yargs would wrap them mid-word.
-      .example("$0 experiment docs/experiments/precopy-vs-dirty-rate.json --out results/", "")
-      .example("$0 experiment --guest programs/memwriter.s --arg iters=0 --at 320600", "")
-      .example("$0 experiment --guest multi --memory 1MiB,4MiB,16MiB --format csv", "")
-      .example("$0 experiment spec.json --out out/ --plot x=args.rate,y=downtime", "")
+      .example("$0 experiment docs/experiments/precopy-vs-dirty-rate.json --out results/", "docs/EXPERIMENTS.md's worked example")
+      .example("$0 experiment --guest programs/memwriter.s --arg iters=0 --at 320600", "memwriter migrated after its first sweep")
+      .example("$0 experiment --guest multi --memory 1MiB,4MiB,16MiB --format csv", "a guest OS at three memory sizes, as CSV")
+      .example("$0 experiment docs/experiments/strategies-vs-bandwidth.json --out out/ --plot x=bandwidth,y=downtime", "only the plot asked for")
       .epilogue("Spec format, result columns and where the model applies: docs/EXPERIMENTS.md.") as unknown as Argv<CliContext & ExperimentOptions>;
   },
   handler: async (args) => {
