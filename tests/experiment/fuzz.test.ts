@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { UserError } from "../../isa/errors.js";
 import { AXES } from "../../vmm/experiment/axes.js";
 import { planExperiment } from "../../vmm/experiment/plan.js";
+import { runPlan } from "../../vmm/experiment/run.js";
 import { parseSpec } from "../../vmm/experiment/spec.js";
 import { resolveOptions } from "../../vmm/migration/options.js";
 import { ANY_HOST } from "../../vmm/migration/index.js";
@@ -78,6 +79,37 @@ describe("random specs", () => {
         }
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it("that are accepted run to rows or stop with a UserError, never another exception", () => {
+    // Small and quick, but every strategy, machine and push order, guest arguments that may be nonsense.
+    const small = fc.record({
+      strategy: GOOD.strategy!,
+      bandwidth: fc.constantFrom("10MB/s", "1Gbit/s", 1e12),
+      latency: fc.constantFrom(0, "100us", "1ms"),
+      "downtime-target": fc.constantFrom(0, "1ms", "60s"),
+      "max-rounds": fc.integer({ min: 1, max: 100 }),
+      speed: fc.constantFrom(1000, "100M", 1e9),
+      memory: fc.constantFrom("1MiB", "2MiB"),
+      at: fc.integer({ min: 0, max: 100_000 }),
+      "push-order": GOOD["push-order"]!,
+      machine: GOOD.machine!,
+      "args.pages": fc.integer({ min: -1, max: 8 }),
+      "args.rate": fc.integer({ min: -1, max: 100_000 }),
+      "args.iters": fc.integer({ min: 0, max: 2 }),
+    });
+    fc.assert(
+      fc.property(small, fc.constantFrom(GUEST, "solo", "multi"), (base, guest) => {
+        try {
+          const rows = runPlan(planExperiment(parseSpec({ guest, base }, "x.json", ".")));
+          expect(rows).toHaveLength(1);
+        } catch (error) {
+          expect(error).toBeInstanceOf(UserError);
+          expect((error as Error).message).toMatch(/^x\.json: [^\n]+$/);
+        }
+      }),
+      { numRuns: 12 },
     );
   });
 });

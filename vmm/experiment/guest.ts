@@ -32,7 +32,7 @@ export function loadGuest(guest: string, where: string): LoadedGuest {
   try {
     resolved = resolveGuest(guest, where);
   } catch (error) {
-    if (!(error instanceof UserError) || /^[^\s:]+:\d+:/.test(error.message) || error.message.startsWith(where)) throw error;
+    if (!(error instanceof UserError) || /^[^\n]+?:\d+:\d+: (error|warning):/.test(error.message) || error.message.startsWith(where)) throw error;
     throw new UserError(`${where}: ${error.message}`, error.exitCode);
   }
   const { name, image, kind } = resolved;
