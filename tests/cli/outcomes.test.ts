@@ -60,6 +60,7 @@ describe("one outcome rule", () => {
       expect(migrated.code, strategy).toBe(135);
       expect(migrated.report.outcome).toMatchObject({ kind: "fault", cause: 7, causeName: "access-fault" });
       expect(migrated.report.movedAtTick).toBeGreaterThanOrEqual(100);
+      expect(migrated.report.stderr).toMatch(/fault at pc 0x[0-9a-f]{8} <spin\+0x\w+>: access-fault/);
     }
   });
 

@@ -16,7 +16,8 @@ import { formatNs, migrate, type MigrationResult } from "../migration/engine.js"
 import { bootVm, MACHINE_HOST, MachineVm, runToEnd } from "../migration/machine-vm.js";
 import { DEFAULTS, PUSH_ORDERS, resolveOptions, type PushOrder } from "../migration/options.js";
 import { MigratableProcess, PROCESS_HOST, startProcess } from "../migration/process-vm.js";
-import type { MigratableVm, VmExit } from "../migration/vm-port.js";
+import type { MigratableVm, VmExit, VmHost } from "../migration/vm-port.js";
+import type { ImageSymbol } from "../../isa/image/model.js";
 import type { MigrationStats } from "../migration/stats.js";
 import { STRATEGIES, type Strategy } from "../migration/stream/frames.js";
 import { parseBandwidth, parseCount, parseDuration } from "../migration/units.js";
@@ -172,7 +173,7 @@ export const migrateCommand: Command<MigrateOptions> = {
     const asProcess = args.process ?? kind === "program";
     const parameters = resolveOptions({
       strategy: args.strategy,
-      host: asProcess ? PROCESS_HOST : MACHINE_HOST,
+      host: asProcess ? processHostNaming(image.symbols) : MACHINE_HOST,
       bandwidth: args.bandwidth === undefined ? DEFAULTS.bandwidth : parseBandwidth(args.bandwidth),
       latencyNs: args.latency === undefined ? DEFAULTS.latencyNs : parseDuration(args.latency, "--latency"),
       downtimeTargetNs:
@@ -219,6 +220,18 @@ export const migrateCommand: Command<MigrateOptions> = {
     args.setExitCode(exitStatus);
   },
 };
+
+/** The process host, with the program's symbols for fault messages on host B too. */
+function processHostNaming(symbols: readonly ImageSymbol[]): VmHost {
+  return {
+    ...PROCESS_HOST,
+    restore(...args) {
+      const vm = PROCESS_HOST.restore(...args) as MigratableProcess;
+      vm.process.symbols = symbols;
+      return vm;
+    },
+  };
+}
 
 /** The line that marks the moment the guest moved (or did not). */
 function moveLine(result: MigrationResult, movedAtTick: number | null): string {

@@ -191,7 +191,8 @@ export class ProcessVm {
   private readonly stderr: ByteSink;
   private readonly syscalls: Record<string, number> = {};
   private ended: ProcessResult | undefined;
-  private readonly symbols: readonly ImageSymbol[] | undefined;
+  /** Names functions in fault messages; not part of the state (a destination sets its own). */
+  symbols: readonly ImageSymbol[] | undefined;
 
   /** Loads `image` into a fresh memory and sets up the entry state. */
   constructor(image: GuestImage, options: ProcessOptions);
