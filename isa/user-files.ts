@@ -109,21 +109,32 @@ export async function readStreamBytes(stream: AsyncIterable<string | Uint8Array>
   return all;
 }
 
+/** What a failed file operation's code means, in words. */
+const ERRNO_REASONS: Record<string, string> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EISDIR: "is a directory",
+  ENOTDIR: "a part of the path is not a directory",
+  EEXIST: "already exists",
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  EIO: "input/output error",
+  EFBIG: "file too large",
+  ENAMETOOLONG: "name too long",
+  ELOOP: "too many symbolic links",
+};
+
+/** A failed file operation's reason in words (node's own message for codes not listed). */
+export function errnoReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return ERRNO_REASONS[code ?? ""] ?? (error instanceof Error ? error.message : String(error));
+}
+
 /** The FileError for a failed read or write of `path`. */
 export function fileError(path: string, error: unknown): FileError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const reason =
-    code === "ENOENT" ? "no such file"
-    : code === "EACCES" || code === "EPERM" ? "permission denied"
-    : code === "EISDIR" ? "is a directory"
-    : code === "ENOTDIR" ? "a part of the path is not a directory"
-    : code === "ENOSPC" ? "no space left on device"
-    : code === "EROFS" ? "read-only file system"
-    : code === "EEXIST" ? "already exists"
-    : code === "EIO" ? "input/output error"
-    : error instanceof Error ? error.message
-    : String(error);
-  return new FileError(path, reason, code);
+  return new FileError(path, errnoReason(error), (error as NodeJS.ErrnoException | undefined)?.code);
 }
 
 const STREAM_CHUNK = 1 << 16;

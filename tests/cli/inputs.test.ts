@@ -118,7 +118,7 @@ describe("include folders", () => {
   it("explains -I with an example in asm --help", async () => {
     const help = await toyvmm(["asm", "--help"]);
     expect(help.stdout).toMatch(/-I, --include-dir/);
-    expect(help.stdout).toContain("-I ~/asm/lib");
+    expect(help.stdout).toContain("-I programs/lib");
   });
 });
 

@@ -5,27 +5,12 @@
 import { closeSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { UserError } from "../../isa/errors.js";
+import { errnoReason } from "../../isa/user-files.js";
 
-const REASONS: Record<string, string> = {
-  ENOENT: "no such file or folder",
-  EACCES: "permission denied",
-  EPERM: "permission denied",
-  EISDIR: "is a folder",
-  ENOTDIR: "a part of the path is not a folder",
-  EEXIST: "exists and is not a folder",
-  ENOSPC: "no space left on device",
-  EDQUOT: "disk quota exceeded",
-  EROFS: "read-only file system",
-  EIO: "input/output error",
-  EFBIG: "file too large",
-  ENAMETOOLONG: "name too long",
-  ELOOP: "too many symbolic links",
-};
 
 /** `out/results.csv: no space left on device`; `doing` says what failed: `cannot create the folder`. */
 export function ioError(path: string, error: unknown, doing?: string): UserError {
-  const reason = REASONS[(error as NodeJS.ErrnoException | undefined)?.code ?? ""] ?? (error instanceof Error ? error.message : String(error));
-  return new UserError(`${path}: ${doing ? `${doing}: ` : ""}${reason}`);
+  return new UserError(`${path}: ${doing ? `${doing}: ` : ""}${errnoReason(error)}`);
 }
 
 /**
@@ -38,7 +23,10 @@ export function makeFolder(path: string): void {
       mkdirSync(p);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === "EEXIST" && statSync(p).isDirectory()) return;
+      if (code === "EEXIST") {
+        if (statSync(p).isDirectory()) return;
+        throw new UserError(`${p}: cannot create the folder: exists and is not a folder`);
+      }
       if (code !== "ENOENT" || dirname(p) === p) throw error;
       make(dirname(p));
       mkdirSync(p);
@@ -47,6 +35,7 @@ export function makeFolder(path: string): void {
   try {
     make(path);
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw ioError(path, error, "cannot create the folder");
   }
 }
