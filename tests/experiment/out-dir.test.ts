@@ -53,7 +53,7 @@ describe("the results folder", () => {
     writeFileSync(join(dir, "taken"), "");
     for (const [out, problem] of [
       [join(dir, "taken"), "cannot create the folder: exists and is not a folder"],
-      [join(dir, "taken", "sub"), "cannot create the folder: a part of the path is not a folder"],
+      [join(dir, "taken", "sub"), "cannot create the folder: a part of the path is not a directory"],
     ]) {
       const c = capture({ columns: 80 });
       expect(await runCli([...quick(2), "--out", out!], c.io)).toBe(1);
