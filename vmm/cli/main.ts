@@ -62,6 +62,8 @@ export const EXIT_INTERNAL = 70;
 
 class UsageError extends Error {}
 
+const PROGRAM = "toyvmm";
+
 /** Help is laid out for the terminal's width, and for 80 columns when it goes to a pipe or file. */
 const HELP_COLUMNS = 80;
 
@@ -80,7 +82,7 @@ export async function runCli(words: string[], io?: CliIo): Promise<number> {
   let exitCode = 0;
   let logLevel: LogLevel = DEFAULT_LOG_LEVEL;
   const program = yargs()
-    .scriptName("toyvmm")
+    .scriptName(PROGRAM)
     .usage("$0 <command> [options]\n\nA virtual machine monitor for a toy instruction set.")
     .option("log-level", {
       choices: LOG_LEVELS,
@@ -172,7 +174,9 @@ function examplesOnTheirOwnLines(y: Argv): void {
   type Usage = { example(command: string, description?: string): void };
   const usage = (y as unknown as { getInternalMethods(): { getUsageInstance(): Usage } }).getInternalMethods().getUsageInstance();
   const add = usage.example.bind(usage);
-  usage.example = (command, description) => {
+  usage.example = (template, description) => {
+    // Measured as shown: yargs puts the program's name for $0 only when it lays out the help.
+    const command = template.replace(/\$0/g, PROGRAM);
     if (!description) return add(command, "");
     const inline = `${command}  # ${description}`;
     if (inline.length <= HELP_COLUMNS - 4) return add(inline, "");
