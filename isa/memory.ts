@@ -113,7 +113,10 @@ export class Memory {
     return n;
   }
 
-  /** Marks every page missing (a post-copy destination before any page arrived). */
+  /**
+   * Marks every page missing (a post-copy destination before any page arrived). Only before a
+   * CPU runs on this memory: a TLB filled earlier would still reach the pages without a check.
+   */
   markAllMissing(): void {
     this.missing.fill(1);
     this.missingCount = this.pageCount;

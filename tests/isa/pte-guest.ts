@@ -5,7 +5,7 @@
  *
  *   pa 0x0000 boot     sets ptbr, tvec, the timer, then sret into main (kernel or user mode)
  *      0x1000 handler  skips faulting instructions (flushing on a privileged one), halts on
- *                      sys with a0 = r5; the timer counts, may remap main's code page, re-arms
+ *                      sys with a0 = r5; the timer counts, may remap main's code page or flush, re-arms
  *      0x2000 DIR, 0x3000 TABLE0 (va 0..4M), 0x4000 TABLE1 (va 4M..8M), mapped at their pa
  *      0x5000 kernel data (the interrupt count)
  *      0x6000 CODE_A, 0x7000 CODE_B: main, two copies that differ only in the constants the
@@ -60,7 +60,7 @@ const DATA: readonly [va: number, base: number][] = [
   [FAR + 0x3000, 2],
 ];
 
-export const pteAddress = (va: number) => (va < FAR ? TABLE0 : TABLE1) + ((va >>> 12) & 0x3ff) * 4;
+const pteAddress = (va: number) => (va < FAR ? TABLE0 : TABLE1) + ((va >>> 12) & 0x3ff) * 4;
 
 export interface PteGuestOptions {
   user: boolean;
@@ -198,6 +198,3 @@ export function pteGuest(seed: number, { user, timer }: PteGuestOptions): GuestI
     symbols: [],
   };
 }
-
-/** Where the handler counts timer interrupts. */
-export const INTERRUPT_COUNT = COUNT;
