@@ -138,7 +138,7 @@ describe("toyvmm experiment", () => {
     const help = c.out();
     for (const s of ["--bandwidth", "--downtime-target", "--memory", "--machine", "--arg", "--out", "--plot", "Examples:"]) expect(help).toContain(s);
     // whole example lines, each under what it does
-    expect(help).toContain("  # docs/EXPERIMENTS.md's worked example\n  toyvmm experiment docs/experiments/precopy-vs-dirty-rate.json --out results/\n");
+    expect(help).toContain("  # docs/EXPERIMENTS.md's worked example\n  toyvmm experiment docs/experiments/precopy-vs-dirty-rate.json --out \\\n  results/\n");
     expect(help).toContain("  # memwriter migrated after its first sweep\n  toyvmm experiment --guest programs/memwriter.s --arg iters=0 --at 320600\n");
     for (const s of ["--force", "--resume", "--yes"]) expect(help).toContain(s);
   });
