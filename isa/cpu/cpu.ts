@@ -47,7 +47,16 @@ import {
   timerPending,
   wfiIdleTicks,
 } from "./privileged.js";
-import { ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, Mmu, TLB_MASK, XLATE_MISSING, type Access, type TlbEntry } from "./mmu.js";
+import {
+  ACCESS_FETCH,
+  ACCESS_READ,
+  ACCESS_WRITE,
+  Mmu,
+  TLB_MASK,
+  XLATE_MISSING,
+  type Access,
+  type TlbEntry,
+} from "./mmu.js";
 import { EV_FAULT, EV_HALT, EV_MISSING, EV_NONE, EV_RESYNC, EV_WFI } from "./jit/block.js";
 import { Jit, jitByDefault } from "./jit/jit.js";
 

@@ -56,6 +56,9 @@ export const XLATE_MISSING = -2;
 const FAULT_CAUSE = [CAUSE_PAGE_FAULT_READ, CAUSE_PAGE_FAULT_WRITE, CAUSE_PAGE_FAULT_FETCH];
 const VIRTUAL_PAGES = 1 << (32 - PAGE_SHIFT);
 
+/** A value from a saved state, short and on one line, for a message. */
+const shown = (value: unknown): string => (JSON.stringify(value) ?? String(value)).slice(0, 24);
+
 export class Mmu {
   /** The entries: tag = (virtual page << 1) | kernel, or -1 when empty. */
   readonly tag = new Int32Array(TLB_SIZE).fill(-1);
@@ -192,9 +195,10 @@ export class Mmu {
       };
       if (!Array.isArray(entry) || entry.length !== 3) bad("is not [page, frame, flags]");
       const [page, frame, flags] = entry;
-      if (!Number.isInteger(page) || page < 0 || page >= VIRTUAL_PAGES) bad(`page ${page} is not a virtual page number`);
-      if (!Number.isInteger(frame) || frame < 0 || frame >= memory.pageCount) bad(`frame ${frame} is outside memory`);
-      if (!Number.isInteger(flags) || (flags & ~(TLB_KERNEL | TLB_WRITE)) !== 0) bad(`flags ${flags} are not a set of TLB_KERNEL, TLB_WRITE`);
+      const whole = (n: number, end: number) => Number.isInteger(n) && n >= 0 && n < end;
+      if (!whole(page, VIRTUAL_PAGES)) bad(`page ${shown(page)} is not a virtual page number`);
+      if (!whole(frame, memory.pageCount)) bad(`frame ${shown(frame)} is outside memory`);
+      if (!whole(flags, (TLB_KERNEL | TLB_WRITE) + 1)) bad(`flags ${shown(flags)} are not TLB_KERNEL and/or TLB_WRITE`);
       if (taken[page & TLB_MASK]) bad(`slot ${page & TLB_MASK} is taken by an earlier entry`);
       taken[page & TLB_MASK] = 1;
     });

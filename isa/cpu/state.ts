@@ -12,7 +12,8 @@ import { TLB_KERNEL, TLB_MASK, TLB_SIZE, TLB_WRITE } from "./mmu.js";
 const PAGE_NUMBER_MAX = 2 ** (32 - PAGE_SHIFT) - 1;
 
 /** [virtual page, frame, flags], as Mmu.entries() gives it. */
-const tlbEntry = z.tuple([wholeNumber(0, PAGE_NUMBER_MAX), wholeNumber(0, PAGE_NUMBER_MAX), wholeNumber(0, TLB_KERNEL | TLB_WRITE)], {
+const pageNumber = wholeNumber(0, PAGE_NUMBER_MAX);
+const tlbEntry = z.tuple([pageNumber, pageNumber, wholeNumber(0, TLB_KERNEL | TLB_WRITE)], {
   error: "expected [page, frame, flags]",
 });
 
@@ -30,7 +31,8 @@ export const cpuStateSchema = record({
   if (cpu.idleTicks > cpu.ticks) ctx.addIssue({ code: "custom", path: ["idleTicks"], message: `expected at most the ${cpu.ticks} ticks` });
   const slots = new Set<number>();
   cpu.tlb.forEach(([page], i) => {
-    if (slots.has(page & TLB_MASK)) ctx.addIssue({ code: "custom", path: ["tlb", i], message: "expected one entry per TLB slot" });
+    const message = "expected one entry per TLB slot";
+    if (slots.has(page & TLB_MASK)) ctx.addIssue({ code: "custom", path: ["tlb", i], message });
     slots.add(page & TLB_MASK);
   });
 }) satisfies z.ZodType<CpuState>;

@@ -146,7 +146,10 @@ describe("determinism with page tables edited live", () => {
         const one = pteMachine(c.seed, c.user, c.timer, c.jit);
         one.cpu.run(LIMIT);
         const cut = pteMachine(c.seed, c.user, c.timer, c.jit);
-        for (let i = 0; cut.cpu.ticks < LIMIT && cut.cpu.run(Math.min(slices[i % slices.length]!, LIMIT - cut.cpu.ticks)) === EXIT_BUDGET; i++);
+        let exit: number = EXIT_BUDGET;
+        for (let i = 0; cut.cpu.ticks < LIMIT && exit === EXIT_BUDGET; i++) {
+          exit = cut.cpu.run(Math.min(slices[i % slices.length]!, LIMIT - cut.cpu.ticks));
+        }
         expect(snapshot(cut.cpu, cut.memory)).toEqual(snapshot(one.cpu, one.memory));
       }),
       { numRuns: 150 },

@@ -11,7 +11,15 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { CSR, IRQ_TIMER, PAGE_SIZE, PTE_U, PTE_W, STATUS_IE, STATUS_KERNEL, STATUS_PG } from "../../isa/arch.js";
-import { Cpu, EXIT_BUDGET, EXIT_HALT, EXIT_IDLE, EXIT_PAGE_MISSING, EXIT_TRAP, type ExitReason } from "../../isa/cpu/cpu.js";
+import {
+  Cpu,
+  EXIT_BUDGET,
+  EXIT_HALT,
+  EXIT_IDLE,
+  EXIT_PAGE_MISSING,
+  EXIT_TRAP,
+  type ExitReason,
+} from "../../isa/cpu/cpu.js";
 import { IMM_RANGE, LAYOUT, encode, operandsOf, type Operands } from "../../isa/encoding.js";
 import { loadImage } from "../../isa/loader.js";
 import { Memory } from "../../isa/memory.js";
@@ -258,7 +266,12 @@ describe("JIT against the interpreter, page tables edited live", () => {
 
   it("random page-table-editing guests leave identical state and TLB after every slice", () => {
     let compiled = 0;
-    const pteCases = fc.record({ seed: fc.nat(), user: fc.boolean(), timer: fc.boolean(), threshold: fc.constantFrom(1, 2, 3, 24) });
+    const pteCases = fc.record({
+      seed: fc.nat(),
+      user: fc.boolean(),
+      timer: fc.boolean(),
+      threshold: fc.constantFrom(1, 2, 3, 24),
+    });
     fc.assert(
       fc.property(pteCases, (c) => {
         const plain = runPteCase(c, false);

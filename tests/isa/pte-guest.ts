@@ -5,7 +5,8 @@
  *
  *   pa 0x0000 boot     sets ptbr, tvec, the timer, then sret into main (kernel or user mode)
  *      0x1000 handler  skips faulting instructions (flushing on a privileged one), halts on
- *                      sys with a0 = r5; the timer counts, may remap main's code page or flush, re-arms
+ *                      sys with a0 = r5; the timer counts, may remap main's code page or
+ *                      flush, and re-arms
  *      0x2000 DIR, 0x3000 TABLE0 (va 0..4M), 0x4000 TABLE1 (va 4M..8M), mapped at their pa
  *      0x5000 kernel data (the interrupt count)
  *      0x6000 CODE_A, 0x7000 CODE_B: main, two copies that differ only in the constants the
@@ -154,7 +155,11 @@ export function pteGuest(seed: number, { user, timer }: PteGuestOptions): GuestI
   handler.label("skip").csrr(13, "epc").rri("addi", 13, 13, 4).csrw("epc", 13).op("sret");
   handler.label("halt").rrr("add", 1, 5, 0).op("halt");
   handler.label("timer").lw(13, COUNT).rri("addi", 13, 13, 1).sw(13, COUNT);
-  if (rand() % 2) handler.lw(13, pteAddress(MAIN)).rri("xori", 13, 13, CODE_A ^ CODE_B).sw(13, pteAddress(MAIN));
+  if (rand() % 2)
+    handler
+      .lw(13, pteAddress(MAIN))
+      .rri("xori", 13, 13, CODE_A ^ CODE_B)
+      .sw(13, pteAddress(MAIN));
   if (rand() % 3 === 0) handler.op("tlbflush");
   handler.csrr(13, "time").rri("addi", 13, 13, period).csrw("timecmp", 13).op("sret");
 
@@ -162,7 +167,10 @@ export function pteGuest(seed: number, { user, timer }: PteGuestOptions): GuestI
   boot.li(13, DIR).csrw("ptbr", 13).li(13, HANDLER).csrw("tvec", 13);
   if (timer) boot.li(13, IRQ_TIMER).csrw("imask", 13).li(13, period).csrw("timecmp", 13);
   boot.li(13, MAIN).csrw("epc", 13).li(2, FAR);
-  boot.li(13, STATUS_KERNEL | STATUS_PG | (user ? 0 : STATUS_PKERNEL) | (timer ? STATUS_PIE : 0)).csrw("status", 13).op("sret");
+  boot
+    .li(13, STATUS_KERNEL | STATUS_PG | (user ? 0 : STATUS_PKERNEL) | (timer ? STATUS_PIE : 0))
+    .csrw("status", 13)
+    .op("sret");
 
   const tables = new Memory(MEM);
   const maps: [number, number, number][] = [

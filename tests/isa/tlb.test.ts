@@ -7,8 +7,10 @@ import { describe, expect, it } from "vitest";
 import { CSR, PAGE_SIZE, PTE_A, PTE_D, PTE_P, PTE_W, STATUS_KERNEL, STATUS_PG } from "../../isa/arch.js";
 import { Cpu, EXIT_HALT, EXIT_PAGE_MISSING, type CpuState } from "../../isa/cpu/cpu.js";
 import { TLB_SIZE } from "../../isa/cpu/mmu.js";
+import { cpuStateSchema } from "../../isa/cpu/state.js";
 import { UserError } from "../../isa/errors.js";
 import { Memory } from "../../isa/memory.js";
+import { parseAs } from "../../isa/schema.js";
 import { mapPages, setCsr, storeWords, w } from "../helpers/machine.js";
 
 const MEM = 256 * 1024;
@@ -121,7 +123,10 @@ describe("TLB entries serve until evicted or flushed, however the run is sliced"
     for (const [name, jit, slice] of DRIVERS) {
       const memory = new Memory(MEM);
       storeWords(memory, 0, code);
-      const maps: [number, number, number][] = [[V, 0, PTE_W], [TABLE1, TABLE1, PTE_W]];
+      const maps: [number, number, number][] = [
+        [V, 0, PTE_W],
+        [TABLE1, TABLE1, PTE_W],
+      ];
       for (let a = 0; a < 0x10000; a += PAGE_SIZE) maps.push([a, a, PTE_W]);
       mapPages(memory, DIR, maps.reverse());
       const cpu = new Cpu(memory, { jit, jitThreshold: 1 });
@@ -231,7 +236,15 @@ describe("save and restore carry the TLB", () => {
       [{ version: 1 as 2 }, /CPU state version 1 is not supported \(expected 2\)/],
       [{ tlb: [[0x10, MEM >>> 12, 1]] }, /TLB entry 0: frame 64 is outside memory/],
       [{ tlb: [[0x10, 0x10, 4]] }, /TLB entry 0: flags 4/],
-      [{ tlb: [[0x10, 0x10, 1], [0x10 + TLB_SIZE, 0x11, 1]] }, /TLB entry 1: slot 16 is taken/],
+      [
+        {
+          tlb: [
+            [0x10, 0x10, 1],
+            [0x10 + TLB_SIZE, 0x11, 1],
+          ],
+        },
+        /TLB entry 1: slot 16 is taken/,
+      ],
       [{ tlb: [[1 << 20, 0, 0]] }, /TLB entry 0: page/],
       [{ tlb: [[0.5, 0, 0]] }, /TLB entry 0: page/],
       [{ tlb: "x" }, /TLB/],
@@ -242,5 +255,17 @@ describe("save and restore carry the TLB", () => {
       expect(attempt).toThrow(UserError);
       expect(attempt).toThrow(message);
     }
+  });
+
+  it("the state schema takes the saved TLB and refuses two entries for one slot", () => {
+    const cpu = codeRemap(paged(program(1), program(100), false), ALT | PTE_P);
+    cpu.run(4);
+    const state = JSON.parse(JSON.stringify(cpu.save())) as CpuState;
+    expect(parseAs(cpuStateSchema, state, "cpu")).toEqual(state);
+    const twice = { ...state, tlb: [...state.tlb, [0x10 + TLB_SIZE, 0, 0]] };
+    expect(() => parseAs(cpuStateSchema, twice, "cpu")).toThrow("cpu: tlb[3]: expected one entry per TLB slot");
+    expect(() => parseAs(cpuStateSchema, { ...state, version: 1 }, "cpu")).toThrow(
+      /1 is not supported \(this toyvmm reads 2\)/,
+    );
   });
 });

@@ -62,11 +62,20 @@ describe("the TLB bare and under the monitor", () => {
     const PD = 0xe000;
     const PT = 0xf000;
     const k = new Asm(0x1000);
-    k.li(R.t0, PT + 1 * 4).li(R.t1, 0x1000 | PTE_P | PTE_W).sw(R.t1, 0, R.t0); // code page 1
-    k.li(R.t0, PT + 15 * 4).li(R.t1, PT | PTE_P | PTE_W).sw(R.t1, 0, R.t0); // the table itself
-    k.li(R.t0, PD).li(R.t1, PT | PTE_P).sw(R.t1, 0, R.t0).csrw("ptbr", R.t0);
+    k.li(R.t0, PT + 1 * 4)
+      .li(R.t1, 0x1000 | PTE_P | PTE_W)
+      .sw(R.t1, 0, R.t0); // code page 1
+    k.li(R.t0, PT + 15 * 4)
+      .li(R.t1, PT | PTE_P | PTE_W)
+      .sw(R.t1, 0, R.t0); // the table itself
+    k.li(R.t0, PD)
+      .li(R.t1, PT | PTE_P)
+      .sw(R.t1, 0, R.t0)
+      .csrw("ptbr", R.t0);
     k.li(R.t0, STATUS_KERNEL | STATUS_PG).csrw("status", R.t0);
-    k.li(R.t2, PT + 1 * 4).li(R.t1, 0x1000 | PTE_P | PTE_W).sw(R.t1, 0, R.t2); // A cleared, no flush
+    k.li(R.t2, PT + 1 * 4)
+      .li(R.t1, 0x1000 | PTE_P | PTE_W)
+      .sw(R.t1, 0, R.t2); // A cleared, no flush
     k.rri("addi", R.s0, R.zero, 10);
     k.label("loop").csrr(R.t3, "time").rri("addi", R.s0, R.s0, -1).br("bne", R.s0, R.zero, "loop");
     k.lw(R.a0, 0, R.t2).op("halt");
