@@ -24,6 +24,13 @@ export type Outcome =
   | { kind: "stuck"; reason: string }
   | { kind: "fault"; cause: number; causeName: string; pc?: number; reason: string };
 
+/**
+ * Where guest time ends when no limit is given: the last tick a double still counts exactly. A
+ * guest that idles between far timer deadlines could reach it; past it a run would stop being
+ * exact, so there it stops at the tick limit instead, the same on every host.
+ */
+export const END_OF_TIME = Number.MAX_SAFE_INTEGER;
+
 export const EXIT_LIMIT = 124;
 export const EXIT_STUCK = 125;
 export const EXIT_FAULT_BASE = 128;

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createVm } from "../../vmm/monitor/vm.js";
 import { LabelledLines } from "../../vmm/monitor/output.js";
 import { Scheduler } from "../../vmm/monitor/scheduler.js";
+import { END_OF_TIME } from "../../vmm/outcome.js";
 import { Asm, imageOf } from "./builder.js";
 import { echoKernel, helloKernel, preemptiveKernel } from "./kernels.js";
 import { boot, memoryHash, observable, runToEnd } from "./harness.js";
@@ -84,5 +85,19 @@ describe("scheduler", () => {
     for (const b of Buffer.from("ab\ncd")) plain.sink(b);
     plain.flush();
     expect(Buffer.concat(raw).toString()).toBe("ab\ncd");
+  });
+
+  it("without a limit, guest time ends at END_OF_TIME, the last tick a double counts exactly", () => {
+    const vm = createVm({ name: "spin", image: spinKernel() });
+    // A machine that idles in huge strides, as a guest between far timer deadlines can.
+    const run = vm.run.bind(vm);
+    vm.run = (budget) => {
+      vm.cpu.ticks += budget - 1;
+      return run(1);
+    };
+    const scheduler = new Scheduler({ quantum: 2 ** 50 });
+    scheduler.add(vm);
+    expect(scheduler.run()).toMatchObject({ state: "tick-limit", ticks: END_OF_TIME });
+    expect(vm.cpu.ticks).toBe(END_OF_TIME);
   });
 });

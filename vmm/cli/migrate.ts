@@ -12,7 +12,7 @@
  */
 import { UserError } from "../../isa/errors.js";
 import { resolveGuest } from "../guests.js";
-import { formatNs, migrate, type MigrationResult } from "../migration/engine.js";
+import { migrate, type MigrationResult } from "../migration/engine.js";
 import { bootVm, MACHINE_HOST, MachineVm, runToEnd } from "../migration/machine-vm.js";
 import { DEFAULTS, PUSH_ORDERS, resolveOptions, type PushOrder } from "../migration/options.js";
 import { MigratableProcess, PROCESS_HOST, startProcess } from "../migration/process-vm.js";
@@ -20,8 +20,9 @@ import type { MigratableVm, VmExit, VmHost } from "../migration/vm-port.js";
 import type { ImageSymbol } from "../../isa/image/model.js";
 import type { MigrationStats } from "../migration/stats.js";
 import { STRATEGIES, type Strategy } from "../migration/stream/frames.js";
-import { parseBandwidth, parseCount, parseDuration } from "../migration/units.js";
+import { formatNs, parseBandwidth, parseCount, parseDuration } from "../migration/units.js";
 import { LabelledLines } from "../monitor/output.js";
+import { END_OF_TIME } from "../outcome.js";
 import {
   describeOutcome,
   EXIT_MIGRATION_INCOMPLETE,
@@ -244,7 +245,7 @@ function moveLine(result: MigrationResult, movedAtTick: number | null): string {
 
 /** --max-ticks for a kernel is the guest time to stop at; a process keeps its own limit. */
 const machineLimit = (asProcess: boolean, maxTicks: number | undefined): number =>
-  asProcess || maxTicks === undefined ? Infinity : maxTicks;
+  asProcess ? Infinity : (maxTicks ?? END_OF_TIME);
 
 function outcomeOf(vm: MigratableVm, exit: VmExit): Outcome {
   if (vm instanceof MigratableProcess) {

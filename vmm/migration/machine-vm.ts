@@ -9,6 +9,7 @@ import { oneOf, problemOf, record } from "../../isa/schema.js";
 import { createBareMachine, restoreMachine } from "../monitor/bare.js";
 import type { Machine, TrapListener, VmState } from "../monitor/machine.js";
 import { vmStateSchema } from "../monitor/state-schema.js";
+import { END_OF_TIME } from "../outcome.js";
 import { createVm } from "../monitor/vm.js";
 import { ConsoleCapture } from "../console-capture.js";
 import type { MigratableVm, VmExit, VmHost } from "./vm-port.js";
@@ -102,7 +103,7 @@ export const MACHINE_HOST: VmHost = {
 };
 
 /** Runs a VM until it ends, or until its guest time reaches `untilTick` (then "budget"). */
-export function runToEnd(vm: MigratableVm, untilTick = Infinity): VmExit {
+export function runToEnd(vm: MigratableVm, untilTick = END_OF_TIME): VmExit {
   for (;;) {
     const left = untilTick - vm.ticks;
     if (left <= 0) return { reason: "budget" };

@@ -4,12 +4,13 @@
  * leaves the run queue with its reason; a blocked one (waiting for console input) is skipped
  * until input arrives; a guest that loops for ever only ever gets its quanta.
  */
+import { END_OF_TIME } from "../outcome.js";
 import type { FinalExit, Machine } from "./machine.js";
 
 export interface SchedulerOptions {
   /** Guest ticks per turn (default 10 000). */
   quantum?: number;
-  /** Stop after this many guest ticks in total over all machines. */
+  /** Stop after this many guest ticks in total over all machines (default END_OF_TIME). */
   maxTicks?: number;
 }
 
@@ -41,7 +42,7 @@ export class Scheduler {
 
   constructor(options: SchedulerOptions = {}) {
     this.quantum = Math.max(1, Math.floor(options.quantum ?? DEFAULT_QUANTUM));
-    this.maxTicks = options.maxTicks ?? Infinity;
+    this.maxTicks = options.maxTicks ?? END_OF_TIME;
   }
 
   add(machine: Machine): void {

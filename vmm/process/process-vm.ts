@@ -54,7 +54,7 @@ import { UserError } from "../../isa/errors.js";
 import type { GuestImage, ImageSymbol } from "../../isa/image/model.js";
 import { loadImage } from "../../isa/loader.js";
 import { Memory } from "../../isa/memory.js";
-import { describePc, EXIT_FAULT_BASE, EXIT_LIMIT } from "../outcome.js";
+import { describePc, END_OF_TIME, EXIT_FAULT_BASE, EXIT_LIMIT } from "../outcome.js";
 import { parseAs } from "../../isa/schema.js";
 import { copyFromGuest, copyToGuest, inGuest } from "./guest-buffers.js";
 import { processSetupSchema, processStateSchema } from "./state-schema.js";
@@ -104,7 +104,7 @@ export interface ProcessResult {
 }
 
 /** maxTicks of a process without a limit: a number, since the setup travels as JSON. */
-export const NO_TICK_LIMIT = Number.MAX_SAFE_INTEGER;
+export const NO_TICK_LIMIT = END_OF_TIME;
 /** Bytes at the top of memory the heap leaves to the stack. */
 export const STACK_RESERVE = 64 * 1024;
 /** Exit statuses of a program stopped at the tick limit and after a fault (vmm/outcome.ts). */
