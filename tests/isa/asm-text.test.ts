@@ -9,23 +9,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AssemblyError, assemble, assembleFile } from "../../isa/asm/index.js";
 import { decodeSource } from "../../isa/asm/text.js";
-import { UserError } from "../../isa/errors.js";
 import { printable } from "../../isa/image/printable.js";
+import { userErrorMessage } from "../helpers/user-error.js";
 
 const dir = mkdtempSync(join(tmpdir(), "toyvmm-text-"));
 const file = (name: string, bytes: string | Uint8Array): string => {
   const path = join(dir, name);
   writeFileSync(path, bytes);
   return path;
-};
-const messageOf = (run: () => unknown): string => {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UserError) return error.message;
-    throw error;
-  }
-  throw new Error("no error");
 };
 
 describe("source files are text", () => {
@@ -39,9 +30,9 @@ describe("source files are text", () => {
 
   it("refuses a file with a NUL byte or invalid UTF-8, naming the offset", () => {
     const nul = file("nul.s", new Uint8Array([...Buffer.from("nop\n  nop\n  "), 0, 1, 2]));
-    expect(messageOf(() => assembleFile(nul))).toBe(`${nul}: not a text file (NUL byte at offset 12)`);
+    expect(userErrorMessage(() => assembleFile(nul))).toBe(`${nul}: not a text file (NUL byte at offset 12)`);
     const latin1 = file("latin1.s", new Uint8Array([...Buffer.from("; caf"), 0xe9, 0x0a]));
-    expect(messageOf(() => assembleFile(latin1))).toBe(`${latin1}: not a text file (invalid UTF-8 at offset 5)`);
+    expect(userErrorMessage(() => assembleFile(latin1))).toBe(`${latin1}: not a text file (invalid UTF-8 at offset 5)`);
     expect(() => decodeSource(new Uint8Array([0xef, 0xbf, 0xbd, 0x41, 0xc3]))).toThrow("invalid UTF-8 at offset 4");
     expect(decodeSource(Buffer.from("¿ok? \ufffd"))).toBe("¿ok? \ufffd");
   });
@@ -63,9 +54,9 @@ describe("source files are text", () => {
 
 describe("diagnostics never print control characters raw", () => {
   it("escapes them in the message, the source line and the file name, keeping the caret in place", () => {
-    const message = messageOf(() => assemble("  \x1b[2Jnop\n", { file: "ev\x07il.s" }));
+    const message = userErrorMessage(() => assemble("  \x1b[2Jnop\n", { file: "ev\x07il.s" }));
     expect(message).toBe("ev\\x07il.s:1:3: error: unexpected character '\\x1b'\n  \\x1b[2Jnop\n  ^");
-    expect(messageOf(() => assemble('.ascii "a" "\x08"', { file: "s.s" }))).toMatch(/^s\.s:1:12: error: unexpected '"\\x08"' after the string/);
+    expect(userErrorMessage(() => assemble('.ascii "a" "\x08"', { file: "s.s" }))).toMatch(/^s\.s:1:12: error: unexpected '"\\x08"' after the string/);
   });
 
   it("shows a tab as it is and invisible characters as escapes", () => {

@@ -9,61 +9,52 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { UserError } from "../../isa/errors.js";
 import { IMAGE_FILE, readFileBytes, readStreamBytes, refuseOverwrite, sameFile, type ReadLimit } from "../../isa/loader.js";
+import { userErrorMessage } from "../helpers/user-error.js";
 
 const dir = mkdtempSync(join(tmpdir(), "toyvmm-read-"));
 const MIB = 1 << 20;
 const input = (limit: number, streams = false): ReadLimit => ({ limit, what: "a test file", streams });
 
-function problem(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UserError) return error.message;
-    throw error;
-  }
-  throw new Error("no error");
-}
 
 describe("readFileBytes", () => {
   it("reads a regular file up to and including the limit", () => {
     const path = join(dir, "ten.bin");
     writeFileSync(path, "0123456789");
     expect(Buffer.from(readFileBytes(path, input(10))).toString()).toBe("0123456789");
-    expect(problem(() => readFileBytes(path, input(9)))).toBe(`${path}: too large for a test file (more than 9 bytes)`);
+    expect(userErrorMessage(() => readFileBytes(path, input(9)))).toBe(`${path}: too large for a test file (more than 9 bytes)`);
   });
 
   it("refuses a huge file from its size, without reading it", () => {
     const path = join(dir, "huge.tvm");
     execFileSync("truncate", ["-s", "3G", path]);
     const start = performance.now();
-    expect(problem(() => readFileBytes(path, IMAGE_FILE))).toBe(`${path}: too large for an image file (more than 128 MiB)`);
+    expect(userErrorMessage(() => readFileBytes(path, IMAGE_FILE))).toBe(`${path}: too large for an image file (more than 128 MiB)`);
     expect(performance.now() - start).toBeLessThan(1000);
   });
 
   it("refuses devices where a regular file is needed, and reads them within the limit otherwise", () => {
-    expect(problem(() => readFileBytes("/dev/zero", input(MIB)))).toBe("/dev/zero: not a regular file (a character device)");
-    expect(problem(() => readFileBytes("/dev/urandom", input(MIB, true)))).toBe("/dev/urandom: too large for a test file (more than 1 MiB)");
+    expect(userErrorMessage(() => readFileBytes("/dev/zero", input(MIB)))).toBe("/dev/zero: not a regular file (a character device)");
+    expect(userErrorMessage(() => readFileBytes("/dev/urandom", input(MIB, true)))).toBe("/dev/urandom: too large for a test file (more than 1 MiB)");
     expect(readFileBytes("/dev/null", input(MIB, true))).toEqual(new Uint8Array(0));
-    expect(problem(() => readFileBytes("/dev/zero", IMAGE_FILE))).toBe("/dev/zero: not a toyvmm image (bad magic)");
+    expect(userErrorMessage(() => readFileBytes("/dev/zero", IMAGE_FILE))).toBe("/dev/zero: not a toyvmm image (bad magic)");
   });
 
   it("refuses a FIFO without opening it (nobody writes it), and reads one that is written", async () => {
     const fifo = join(dir, "fifo");
     execFileSync("mkfifo", [fifo]);
-    expect(problem(() => readFileBytes(fifo, input(MIB)))).toBe(`${fifo}: not a regular file (a pipe or FIFO)`);
+    expect(userErrorMessage(() => readFileBytes(fifo, input(MIB)))).toBe(`${fifo}: not a regular file (a pipe or FIFO)`);
     const writer = spawn("sh", ["-c", `printf hello > '${fifo}'`]);
     expect(Buffer.from(readFileBytes(fifo, input(MIB, true))).toString()).toBe("hello");
     await new Promise((done) => writer.on("close", done));
     const endless = spawn("sh", ["-c", `yes > '${fifo}'`]);
-    expect(problem(() => readFileBytes(fifo, input(MIB, true)))).toBe(`${fifo}: too large for a test file (more than 1 MiB)`);
+    expect(userErrorMessage(() => readFileBytes(fifo, input(MIB, true)))).toBe(`${fifo}: too large for a test file (more than 1 MiB)`);
     endless.kill();
   });
 
   it("names a directory and a missing file", () => {
-    expect(problem(() => readFileBytes(dir, input(MIB)))).toBe(`${dir}: is a directory`);
-    expect(problem(() => readFileBytes(join(dir, "none"), input(MIB)))).toBe(`${join(dir, "none")}: no such file`);
+    expect(userErrorMessage(() => readFileBytes(dir, input(MIB)))).toBe(`${dir}: is a directory`);
+    expect(userErrorMessage(() => readFileBytes(join(dir, "none"), input(MIB)))).toBe(`${join(dir, "none")}: no such file`);
   });
 });
 
@@ -89,10 +80,10 @@ describe("refuseOverwrite", () => {
   });
 
   it("refuses an output onto an input, or two outputs onto one file, and allows stdout", () => {
-    expect(problem(() => refuseOverwrite([["-o", join(dir, "out", "link.s")]], [source]))).toBe(
+    expect(userErrorMessage(() => refuseOverwrite([["-o", join(dir, "out", "link.s")]], [source]))).toBe(
       `-o ${join(dir, "out", "link.s")} would overwrite an input of this command (the same file as ${source})`,
     );
-    expect(problem(() => refuseOverwrite([["-o", join(dir, "p.tvm")], ["--listing", join(dir, "p.tvm")]], [source]))).toBe(
+    expect(userErrorMessage(() => refuseOverwrite([["-o", join(dir, "p.tvm")], ["--listing", join(dir, "p.tvm")]], [source]))).toBe(
       `-o and --listing both write ${join(dir, "p.tvm")}`,
     );
     expect(() => refuseOverwrite([["-o", "-"], ["--listing", "-"], ["--symbols", join(dir, "p.sym")]], [source])).not.toThrow();
