@@ -8,10 +8,9 @@
  * whose values are the text passed to the guest as `KEY=VALUE`.
  */
 import { UserError } from "../../isa/errors.js";
-import { formatNs } from "../migration/engine.js";
 import { DEFAULTS, PUSH_ORDERS } from "../migration/options.js";
 import { STRATEGIES } from "../migration/stream/frames.js";
-import { parseBandwidth, parseCount, parseDuration, parseMemorySize } from "../migration/units.js";
+import { formatNs, parseBandwidth, parseCount, parseDuration, parseMemorySize } from "../migration/units.js";
 import { choice, quantity, text, type AxisValue } from "./values.js";
 
 export type { AxisValue };

@@ -3,7 +3,7 @@
  * and the model's prediction. `RESULT_COLUMNS` is the one list of result columns: CSV header,
  * table heading, plot metric name and title all come from it.
  */
-import { formatNs } from "../migration/engine.js";
+import { formatNs } from "../migration/units.js";
 import type { MigrationStatus } from "../migration/stats.js";
 import type { AxisValue } from "./axes.js";
 

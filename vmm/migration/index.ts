@@ -8,7 +8,8 @@ import { MACHINE_HOST } from "./machine-vm.js";
 import { PROCESS_HOST } from "./process-vm.js";
 import type { VmHost } from "./vm-port.js";
 
-export { formatNs, migrate, type MigrationResult } from "./engine.js";
+export { migrate, type MigrationResult } from "./engine.js";
+export { formatNs } from "./units.js";
 export { bootVm, MACHINE_HOST, MachineVm, runToEnd, type BootSpec } from "./machine-vm.js";
 export { DEFAULTS, PUSH_ORDERS, type MigrationOptions, type PushOrder } from "./options.js";
 export { MigratableProcess, PROCESS_HOST, startProcess, type ProcessConfig, type ProcessSpec } from "./process-vm.js";

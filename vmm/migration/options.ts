@@ -27,6 +27,8 @@ export interface MigrationOptions {
   host: VmHost;
   /** Post-copy with a link that never comes back: how many ticks the destination may still run. */
   pausedRunLimit?: number;
+  /** Pre-copy: turn into post-copy at this virtual time (ns), if its rounds still run then. */
+  startPostcopyAtNs?: number;
   onProgress?: (event: ProgressEvent) => void;
   /** Every frame as it starts on the link, either direction: the migration's timeline. */
   onTransmit?: (transmission: Transmission) => void;
@@ -40,6 +42,7 @@ export const DEFAULTS = {
   speed: 100_000_000,
   pushOrder: "fault-near" as PushOrder,
   pausedRunLimit: 100_000_000,
+  startPostcopyAtNs: Infinity,
 };
 
 export type ResolvedOptions = Required<Omit<MigrationOptions, "faults" | "onProgress" | "onTransmit">> &

@@ -1,6 +1,7 @@
 /**
  * What a migration reports, in the spirit of QEMU's query-migrate: JSON-able numbers, times in
- * virtual nanoseconds, plus progress events whose completed share never goes backwards.
+ * nanoseconds (virtual on the simulated link, wall-clock from the migration's start over TCP),
+ * plus progress events whose completed share never goes backwards.
  */
 import type { Strategy } from "./stream/frames.js";
 
@@ -83,11 +84,11 @@ export function emptyStats(strategy: Strategy): MigrationStats {
   };
 }
 
-/** Records progress so that the completed share never goes backwards. */
-export function recordProgress(stats: MigrationStats, event: ProgressEvent, sink?: (e: ProgressEvent) => void): void {
+/** Records progress so that the completed share never goes backwards; returns the event as recorded. */
+export function recordProgress(stats: MigrationStats, event: ProgressEvent): ProgressEvent {
   const last = stats.progress[stats.progress.length - 1];
   const completed = Math.min(1, Math.max(last?.completed ?? 0, event.completed));
   const e = { ...event, completed };
   stats.progress.push(e);
-  sink?.(e);
+  return e;
 }

@@ -112,3 +112,11 @@ export function formatSize(bytes: number): string {
   }
   return `${bytes} B`;
 }
+
+/** `1.500 ms`, `250.000 us`, `3 ns`: a duration in the largest unit it reaches. */
+export function formatNs(ns: number): string {
+  if (ns >= 1e9) return `${(ns / 1e9).toFixed(3)} s`;
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(3)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(3)} us`;
+  return `${ns} ns`;
+}

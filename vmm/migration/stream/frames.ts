@@ -9,18 +9,21 @@
  * and the CRC-32 covers type, flags, length and payload, so damage anywhere is caught. The
  * payload of each type is one field table below, which drives both the parser and the encoder.
  *
- * Forward direction (source → destination): setup, page, zero, round, state, complete.
- * Return path (destination → source, post-copy): request, resume, started.
+ * Forward direction (source → destination): setup, page, zero, round, postcopy, state,
+ * complete, commit, abort. Return path (destination → source): request, resume, started, done,
+ * refused. A TCP connection opens with hello (source) and welcome or refused (destination).
  *
  * Version 2 added `started` (post-copy's switch-over is acknowledged) and dropped `haveState`
- * from `resume` (a resume now always follows a switch-over, so the state is there).
+ * from `resume` (a resume now always follows a switch-over, so the state is there). Version 3
+ * added what a transport that cannot tell delivery needs (commit, done, abort, refused), the
+ * switch of a running pre-copy to post-copy (postcopy), and the connection's hello and welcome.
  */
 import { PAGE_SIZE } from "../../../isa/arch.js";
 import { recordFormat, type Field, type RecordFormat, type RecordOf } from "../../../isa/binary/record.js";
 
 /** "TOYMIG" + version u16: the stream's first 8 bytes. */
 export const STREAM_MAGIC = new Uint8Array([0x54, 0x4f, 0x59, 0x4d, 0x49, 0x47]);
-export const STREAM_VERSION = 2;
+export const STREAM_VERSION = 3;
 export const PROLOGUE_SIZE = STREAM_MAGIC.length + 2;
 export const FRAME_HEADER_SIZE = 10;
 /** Largest payload a decoder accepts (a state frame of a big VM stays far below). */
@@ -70,6 +73,32 @@ export const FRAME_FIELDS = {
    * may let it go. `stateCrc` is the CRC-32 of the state's JSON (UTF-8) it restored.
    */
   started: [{ key: "stateCrc", type: "u32" }],
+  /**
+   * Forward: a running pre-copy turns into post-copy. `missing` (a byte per page) marks the
+   * pages the destination holds stale or not at all: from now on it fetches them.
+   */
+  postcopy: [{ key: "missing", type: "bytes", length: "u32" }],
+  /** Forward: the source let the guest go; the destination runs the state with this CRC. */
+  commit: [{ key: "stateCrc", type: "u32" }],
+  /** Forward: the source keeps the guest (cancelled, or it refused the acknowledgement): why. */
+  abort: [{ key: "reason", type: "text", length: "u16" }],
+  /** Return path: the guest runs on the destination with all its `pages`; the source may forget it. */
+  done: [{ key: "pages", type: "u32" }],
+  /** Return path: the destination will not take this migration (or this connection): why. */
+  refused: [{ key: "reason", type: "text", length: "u16" }],
+  /**
+   * A connection's first frame, after the prologue: the destination's one-time `token`, which
+   * lane this connection carries (0 the stream, 1 the urgent lane), the `session` the
+   * destination gave the first lane (empty on it), and whether it reconnects a broken session.
+   */
+  hello: [
+    { key: "token", type: "text", length: "u16" },
+    { key: "lane", type: "u8" },
+    { key: "session", type: "text", length: "u16" },
+    { key: "recover", type: "u8" },
+  ],
+  /** The destination's answer to a hello it accepts: the session the lanes belong to. */
+  welcome: [{ key: "session", type: "text", length: "u16" }],
 } as const satisfies Record<string, readonly Field[]>;
 
 export type FrameType = keyof typeof FRAME_FIELDS;

@@ -1,0 +1,184 @@
+/**
+ * The frames of stop-and-copy and pre-copy.
+ *
+ * Pre-copy: round 0 sends every page while the guest keeps running; each later round sends
+ * the pages dirtied since they were last sent. After each round the strategy estimates the
+ * downtime of stopping now — remaining pages and state at the bandwidth measured (on the wire
+ * when the driver measures it, else over the round), plus the latency — and stops when it
+ * meets the target, at the round limit, or when rounds stop shrinking. Then the guest stops
+ * and the last dirty pages, the state and the completion frame (with a CRC of all memory)
+ * follow. Stop-and-copy is that last step alone.
+ *
+ * A page is read and its dirty bit cleared at the moment its frame is taken for the wire, so a
+ * store after that moment puts it into the next round.
+ */
+import { crc32 } from "../../../isa/crc32.js";
+import { mulDivCeil, NS_PER_SECOND } from "../clock.js";
+import { isZeroPage, PAGE_FRAME_BYTES } from "../pages.js";
+import type { RoundStats } from "../stats.js";
+import { encodeFrame, encodePrologue } from "../stream/codec.js";
+import { FRAME_HEADER_SIZE } from "../stream/frames.js";
+import { MAIN, type Lane } from "./events.js";
+import { setupFrame } from "./setup-frame.js";
+import type { SourceContext, SourceStrategy } from "./source-context.js";
+
+const PROGRESS_EVERY = 64;
+
+export class PreCopy implements SourceStrategy {
+  private readonly outbox: Uint8Array[];
+  private queue: number[] = [];
+  private at = 0;
+  private round: RoundStats | null = null;
+  private final = false;
+  /** Everything is on its way; what is left is the commit. */
+  private committing = false;
+  private readonly everSent: Uint8Array;
+  private framesSent = 0;
+
+  constructor(private readonly ctx: SourceContext) {
+    this.outbox = [encodePrologue(), encodeFrame(setupFrame(ctx.vm, ctx.config.strategy))];
+    this.everSent = new Uint8Array(ctx.vm.memory.pageCount);
+  }
+
+  wantsToSend(lane: Lane): boolean {
+    return lane === MAIN && (this.outbox.length > 0 || !this.committing);
+  }
+
+  next(now: number, lane: Lane): Uint8Array | null {
+    if (lane !== MAIN) return null;
+    for (;;) {
+      const queued = this.outbox.shift();
+      if (queued) return queued;
+      if (this.committing) return null;
+      if (!this.round) this.begin(now);
+      else if (this.at < this.queue.length) return this.pageFrame(now);
+      else this.endRound(now);
+    }
+  }
+
+  /** Stop-copy and pre-copy ask nothing of the source on the way. */
+  onReturnFrame(): void {}
+  onCommit(): void {}
+  /** A broken link after the commit leaves nothing to send again (the commit itself is the machine's). */
+  onLinkDown(): void {}
+
+  /** Whether the rounds still run, so that the migration may turn into post-copy. */
+  get live(): boolean {
+    return !this.final;
+  }
+
+  /** Frames taken from this strategy but not yet on the wire (the prologue and setup, a round's end). */
+  unsent(): Uint8Array[] {
+    return this.outbox.splice(0);
+  }
+
+  /** A byte per page, 1 where the destination's copy is stale or absent: for a switch to post-copy, with the guest stopped. */
+  stalePages(): Uint8Array {
+    const memory = this.ctx.vm.memory;
+    const stale = new Uint8Array(memory.pageCount);
+    for (let p = 0; p < stale.length; p++) stale[p] = !this.everSent[p] || memory.dirty[p] ? 1 : 0;
+    for (let i = this.at; i < this.queue.length; i++) stale[this.queue[i]!] = 1;
+    return stale;
+  }
+
+  private begin(now: number): void {
+    const memory = this.ctx.vm.memory;
+    memory.takeDirty(); // from now on a store means "send again"
+    const all = Array.from({ length: memory.pageCount }, (_, i) => i);
+    if (this.ctx.config.strategy === "stop-copy") this.stopAndCopy(now, 0, all);
+    else this.startRound(now, 0, all);
+  }
+
+  private startRound(now: number, round: number, pages: number[]): void {
+    this.queue = pages;
+    this.at = 0;
+    this.ctx.phase = this.final ? "stop-and-copy" : `round ${round}`;
+    this.round = { round, pages: 0, zeroPages: 0, bytes: 0, startNs: now, endNs: 0, resent: 0, dirtyPagesPerSecond: 0 };
+  }
+
+  private stopAndCopy(now: number, round: number, pages: number[]): void {
+    this.ctx.stopGuest(now);
+    this.final = true;
+    this.startRound(now, round, pages);
+  }
+
+  private pageFrame(now: number): Uint8Array {
+    const ctx = this.ctx;
+    const memory = ctx.vm.memory;
+    const round = this.round!;
+    const first = this.queue[this.at++]!;
+    let count = 1;
+    const zero = isZeroPage(memory, first);
+    if (zero) {
+      while (this.at < this.queue.length && this.queue[this.at] === first + count && isZeroPage(memory, first + count)) {
+        this.at++;
+        count++;
+      }
+    }
+    for (let p = first; p < first + count; p++) {
+      memory.dirty[p] = 0;
+      if (this.everSent[p]!++ > 0) {
+        round.resent++;
+        ctx.stats.pagesResent++;
+      }
+    }
+    const bytes = encodeFrame(
+      zero
+        ? { type: "zero", first, count, round: round.round }
+        : { type: "page", index: first, round: round.round, data: memory.page(first) },
+    );
+    round.pages += count;
+    round.bytes += bytes.length;
+    ctx.stats.pagesSent += count;
+    if (zero) {
+      round.zeroPages += count;
+      ctx.stats.zeroPages += count;
+    }
+    if (++this.framesSent % PROGRESS_EVERY === 0) this.reportProgress(now);
+    return bytes;
+  }
+
+  private reportProgress(now: number): void {
+    const stats = this.ctx.stats;
+    const remainingPages = this.queue.length - this.at + (this.final ? 0 : this.ctx.vm.memory.dirtyCount());
+    const remaining = remainingPages * PAGE_FRAME_BYTES;
+    const sent = stats.rounds.reduce((n, r) => n + r.bytes, 0) + (this.round?.bytes ?? 0);
+    this.ctx.progress(now, this.ctx.phase, sent / (sent + remaining), remaining);
+  }
+
+  private endRound(now: number): void {
+    const ctx = this.ctx;
+    const config = ctx.config;
+    const memory = ctx.vm.memory;
+    const round = this.round!;
+    round.endNs = now;
+    ctx.stats.rounds.push(round);
+    this.outbox.push(encodeFrame({ type: "round", round: round.round, pages: round.pages }));
+    const duration = round.endNs - round.startNs;
+    const remaining = memory.dirtyCount();
+    round.dirtyPagesPerSecond = duration > 0 ? Math.round((remaining * NS_PER_SECOND) / duration) : 0;
+
+    if (this.final) {
+      this.outbox.push(ctx.stateFrame());
+      this.outbox.push(encodeFrame({ type: "complete", pages: memory.pageCount, checkMemory: 1, memoryCrc: crc32(memory.bytes) }));
+      this.committing = true;
+      ctx.phase = "completion";
+      this.reportProgress(now);
+      return;
+    }
+
+    const overRound = duration > 0 ? Math.max(1, Math.round((round.bytes * NS_PER_SECOND) / duration)) : config.bandwidth;
+    const measured = ctx.wireBandwidth ?? overRound;
+    const stateBytes = FRAME_HEADER_SIZE + 4 + JSON.stringify(ctx.vm.save()).length;
+    const expected = mulDivCeil(remaining * PAGE_FRAME_BYTES + stateBytes, NS_PER_SECOND, measured) + config.latencyNs;
+    const shrinking = round.round === 0 || remaining < round.pages;
+    const last = expected <= config.downtimeTargetNs || round.round + 1 >= config.maxRounds || !shrinking;
+    this.reportProgress(now);
+    if (last) {
+      ctx.stats.expectedDowntimeNs = expected;
+      this.stopAndCopy(now, round.round + 1, memory.takeDirty());
+    } else {
+      this.startRound(now, round.round + 1, memory.takeDirty());
+    }
+  }
+}

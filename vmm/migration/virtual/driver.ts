@@ -1,0 +1,263 @@
+/**
+ * The virtual driver: host A (source) and host B (destination) in one process on virtual
+ * time, the protocol's two state machines (protocol/) on the simulated link (link.ts). One
+ * loop takes the next event — a frame delivered, the transmitter free again, the link cut or
+ * restored — runs whichever guest is running up to it (source before the switch-over,
+ * destination after), and hands the event to the machine it concerns.
+ *
+ * The simulated link knows when a frame arrives, so the machines run with acks "link" and the
+ * driver tells each what the link tells it: the source that the destination took the
+ * completion frame or refused the migration, the destination that the source let the guest
+ * go or kept it. Every run is exactly repeatable.
+ */
+import { mulDivCeil, NS_PER_SECOND, VirtualClock } from "../clock.js";
+import { FORWARD, RETURN, VirtualLink, type Channel } from "../link.js";
+import type { ResolvedOptions } from "../options.js";
+import { GuestPacer } from "../pacer.js";
+import { Destination } from "../protocol/destination.js";
+import { MAIN } from "../protocol/events.js";
+import { Source } from "../protocol/source.js";
+import { emptyStats, type MigrationStats, type MigrationStatus } from "../stats.js";
+import { formatNs } from "../units.js";
+import type { MigratableVm } from "../vm-port.js";
+
+export interface MigrationResult {
+  stats: MigrationStats;
+  /** The VM that runs the guest now: the destination's when migrated, else the source's. */
+  vm: MigratableVm;
+  /** The source VM (destroyed when the migration switched over). */
+  source: MigratableVm;
+  migrated: boolean;
+}
+
+export class VirtualDriver {
+  private readonly stats: MigrationStats;
+  private readonly clock = new VirtualClock();
+  private readonly link: VirtualLink;
+  private readonly a: Channel;
+  private readonly b: Channel;
+  private readonly sourcePacer: GuestPacer;
+  private sourceRunning = true;
+  private readonly sender: Source;
+  private readonly receiver: Destination;
+  private destVm: MigratableVm | null = null;
+  private destPacer: GuestPacer | null = null;
+  private postcopyAsked = false;
+
+  constructor(
+    private readonly source: MigratableVm,
+    private readonly options: ResolvedOptions,
+  ) {
+    this.stats = emptyStats(options.strategy);
+    this.link = new VirtualLink({
+      bandwidth: options.bandwidth,
+      latencyNs: options.latencyNs,
+      faults: options.faults,
+      onTransmit: options.onTransmit,
+    });
+    this.a = this.link.endpoint(FORWARD);
+    this.b = this.link.endpoint(RETURN);
+    this.sourcePacer = new GuestPacer(source, options.speed, 0);
+    const { strategy, downtimeTargetNs, maxRounds, pushOrder, bandwidth, latencyNs, host } = options;
+    const link = { acks: "link", urgentLane: false, stallTimeoutNs: Infinity } as const;
+    this.sender = new Source(source, { strategy, downtimeTargetNs, maxRounds, pushOrder, bandwidth, latencyNs, ...link }, this.stats);
+    this.receiver = new Destination({ host, ...link }, this.stats);
+  }
+
+  private now(): number {
+    return this.clock.now();
+  }
+
+  run(): MigrationResult {
+    const stats = this.stats;
+    let outcome: MigrationStatus | null = null;
+    while (outcome === null) {
+      const now = this.now();
+      // Frames delivered by now first: a cut loses only what is still on the wire at its moment.
+      for (const bytes of this.b.receive(now)) {
+        this.receiver.handle(now, { kind: "received", lane: MAIN, bytes });
+        this.afterDestination(now);
+        if (this.receiver.error) break;
+      }
+      if (this.receiver.error) {
+        if (this.sender.committed) {
+          stats.error = this.receiver.error;
+          outcome = "paused";
+        } else {
+          this.sender.handle(now, { kind: "peer-failed", reason: this.receiver.error });
+          outcome = this.failed(now);
+        }
+        continue;
+      }
+      for (const bytes of this.a.receive(now)) {
+        this.sender.handle(now, { kind: "received", bytes });
+        this.afterSource(now);
+      }
+      if (this.sender.status === "failed") {
+        outcome = this.failed(now);
+        continue;
+      }
+      // The source learns that the completion frame was delivered from the transport, as TCP acknowledges bytes.
+      if (this.receiver.status === "completed") {
+        this.sender.handle(now, { kind: "delivered" });
+        this.afterSource(now);
+      }
+      if (this.sender.status === "completed") {
+        outcome = "completed";
+        continue;
+      }
+      const change = this.link.pollChange(now);
+      if (change === "cut") {
+        const reason = `the link was cut at ${formatNs(now)}`;
+        this.sender.handle(now, { kind: "link-down", reason });
+        this.afterSource(now);
+        this.receiver.handle(now, { kind: "link-down", reason });
+        this.afterDestination(now);
+        if (this.sourceFailed()) outcome = this.failed(now);
+        continue;
+      }
+      if (change === "restored") {
+        this.sender.handle(now, { kind: "link-up" });
+        this.afterSource(now);
+        this.receiver.handle(now, { kind: "link-up" });
+        this.afterDestination(now);
+        continue;
+      }
+      if (!this.postcopyAsked && now >= this.options.startPostcopyAtNs) {
+        this.postcopyAsked = true;
+        this.sender.handle(now, { kind: "start-postcopy" });
+        this.afterSource(now);
+      }
+      if (this.link.isUp(now) && this.a.freeAt(now) <= now && this.sender.wantsToTransmit(MAIN)) {
+        const bytes = this.sender.pollTransmit(now, MAIN);
+        this.afterSource(now);
+        if (bytes) {
+          this.a.send(bytes, now);
+          continue;
+        }
+      }
+
+      let next = Math.min(this.link.nextArrival(), this.link.nextChange());
+      if (this.link.isUp(now) && this.sender.wantsToTransmit(MAIN)) next = Math.min(next, this.a.freeAt(now));
+      if (!this.postcopyAsked) next = Math.min(next, this.options.startPostcopyAtNs);
+      if (next < now) next = now;
+      if (next === Infinity) {
+        outcome = this.runPaused();
+        continue;
+      }
+      if (this.sourceRunning) this.sourcePacer.runTo(next);
+      const dest = this.destPacer;
+      if (dest && this.receiver.stalledOn < 0) {
+        const { exit, at } = dest.runTo(next);
+        if (exit.reason === "page-missing") {
+          this.clock.advanceTo(Math.max(now, at));
+          this.pageMissing(exit.page!);
+          continue;
+        }
+      }
+      this.clock.advanceTo(next);
+    }
+
+    stats.status = outcome;
+    stats.linkCuts = this.link.cuts;
+    stats.bytesSent = this.link.bytesSent[FORWARD]!;
+    stats.returnBytes = this.link.bytesSent[RETURN]!;
+    stats.guestTicksDuringMigration = this.sourcePacer.ticksRun + (this.destPacer?.ticksRun ?? 0);
+    stats.pagesReceivedMoreThanOnce = this.receiver.pagesReceivedMoreThanOnce();
+    if (outcome === "completed") {
+      stats.totalNs = this.now();
+      stats.downtimeNs = this.receiver.resumedAt - this.sender.stoppedAt;
+    }
+    const migrated = this.sender.committed;
+    return { stats, vm: migrated ? this.destVm! : this.source, source: this.source, migrated };
+  }
+
+  /** The source machine's actions: the guest on A, progress, and what the link tells B of the commit. */
+  private afterSource(now: number): void {
+    for (let action = this.sender.pollAction(); action; action = this.sender.pollAction()) {
+      switch (action.kind) {
+        case "stop-guest":
+          this.sourceRunning = false;
+          break;
+        case "resume-guest":
+          this.sourceRunning = true;
+          this.sourcePacer.resumeAt(now);
+          break;
+        case "release-guest":
+          this.source.destroy();
+          this.receiver.handle(now, { kind: "committed" });
+          this.afterDestination(now);
+          break;
+        case "progress":
+          this.options.onProgress?.(action.event);
+          break;
+      }
+    }
+  }
+
+  /** The destination machine's actions on B's guest, then its return frames onto the link. */
+  private afterDestination(now: number): void {
+    for (let action = this.receiver.pollAction(); action; action = this.receiver.pollAction()) {
+      switch (action.kind) {
+        case "restored":
+          this.destVm = action.vm;
+          break;
+        case "resume-guest":
+          this.destPacer = new GuestPacer(this.destVm!, this.options.speed, now);
+          break;
+        case "wake-guest":
+          this.destPacer!.resumeAt(now);
+          break;
+        case "discard-guest":
+          this.destVm!.destroy();
+          this.destVm = null;
+          this.destPacer = null;
+          break;
+      }
+    }
+    while (this.link.isUp(now)) {
+      const bytes = this.receiver.pollTransmit();
+      if (!bytes) break;
+      this.b.send(bytes, now);
+    }
+  }
+
+  private pageMissing(page: number): void {
+    this.receiver.handle(this.now(), { kind: "page-missing", page });
+    this.afterDestination(this.now());
+  }
+
+  /** (A method, so that the check is made after the events that may have failed it.) */
+  private sourceFailed(): boolean {
+    return this.sender.status === "failed";
+  }
+
+  /** Before the commit: the destination drops what it built and the guest goes on here. */
+  private failed(now: number): "failed" {
+    this.afterSource(now);
+    this.stats.error = this.sender.error;
+    this.stats.totalNs = now;
+    this.receiver.handle(now, { kind: "abort", reason: this.sender.error! });
+    this.afterDestination(now);
+    return "failed";
+  }
+
+  /** Nothing more will happen on the link: let the destination guest run until it needs a page. */
+  private runPaused(): "paused" | "failed" {
+    const now = this.now();
+    const dest = this.destPacer;
+    if (!this.sender.committed || !dest) {
+      this.sender.handle(now, { kind: "link-down", reason: "the migration stalled" });
+      this.afterSource(now);
+      return this.failed(now);
+    }
+    if (this.receiver.stalledOn < 0) {
+      const limit = now + mulDivCeil(this.options.pausedRunLimit, NS_PER_SECOND, this.options.speed);
+      const { exit, at } = dest.runTo(limit);
+      this.clock.advanceTo(Math.max(now, at));
+      if (exit.reason === "page-missing") this.pageMissing(exit.page!);
+    }
+    this.stats.error ??= "the link is down; the destination waits for it to come back";
+    return "paused";
+  }
+}
