@@ -49,6 +49,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: "boot", load: async () => (await import("./boot.js")).bootCommand },
   { name: "migrate", load: async () => (await import("./migrate.js")).migrateCommand },
   { name: "experiment", load: async () => (await import("./experiment.js")).experimentCommand },
+  { name: "host", load: async () => (await import("./host.js")).hostCommand },
+  { name: "vm", load: async () => (await import("./vm.js")).vmCommand },
 ];
 
 /** The command modules `argv` needs: the one it names, or all (for help and suggestions). */

@@ -1,0 +1,221 @@
+/**
+ * `toyvmm host`: a long-running host process that runs VMs on the wall clock and answers the
+ * control protocol (docs/HOSTS.md) on a UNIX socket — private to its user — and, when asked,
+ * on TCP behind a token. `toyvmm host stop` asks a running host to stop.
+ *
+ * SIGINT and SIGTERM stop it cleanly: no new connections, clients closed, VMs stopped, the
+ * socket file removed, exit status 0. `--detach` starts the host in the background and returns
+ * once it listens, for scripts.
+ */
+import { spawn } from "node:child_process";
+import { closeSync, openSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { UserError } from "../../isa/errors.js";
+import { fileError } from "../../isa/user-files.js";
+import { createLogger, type Logger } from "../log.js";
+import { parseCount } from "../migration/units.js";
+import { describeAddress, isLoopback, parseTcpAddress, type ControlAddress, type TcpAddress } from "../host/address.js";
+import { ControlClient } from "../host/client.js";
+import { defaultControlPath, DEFAULT_HOST_NAME, ensurePrivateDir, HOST_NAME_PATTERN } from "../host/runtime-dir.js";
+import type { Speed } from "../host/scheduler.js";
+import { startHost } from "../host/serve.js";
+import { readTokenFile } from "../host/token.js";
+import { toyvmmVersion } from "../host/version.js";
+import { UsageProblem } from "./arguments.js";
+import type { CliContext, Command } from "./shared.js";
+
+interface HostCliOptions {
+  action?: string;
+  name: string;
+  control?: string;
+  controlTcp?: string;
+  tokenFile?: string;
+  migrateListen?: string;
+  speed: string;
+  detach: boolean;
+  logFile?: string;
+}
+
+/** Set in the environment of a host started by --detach: it reports "ready" or its error to its parent. */
+const DETACHED = "TOYVMM_HOST_DETACHED";
+const DETACH_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+/** The control endpoints and knobs the flags describe, checked before anything starts. */
+interface Endpoints {
+  controlPath: string;
+  /** True when the socket goes in the default runtime folder (which must be private). */
+  defaultPath: boolean;
+  tcp?: { address: TcpAddress; token: string };
+  migrateListen?: TcpAddress;
+}
+
+function endpointsOf(args: HostCliOptions): Endpoints {
+  if (!HOST_NAME_PATTERN.test(args.name)) {
+    throw new UserError(`--name ${JSON.stringify(args.name)}: expected 1 to 64 letters, digits, "_", "." or "-", not starting with "." or "-"`);
+  }
+  if (args.tokenFile !== undefined && args.controlTcp === undefined && args.action !== "stop") {
+    throw new UsageProblem("--token-file goes with --control-tcp (the UNIX socket needs no token)");
+  }
+  const endpoints: Endpoints = { controlPath: args.control ?? defaultControlPath(args.name), defaultPath: args.control === undefined };
+  if (args.controlTcp !== undefined) {
+    const address = parseTcpAddress(args.controlTcp, "--control-tcp", { anyPort: args.action !== "stop" });
+    if (args.tokenFile === undefined) {
+      throw new UserError("--control-tcp needs --token-file FILE: any user of this machine (or beyond it) can reach a TCP port, so its clients must present a token");
+    }
+    endpoints.tcp = { address, token: readTokenFile(args.tokenFile) };
+  }
+  if (args.migrateListen !== undefined) {
+    const address = parseTcpAddress(args.migrateListen, "--migrate-listen");
+    const tcp = endpoints.tcp?.address;
+    if (tcp && tcp.port === address.port && tcp.host === address.host) throw new UserError(`--migrate-listen ${args.migrateListen}: the control endpoint is already there`);
+    endpoints.migrateListen = address;
+  }
+  return endpoints;
+}
+
+function speedOf(text: string): Speed {
+  return text === "max" ? "max" : parseCount(text, "--speed");
+}
+
+/** The logger: the program's (on stderr), or one writing to --log-file. */
+function loggerOf(args: HostCliOptions & CliContext): { log: Logger; close(): void } {
+  if (args.logFile === undefined) return { log: args.log, close: () => {} };
+  let fd: number;
+  try {
+    fd = openSync(args.logFile, "a", 0o600);
+  } catch (error) {
+    throw fileError(args.logFile, error);
+  }
+  return { log: createLogger(args.logLevel, { write: (line: string) => void writeSync(fd, line) }), close: () => closeSync(fd) };
+}
+
+/** A host started by --detach: tells its parent (over the IPC channel) that it is ready, or why not. */
+function tellParent(message: { ready: string } | { error: string }): void {
+  if (process.env[DETACHED] !== "1" || !process.send) return;
+  process.send(message);
+  if ("ready" in message) process.disconnect();
+}
+
+async function serve(args: HostCliOptions & CliContext, endpoints: Endpoints, version: string): Promise<void> {
+  const { log, close } = loggerOf(args);
+  try {
+    if (endpoints.defaultPath) ensurePrivateDir(dirname(endpoints.controlPath));
+    const running = await startHost({
+      name: args.name,
+      version,
+      speed: speedOf(args.speed),
+      controlPath: endpoints.controlPath,
+      log,
+      ...(endpoints.tcp ? { tcp: endpoints.tcp } : {}),
+      ...(endpoints.migrateListen ? { migrateListen: endpoints.migrateListen } : {}),
+    });
+    const stopOn = (signal: NodeJS.Signals) => void running.stop(signal);
+    process.once("SIGINT", stopOn).once("SIGTERM", stopOn);
+    const ready = `host ${args.name} listening on ${running.addresses.map(describeAddress).join(" and ")}`;
+    args.io.stdout.write(ready + "\n");
+    tellParent({ ready: `${ready} (pid ${process.pid})` });
+    await running.stopped;
+    process.off("SIGINT", stopOn).off("SIGTERM", stopOn);
+  } catch (error) {
+    tellParent({ error: error instanceof Error ? error.message : String(error) });
+    throw error;
+  } finally {
+    close();
+  }
+}
+
+/** The flags that start this same host in the foreground. */
+function foregroundArgv(args: HostCliOptions & CliContext): string[] {
+  const flags: [string, string | undefined][] = [
+    ["--name", args.name],
+    ["--control", args.control],
+    ["--control-tcp", args.controlTcp],
+    ["--token-file", args.tokenFile],
+    ["--migrate-listen", args.migrateListen],
+    ["--speed", args.speed],
+    ["--log-file", args.logFile],
+    ["--log-level", args.logLevel],
+  ];
+  return ["host", ...flags.flatMap(([flag, value]) => (value === undefined ? [] : [flag, value]))];
+}
+
+/** Starts this same host in the background and waits until it listens. */
+function detach(args: HostCliOptions & CliContext): Promise<void> {
+  const main = fileURLToPath(new URL("./main.js", import.meta.url));
+  const child = spawn(process.execPath, [main, ...foregroundArgv(args)], {
+    detached: true,
+    stdio: ["ignore", "ignore", "ignore", "ipc"],
+    env: { ...process.env, [DETACHED]: "1" },
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new UserError(`the host did not start within ${DETACH_TIMEOUT_MS / 1000} s`));
+    }, DETACH_TIMEOUT_MS);
+    child.once("message", (message: { ready?: string; error?: string }) => {
+      clearTimeout(timer);
+      child.removeAllListeners("exit");
+      if (message.error !== undefined) return reject(new UserError(message.error));
+      args.io.stdout.write(`${message.ready}\n`);
+      child.unref();
+      child.channel?.unref();
+      resolve();
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new UserError(`the host exited at start with status ${code}${args.logFile ? ` (see ${args.logFile})` : ""}`));
+    });
+  });
+}
+
+/** `toyvmm host stop`: asks the host to quit and waits until it has. */
+async function stop(endpoints: Endpoints, args: HostCliOptions): Promise<void> {
+  const address: ControlAddress = endpoints.tcp ? { kind: "tcp", ...endpoints.tcp.address } : { kind: "unix", path: endpoints.controlPath };
+  const token = args.tokenFile !== undefined ? readTokenFile(args.tokenFile) : undefined;
+  const client = await ControlClient.connect(address, { ...(token !== undefined ? { token } : {}), hint: "nothing to stop" });
+  await client.call("quit", {});
+  const timeout = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new UserError(`host ${client.greeting.host} did not stop within ${STOP_TIMEOUT_MS / 1000} s`)), STOP_TIMEOUT_MS).unref());
+  await Promise.race([client.ended, timeout]);
+}
+
+export const hostCommand: Command<HostCliOptions> = {
+  command: "host [action]",
+  describe: "Run a host process: VMs on the wall clock, controlled over a socket",
+  builder: (yargs) =>
+    yargs
+      .positional("action", { type: "string", choices: ["stop"], describe: "stop: ask the running host (found by the same flags) to stop" })
+      .option("name", { type: "string", default: DEFAULT_HOST_NAME, describe: "The host's name; its default socket is NAME.sock in the runtime folder" })
+      .option("control", { type: "string", describe: "Control socket path (default: $XDG_RUNTIME_DIR/toyvmm/NAME.sock, or a private folder in the temporary folder)" })
+      .option("control-tcp", { type: "string", describe: "Also listen for control on TCP at [HOST:]PORT (HOST defaults to 127.0.0.1; port 0 takes a free one); needs --token-file" })
+      .option("token-file", { type: "string", describe: "File holding the token TCP clients must present (mode 600, at least 16 characters)" })
+      .option("migrate-listen", { type: "string", describe: "Address for incoming migrations, [HOST:]PORT (HOST defaults to 127.0.0.1)" })
+      .option("speed", { type: "string", default: "max", describe: "Guest ticks per wall-clock second for each VM (k, M, G suffixes), or max" })
+      .option("detach", { type: "boolean", default: false, describe: "Start the host in the background; return once it listens" })
+      .option("log-file", { type: "string", describe: "Append the host's logs to FILE instead of stderr" })
+      .example("$0 host --detach --control demo.sock && $0 host stop --control demo.sock", "start a host in the background, then stop it")
+      .example(
+        "$0 host --detach --control h.sock --speed 2M && $0 vm start solo --host h.sock --args prog=fib && $0 vm console solo --host h.sock; $0 host stop --control h.sock",
+        "a host running guests at 2 million instructions a second; boot one and watch its console",
+      )
+      .example(
+        "umask 077 && openssl rand -hex 16 > tok && $0 host --detach --control t.sock --control-tcp 0 --token-file tok && $0 host stop --control t.sock",
+        "a TCP control endpoint on a free loopback port, with a token",
+      )
+      .epilogue(
+        "In the foreground the host runs until Ctrl-C or SIGTERM, then stops its VMs, closes its clients, removes its socket and exits 0. " +
+          "Clients connect with `toyvmm vm … --host ADDR` (see toyvmm vm --help). The control socket has mode 600 in a private folder; " +
+          "TCP listens on the loopback interface unless a HOST is named, and only with a token. The protocol is in docs/HOSTS.md.",
+      ),
+  handler: async (args) => {
+    const endpoints = endpointsOf(args);
+    if (args.action === "stop") return stop(endpoints, args);
+    speedOf(args.speed);
+    if (args.controlTcp !== undefined && !isLoopback(endpoints.tcp!.address.host)) {
+      args.log.warn({ address: args.controlTcp }, "the control endpoint listens beyond this machine; anyone with the token can run guests and write files as this user");
+    }
+    if (args.detach) return detach(args);
+    await serve(args, endpoints, toyvmmVersion());
+  },
+};

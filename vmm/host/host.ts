@@ -1,0 +1,220 @@
+/**
+ * A host: the VMs it runs, by name, the scheduler that gives them wall-clock time, and the
+ * events clients hear of. No sockets and no timers here: the control server (control-server.ts)
+ * and the loop (loop.ts) drive it, and a migration driver uses the same methods — `pause`,
+ * `resume`, `adopt`, `destroy`, `wake` and the `onPageMissing` hook — to move VMs in and out.
+ */
+import { isAbsolute } from "node:path";
+import { isGuestPath, resolveGuest } from "../guests.js";
+import type { Logger } from "../log.js";
+import { silentLogger } from "../log.js";
+import type { MigratableVm } from "../migration/vm-port.js";
+import { adoptGuest, bootGuest } from "./guest.js";
+import { HostVm } from "./host-vm.js";
+import { CommandError } from "./protocol.js";
+import type { ArgumentsOf } from "./protocol-commands.js";
+import type { EventData, HostEvent } from "./protocol-events.js";
+import { VM_NAME_MAX } from "./protocol-values.js";
+import { HostScheduler, type Speed, type WallClock } from "./scheduler.js";
+import { encodeSnapshot } from "./snapshot.js";
+import { readSnapshotFile, writeSnapshotFile } from "./snapshot-file.js";
+
+export interface HostOptions {
+  name: string;
+  version: string;
+  speed: Speed;
+  clock: WallClock;
+  log?: Logger;
+  /** A migration driver's hook: a VM stopped on a page that has not arrived (it runs again after `wake`). */
+  onPageMissing?: (vm: HostVm, page: number) => void;
+}
+
+export type HostEventListener = (event: HostEvent) => void;
+
+/** Where a VM on this host came from, as VM_STARTED tells it. */
+export type VmOrigin = EventData<"VM_STARTED">["from"];
+
+export class Host {
+  readonly name: string;
+  readonly version: string;
+  readonly speed: Speed;
+  private readonly vms = new Map<string, HostVm>();
+  private readonly scheduler: HostScheduler;
+  private readonly listeners = new Set<HostEventListener>();
+  private readonly log: Logger;
+  /** Told when a VM may have become runnable, so that a sleeping loop turns again. */
+  onRunnable: () => void = () => {};
+  /** Told when a client asked the host to stop. */
+  onQuit: () => void = () => {};
+
+  constructor(options: HostOptions) {
+    this.name = options.name;
+    this.version = options.version;
+    this.speed = options.speed;
+    this.log = options.log ?? silentLogger;
+    this.scheduler = new HostScheduler(options.speed, options.clock, (vm, end) => {
+      if (end === "ended") this.ended(vm);
+      else if (vm.waiting === "page") options.onPageMissing?.(vm, vm.missingPage);
+    });
+  }
+
+  /** Hears every event from now on; returns the way to stop. */
+  listen(listener: HostEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: HostEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** Gives the VMs one turn of time; the nanoseconds until one is due again. */
+  turn(): number {
+    return this.scheduler.turn();
+  }
+
+  list(): HostVm[] {
+    return [...this.vms.values()];
+  }
+
+  get(name: string): HostVm | undefined {
+    return this.vms.get(name);
+  }
+
+  /** The VM called `name`, or a VmNotFound error naming the VMs there are. */
+  find(name: string): HostVm {
+    const vm = this.vms.get(name);
+    if (vm) return vm;
+    const known = [...this.vms.keys()];
+    throw new CommandError("VmNotFound", `${name}: no such VM on host ${this.name} (${known.length ? `VMs: ${known.join(", ")}` : "it runs none"})`);
+  }
+
+  create(args: ArgumentsOf<"vm-create">): HostVm {
+    if (isGuestPath(args.guest) && !isAbsolute(args.guest)) {
+      throw new CommandError("InvalidArguments", `vm-create: guest ${JSON.stringify(args.guest)}: a file is named by its absolute path (the host's working directory is not the client's)`);
+    }
+    for (const dir of args.includeDirs ?? []) {
+      if (!isAbsolute(dir)) throw new CommandError("InvalidArguments", `vm-create: includeDirs: ${JSON.stringify(dir)} is not an absolute path`);
+    }
+    const resolved = resolveGuest(args.guest, undefined, args.includeDirs ?? []);
+    if (resolved.kind === "program" && args.bare) {
+      throw new CommandError("InvalidArguments", `vm-create: ${args.guest} is a user program: it runs on the process VM, not on a bare CPU`);
+    }
+    const name = this.freeName(args.name, resolved.name);
+    const guest = bootGuest({
+      name,
+      guest: resolved,
+      bootArgs: args.args,
+      bare: args.bare,
+      ...(args.memory !== undefined ? { memorySize: args.memory } : {}),
+      ...(args.input !== undefined ? { input: args.input } : {}),
+      ...(args.maxTicks !== undefined ? { maxTicks: args.maxTicks } : {}),
+    });
+    const maxTicks = args.maxTicks !== undefined ? { maxTicks: args.maxTicks } : {};
+    return this.add(new HostVm(name, args.guest, guest, { paused: args.paused, ...maxTicks }), "guest");
+  }
+
+  /**
+   * Takes in a VM built elsewhere (restored from a snapshot; a migration's destination builds
+   * them the same way) under `name`, or the VM's own name made unique.
+   */
+  adopt(vm: MigratableVm, options: { name?: string; source: string; paused: boolean; from: VmOrigin }): HostVm {
+    const name = this.freeName(options.name, vm.name);
+    return this.add(new HostVm(name, options.source, adoptGuest(vm), { paused: options.paused }), options.from);
+  }
+
+  private add(vm: HostVm, from: VmOrigin): HostVm {
+    this.vms.set(vm.name, vm);
+    this.scheduler.add(vm);
+    this.log.info({ vm: vm.name, guest: vm.source, kind: vm.guest.kind, state: vm.state }, "vm started");
+    this.emit({ event: "VM_STARTED", data: { vm: vm.name, state: vm.state, from } });
+    if (vm.state === "ended") this.ended(vm);
+    this.onRunnable();
+    return vm;
+  }
+
+  private ended(vm: HostVm): void {
+    const ending = vm.ending()!;
+    this.log.info({ vm: vm.name, outcome: ending.outcome, ticks: vm.ticks }, "vm ended");
+    this.emit({ event: "VM_HALTED", data: { vm: vm.name, ticks: vm.ticks, ...ending, consoleEnd: vm.console.end } });
+  }
+
+  pause(name: string): HostVm {
+    const vm = this.find(name);
+    if (vm.state === "paused") return vm;
+    vm.pause();
+    this.log.info({ vm: name, ticks: vm.ticks }, "vm paused");
+    this.emit({ event: "VM_STOPPED", data: { vm: name, ticks: vm.ticks } });
+    return vm;
+  }
+
+  resume(name: string): HostVm {
+    const vm = this.find(name);
+    if (vm.state === "running") return vm;
+    vm.resume();
+    this.log.info({ vm: name, ticks: vm.ticks }, "vm resumed");
+    this.emit({ event: "VM_RESUMED", data: { vm: name, ticks: vm.ticks } });
+    this.onRunnable();
+    return vm;
+  }
+
+  /** Console input for a guest OS; returns the bytes taken. */
+  feed(name: string, bytes: Uint8Array): number {
+    const taken = this.find(name).feed(bytes);
+    if (taken > 0) this.onRunnable();
+    return taken;
+  }
+
+  /** A VM waiting for a page may run again: the page arrived. */
+  wake(name: string): void {
+    this.find(name).wake();
+    this.onRunnable();
+  }
+
+  destroy(name: string): void {
+    const vm = this.find(name);
+    // Events first: a client following the console gets the last of it before the VM is gone.
+    this.emit({ event: "VM_DESTROYED", data: { vm: name } });
+    this.scheduler.remove(vm);
+    this.vms.delete(name);
+    vm.guest.vm.destroy();
+    this.log.info({ vm: name }, "vm destroyed");
+  }
+
+  /** Writes a snapshot of the VM to `file`; the VM then leaves the host when `stop`. */
+  save(name: string, file: string, options: { stop: boolean; overwrite: boolean }): { bytes: number; ticks: number } {
+    const vm = this.find(name);
+    const bytes = encodeSnapshot(vm.guest.vm);
+    writeSnapshotFile(file, bytes, options.overwrite);
+    this.log.info({ vm: name, file, bytes: bytes.length, ticks: vm.ticks }, "vm saved");
+    const ticks = vm.ticks;
+    if (options.stop) this.destroy(name);
+    return { bytes: bytes.length, ticks };
+  }
+
+  restore(file: string, options: { name?: string; paused: boolean }): HostVm {
+    const vm = readSnapshotFile(file);
+    return this.adopt(vm, { ...options, source: file, from: "snapshot" });
+  }
+
+  /** A client asked the host to stop. */
+  quit(): void {
+    this.onQuit();
+  }
+
+  /** Every VM leaves (the host is stopping). */
+  destroyAll(): void {
+    for (const name of [...this.vms.keys()]) this.destroy(name);
+  }
+
+  /** `wanted` when it is free; else the guest's name made a VM name and unique (-2, -3 …). */
+  private freeName(wanted: string | undefined, base: string): string {
+    if (wanted !== undefined) {
+      if (this.vms.has(wanted)) throw new CommandError("InvalidArguments", `${wanted}: host ${this.name} already runs a VM of that name`);
+      return wanted;
+    }
+    const stem = base.replace(/[^A-Za-z0-9_.-]/g, "-").replace(/^[.-]+/, "").slice(0, VM_NAME_MAX - 8) || "vm";
+    if (!this.vms.has(stem)) return stem;
+    for (let n = 2; ; n++) if (!this.vms.has(`${stem}-${n}`)) return `${stem}-${n}`;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * A host process's parts put together: the host, its control server on a UNIX socket (and on
+ * TCP when asked, behind a token), and the loop that runs its VMs on the wall clock; and the
+ * orderly stop — no new connections, clients closed after their last answer, VMs stopped, the
+ * socket file removed.
+ */
+import { performance } from "node:perf_hooks";
+import type { Logger } from "../log.js";
+import { describeAddress, type ControlAddress, type TcpAddress } from "./address.js";
+import { ControlServer } from "./control-server.js";
+import { Host } from "./host.js";
+import { HostLoop } from "./loop.js";
+import type { Speed } from "./scheduler.js";
+
+export interface HostConfig {
+  name: string;
+  version: string;
+  speed: Speed;
+  /** The control socket's path. */
+  controlPath: string;
+  /** A TCP control endpoint, and the token its clients must present. */
+  tcp?: { address: TcpAddress; token: string };
+  /** Where incoming migrations are to be accepted (the migration driver listens there). */
+  migrateListen?: TcpAddress;
+  log: Logger;
+}
+
+export interface RunningHost {
+  host: Host;
+  config: HostConfig;
+  /** Where clients connect (a TCP port asked as 0 is the one given). */
+  addresses: ControlAddress[];
+  /** Stops the host; resolves once it has (calling it again waits for the same stop). */
+  stop(reason: string): Promise<void>;
+  /** Resolves once the host has stopped, however it was asked to. */
+  stopped: Promise<void>;
+}
+
+const wallClock = { now: () => performance.now() * 1e6 };
+
+export async function startHost(config: HostConfig): Promise<RunningHost> {
+  const { log } = config;
+  const host = new Host({ name: config.name, version: config.version, speed: config.speed, clock: wallClock, log });
+  const server = new ControlServer(host, log);
+  const loop = new HostLoop(host, () => server.pumpAll());
+  await server.listenUnix(config.controlPath);
+  try {
+    if (config.tcp) await server.listenTcp(config.tcp.address, config.tcp.token);
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  loop.start();
+
+  let stopping: Promise<void> | null = null;
+  let stoppedNow!: () => void;
+  const stopped = new Promise<void>((resolve) => (stoppedNow = resolve));
+  const stop = (reason: string): Promise<void> =>
+    (stopping ??= (async () => {
+      log.info({ host: config.name, reason }, "host stopping");
+      loop.stop();
+      await server.close();
+      host.destroyAll();
+      log.info({ host: config.name }, "host stopped");
+      stoppedNow();
+    })());
+  // The answer to `quit` goes out before the connections close.
+  host.onQuit = () => void setImmediate(() => void stop("a client asked it to quit"));
+
+  log.info(
+    {
+      host: config.name,
+      control: server.addresses.map(describeAddress),
+      speed: config.speed,
+      ...(config.migrateListen ? { migrateListen: describeAddress({ kind: "tcp", ...config.migrateListen }) } : {}),
+    },
+    "host started",
+  );
+  return { host, config, addresses: server.addresses, stop, stopped };
+}
