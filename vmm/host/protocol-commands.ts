@@ -38,7 +38,7 @@ export const COMMANDS = {
   "query-commands": command({
     doc: "Lists the commands this host understands.",
     arguments: none,
-    returns: z.array(record({ name: text(64), doc: text(LINE_MAX) })),
+    returns: z.array(record({ name: text(64).describe("The command's name"), doc: text(LINE_MAX).describe("What it does") })),
   }),
   authenticate: command({
     doc: "Proves the client knows the host's token (the contents of its --token-file). Required first on TCP connections; a wrong token closes the connection.",

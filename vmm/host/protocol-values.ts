@@ -58,5 +58,5 @@ export const consoleCounts = record({
   written: wholeNumber().describe("Bytes the guest wrote on this host"),
   kept: wholeNumber().describe("Bytes still held (the most recent ones)"),
   dropped: wholeNumber().describe("Bytes dropped from the front because the buffer was full"),
-  inputPending: wholeNumber().describe("Console input queued for the guest, not yet read"),
-});
+  inputPending: wholeNumber().describe("Console input the host holds for the guest, not yet handed to its console"),
+}).describe("The console's bookkeeping");
