@@ -1,0 +1,91 @@
+/**
+ * Cuts a TCP byte stream back into the transmissions the sender made: the prologue (when the
+ * connection opens with one), then one frame each, found by the length in its header. The
+ * length is checked as soon as the header is in, so a peer cannot make the reader wait for (or
+ * buffer) more than `maxPayload` bytes; what a frame contains is the decoder's business.
+ *
+ * A frame that lies inside one chunk is handed on as a view of it (no copy); one that spans
+ * chunks is copied together once.
+ */
+import { streamError } from "../stream/codec.js";
+import { FRAME_HEADER_SIZE, PROLOGUE_SIZE } from "../stream/frames.js";
+
+export class FrameReader {
+  private parts: Uint8Array[] = [];
+  /** Bytes of parts[0] already handed on. */
+  private head = 0;
+  private buffered = 0;
+  private wantPrologue: boolean;
+
+  constructor(
+    prologue: boolean,
+    /** Largest payload accepted; more is an error at once. */
+    public maxPayload: number,
+    /** Names the connection in messages. */
+    private readonly label: string,
+  ) {
+    this.wantPrologue = prologue;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.parts.push(chunk);
+    this.buffered += chunk.length;
+  }
+
+  /** The next whole transmission, or null until more bytes come. Throws a UserError for a length past the limit. */
+  next(): Uint8Array | null {
+    if (this.wantPrologue) {
+      if (this.buffered < PROLOGUE_SIZE) return null;
+      this.wantPrologue = false;
+      return this.take(PROLOGUE_SIZE);
+    }
+    if (this.buffered < FRAME_HEADER_SIZE) return null;
+    const length = (this.peek(2) | (this.peek(3) << 8) | (this.peek(4) << 16) | (this.peek(5) << 24)) >>> 0;
+    if (length > this.maxPayload) throw streamError(`${this.label}: a frame of ${length} bytes, more than the ${this.maxPayload} allowed here`);
+    const size = FRAME_HEADER_SIZE + length;
+    return this.buffered < size ? null : this.take(size);
+  }
+
+  /** Bytes received but not yet part of a whole transmission. */
+  get pending(): number {
+    return this.buffered;
+  }
+
+  private peek(offset: number): number {
+    let at = this.head + offset;
+    for (const part of this.parts) {
+      if (at < part.length) return part[at]!;
+      at -= part.length;
+    }
+    return 0;
+  }
+
+  private take(size: number): Uint8Array {
+    const first = this.parts[0]!;
+    this.buffered -= size;
+    if (first.length - this.head >= size) {
+      const view = first.subarray(this.head, this.head + size);
+      this.advance(size);
+      return view;
+    }
+    const out = new Uint8Array(size);
+    let filled = 0;
+    while (filled < size) {
+      const part = this.parts[0]!;
+      const n = Math.min(part.length - this.head, size - filled);
+      out.set(part.subarray(this.head, this.head + n), filled);
+      filled += n;
+      this.advance(n);
+    }
+    return out;
+  }
+
+  private advance(n: number): void {
+    this.head += n;
+    if (this.head === this.parts[0]!.length) {
+      this.parts.shift();
+      this.head = 0;
+    }
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * The real driver's destination side: one incoming migration, the protocol's destination
+ * machine (protocol/destination.ts) on the wall clock, fed by the lanes the listener
+ * (listener.ts) hands it.
+ *
+ *   const slot = listener.expect({ guest: (vm) => new WallClockGuest(vm, { speed, running: false }) });
+ *   slot.token;                                  // give it to the source
+ *   slot.on("status", (status, detail) => …);    // waiting, active, postcopy-active,
+ *                                                // postcopy-paused, in-doubt, completed, failed, cancelled
+ *   slot.on("guest", (guest) => …);              // the guest runs here from now on
+ *   const { status, guest, stats, error } = await slot.result;
+ *
+ * The VM is built through the listener's `VmHost` once its state has arrived and checked, and
+ * handed to the owner's `guest` factory, which returns it stopped; the driver resumes it once
+ * the source has let it go. `in-doubt`: the connection broke after this side said it holds the
+ * guest and before the source's commit came; the guest waits here, not running, until the
+ * source reconnects (it committed) or the owner cancels (it knows the source kept the guest).
+ * `postcopy-paused`: the guest is here, pages are still at the source, and the connection
+ * broke; the guest runs until it needs one of them, and the source reconnects to send them.
+ * If the source is gone for good, those pages are lost with it: the destination stays paused
+ * and says so; nothing can finish the guest then.
+ */
+import { EventEmitter } from "node:events";
+import { UserError } from "../../../isa/errors.js";
+import { Destination } from "../protocol/destination.js";
+import { MAIN, URGENT, type Lane as LaneNumber } from "../protocol/events.js";
+import { emptyStats, type MigrationStats } from "../stats.js";
+import type { MigratableVm, VmHost } from "../vm-port.js";
+import type { GuestControl } from "./guest-control.js";
+import type { Lane } from "./lane.js";
+import { WallClock } from "./wall-clock.js";
+
+export type IncomingStatus =
+  | "waiting"
+  | "active"
+  | "postcopy-active"
+  | "postcopy-paused"
+  | "in-doubt"
+  | "completed"
+  | "failed"
+  | "cancelled";
+
+export interface IncomingResult {
+  status: "completed" | "failed" | "cancelled";
+  /** The guest, running here, when the migration completed. */
+  guest: GuestControl | null;
+  stats: MigrationStats;
+  error: string | null;
+}
+
+export interface IncomingSettings {
+  host: VmHost;
+  stallTimeoutNs: number;
+  /** Builds the owner's control of a VM that arrived, stopped. */
+  guest: (vm: MigratableVm) => GuestControl;
+}
+
+export class IncomingMigration extends EventEmitter {
+  readonly stats = emptyStats("stop-copy");
+  status: IncomingStatus = "waiting";
+  guest: GuestControl | null = null;
+  readonly result: Promise<IncomingResult>;
+  /** The session the source's lanes name, once the first lane came. */
+  session: string | null = null;
+  private resolve!: (result: IncomingResult) => void;
+  private readonly clock = new WallClock();
+  private machine: Destination | null = null;
+  private lanes: [Lane | null, Lane | null] = [null, null];
+  private generation = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private cancelled = false;
+  /** The result is given (a completed migration still answers a source that reconnects to hear `done`). */
+  private resolved = false;
+  /** Failed, cancelled, or forgotten by the listener: nothing more happens. */
+  private closed = false;
+  private ticksAtRestore = 0;
+  private bytes = { sent: 0, received: 0 };
+
+  constructor(
+    readonly token: string,
+    private readonly settings: IncomingSettings,
+  ) {
+    super();
+    this.result = new Promise((resolve) => (this.resolve = resolve));
+  }
+
+  /** Whether a new first lane may start the migration (the token is spent once one has). */
+  get unused(): boolean {
+    return this.machine === null && !this.closed;
+  }
+
+  /** Whether lanes of this session may connect: its urgent lane, or either lane reconnecting. */
+  get open(): boolean {
+    return this.machine !== null && !this.closed;
+  }
+
+  /** Gives up before the source let the guest go; refused once the guest is the only copy, here. */
+  cancel(): void {
+    if (this.resolved) return;
+    if (this.machine && !this.machine.canCancel) throw new UserError("migrate-cancel: the source has let the guest go; it runs only here now");
+    this.cancelled = true;
+    if (!this.machine) return this.end("cancelled", "the destination cancelled the migration");
+    this.step((now) => this.machine!.handle(now, { kind: "cancel" }));
+  }
+
+  /** The first lane: the stream, opened with the prologue the machine checks too. */
+  attachStream(lane: Lane, prologue: Uint8Array, session: string): void {
+    const now = this.clock.now();
+    this.session = session;
+    this.machine = new Destination({ host: this.settings.host, acks: "frames", urgentLane: true, stallTimeoutNs: this.settings.stallTimeoutNs }, this.stats, now);
+    this.machine.handle(now, { kind: "received", lane: MAIN, bytes: prologue });
+    this.attach(MAIN, lane);
+  }
+
+  /** Another lane of this session: the urgent one, or either one reconnecting. */
+  attachLane(number: LaneNumber, lane: Lane): void {
+    this.lanes[number]?.drop("replaced by a new connection");
+    this.attach(number, lane);
+  }
+
+  /** The listener forgets the migration (it closes, or a completed one has lingered long enough). */
+  forget(reason: string): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.closed = true;
+    for (const lane of this.lanes) lane?.drop(reason);
+  }
+
+  private attach(number: LaneNumber, lane: Lane): void {
+    const generation = this.generation;
+    this.lanes[number] = lane;
+    // The machine hears that the link is back before any frame that came with the hello.
+    const whole = this.lanes[MAIN] !== null && this.lanes[URGENT] !== null;
+    if (whole && this.machine!.status !== "active") this.step((now) => this.machine!.handle(now, { kind: "link-up" }));
+    else this.step(() => {});
+    lane.attach({
+      onTransmission: (bytes) => this.step((now) => this.machine!.handle(now, { kind: "received", lane: number, bytes })),
+      onDrain: () => this.step(() => {}),
+      onBroken: (reason) => this.broken(generation, reason),
+    });
+  }
+
+  private broken(generation: number, reason: string): void {
+    if (generation !== this.generation || this.closed) return;
+    this.generation++;
+    this.dropLanes(reason);
+    this.step((now) => this.machine!.handle(now, { kind: "link-down", reason }));
+  }
+
+  private dropLanes(reason: string): void {
+    this.countBytes();
+    for (const lane of this.lanes) lane?.drop(reason);
+    this.lanes = [null, null];
+  }
+
+  /** Adds the current lanes' bytes to those of earlier ones (before the lanes go). */
+  private countBytes(): void {
+    for (const lane of this.lanes) {
+      if (!lane) continue;
+      this.bytes.sent += lane.bytesWritten;
+      this.bytes.received += lane.socket.bytesRead;
+    }
+  }
+
+  private step(change: (now: number) => void): void {
+    if (this.closed || !this.machine) return;
+    change(this.clock.now());
+    this.act();
+    this.flush();
+    this.settle();
+  }
+
+  private act(): void {
+    const machine = this.machine!;
+    for (let action = machine.pollAction(); action; action = machine.pollAction()) {
+      switch (action.kind) {
+        case "restored": {
+          const guest = this.settings.guest(action.vm);
+          guest.onPageMissing((page) => this.step((now) => this.machine!.handle(now, { kind: "page-missing", page })));
+          this.guest = guest;
+          this.ticksAtRestore = action.vm.ticks;
+          break;
+        }
+        case "resume-guest":
+          this.guest!.resume();
+          this.emit("guest", this.guest);
+          break;
+        case "wake-guest":
+          this.guest!.pageArrived(action.page);
+          break;
+        case "discard-guest":
+          this.guest!.release();
+          this.guest = null;
+          break;
+        case "close":
+          this.generation++;
+          this.dropLanes(action.reason);
+          break;
+      }
+    }
+  }
+
+  /** Return frames onto the urgent lane, while it takes them. */
+  private flush(): void {
+    const lane = this.lanes[URGENT];
+    while (lane && lane.writable) {
+      const bytes = this.machine!.pollTransmit();
+      if (!bytes) break;
+      lane.write(bytes);
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const due = this.machine!.nextTimer() - this.clock.now();
+    if (Number.isFinite(due)) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.step((now) => this.machine!.handle(now, { kind: "timer" }));
+      }, Math.max(0, Math.ceil(due / 1e6)));
+    }
+  }
+
+  private settle(): void {
+    const machine = this.machine!;
+    this.stats.strategy = machine.strategy ?? this.stats.strategy;
+    switch (machine.status) {
+      case "completed":
+        return this.end("completed", null);
+      case "failed":
+        return this.end(this.cancelled ? "cancelled" : "failed", machine.error);
+      case "paused":
+        return this.setStatus(machine.committed ? "postcopy-paused" : "in-doubt", machine.error ?? machine.pauseReason ?? undefined);
+      case "active":
+        return this.setStatus(machine.committed && machine.strategy === "post-copy" ? "postcopy-active" : "active");
+    }
+  }
+
+  /**
+   * The result (once). A failed migration's lanes close behind its refusal; a completed one's
+   * stay for the source to close once it has read `done` (or for the listener to forget).
+   */
+  private end(status: IncomingResult["status"], error: string | null): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (status !== "completed") {
+      this.closed = true;
+      this.generation++;
+      const [main, urgent] = this.lanes;
+      this.countBytes();
+      urgent?.finish();
+      if (main && urgent) main.finishAfter(urgent);
+      else main?.finish();
+      this.lanes = [null, null];
+    }
+    if (this.resolved) return;
+    this.resolved = true;
+    const stats = this.stats;
+    stats.status = status === "completed" ? "completed" : "failed";
+    stats.runsOn = status === "completed" ? "destination" : "source";
+    stats.error = error;
+    stats.totalNs = this.clock.now();
+    const live = this.lanes.reduce((n, lane) => ({ sent: n.sent + (lane?.bytesWritten ?? 0), received: n.received + (lane?.socket.bytesRead ?? 0) }), this.bytes);
+    stats.bytesSent = live.received;
+    stats.returnBytes = live.sent;
+    stats.pagesReceivedMoreThanOnce = this.machine?.pagesReceivedMoreThanOnce() ?? 0;
+    if (this.guest) stats.guestTicksDuringMigration = this.guest.vm.ticks - this.ticksAtRestore;
+    this.setStatus(status, error ?? undefined);
+    this.resolve({ status, guest: status === "completed" ? this.guest : null, stats, error });
+  }
+
+  private setStatus(status: IncomingStatus, detail?: string): void {
+    if (status === this.status) return;
+    this.status = status;
+    this.emit("status", status, detail);
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * One TCP connection carrying one lane of a migration: transmissions cut out of the byte
+ * stream as they arrive, frames written with the socket's backpressure honoured (`writable`
+ * turns false when `write()` does, and `onDrain` says when it is true again) and, for the
+ * stream's sending side, a token bucket for a bandwidth limit. However the connection ends —
+ * reset, closed by the peer, a frame too long, or closed here — `onBroken` is told once, with
+ * the reason in words.
+ */
+import type { Socket } from "node:net";
+import { FrameReader } from "./frame-reader.js";
+import type { TokenBucket } from "./token-bucket.js";
+
+export interface LaneHandlers {
+  onTransmission(bytes: Uint8Array): void;
+  onDrain(): void;
+  onBroken(reason: string): void;
+}
+
+export class Lane {
+  readonly reader: FrameReader;
+  private blocked = false;
+  private broken = false;
+  private handlers: LaneHandlers | null = null;
+  private corked = false;
+
+  constructor(
+    readonly socket: Socket,
+    /** Names the connection in messages: "the stream to 127.0.0.1:4000". */
+    readonly label: string,
+    reader: FrameReader,
+    readonly bucket: TokenBucket | null = null,
+  ) {
+    this.reader = reader;
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("drain", () => {
+      this.blocked = false;
+      this.handlers?.onDrain();
+    });
+    socket.on("error", (error: NodeJS.ErrnoException) => this.fail(describeError(error)));
+    socket.on("end", () => this.fail("closed by the peer"));
+    socket.on("close", () => this.fail("closed"));
+  }
+
+  /** Starts delivering to `handlers` (transmissions already buffered first). */
+  attach(handlers: LaneHandlers): void {
+    this.handlers = handlers;
+    this.drainReader();
+    if (this.socket.destroyed) this.fail("closed");
+    else this.socket.resume();
+  }
+
+  /** Whether a frame written now goes straight to the kernel (no backpressure). */
+  get writable(): boolean {
+    return !this.blocked && !this.broken;
+  }
+
+  get isBroken(): boolean {
+    return this.broken;
+  }
+
+  /** Bytes the kernel has taken from this socket so far. */
+  get bytesWritten(): number {
+    return this.socket.bytesWritten;
+  }
+
+  /** Writes one transmission; frames written in one turn of the event loop leave together. */
+  write(bytes: Uint8Array): void {
+    if (this.broken) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    if (!this.socket.write(bytes)) this.blocked = true;
+  }
+
+  /** Ends the connection once what was written has left. */
+  finish(): void {
+    if (this.broken) return;
+    this.broken = true;
+    this.handlers = null;
+    this.socket.end();
+    this.socket.setTimeout(5_000, () => this.socket.destroy());
+  }
+
+  /**
+   * Ends the connection once `first` has closed (or after a while): the peer reads the last
+   * word on `first` before it sees this connection end, though the two are separate sockets.
+   */
+  finishAfter(first: Lane): void {
+    if (first.socket.destroyed) return this.finish();
+    first.socket.once("close", () => this.finish());
+    setTimeout(() => this.finish(), 1_000).unref();
+  }
+
+  /** Drops the connection now; `onBroken` is told `reason`. */
+  drop(reason: string): void {
+    this.fail(reason);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.reader.push(chunk);
+    if (this.handlers) this.drainReader();
+  }
+
+  private drainReader(): void {
+    try {
+      for (let bytes = this.reader.next(); bytes && !this.broken; bytes = this.reader.next()) this.handlers!.onTransmission(bytes);
+    } catch (error) {
+      this.fail((error as Error).message);
+    }
+  }
+
+  private fail(reason: string): void {
+    if (this.broken) {
+      if (!this.socket.destroyed) this.socket.destroy();
+      return;
+    }
+    this.broken = true;
+    this.socket.destroy();
+    this.handlers?.onBroken(`${this.label}: ${reason}`);
+  }
+}
+
+/** A socket error in words: what happened, and the system's code. */
+export function describeError(error: NodeJS.ErrnoException): string {
+  const words: Record<string, string> = {
+    ECONNRESET: "reset by the peer",
+    ECONNREFUSED: "refused (nothing listens there)",
+    EPIPE: "broken (the peer has gone)",
+    ETIMEDOUT: "timed out",
+    EHOSTUNREACH: "host unreachable",
+    ENETUNREACH: "network unreachable",
+  };
+  return error.code && words[error.code] ? `${words[error.code]} (${error.code})` : error.message;
+}

@@ -1,0 +1,400 @@
+/**
+ * The real driver's source side: `startMigration(guest, options)` moves a guest that runs on
+ * this host's loop to a destination's migration listener over TCP, with the protocol's source
+ * machine (protocol/source.ts) on the wall clock.
+ *
+ *   const out = startMigration(guest, { host, port, token, strategy: "pre-copy", bandwidth: 1e9 });
+ *   out.on("status", (status, detail) => …);    // setup, active, postcopy-active, postcopy-paused,
+ *                                               // postcopy-recover, completed, failed, cancelled
+ *   out.on("progress", (event) => …);           // phase, completed share, time left
+ *   out.stats;                                  // live, as query-migrate shows them
+ *   out.cancel(); out.startPostcopy(); out.recover({ host, port });
+ *   const { status, migrated, stats, error } = await out.result;
+ *
+ * Two connections: the stream (setup, pages, state, completion), paced by a token bucket when
+ * `bandwidth` is set and by the socket's backpressure always; and the urgent lane, which
+ * carries the destination's return frames and, source to destination, requested pages and
+ * the commit, so that they never wait behind background pages (QEMU's postcopy-preempt).
+ * The stream's bandwidth is measured every 100 ms and fed to the switch-over decision.
+ *
+ * Before the commit any failure — a refused hello, a reset, a stall, a cancel, the
+ * destination's refusal — resumes the guest here and ends `failed` (or `cancelled`). After
+ * it, a broken connection pauses (`postcopy-paused`, also for a stop-copy or pre-copy whose
+ * last word was lost) and the driver reconnects by itself with growing delays, or at once on
+ * `recover()`; the destination says which pages it still lacks and the migration goes on.
+ */
+import { EventEmitter } from "node:events";
+import { UserError } from "../../../isa/errors.js";
+import { DEFAULTS, type PushOrder } from "../options.js";
+import { MAIN, URGENT, type Lane as LaneNumber } from "../protocol/events.js";
+import { Source } from "../protocol/source.js";
+import { emptyStats, type MigrationStats, type ProgressEvent } from "../stats.js";
+import { FRAME_CODE, type Strategy } from "../stream/frames.js";
+import { dial, type Address, type Dialled } from "./dial.js";
+import type { GuestControl } from "./guest-control.js";
+import { helloFrame, helloOpening } from "./hello.js";
+import { Lane } from "./lane.js";
+import { TokenBucket } from "./token-bucket.js";
+import { WallClock } from "./wall-clock.js";
+import { WINDOW_NS, WireMeter } from "./wire-meter.js";
+
+export interface OutgoingOptions extends Address {
+  /** The one-time token the destination prepared. */
+  token: string;
+  strategy: Strategy;
+  /** Bytes per second on the stream; absent: as fast as the connection goes. */
+  bandwidth?: number;
+  downtimeTargetNs?: number;
+  maxRounds?: number;
+  pushOrder?: PushOrder;
+  /** Nothing moving for this long counts as a broken connection (default 10 s). */
+  stallTimeoutMs?: number;
+  /** Connecting and the hello's answer, each (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Reconnection after a break past the commit: the first delay, doubled up to the last (default 100 ms to 5 s). */
+  reconnectDelayMs?: { first: number; max: number };
+}
+
+export type OutgoingStatus =
+  | "setup"
+  | "active"
+  | "postcopy-active"
+  | "postcopy-paused"
+  | "postcopy-recover"
+  | "completed"
+  | "failed"
+  | "cancelled";
+
+export interface OutgoingResult {
+  status: "completed" | "failed" | "cancelled";
+  /** Whether the destination holds the guest (the guest here was released). */
+  migrated: boolean;
+  stats: MigrationStats;
+  error: string | null;
+}
+
+/** What the switch-over decision assumes of an unlimited link until the wire has been measured. */
+const UNLIMITED_ESTIMATE = 1_000_000_000;
+
+export function startMigration(guest: GuestControl, options: OutgoingOptions): OutgoingMigration {
+  return new OutgoingMigration(guest, options);
+}
+
+export class OutgoingMigration extends EventEmitter {
+  readonly stats: MigrationStats;
+  status: OutgoingStatus = "setup";
+  readonly result: Promise<OutgoingResult>;
+  private resolve!: (result: OutgoingResult) => void;
+  private readonly clock = new WallClock();
+  private readonly machine: Source;
+  private address: Address;
+  private lanes: [Lane, Lane] | null = null;
+  private session = "";
+  private generation = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private meterTimer: NodeJS.Timeout | null = null;
+  private meter: WireMeter | null = null;
+  private readonly bucket: TokenBucket | null;
+  private reconnectDelay: number;
+  private reconnecting = false;
+  private cancelled = false;
+  private postcopyAsked = false;
+  private ended = false;
+  private readonly ticksAtStart: number;
+  /** Bytes of the lanes of earlier connections, each direction. */
+  private bytesBefore = { sent: 0, received: 0 };
+
+  constructor(
+    private readonly guest: GuestControl,
+    private readonly options: OutgoingOptions,
+  ) {
+    super();
+    const now = this.clock.now();
+    this.address = { host: options.host, port: options.port };
+    this.stats = emptyStats(options.strategy);
+    this.bucket = options.bandwidth ? new TokenBucket(options.bandwidth, Math.max(64 << 10, options.bandwidth / 100), now) : null;
+    this.reconnectDelay = options.reconnectDelayMs?.first ?? 100;
+    this.ticksAtStart = guest.vm.ticks;
+    this.machine = new Source(
+      guest.vm,
+      {
+        strategy: options.strategy,
+        downtimeTargetNs: options.downtimeTargetNs ?? DEFAULTS.downtimeTargetNs,
+        maxRounds: options.maxRounds ?? DEFAULTS.maxRounds,
+        pushOrder: options.pushOrder ?? DEFAULTS.pushOrder,
+        bandwidth: options.bandwidth ?? UNLIMITED_ESTIMATE,
+        latencyNs: 0,
+        acks: "frames",
+        urgentLane: true,
+        stallTimeoutNs: (options.stallTimeoutMs ?? 10_000) * 1e6,
+      },
+      this.stats,
+      now,
+    );
+    this.result = new Promise((resolve) => (this.resolve = resolve));
+    void this.connect(false);
+  }
+
+  /** Gives up and resumes the guest here; refused once the destination holds the guest. */
+  cancel(): void {
+    if (this.ended) return;
+    if (!this.machine.canCancel) throw new UserError("migrate-cancel: the destination already holds the guest; the migration can only go on");
+    this.cancelled = true;
+    this.step((now) => this.machine.handle(now, { kind: "cancel" }));
+  }
+
+  /** Turns the running pre-copy into post-copy now (QEMU's migrate-start-postcopy). */
+  startPostcopy(): void {
+    if (!this.machine.canStartPostcopy) {
+      throw new UserError("migrate-start-postcopy: only a pre-copy whose rounds still run can turn into post-copy");
+    }
+    this.postcopyAsked = true;
+    this.step((now) => this.machine.handle(now, { kind: "start-postcopy" }));
+  }
+
+  /** After a break past the commit: reconnect now, to `address` if given (the destination listens elsewhere). */
+  recover(address?: Address): void {
+    if (this.status !== "postcopy-paused" && this.status !== "postcopy-recover") {
+      throw new UserError("migrate-recover: the migration is not paused");
+    }
+    if (address) this.address = address;
+    this.reconnectDelay = this.options.reconnectDelayMs?.first ?? 100;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    if (!this.reconnecting) void this.connect(true);
+  }
+
+  private async connect(recover: boolean): Promise<void> {
+    const generation = ++this.generation;
+    this.dropLanes();
+    this.reconnecting = recover;
+    if (recover) this.setStatus("postcopy-recover");
+    const timeout = this.options.connectTimeoutMs ?? 5_000;
+    const hello = { token: this.options.token, session: this.session, recover };
+    let main: Dialled | null = null;
+    try {
+      // The stream's prologue opens the first connection; a reconnection opens with its own.
+      const opening = recover ? helloOpening({ ...hello, lane: MAIN }) : this.firstOpening(hello);
+      main = await dial(this.address, opening, "the stream", timeout);
+      this.session = main.session;
+      const urgent = await dial(this.address, helloOpening({ ...hello, session: this.session, lane: URGENT }), "the urgent lane", timeout);
+      if (generation !== this.generation || this.ended) {
+        main.socket.destroy();
+        urgent.socket.destroy();
+        return;
+      }
+      this.up(main, urgent, recover);
+    } catch (error) {
+      main?.socket.destroy();
+      if (generation !== this.generation || this.ended) return;
+      this.reconnecting = false;
+      const reason = (error as Error).message;
+      if (!recover) return this.step((now) => this.machine.handle(now, { kind: "link-down", reason }));
+      if (/the destination refused/.test(reason)) return this.end("failed", `the destination will not resume the migration: ${reason}`);
+      this.setStatus("postcopy-paused", reason);
+      this.scheduleReconnect();
+    }
+  }
+
+  private firstOpening(hello: { token: string; session: string; recover: boolean }): Uint8Array {
+    const prologue = this.machine.pollTransmit(this.clock.now(), MAIN)!;
+    const frame = helloFrame({ ...hello, lane: MAIN });
+    const bytes = new Uint8Array(prologue.length + frame.length);
+    bytes.set(prologue);
+    bytes.set(frame, prologue.length);
+    return bytes;
+  }
+
+  private up(main: Dialled, urgent: Dialled, recovered: boolean): void {
+    const generation = this.generation;
+    const lanes: [Lane, Lane] = [
+      new Lane(main.socket, "the stream", main.reader, this.bucket),
+      new Lane(urgent.socket, "the urgent lane", urgent.reader),
+    ];
+    this.lanes = lanes;
+    this.reconnecting = false;
+    this.reconnectDelay = this.options.reconnectDelayMs?.first ?? 100;
+    const now = this.clock.now();
+    this.meter = new WireMeter(now);
+    this.meterTimer = setInterval(() => this.measure(), WINDOW_NS / 1e6);
+    // The machine hears that the link is back before any frame that came with the welcome.
+    if (recovered) {
+      const cut = this.stats.linkCuts[this.stats.linkCuts.length - 1];
+      if (cut) cut.restoredAt = now;
+      this.step((t) => this.machine.handle(t, { kind: "link-up" }));
+    } else {
+      this.stats.setupNs = now;
+      // The hello's round trip: the one-way latency the downtime estimate adds.
+      this.machine.config.latencyNs = Math.round(main.rttNs / 2);
+      this.step(() => {});
+    }
+    for (const lane of lanes) {
+      lane.attach({
+        onTransmission: (bytes) => {
+          // The destination counts its requests as it sends them; the source counts those that came.
+          if (bytes[0] === FRAME_CODE.request) this.stats.postcopyRequests++;
+          this.step((t) => this.machine.handle(t, { kind: "received", bytes }));
+        },
+        onDrain: () => this.step(() => {}),
+        onBroken: (reason) => this.broken(generation, reason),
+      });
+    }
+  }
+
+  private measure(): void {
+    if (!this.lanes || !this.meter) return;
+    const now = this.clock.now();
+    const bytesPerSecond = this.meter.sample(now, this.lanes[MAIN].bytesWritten);
+    if (bytesPerSecond !== null) this.step((t) => this.machine.handle(t, { kind: "bandwidth", bytesPerSecond }));
+  }
+
+  private broken(generation: number, reason: string): void {
+    if (generation !== this.generation || this.ended) return;
+    this.generation++;
+    this.dropLanes();
+    this.stats.linkCuts.push({ at: this.clock.now(), restoredAt: null });
+    this.step((now) => this.machine.handle(now, { kind: "link-down", reason }));
+  }
+
+  /** Runs one change of the machine, then its actions, the lanes' frames, and what follows from its status. */
+  private step(change: (now: number) => void): void {
+    if (this.ended) return;
+    change(this.clock.now());
+    this.act();
+    this.pump();
+    this.settle();
+  }
+
+  private act(): void {
+    for (let action = this.machine.pollAction(); action; action = this.machine.pollAction()) {
+      switch (action.kind) {
+        case "stop-guest":
+          this.guest.stop();
+          break;
+        case "resume-guest":
+          this.guest.resume();
+          break;
+        case "release-guest":
+          this.guest.release();
+          break;
+        case "progress":
+          this.emit("progress", action.event satisfies ProgressEvent);
+          break;
+        case "close":
+          this.generation++;
+          this.dropLanes();
+          this.stats.linkCuts.push({ at: this.clock.now(), restoredAt: null });
+          break;
+      }
+    }
+  }
+
+  /** Frames onto the lanes while they take them: urgent first, the stream within its bucket. */
+  private pump(): void {
+    const lanes = this.lanes;
+    if (!lanes) return this.armTimer(Infinity);
+    let wait = Infinity;
+    for (const number of [URGENT, MAIN] as LaneNumber[]) {
+      const lane = lanes[number];
+      while (lane.writable && this.machine.wantsToTransmit(number)) {
+        const now = this.clock.now();
+        const bucketWait = lane.bucket?.waitNs(now) ?? 0;
+        if (bucketWait > 0) {
+          wait = bucketWait;
+          break;
+        }
+        const bytes = this.machine.pollTransmit(now, number);
+        this.act();
+        if (!bytes) break;
+        lane.write(bytes);
+        lane.bucket?.take(bytes.length, now);
+      }
+    }
+    this.armTimer(wait);
+  }
+
+  /** One timer: the machine's (a stalled link) or the bucket's (tokens again), whichever is first. */
+  private armTimer(bucketWaitNs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const now = this.clock.now();
+    const due = Math.min(this.machine.nextTimer() - now, bucketWaitNs);
+    if (!Number.isFinite(due) || this.ended) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.step((t) => this.machine.handle(t, { kind: "timer" }));
+    }, Math.max(0, Math.ceil(due / 1e6)));
+  }
+
+  private settle(): void {
+    const m = this.machine;
+    if (m.status === "completed") return this.end("completed", null);
+    if (m.status === "failed") return this.end(this.cancelled ? "cancelled" : "failed", m.error);
+    if (m.status === "paused") {
+      if (this.reconnecting) return;
+      this.setStatus("postcopy-paused", m.phase);
+      return this.scheduleReconnect();
+    }
+    if (!this.lanes) return;
+    const postcopy = m.stoppedAt >= 0 && (this.options.strategy === "post-copy" || this.postcopyAsked);
+    this.setStatus(postcopy ? "postcopy-active" : "active", m.phase);
+  }
+
+  private scheduleReconnect(): void {
+    if (this.reconnectTimer || this.ended) return;
+    const delay = this.reconnectDelay;
+    this.reconnectDelay = Math.min(delay * 2, this.options.reconnectDelayMs?.max ?? 5_000);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.connect(true);
+    }, delay);
+  }
+
+  private dropLanes(): void {
+    if (!this.lanes) return;
+    if (this.meterTimer) clearInterval(this.meterTimer);
+    this.meterTimer = null;
+    for (const lane of this.lanes) {
+      this.bytesBefore.sent += lane.bytesWritten;
+      this.bytesBefore.received += lane.socket.bytesRead;
+      lane.drop("closed here");
+    }
+    this.lanes = null;
+  }
+
+  private end(status: OutgoingResult["status"], error: string | null): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.meterTimer) clearInterval(this.meterTimer);
+    const now = this.clock.now();
+    const stats = this.stats;
+    if (this.lanes) {
+      const [main, urgent] = this.lanes;
+      for (const lane of this.lanes) {
+        this.bytesBefore.sent += lane.bytesWritten;
+        this.bytesBefore.received += lane.socket.bytesRead;
+      }
+      // A failure's abort travels on the urgent lane: the stream ends after it.
+      urgent.finish();
+      main.finishAfter(urgent);
+      this.lanes = null;
+    }
+    stats.status = status === "completed" ? "completed" : "failed";
+    stats.error = error;
+    stats.totalNs = now;
+    stats.bytesSent = this.bytesBefore.sent;
+    stats.returnBytes = this.bytesBefore.received;
+    stats.guestTicksDuringMigration = this.guest.vm.ticks - this.ticksAtStart;
+    this.setStatus(status, error ?? undefined);
+    this.resolve({ status, migrated: this.machine.committed, stats, error });
+  }
+
+  private setStatus(status: OutgoingStatus, detail?: string): void {
+    if (status === this.status) return;
+    this.status = status;
+    this.emit("status", status, detail);
+  }
+}
