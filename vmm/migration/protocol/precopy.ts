@@ -67,8 +67,15 @@ export class PreCopy implements SourceStrategy {
     return !this.final;
   }
 
-  /** Frames taken from this strategy but not yet on the wire (the prologue and setup, a round's end). */
-  unsent(): Uint8Array[] {
+  /**
+   * Turning into post-copy: the round under way ends now, and the frames not yet on the wire
+   * (the prologue and setup, a round's end) go to post-copy to send first.
+   */
+  handOver(now: number): Uint8Array[] {
+    if (this.round) {
+      this.round.endNs = now;
+      this.ctx.stats.rounds.push(this.round);
+    }
     return this.outbox.splice(0);
   }
 

@@ -87,7 +87,7 @@ export class Source implements SourceContext {
         if (this.canCancel) this.fail(`cancelled during ${this.phase}`);
         return;
       case "start-postcopy":
-        if (this.canStartPostcopy) this.strategy = this.postCopyAfter(this.strategy as PreCopy);
+        if (this.canStartPostcopy) this.strategy = this.postCopyAfter(now, this.strategy as PreCopy);
         return;
     }
   }
@@ -240,7 +240,7 @@ export class Source implements SourceContext {
     if (this.config.acks === "frames") this.control.push(this.commitFrame());
   }
 
-  private postCopyAfter(pre: PreCopy): PostCopy {
-    return new PostCopy(this, { unsent: pre.unsent(), stalePages: () => pre.stalePages() });
+  private postCopyAfter(now: number, pre: PreCopy): PostCopy {
+    return new PostCopy(this, { unsent: pre.handOver(now), stalePages: () => pre.stalePages() });
   }
 }
