@@ -197,7 +197,7 @@ export const hostCommand: Command<HostCliOptions> = {
       .example("$0 host --detach --control demo.sock && $0 host stop --control demo.sock", "start a host in the background, then stop it")
       .example(
         "$0 host --detach --control h.sock --speed 2M && $0 vm start solo --host h.sock --args prog=fib && $0 vm console solo --host h.sock; $0 host stop --control h.sock",
-        "a host running guests at 2 million instructions a second; boot one and watch its console",
+        "guests at 2 million instructions a second: boot one, watch its console",
       )
       .example(
         "umask 077 && openssl rand -hex 16 > tok && $0 host --detach --control t.sock --control-tcp 0 --token-file tok && $0 host stop --control t.sock",
