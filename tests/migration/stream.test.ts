@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PAGE_SIZE } from "../../isa/arch.js";
 import { UserError } from "../../isa/errors.js";
-import { decodeFrame, decodeStream, encodeFrame, encodeStream } from "../../vmm/migration/stream/codec.js";
+import { decodeFrame, decodeStream, encodeFrame, encodePageFrame, encodeStream } from "../../vmm/migration/stream/codec.js";
 import type { Frame } from "../../vmm/migration/stream/frames.js";
 
 const u32 = fc.nat({ max: 0xffffffff });
@@ -33,6 +33,17 @@ describe("migration stream", () => {
     fc.assert(fc.property(frameArb, (frame) => {
       expect(decodeFrame(encodeFrame(frame), 0)).toEqual(frame);
     }), { numRuns: 300 });
+  });
+
+  it("writes page frames on the straight path byte for byte as the field table does, and reads them back", () => {
+    fc.assert(
+      fc.property(u32, u32, fc.uint8Array({ minLength: PAGE_SIZE, maxLength: PAGE_SIZE }), (index, round, data) => {
+        const straight = encodePageFrame(index, round, data);
+        expect(straight).toEqual(encodeFrame({ type: "page", index, round, data }));
+        expect(decodeFrame(straight, 0)).toEqual({ type: "page", index, round, data });
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it("round-trips whole streams", () => {

@@ -12,8 +12,8 @@
  */
 import { isZeroPage, PAGE_FRAME_BYTES } from "../pages.js";
 import type { RoundStats } from "../stats.js";
-import { encodeFrame, encodePrologue } from "../stream/codec.js";
-import type { Frame, FrameOf } from "../stream/frames.js";
+import { encodeFrame, encodePageFrame, encodePrologue } from "../stream/codec.js";
+import type { FrameOf } from "../stream/frames.js";
 import { URGENT, type Lane } from "./events.js";
 import { setupFrame } from "./setup-frame.js";
 import type { SourceContext, SourceStrategy } from "./source-context.js";
@@ -117,10 +117,7 @@ export class PostCopy implements SourceStrategy {
     for (let p = first; p < first + count; p++) this.sent[p] = 1;
     this.sentCount += count;
     if (background) this.cursor = (first + count) % this.sent.length;
-    const frame: Frame = zero
-      ? { type: "zero", first, count, round: round.round }
-      : { type: "page", index: first, round: round.round, data: memory.page(first) };
-    const bytes = encodeFrame(frame);
+    const bytes = zero ? encodeFrame({ type: "zero", first, count, round: round.round }) : encodePageFrame(first, round.round, memory.page(first));
     round.pages += count;
     round.bytes += bytes.length;
     round.endNs = now;

@@ -16,7 +16,7 @@ import { crc32 } from "../../../isa/crc32.js";
 import { mulDivCeil, NS_PER_SECOND } from "../clock.js";
 import { isZeroPage, PAGE_FRAME_BYTES } from "../pages.js";
 import type { RoundStats } from "../stats.js";
-import { encodeFrame, encodePrologue } from "../stream/codec.js";
+import { encodeFrame, encodePageFrame, encodePrologue } from "../stream/codec.js";
 import { FRAME_HEADER_SIZE } from "../stream/frames.js";
 import { MAIN, type Lane } from "./events.js";
 import { setupFrame } from "./setup-frame.js";
@@ -129,11 +129,7 @@ export class PreCopy implements SourceStrategy {
         ctx.stats.pagesResent++;
       }
     }
-    const bytes = encodeFrame(
-      zero
-        ? { type: "zero", first, count, round: round.round }
-        : { type: "page", index: first, round: round.round, data: memory.page(first) },
-    );
+    const bytes = zero ? encodeFrame({ type: "zero", first, count, round: round.round }) : encodePageFrame(first, round.round, memory.page(first));
     round.pages += count;
     round.bytes += bytes.length;
     ctx.stats.pagesSent += count;
