@@ -119,6 +119,7 @@ function sendInput(client: ControlClient, vm: string, input: NodeJS.ReadableStre
   return () => {
     stopped = true;
     input.off("data", onData);
+    // Paused, a terminal or a pipe that stays open does not keep the program from ending.
     input.pause();
   };
 }
