@@ -172,4 +172,18 @@ describe("the scheduler on the wall clock", () => {
     expect(a.ticks).toBeGreaterThan(0);
     expect(b.ticks).toBeGreaterThan(0);
   });
+
+  it("ends a VM whose run throws (a bug) with a line saying so, and runs the others on", () => {
+    const { host } = hostOn("max", 100_000);
+    const broken = host.create({ guest: SPIN, args: "pages=4 iters=0", bare: false, paused: false, name: "broken" });
+    const fine = host.create({ guest: SPIN, args: "pages=4 iters=0", bare: false, paused: false, name: "fine" });
+    broken.guest.vm.run = () => {
+      throw new Error("boom");
+    };
+    host.turn();
+    expect(broken.ending()).toMatchObject({ exitStatus: 125, description: "stopped: toyvmm internal error: boom (a bug: please report it)" });
+    const before = fine.ticks;
+    host.turn();
+    expect(fine.ticks).toBeGreaterThan(before);
+  });
 });

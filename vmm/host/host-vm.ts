@@ -31,6 +31,8 @@ export class HostVm {
   private readonly input = new InputQueue();
   /** Set when the host stopped the guest at its tick limit. */
   private limitReached = false;
+  /** Set when running the guest threw: a bug in toyvmm, which ends this VM and no other. */
+  failure: Error | null = null;
   /** A machine's tick limit (a program counts its own ticks against its limit). */
   private readonly maxTicks: number;
 
@@ -65,7 +67,14 @@ export class HostVm {
     if (device) this.input.pump(device);
     const left = this.maxTicks - this.ticks;
     if (left <= 0) return this.reachLimit();
-    const exit = this.guest.vm.run(Math.min(budget, left));
+    let exit;
+    try {
+      exit = this.guest.vm.run(Math.min(budget, left));
+    } catch (error) {
+      this.failure = error instanceof Error ? error : new Error(String(error));
+      this.state = "ended";
+      return "ended";
+    }
     switch (exit.reason) {
       case "budget":
         return this.ticks >= this.maxTicks ? this.reachLimit() : "budget";
@@ -119,6 +128,7 @@ export class HostVm {
 
   outcome(): Outcome | null {
     if (this.limitReached) return { kind: "limit" };
+    if (this.failure) return { kind: "stuck", reason: `toyvmm internal error: ${this.failure.message} (a bug: please report it)` };
     return this.state === "ended" ? this.guest.outcome() : null;
   }
 

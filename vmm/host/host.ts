@@ -135,6 +135,7 @@ export class Host {
 
   private ended(vm: HostVm): void {
     const ending = vm.ending()!;
+    if (vm.failure) this.log.error({ vm: vm.name, error: vm.failure.stack }, "internal error running a VM");
     this.log.info({ vm: vm.name, outcome: ending.outcome, ticks: vm.ticks }, "vm ended");
     this.emit({ event: "VM_HALTED", data: { vm: vm.name, ticks: vm.ticks, ...ending, consoleEnd: vm.console.end } });
   }

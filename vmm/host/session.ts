@@ -189,7 +189,7 @@ export class ControlSession implements SessionControl {
     if (!this.authenticated || this.closing) return;
     const vm = (event.data as { vm?: string }).vm;
     const follow = vm !== undefined ? this.follows.get(vm) : undefined;
-    if (vm !== undefined && follow && event.event !== "CONSOLE_OUTPUT") {
+    if (vm !== undefined && follow) {
       // The console up to this moment goes first, so that a client sees all of it before the VM ends or leaves.
       for (let line = this.consoleEvent(vm, follow); line; line = this.consoleEvent(vm, follow)) this.push(line);
       if (event.event === "VM_DESTROYED") this.follows.delete(vm);
