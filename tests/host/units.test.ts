@@ -3,9 +3,13 @@
  * control session as a state machine (bytes in, text out), and the scheduler on a clock the
  * test moves.
  */
-import { resolve } from "node:path";
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../vmm/log.js";
+import { parseControlAddress, parseTcpAddress } from "../../vmm/host/address.js";
+import { defaultControlPath, ensurePrivateDir, runtimeDir } from "../../vmm/host/runtime-dir.js";
 import { completeUtf8Length, ConsoleRing, CONSOLE_RING_SIZE } from "../../vmm/host/console-ring.js";
 import { Host } from "../../vmm/host/host.js";
 import { LineReader } from "../../vmm/host/line-reader.js";
@@ -185,5 +189,40 @@ describe("the scheduler on the wall clock", () => {
     const before = fine.ticks;
     host.turn();
     expect(fine.ticks).toBeGreaterThan(before);
+  });
+});
+
+describe("addresses and the runtime folder", () => {
+  it("reads --host as a path, HOST:PORT or a host's name", () => {
+    expect(parseControlAddress("demo.sock")).toEqual({ kind: "unix", path: "demo.sock" });
+    expect(parseControlAddress("/run/x")).toEqual({ kind: "unix", path: "/run/x" });
+    expect(parseControlAddress("10.0.0.2:4000")).toEqual({ kind: "tcp", host: "10.0.0.2", port: 4000 });
+    expect(parseControlAddress("[::1]:4000")).toEqual({ kind: "tcp", host: "::1", port: 4000 });
+    expect(parseControlAddress("b")).toEqual({ kind: "unix", path: defaultControlPath("b") });
+    expect(() => parseControlAddress("no such thing")).toThrow(/expected a socket path, HOST:PORT/);
+    expect(parseTcpAddress("4000", "--control-tcp")).toEqual({ host: "127.0.0.1", port: 4000 });
+    expect(() => parseTcpAddress("0", "--host")).toThrow("with a port from 1 to 65535");
+    expect(parseTcpAddress("0", "--control-tcp", { anyPort: true }).port).toBe(0);
+  });
+
+  it("puts sockets in $XDG_RUNTIME_DIR/toyvmm, else a per-user folder of the temporary folder", () => {
+    expect(runtimeDir({ XDG_RUNTIME_DIR: "/run/user/7" })).toBe("/run/user/7/toyvmm");
+    expect(runtimeDir({})).toBe(join(tmpdir(), `toyvmm-${process.getuid!()}`));
+  });
+
+  it("creates the runtime folder private, and refuses one others may enter", () => {
+    const base = mkdtempSync(join(tmpdir(), "toyvmm-dir-"));
+    try {
+      const dir = join(base, "rt");
+      ensurePrivateDir(dir);
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      chmodSync(dir, 0o755);
+      expect(() => ensurePrivateDir(dir)).toThrow(`${dir}: other users may use it (mode 755); make it private with chmod 700`);
+      const file = join(base, "file");
+      writeFileSync(file, "");
+      expect(() => ensurePrivateDir(file)).toThrow("not a folder");
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
