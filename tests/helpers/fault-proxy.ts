@@ -1,8 +1,8 @@
 /**
  * A TCP proxy on loopback between a migration's two ends, to break the connection on purpose:
  * reset it, stall it (bytes stop moving, the connection stays open), truncate it (it ends
- * inside a frame) or throttle it, either at a byte count or when a frame of a chosen type
- * starts to pass. It reads the migration stream's framing (prologue, then a header with the
+ * inside a frame), damage it (one bit flipped) or throttle it, either at a byte count or when a
+ * frame of a chosen type starts to pass. It reads the migration stream's framing (prologue, then a header with the
  * length of each frame) to know where frames begin, nothing more.
  *
  * Faults name the accepted connection they apply to (0 = the first; a migration's stream is
@@ -12,7 +12,7 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { FRAME_HEADER_SIZE, FRAME_TYPES, PROLOGUE_SIZE, type FrameType } from "../../vmm/migration/stream/frames.js";
 
-export type FaultAction = "reset" | "stall" | "truncate" | { throttle: number };
+export type FaultAction = "reset" | "stall" | "truncate" | "corrupt" | { throttle: number };
 
 export interface Fault {
   /** The accepted connection, from 0; absent: every one. */
@@ -124,6 +124,11 @@ class Pipe {
     } else if (action === "stall") {
       this.stalled = true;
       this.from.pause(); // so that the sender's buffers fill and its writes block
+    } else if (action === "corrupt") {
+      // The byte after a frame's header: its payload no longer matches the CRC.
+      const damaged = Buffer.from(rest);
+      if (damaged.length > FRAME_HEADER_SIZE) damaged[FRAME_HEADER_SIZE]! ^= 1;
+      this.forward(damaged);
     } else if (action === "truncate") {
       // A few bytes into the frame, then the connection ends for good.
       this.to.end(rest.subarray(0, Math.min(5, rest.length)));

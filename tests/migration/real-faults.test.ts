@@ -70,6 +70,12 @@ describe.each(["stop-copy", "pre-copy"] as const)("%s through a broken connectio
     expect(await finish(r, out)).toEqual(reference(WRITER));
   });
 
+  it("a page damaged on the way: the destination refuses it in one line, which the source reports", async () => {
+    const r = await faulted([{ connection: 0, when: { frame: "page", nth: 5 }, action: "corrupt" }], { strategy });
+    await expectFailedAtSource(r, /^migration stream: frame \d+ \(page\): checksum mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\); the guest goes on at the source$/);
+    expect((await r.slot.result).error).toMatch(/^migration stream: frame \d+ \(page\): checksum mismatch/);
+  });
+
   it("stalled after 40,000 bytes: failed once nothing moved for the stall time", async () => {
     await expectFailedAtSource(await faulted([{ connection: 0, when: { afterBytes: 40_000 }, action: "stall" }], { strategy }, 300), /stalled|nothing arrived|closed/);
   });
@@ -103,6 +109,15 @@ describe("post-copy through a broken connection", () => {
     expect(out.stats.linkCuts).toHaveLength(1);
     expect(incoming.stats.pagesReceivedMoreThanOnce).toBe(0);
     expect(proxy!.connections).toBe(4);
+    expect(await finish(r, out)).toEqual(reference(WRITER));
+  });
+
+  it("a page damaged after the commit: the destination drops the connection, the source reconnects", async () => {
+    const r = await faulted([{ connection: 0, when: afterCommit, action: "corrupt" }], slow);
+    const [out, incoming] = await results(r);
+    expect(out.status, String(out.error)).toBe("completed");
+    expect(r.statuses.destination).toContain("postcopy-paused");
+    expect(incoming.stats.pagesReceivedMoreThanOnce).toBe(0);
     expect(await finish(r, out)).toEqual(reference(WRITER));
   });
 
