@@ -55,7 +55,7 @@ function endpointsOf(args: HostCliOptions): Endpoints {
   if (!HOST_NAME_PATTERN.test(args.name)) {
     throw new UserError(`--name ${JSON.stringify(args.name)}: expected 1 to 64 letters, digits, "_", "." or "-", not starting with "." or "-"`);
   }
-  if (args.tokenFile !== undefined && args.controlTcp === undefined && args.action !== "stop") {
+  if (args.tokenFile !== undefined && args.controlTcp === undefined) {
     throw new UsageProblem("--token-file goes with --control-tcp (the UNIX socket needs no token)");
   }
   const endpoints: Endpoints = { controlPath: args.control ?? defaultControlPath(args.name), defaultPath: args.control === undefined };
@@ -171,10 +171,9 @@ function detach(args: HostCliOptions & CliContext): Promise<void> {
 }
 
 /** `toyvmm host stop`: asks the host to quit and waits until it has. */
-async function stop(endpoints: Endpoints, args: HostCliOptions): Promise<void> {
+async function stop(endpoints: Endpoints): Promise<void> {
   const address: ControlAddress = endpoints.tcp ? { kind: "tcp", ...endpoints.tcp.address } : { kind: "unix", path: endpoints.controlPath };
-  const token = args.tokenFile !== undefined ? readTokenFile(args.tokenFile) : undefined;
-  const client = await ControlClient.connect(address, { ...(token !== undefined ? { token } : {}), hint: "nothing to stop" });
+  const client = await ControlClient.connect(address, { ...(endpoints.tcp ? { token: endpoints.tcp.token } : {}), hint: "nothing to stop" });
   await client.call("quit", {});
   const timeout = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new UserError(`host ${client.greeting.host} did not stop within ${STOP_TIMEOUT_MS / 1000} s`)), STOP_TIMEOUT_MS).unref());
   await Promise.race([client.ended, timeout]);
@@ -210,8 +209,8 @@ export const hostCommand: Command<HostCliOptions> = {
       ),
   handler: async (args) => {
     const endpoints = endpointsOf(args);
-    if (args.action === "stop") return stop(endpoints, args);
-    speedOf(args.speed);
+    if (args.action === "stop") return stop(endpoints);
+    speedOf(args.speed); // checked here, before a detached host could fail on it out of sight
     if (args.controlTcp !== undefined && !isLoopback(endpoints.tcp!.address.host)) {
       args.log.warn({ address: args.controlTcp }, "the control endpoint listens beyond this machine; anyone with the token can run guests and write files as this user");
     }

@@ -161,13 +161,14 @@ export class ControlSession implements SessionControl {
     const envelope = problemOf(requestSchema, value);
     if (envelope) return this.fail(id, "BadRequest", envelope);
     const { execute, arguments: given } = value as { execute: string; arguments?: unknown };
+    // Before the token, a client learns nothing, not even which commands there are.
+    if (!this.authenticated && execute !== "authenticate") {
+      return this.fail(id, "AuthenticationRequired", "this connection must authenticate first, with the host's token");
+    }
     if (!Object.hasOwn(COMMANDS, execute)) {
       return this.fail(id, "CommandNotFound", `no command ${JSON.stringify(execute)} (query-commands lists them)`);
     }
     const name = execute as CommandName;
-    if (!this.authenticated && name !== "authenticate") {
-      return this.fail(id, "AuthenticationRequired", "this connection must authenticate first, with the host's token");
-    }
     const args = COMMANDS[name].arguments.safeParse(given ?? {});
     if (!args.success) return this.fail(id, "InvalidArguments", `${name}: ${problemOf(COMMANDS[name].arguments, given ?? {}, "arguments")}`);
     try {
