@@ -12,7 +12,7 @@ import { WallClockGuest } from "../../vmm/migration/real/guest-runner.js";
 import { MigrationListener } from "../../vmm/migration/real/listener.js";
 import { startMigration } from "../../vmm/migration/real/outgoing.js";
 import { decodeFrame, encodeFrame, encodePrologue } from "../../vmm/migration/stream/codec.js";
-import { FRAME_HEADER_SIZE, PROLOGUE_SIZE, STREAM_VERSION } from "../../vmm/migration/stream/frames.js";
+import { STREAM_VERSION } from "../../vmm/migration/stream/frames.js";
 import { FrameReader } from "../../vmm/migration/real/frame-reader.js";
 import { prng } from "../helpers/prng.js";
 import { boot, reference } from "./helpers.js";
@@ -40,10 +40,11 @@ function exchange(port: number, bytes: Uint8Array, keep = false): Promise<string
     new Promise<string>((resolve) => {
       const socket: Socket = connect(port, "127.0.0.1", () => socket.write(bytes));
       const reader = new FrameReader(true, 1 << 20, "answer");
+      let prologue: Uint8Array | null = null;
       socket.on("data", (chunk: Buffer) => {
         reader.push(chunk);
-        if (reader.pending < PROLOGUE_SIZE + FRAME_HEADER_SIZE) return;
-        reader.next();
+        prologue ??= reader.next();
+        if (!prologue) return;
         const answer = reader.next();
         if (!answer) return;
         if (keep) closers.push(() => socket.destroy());

@@ -47,11 +47,6 @@ export class FrameReader {
     return this.buffered < size ? null : this.take(size);
   }
 
-  /** Bytes received but not yet part of a whole transmission. */
-  get pending(): number {
-    return this.buffered;
-  }
-
   private peek(offset: number): number {
     let at = this.head + offset;
     for (const part of this.parts) {

@@ -28,6 +28,7 @@ import { emptyStats, type MigrationStats } from "../stats.js";
 import type { MigratableVm, VmHost } from "../vm-port.js";
 import type { GuestControl } from "./guest-control.js";
 import type { Lane } from "./lane.js";
+import { WakeTimer } from "./wake-timer.js";
 import { WallClock } from "./wall-clock.js";
 
 export type IncomingStatus =
@@ -67,7 +68,7 @@ export class IncomingMigration extends EventEmitter {
   private machine: Destination | null = null;
   private lanes: [Lane | null, Lane | null] = [null, null];
   private generation = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly timer = new WakeTimer(this.clock, () => this.step((now) => this.machine!.handle(now, { kind: "timer" })));
   private cancelled = false;
   /** The result is given (a completed migration still answers a source that reconnects to hear `done`). */
   private resolved = false;
@@ -120,7 +121,7 @@ export class IncomingMigration extends EventEmitter {
 
   /** The listener forgets the migration (it closes, or a completed one has lingered long enough). */
   forget(reason: string): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer.clear();
     this.closed = true;
     for (const lane of this.lanes) lane?.drop(reason);
   }
@@ -207,15 +208,7 @@ export class IncomingMigration extends EventEmitter {
       if (!bytes) break;
       lane.write(bytes);
     }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const due = this.machine!.nextTimer() - this.clock.now();
-    if (Number.isFinite(due)) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.step((now) => this.machine!.handle(now, { kind: "timer" }));
-      }, Math.max(0, Math.ceil(due / 1e6)));
-    }
+    this.timer.at(this.machine!.nextTimer());
   }
 
   private settle(): void {
@@ -238,7 +231,7 @@ export class IncomingMigration extends EventEmitter {
    * stay for the source to close once it has read `done` (or for the listener to forget).
    */
   private end(status: IncomingResult["status"], error: string | null): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer.clear();
     if (status !== "completed") {
       this.closed = true;
       this.generation++;

@@ -55,10 +55,6 @@ export class Lane {
     return !this.blocked && !this.broken;
   }
 
-  get isBroken(): boolean {
-    return this.broken;
-  }
-
   /** Bytes the kernel has taken from this socket so far. */
   get bytesWritten(): number {
     return this.socket.bytesWritten;

@@ -36,6 +36,7 @@ import { helloFrame, helloOpening } from "./hello.js";
 import { Lane } from "./lane.js";
 import { TokenBucket } from "./token-bucket.js";
 import { WallClock } from "./wall-clock.js";
+import { WakeTimer } from "./wake-timer.js";
 import { WINDOW_NS, WireMeter } from "./wire-meter.js";
 
 export interface OutgoingOptions extends Address {
@@ -91,7 +92,7 @@ export class OutgoingMigration extends EventEmitter {
   private lanes: [Lane, Lane] | null = null;
   private session = "";
   private generation = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly timer = new WakeTimer(this.clock, () => this.step((now) => this.machine.handle(now, { kind: "timer" })));
   private reconnectTimer: NodeJS.Timeout | null = null;
   private meterTimer: NodeJS.Timeout | null = null;
   private meter: WireMeter | null = null;
@@ -316,15 +317,8 @@ export class OutgoingMigration extends EventEmitter {
 
   /** One timer: the machine's (a stalled link) or the bucket's (tokens again), whichever is first. */
   private armTimer(bucketWaitNs: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const now = this.clock.now();
-    const due = Math.min(this.machine.nextTimer() - now, bucketWaitNs);
-    if (!Number.isFinite(due) || this.ended) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.step((t) => this.machine.handle(t, { kind: "timer" }));
-    }, Math.max(0, Math.ceil(due / 1e6)));
+    if (this.ended) return;
+    this.timer.at(Math.min(this.machine.nextTimer(), this.clock.now() + bucketWaitNs));
   }
 
   private settle(): void {
@@ -366,7 +360,7 @@ export class OutgoingMigration extends EventEmitter {
   private end(status: OutgoingResult["status"], error: string | null): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer.clear();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.meterTimer) clearInterval(this.meterTimer);
     const now = this.clock.now();
