@@ -21,7 +21,7 @@ import { defaultControlPath, DEFAULT_HOST_NAME, ensurePrivateDir, HOST_NAME_PATT
 import type { Speed } from "../host/scheduler.js";
 import { startHost } from "../host/serve.js";
 import { readTokenFile } from "../host/token.js";
-import { toyvmmVersion } from "../host/version.js";
+import { toyvmmVersion } from "../version.js";
 import { UsageProblem } from "./arguments.js";
 import type { CliContext, Command } from "./shared.js";
 

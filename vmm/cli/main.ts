@@ -13,14 +13,14 @@
  *
  * `runCli` runs the program in-process with any argv and io, which is how the tests drive it.
  */
-import { readFileSync, readlinkSync, realpathSync } from "node:fs";
+import { readlinkSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Argv } from "yargs";
 import { UserError } from "../../isa/errors.js";
 import { fileError } from "../../isa/loader.js";
 import { createLogger, DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from "../log.js";
+import { toyvmmVersion } from "../version.js";
 import { describeUnknown, knownOptions, strictValues, UsageProblem } from "./arguments.js";
 import type { CliIo, Command } from "./shared.js";
 
@@ -106,7 +106,7 @@ export async function runCli(words: string[], io?: CliIo): Promise<number> {
     .strict()
     .help()
     .alias("help", "h")
-    .version(packageVersion())
+    .version(toyvmmVersion())
     .alias("version", ["v", "V"])
     .wrap(io ? HELP_COLUMNS : (process.stdout.columns ?? HELP_COLUMNS))
     .showHelpOnFail(false)
@@ -216,22 +216,6 @@ function processIo(): CliIo {
       return process.stdin;
     },
   };
-}
-
-/** The version in package.json, found by walking up from this file (source or dist/). */
-function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    try {
-      const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
-      if (manifest.name === "toyvmm" && manifest.version) return manifest.version;
-    } catch {
-      // not here; keep walking up
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return "unknown";
-    dir = parent;
-  }
 }
 
 function invokedAsProgram(): boolean {

@@ -1,4 +1,4 @@
-/** toyvmm's version, as a host tells it in its greeting: package.json's, found walking up from here (source or dist/). */
+/** toyvmm's version (`--version`, a host's greeting): package.json's, found walking up from here (source or dist/). */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
