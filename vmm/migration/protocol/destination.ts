@@ -66,7 +66,8 @@ export class Destination {
   /** Said `started` (acks "frames"): if the link breaks before the commit, the outcome is the source's to tell. */
   private startedSent = false;
   private completeArrived = false;
-  private received: Uint16Array | null = null;
+  /** Per page: 0 never arrived, 1 once, 2 more than once (saturating: a count could wrap). */
+  private received: Uint8Array | null = null;
   private postCopy = false;
   private linkUp = true;
   private lastHeard: number;
@@ -176,7 +177,7 @@ export class Destination {
         this.setup = frame;
         this.config = config;
         this.memory = new Memory(frame.memorySize);
-        this.received = new Uint16Array(this.memory.pageCount);
+        this.received = new Uint8Array(this.memory.pageCount);
         this.postCopy = STRATEGIES[frame.strategy] === "post-copy";
         if (this.postCopy) this.memory.markAllMissing();
         if (this.stats.setupNs === 0) this.stats.setupNs = now;
@@ -270,7 +271,7 @@ export class Destination {
 
   private install(now: number, page: number, data: Uint8Array | null): void {
     const memory = this.memory!;
-    this.received![page]!++;
+    if (this.received![page]! < 2) this.received![page]!++;
     if (this.postCopy && !memory.missing[page]) return; // a duplicate: the destination's copy is newer
     memory.fillPage(page, data);
     if (this.stalledOn === page) {
