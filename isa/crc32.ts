@@ -1,6 +1,10 @@
 /**
- * CRC-32 (IEEE 802.3, the zlib/PNG polynomial), table-driven. Node 20 has no zlib.crc32.
+ * CRC-32 (IEEE 802.3, the zlib/PNG polynomial). Node's native `zlib.crc32` where the runtime
+ * has it (from 20.15 and 22.2; about ten times the table's speed), else a table-driven loop.
  */
+import * as zlib from "node:zlib";
+
+type Crc32 = (bytes: Uint8Array, crc?: number) => number;
 
 const TABLE = buildTable();
 
@@ -14,9 +18,14 @@ function buildTable(): Uint32Array {
   return table;
 }
 
-/** The CRC-32 of `bytes`; pass a previous result as `crc` to continue over more bytes. */
-export function crc32(bytes: Uint8Array, crc = 0): number {
+/** The table-driven CRC-32; `crc32` is this on a runtime without `zlib.crc32`. */
+export function tableCrc32(bytes: Uint8Array, crc = 0): number {
   let c = ~crc;
   for (let i = 0; i < bytes.length; i++) c = TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
+
+const native = (zlib as { crc32?: Crc32 }).crc32;
+
+/** The CRC-32 of `bytes`; pass a previous result as `crc` to continue over more bytes. */
+export const crc32: Crc32 = typeof native === "function" ? (bytes, crc = 0) => native(bytes, crc) : tableCrc32;

@@ -1,0 +1,34 @@
+/** The CRC-32 in use (native where the runtime has it) gives the table-driven loop's results. */
+import { describe, expect, it } from "vitest";
+import { crc32, tableCrc32 } from "../../isa/crc32.js";
+
+/** Deterministic bytes (xorshift32), so a failure repeats. */
+function randomBytes(length: number, seed: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    bytes[i] = x & 0xff;
+  }
+  return bytes;
+}
+
+describe("crc32 against the table", () => {
+  it("agrees on random data of many lengths, views at odd offsets included", () => {
+    for (const length of [0, 1, 3, 7, 64, 255, 4096, 4106, 65_537]) {
+      const buffer = randomBytes(length + 5, length + 1);
+      for (const view of [buffer.subarray(0, length), buffer.subarray(5, 5 + length)]) {
+        expect(crc32(view), `length ${length}`).toBe(tableCrc32(view));
+      }
+    }
+  });
+  it("agrees when continuing from a previous CRC", () => {
+    const bytes = randomBytes(10_000, 99);
+    for (const start of [0, 1, 0xffffffff, 0x12345678]) {
+      expect(crc32(bytes, start)).toBe(tableCrc32(bytes, start));
+    }
+    expect(crc32(bytes.subarray(4321), crc32(bytes.subarray(0, 4321)))).toBe(tableCrc32(bytes));
+  });
+});
