@@ -67,9 +67,9 @@ function endpointsOf(args: HostCliOptions): Endpoints {
     endpoints.tcp = { address, token: readTokenFile(args.tokenFile) };
   }
   if (args.migrateListen !== undefined) {
-    const address = parseTcpAddress(args.migrateListen, "--migrate-listen");
+    const address = parseTcpAddress(args.migrateListen, "--migrate-listen", { anyPort: true });
     const tcp = endpoints.tcp?.address;
-    if (tcp && tcp.port === address.port && tcp.host === address.host) throw new UserError(`--migrate-listen ${args.migrateListen}: the control endpoint is already there`);
+    if (tcp && address.port !== 0 && tcp.port === address.port && tcp.host === address.host) throw new UserError(`--migrate-listen ${args.migrateListen}: the control endpoint is already there`);
     endpoints.migrateListen = address;
   }
   return endpoints;
@@ -113,7 +113,8 @@ async function serve(args: HostCliOptions & CliContext, endpoints: Endpoints, ve
     });
     const stopOn = (signal: NodeJS.Signals) => void running.stop(signal);
     process.once("SIGINT", stopOn).once("SIGTERM", stopOn);
-    const ready = `host ${args.name} listening on ${running.addresses.map(describeAddress).join(" and ")}`;
+    const migrations = running.migrateListen ? `; migrations on ${running.migrateListen}` : "";
+    const ready = `host ${args.name} listening on ${running.addresses.map(describeAddress).join(" and ")}${migrations}`;
     args.io.stdout.write(ready + "\n");
     tellParent({ ready: `${ready} (pid ${process.pid})` });
     await running.stopped;
@@ -189,7 +190,7 @@ export const hostCommand: Command<HostCliOptions> = {
       .option("control", { type: "string", describe: "Control socket path (default: $XDG_RUNTIME_DIR/toyvmm/NAME.sock, or a private folder in the temporary folder)" })
       .option("control-tcp", { type: "string", describe: "Also listen for control on TCP at [HOST:]PORT (HOST defaults to 127.0.0.1; port 0 takes a free one); needs --token-file" })
       .option("token-file", { type: "string", describe: "File holding the token TCP clients must present (mode 600, at least 16 characters)" })
-      .option("migrate-listen", { type: "string", describe: "Address for incoming migrations, [HOST:]PORT (HOST defaults to 127.0.0.1)" })
+      .option("migrate-listen", { type: "string", describe: "Accept incoming migrations (toyvmm vm migrate) at [HOST:]PORT (HOST defaults to 127.0.0.1; port 0 takes a free one)" })
       .option("speed", { type: "string", default: "max", describe: "Guest ticks per wall-clock second for each VM (k, M, G suffixes), or max" })
       .option("detach", { type: "boolean", default: false, describe: "Start the host in the background; return once it listens" })
       .option("log-file", { type: "string", describe: "Append the host's logs to FILE instead of stderr" })
@@ -213,6 +214,9 @@ export const hostCommand: Command<HostCliOptions> = {
     speedOf(args.speed); // checked here, before a detached host could fail on it out of sight
     if (args.controlTcp !== undefined && !isLoopback(endpoints.tcp!.address.host)) {
       args.log.warn({ address: args.controlTcp }, "the control endpoint listens beyond this machine; anyone with the token can run guests and write files as this user");
+    }
+    if (endpoints.migrateListen && !isLoopback(endpoints.migrateListen.host)) {
+      args.log.warn({ address: args.migrateListen }, "the migration listener listens beyond this machine; a migration's token is its only protection, and its pages are not encrypted");
     }
     if (args.detach) return detach(args);
     await serve(args, endpoints, toyvmmVersion());

@@ -5,9 +5,11 @@
  * class, or a UserError (a file, an image) that becomes a GenericError.
  */
 import { isAbsolute } from "node:path";
+import { crc32 } from "../../isa/crc32.js";
 import { completeUtf8Length } from "./console-ring.js";
 import type { Host } from "./host.js";
 import { INPUT_QUEUE_MAX } from "./input-queue.js";
+import { MIGRATE_HANDLERS } from "./migrate-commands.js";
 import { CommandError } from "./protocol.js";
 import { COMMAND_NAMES, COMMANDS, type ArgumentsOf, type CommandName, type ReturnOf } from "./protocol-commands.js";
 
@@ -19,7 +21,7 @@ export interface SessionControl {
   follow(vm: string, follow: boolean, offset: number | undefined): number;
 }
 
-type Handler<N extends CommandName> = (host: Host, args: ArgumentsOf<N>, session: SessionControl) => ReturnOf<N>;
+export type Handler<N extends CommandName> = (host: Host, args: ArgumentsOf<N>, session: SessionControl) => ReturnOf<N>;
 
 /** A file named in a request: absolute, since the host's working directory is not the client's. */
 function absolute(command: CommandName, file: string): string {
@@ -49,11 +51,19 @@ export const HANDLERS: { [N in CommandName]: Handler<N> } = {
       description: ending?.description ?? null,
       console: { written: vm.console.end, kept: vm.console.end - vm.console.start, dropped: vm.console.start, inputPending: vm.inputPending },
       stats: vm.guest.stats() as ReturnOf<"query-status">["stats"],
+      memoryCrc: crc32(vm.guest.vm.memory.bytes),
     };
   },
-  "vm-pause": (host, { vm }) => host.pause(vm).summary(),
-  "vm-resume": (host, { vm }) => host.resume(vm).summary(),
+  "vm-pause": (host, { vm }) => {
+    host.checkUnlocked(vm, "vm-pause");
+    return host.pause(vm).summary();
+  },
+  "vm-resume": (host, { vm }) => {
+    host.checkUnlocked(vm, "vm-resume");
+    return host.resume(vm).summary();
+  },
   "vm-destroy": (host, { vm }) => {
+    host.checkUnlocked(vm, "vm-destroy");
     host.destroy(vm);
     return {};
   },
@@ -81,8 +91,12 @@ export const HANDLERS: { [N in CommandName]: Handler<N> } = {
     return { accepted, pending: host.find(name).inputPending };
   },
   "console-follow": (_host, { vm, follow, offset }, session) => ({ offset: session.follow(vm, follow, offset) }),
-  "vm-save": (host, { vm, file, stop, overwrite }) => ({ file, ...host.save(vm, absolute("vm-save", file), { stop, overwrite }) }),
+  "vm-save": (host, { vm, file, stop, overwrite }) => {
+    if (stop) host.checkUnlocked(vm, "vm-save");
+    return { file, ...host.save(vm, absolute("vm-save", file), { stop, overwrite }) };
+  },
   "vm-restore": (host, { file, name, paused }) => host.restore(absolute("vm-restore", file), { paused, ...(name !== undefined ? { name } : {}) }).summary(),
+  ...MIGRATE_HANDLERS,
   quit: (host) => {
     host.quit();
     return {};

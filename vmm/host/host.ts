@@ -11,6 +11,7 @@ import { silentLogger } from "../log.js";
 import type { MigratableVm } from "../migration/vm-port.js";
 import { adoptGuest, bootGuest } from "./guest.js";
 import { HostVm } from "./host-vm.js";
+import type { HostMigrations } from "./migrations.js";
 import { CommandError } from "./protocol.js";
 import type { ArgumentsOf } from "./protocol-commands.js";
 import type { EventData, HostEvent } from "./protocol-events.js";
@@ -25,8 +26,6 @@ export interface HostOptions {
   speed: Speed;
   clock: WallClock;
   log?: Logger;
-  /** A migration driver's hook: a VM stopped on a page that has not arrived (it runs again after `wake`). */
-  onPageMissing?: (vm: HostVm, page: number) => void;
 }
 
 export type HostEventListener = (event: HostEvent) => void;
@@ -46,6 +45,14 @@ export class Host {
   onRunnable: () => void = () => {};
   /** Told when a client asked the host to stop. */
   onQuit: () => void = () => {};
+  /** A migration driver's hook: a VM stopped on a page that has not arrived (it runs again after `wake`). */
+  onPageMissing: (vm: HostVm, page: number) => void = () => {};
+  /** Its migrations, both ways, once the process has set them up (serve.ts). */
+  migrations: HostMigrations | null = null;
+  /** VMs a migration holds, and why: clients may not pause, resume or remove them meanwhile. */
+  private readonly locks = new Map<string, string>();
+  /** Names kept for VMs on their way here. */
+  private readonly reserved = new Set<string>();
 
   constructor(options: HostOptions) {
     this.name = options.name;
@@ -54,7 +61,7 @@ export class Host {
     this.log = options.log ?? silentLogger;
     this.scheduler = new HostScheduler(options.speed, options.clock, (vm, end) => {
       if (end === "ended") this.ended(vm);
-      else if (vm.waiting === "page") options.onPageMissing?.(vm, vm.missingPage);
+      else if (vm.waiting === "page") this.onPageMissing(vm, vm.missingPage);
     });
   }
 
@@ -64,7 +71,8 @@ export class Host {
     return () => this.listeners.delete(listener);
   }
 
-  private emit(event: HostEvent): void {
+  /** Tells every client of `event` (the host's own events, and a migration driver's). */
+  emit(event: HostEvent): void {
     for (const listener of this.listeners) listener(event);
   }
 
@@ -119,7 +127,7 @@ export class Host {
    * them the same way) under `name`, or the VM's own name made unique.
    */
   adopt(vm: MigratableVm, options: { name?: string; source: string; paused: boolean; from: VmOrigin }): HostVm {
-    const name = this.freeName(options.name, vm.name);
+    const name = options.name !== undefined && this.reserved.delete(options.name) ? options.name : this.freeName(options.name, vm.name);
     return this.add(new HostVm(name, options.source, adoptGuest(vm), { paused: options.paused }), options.from);
   }
 
@@ -174,6 +182,7 @@ export class Host {
 
   destroy(name: string): void {
     const vm = this.find(name);
+    this.locks.delete(name);
     // Events first: a client following the console gets the last of it before the VM is gone.
     this.emit({ event: "VM_DESTROYED", data: { vm: name } });
     this.scheduler.remove(vm);
@@ -198,6 +207,31 @@ export class Host {
     return this.adopt(vm, { ...options, source: file, from: "snapshot" });
   }
 
+  /** Keeps `name` free for a VM on its way here (adopt under that name takes it). */
+  reserve(name: string): void {
+    this.freeName(name, name);
+    this.reserved.add(name);
+  }
+
+  unreserve(name: string): void {
+    this.reserved.delete(name);
+  }
+
+  /** While locked, clients may not pause, resume or remove the VM (a migration steers it). */
+  lock(name: string, why: string): void {
+    this.locks.set(name, why);
+  }
+
+  unlock(name: string): void {
+    this.locks.delete(name);
+  }
+
+  /** Refuses a client's `command` on a VM a migration holds. */
+  checkUnlocked(name: string, command: string): void {
+    const why = this.locks.get(name);
+    if (why !== undefined) throw new CommandError("InvalidState", `${command}: ${name} ${why} (migrate-cancel gives it back while the source still holds it)`);
+  }
+
   /** A client asked the host to stop. */
   quit(): void {
     this.onQuit();
@@ -212,10 +246,12 @@ export class Host {
   private freeName(wanted: string | undefined, base: string): string {
     if (wanted !== undefined) {
       if (this.vms.has(wanted)) throw new CommandError("InvalidArguments", `${wanted}: host ${this.name} already runs a VM of that name`);
+      if (this.reserved.has(wanted)) throw new CommandError("InvalidArguments", `${wanted}: a VM of that name is migrating to host ${this.name}`);
       return wanted;
     }
     const stem = base.replace(/[^A-Za-z0-9_.-]/g, "-").replace(/^[.-]+/, "").slice(0, VM_NAME_MAX - 8) || "vm";
-    if (!this.vms.has(stem)) return stem;
-    for (let n = 2; ; n++) if (!this.vms.has(`${stem}-${n}`)) return `${stem}-${n}`;
+    const taken = (name: string) => this.vms.has(name) || this.reserved.has(name);
+    if (!taken(stem)) return stem;
+    for (let n = 2; ; n++) if (!taken(`${stem}-${n}`)) return `${stem}-${n}`;
   }
 }

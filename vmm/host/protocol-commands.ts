@@ -5,6 +5,7 @@
  * docs/HOSTS.md is generated from them.
  */
 import { flag, LINE_MAX, list, memorySize, NAME_MAX, record, text, wholeNumber, z } from "../../isa/schema.js";
+import { MIGRATE_COMMANDS } from "./protocol-migrate.js";
 import { consoleCounts, consoleOffset, outcomeSchema, vmName, vmSummary } from "./protocol-values.js";
 
 /** Most console input one request may carry; the host queues at most INPUT_QUEUE_MAX per VM. */
@@ -32,6 +33,7 @@ const vmStatus = vmSummary.extend({
   description: text(LINE_MAX).nullable().describe('The outcome in words ("exited with status 0" …), else null'),
   console: consoleCounts,
   stats: z.record(z.string(), z.json()).describe("The monitor's statistics as `toyvmm boot --json` gives them, or a program's system calls by name"),
+  memoryCrc: wholeNumber(0, 0xffffffff).describe("CRC-32 of the guest's memory now (equal on every host for the same guest time)"),
 });
 
 export const COMMANDS = {
@@ -137,6 +139,7 @@ export const COMMANDS = {
     }),
     returns: vmSummary,
   }),
+  ...MIGRATE_COMMANDS,
   quit: command({
     doc: "Stops the host, as SIGTERM does: its VMs are stopped and every connection closed, after this answer.",
     arguments: none,

@@ -4,6 +4,7 @@
  * it follows (`console-follow`), so that console traffic is asked for.
  */
 import { LINE_MAX, oneOf, record, text, wholeNumber, z } from "../../isa/schema.js";
+import { migrationDirection, migrationStatus } from "./protocol-migrate.js";
 import { consoleOffset, outcomeSchema, vmName, vmState } from "./protocol-values.js";
 
 interface EventSpec<D extends z.ZodType> {
@@ -19,7 +20,7 @@ export const EVENTS = {
     data: record({
       vm: vmName,
       state: vmState,
-      from: oneOf(["guest", "snapshot"]).describe("Booted from a guest, or restored from a snapshot"),
+      from: oneOf(["guest", "snapshot", "migration"]).describe("Booted from a guest, restored from a snapshot, or arrived by migration (paused until the source lets it go)"),
     }),
   }),
   VM_STOPPED: event({ doc: "A VM was paused.", data: record({ vm: vmName, ticks }) }),
@@ -35,7 +36,29 @@ export const EVENTS = {
       consoleEnd: consoleOffset.describe("Bytes of console output in all: a follower has it all once it is this far"),
     }),
   }),
-  VM_DESTROYED: event({ doc: "A VM left the host (vm-destroy, or vm-save with stop).", data: record({ vm: vmName }) }),
+  VM_DESTROYED: event({ doc: "A VM left the host (vm-destroy, vm-save with stop, or migrated away).", data: record({ vm: vmName }) }),
+  MIGRATION: event({
+    doc: "A migration on this host changed status (QMP's MIGRATION).",
+    data: record({
+      vm: vmName,
+      direction: migrationDirection,
+      status: migrationStatus,
+      detail: text(LINE_MAX).nullable().describe("Why, when it failed or paused; else null"),
+    }),
+  }),
+  MIGRATION_PROGRESS: event({
+    doc: "How far an outgoing migration is, at most ten times a second and at every change of phase (QMP's MIGRATION_PASS, with figures).",
+    data: record({
+      vm: vmName,
+      phase: text(200).describe("What the sender is doing now"),
+      round: wholeNumber().describe("Pre-copy rounds begun"),
+      completed: z.number().min(0).max(1).describe("Share done, never going backwards"),
+      transferredBytes: wholeNumber().describe("Page bytes sent so far"),
+      remainingBytes: wholeNumber().describe("Page bytes still to send, as estimated now"),
+      remainingNs: wholeNumber().describe("Estimated time left"),
+      dirtyPagesPerSecond: wholeNumber().describe("Pages dirtied per second during the last finished round"),
+    }),
+  }),
   CONSOLE_OUTPUT: event({
     doc: "Console output of a followed VM, in order, with no byte twice.",
     data: record({

@@ -19,7 +19,7 @@ export const REQUEST_LINE_MAX = 1 << 20;
 export const ID_MAX = 1024;
 
 /** What a host offers, named in its greeting. */
-export const CAPABILITIES = ["console-events", "snapshots"] as const;
+export const CAPABILITIES = ["console-events", "snapshots", "migration"] as const;
 
 export const greetingSchema = record({
   toyvmm: record({

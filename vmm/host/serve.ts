@@ -5,11 +5,13 @@
  * socket file removed.
  */
 import { performance } from "node:perf_hooks";
+import { UserError } from "../../isa/errors.js";
 import type { Logger } from "../log.js";
 import { describeAddress, type ControlAddress, type TcpAddress } from "./address.js";
 import { ControlServer } from "./control-server.js";
 import { Host } from "./host.js";
 import { HostLoop } from "./loop.js";
+import { HostMigrations } from "./migrations.js";
 import type { Speed } from "./scheduler.js";
 
 export interface HostConfig {
@@ -20,7 +22,7 @@ export interface HostConfig {
   controlPath: string;
   /** A TCP control endpoint, and the token its clients must present. */
   tcp?: { address: TcpAddress; token: string };
-  /** Where incoming migrations are to be accepted (the migration driver listens there). */
+  /** Where incoming migrations are accepted (port 0: a free one). */
   migrateListen?: TcpAddress;
   log: Logger;
 }
@@ -30,6 +32,8 @@ export interface RunningHost {
   config: HostConfig;
   /** Where clients connect (a TCP port asked as 0 is the one given). */
   addresses: ControlAddress[];
+  /** Where incoming migrations are accepted, as HOST:PORT, or null. */
+  migrateListen: string | null;
   /** Stops the host; resolves once it has (calling it again waits for the same stop). */
   stop(reason: string): Promise<void>;
   /** Resolves once the host has stopped, however it was asked to. */
@@ -44,12 +48,15 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const server = new ControlServer(host, log);
   const loop = new HostLoop(host, () => server.pumpAll());
   await server.listenUnix(config.controlPath);
+  let migrations: HostMigrations;
   try {
     if (config.tcp) await server.listenTcp(config.tcp.address, config.tcp.token);
+    migrations = await HostMigrations.start(host, config.migrateListen, log);
   } catch (error) {
     await server.close();
-    throw error;
+    throw migrateListenError(error, config.migrateListen);
   }
+  host.migrations = migrations;
   loop.start();
 
   let stopping: Promise<void> | null = null;
@@ -59,6 +66,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     (stopping ??= (async () => {
       log.info({ host: config.name, reason }, "host stopping");
       loop.stop();
+      await migrations.close();
       await server.close();
       host.destroyAll();
       log.info({ host: config.name }, "host stopped");
@@ -72,9 +80,17 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       host: config.name,
       control: server.addresses.map(describeAddress),
       speed: config.speed,
-      ...(config.migrateListen ? { migrateListen: describeAddress({ kind: "tcp", ...config.migrateListen }) } : {}),
+      ...(migrations.listenAddress ? { migrateListen: migrations.listenAddress } : {}),
     },
     "host started",
   );
-  return { host, config, addresses: server.addresses, stop, stopped };
+  return { host, config, addresses: server.addresses, migrateListen: migrations.listenAddress, stop, stopped };
+}
+
+/** A migration address that cannot be listened on, in one line naming the flag. */
+function migrateListenError(error: unknown, address: TcpAddress | undefined): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (!address || (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES")) return error;
+  const where = describeAddress({ kind: "tcp", ...address });
+  return new UserError(`--migrate-listen ${where}: ${code === "EADDRINUSE" ? "the address is in use" : code === "EACCES" ? "permission denied" : "no such address on this machine"}`);
 }

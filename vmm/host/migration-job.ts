@@ -1,0 +1,96 @@
+/**
+ * One migration as a host reports it: either side's driver object, its status as MIGRATION
+ * events, its progress as MIGRATION_PROGRESS events (at most ten a second, and at every change
+ * of phase, so that a fast migration does not flood the clients), and the live figures
+ * `query-migrate` answers with.
+ */
+import { performance } from "node:perf_hooks";
+import type { IncomingMigration } from "../migration/real/incoming.js";
+import type { OutgoingMigration } from "../migration/real/outgoing.js";
+import type { MigrationStats } from "../migration/stats.js";
+import type { Strategy } from "../migration/stream/frames.js";
+import type { Host } from "./host.js";
+import type { MigrationInfo } from "./protocol-migrate.js";
+
+type Status = MigrationInfo["status"];
+const ENDED: Status[] = ["completed", "failed", "cancelled"];
+const PROGRESS_EVERY_MS = 100;
+
+export type Driver = { kind: "outgoing"; out: OutgoingMigration } | { kind: "incoming"; slot: IncomingMigration };
+
+export class MigrationJob {
+  status: Status;
+  detail: string | null = null;
+  private readonly startedMs = performance.now();
+  private endedMs: number | null = null;
+  private lastProgressMs = -Infinity;
+  private lastPhase = "";
+
+  constructor(
+    private readonly host: Host,
+    readonly vm: string,
+    readonly peer: string,
+    readonly driver: Driver,
+  ) {
+    this.status = driver.kind === "outgoing" ? "setup" : "waiting";
+    const source = driver.kind === "outgoing" ? driver.out : driver.slot;
+    source.on("status", (status: Status, detail?: string) => this.changed(status, detail ?? null));
+    if (driver.kind === "outgoing") driver.out.on("progress", () => this.progressed());
+  }
+
+  get ended(): boolean {
+    return ENDED.includes(this.status);
+  }
+
+  private get stats(): MigrationStats {
+    return this.driver.kind === "outgoing" ? this.driver.out.stats : this.driver.slot.stats;
+  }
+
+  private changed(status: Status, detail: string | null): void {
+    // A detail that merely names the phase is progress, not news.
+    if (status === this.status && detail === this.detail) return;
+    this.status = status;
+    this.detail = detail;
+    if (this.ended) this.endedMs = performance.now();
+    this.host.emit({ event: "MIGRATION", data: { vm: this.vm, direction: this.driver.kind, status, detail } });
+    if (this.ended && this.driver.kind === "outgoing") this.progressed(true);
+  }
+
+  private progressed(force = false): void {
+    const now = performance.now();
+    const info = this.info();
+    if (!force && info.phase === this.lastPhase && now - this.lastProgressMs < PROGRESS_EVERY_MS) return;
+    this.lastPhase = info.phase;
+    this.lastProgressMs = now;
+    const { vm, phase, round, completed, transferredBytes, remainingBytes, remainingNs, dirtyPagesPerSecond } = info;
+    this.host.emit({ event: "MIGRATION_PROGRESS", data: { vm, phase, round, completed, transferredBytes, remainingBytes, remainingNs, dirtyPagesPerSecond } });
+  }
+
+  info(): MigrationInfo {
+    const stats = this.stats;
+    const last = stats.progress[stats.progress.length - 1];
+    const completed = this.status === "completed" ? 1 : (last?.completed ?? 0);
+    const transferredBytes = stats.rounds.reduce((sum, round) => sum + round.bytes, 0);
+    const finished = stats.rounds.filter((round) => round.endNs > 0);
+    const { progress: _log, ...rest } = stats;
+    const strategy: Strategy | null = this.driver.kind === "incoming" && this.status === "waiting" ? null : stats.strategy;
+    return {
+      vm: this.vm,
+      direction: this.driver.kind,
+      status: this.status,
+      strategy,
+      peer: this.peer,
+      detail: this.detail,
+      phase: last?.phase ?? this.status,
+      round: stats.rounds.length,
+      completed,
+      transferredBytes,
+      remainingBytes: completed > 0 ? Math.round((transferredBytes * (1 - completed)) / completed) : 0,
+      remainingNs: this.ended ? 0 : Math.max(0, Math.round(last?.remainingNs ?? 0)),
+      dirtyPagesPerSecond: finished[finished.length - 1]?.dirtyPagesPerSecond ?? 0,
+      elapsedNs: Math.round(((this.endedMs ?? performance.now()) - this.startedMs) * 1e6),
+      downtimeNs: Math.max(0, Math.round(stats.downtimeNs)),
+      stats: JSON.parse(JSON.stringify(rest)) as MigrationInfo["stats"],
+    };
+  }
+}
