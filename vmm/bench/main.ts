@@ -2,12 +2,16 @@
  * `npm run bench`: the full CPU (interpreter alone, and with the block compiler) against a
  * plain-JavaScript bound and a minimal interpreter, measured side by side in one process (the
  * machines are shared and noisy, so only ratios measured together mean much); then the
- * monitor: its overhead over bare, VM density and a cold `toyvmm boot` (`monitor.ts`).
+ * monitor: its overhead over bare, VM density and a cold `toyvmm boot` (`monitor.ts`); then
+ * migration over loopback TCP: the stream against a raw socket, pre-copy against the simulated
+ * engine's prediction, post-copy's time to a running guest (`migration.ts`).
  * Prints a table, or JSON with --json.
  *
  *   node dist/vmm/bench/main.js [--reps 5] [--ms 300] [--only alu-full,alu-plain] [--json]
  */
+import { benchMigration, formatMigrationReport } from "./migration.js";
 import { benchMonitor, formatMonitorReport } from "./monitor.js";
+import { median } from "./statistics.js";
 import { WORKLOADS, type Workload } from "./workloads.js";
 
 interface Options {
@@ -20,7 +24,7 @@ interface Options {
 const USAGE = `usage: node dist/vmm/bench/main.js [--reps N] [--ms N] [--only id,...] [--json]
   --reps N    measurements per workload, median reported (default 5)
   --ms N      target duration of one measurement in milliseconds (default 300)
-  --only ids  run only these CPU workloads (and skip the monitor): ${WORKLOADS.map((w) => w.id).join(", ")}
+  --only ids  run only these CPU workloads (and skip the monitor and migration): ${WORKLOADS.map((w) => w.id).join(", ")}
   --json      print the results as JSON`;
 
 class UsageError extends Error {}
@@ -85,12 +89,6 @@ function calibrate(workload: Workload, targetMs: number): number {
   }
   return scale;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 interface Result {
   id: string;
@@ -161,6 +159,7 @@ async function main(argv: string[]): Promise<number> {
   // The CPU as it runs by default: with the block compiler.
   const target = ratios["alu: full-jit / plain JS"];
   const monitor = only === null ? await benchMonitor() : null;
+  const migration = only === null ? await benchMigration() : null;
   const report = {
     node: process.version,
     reps,
@@ -169,6 +168,7 @@ async function main(argv: string[]): Promise<number> {
     ratios,
     target: { ratio: 0.25, measured: target ?? null, met: target === undefined ? null : target >= 0.25 },
     monitor,
+    migration,
   };
   if (json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -194,6 +194,7 @@ async function main(argv: string[]): Promise<number> {
     );
   }
   if (monitor) lines.push("", formatMonitorReport(monitor));
+  if (migration) lines.push(formatMigrationReport(migration));
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
 }
