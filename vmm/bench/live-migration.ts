@@ -4,8 +4,8 @@
  *
  * - pre-copy at 1 GB/s (the driver's token bucket) and without a limit: wall-clock downtime
  *   and total time, beside what the simulated engine (`migrate()`) predicts for a twin of the
- *   guest with the same parameters: the bandwidth (for "unlimited", the stream's measured
- *   loopback throughput), the guest speed the real source measured, the same downtime target.
+ *   guest with the same parameters: the bandwidth (for "unlimited", the rate the page frames
+ *   went at on loopback), the guest speed the real source measured, the same downtime target.
  * - post-copy: from `startMigration` to the guest running on the destination.
  *
  * Median of a few runs each; the machine is shared and noisy.
@@ -72,7 +72,7 @@ async function precopy(bandwidth: number | null, unlimitedBandwidth: number, run
   };
 }
 
-/** Pre-copy at 1 GB/s and unlimited; `loopbackBytesPerSecond` stands for "unlimited" in the simulation. */
+/** Pre-copy at 1 GB/s and unlimited; `loopbackBytesPerSecond` (the page frames' rate) stands for "unlimited" in the simulation. */
 export async function benchPrecopy(loopbackBytesPerSecond: number, runs = 3): Promise<PrecopyFigure[]> {
   return [await precopy(1e9, loopbackBytesPerSecond, runs), await precopy(null, loopbackBytesPerSecond, runs)];
 }

@@ -20,7 +20,7 @@ export async function benchMigration(): Promise<MigrationBenchReport> {
   return {
     guest: { memoryBytes: GUEST_MEMORY, workingSetPages: WORKING_SET_PAGES, writesPerMillionTicks: WRITE_RATE, speed: GUEST_SPEED },
     stream,
-    precopy: await benchPrecopy(stream.streamBytesPerSecond),
+    precopy: await benchPrecopy(stream.pagesBytesPerSecond),
     postcopy: await benchPostcopy(),
   };
 }

@@ -16,7 +16,7 @@ export interface RealMigration {
   destination: MigrationStats;
   /** Wall-clock ms from startMigration to the guest resumed on the destination. */
   runningAfterMs: number;
-  /** Guest instructions per second the source really ran during the migration. */
+  /** Guest instructions per second the source really ran until it stopped the guest. */
   measuredSpeed: number;
 }
 
@@ -48,7 +48,8 @@ export async function migrateOverLoopback(options: Omit<OutgoingOptions, "host" 
       source: sent.stats,
       destination: received.stats,
       runningAfterMs: runningAt - start,
-      measuredSpeed: sent.stats.guestTicksDuringMigration / (sent.stats.totalNs / 1e9),
+      // The source's guest runs until the stop, which the downtime follows.
+      measuredSpeed: sent.stats.guestTicksDuringMigration / ((sent.stats.totalNs - sent.stats.downtimeNs) / 1e9),
     };
   } finally {
     source.release();
