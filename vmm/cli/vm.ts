@@ -1,16 +1,22 @@
 /**
  * `toyvmm vm ACTION …`: a client of a running host (`toyvmm host`), in virsh's spirit — start,
  * list, inspect, watch, pause, resume, stop, save and restore VMs over the control protocol
- * (vmm/host/client.ts). Every action takes --host ADDR: a socket path, a host's --name, or
- * HOST:PORT with --token-file; by default the socket of a host started without --control.
+ * (vmm/host/client.ts), and move them between hosts (migrate, over TCP between two host
+ * processes; jobinfo and jobabort from another terminal). Every action takes --host ADDR (migrate:
+ * --from and --to): a socket path, a host's --name, or HOST:PORT with --token-file; by default
+ * the socket of a host started without --control.
  */
 import { isAbsolute, resolve } from "node:path";
 import { UserError } from "../../isa/errors.js";
 import { readFileBytes, readStreamBytes, STDIN_NAME } from "../../isa/user-files.js";
 import { isGuestPath } from "../guests.js";
-import { formatSize, parseCount, parseMemorySize } from "../migration/units.js";
+import { STRATEGIES, type Strategy } from "../migration/stream/frames.js";
+import { formatNs, formatSize, parseBandwidth, parseCount, parseDuration, parseMemorySize } from "../migration/units.js";
 import { describeAddress, parseControlAddress, type ControlAddress } from "../host/address.js";
 import { ControlClient } from "../host/client.js";
+import { ClientMigration, type MigrateRequest } from "../host/migrate-client.js";
+import { bytes, ProgressLine, type Terminal } from "../host/progress-line.js";
+import type { MigrationInfo, MigrationParameters } from "../host/protocol-migrate.js";
 import { followConsole, readConsole, type ConsoleEnd, type ConsoleSink } from "../host/follow-console.js";
 import { CREATE_INPUT_MAX, type AnswerOf, type VmSummary } from "../host/protocol-commands.js";
 import { defaultControlPath, DEFAULT_HOST_NAME } from "../host/runtime-dir.js";
@@ -36,12 +42,19 @@ interface VmCliOptions {
   follow: boolean;
   keep: boolean;
   force: boolean;
+  from?: string;
+  to?: string;
+  strategy?: string;
+  bandwidth?: string;
+  downtimeTarget?: string;
+  maxRounds?: string;
+  postcopyAfter?: string;
 }
 
 type Args = VmCliOptions & CliContext;
 
-/** Each action: the words it takes after it, and what it does. */
-const ACTIONS: Record<string, { words: string[]; run: (client: ControlClient, args: Args, words: string[]) => Promise<void> }> = {
+/** Each action: the words it takes after it, and what it does with the --host it connects to (migrate connects to two). */
+const ACTIONS: Record<string, { words: string[]; run: ((client: ControlClient, args: Args, words: string[]) => Promise<void>) | null }> = {
   start: { words: ["GUEST"], run: start },
   list: { words: [], run: list },
   info: { words: ["VM"], run: info },
@@ -51,6 +64,9 @@ const ACTIONS: Record<string, { words: string[]; run: (client: ControlClient, ar
   stop: { words: ["VM"], run: stop },
   save: { words: ["VM", "FILE"], run: save },
   restore: { words: ["FILE"], run: restore },
+  migrate: { words: ["VM"], run: null },
+  jobinfo: { words: ["VM"], run: jobinfo },
+  jobabort: { words: ["VM"], run: jobabort },
 };
 
 /** Options that only some actions take, and which. */
@@ -65,7 +81,14 @@ const ACTION_OPTIONS: [keyof VmCliOptions, string, string[]][] = [
   ["name", "--name", ["start", "restore"]],
   ["keep", "--keep", ["save"]],
   ["force", "--force", ["save"]],
-  ["json", "--json", ["start", "list", "info", "save", "restore"]],
+  ["from", "--from", ["migrate"]],
+  ["to", "--to", ["migrate"]],
+  ["strategy", "--strategy", ["migrate"]],
+  ["bandwidth", "--bandwidth", ["migrate"]],
+  ["downtimeTarget", "--downtime-target", ["migrate"]],
+  ["maxRounds", "--max-rounds", ["migrate"]],
+  ["postcopyAfter", "--postcopy-after", ["migrate"]],
+  ["json", "--json", ["start", "list", "info", "save", "restore", "migrate", "jobinfo"]],
 ];
 
 function checkUsage(args: Args): string[] {
@@ -83,12 +106,15 @@ function checkUsage(args: Args): string[] {
     }
   }
   if (!args.follow && args.action !== "console") throw new UsageProblem(`--no-follow goes with vm console, not vm ${args.action}`);
+  if (args.action === "migrate") {
+    if (args.host !== undefined) throw new UsageProblem("vm migrate takes --from HOST and --to HOST, not --host");
+    if (args.from === undefined || args.to === undefined) throw new UsageProblem("vm migrate needs --from HOST (the VM's host) and --to HOST (where it goes)");
+  }
   return words.map(String);
 }
 
-/** The host --host names, and what to tell a user when nothing answers there. */
-function addressOf(args: Args): { address: ControlAddress; hint: string } {
-  const text = args.host ?? DEFAULT_HOST_NAME;
+/** The host --host (or --from, --to) names, and what to tell a user when nothing answers there. */
+function addressOf(text: string): { address: ControlAddress; hint: string } {
   const address = parseControlAddress(text);
   const start =
     address.kind === "tcp" ? `toyvmm host --control-tcp ${address.port} --token-file FILE`
@@ -98,8 +124,8 @@ function addressOf(args: Args): { address: ControlAddress; hint: string } {
   return { address, hint: `start one with ${start}` };
 }
 
-async function connectTo(args: Args): Promise<ControlClient> {
-  const { address, hint } = addressOf(args);
+async function connectTo(args: Args, host = args.host ?? DEFAULT_HOST_NAME): Promise<ControlClient> {
+  const { address, hint } = addressOf(host);
   if (address.kind === "tcp" && args.tokenFile === undefined) throw new UserError(`--host ${describeAddress(address)}: a TCP host needs --token-file FILE`);
   if (address.kind === "unix" && args.tokenFile !== undefined) throw new UsageProblem("--token-file goes with a TCP --host (HOST:PORT)");
   const token = args.tokenFile !== undefined ? readTokenFile(args.tokenFile) : undefined;
@@ -217,12 +243,108 @@ async function restore(client: ControlClient, args: Args, [file]: string[]): Pro
   args.io.stdout.write(`${vm.name} restored on host ${client.greeting.host} at tick ${vm.ticks}${vm.state === "paused" ? " (paused)" : ""}\n`);
 }
 
+/** The parameters the flags give; those not given are the source host's. */
+function migrateRequest(args: Args, vm: string): MigrateRequest {
+  const strategy = (args.strategy ?? "pre-copy") as Strategy;
+  if (!STRATEGIES.includes(strategy)) throw new UsageProblem(`--strategy ${JSON.stringify(args.strategy)}: expected ${STRATEGIES.join(", ")}`);
+  const request: MigrateRequest = { vm, strategy };
+  if (args.bandwidth !== undefined) request.bandwidth = parseBandwidth(args.bandwidth);
+  if (args.downtimeTarget !== undefined) request.downtimeTargetNs = parseDuration(args.downtimeTarget, "--downtime-target");
+  if (args.maxRounds !== undefined) request.maxRounds = parseCount(args.maxRounds, "--max-rounds");
+  if (args.postcopyAfter !== undefined) {
+    if (strategy !== "pre-copy") throw new UsageProblem("--postcopy-after turns a pre-copy into post-copy: it goes with --strategy pre-copy");
+    request.postcopyAfter = postcopyAfterOf(args.postcopyAfter);
+  }
+  return request;
+}
+
+/** `2s`, `500ms` (a time) or `3` (rounds). */
+function postcopyAfterOf(text: string): NonNullable<MigrationParameters["postcopyAfter"]> {
+  if (/^\d+$/.test(text.trim())) return { rounds: parseCount(text, "--postcopy-after") };
+  const ns = parseDuration(text, "--postcopy-after");
+  if (ns <= 0) throw new UserError(`--postcopy-after ${JSON.stringify(text)}: must be more than 0`);
+  return { seconds: ns / 1e9 };
+}
+
+/** Exit status of a migration given up with Ctrl-C, as for a shell's child killed by SIGINT. */
+const INTERRUPTED = 130;
+
+async function migrate(args: Args, vm: string): Promise<void> {
+  const request = migrateRequest(args, vm);
+  const from = await connectTo(args, args.from);
+  let to: ControlClient | null = null;
+  const line = ProgressLine.on(args.io.stderr as Terminal);
+  let interrupted = 0;
+  let migration: ClientMigration | null = null;
+  const onSigint = () => {
+    interrupted++;
+    if (!migration) return;
+    if (interrupted > 1) return line?.say("toyvmm: still waiting for the source's answer (the migration ends on the hosts either way)");
+    line?.say(`toyvmm: cancelling the migration of ${vm}…`);
+    migration.cancel().then(
+      (cancelled) => cancelled || line?.say(`toyvmm: too late to cancel: ${args.to} already holds ${vm}; the migration goes on`),
+      () => {},
+    );
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    to = await connectTo(args, args.to);
+    migration = await ClientMigration.start(from, to, request, {
+      progress: (progress) => line?.update(progress),
+      status: (status, detail) => line?.say(`${vm}: ${status}${detail ? ` (${detail})` : ""}`),
+    });
+    if (interrupted > 0) void migration.cancel();
+    const info = await migration.result;
+    line?.clear();
+    if (args.json) printJson(args.io, info);
+    else args.io.stdout.write(migrationSummary(info, from.greeting.host, to.greeting.host) + "\n");
+    if (info.status === "cancelled") args.setExitCode(interrupted > 0 ? INTERRUPTED : 1);
+    else if (info.status !== "completed") throw new UserError(`the migration of ${vm} failed: ${info.detail ?? "no reason given"}; it runs on at ${from.greeting.host}`);
+  } finally {
+    line?.clear();
+    process.off("SIGINT", onSigint);
+    to?.close();
+    from.close();
+  }
+}
+
+function migrationSummary(info: MigrationInfo, from: string, to: string): string {
+  const rounds = info.strategy === "pre-copy" ? `${info.round} round${info.round === 1 ? "" : "s"}, ` : "";
+  const figures = `${info.strategy}: ${rounds}${bytes(info.transferredBytes)} in ${formatNs(info.elapsedNs)}, downtime ${formatNs(info.downtimeNs)}`;
+  if (info.status === "completed") return `${info.vm} migrated from ${from} to ${to} (${figures})`;
+  return `${info.vm} ${info.status === "cancelled" ? "stays" : "runs on"} at ${from}: the migration ${info.status}${info.detail ? ` (${info.detail})` : ""}`;
+}
+
+async function jobinfo(client: ControlClient, args: Args, [vm]: string[]): Promise<void> {
+  const info = await client.call("query-migrate", { vm: vm! });
+  if (args.json) return printJson(args.io, info);
+  const lines: [string, string][] = [
+    ["vm", info.vm],
+    ["direction", `${info.direction} (${info.direction === "outgoing" ? "to" : "at"} ${info.peer})`],
+    ["status", info.detail ? `${info.status} (${info.detail})` : info.status],
+    ["strategy", info.strategy ?? "(not known yet)"],
+    ["phase", info.phase],
+    ["completed", `${Math.floor(info.completed * 100)}%`],
+    ["sent", bytes(info.transferredBytes)],
+    ["left", `${bytes(info.remainingBytes)}, about ${formatNs(info.remainingNs)}`],
+    ["dirty rate", `${info.dirtyPagesPerSecond} pages/s`],
+    ["elapsed", formatNs(info.elapsedNs)],
+    ["downtime", formatNs(info.downtimeNs)],
+  ];
+  for (const [key, value] of lines) args.io.stdout.write(`${`${key}:`.padEnd(12)}${value}\n`);
+}
+
+async function jobabort(client: ControlClient, args: Args, [vm]: string[]): Promise<void> {
+  const info = await client.call("migrate-cancel", { vm: vm! });
+  args.io.stdout.write(`${vm}: migration ${info.direction === "outgoing" ? `to ${info.peer}` : "here"} cancelled; ${info.direction === "outgoing" ? `it stays on host ${client.greeting.host}` : "the source keeps it"}\n`);
+}
+
 export const vmCommand: Command<VmCliOptions> = {
   command: "vm <action> [words..]",
   describe: "Start, watch and manage VMs on a running host (toyvmm host)",
   builder: (yargs) =>
     yargs
-      .positional("action", { type: "string", demandOption: true, describe: "start GUEST, list, info VM, console VM, pause VM, resume VM, stop VM, save VM FILE or restore FILE" })
+      .positional("action", { type: "string", demandOption: true, describe: "start GUEST, list, info VM, console VM, pause VM, resume VM, stop VM, save VM FILE, restore FILE, migrate VM, jobinfo VM or jobabort VM" })
       .positional("words", { type: "string", array: true, describe: "The action's GUEST, VM or FILE" })
       .option("host", { type: "string", describe: "The host: a socket path, a host's --name, or HOST:PORT with --token-file (default: the socket of a host started without --control)" })
       .option("token-file", { type: "string", describe: "File holding a TCP host's token" })
@@ -237,7 +359,14 @@ export const vmCommand: Command<VmCliOptions> = {
       .option("follow", { type: "boolean", default: true, describe: "console: keep following the output until the VM ends (--no-follow: print what is kept and return)" })
       .option("keep", { type: "boolean", default: false, describe: "save: leave the VM running on the host (by default it stops once saved)" })
       .option("force", { type: "boolean", default: false, describe: "save: replace FILE if it exists" })
-      .option("json", { type: "boolean", default: false, describe: "start, list, info, save, restore: print the answer as JSON" })
+      .option("from", { type: "string", describe: "migrate: the host the VM runs on (as --host)" })
+      .option("to", { type: "string", describe: "migrate: the host it goes to, started with --migrate-listen (as --host)" })
+      .option("strategy", { type: "string", describe: `migrate: ${STRATEGIES.join(", ")} (default pre-copy)` })
+      .option("bandwidth", { type: "string", describe: "migrate: most bytes per second on the stream, e.g. 100MB/s or 1Gbit/s (default: the source host's, unlimited)" })
+      .option("downtime-target", { type: "string", describe: "migrate: the pause a pre-copy aims at, e.g. 30ms" })
+      .option("max-rounds", { type: "string", describe: "migrate: most pre-copy rounds before the guest is stopped anyway" })
+      .option("postcopy-after", { type: "string", describe: "migrate: a pre-copy turns into post-copy after this time (2s, 500ms) or this many rounds (3)" })
+      .option("json", { type: "boolean", default: false, describe: "start, list, info, save, restore, migrate, jobinfo: print the answer as JSON" })
       .example(
         "$0 host --detach --control a.sock && $0 vm start solo --args prog=hello --host a.sock && $0 vm console solo --host a.sock; $0 host stop --control a.sock",
         "boot a guest on a host and watch its console until it ends",
@@ -250,16 +379,34 @@ export const vmCommand: Command<VmCliOptions> = {
         '$0 host --detach --control c.sock && $0 vm start solo --args "prog=fib n=30" --host c.sock && $0 vm save solo solo.snap --force --host c.sock && $0 vm restore solo.snap --host c.sock && $0 vm console solo --host c.sock; $0 host stop --control c.sock',
         "save a running VM to a snapshot file and restore it (on any host)",
       )
+      .example(
+          "$0 host --detach --control a.sock --speed 2M && $0 host --detach --control b.sock --speed 2M --migrate-listen 0 && " +
+          '$0 vm start programs/memwriter.s --args "pages=64 rate=20000 iters=400" --host a.sock && ' +
+          "$0 vm migrate memwriter --from a.sock --to b.sock --strategy pre-copy && $0 vm jobinfo memwriter --host a.sock && $0 vm console memwriter --host b.sock; " +
+          "$0 host stop --control a.sock; $0 host stop --control b.sock",
+        "move a running VM from one host process to another over TCP, show the migration's figures, watch it end there",
+      )
+      .example(
+        "$0 host --detach --control c.sock --speed 2M && $0 host --detach --control d.sock --speed 2M --migrate-listen 0 && " +
+          '$0 vm start programs/memwriter.s --args "pages=64 rate=20000 iters=400" --host c.sock && ' +
+          "$0 vm migrate memwriter --from c.sock --to d.sock --bandwidth 2MB/s --postcopy-after 1 --json > job.json && $0 vm console memwriter --host d.sock; " +
+          "$0 host stop --control c.sock; $0 host stop --control d.sock",
+        "a pre-copy at 2 MB/s that turns into post-copy after its first round; the final statistics as JSON",
+      )
       .epilogue(
         "A GUEST is a bundled guest's name, or an image (.tvm) or source (.s) file; FILE paths are on the host's machine " +
           "(relative ones are made absolute here). vm console writes the console to stdout and sends stdin to a guest OS's " +
-          "console input; once the VM has ended its exit status is the guest's, as for toyvmm boot. The protocol is in docs/HOSTS.md.",
+          "console input; once the VM has ended its exit status is the guest's, as for toyvmm boot. " +
+          "vm migrate moves a VM between two host processes over TCP (the destination needs --migrate-listen): a live progress line on a terminal, " +
+          "Ctrl-C cancels while the source still holds the VM; vm jobinfo and vm jobabort follow or cancel it from another terminal. " +
+          "toyvmm migrate, by contrast, simulates a migration inside one process on virtual time. The protocol is in docs/HOSTS.md.",
       ),
   handler: async (args) => {
     const words = checkUsage(args);
+    if (args.action === "migrate") return migrate(args, words[0]!);
     const client = await connectTo(args);
     try {
-      await ACTIONS[args.action]!.run(client, args, words);
+      await ACTIONS[args.action]!.run!(client, args, words);
     } finally {
       client.close();
     }
