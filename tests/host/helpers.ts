@@ -55,6 +55,8 @@ export interface TestHost {
   socket: string;
   /** The TCP port, when it listens on TCP. */
   port?: number;
+  /** The migration listener's port, when started with --migrate-listen. */
+  migratePort?: number;
   stdout: string;
   stderr: string;
   /** Sends `signal` and resolves to the exit status (null when killed by a signal). */
@@ -70,8 +72,11 @@ export async function startHost(extra: string[] = [], socket = join(tempFolder()
   child.stderr!.on("data", (chunk: Buffer) => (host.stderr += chunk.toString()));
   await waitFor(() => host.stdout.includes("listening on") || child.exitCode !== null, "the host to listen");
   if (child.exitCode !== null) throw new Error(`the host exited with ${child.exitCode}: ${host.stderr}`);
-  const port = /127\.0\.0\.1:(\d+)/.exec(host.stdout)?.[1];
+  const [control = "", migrations = ""] = host.stdout.split("; migrations on ");
+  const port = /127\.0\.0\.1:(\d+)/.exec(control)?.[1];
   if (port) host.port = Number(port);
+  const migratePort = /:(\d+)/.exec(migrations)?.[1];
+  if (migratePort) host.migratePort = Number(migratePort);
   return host;
 }
 

@@ -43,6 +43,8 @@ export class Host {
   private readonly log: Logger;
   /** Told when a VM may have become runnable, so that a sleeping loop turns again. */
   onRunnable: () => void = () => {};
+  /** Told after every event, so that clients hear of it soon even when no VM runs (events from a migration come between turns). */
+  onEmit: () => void = () => {};
   /** Told when a client asked the host to stop. */
   onQuit: () => void = () => {};
   /** A migration driver's hook: a VM stopped on a page that has not arrived (it runs again after `wake`). */
@@ -74,6 +76,7 @@ export class Host {
   /** Tells every client of `event` (the host's own events, and a migration driver's). */
   emit(event: HostEvent): void {
     for (const listener of this.listeners) listener(event);
+    this.onEmit();
   }
 
   /** Gives the VMs one turn of time; the nanoseconds until one is due again. */

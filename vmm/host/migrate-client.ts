@@ -40,6 +40,8 @@ export class ClientMigration {
     let endNow!: () => void;
     let failNow!: (error: Error) => void;
     const ended = new Promise<void>((resolve, reject) => ((endNow = resolve), (failNow = reject)));
+    // Handled by whoever awaits `result`; a migration that never started has no one to tell.
+    ended.catch(() => {});
     const unlisten = from.onEvent((event) => {
       if (event.event === "MIGRATION_PROGRESS" && event.data.vm === vm) watch.progress(event.data);
       if (event.event === "MIGRATION" && event.data.vm === vm && event.data.direction === "outgoing") {

@@ -47,6 +47,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const host = new Host({ name: config.name, version: config.version, speed: config.speed, clock: wallClock, log });
   const server = new ControlServer(host, log);
   const loop = new HostLoop(host, () => server.pumpAll());
+  // The loop's next turn sends clients what is queued for them.
+  host.onEmit = () => loop.poke();
   await server.listenUnix(config.controlPath);
   let migrations: HostMigrations;
   try {
