@@ -380,17 +380,17 @@ export const vmCommand: Command<VmCliOptions> = {
         "save a running VM to a snapshot file and restore it (on any host)",
       )
       .example(
-          "$0 host --detach --control a.sock --speed 2M && $0 host --detach --control b.sock --speed 2M --migrate-listen 0 && " +
-          '$0 vm start programs/memwriter.s --args "pages=64 rate=20000 iters=400" --host a.sock && ' +
-          "$0 vm migrate memwriter --from a.sock --to b.sock --strategy pre-copy && $0 vm jobinfo memwriter --host a.sock && $0 vm console memwriter --host b.sock; " +
-          "$0 host stop --control a.sock; $0 host stop --control b.sock",
+          "$0 host --detach --control src.sock --speed 2M && $0 host --detach --control dst.sock --speed 2M --migrate-listen 0 && " +
+          '$0 vm start programs/memwriter.s --args "pages=64 rate=20000 iters=2000" --host src.sock && ' +
+          "$0 vm migrate memwriter --from src.sock --to dst.sock --strategy pre-copy && $0 vm jobinfo memwriter --host src.sock && $0 vm console memwriter --host dst.sock; " +
+          "$0 host stop --control src.sock; $0 host stop --control dst.sock",
         "move a running VM from one host process to another over TCP, show the migration's figures, watch it end there",
       )
       .example(
-        "$0 host --detach --control c.sock --speed 2M && $0 host --detach --control d.sock --speed 2M --migrate-listen 0 && " +
-          '$0 vm start programs/memwriter.s --args "pages=64 rate=20000 iters=400" --host c.sock && ' +
-          "$0 vm migrate memwriter --from c.sock --to d.sock --bandwidth 2MB/s --postcopy-after 1 --json > job.json && $0 vm console memwriter --host d.sock; " +
-          "$0 host stop --control c.sock; $0 host stop --control d.sock",
+        "$0 host --detach --control pc1.sock --speed 2M && $0 host --detach --control pc2.sock --speed 2M --migrate-listen 0 && " +
+          '$0 vm start programs/memwriter.s --args "pages=64 rate=20000 iters=2000" --host pc1.sock && ' +
+          "$0 vm migrate memwriter --from pc1.sock --to pc2.sock --bandwidth 2MB/s --postcopy-after 1 --json > job.json && $0 vm console memwriter --host pc2.sock; " +
+          "$0 host stop --control pc1.sock; $0 host stop --control pc2.sock",
         "a pre-copy at 2 MB/s that turns into post-copy after its first round; the final statistics as JSON",
       )
       .epilogue(

@@ -71,7 +71,8 @@ export class MigrationJob {
     const last = stats.progress[stats.progress.length - 1];
     const completed = this.status === "completed" ? 1 : (last?.completed ?? 0);
     const transferredBytes = stats.rounds.reduce((sum, round) => sum + round.bytes, 0);
-    const finished = stats.rounds.filter((round) => round.endNs > 0);
+    // The last round that measured a dirty rate (the final stop-and-copy has the guest stopped).
+    const measured = stats.rounds.filter((round) => round.endNs > 0 && round.dirtyPagesPerSecond > 0);
     const { progress: _log, ...rest } = stats;
     const strategy: Strategy | null = this.driver.kind === "incoming" && this.status === "waiting" ? null : stats.strategy;
     return {
@@ -87,7 +88,7 @@ export class MigrationJob {
       transferredBytes,
       remainingBytes: completed > 0 ? Math.round((transferredBytes * (1 - completed)) / completed) : 0,
       remainingNs: this.ended ? 0 : Math.max(0, Math.round(last?.remainingNs ?? 0)),
-      dirtyPagesPerSecond: finished[finished.length - 1]?.dirtyPagesPerSecond ?? 0,
+      dirtyPagesPerSecond: measured[measured.length - 1]?.dirtyPagesPerSecond ?? 0,
       elapsedNs: Math.round(((this.endedMs ?? performance.now()) - this.startedMs) * 1e6),
       downtimeNs: Math.max(0, Math.round(stats.downtimeNs)),
       stats: JSON.parse(JSON.stringify(rest)) as MigrationInfo["stats"],
