@@ -32,7 +32,7 @@ export class ProgressLine {
     if (!force && now - this.drawnAt < REDRAW_MS) return;
     this.drawnAt = now;
     this.drawn = true;
-    const width = Math.max(20, (this.terminal.columns ?? 80) - 1);
+    const width = Math.max(20, (this.terminal.columns || 80) - 1);
     this.terminal.write(`\r\x1b[K${progressText(progress, this.shown).slice(0, width)}`);
   }
 
