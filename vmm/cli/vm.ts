@@ -216,6 +216,7 @@ async function consoleOf(client: ControlClient, args: Args, [vm]: string[]): Pro
 /** The exit status of a watched VM: the guest's own once it has ended, as `toyvmm boot` gives it. */
 function reportEnd(args: Args, vm: string, end: ConsoleEnd): void {
   if (end.kind === "gone") throw new UserError(`${vm} left the host while its console was watched`);
+  if (end.kind === "migrated") return void args.io.stderr.write(`toyvmm: ${vm} migrated to another host; its console goes on there (vm console ${vm} --host …)\n`);
   if (end.kind !== "ended") return;
   if (end.exitStatus !== 0) args.io.stderr.write(`toyvmm: ${vm}: ${end.description}\n`);
   args.setExitCode(end.exitStatus);

@@ -22,6 +22,8 @@ export type ConsoleEnd =
   | { kind: "ended"; outcome: Outcome; exitStatus: number; description: string }
   /** The VM left the host (destroyed, or saved and stopped) while being watched. */
   | { kind: "gone" }
+  /** The VM migrated to another host while being watched: its console goes on there. */
+  | { kind: "migrated" }
   /** Not following, and the VM still runs. */
   | { kind: "running" };
 
@@ -54,6 +56,8 @@ export async function followConsole(client: ControlClient, vm: string, sink: Con
   let rejectEnd!: (error: Error) => void;
   const done = new Promise<ConsoleEnd>((resolve, reject) => ((resolveEnd = resolve), (rejectEnd = reject)));
   let seen = 0;
+  // A VM that leaves while its migration runs has moved on, not stopped.
+  let migrating = false;
   let ending: { end: ConsoleEnd; consoleEnd: number } | null = null;
   const check = () => {
     if (ending && seen >= ending.consoleEnd) resolveEnd(ending.end);
@@ -67,8 +71,10 @@ export async function followConsole(client: ControlClient, vm: string, sink: Con
     } else if (event.event === "VM_HALTED") {
       const { outcome, exitStatus, description, consoleEnd } = event.data;
       ending = { end: { kind: "ended", outcome, exitStatus, description }, consoleEnd };
+    } else if (event.event === "MIGRATION" && event.data.direction === "outgoing") {
+      migrating = !["completed", "failed", "cancelled"].includes(event.data.status);
     } else if (event.event === "VM_DESTROYED") {
-      resolveEnd({ kind: "gone" });
+      resolveEnd({ kind: migrating ? "migrated" : "gone" });
     }
     check();
   });
