@@ -65,4 +65,21 @@ describe("vm migrate through a broken connection", () => {
     expect({ output: consoleOf("reset-postcopy"), ticks: status.ticks, memoryCrc: status.memoryCrc }).toEqual(reference(WRITER));
     expect((await a.client.call("query-vms", {})).map((vm) => vm.name)).not.toContain("reset-postcopy");
   });
+
+  it("a wrong token: refused by the destination, failed at the source, and the VM goes on there", async () => {
+    const [a, b] = hosts as [MigrationHost, MigrationHost];
+    const vm = "wrong-token";
+    await a.client.call("vm-create", { guest: resolve(WRITER.name), name: vm, args: WRITER.args });
+    const { address } = await b.client.call("query-host", {}).then((host) => ({ address: host.migrateListen! }));
+    await a.client.call("migrate", { vm, to: address, token: "not-the-token", strategy: "pre-copy" });
+    let info: MigrationInfo;
+    const deadline = Date.now() + 10_000;
+    do {
+      await new Promise((resume) => setTimeout(resume, 20));
+      info = await a.client.call("query-migrate", { vm });
+    } while (info.status !== "failed" && Date.now() < deadline);
+    expect(info.detail).toMatch(/no migration is expected with that token/);
+    const status = await endOf(a, vm);
+    expect({ output: consoleOf(vm), ticks: status.ticks, memoryCrc: status.memoryCrc }).toEqual(reference(WRITER));
+  });
 });
