@@ -79,6 +79,8 @@ export async function followConsole(client: ControlClient, vm: string, sink: Con
     check();
   });
   void client.ended.then(() => rejectEnd(new UserError(`the host at ${client.where} closed the connection`)));
+  // Awaited below once following has started; a refused start leaves no one to tell.
+  done.catch(() => {});
   const stopInput = input ? sendInput(client, vm, input, sink) : () => {};
   try {
     const status = await client.call("query-status", { vm });

@@ -31,6 +31,8 @@ export class ClientMigration {
     ended: Promise<void>,
   ) {
     this.result = ended.then(() => this.finish());
+    // Awaited by the caller once the migration has started; a refused start leaves no one to tell.
+    this.result.catch(() => {});
   }
 
   /** Starts the migration; resolves once the source has accepted it. */
