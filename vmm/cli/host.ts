@@ -200,7 +200,7 @@ export const hostCommand: Command<HostCliOptions> = {
         "guests at 2 million instructions a second: boot one, watch its console",
       )
       .example(
-        "umask 077 && openssl rand -hex 16 > tok && $0 host --detach --control t.sock --control-tcp 0 --token-file tok && $0 host stop --control t.sock",
+        "umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \\n' > tok && $0 host --detach --control t.sock --control-tcp 0 --token-file tok && $0 host stop --control t.sock",
         "a TCP control endpoint on a free loopback port, with a token",
       )
       .epilogue(
