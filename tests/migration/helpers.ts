@@ -106,3 +106,17 @@ export function expectSourceReleased(source: MigratableVm): void {
   expect(source.destroyed).toBe(true);
   expect(() => source.run(1)).toThrow(/migrated away/);
 }
+
+/** A destination host that remembers every VM it rebuilt, to count the live copies. */
+export function recordingHost(): { host: VmHost; restored: MigratableVm[] } {
+  const restored: MigratableVm[] = [];
+  const host: VmHost = {
+    ...ANY_HOST,
+    restore(name, config, state, memory) {
+      const vm = ANY_HOST.restore(name, config, state, memory);
+      restored.push(vm);
+      return vm;
+    },
+  };
+  return { host, restored };
+}

@@ -14,12 +14,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { crc32 } from "../../isa/crc32.js";
 import { migrate } from "../../vmm/migration/engine.js";
-import { ANY_HOST } from "../../vmm/migration/index.js";
 import { runToEnd } from "../../vmm/migration/machine-vm.js";
 import { decodeFrame, encodeFrame } from "../../vmm/migration/stream/codec.js";
 import { FRAME_TYPES, type Frame, type FrameOf, type Strategy } from "../../vmm/migration/stream/frames.js";
-import type { MigratableVm, VmHost } from "../../vmm/migration/vm-port.js";
-import { boot, guest, reference, type Guest } from "./helpers.js";
+import type { MigratableVm } from "../../vmm/migration/vm-port.js";
+import { boot, guest, recordingHost, reference, type Guest } from "./helpers.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Target = "setup" | "state";
@@ -43,20 +42,6 @@ const editState = (change: (state: Json) => Json | string) => (frame: Frame) => 
 };
 type Obj = { [key: string]: Json };
 const at = (value: Json, ...keys: string[]): Obj => keys.reduce((v, k) => (v as Obj)[k]!, value) as Obj;
-
-/** A destination host that remembers every VM it rebuilt, to count the live copies. */
-function recordingHost(): { host: VmHost; restored: MigratableVm[] } {
-  const restored: MigratableVm[] = [];
-  const host: VmHost = {
-    ...ANY_HOST,
-    restore(name, config, state, memory) {
-      const vm = ANY_HOST.restore(name, config, state, memory);
-      restored.push(vm);
-      return vm;
-    },
-  };
-  return { host, restored };
-}
 
 interface Attempt {
   source: MigratableVm;

@@ -14,27 +14,12 @@ import { FORWARD, RETURN, type LinkFaults, type Transmission } from "../../vmm/m
 import { ANY_HOST } from "../../vmm/migration/index.js";
 import { runToEnd } from "../../vmm/migration/machine-vm.js";
 import { FRAME_TYPES, STRATEGIES, type FrameType, type Strategy } from "../../vmm/migration/stream/frames.js";
-import type { MigratableVm, VmHost } from "../../vmm/migration/vm-port.js";
 import { migrate } from "../../vmm/migration/engine.js";
-import { boot, guest, reference, type Guest } from "./helpers.js";
+import { boot, guest, recordingHost, reference, type Guest } from "./helpers.js";
 
 const memwriter = guest("memwriter");
 const AT = 30_000;
 const RESTORE_AFTER_NS = 2_000_000;
-
-/** A destination host that remembers every VM it rebuilt, to count the live copies. */
-function recordingHost(): { host: VmHost; restored: MigratableVm[] } {
-  const restored: MigratableVm[] = [];
-  const host: VmHost = {
-    ...ANY_HOST,
-    restore(name, config, state, memory) {
-      const vm = ANY_HOST.restore(name, config, state, memory);
-      restored.push(vm);
-      return vm;
-    },
-  };
-  return { host, restored };
-}
 
 interface Traced extends Transmission {
   type: FrameType | "prologue";
