@@ -9,15 +9,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FaultProxy, type Fault } from "../helpers/fault-proxy.js";
 import { reference } from "./helpers.js";
-import { finish, results, startRealMigration, until, within, WRITER, type RealRun } from "./real-helpers.js";
+import { closeRun, finish, type RealRun, results, startRealMigration, until, within, WRITER } from "./real-helpers.js";
 import type { OutgoingOptions } from "../../vmm/migration/real/outgoing.js";
 
 let run: RealRun | null = null;
 let proxy: FaultProxy | null = null;
 afterEach(async () => {
-  run?.source.release();
-  run?.dest()?.release();
-  await run?.listener.close();
+  await closeRun(run);
   await proxy?.close();
   run = proxy = null;
 });

@@ -85,3 +85,10 @@ export async function finish(run: RealRun, result: OutgoingResult): Promise<Outc
 export function results(run: RealRun, ms = 10_000): Promise<[OutgoingResult, IncomingResult]> {
   return within(Promise.all([run.out.result, run.slot.result]), ms, "both sides of the migration ending");
 }
+
+/** Stops both guests of a run and closes its listener (a test's cleanup; null does nothing). */
+export async function closeRun(run: RealRun | null): Promise<void> {
+  run?.source.release();
+  run?.dest()?.release();
+  await run?.listener.close();
+}

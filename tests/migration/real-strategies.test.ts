@@ -7,13 +7,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { STRATEGIES } from "../../vmm/migration/stream/frames.js";
 import { reference } from "./helpers.js";
-import { finish, results, startRealMigration, WRITER, type RealRun } from "./real-helpers.js";
+import { closeRun, finish, type RealRun, results, startRealMigration, WRITER } from "./real-helpers.js";
 
 let run: RealRun | null = null;
 afterEach(async () => {
-  run?.source.release();
-  run?.dest()?.release();
-  await run?.listener.close();
+  await closeRun(run);
   run = null;
 });
 

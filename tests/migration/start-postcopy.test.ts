@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { FORWARD } from "../../vmm/migration/link.js";
 import { FRAME_CODE } from "../../vmm/migration/stream/frames.js";
 import { expectSourceReleased, guest, migratedRun, reference } from "./helpers.js";
-import { finish, results, startRealMigration, until, WRITER, type RealRun } from "./real-helpers.js";
+import { closeRun, finish, type RealRun, results, startRealMigration, until, WRITER } from "./real-helpers.js";
 
 const memwriter = guest("memwriter");
 // A slow link and a tight target: pre-copy's rounds go on while the guest (43 ms at this speed) runs.
@@ -49,9 +49,7 @@ describe("pre-copy turned into post-copy on the simulated link", () => {
 describe("pre-copy turned into post-copy over TCP", () => {
   let run: RealRun | null = null;
   afterEach(async () => {
-    run?.source.release();
-    run?.dest()?.release();
-    await run?.listener.close();
+    await closeRun(run);
     run = null;
   });
 
