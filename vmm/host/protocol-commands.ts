@@ -6,7 +6,7 @@
  */
 import { flag, LINE_MAX, list, memorySize, NAME_MAX, record, text, wholeNumber, z } from "../../isa/schema.js";
 import { MIGRATE_COMMANDS } from "./protocol-migrate.js";
-import { consoleCounts, consoleOffset, outcomeSchema, vmName, vmSummary } from "./protocol-values.js";
+import { command, consoleCounts, consoleOffset, none, outcomeSchema, vmArgument, vmName, vmSummary } from "./protocol-values.js";
 
 /** Most console input one request may carry; the host queues at most INPUT_QUEUE_MAX per VM. */
 export const CONSOLE_INPUT_MAX = 64 * 1024;
@@ -15,16 +15,7 @@ export const CREATE_INPUT_MAX = 256 * 1024;
 /** Most console text one `console-read` returns. */
 export const CONSOLE_READ_MAX = 64 * 1024;
 
-interface CommandSpec<A extends z.ZodType, R extends z.ZodType> {
-  doc: string;
-  arguments: A;
-  returns: R;
-}
-const command = <A extends z.ZodType, R extends z.ZodType>(spec: CommandSpec<A, R>) => spec;
-
-const none = record({});
 const path = text(NAME_MAX).describe("An absolute path on the host's file system");
-const vmArgument = record({ vm: vmName });
 
 const vmStatus = vmSummary.extend({
   bootArgs: text(LINE_MAX).describe("The boot arguments it was started with"),

@@ -7,17 +7,8 @@
  */
 import { LINE_MAX, oneOf, record, text, wholeNumber, z } from "../../isa/schema.js";
 import { STRATEGIES } from "../migration/stream/frames.js";
-import { vmName } from "./protocol-values.js";
+import { command, none, vmArgument, vmName } from "./protocol-values.js";
 
-interface CommandSpec<A extends z.ZodType, R extends z.ZodType> {
-  doc: string;
-  arguments: A;
-  returns: R;
-}
-const command = <A extends z.ZodType, R extends z.ZodType>(spec: CommandSpec<A, R>) => spec;
-
-const none = record({});
-const vmArgument = record({ vm: vmName });
 /** Where a host listens for migrations, as HOST:PORT. */
 export const migrationAddress = text(300).describe("A migration listener's address, HOST:PORT ([IPv6]:PORT)");
 export const migrationToken = text(256).describe("The one-time token the destination's `migrate-incoming` gave");

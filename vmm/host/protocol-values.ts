@@ -60,3 +60,16 @@ export const consoleCounts = record({
   dropped: wholeNumber().describe("Bytes dropped from the front because the buffer was full"),
   inputPending: wholeNumber().describe("Console input the host holds for the guest, not yet handed to its console"),
 }).describe("The console's bookkeeping");
+
+/** One command of the protocol: what it does, its arguments and its answer, as schemas. */
+interface CommandSpec<A extends z.ZodType, R extends z.ZodType> {
+  doc: string;
+  arguments: A;
+  returns: R;
+}
+export const command = <A extends z.ZodType, R extends z.ZodType>(spec: CommandSpec<A, R>) => spec;
+
+/** Arguments or an answer with nothing in them. */
+export const none = record({});
+/** The arguments of a command about one VM. */
+export const vmArgument = record({ vm: vmName });
