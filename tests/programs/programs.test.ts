@@ -1,5 +1,5 @@
 /**
- * Every programs/*.s runs in the process VM and must print exactly what its header says
+ * Every programs/*.s and programs/bench/*.s runs in the process VM and must print exactly what its header says
  * (`; expect-stdout:`, `; expect-exit:` … see vmm/process/expectations.ts). A new program is
  * tested by adding it: no test to write.
  */
@@ -11,13 +11,16 @@ import { readExpectations } from "../../vmm/process/expectations.js";
 import { runProcess } from "../../vmm/process/process-vm.js";
 
 const PROGRAMS = "programs";
-const files = readdirSync(PROGRAMS)
-  .filter((name) => name.endsWith(".s"))
-  .sort();
+const sources = (dir: string) =>
+  readdirSync(join(PROGRAMS, dir))
+    .filter((name) => name.endsWith(".s"))
+    .sort()
+    .map((name) => join(dir, name));
+const files = [...sources(""), ...sources("bench")];
 
 const decoder = new TextDecoder();
 
-describe("programs/*.s in the process VM", () => {
+describe("programs/*.s and programs/bench/*.s in the process VM", () => {
   it("finds the programs", () => {
     expect(files.length).toBeGreaterThanOrEqual(8);
   });

@@ -1,36 +1,45 @@
 /**
- * `npm run bench`: the full CPU (interpreter alone, and with the block compiler) against a
- * plain-JavaScript bound and a minimal interpreter, measured side by side in one process (the
- * machines are shared and noisy, so only ratios measured together mean much); then the
+ * `npm run bench`: first the four CPU kernels as whole processes, `toyvmm run` against the same
+ * algorithm in plain JavaScript, and a cold `toyvmm boot` (`kernels.ts`); then, in-process, the
+ * full CPU (interpreter alone, and with the block compiler) against a plain-JavaScript bound and
+ * a minimal interpreter, measured side by side in one process (the machines are shared and
+ * noisy, so only ratios measured together mean much); then the
  * monitor: its overhead over bare, VM density and a cold `toyvmm boot` (`monitor.ts`); then
  * migration over loopback TCP: the stream against a raw socket, pre-copy against the simulated
  * engine's prediction, post-copy's time to a running guest (`migration.ts`).
  * Prints a table, or JSON with --json.
  *
- *   node dist/vmm/bench/main.js [--reps 5] [--ms 300] [--only alu-full,alu-plain] [--json]
+ *   node dist/vmm/bench/main.js [--reps 5] [--ms 300] [--scale 1] [--only kernels,alu-jit] [--json]
  */
+import { benchKernels, formatKernelReport, KERNELS, KERNEL_TARGET } from "./kernels.js";
 import { benchMigration, formatMigrationReport } from "./migration.js";
 import { benchMonitor, formatMonitorReport } from "./monitor.js";
 import { median } from "./statistics.js";
 import { WORKLOADS, type Workload } from "./workloads.js";
 
+/** The --only name of the whole-process kernels. */
+const KERNELS_ID = "kernels";
+
 interface Options {
   reps: number;
   ms: number;
+  scale: number;
   json: boolean;
   only: string[] | null;
 }
 
-const USAGE = `usage: node dist/vmm/bench/main.js [--reps N] [--ms N] [--only id,...] [--json]
-  --reps N    measurements per workload, median reported (default 5)
-  --ms N      target duration of one measurement in milliseconds (default 300)
-  --only ids  run only these CPU workloads (and skip the monitor and migration): ${WORKLOADS.map((w) => w.id).join(", ")}
+const USAGE = `usage: node dist/vmm/bench/main.js [--reps N] [--ms N] [--scale F] [--only id,...] [--json]
+  --reps N    rounds: measurements per workload, median reported (default 5)
+  --ms N      target duration of one in-process measurement in milliseconds (default 300)
+  --scale F   size of the whole-process kernels (${KERNELS.map((k) => k.id).join(", ")}), 1 = about a second each (default 1)
+  --only ids  run only these (and skip the monitor and migration): ${KERNELS_ID} (the whole-process kernels
+              and cold boot), or in-process CPU workloads: ${WORKLOADS.map((w) => w.id).join(", ")}
   --json      print the results as JSON`;
 
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Options | "help" {
-  const options: Options = { reps: 5, ms: 300, json: false, only: null };
+  const options: Options = { reps: 5, ms: 300, scale: 1, json: false, only: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -47,10 +56,14 @@ function parseArgs(argv: string[]): Options | "help" {
     else if (arg === "--json") options.json = true;
     else if (arg === "--reps") options.reps = positive(value());
     else if (arg === "--ms") options.ms = positive(value());
-    else if (arg === "--only") {
+    else if (arg === "--scale") {
+      const v = value();
+      options.scale = Number(v);
+      if (!(options.scale > 0 && options.scale <= 100)) throw new UsageError(`--scale must be a number above 0, at most 100, not '${v}'`);
+    } else if (arg === "--only") {
       options.only = value().split(",");
       for (const id of options.only) {
-        if (!WORKLOADS.some((w) => w.id === id)) throw new UsageError(`--only: no workload '${id}'`);
+        if (id !== KERNELS_ID && !WORKLOADS.some((w) => w.id === id)) throw new UsageError(`--only: no workload '${id}'`);
       }
     } else throw new UsageError(`unknown option '${arg}'`);
   }
@@ -116,7 +129,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const { reps, ms, json, only } = options;
+  const { reps, ms, scale, json, only } = options;
+  const kernels = only === null || only.includes(KERNELS_ID) ? await benchKernels(reps, scale) : null;
   const workloads = WORKLOADS.filter((w) => !only || only.includes(w.id));
   const scales = new Map(workloads.map((w) => [w.id, calibrate(w, ms)]));
   const samples = new Map<string, number[]>(workloads.map((w) => [w.id, []]));
@@ -164,7 +178,9 @@ async function main(argv: string[]): Promise<number> {
     node: process.version,
     reps,
     targetMs: ms,
-    results,
+    kernels,
+    kernelTarget: KERNEL_TARGET,
+    inProcess: results,
     ratios,
     target: { ratio: 0.25, measured: target ?? null, met: target === undefined ? null : target >= 0.25 },
     monitor,
@@ -174,8 +190,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return 0;
   }
-  const lines: string[] = [];
-  lines.push(`toyvmm CPU benchmark — node ${process.version}, median of ${reps} rounds of ~${ms} ms per workload`);
+  const lines: string[] = [`toyvmm benchmark — node ${process.version}`, ""];
+  if (kernels) lines.push(formatKernelReport(kernels));
+  if (results.length === 0) {
+    process.stdout.write(`${lines.join("\n")}\n`);
+    return 0;
+  }
+  lines.push(`in-process: the CPU in this process, median of ${reps} rounds of ~${ms} ms per workload`);
   lines.push("");
   const width = Math.max(...results.map((r) => r.label.length));
   lines.push(`${"workload".padEnd(width)}  ${"MIPS".padStart(9)}  ${"min".padStart(9)}  ${"max".padStart(9)}`);

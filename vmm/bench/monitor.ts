@@ -10,14 +10,14 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { assemble } from "../../isa/asm/index.js";
 import type { GuestImage } from "../../isa/image/model.js";
 import { createBareMachine } from "../monitor/bare.js";
 import type { Machine } from "../monitor/machine.js";
 import type { BootOptions } from "../monitor/machine.js";
 import { createVm } from "../monitor/vm.js";
+import { packageRoot } from "./package-root.js";
 
 /** A kernel-mode ALU loop; the timer interrupts it every 10 000 ticks. */
 const COMPUTE_GUEST = `
@@ -174,25 +174,14 @@ export function benchDensity(count = 1000): DensityFigure {
   };
 }
 
-/** The package root (where package.json and dist/ are), from this file in source or dist. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-  return dir;
-}
-
 /** Spawns `node dist/vmm/cli/main.js boot GUEST` and times it to its first console line. */
-export function benchColdBoot(guest = "solo", timeoutMs = 20_000): Promise<ColdBootFigure> {
+export function benchColdBoot(guest = "solo", timeoutMs = 20_000, env: NodeJS.ProcessEnv = process.env): Promise<ColdBootFigure> {
   const main = join(packageRoot(), "dist", "vmm", "cli", "main.js");
   if (!existsSync(main))
     return Promise.resolve({ guest, firstLineMs: null, note: `${main} not built (npm run build)` });
   return new Promise((resolve) => {
     const start = process.hrtime.bigint();
-    const child = spawn(process.execPath, [main, "boot", guest], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [main, "boot", guest], { stdio: ["ignore", "pipe", "pipe"], env });
     let settled = false;
     let stderr = "";
     const done = (figure: ColdBootFigure) => {
