@@ -1,23 +1,29 @@
 /**
- * Block discovery and code generation. A block is a run of instructions in one physical page,
- * from a start word to the first control transfer (included), system instruction or illegal
- * word (excluded, the interpreter takes them), or the end of the page. Its source is plain
- * integer JavaScript: registers in locals (written back on every exit), inline TLB hits,
- * slow paths through `cpu.access`. A block whose last instruction jumps back to its first one
- * becomes a loop inside the function, checking the remaining count before each iteration.
+ * Code generation: a region (region.ts) becomes the body of one JavaScript function, plain
+ * integer code. Registers live in locals across the whole region and are written back on every
+ * exit. Blocks are the cases of a `switch` on the word index in the page, inside a loop:
+ * falling through to the next block costs nothing, a branch or `jal` inside the page sets the
+ * index and goes round, and a `jalr` whose target is in the same virtual page (a return to the
+ * caller's block) does the same, so calls and returns within a page never leave compiled code.
+ * A block whose last instruction jumps back to its own start becomes a loop of its own.
+ *
+ * Exact by construction: each block checks the remaining count (`left`, the slice the
+ * interpreter was given, which ends at the next timer deadline) before it starts, so budgets
+ * and interrupts land at the same tick; a fault exits at its instruction with what came
+ * before it retired.
  */
 import { CAUSE_DIVIDE_BY_ZERO, CAUSE_MISALIGNED, PAGE_SHIFT, PAGE_SIZE } from "../../arch.js";
-import { decode, type Decoded } from "../../encoding.js";
+import type { Decoded } from "../../encoding.js";
 import { ACCESS_READ, ACCESS_WRITE, TLB_MASK } from "../mmu.js";
 import { EV_FAULT, EV_MISSING, EV_NONE, EV_RESYNC } from "./block.js";
-import { SEMANTICS, type Semantics } from "./semantics.js";
+import type { Region, RegionBlock, Step } from "./region.js";
+import type { Semantics } from "./semantics.js";
 
-const PAGE_WORDS = PAGE_SIZE >>> 2;
 const OFFSET_MASK = PAGE_SIZE - 1;
 
 /**
- * Where the generated code finds the machine: each name a block uses becomes a constant read
- * from its `cpu` argument on entry. Nothing machine-specific is bound in a closure, so blocks
+ * Where the generated code finds the machine: each name a region uses becomes a constant read
+ * from its `cpu` argument on entry. Nothing machine-specific is bound in a closure, so regions
  * with the same source are one function for every CPU (see `Jit`), and V8 keeps the typed
  * arrays' bases in registers across a loop.
  */
@@ -37,24 +43,8 @@ const BINDINGS: Readonly<Record<string, string>> = {
 /** Names the generated function's closure binds (see `Jit`). */
 export const CLOSURE = ["mulh"] as const;
 
-interface Step {
-  readonly d: Decoded;
-  readonly sem: Semantics;
-}
-
-/** The instructions of the block at word `start` of the page at word index `pageWord`. */
-export function discover(words: Int32Array, pageWord: number, start: number): Step[] {
-  const steps: Step[] = [];
-  for (let i = start; i < PAGE_WORDS; i++) {
-    const d = decode(words[pageWord + i]!);
-    if (d === null) break;
-    const sem = SEMANTICS[d.def.mnemonic]!;
-    if (sem.kind === "interpret") break;
-    steps.push({ d, sem });
-    if (sem.kind === "branch" || sem.kind === "jal" || sem.kind === "jalr") break;
-  }
-  return steps;
-}
+/** Loads and stores that keep their last page in locals; the rest check the TLB each time. */
+const MAX_SITES = 64;
 
 const lit = (v: number) => (v < 0 ? `(${v})` : `${v}`);
 const reg = (r: number | undefined) => (r ? `r${r}` : "0");
@@ -62,37 +52,47 @@ const reg = (r: number | undefined) => (r ? `r${r}` : "0");
 /** A site cache key no address matches: `va & mask` always has bits 2..11 clear. */
 const NO_PAGE = OFFSET_MASK;
 
-type Exit = (pc: string, ret: string, ev: string) => string;
-
 /**
- * Never runs (`k` is 0 or 1), but makes every block's bytecode longer than V8 inlines (460
+ * Never runs (`k` is 0 or 1), but makes every region's bytecode longer than V8 inlines (460
  * bytes). A block inlined into the CPU's `execute` runs its loop among that function's many
  * live values: the ALU loop's first long run after that dropped to 0.3-0.4 of plain JS.
  */
 const OUT_OF_LINE = `if (k < 0) { ${Array.from({ length: 120 }, (_, i) => `ev = ${1000 + i};`).join(" ")} }`;
 
+/** Statements that leave the region: continue at `pc` with `ret` retired and event `ev`. */
+const exit = (pc: string, ret: string, ev: string | number) => `{ pc = ${pc}; ret = ${ret}; ev = ${ev}; break body; }`;
+/** The virtual address of word `i` of the page (i may lie outside it, for a branch that leaves). */
+const pcAt = (i: number) => `(base + ${4 * i}) | 0`;
+
+/** What one block's code needs to know about where it sits. */
+interface Place {
+  /** Word index of the step in the page. */
+  readonly word: number;
+  /** Instructions of the block after this one (not yet retired when this one faults). */
+  readonly after: number;
+  /** Site number of a cached load/store, or -1. */
+  readonly site: number;
+}
+
 /**
- * One load or store. Inline TLB hit, else `cpu.access`. In a loop (`sites` lists the access
- * steps), the step also keeps in locals the virtual page it last hit in the TLB (`v<i>`, as
- * `va & mask`, so one compare checks page and alignment) and its physical base (`p<i>`): a
- * repeat on that page skips the TLB. Exact because only a slow path changes the TLB while a
- * block runs, and every slow path forgets all the sites' pages. A store's site page is
- * already dirty (that store set it, and only the host clears dirty bits, never during a
- * block), and it has a write entry, so it holds no compiled code.
+ * One load or store. Inline TLB hit, else `cpu.access`. A cached site (`v<s>`, `p<s>`) also
+ * keeps in locals the virtual page it last hit in the TLB (as `va & mask`, so one compare
+ * checks page and alignment) and its physical base: a repeat on that page skips the TLB. Exact
+ * because only a slow path changes the TLB while a region runs, and every slow path forgets
+ * all the sites' pages. A store's site page is already dirty (that store set it, and only the
+ * host clears dirty bits, never during a run), and it has a write entry, so it holds no
+ * compiled code.
  *
- * After a slow path the block ends (EV_RESYNC: the interpreter fetches afresh) if the access
- * took the slot of the block's own page, whose next fetch must then walk, or dropped the
+ * After a slow path the region ends (EV_RESYNC: the interpreter fetches afresh) if the access
+ * took the slot of the region's own page, whose next fetch must then walk, or dropped the
  * page's code.
  */
 function accessSource(
   sem: Extract<Semantics, { kind: "load" | "store" }>,
   d: Decoded,
-  i: number,
-  sites: readonly number[] | null,
+  at: Place,
+  sites: number,
   page: number,
-  exit: Exit,
-  pcAt: (i: number) => string,
-  retired: (i: number) => string,
 ): string[] {
   const { rd, rs1, rs2, imm = 0 } = d.ops;
   const store = sem.kind === "store";
@@ -105,117 +105,58 @@ function accessSource(
   // A slow path may have written this very page (a store, or an A/D update of a PTE in it).
   const slow =
     `pa = cpu.access(va, ${sem.size}, ${store ? ACCESS_WRITE : ACCESS_READ}); ` +
-    `if (pa < 0) ${exit(pcAt(i), retired(i), `pa === -1 ? ${EV_FAULT} : ${EV_MISSING}`)} ` +
-    (sites ? sites.map((s) => `v${s} = ${NO_PAGE}; `).join("") : "") +
-    `${op}${dirty} if (code[${page}] === 0 || slot === ((pc0 >>> ${PAGE_SHIFT}) & ${TLB_MASK})) ` +
-    exit(pcAt(i + 1), retired(i + 1), `${EV_RESYNC}`);
+    `if (pa < 0) ${exit(pcAt(at.word), `n - left - ${at.after + 1}`, `pa === -1 ? ${EV_FAULT} : ${EV_MISSING}`)} ` +
+    Array.from({ length: sites }, (_, s) => `v${s} = ${NO_PAGE}; `).join("") +
+    `${op}${dirty} if (code[${page}] === 0 || slot === codeSlot) ` +
+    exit(pcAt(at.word + 1), `n - left - ${at.after}`, EV_RESYNC);
   const lines = [`va = (${reg(rs1)} + ${lit(imm)}) | 0;`];
-  if (sites) {
+  if (at.site >= 0) {
+    const s = at.site;
     const mask = ~(OFFSET_MASK & ~(sem.size - 1));
-    lines.push(`if ((va & ${lit(mask)}) === v${i}) { pa = p${i} | (va & ${OFFSET_MASK}); ${op} }`);
+    lines.push(`if ((va & ${lit(mask)}) === v${s}) { pa = p${s} | (va & ${OFFSET_MASK}); ${op} }`);
     lines.push(`else { vpn = va >>> ${PAGE_SHIFT}; slot = vpn & ${TLB_MASK};`);
     lines.push(
-      `if (${tag}[slot] === ((vpn << 1) | k)${aligned}) { p${i} = frame[slot]; v${i} = va & ${lit(~OFFSET_MASK)}; ` +
-        `pa = p${i} | (va & ${OFFSET_MASK}); ${op}${dirty} }`,
+      `if (${tag}[slot] === ((vpn << 1) | k)${aligned}) { p${s} = frame[slot]; v${s} = va & ${lit(~OFFSET_MASK)}; ` +
+        `pa = p${s} | (va & ${OFFSET_MASK}); ${op}${dirty} }`,
     );
     lines.push(`else { ${slow} } }`);
   } else {
     lines.push(`vpn = va >>> ${PAGE_SHIFT}; slot = vpn & ${TLB_MASK};`);
-    lines.push(
-      `if (${tag}[slot] === ((vpn << 1) | k)${aligned}) { pa = frame[slot] | (va & ${OFFSET_MASK}); ${op}${dirty} }`,
-    );
+    lines.push(`if (${tag}[slot] === ((vpn << 1) | k)${aligned}) { pa = frame[slot] | (va & ${OFFSET_MASK}); ${op}${dirty} }`);
     lines.push(`else { ${slow} }`);
   }
   return lines;
 }
 
-/**
- * Source of the block's function body, parameters (cpu, regs, pc0, n, k) as `Block` says.
- * `page` is the physical page number (for the stale-code check), `start` the first word.
- */
-export function blockSource(steps: readonly Step[], page: number, start: number): string {
-  const count = steps.length;
-  const last = steps[count - 1]!;
-  const lastImm = last.d.ops.imm ?? 0;
-  // Branch and jal offsets are in words from the instruction itself.
-  const loop = (last.sem.kind === "branch" || last.sem.kind === "jal") && count - 1 + lastImm === 0;
-
+/** Source of the region's function body, parameters (cpu, regs, pc0, n, k) as `Block` says. */
+export function regionSource(region: Region, page: number): string {
+  const { blocks } = region;
+  const cases = new Set(blocks.map((b) => b.start));
   const used = new Set<number>();
   const written = new Set<number>();
-  for (const { d } of steps) {
-    for (const r of [d.ops.rs1, d.ops.rs2, d.ops.rd]) if (r) used.add(r);
-    if (d.ops.rd) written.add(d.ops.rd);
+  let sites = 0;
+  const siteOf = new Map<Step, number>();
+  for (const b of blocks) {
+    for (const step of b.steps) {
+      const { d, sem } = step;
+      for (const r of [d.ops.rs1, d.ops.rs2, d.ops.rd]) if (r) used.add(r);
+      if (d.ops.rd) written.add(d.ops.rd);
+      if ((sem.kind === "load" || sem.kind === "store") && sites < MAX_SITES) siteOf.set(step, sites++);
+    }
   }
-  const pcAt = (i: number) => `(pc0 + ${4 * i}) | 0`;
-  const retired = (i: number) => (loop ? `n - left + ${i}` : `${i}`);
-  const exit = (pc: string, ret: string, ev: string) => `{ pc = ${pc}; ret = ${ret}; ev = ${ev}; break body; }`;
   const set = (rd: number | undefined, expr: string) => (rd ? `r${rd} = ${expr};` : "");
-
-  // In a loop, each load/store remembers the page it last hit (see accessSource).
-  const sites = loop ? steps.flatMap(({ sem }, i) => (sem.kind === "load" || sem.kind === "store" ? [i] : [])) : [];
+  /** Go on at word `i` of the page: another block of the region, or out to the interpreter. */
+  const goTo = (i: number) => (cases.has(i) ? `{ at = ${i}; continue; }` : exit(pcAt(i), "n - left", EV_NONE));
 
   const out: string[] = [];
   for (const r of [...used].sort((a, b) => a - b)) out.push(`let r${r} = regs[${r}];`);
   out.push("let left = n | 0, pc = 0, ret = 0, ev = 0, va = 0, vpn = 0, slot = 0, pa = 0;");
-  for (const i of sites) out.push(`let v${i} = ${NO_PAGE}, p${i} = 0;`);
-  out.push("body: {");
-  if (loop) out.push("for (;;) {");
-  out.push(`if (left < ${count}) ${exit("pc0", loop ? "n - left" : "0", `${EV_NONE}`)}`);
-
-  steps.forEach(({ d, sem }, i) => {
-    const { rd, rs1, rs2, imm = 0 } = d.ops;
-    const x = reg(rs1);
-    switch (sem.kind) {
-      case "value": {
-        const y = d.def.format === "R" ? reg(rs2) : lit(imm);
-        out.push(set(rd, sem.expr(x, y)));
-        break;
-      }
-      case "divide": {
-        const y = reg(rs2);
-        out.push(
-          `if (${y} === 0) { cpu.trapCause = ${CAUSE_DIVIDE_BY_ZERO}; cpu.trapValue = 0; ${exit(pcAt(i), retired(i), `${EV_FAULT}`)} }`,
-        );
-        out.push(set(rd, sem.expr(x, y)));
-        break;
-      }
-      case "load":
-      case "store": {
-        out.push(...accessSource(sem, d, i, loop ? sites : null, page, exit, pcAt, retired));
-        break;
-      }
-      case "branch": {
-        const cond = sem.cond(x, reg(rs2));
-        if (loop) {
-          out.push(`left = (left - ${count}) | 0;`);
-          out.push(`if (!(${cond})) ${exit(pcAt(i + 1), "n - left", `${EV_NONE}`)}`);
-        } else {
-          out.push(`pc = (${cond}) ? ${pcAt(i + imm)} : ${pcAt(i + 1)}; ret = ${count}; ev = ${EV_NONE};`);
-        }
-        break;
-      }
-      case "jal":
-        out.push(set(rd, pcAt(i + 1)));
-        if (loop) out.push(`left = (left - ${count}) | 0;`);
-        else out.push(`pc = ${pcAt(i + imm)}; ret = ${count}; ev = ${EV_NONE};`);
-        break;
-      case "jalr":
-        out.push(`va = (${x} + ${lit(imm)}) | 0;`);
-        out.push(
-          `if ((va & 3) !== 0) { cpu.trapCause = ${CAUSE_MISALIGNED}; cpu.trapValue = va; ${exit(pcAt(i), retired(i), `${EV_FAULT}`)} }`,
-        );
-        out.push(set(rd, pcAt(i + 1)));
-        out.push(`pc = va; ret = ${count}; ev = ${EV_NONE};`);
-        break;
-      case "interpret":
-        throw new Error("unreachable: discover() ends blocks before system instructions");
-    }
-  });
-  const tail = last.sem.kind;
-  if (tail !== "branch" && tail !== "jal" && tail !== "jalr") {
-    out.push(`pc = ${pcAt(count)}; ret = ${count}; ev = ${EV_NONE};`);
-  }
-  if (loop) out.push("}");
+  out.push(`const base = pc0 & ${lit(~OFFSET_MASK)}, codeSlot = (pc0 >>> ${PAGE_SHIFT}) & ${TLB_MASK};`);
+  out.push(`let at = (pc0 & ${OFFSET_MASK}) >>> 2;`);
+  for (let s = 0; s < sites; s++) out.push(`let v${s} = ${NO_PAGE}, p${s} = 0;`);
+  out.push("body: for (;;) switch (at) {");
+  for (const b of blocks) out.push(...blockSource(b, siteOf, sites, page, goTo, set, cases));
+  out.push(`default: ${exit(`(base + (at << 2)) | 0`, "n - left", EV_NONE)}`);
   out.push("}");
   for (const r of [...written].sort((a, b) => a - b)) out.push(`regs[${r}] = r${r};`);
   out.push("cpu.jitPc = pc; cpu.jitEvent = ev; return ret;");
@@ -223,6 +164,77 @@ export function blockSource(steps: readonly Step[], page: number, start: number)
   const prologue = Object.keys(BINDINGS)
     .filter((name) => new RegExp(`\\b${name}\\[`).test(body))
     .map((name) => `const ${name} = ${BINDINGS[name]};`);
-  const head = `// block at physical 0x${((page << PAGE_SHIFT) + start * 4).toString(16)}, ${count} instructions${loop ? ", loop" : ""}`;
+  const count = blocks.reduce((a, b) => a + b.steps.length, 0);
+  const head = `// region in physical page 0x${page.toString(16)}: ${blocks.length} blocks, ${count} instructions`;
   return [head, ...prologue, OUT_OF_LINE, body].join("\n");
 }
+
+function blockSource(
+  b: RegionBlock,
+  siteOf: ReadonlyMap<Step, number>,
+  sites: number,
+  page: number,
+  goTo: (i: number) => string,
+  set: (rd: number | undefined, expr: string) => string,
+  cases: ReadonlySet<number>,
+): string[] {
+  const count = b.steps.length;
+  const last = b.steps[count - 1]!;
+  const lastImm = last.d.ops.imm ?? 0;
+  const lastWord = b.start + count - 1;
+  // Branch and jal offsets are in words from the instruction itself.
+  const loop = (last.sem.kind === "branch" || last.sem.kind === "jal") && lastWord + lastImm === b.start;
+  const out: string[] = [`case ${b.start}: {`];
+  if (loop) out.push("for (;;) {");
+  out.push(`if (left < ${count}) ${exit(pcAt(b.start), "n - left", EV_NONE)}`);
+  out.push(`left = (left - ${count}) | 0;`);
+  b.steps.forEach((step, j) => {
+    const { d, sem } = step;
+    const { rd, rs1, rs2, imm = 0 } = d.ops;
+    const word = b.start + j;
+    const after = count - 1 - j;
+    const x = reg(rs1);
+    const fault = (cause: number, value: string) =>
+      `{ cpu.trapCause = ${cause}; cpu.trapValue = ${value}; ${exit(pcAt(word), `n - left - ${after + 1}`, EV_FAULT)} }`;
+    switch (sem.kind) {
+      case "value":
+        out.push(set(rd, sem.expr(x, d.def.format === "R" ? reg(rs2) : lit(imm))));
+        break;
+      case "divide":
+        out.push(`if (${reg(rs2)} === 0) ${fault(CAUSE_DIVIDE_BY_ZERO, "0")}`);
+        out.push(set(rd, sem.expr(x, reg(rs2))));
+        break;
+      case "load":
+      case "store":
+        out.push(...accessSource(sem, d, { word, after, site: siteOf.get(step) ?? -1 }, sites, page));
+        break;
+      case "branch": {
+        const cond = sem.cond(x, reg(rs2));
+        if (loop) out.push(`if (!(${cond})) break;`);
+        else out.push(`if (${cond}) ${goTo(word + imm)}`);
+        break;
+      }
+      case "jal":
+        out.push(set(rd, pcAt(word + 1)));
+        if (!loop) out.push(goTo(word + imm));
+        break;
+      case "jalr":
+        out.push(`va = (${x} + ${lit(imm)}) | 0;`);
+        out.push(`if ((va & 3) !== 0) ${fault(CAUSE_MISALIGNED, "va")}`);
+        out.push(set(rd, pcAt(word + 1)));
+        out.push(`if (((va ^ base) >>> ${PAGE_SHIFT}) === 0) { at = (va & ${OFFSET_MASK}) >>> 2; continue; }`);
+        out.push(exit("va", "n - left", EV_NONE));
+        break;
+      case "interpret":
+        throw new Error("unreachable: regions end before system instructions");
+    }
+  });
+  if (loop) out.push("}");
+  // Fall through into the next case when it starts where this block ends: cases are in address
+  // order and none starts inside a block. Otherwise go there explicitly.
+  const tail = last.sem.kind;
+  if (tail !== "jal" && tail !== "jalr" && !cases.has(b.end)) out.push(goTo(b.end));
+  out.push("}");
+  return out;
+}
+

@@ -1,29 +1,31 @@
 /**
- * The block compiler's cache for one CPU: blocks keyed by physical address, compiled from the
- * guest's words with `new Function` once their start has been reached often enough, and
- * dropped when their page's contents change (Memory.code / codeGen; the MMU sends stores to
- * such pages through its slow path). Compilation policy changes speed only, never results.
- * The functions themselves hold no machine state (they read it from their `cpu` argument), so
- * every CPU in the process shares one function per distinct block source.
+ * The compiler's cache for one CPU: one region per physical page (region.ts: the blocks
+ * reachable from the page's hot entry points), compiled from the guest's words with
+ * `new Function` once an entry has been reached often enough, recompiled with one more entry
+ * when a start outside the region gets hot, and dropped when the page's contents change
+ * (Memory.code / codeGen; the MMU sends stores to such pages through its slow path).
+ * Compilation policy changes speed only, never results. The functions themselves hold no
+ * machine state (they read it from their `cpu` argument), so every CPU in the process shares
+ * one function per distinct region source.
  *
  * Bounded: a guest can write code without end, so what the caches keep is measured in
- * characters of block source (a "no block starts here" mark counts MARK_CHARS). A CPU that
- * would pass CPU_CODE_MAX forgets all its blocks and compiles afresh as they get hot again;
- * the shared cache starts over at SHARED_CODE_MAX.
+ * characters of source (a "nothing compiles here" mark counts MARK_CHARS). A CPU that would
+ * pass CPU_CODE_MAX forgets all its regions and compiles afresh as they get hot again; the
+ * shared cache starts over at SHARED_CODE_MAX.
  */
-import { PAGE_SHIFT, PAGE_SIZE } from "../../arch.js";
+import { PAGE_SHIFT } from "../../arch.js";
 import type { Memory } from "../../memory.js";
 import { mulh } from "../arith.js";
 import type { Mmu } from "../mmu.js";
 import type { Block } from "./block.js";
-import { blockSource, CLOSURE, discover } from "./codegen.js";
+import { CLOSURE, regionSource } from "./codegen.js";
+import { discoverRegion, PAGE_WORDS } from "./region.js";
 
 /** Entries into a block start before it is compiled. */
 export const HOT_THRESHOLD = 24;
 const HOT_MASK = (1 << 12) - 1;
 const HOT_MAX = 0xffff;
-const PAGE_WORDS = PAGE_SIZE >>> 2;
-/** Source characters one CPU's blocks may hold: about a thousand blocks of a few instructions. */
+/** Source characters one CPU's regions may hold: a few hundred pages of hot code. */
 export const CPU_CODE_MAX = 4 << 20;
 /** Source characters the shared cache may hold. */
 export const SHARED_CODE_MAX = 8 << 20;
@@ -58,12 +60,12 @@ export function sharedCodeChars(): number {
   return sharedChars;
 }
 
-interface PageBlocks {
-  /** Memory.codeGen of the page when these blocks were made. */
+interface PageRegions {
+  /** Memory.codeGen of the page when these were made. */
   readonly gen: number;
-  /** By word in the page: the block, null where none can start (interpreter only). */
-  readonly blocks: (Block | null | undefined)[];
-  /** What the blocks weigh against CPU_CODE_MAX. */
+  /** By word: the region to enter there, null where nothing compiles (interpreter only). */
+  readonly at: (Block | null | undefined)[];
+  /** What the regions weigh against CPU_CODE_MAX. */
   chars: number;
 }
 
@@ -74,13 +76,13 @@ export function jitByDefault(): boolean {
 }
 
 export class Jit {
-  private readonly pages: (PageBlocks | undefined)[] = [];
-  /** Entry counts of not-yet-compiled block starts, hashed by physical word. */
+  private readonly pages: (PageRegions | undefined)[] = [];
+  /** Entry counts of not-yet-compiled starts, hashed by physical word. */
   private readonly heat = new Uint16Array(HOT_MASK + 1);
   private readonly threshold: number;
-  /** Blocks compiled so far (for tests and the benchmark). */
+  /** Regions compiled so far (for tests and the benchmark). */
   compiled = 0;
-  /** What this CPU's pages of blocks weigh, at most CPU_CODE_MAX. */
+  /** What this CPU's regions weigh, at most CPU_CODE_MAX. */
   heldChars = 0;
 
   constructor(
@@ -91,14 +93,14 @@ export class Jit {
     this.threshold = Math.max(1, Math.min(HOT_MAX, Math.floor(threshold) || 1));
   }
 
-  /** The block starting at physical address `pa` (word aligned), or null: interpret it. */
+  /** The region to enter at physical address `pa` (word aligned), or null: interpret it. */
   find(pa: number): Block | null {
     const ppn = pa >>> PAGE_SHIFT;
     const index = (pa >>> 2) & (PAGE_WORDS - 1);
     const page = this.pages[ppn];
     if (page !== undefined && page.gen === this.memory.codeGen[ppn]) {
-      const block = page.blocks[index];
-      if (block !== undefined) return block;
+      const region = page.at[index];
+      if (region !== undefined) return region;
     }
     const h = (pa >>> 2) & HOT_MASK;
     const heat = this.heat[h]! + 1;
@@ -110,10 +112,14 @@ export class Jit {
     return this.compile(ppn, index);
   }
 
+  /**
+   * Compiles the region reachable from a hot start. Its blocks become entry points where the
+   * page has none yet; a start that an earlier region already covers never gets here.
+   */
   private compile(ppn: number, index: number): Block | null {
     const memory = this.memory;
-    const steps = discover(memory.words, ppn << (PAGE_SHIFT - 2), index);
-    const source = steps.length > 0 ? blockSource(steps, ppn, index) : null;
+    const region = discoverRegion(memory.words, ppn << (PAGE_SHIFT - 2), index);
+    const source = region.blocks.length > 0 ? regionSource(region, ppn) : null;
     const chars = source === null ? MARK_CHARS : source.length;
     if (this.heldChars + chars > CPU_CODE_MAX) {
       // Forgotten pages keep their Memory.code marks: their next store just drops them.
@@ -123,17 +129,20 @@ export class Jit {
     let page = this.pages[ppn];
     if (page === undefined || page.gen !== memory.codeGen[ppn]) {
       if (page !== undefined) this.heldChars -= page.chars;
-      page = { gen: memory.codeGen[ppn]!, blocks: [], chars: 0 };
+      page = { gen: memory.codeGen[ppn]!, at: [], chars: 0 };
       this.pages[ppn] = page;
       // From now on stores to the page take the MMU's slow path, which drops its code.
       memory.code[ppn] = 1;
       this.mmu.forgetWrites(ppn);
     }
-    const block = source === null ? null : shared(source);
-    if (block !== null) this.compiled++;
-    page.blocks[index] = block;
     page.chars += chars;
     this.heldChars += chars;
+    const block = source === null ? null : shared(source);
+    page.at[index] = block;
+    if (block !== null) {
+      for (const b of region.blocks) page.at[b.start] ??= block;
+      this.compiled++;
+    }
     return block;
   }
 }
