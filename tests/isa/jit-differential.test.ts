@@ -6,7 +6,9 @@
  * after 1..24 entries, cut into the same random slices. After every slice the exit reason and
  * the whole CPU state must agree; at the end also every byte of memory and every dirty bit.
  * The guests of pte-guest.ts add page tables edited under running code without a flush, so
- * a compiled block must see exactly the TLB entries the interpreter would.
+ * a compiled block must see exactly the TLB entries the interpreter would; those of
+ * call-programs.ts are branchy and call-heavy (functions over several pages, returns through
+ * a stack in memory, recursion, loops with branches inside), what compiled regions are for.
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
@@ -26,6 +28,7 @@ import { Memory } from "../../isa/memory.js";
 import { BY_MNEMONIC, INSTRUCTIONS } from "../../isa/table.js";
 import { identityMap, setCsr, w } from "../helpers/machine.js";
 import { prng } from "../helpers/prng.js";
+import { callProgram } from "./call-programs.js";
 import { MEM as PTE_MEM, pteGuest } from "./pte-guest.js";
 
 const MEM = 64 * 1024;
@@ -113,6 +116,8 @@ interface Case {
   timer: boolean;
   missing: boolean;
   threshold: number;
+  /** A call-heavy program (call-programs.ts) instead of random words. */
+  calls?: boolean;
 }
 
 interface Snapshot {
@@ -146,15 +151,18 @@ function runCase(c: Case, jit: boolean): { trace: Snapshot[]; memory: Memory; co
   const rand = prng(c.seed);
   const memory = new Memory(MEM);
   const words = memory.words;
-  for (let i = 0; i < CODE_BYTES >>> 2; i++) words[i] = randomWord(rand);
-  // Counted loops: now and then set r12 to a small count right before a stretch of code.
-  for (let i = 0; i < 24; i++) words[rand() % (CODE_BYTES >>> 2)] = encode(def("addi"), { rd: 12, rs1: 0, imm: 1 + (rand() % 40) });
+  if (c.calls) callProgram(words.subarray(0, CODE_BYTES >>> 2), rand, () => randomWord(rand));
+  else {
+    for (let i = 0; i < CODE_BYTES >>> 2; i++) words[i] = randomWord(rand);
+    // Counted loops: now and then set r12 to a small count right before a stretch of code.
+    for (let i = 0; i < 24; i++) words[rand() % (CODE_BYTES >>> 2)] = encode(def("addi"), { rd: 12, rs1: 0, imm: 1 + (rand() % 40) });
+  }
   words.set(HANDLER_CODE, HANDLER >>> 2);
   for (let i = DATA >>> 2; i < MAPPED >>> 2; i++) words[i] = rand() % 4 === 0 ? randomWord(rand) : rand();
   if (c.paging) identityMap(memory, PAGE_DIR, MAPPED, PTE_W | PTE_U);
 
   const cpu = new Cpu(memory, { hosted: c.hosted, jit, jitThreshold: c.threshold });
-  const entry = (rand() % (CODE_BYTES >>> 2)) * 4;
+  const entry = c.calls ? 0 : (rand() % (CODE_BYTES >>> 2)) * 4;
   cpu.reset(entry, 0, MEM);
   for (let r = 4; r < 14; r++) cpu.regs[r] = rand() % 3 === 0 ? rand() % 64 : rand();
   cpu.regs[1] = DATA + (rand() % 0x800) * 4;
@@ -162,6 +170,10 @@ function runCase(c: Case, jit: boolean): { trace: Snapshot[]; memory: Memory; co
   cpu.regs[3] = (rand() % (CODE_BYTES >>> 2)) * 4;
   cpu.regs[14] = encode(def("addi"), { rd: 5, rs1: 5, imm: 1 });
   cpu.regs[15] = randomWord(rand);
+  if (c.calls) {
+    cpu.regs[14] = DATA + 0x7000; // the stack grows down from here
+    cpu.regs[15] = 0;
+  }
   const status = (c.user ? 0 : STATUS_KERNEL) | (c.timer ? STATUS_IE : 0) | (c.paging ? STATUS_PG : 0);
   setCsr(cpu, { tvec: HANDLER, status, ptbr: PAGE_DIR, imask: c.timer ? IRQ_TIMER : 0, timecmp: 50 + (rand() % 500) });
   if (c.hosted) cpu.setTranslation(c.paging, PAGE_DIR, !c.user);
@@ -205,6 +217,8 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
 }
 
 let compiledTotal = 0;
+/** Hundreds of random machines, each run twice: minutes on a loaded two-core machine. */
+const SLOW = 300_000;
 
 function differential(c: Case): void {
   const plain = runCase(c, false);
@@ -230,7 +244,7 @@ describe("JIT against the interpreter", () => {
     fc.assert(fc.property(cases, differential), { numRuns: 300 });
     // The comparison means something only if blocks were compiled and run.
     expect(compiledTotal).toBeGreaterThan(1000);
-  });
+  }, SLOW);
 
   it("fixed seeds cover every combination", () => {
     for (let seed = 0; seed < 64; seed++) {
@@ -245,6 +259,14 @@ describe("JIT against the interpreter", () => {
       });
     }
   });
+});
+
+describe("JIT against the interpreter, branchy and call-heavy programs", () => {
+  it("random call-heavy programs leave identical state after every slice", () => {
+    const before = compiledTotal;
+    fc.assert(fc.property(cases, (c) => differential({ ...c, calls: true })), { numRuns: 200 });
+    expect(compiledTotal - before).toBeGreaterThan(1000);
+  }, SLOW);
 });
 
 describe("JIT against the interpreter, page tables edited live", () => {

@@ -1,8 +1,8 @@
 /**
  * Region discovery: the part of one physical page reachable from a hot entry point, cut into
- * basic blocks. A region follows branches both ways, `jal` targets, and the return
- * point after every `jal` and `jalr` (where a call comes back), as long as they stay in the
- * page; it stops at system instructions and illegal words, which the interpreter takes.
+ * basic blocks. A region follows branches both ways, `jal` targets, and the return point
+ * after every call (`jal` or `jalr` that links, rd ≠ 0), as long as they stay in the page;
+ * it stops at system instructions and illegal words, which the interpreter takes.
  * Every block start ("leader") is also a place the compiled region may be entered or jumped
  * to, so a return from a call lands back inside compiled code.
  */
@@ -44,7 +44,7 @@ function stepAt(words: Int32Array, pageWord: number, i: number): Step | null {
  * Blocks one region may have: it then stops following branches, which leave it instead. Keeps
  * the source, and the time V8 takes to compile it, bounded when code is one branch after another.
  */
-export const MAX_REGION_BLOCKS = 128;
+export const MAX_REGION_BLOCKS = 64;
 
 /** The region of the page at word index `pageWord` reachable from `entry` (a word index). */
 export function discoverRegion(words: Int32Array, pageWord: number, entry: number): Region {
@@ -66,9 +66,10 @@ export function discoverRegion(words: Int32Array, pageWord: number, entry: numbe
       const s = at(i);
       if (s === null) break;
       if (!isControl(s)) continue;
-      const imm = s.d.ops.imm ?? 0;
-      if (s.sem.kind !== "jalr") add(i + imm);
-      add(i + 1);
+      // A branch goes on at either side; a call comes back after itself (a jump with rd = 0
+      // is no call); a `jal` goes to its target.
+      if (s.sem.kind === "branch" || s.d.ops.rd) add(i + 1);
+      if (s.sem.kind !== "jalr") add(i + (s.d.ops.imm ?? 0));
       break;
     }
   }
