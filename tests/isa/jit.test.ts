@@ -1,6 +1,7 @@
 /**
  * The block compiler, case by case: self-modifying loops (also after a TLB refill), host
- * writes and arriving pages replace compiled code, exact slices inside a compiled loop, faults
+ * writes and arriving pages replace compiled code, calls and returns inside one region, a
+ * store into another block of a running region, exact slices inside a compiled loop, faults
  * and missing pages in the middle of a block, the table coverage of its semantics, and the
  * bounds on what it keeps when a guest writes code without end.
  */
@@ -132,6 +133,56 @@ describe("block compiler", () => {
     cpu.memory.fillPage(1, page);
     expect(cpu.run(10)).toBe(EXIT_HALT);
     expect([cpu.regs[8], cpu.regs[5], cpu.ticks]).toEqual([42, 8, 5]);
+  });
+
+  // A call-heavy loop in one page: main calls `f` 200 times; f branches inside and returns
+  // through jalr. Compiled, calls and returns stay inside one region.
+  const CALLS = [
+    w("addi", 12, 0, 200), // 0
+    w("jal", 15, 5), // 1: call f (word 6)
+    w("addi", 12, 12, -1),
+    w("bne", 12, 0, -2),
+    w("halt"), // 4
+    w("halt"), // 5
+    w("andi", 6, 12, 1), // 6: f: odd counts add 3, even ones 1
+    w("beq", 6, 0, 3),
+    w("addi", 5, 5, 3),
+    w("jalr", 0, 15, 0),
+    w("addi", 5, 5, 1), // 10
+    w("jalr", 0, 15, 0),
+  ];
+
+  it("calls and returns inside a page stay in one compiled region", () => {
+    const cpu = cpuWith(CALLS, true);
+    runToHalt(cpu);
+    expect([cpu.regs[5], cpu.ticks]).toEqual([100 * 3 + 100 * 1, 1 + 200 * 7 + 1]);
+    // One region from the first hot start covers the loop, f and both returns.
+    expect(cpu.jit!.compiled).toBeLessThanOrEqual(2);
+  });
+
+  it("a timer slice ends inside a region at the same tick as the interpreter's", () => {
+    const trace = (jit: boolean) => {
+      const cpu = cpuWith(CALLS, jit);
+      const seen: number[][] = [];
+      for (let budget = 1; cpu.run(budget % 7) !== EXIT_HALT; budget++) seen.push([cpu.pc, cpu.ticks, cpu.regs[5]!]);
+      return seen;
+    };
+    const plain = trace(false);
+    expect(trace(true)).toEqual(plain);
+    expect(plain.length).toBeGreaterThan(300);
+  });
+
+  it("a store into another block of a running region drops the region after the store", () => {
+    // Odd counts rewrite f's other block (word 10: +1 becomes +100) instead of adding 3; the
+    // first call (200, even) still adds 1, the 99 even ones after it 100.
+    const words = [...CALLS];
+    words[8] = w("sw", 14, 0, 40);
+    for (const jit of [false, true]) {
+      const cpu = cpuWith(words, jit);
+      cpu.regs[14] = w("addi", 5, 5, 100);
+      runToHalt(cpu);
+      expect([jit, cpu.regs[5], cpu.ticks]).toEqual([jit, 1 + 99 * 100, 1 + 200 * 7 + 1]);
+    }
   });
 
   it("stays out of the way when the budget is smaller than a block", () => {
