@@ -1,6 +1,6 @@
 /**
- * What the CPU and its block compiler share: the events that end a slice of straight-line
- * execution, and the shape of a compiled block.
+ * What the CPU and its compiler share: the events that end a slice of straight-line
+ * execution, and the shape of a compiled region.
  */
 import type { Cpu } from "../cpu.js";
 
@@ -15,11 +15,11 @@ export const EV_WFI = 4;
 export const EV_MISSING = 5;
 
 /**
- * A compiled block: runs the guest instructions at virtual `pc` (its first one's address; the
- * block's words are the physical page it was made from), at most `n` of them, with TLB tags of
- * mode bit `k`. Returns how many retired and sets `cpu.jitPc` (where to continue, or the
- * faulting instruction) and `cpu.jitEvent` (EV_NONE, EV_FAULT, EV_MISSING, or EV_RESYNC when
- * the next fetch must look at the TLB afresh). Returns 0 with EV_NONE when `n` is too small for
- * it: the interpreter then takes the instructions one by one.
+ * A compiled region (region.ts): entered at virtual `pc`, one of its block starts (its words
+ * are the physical page it was made from), runs at most `n` instructions with TLB tags of mode
+ * bit `k`. Returns how many retired and sets `cpu.jitPc` (where to continue, or the faulting
+ * instruction) and `cpu.jitEvent` (EV_NONE, EV_FAULT, EV_MISSING, or EV_RESYNC when the next
+ * fetch must look at the TLB afresh). Returns 0 with EV_NONE when `n` is too small for the
+ * block at `pc`: the interpreter then takes the instructions one by one.
  */
 export type Block = (cpu: Cpu, regs: Int32Array, pc: number, n: number, k: number) => number;
