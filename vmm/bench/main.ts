@@ -130,7 +130,15 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { reps, ms, scale, json, only } = options;
-  const kernels = only === null || only.includes(KERNELS_ID) ? await benchKernels(reps, scale) : null;
+  let kernels: Awaited<ReturnType<typeof benchKernels>> | null = null;
+  if (only === null || only.includes(KERNELS_ID)) {
+    try {
+      kernels = await benchKernels(reps, scale);
+    } catch (e) {
+      process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 1;
+    }
+  }
   const workloads = WORKLOADS.filter((w) => !only || only.includes(w.id));
   const scales = new Map(workloads.map((w) => [w.id, calibrate(w, ms)]));
   const samples = new Map<string, number[]>(workloads.map((w) => [w.id, []]));
