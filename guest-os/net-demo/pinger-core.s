@@ -1,6 +1,6 @@
 ; Bare-metal NIC demo: a pinger. Sends COUNT frames to the MAC PEER_LOW/PEER_HIGH (bytes 0..3
-; and 4..5, as the NIC's MAC ports show them) one at a time, stop and wait: the payload's first
-; byte is the frame's number; it waits for the reply with that number and sends again after
+; and 4..5, as the NIC's MAC ports show them) one at a time, stop and wait: payload bytes 2..5 hold
+; the frame's number; it waits for the reply with that number and sends again after
 ; TIMEOUT ticks without one (printing "r"). Prints a dot per reply; halts with 0 after COUNT.
 ; Without an interrupt handler: wfi wakes on an enabled interrupt even with interrupts off.
 .memsize 65536
@@ -51,7 +51,7 @@ fill:
     csrw imask, t0
 send:
     li t2, FRM
-    sb s2, 14(t2)
+    sw s2, 16(t2)
     andi t4, s1, 3
     shli t4, t4, 3
     li t1, TXR
@@ -83,7 +83,7 @@ got:
     li t2, RXR
     add t1, t1, t2
     lw t2, 0(t1)
-    lbu t3, 14(t2)
+    lw t3, 16(t2)
     li t4, 0x800
     sw t4, 4(t1)
     addi s0, s0, 1
