@@ -166,8 +166,9 @@ export class Nic implements PortBus {
     return this.cause !== 0 ? IRQ_NET : 0;
   }
 
+  /** A NIC on a link may receive a frame at any time; one unplugged still has the frames already on their way. */
   wakers(): number {
-    return this.link ? IRQ_NET : 0;
+    return this.link || this.inbox.length > 0 ? IRQ_NET : 0;
   }
 
   /**
