@@ -200,6 +200,12 @@ export const PORT_DOCS: Record<keyof typeof PORT, string> = {
 export const NET_FRAME_MAX = 1514;
 /** Smallest frame the device sends: an Ethernet header. */
 export const NET_FRAME_MIN = 14;
+/**
+ * The device's line rate in guest time: sending a frame keeps the transmitter busy for
+ * NET_TX_FRAME_TICKS plus NET_TX_TICKS_PER_BYTE per byte; descriptors wait their turn.
+ */
+export const NET_TX_FRAME_TICKS = 20;
+export const NET_TX_TICKS_PER_BYTE = 1;
 export const NET_DESC_BYTES = 8;
 export const NET_RING_MAX = 256;
 export const NET_DESC_LENGTH = 0xffff;

@@ -41,6 +41,7 @@ export const nicStateSchema = record({
   rx: ringSchema,
   cause: wholeNumber(0, NET_CAUSE_RX | NET_CAUSE_ERROR),
   inbox: list(record({ at: wholeNumber(), frame: frameText }), NET_INBOX_MAX, "frames"),
-  txWaiting: z.union([z.literal(-1), wholeNumber()], { error: "expected -1 or a tick" }),
+  txKick: wholeNumber(),
+  txBusyUntil: wholeNumber(),
   counters: countersSchema,
 }) satisfies z.ZodType<NicState>;

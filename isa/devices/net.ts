@@ -12,7 +12,11 @@
  * Deterministic: frames from the network wait in a bounded inbox, each stamped with the guest
  * tick it arrives at; the machine cuts its runs at those ticks and calls `deliver` there, so a
  * frame enters the ring at the same tick however the host slices time, bare or monitored.
- * Transmission happens at the `out` to netTxTail, stamped with the tick of that instruction.
+ * Transmission starts at the `out` to netTxTail, stamped with the tick of that instruction; the
+ * transmitter then stays busy for the frame's time on the line (NET_TX_FRAME_TICKS plus
+ * NET_TX_TICKS_PER_BYTE per byte) and the next descriptor goes when it is free, at a tick the
+ * machine cuts its run at too. So a guest cannot make the host send more than its guest time
+ * pays for, however fast it rings.
  *
  * Post-copy: a page the device would touch that has not arrived yet stops the work there
  * (`missingPage`); the machine reports it like the CPU's own missing pages and the work goes on
@@ -30,6 +34,8 @@ import {
   NET_FRAME_MIN,
   NET_RING_MAX,
   NET_STATUS_LINK,
+  NET_TX_FRAME_TICKS,
+  NET_TX_TICKS_PER_BYTE,
   PAGE_SHIFT,
   PORT,
 } from "../arch.js";
@@ -70,8 +76,10 @@ export interface NicState {
   cause: number;
   /** Frames that arrived and wait for the ring: the tick each arrives at, its bytes in base64. */
   inbox: { at: number; frame: string }[];
-  /** A transmission stopped at a missing page: the tick of its `out`, or -1. */
-  txWaiting: number;
+  /** The tick of the last `out` to netTxTail. */
+  txKick: number;
+  /** The transmitter is busy with the last frame until this tick. */
+  txBusyUntil: number;
   counters: NicCounters;
 }
 
@@ -94,7 +102,8 @@ export class Nic implements PortBus {
   /** The page the device waits for (post-copy), or -1. */
   missingPage = -1;
   private inbox: { at: number; frame: Uint8Array }[] = [];
-  private txWaiting = -1;
+  private txKick = 0;
+  private txBusyUntil = 0;
   private link: Transmit | null = null;
 
   constructor(
@@ -146,6 +155,7 @@ export class Nic implements PortBus {
         return false;
       case PORT.netTxTail:
         this.tx.tail = value >>> 0;
+        this.txKick = ticks;
         this.transmit(ticks);
         return true;
       case PORT.netRxRing:
@@ -191,19 +201,25 @@ export class Nic implements PortBus {
     return this.inbox.length;
   }
 
-  /** The tick at which the next frame arrives after `ticks`, or Infinity (none, or it waits for a buffer). */
-  nextArrival(ticks: number): number {
+  /**
+   * The next tick after `ticks` at which the device does something: a frame arrives, or the
+   * transmitter is free for the next waiting descriptor. Infinity when nothing is due (a frame
+   * waiting for a buffer goes when the guest posts one).
+   */
+  nextEvent(ticks: number): number {
     const first = this.inbox[0];
-    return first && first.at > ticks ? first.at : Infinity;
+    const arrival = first && first.at > ticks ? first.at : Infinity;
+    const send = this.txPending() ? this.txAt() : Infinity;
+    return Math.min(arrival, send > ticks ? send : Infinity);
   }
 
   /**
-   * At guest tick `ticks`: finishes a transmission that waited for a page, then moves the frames
-   * due by now into free receive buffers. Returns the page that stops it (post-copy), or -1.
+   * At guest tick `ticks`: sends the descriptors whose turn has come, then moves the frames due
+   * by now into free receive buffers. Returns the page that stops it (post-copy), or -1.
    */
   deliver(ticks: number): number {
     this.missingPage = -1;
-    if (this.txWaiting >= 0 && !this.transmit(this.txWaiting)) return this.missingPage;
+    if (!this.transmit(ticks)) return this.missingPage;
     const rx = this.rx;
     while (this.inbox.length > 0 && this.inbox[0]!.at <= ticks) {
       if (rx.size === 0 || rx.head === rx.tail) break; // no buffer yet: the frame waits in the inbox
@@ -236,33 +252,47 @@ export class Nic implements PortBus {
     return -1;
   }
 
-  /** Sends descriptors from the head to the tail; false when a missing page stopped it. */
+  private txPending(): boolean {
+    return this.tx.size !== 0 && this.tx.head !== this.tx.tail;
+  }
+
+  /** When the next waiting descriptor goes: once rung for and the transmitter is free. */
+  private txAt(): number {
+    return Math.max(this.txBusyUntil, this.txKick);
+  }
+
+  /** Sends the descriptors whose turn has come by `ticks`; false when a missing page stopped it. */
   private transmit(ticks: number): boolean {
     const tx = this.tx;
-    this.txWaiting = -1;
-    if (tx.size === 0 || tx.head === tx.tail) return true;
-    if (!this.ringInside(tx)) return true;
-    // At most one lap of the ring per doorbell: a tail far ahead of the head is a guest bug.
-    for (let n = 0; n < tx.size && tx.head !== tx.tail; n++) {
+    if (!this.txPending()) return true;
+    if (!this.ringInside(tx)) {
+      tx.head = tx.tail; // nothing in it can be sent: the guest must set the ring again
+      return true;
+    }
+    // At most one lap of the ring at a time: a tail far ahead of the head is a guest bug.
+    for (let n = 0; n < tx.size && tx.head !== tx.tail && this.txAt() <= ticks; n++) {
       const desc = tx.base + (tx.head & (tx.size - 1)) * NET_DESC_BYTES;
       const address = this.memory.words[desc >>> 2]! >>> 0;
       const length = this.memory.words[(desc + 4) >>> 2]! & NET_DESC_LENGTH;
       const page = this.missingIn(desc, NET_DESC_BYTES) ?? this.missingIn(address, length);
       if (page !== undefined) {
         this.missingPage = page;
-        this.txWaiting = ticks;
         return false;
       }
       let status = NET_DESC_DONE | length;
       if (length < NET_FRAME_MIN || length > NET_FRAME_MAX || !this.inside(address, length)) {
         status |= NET_DESC_ERROR;
         this.fail();
-      } else if (this.link) {
-        this.counters.txFrames++;
-        this.counters.txBytes += length;
-        this.link(this.memory.bytes.slice(address, address + length), ticks);
       } else {
-        this.counters.txNoLink++;
+        const at = this.txAt();
+        this.txBusyUntil = at + NET_TX_FRAME_TICKS + length * NET_TX_TICKS_PER_BYTE;
+        if (this.link) {
+          this.counters.txFrames++;
+          this.counters.txBytes += length;
+          this.link(this.memory.bytes.slice(address, address + length), at);
+        } else {
+          this.counters.txNoLink++;
+        }
       }
       this.writeStatus(desc, status);
       tx.head = (tx.head + 1) >>> 0;
@@ -307,7 +337,8 @@ export class Nic implements PortBus {
       rx: { ...this.rx },
       cause: this.cause,
       inbox: this.inbox.map(({ at, frame }) => ({ at, frame: Buffer.from(frame).toString("base64") })),
-      txWaiting: this.txWaiting,
+      txKick: this.txKick,
+      txBusyUntil: this.txBusyUntil,
       counters: { ...this.counters },
     };
   }
@@ -319,7 +350,8 @@ export class Nic implements PortBus {
     Object.assign(nic.rx, state.rx);
     nic.cause = state.cause;
     nic.inbox = state.inbox.map(({ at, frame }) => ({ at, frame: new Uint8Array(Buffer.from(frame, "base64")) }));
-    nic.txWaiting = state.txWaiting;
+    nic.txKick = state.txKick;
+    nic.txBusyUntil = state.txBusyUntil;
     nic.counters = { ...state.counters };
     return nic;
   }

@@ -1,7 +1,8 @@
 /**
- * Running a machine that has a NIC: its runs are cut at the ticks frames arrive, and the NIC
- * delivers them there, so a frame enters the guest at the same tick however the budget is
- * sliced, bare or monitored. A machine without a NIC never comes here.
+ * Running a machine that has a NIC: its runs are cut at the ticks the NIC acts (a frame
+ * arrives, the transmitter is free for the next descriptor), and the NIC acts there, so what it
+ * does happens at the same tick however the budget is sliced, bare or monitored. A machine
+ * without a NIC never comes here.
  */
 import { MAX_BUDGET, type Cpu } from "../../isa/cpu/cpu.js";
 import type { Nic } from "../../isa/devices/net.js";
@@ -14,7 +15,7 @@ export function runDelivering(nic: Nic, cpu: Cpu, budget: number, run: (budget: 
     if (page >= 0) return { kind: "page-missing", page };
     if (left <= 0) return BUDGET_EXIT;
     const before = cpu.ticks;
-    const exit = run(Math.min(left, nic.nextArrival(before) - before));
+    const exit = run(Math.min(left, nic.nextEvent(before) - before));
     left -= cpu.ticks - before;
     if (nic.missingPage >= 0) return { kind: "page-missing", page: nic.missingPage };
     if (exit.kind !== "budget") return exit;
