@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { createBareMachine } from "../../vmm/monitor/bare.js";
 import { createVm } from "../../vmm/monitor/vm.js";
 import type { Machine } from "../../vmm/monitor/machine.js";
 import { LearningSwitch } from "../../vmm/net/learning-switch.js";
@@ -117,6 +118,22 @@ describe("a network of VMs", () => {
     const [s, r] = net.report();
     expect(s!.sent.frames).toBe(20);
     expect(r!.sent.frames).toBe(20);
+  });
+
+  it("bare machines on the network run exactly as monitored ones", () => {
+    const run = (make: typeof createVm | typeof createBareMachine) => {
+      const net = new Network({ seed: 9 });
+      const out: number[] = [];
+      const reflector = make({ name: "reflector", image: reflectorImage(10_000), nic: { mac: defaultMac(1) } });
+      const sender = make({ name: "sender", image: senderImage(15, defaultMac(1)), nic: { mac: defaultMac(0) }, sink: (b) => out.push(b) });
+      net.plug("sender", sender, { link: { loss: 0.2 } });
+      net.plug("reflector", reflector, { link: { loss: 0.2 } });
+      net.run(1e9, () => sender.ended !== null);
+      return { out: Buffer.from(out).toString(), time: net.time, report: net.report(), ticks: [sender.cpu.ticks, reflector.cpu.ticks], regs: Array.from(reflector.cpu.regs) };
+    };
+    const monitored = run(createVm);
+    expect(monitored.out).toContain("r");
+    expect(run(createBareMachine)).toEqual(monitored);
   });
 
   it("with loss, the sender resends; the same seed gives the same run, another seed another", () => {
