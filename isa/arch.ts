@@ -74,8 +74,8 @@ export const CSR_DOCS: Record<CsrName, string> = {
   time: "read-only: low 32 bits of guest time (retired instructions and idle ticks)",
   timecmp: "timer interrupt pending while (time - timecmp) as int32 >= 0",
   scratch: "free for the kernel, e.g. its stack pointer while user code runs",
-  ipend: "read-only: pending interrupts (bit 0 timer, bit 1 console input)",
-  imask: "enabled interrupt sources (bit 0 timer, bit 1 console input)",
+  ipend: "read-only: pending interrupts (bit 0 timer, bit 1 console input, bit 2 network)",
+  imask: "enabled interrupt sources (bit 0 timer, bit 1 console input, bit 2 network: only on a machine with a NIC)",
 };
 
 export const STATUS_KERNEL = 1 << 0;
@@ -87,6 +87,9 @@ export const STATUS_WRITABLE = 0x1f;
 
 export const IRQ_TIMER = 1 << 0;
 export const IRQ_CONSOLE = 1 << 1;
+/** A frame arrived on the network device (only a machine with a NIC can enable it). */
+export const IRQ_NET = 1 << 2;
+/** Sources every machine may enable; a device adds its own (`PortBus.sources`). */
 export const IRQ_WRITABLE = IRQ_TIMER | IRQ_CONSOLE;
 
 // ---------------------------------------------------------------------------------------------
@@ -105,6 +108,7 @@ export const CAUSE_BREAKPOINT = 10;
 export const CAUSE_INTERRUPT = 0x80000000 | 0;
 export const CAUSE_TIMER = CAUSE_INTERRUPT | 0;
 export const CAUSE_CONSOLE = CAUSE_INTERRUPT | 1;
+export const CAUSE_NET = CAUSE_INTERRUPT | 2;
 
 export const CAUSE_NAMES: Record<number, string> = {
   [CAUSE_ILLEGAL]: "illegal-instruction",
@@ -119,6 +123,7 @@ export const CAUSE_NAMES: Record<number, string> = {
   [CAUSE_BREAKPOINT]: "breakpoint",
   [CAUSE_TIMER]: "timer-interrupt",
   [CAUSE_CONSOLE]: "console-interrupt",
+  [CAUSE_NET]: "network-interrupt",
 };
 
 export function causeName(cause: number): string {
@@ -148,7 +153,69 @@ export const PTE_FRAME = ~PAGE_MASK;
 export const PORT = {
   consoleData: 0, // out: write one byte; in: next input byte, or -1 when there is none
   consoleStatus: 1, // in: 1 when an input byte is waiting, else 0
+  netMacLow: 16, // in: MAC address bytes 0..3 (byte 0 in bits 0..7, as `sw` stores them)
+  netMacHigh: 17, // in: MAC address bytes 4..5 in bits 0..15
+  netStatus: 18, // in: NET_STATUS_* bits (link up)
+  netCause: 19, // in: NET_CAUSE_* events not yet acknowledged; out: clears the bits written
+  netTxRing: 20, // out: guest-physical address of the transmit ring (word aligned)
+  netTxSize: 21, // out: descriptors in the transmit ring, a power of two up to NET_RING_MAX
+  netTxTail: 22, // out: the guest's producer index: transmit every descriptor before it
+  netTxHead: 23, // in: the device's consumer index: descriptors before it are done
+  netRxRing: 24, // out: guest-physical address of the receive ring (word aligned)
+  netRxSize: 25, // out: descriptors in the receive ring, a power of two up to NET_RING_MAX
+  netRxTail: 26, // out: the guest's producer index: buffers before it may be filled
+  netRxHead: 27, // in: the device's producer index: descriptors before it hold frames
 } as const;
+
+/** What each port does, for docs/ISA.md (the comments above, once more as text). */
+export const PORT_DOCS: Record<keyof typeof PORT, string> = {
+  consoleData: "out: write one byte; in: next input byte, or -1 when there is none",
+  consoleStatus: "in: 1 when an input byte is waiting, else 0",
+  netMacLow: "in: MAC address bytes 0..3 (byte 0 in bits 0..7, as `sw` stores them)",
+  netMacHigh: "in: MAC address bytes 4..5 in bits 0..15",
+  netStatus: "in: status bits (bit 0: link up)",
+  netCause: "in: events not yet acknowledged (bit 0 frame received, bit 1 descriptor error); out: clears the bits written",
+  netTxRing: "out: guest-physical address of the transmit ring (word aligned); resets its indices to 0",
+  netTxSize: "out: descriptors in the transmit ring, a power of two up to 256 (anything else: 0, no ring); resets its indices",
+  netTxTail: "out: the guest's producer index: the device sends every descriptor from its head up to this one",
+  netTxHead: "in: the device's consumer index: descriptors before it have been sent (or marked in error)",
+  netRxRing: "out: guest-physical address of the receive ring (word aligned); resets its indices to 0",
+  netRxSize: "out: descriptors in the receive ring, a power of two up to 256 (anything else: 0, no ring); resets its indices",
+  netRxTail: "out: the guest's producer index: the device may fill descriptors from its head up to this one",
+  netRxHead: "in: the device's producer index: descriptors before it hold received frames",
+};
+
+// ---------------------------------------------------------------------------------------------
+// The network device (isa/devices/net.ts). Rings of 8-byte descriptors in guest-physical memory,
+// indices counting up for ever (slot = index mod size):
+//
+//   +0  word  buffer address (guest-physical)
+//   +4  word  bits 0..15 length · bit 30 NET_DESC_ERROR · bit 31 NET_DESC_DONE
+//
+// Transmit: the guest writes address and frame length, then the tail; the device sends the
+// frame and writes the word back with DONE. Receive: the guest writes address and buffer size;
+// the device writes the frame there and the word back with its length and DONE.
+
+/** Largest frame (Ethernet header and payload, no checksum): 14 + 1500 bytes. */
+export const NET_FRAME_MAX = 1514;
+/** Smallest frame the device sends: an Ethernet header. */
+export const NET_FRAME_MIN = 14;
+/**
+ * The device's line rate in guest time: sending a frame keeps the transmitter busy for
+ * NET_TX_FRAME_TICKS plus NET_TX_TICKS_PER_BYTE per byte; descriptors wait their turn.
+ */
+export const NET_TX_FRAME_TICKS = 20;
+export const NET_TX_TICKS_PER_BYTE = 1;
+export const NET_DESC_BYTES = 8;
+export const NET_RING_MAX = 256;
+export const NET_DESC_LENGTH = 0xffff;
+export const NET_DESC_ERROR = 1 << 30;
+export const NET_DESC_DONE = 1 << 31;
+export const NET_STATUS_LINK = 1 << 0;
+/** A frame was written into the receive ring (raises IRQ_NET until cleared). */
+export const NET_CAUSE_RX = 1 << 0;
+/** A descriptor or ring lay outside memory or had a bad length: it was marked ERROR and skipped. */
+export const NET_CAUSE_ERROR = 1 << 1;
 
 // ---------------------------------------------------------------------------------------------
 // System calls served by the process VM (`toyvmm run`) and by the bundled guest kernels.

@@ -5,7 +5,7 @@
  *
  *   SYS_<NAME>    system-call numbers (SYS, e.g. SYS_GETPID)
  *   PORT_<NAME>   I/O ports (PORT, e.g. PORT_CONSOLE_DATA)
- *   CAUSE_*, STATUS_*, IRQ_*, PTE_*, PAGE_*   the exports of arch.ts with those names
+ *   CAUSE_*, STATUS_*, IRQ_*, PTE_*, PAGE_*, NET_*   the exports of arch.ts with those names
  *
  * Control registers need no symbols: csrr/csrw take their names.
  */
@@ -23,7 +23,7 @@ export interface PredefinedSymbol {
 const upperSnake = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
 
 /** Exports of arch.ts that are single numbers and named with one of these prefixes. */
-const ARCH_PREFIXES = ["CAUSE_", "STATUS_", "IRQ_", "PTE_", "PAGE_"] as const;
+const ARCH_PREFIXES = ["CAUSE_", "STATUS_", "IRQ_", "PTE_", "PAGE_", "NET_"] as const;
 
 function fromTable(prefix: string, table: Record<string, number>, tableName: string): PredefinedSymbol[] {
   return Object.entries(table).map(([key, value]) => ({ name: `${prefix}_${upperSnake(key)}`, value: value >>> 0, source: `${tableName}.${key}` }));

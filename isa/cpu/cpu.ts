@@ -230,7 +230,7 @@ export class Cpu {
 
   /** Bare `csrw`; false when the register does not exist or is read-only. */
   private writeCsr(index: number, value: number): boolean {
-    const stored = csrWriteValue(index, value);
+    const stored = csrWriteValue(index, value, this.ports.sources);
     if (stored === undefined) return false;
     const old = this.csr[index]!;
     this.csr[index] = stored;
@@ -321,7 +321,8 @@ export class Cpu {
         case EV_MISSING:
           return EXIT_PAGE_MISSING;
         case EV_WFI: {
-          const idle = wfiIdleTicks(this.pendingInterrupts(), csr[CSR.imask]!, this.time32(), csr[CSR.timecmp]!, left);
+          const wakers = this.ports.wakers?.() ?? 0;
+          const idle = wfiIdleTicks(this.pendingInterrupts(), csr[CSR.imask]!, this.time32(), csr[CSR.timecmp]!, left, wakers);
           if (idle < 0) return EXIT_IDLE;
           this.ticks += idle;
           this.idleTicks += idle;
@@ -785,8 +786,8 @@ export class Cpu {
         regs[0] = 0;
         return EV_RESYNC;
       case Op.OUT:
-        this.ports.write(w >>> 16, regs[(w >>> 12) & 15]!);
-        return EV_NONE;
+        // A device that stamps what it does (the NIC's frames) gets the time before this instruction.
+        return this.ports.write(w >>> 16, regs[(w >>> 12) & 15]!, this.ticks + retired - 1) === true ? EV_RESYNC : EV_NONE;
     }
     return this.fault(CAUSE_ILLEGAL, w);
   }

@@ -4,9 +4,11 @@
  */
 import {
   CAUSE_CONSOLE,
+  CAUSE_NET,
   CAUSE_TIMER,
   CSR,
   CSR_COUNT,
+  IRQ_CONSOLE,
   IRQ_TIMER,
   IRQ_WRITABLE,
   STATUS_IE,
@@ -51,13 +53,16 @@ export function returnFromTrap(csr: Int32Array): number {
   return csr[CSR.epc]!;
 }
 
-/** The value `csrw` stores, or undefined when the register is read-only or does not exist. */
-export function csrWriteValue(index: number, value: number): number | undefined {
+/**
+ * The value `csrw` stores, or undefined when the register is read-only or does not exist.
+ * `sources` are the interrupt bits the machine's devices add to IRQ_WRITABLE (IRQ_NET with a NIC).
+ */
+export function csrWriteValue(index: number, value: number, sources = 0): number | undefined {
   switch (index) {
     case CSR.status:
       return value & STATUS_WRITABLE;
     case CSR.imask:
-      return value & IRQ_WRITABLE;
+      return value & (IRQ_WRITABLE | sources);
     case CSR.time:
     case CSR.ipend:
       return undefined;
@@ -92,15 +97,18 @@ export function ticksUntilTimer(time32: number, timecmp: number): number {
  * when no enabled source can wake it (timer masked, nothing pending). It retires when the
  * result is below `left`, taking one more tick. With the timer enabled it idles to the tick
  * before the deadline and retires on the deadline's tick, so the interrupt is then taken with
- * epc after the wfi (were epc the wfi, `sret` would wait again, for ever).
+ * epc after the wfi (were epc the wfi, `sret` would wait again, for ever). `wakers` are the
+ * sources a device may raise on its own while the guest waits (a NIC on a link): enabled, they
+ * let it idle the whole budget, and whoever delivers the event cuts the budget at its tick.
  */
-export function wfiIdleTicks(pending: number, imask: number, time32: number, timecmp: number, left: number): number {
+export function wfiIdleTicks(pending: number, imask: number, time32: number, timecmp: number, left: number, wakers = 0): number {
   if ((pending & imask) !== 0) return 0;
-  if ((imask & IRQ_TIMER) === 0) return -1;
+  if ((imask & IRQ_TIMER) === 0) return (imask & wakers) !== 0 ? left : -1;
   return Math.min(left, ticksUntilTimer(time32, timecmp) - 1);
 }
 
-/** The cause of the interrupt taken for these pending-and-enabled sources: the timer first. */
+/** The cause of the interrupt taken for these pending-and-enabled sources: the timer first, the network last. */
 export function interruptCause(pendingEnabled: number): number {
-  return pendingEnabled & IRQ_TIMER ? CAUSE_TIMER : CAUSE_CONSOLE;
+  if (pendingEnabled & IRQ_TIMER) return CAUSE_TIMER;
+  return pendingEnabled & IRQ_CONSOLE ? CAUSE_CONSOLE : CAUSE_NET;
 }

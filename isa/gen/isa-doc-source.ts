@@ -4,9 +4,10 @@
  * pseudo-instructions and directives.
  */
 import {
-  CAUSE_NAMES, CSR, CSR_DOCS, CSR_NAMES, MAX_MEMORY, PAGE_SIZE, PORT, PTE_A, PTE_D, PTE_P, PTE_U, PTE_W,
+  CAUSE_NAMES, CSR, CSR_DOCS, CSR_NAMES, MAX_MEMORY, PAGE_SIZE, PORT, PORT_DOCS, PTE_A, PTE_D, PTE_P, PTE_U, PTE_W,
   REGISTER_NAMES, STATUS_IE, STATUS_KERNEL, STATUS_PG, STATUS_PIE, STATUS_PKERNEL, SYS,
 } from "../arch.js";
+import { NET_SECTION } from "./net-doc-source.js";
 import { DIRECTIVES } from "../asm/directives.js";
 import { PREDEFINED_SYMBOLS } from "../asm/predefined.js";
 import { syntaxText } from "../asm/operands.js";
@@ -139,8 +140,12 @@ export function isaDocSource(): string {
     ...TLB_SECTION,
     "## I/O ports",
     "",
-    ...table(["port", "name"], Object.entries(PORT).map(([n, p]) => [String(p), code(n)])),
+    "Reading a port that has no device gives -1; writing one is ignored. The network ports exist",
+    "only on a machine with a NIC (`--nic`); on any other they read -1 and ignore writes.",
     "",
+    ...table(["port", "name", "does"], (Object.keys(PORT) as (keyof typeof PORT)[]).map((n) => [String(PORT[n]), code(n), cell(PORT_DOCS[n])])),
+    "",
+    ...NET_SECTION,
     "## System calls",
     "",
     "`sys` with the number in `a0`, arguments in `a1`..`a3`, result in `a0` (negative on error).",

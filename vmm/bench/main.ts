@@ -6,7 +6,8 @@
  * noisy, so only ratios measured together mean much); then the
  * monitor: its overhead over bare, VM density and a cold `toyvmm boot` (`monitor.ts`); then
  * migration over loopback TCP: the stream against a raw socket, pre-copy against the simulated
- * engine's prediction, post-copy's time to a running guest (`migration.ts`).
+ * engine's prediction, post-copy's time to a running guest (`migration.ts`); then frames per
+ * second through the simulated switch (`network.ts`).
  * Prints a table, or JSON with --json.
  *
  *   node dist/vmm/bench/main.js [--reps 5] [--ms 300] [--scale 1] [--only kernels,alu-jit] [--json]
@@ -14,6 +15,7 @@
 import { benchKernels, formatKernelReport, KERNELS, KERNEL_TARGET } from "./kernels.js";
 import { benchMigration, formatMigrationReport } from "./migration.js";
 import { benchMonitor, formatMonitorReport } from "./monitor.js";
+import { benchNetwork, formatNetworkReport } from "./network.js";
 import { median } from "./statistics.js";
 import { WORKLOADS, type Workload } from "./workloads.js";
 
@@ -182,6 +184,7 @@ async function main(argv: string[]): Promise<number> {
   const target = ratios["alu: full-jit / plain JS"];
   const monitor = only === null ? await benchMonitor() : null;
   const migration = only === null ? await benchMigration() : null;
+  const network = only === null ? benchNetwork() : null;
   const report = {
     node: process.version,
     reps,
@@ -193,6 +196,7 @@ async function main(argv: string[]): Promise<number> {
     target: { ratio: 0.25, measured: target ?? null, met: target === undefined ? null : target >= 0.25 },
     monitor,
     migration,
+    network,
   };
   if (json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -224,6 +228,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (monitor) lines.push("", formatMonitorReport(monitor));
   if (migration) lines.push(formatMigrationReport(migration));
+  if (network) lines.push(formatNetworkReport(network));
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
 }

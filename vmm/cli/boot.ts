@@ -19,9 +19,10 @@ import { createVm } from "../monitor/vm.js";
 import { describeOutcome, exitStatusOf, exitStatusOfAll, outcomeOfMachine } from "../outcome.js";
 import { UsageProblem } from "./arguments.js";
 import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
+import { checkNetOptions, NET_OPTIONS, nicOf, runOnNetwork, type NetCliOptions, type NetRun } from "./net-options.js";
 import type { CliIo, Command } from "./shared.js";
 
-interface BootCliOptions extends GuestCliOptions {
+interface BootCliOptions extends GuestCliOptions, NetCliOptions {
   guests?: string[];
   list: boolean;
   bare: boolean;
@@ -133,6 +134,7 @@ export const bootCommand: Command<BootCliOptions> = {
         describe: "Guest ticks per turn of the round robin",
       })
       .options(GUEST_OPTIONS)
+      .options(NET_OPTIONS)
       .option("json", {
         type: "boolean",
         default: false,
@@ -143,11 +145,13 @@ export const bootCommand: Command<BootCliOptions> = {
       .example("$0 boot solo multi --args multi:procs=3", "two VMs side by side, console lines labelled")
       .example("$0 boot multi --bare --json", "on the bare CPU, statistics as JSON")
       .example("echo hello | $0 boot solo --args prog=echo --input -", "console input from stdin")
+      .example("$0 boot guest-os/net-demo/reflector.s guest-os/net-demo/pinger.s --net --until pinger --capture caps", "two VMs on a simulated switch, a pcap per port")
       .epilogue(
         "GUEST is a bundled guest OS or a kernel image (.tvm) or source (.s); a user program (one with _start, " +
           "as in programs/) runs with `toyvmm run`. --max-ticks counts the ticks of all VMs together. Exit status: " +
           "the first VM that did not end cleanly decides (its halt status, 124 at the tick limit, 125 when it waits " +
-          "for ever, 128 + cause after a fault).",
+          "for ever, 128 + cause after a fault). With --net the VMs run in lock step on the network's virtual time, " +
+          "--max-ticks counts that time, and VMs stopped because the --until ones ended do not count towards the status.",
       ),
   handler: async (args) => {
     const io = args.io;
@@ -159,6 +163,7 @@ export const bootCommand: Command<BootCliOptions> = {
     if (!Number.isSafeInteger(args.quantum) || args.quantum < 1) {
       throw new UserError(`--quantum ${args.quantum}: expected a whole number of ticks ≥ 1`);
     }
+    checkNetOptions(args);
     const maxTicks = maxTicksOf(args);
     const memorySize = memoryOf(args);
     const loaded = args.guests.map((spec) => resolveGuest(spec, undefined, args.includeDir));
@@ -183,32 +188,46 @@ export const bootCommand: Command<BootCliOptions> = {
         ...(traceTraps ? { onTrap: trapLogger(args.log, s.name) } : {}),
         ...(memorySize !== undefined ? { memorySize } : {}),
         ...(input !== undefined ? { input } : {}),
+        ...(args.net ? { nic: nicOf(i) } : {}),
       }),
     );
     for (const m of machines) args.log.info({ vm: m.name, mode: args.bare ? "bare" : "monitor", memory: m.memory.size }, "vm started");
-    const scheduler = new Scheduler({ quantum: args.quantum, ...(maxTicks !== undefined ? { maxTicks } : {}) });
-    for (const m of machines) scheduler.add(m);
-    const result = scheduler.run();
+    let network: NetRun | undefined;
+    let result;
+    if (args.net) {
+      network = runOnNetwork(machines, args, maxTicks);
+      const state = network.stop === "tick-limit" ? "tick-limit" : "done";
+      result = { state, ticks: network.ticks, outcomes: machines.map((m) => ({ name: m.name, outcome: m.ended ?? { kind: "tick-limit" as const } })) };
+    } else {
+      const scheduler = new Scheduler({ quantum: args.quantum, ...(maxTicks !== undefined ? { maxTicks } : {}) });
+      for (const m of machines) scheduler.add(m);
+      result = scheduler.run();
+    }
     for (const l of lines) l.flush();
 
+    const stopped = new Set(network?.stopped ?? []);
+    const counted = (name: string) => !stopped.has(name);
     const outcomes = result.outcomes.map(({ outcome }) => outcomeOfMachine(outcome));
     result.outcomes.forEach(({ name }, i) => {
       const outcome = outcomes[i]!;
       args.log.info({ vm: name, outcome, ticks: machines[i]!.cpu.ticks }, "vm ended");
-      if (exitStatusOf(outcome) !== 0 && !args.json) io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome)}\n`);
+      if (!counted(name)) {
+        if (!args.json) io.stderr.write(`toyvmm: ${name}: stopped, still running when ${args.until!.join(", ")} ended\n`);
+      } else if (exitStatusOf(outcome) !== 0 && !args.json) io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome)}\n`);
     });
     if (args.json) {
       const report = result.outcomes.map(({ name }, i) => ({
         name,
         mode: args.bare ? "bare" : "monitor",
-        outcome: outcomes[i],
-        exitStatus: exitStatusOf(outcomes[i]!),
+        outcome: counted(name) ? outcomes[i] : { kind: "stopped" },
+        exitStatus: counted(name) ? exitStatusOf(outcomes[i]!) : 0,
         ticks: machines[i]!.cpu.ticks,
         stats: machines[i]!.stats.snapshot(),
+        ...(network && { port: network.ports[i], nic: machines[i]!.nic!.counters }),
       }));
-      const exitStatus = exitStatusOfAll(outcomes);
+      const exitStatus = exitStatusOfAll(outcomes.filter((_, i) => counted(machines[i]!.name)));
       io.stdout.write(JSON.stringify({ state: result.state, ticks: result.ticks, exitStatus, vms: report }, null, 2) + "\n");
     }
-    args.setExitCode(exitStatusOfAll(outcomes));
+    args.setExitCode(exitStatusOfAll(outcomes.filter((_, i) => counted(machines[i]!.name))));
   },
 };

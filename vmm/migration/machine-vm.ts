@@ -71,6 +71,8 @@ export interface BootSpec {
   /** "monitor" (default): trap-and-emulate; "bare": the CPU alone. */
   kind?: "monitor" | "bare";
   onTrap?: TrapListener;
+  /** A network device with this MAC (its state migrates with the machine). */
+  nic?: { mac: Uint8Array };
 }
 
 export function bootVm(spec: BootSpec): MachineVm {
@@ -83,6 +85,7 @@ export function bootVm(spec: BootSpec): MachineVm {
     sink: vm.sink,
     ...(spec.memorySize !== undefined ? { memorySize: spec.memorySize } : {}),
     ...(spec.onTrap ? { onTrap: spec.onTrap } : {}),
+    ...(spec.nic ? { nic: spec.nic } : {}),
   };
   vm.machine = spec.kind === "bare" ? createBareMachine(options) : createVm(options);
   return vm;

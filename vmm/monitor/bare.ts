@@ -5,13 +5,16 @@
  */
 import { CAUSE_INTERRUPT, CSR, IRQ_CONSOLE } from "../../isa/arch.js";
 import { Cpu, EXIT_BUDGET, EXIT_HALT, EXIT_IDLE, EXIT_PAGE_MISSING, MAX_BUDGET } from "../../isa/cpu/cpu.js";
+import { deviceBus } from "../../isa/devices/bus.js";
 import type { Console } from "../../isa/devices/console.js";
+import type { Nic } from "../../isa/devices/net.js";
 import { Memory } from "../../isa/memory.js";
 import { parseAs } from "../../isa/schema.js";
 import {
   BLOCKED_EXIT,
   BUDGET_EXIT,
   bootMachine,
+  makeNic,
   VM_STATE_VERSION,
   wholeBudget,
   type BootOptions,
@@ -21,6 +24,7 @@ import {
   type VmExit,
   type VmState,
 } from "./machine.js";
+import { runDelivering } from "./nic-run.js";
 import { vmStateSchema } from "./state-schema.js";
 import { VmStats } from "./stats.js";
 import { checkState, makeConsole, Vm } from "./vm.js";
@@ -29,6 +33,7 @@ export class BareMachine implements Machine {
   readonly kind = "bare";
   readonly cpu: Cpu;
   readonly console: Console;
+  readonly nic: Nic | null;
   readonly stats = new VmStats();
   ended: FinalExit | null = null;
 
@@ -37,9 +42,11 @@ export class BareMachine implements Machine {
     readonly memory: Memory,
     readonly bootArgs: string,
     options: MachineOptions = {},
+    nic: Nic | null = makeNic(memory, options),
   ) {
     this.console = makeConsole(options);
-    this.cpu = new Cpu(memory, { ports: this.console });
+    this.nic = nic;
+    this.cpu = new Cpu(memory, { ports: deviceBus(this.console, nic) });
   }
 
   reset(entry: number, a0: number, a1: number): void {
@@ -54,6 +61,11 @@ export class BareMachine implements Machine {
   }
 
   run(budget: number): VmExit {
+    if (this.nic && !this.ended) return runDelivering(this.nic, this.cpu, budget, (b) => this.runDirect(b));
+    return this.runDirect(budget);
+  }
+
+  private runDirect(budget: number): VmExit {
     if (this.ended) return this.ended;
     const cpu = this.cpu;
     const ticks = cpu.ticks;
@@ -104,12 +116,13 @@ export class BareMachine implements Machine {
       console: this.console.save(),
       monitor: { kernelFaultStreak: 0, ended: this.ended && { ...this.ended } },
       stats: this.stats.snapshot(),
+      ...(this.nic && { nic: this.nic.save() }),
     };
   }
 
   static restore(state: VmState, memory: Memory, options: MachineOptions = {}): BareMachine {
     checkState(state, memory, "bare");
-    const machine = new BareMachine(state.name, memory, state.config.bootArgs, options);
+    const machine = new BareMachine(state.name, memory, state.config.bootArgs, options, makeNic(memory, options, state.nic));
     machine.cpu.restore(state.cpu);
     machine.console.restore(state.console);
     machine.ended = state.monitor.ended && { ...state.monitor.ended };

@@ -57,7 +57,7 @@ export function emulate(cpu: Cpu, vcpu: VCpu, devices: PortBus, w: number): Emul
     }
     case Op.CSRW: {
       const index = w >>> 16;
-      const stored = csrWriteValue(index, regs[(w >>> 12) & 15]!);
+      const stored = csrWriteValue(index, regs[(w >>> 12) & 15]!, devices.sources);
       if (stored === undefined) return EMU_ILLEGAL;
       const old = csr[index]!;
       csr[index] = stored;
@@ -71,7 +71,8 @@ export function emulate(cpu: Cpu, vcpu: VCpu, devices: PortBus, w: number): Emul
       regs[0] = 0;
       return EMU_RETIRE;
     case Op.OUT:
-      devices.write(w >>> 16, regs[(w >>> 12) & 15]!);
+      // The CPU stopped before this instruction: ticks is the time the bare CPU gives the device.
+      devices.write(w >>> 16, regs[(w >>> 12) & 15]!, cpu.ticks);
       return EMU_RETIRE;
   }
   return EMU_ILLEGAL;

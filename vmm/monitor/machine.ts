@@ -5,6 +5,7 @@
  */
 import type { Console, ConsoleState } from "../../isa/devices/console.js";
 import type { Cpu, CpuState } from "../../isa/cpu/cpu.js";
+import { Nic, type NicState } from "../../isa/devices/net.js";
 import type { GuestImage } from "../../isa/image/model.js";
 import { loadImage } from "../../isa/loader.js";
 import { Memory } from "../../isa/memory.js";
@@ -65,6 +66,8 @@ export interface VmState {
   /** Monitor bookkeeping that changes behaviour: the kernel fault streak, the final exit. */
   monitor: { kernelFaultStreak: number; ended: FinalExit | null };
   stats: StatsSnapshot;
+  /** The network device, on a machine that has one (absent otherwise, so older states read the same). */
+  nic?: NicState;
 }
 
 export interface Machine {
@@ -73,6 +76,8 @@ export interface Machine {
   readonly memory: Memory;
   readonly cpu: Cpu;
   readonly console: Console;
+  /** The network device, or null on a machine without one. */
+  readonly nic: Nic | null;
   readonly stats: VmStats;
   /** The final exit once the machine has ended, else null. */
   readonly ended: FinalExit | null;
@@ -92,6 +97,14 @@ export interface MachineOptions {
   inputOpen?: boolean;
   /** Told of every trap that exits to the monitor (for trace logs); absent, nothing is done. */
   onTrap?: TrapListener;
+  /** Give the machine a network device with this MAC address (6 bytes); absent, it has none. */
+  nic?: { mac: Uint8Array };
+}
+
+/** The machine's NIC: restored from its state, new from the options, or none. */
+export function makeNic(memory: Memory, options: MachineOptions, saved?: NicState): Nic | null {
+  if (saved) return Nic.restore(saved, memory);
+  return options.nic ? new Nic(memory, options.nic.mac) : null;
 }
 
 /** A trap as the monitor saw it: its cause, the pc, the fault value or instruction word. */

@@ -8,6 +8,7 @@
 import { CSR, CSR_COUNT, STATUS_PG } from "../../isa/arch.js";
 import { cpuStateSchema } from "../../isa/cpu/state.js";
 import { consoleStateSchema } from "../../isa/devices/console-state.js";
+import { nicStateSchema } from "../../isa/devices/net-state.js";
 import {
   counts,
   fixed,
@@ -85,6 +86,7 @@ function buildVmStateSchema(memoryBytes: number, kind?: VmState["kind"]) {
     console: consoleStateSchema,
     monitor: record({ kernelFaultStreak: wholeNumber(), ended: finalExitSchema.nullable() }),
     stats: statsSchema,
+    nic: nicStateSchema.optional(),
   }).superRefine((state, ctx) => {
     if (state.monitor.ended) return; // an ended machine never runs again
     if (state.cpu.halted) ctx.addIssue({ code: "custom", path: ["cpu", "halted"], message: "a halted CPU belongs to a machine that has ended" });

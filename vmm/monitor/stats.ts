@@ -4,7 +4,7 @@
  *
  * Invariant: ticks = direct + emulated + idleTicks (every tick of guest time is one of these).
  */
-import { CAUSE_CONSOLE, CAUSE_TIMER, causeName } from "../../isa/arch.js";
+import { CAUSE_CONSOLE, CAUSE_NET, CAUSE_TIMER, causeName } from "../../isa/arch.js";
 import { BY_OPCODE } from "../../isa/table.js";
 
 /** Exception causes are small numbers; interrupts are counted apart. */
@@ -36,6 +36,7 @@ export class VmStats {
   idleTicks = 0;
   timerInterrupts = 0;
   consoleInterrupts = 0;
+  netInterrupts = 0;
   readonly traps = new Float64Array(CAUSE_SLOTS);
   readonly reflected = new Float64Array(CAUSE_SLOTS);
   readonly emulatedByOpcode = new Float64Array(256);
@@ -51,6 +52,7 @@ export class VmStats {
   countReflected(cause: number): void {
     if (cause === CAUSE_TIMER) this.timerInterrupts++;
     else if (cause === CAUSE_CONSOLE) this.consoleInterrupts++;
+    else if (cause === CAUSE_NET) this.netInterrupts++;
     else this.reflected[cause & (CAUSE_SLOTS - 1)]! += 1;
   }
 
@@ -64,6 +66,7 @@ export class VmStats {
     const interrupts: Record<string, number> = {};
     if (this.timerInterrupts) interrupts[causeName(CAUSE_TIMER)] = this.timerInterrupts;
     if (this.consoleInterrupts) interrupts[causeName(CAUSE_CONSOLE)] = this.consoleInterrupts;
+    if (this.netInterrupts) interrupts[causeName(CAUSE_NET)] = this.netInterrupts;
     return {
       ticks: this.ticks,
       direct: this.direct,
@@ -83,6 +86,7 @@ export class VmStats {
     this.idleTicks = s.idleTicks;
     this.timerInterrupts = s.interrupts[causeName(CAUSE_TIMER)] ?? 0;
     this.consoleInterrupts = s.interrupts[causeName(CAUSE_CONSOLE)] ?? 0;
+    this.netInterrupts = s.interrupts[causeName(CAUSE_NET)] ?? 0;
     fillByCause(this.traps, s.traps);
     fillByCause(this.reflected, s.reflected);
     this.emulatedByOpcode.fill(0);

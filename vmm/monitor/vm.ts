@@ -16,7 +16,10 @@
 import { CAUSE_ILLEGAL, CAUSE_PRIVILEGED, CSR, IRQ_CONSOLE } from "../../isa/arch.js";
 import { Cpu, EXIT_BUDGET, EXIT_HALT, EXIT_PAGE_MISSING, EXIT_TRAP, MAX_BUDGET } from "../../isa/cpu/cpu.js";
 import { interruptCause, wfiIdleTicks } from "../../isa/cpu/privileged.js";
+import { deviceBus } from "../../isa/devices/bus.js";
 import { Console } from "../../isa/devices/console.js";
+import type { Nic } from "../../isa/devices/net.js";
+import type { PortBus } from "../../isa/devices/ports.js";
 import { UserError } from "../../isa/errors.js";
 import { Memory } from "../../isa/memory.js";
 import { EMU_HALT, EMU_RETIRE, EMU_RETIRE_JUMPED, EMU_WFI, emulate } from "./emulate.js";
@@ -24,6 +27,7 @@ import {
   BLOCKED_EXIT,
   BUDGET_EXIT,
   bootMachine,
+  makeNic,
   VM_STATE_VERSION,
   wholeBudget,
   type BootOptions,
@@ -34,6 +38,7 @@ import {
   type VmExit,
   type VmState,
 } from "./machine.js";
+import { runDelivering } from "./nic-run.js";
 import { FaultWatch } from "./reflect.js";
 import { VmStats } from "./stats.js";
 import { VCpu } from "./vcpu.js";
@@ -43,6 +48,9 @@ export class Vm implements Machine {
   readonly cpu: Cpu;
   readonly vcpu = new VCpu();
   readonly console: Console;
+  readonly nic: Nic | null;
+  /** What `in` and `out` reach: the console, and the NIC when there is one. */
+  private readonly devices: PortBus;
   readonly stats = new VmStats();
   ended: FinalExit | null = null;
   private readonly watch = new FaultWatch();
@@ -53,9 +61,12 @@ export class Vm implements Machine {
     readonly memory: Memory,
     readonly bootArgs: string,
     options: MachineOptions = {},
+    nic: Nic | null = makeNic(memory, options),
   ) {
     this.cpu = new Cpu(memory, { hosted: true });
     this.console = makeConsole(options);
+    this.nic = nic;
+    this.devices = deviceBus(this.console, nic);
     this.onTrap = options.onTrap;
     this.vcpu.applyTranslation(this.cpu);
   }
@@ -76,10 +87,15 @@ export class Vm implements Machine {
 
   /** Virtual ipend: the timer against guest time, and the devices. */
   pendingInterrupts(): number {
-    return this.vcpu.timerPending(this.cpu.time32()) | this.console.pending();
+    return this.vcpu.timerPending(this.cpu.time32()) | this.devices.pending();
   }
 
   run(budget: number): VmExit {
+    if (this.nic && !this.ended) return runDelivering(this.nic, this.cpu, budget, (b) => this.runDirect(b));
+    return this.runDirect(budget);
+  }
+
+  private runDirect(budget: number): VmExit {
     if (this.ended) return this.ended;
     const cpu = this.cpu;
     const vcpu = this.vcpu;
@@ -122,7 +138,7 @@ export class Vm implements Machine {
       this.onTrap?.(cause, cpu.pc, cpu.trapValue);
       if (cause === CAUSE_PRIVILEGED && vcpu.kernel) {
         const w = cpu.trapValue;
-        const result = emulate(cpu, vcpu, this.console, w);
+        const result = emulate(cpu, vcpu, this.devices, w);
         if (result === EMU_RETIRE || result === EMU_RETIRE_JUMPED || result === EMU_HALT) {
           if (result !== EMU_RETIRE_JUMPED) cpu.pc = (cpu.pc + 4) | 0;
           else this.watch.returned();
@@ -160,7 +176,7 @@ export class Vm implements Machine {
     const cpu = this.cpu;
     const csr = this.vcpu.csr;
     const imask = csr[CSR.imask]!;
-    const idle = wfiIdleTicks(this.pendingInterrupts(), imask, cpu.time32(), csr[CSR.timecmp]!, left);
+    const idle = wfiIdleTicks(this.pendingInterrupts(), imask, cpu.time32(), csr[CSR.timecmp]!, left, this.devices.wakers?.() ?? 0);
     if (idle >= 0) {
       cpu.ticks += idle;
       cpu.idleTicks += idle;
@@ -191,13 +207,14 @@ export class Vm implements Machine {
       console: this.console.save(),
       monitor: { kernelFaultStreak: this.watch.kernelFaultStreak, ended: this.ended && { ...this.ended } },
       stats: this.stats.snapshot(),
+      ...(this.nic && { nic: this.nic.save() }),
     };
   }
 
   /** A VM from a saved state and its memory (already holding the pages). */
   static restore(state: VmState, memory: Memory, options: MachineOptions = {}): Vm {
     checkState(state, memory, "monitor");
-    const vm = new Vm(state.name, memory, state.config.bootArgs, options);
+    const vm = new Vm(state.name, memory, state.config.bootArgs, options, makeNic(memory, options, state.nic));
     vm.cpu.restore(state.cpu);
     vm.vcpu.restore(state.vcpu);
     vm.vcpu.applyTranslation(vm.cpu);

@@ -1,0 +1,8 @@
+/** The simulated network's library API: what `toyvmm boot --net` uses, for scripts and experiments. */
+export { announceFrame } from "./announce.js";
+export { LearningSwitch, SWITCH_TABLE_MAX } from "./learning-switch.js";
+export { LINK_QUEUE_MAX, LinkDirection, seededRandom, type LinkCounters, type LinkParams } from "./link.js";
+export { parseLinkSpec } from "./link-spec.js";
+export { defaultMac, formatMac, parseMac } from "./mac.js";
+export { DEFAULT_LINK, DEFAULT_NET_SPEED, Network, type LinkSpec, type NetworkOptions, type NetworkStop, type PortReport } from "./network.js";
+export { parsePcap, PcapWriter, PCAP_LIMIT, type PcapRecord } from "./pcap.js";
