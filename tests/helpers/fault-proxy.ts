@@ -232,4 +232,11 @@ export class FaultProxy {
     for (const socket of this.sockets) socket.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
+
+  /** Pulls the cable now: every connection reset both ways, and nothing listens on the port any more. */
+  cut(): Promise<void> {
+    for (const pipe of this.pipes) pipe.stop();
+    for (const socket of this.sockets) socket.resetAndDestroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
 }
