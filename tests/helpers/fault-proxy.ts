@@ -233,10 +233,14 @@ export class FaultProxy {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  /** Pulls the cable now: every connection reset both ways, and nothing listens on the port any more. */
-  cut(): Promise<void> {
-    for (const pipe of this.pipes) pipe.stop();
+  /** Resets every connection through the proxy now, both ways; new ones still pass. */
+  reset(): void {
     for (const socket of this.sockets) socket.resetAndDestroy();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Pulls the cable now: every connection reset, and nothing listens on the port any more. */
+  cut(): Promise<void> {
+    this.reset();
+    return this.close();
   }
 }

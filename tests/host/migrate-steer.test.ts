@@ -6,11 +6,10 @@
  */
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MigrationInfo } from "../../vmm/host/protocol-migrate.js";
 import { FaultProxy } from "../helpers/fault-proxy.js";
 import { reference } from "../migration/helpers.js";
 import { requireBuild, waitFor } from "./helpers.js";
-import { consoleOf, endOf, HOST_GUESTS, startHosts, type MigrationHost } from "./migrate-helpers.js";
+import { consoleOf, endOf, HOST_GUESTS, migrationEnd, sourceLetGo, startHosts, type MigrationHost } from "./migrate-helpers.js";
 
 const WRITER = HOST_GUESTS.find((g) => g.label === "memwriter")!;
 let hosts: MigrationHost[] = [];
@@ -32,24 +31,6 @@ function statusesOf(a: MigrationHost, vm: string): string[] {
   return statuses;
 }
 
-async function endedOn(a: MigrationHost, vm: string): Promise<MigrationInfo> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const info = await a.client.call("query-migrate", { vm });
-    if (["completed", "failed", "cancelled"].includes(info.status)) return info;
-    if (Date.now() > deadline) throw new Error(`${vm}: the migration is still ${info.status}`);
-    await new Promise((resume) => setTimeout(resume, 20));
-  }
-}
-
-/** Waits until the destination holds the guest and the source has let it go. */
-async function committed(a: MigrationHost, vm: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while ((await a.client.call("query-migrate", { vm })).stats.runsOn !== "destination") {
-    if (Date.now() > deadline) throw new Error(`${vm}: the source never let the guest go`);
-    await new Promise((resume) => setTimeout(resume, 5));
-  }
-}
 
 async function expectUnmigratedAt(host: MigrationHost, vm: string): Promise<void> {
   const status = await endOf(host, vm);
@@ -67,7 +48,7 @@ describe("a migration steered from a client", () => {
     await waitFor(() => statuses.includes("active"), "the pre-copy to run");
     const switched = await a.client.call("migrate-start-postcopy", { vm });
     expect(switched.strategy).toBe("pre-copy");
-    const info = await endedOn(a, vm);
+    const info = await migrationEnd(a, vm);
     expect(info.status, String(info.detail)).toBe("completed");
     expect(statuses).toContain("postcopy-active");
     await expectUnmigratedAt(b, vm);
@@ -85,7 +66,7 @@ describe("a migration steered from a client", () => {
     const proxy = await FaultProxy.start(Number(slot.address.split(":")[1]));
     try {
       await a.client.call("migrate", { vm, to: `127.0.0.1:${proxy.port}`, token: slot.token, strategy: "post-copy", bandwidth: 400_000 });
-      await committed(a, vm);
+      await sourceLetGo(a, vm);
     } finally {
       // Reset, and the proxy's port is gone: the source's own retries fail there.
       await proxy.cut();
@@ -95,11 +76,11 @@ describe("a migration steered from a client", () => {
     expect(["postcopy-paused", "postcopy-recover"]).toContain(paused.status);
     await expect(a.client.call("migrate-cancel", { vm })).rejects.toThrow(/already holds the guest/);
     await a.client.call("migrate-recover", { vm, to: slot.address });
-    const info = await endedOn(a, vm);
+    const info = await migrationEnd(a, vm);
     expect(info.status, String(info.detail)).toBe("completed");
     expect(statuses).toContain("postcopy-recover");
     // No page was lost or installed twice at the destination.
-    expect((await endedOn(b, vm)).stats.pagesReceivedMoreThanOnce).toBe(0);
+    expect((await migrationEnd(b, vm)).stats.pagesReceivedMoreThanOnce).toBe(0);
     await expectUnmigratedAt(b, vm);
   });
 });
