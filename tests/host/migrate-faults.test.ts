@@ -112,6 +112,19 @@ function sendTo(port: number, bytes: Uint8Array): Promise<Buffer> {
 }
 
 describe("a host's migration port", () => {
+  it("is never 0.0.0.0 or :: in a migrate: refused in one line, and the VM goes on unlocked", async () => {
+    const [a] = hosts as [MigrationHost];
+    const vm = "to-nowhere";
+    await a.client.call("vm-create", { guest: resolve(WRITER.name), name: vm, args: WRITER.args });
+    for (const to of ["0.0.0.0:4000", "[::]:4000"]) {
+      await expect(a.client.call("migrate", { vm, to, token: "t" })).rejects.toThrow(`migrate: to ${to} is where a listener takes connections on every interface`);
+    }
+    await a.client.call("vm-pause", { vm });
+    await a.client.call("vm-resume", { vm });
+    const status = await endOf(a, vm);
+    expect({ output: consoleOf(vm), ticks: status.ticks, memoryCrc: status.memoryCrc }).toEqual(reference(WRITER));
+  });
+
   it("turns away random bytes and a source of another stream version, each in a log line, and takes a migration afterwards", async () => {
     const [a, b] = hosts as [MigrationHost, MigrationHost];
     const random = prng(11);

@@ -5,6 +5,7 @@
  * that does not complete gives the destination's slot back, so its reserved name is free again.
  */
 import { UserError } from "../../isa/errors.js";
+import { isLoopback, reachableMigrationAddress } from "./address.js";
 import { HostRequestError, type ControlClient } from "./client.js";
 import type { ArgumentsOf } from "./protocol-commands.js";
 import type { MigrationInfo } from "./protocol-migrate.js";
@@ -54,7 +55,7 @@ export class ClientMigration {
     void from.ended.then(() => failNow(new UserError(`the source host ${from.greeting.host} went away during the migration`)));
     let started: MigrationInfo;
     try {
-      started = await from.call("migrate", { ...request, to: slot.address, token: slot.token });
+      started = await from.call("migrate", { ...request, to: sendableAddress(slot.address, from, to), token: slot.token });
     } catch (error) {
       unlisten();
       await giveBack(to, vm);
@@ -83,6 +84,12 @@ export class ClientMigration {
     if (info.status !== "completed") await giveBack(this.to, this.vm);
     return info;
   }
+}
+
+/** The destination's listener as the source can reach it (never 0.0.0.0 or ::, which name no machine to send to). */
+function sendableAddress(listen: string, from: ControlClient, to: ControlClient): string {
+  const local = from.localAddress;
+  return reachableMigrationAddress(listen, to.address, local !== null && !isLoopback(local.replace(/^::ffff:/, "")) ? local : null);
 }
 
 /** Drops the destination's slot (it may have ended by itself already). */

@@ -13,7 +13,7 @@ import { ANY_HOST } from "../migration/index.js";
 import type { IncomingMigration } from "../migration/real/incoming.js";
 import { MigrationListener } from "../migration/real/listener.js";
 import { startMigration, type OutgoingMigration } from "../migration/real/outgoing.js";
-import { describeAddress, parseTcpAddress, type TcpAddress } from "./address.js";
+import { describeAddress, isUnspecified, parseTcpAddress, type TcpAddress } from "./address.js";
 import type { Host } from "./host.js";
 import type { HostVm } from "./host-vm.js";
 import { HostGuestControl } from "./migration-guest.js";
@@ -95,6 +95,9 @@ export class HostMigrations {
     this.host.checkUnlocked(args.vm, "migrate");
     checkMigratable(vm);
     const to = parseTcpAddress(args.to, "migrate: to");
+    if (isUnspecified(to.host)) {
+      throw new CommandError("InvalidArguments", `migrate: to ${args.to} is where a listener takes connections on every interface, not an address to send to: give the destination host's own address (vm migrate does so by itself)`);
+    }
     const parameters = { ...this.parameters, ...definedOf(args) };
     if (parameters.postcopyAfter && args.strategy !== "pre-copy") {
       throw new CommandError("InvalidArguments", "migrate: postcopyAfter turns a pre-copy into post-copy; it goes with strategy pre-copy");
