@@ -102,10 +102,11 @@ export async function migrationEnd(host: MigrationHost, vm: string, timeoutMs = 
   }
 }
 
-/** Waits (bounded) until the destination holds the guest and the source has let it go. */
+/** Waits (bounded) until the destination holds the guest and the source has let it go (the migration may not have begun yet). */
 export async function sourceLetGo(source: MigrationHost, vm: string): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while ((await source.client.call("query-migrate", { vm })).stats.runsOn !== "destination") {
+  const runsOn = async () => (await source.client.call("query-migrations", {})).findLast((m) => m.vm === vm)?.stats.runsOn;
+  while ((await runsOn()) !== "destination") {
     if (Date.now() > deadline) throw new Error(`${vm}: the source never let the guest go`);
     await new Promise((resume) => setTimeout(resume, 5));
   }

@@ -11,7 +11,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { MigrationInfo } from "../../vmm/host/protocol-migrate.js";
 import { reference } from "../migration/helpers.js";
 import { requireBuild } from "./helpers.js";
-import { consoleOf, endOf, HOST_GUESTS, startHosts, type MigrationHost } from "./migrate-helpers.js";
+import { consoleOf, endOf, HOST_GUESTS, migrateVm, sourceLetGo, startHosts, type MigrationHost } from "./migrate-helpers.js";
 
 const WRITER = HOST_GUESTS.find((g) => g.label === "memwriter")!;
 /** Slow enough that the kill lands while the pages are on their way. */
@@ -85,6 +85,17 @@ describe("a host killed during a migration", () => {
     expect(logged(a, "migration paused")[0]).toMatch(/"level":40.*"vm":"kill-dst-post"/);
     expect(await a.process.stop("SIGTERM")).toBe(0);
     expect(logged(a, "outgoing migration ended")[0]).toMatch(/"level":40.*"status":"failed".*the source host stopped/);
+  });
+
+  it("the destination, during post-copy, under vm migrate: the client ends in one line rather than wait for a reconnection", async () => {
+    hosts = await startHosts(["kill-cli-a", "kill-cli-b"]);
+    const [a, b] = hosts as [MigrationHost, MigrationHost];
+    await a.client.call("vm-create", { guest: resolve(WRITER.name), name: "kill-cli", args: WRITER.args });
+    const result = migrateVm(a, b, { vm: "kill-cli", strategy: "post-copy", bandwidth: BANDWIDTH });
+    result.catch(() => {});
+    await sourceLetGo(a, "kill-cli");
+    await kill(b);
+    await expect(result).rejects.toThrow(/^the destination host kill-cli-b went away during the migration \(vm jobinfo kill-cli on the source says where it stands\)$/);
   });
 
   it("the source, during post-copy: the destination keeps the one copy, pauses, and says what is lost", async () => {

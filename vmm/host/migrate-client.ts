@@ -20,6 +20,8 @@ export interface MigrateWatch {
 }
 
 const ENDED = new Set<string>(["completed", "failed", "cancelled"]);
+/** How long the source may take to report the end of a migration whose destination went away. */
+const DESTINATION_GONE_MS = 2_000;
 
 export class ClientMigration {
   /** The source's final view of the migration. */
@@ -53,6 +55,11 @@ export class ClientMigration {
       }
     });
     void from.ended.then(() => failNow(new UserError(`the source host ${from.greeting.host} went away during the migration`)));
+    // A destination that went away ends the wait too, once the source had a moment to say how the migration ended.
+    void to.ended.then(() => {
+      const quiet = setTimeout(() => failNow(new UserError(`the destination host ${to.greeting.host} went away during the migration (vm jobinfo ${vm} on the source says where it stands)`)), DESTINATION_GONE_MS);
+      void ended.then(() => clearTimeout(quiet), () => clearTimeout(quiet));
+    });
     let started: MigrationInfo;
     try {
       started = await from.call("migrate", { ...request, to: sendableAddress(slot.address, from, to), token: slot.token });
