@@ -105,7 +105,7 @@ export async function migrationEnd(host: MigrationHost, vm: string, timeoutMs = 
 /** Waits (bounded) until the destination holds the guest and the source has let it go (the migration may not have begun yet). */
 export async function sourceLetGo(source: MigrationHost, vm: string): Promise<void> {
   const deadline = Date.now() + 10_000;
-  const runsOn = async () => (await source.client.call("query-migrations", {})).findLast((m) => m.vm === vm)?.stats.runsOn;
+  const runsOn = async () => (await source.client.call("query-migrations", {})).filter((m) => m.vm === vm).at(-1)?.stats.runsOn;
   while ((await runsOn()) !== "destination") {
     if (Date.now() > deadline) throw new Error(`${vm}: the source never let the guest go`);
     await new Promise((resume) => setTimeout(resume, 5));
