@@ -8,6 +8,7 @@ import type { ControlClient } from "../host/client.js";
 import { ClientMigration, type MigrateRequest } from "../host/migrate-client.js";
 import type { MigrationStats } from "../migration/stats.js";
 import { withHosts, type BenchHost } from "./host-process.js";
+import { bounded } from "./real-migration.js";
 import { FIRST_SWEEP_TICKS, GUEST_MEMORY, GUEST_SPEED, MEMWRITER_ARGS, MEMWRITER_PATH } from "./migration-guest.js";
 
 export interface HostMigration {
@@ -56,9 +57,7 @@ async function migrateOnce(from: BenchHost, to: BenchHost, request: MigrateReque
   const startMs = Date.now();
   try {
     const migration = await ClientMigration.start(from.client, to.client, request, { progress: () => {}, status: () => {} });
-    let timer!: NodeJS.Timeout;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the bench's ${request.strategy} migration did not end within ${WAIT_MS} ms`)), WAIT_MS)));
-    const info = await Promise.race([migration.result, timeout]).finally(() => clearTimeout(timer));
+    const info = await bounded(migration.result, `the bench's ${request.strategy} migration between host processes`);
     if (info.status !== "completed") throw new Error(`the bench's ${request.strategy} migration from ${from.name} to ${to.name} ended ${info.status}: ${info.detail}`);
     // The destination's event may come a moment after the source's last word.
     const eventBy = Date.now() + 5_000;

@@ -7,11 +7,12 @@
  * the reason in words.
  */
 import type { Socket } from "node:net";
+import { PAGE_SLAB_BYTES, recyclePageSlab } from "../stream/codec.js";
 import { FrameReader } from "./frame-reader.js";
 import type { TokenBucket } from "./token-bucket.js";
 
-/** Frames gathered before they go to the socket in one write. */
-const PENDING_MAX = 256 << 10;
+/** Frames gathered before they go to the socket in one write: whole slabs of page frames, at least. */
+const PENDING_MAX = Math.max(256 << 10, PAGE_SLAB_BYTES);
 
 export interface LaneHandlers {
   onTransmission(bytes: Uint8Array): void;
@@ -89,10 +90,17 @@ export class Lane {
     }
   }
 
+  /**
+   * Hands what was gathered to the socket. Nothing but this lane holds a frame once it is
+   * written (the driver keeps none), so a whole slab of page frames goes back for reuse once
+   * the kernel has it.
+   */
   private flush(): void {
     const bytes = this.pending;
     this.pending = null;
-    if (bytes && !this.broken && !this.socket.write(bytes)) this.blocked = true;
+    if (!bytes || this.broken) return;
+    const written = bytes.length === PAGE_SLAB_BYTES ? () => recyclePageSlab(bytes) : undefined;
+    if (!this.socket.write(bytes, written)) this.blocked = true;
   }
 
   /** Ends the connection once what was written has left. */

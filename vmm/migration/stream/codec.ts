@@ -76,20 +76,39 @@ const PAGE_FRAME_SIZE = FRAME_HEADER_SIZE + PAGE_PAYLOAD;
 /**
  * Page frames are cut from shared slabs: one allocation per slab rather than per page (a
  * buffer of this size is not pooled, and allocating 16 Ki of them cost more than their CRC).
- * Consecutive frames lie side by side, so a writer may send them as one.
+ * Consecutive frames lie side by side, so a writer may send them as one. A writer that has
+ * sent a whole slab in one piece, and holds no other view of it, may give it back
+ * (`recyclePageSlab`): writing into fresh memory cost the kernel a page fault per page.
  */
 const SLAB_FRAMES = 64;
+/** Bytes of one slab: a writer gathering whole slabs gathers at least this much. */
+export const PAGE_SLAB_BYTES = SLAB_FRAMES * PAGE_FRAME_SIZE;
+/** Slabs kept for reuse, at most. */
+const SPARE_SLABS = 8;
 let slab = new Uint8Array(0);
 let slabUsed = 0;
+const spareSlabs: ArrayBuffer[] = [];
 
 function pageFrameBytes(): Uint8Array {
   if (slabUsed + PAGE_FRAME_SIZE > slab.length) {
-    slab = new Uint8Array(SLAB_FRAMES * PAGE_FRAME_SIZE);
+    const spare = spareSlabs.pop();
+    slab = spare ? new Uint8Array(spare) : new Uint8Array(PAGE_SLAB_BYTES);
     slabUsed = 0;
   }
   const bytes = slab.subarray(slabUsed, slabUsed + PAGE_FRAME_SIZE);
   slabUsed += PAGE_FRAME_SIZE;
   return bytes;
+}
+
+/**
+ * Gives a slab back for new page frames, when `bytes` is exactly a whole one (every frame cut
+ * from it) that the caller has finished with; anything else is left alone.
+ */
+export function recyclePageSlab(bytes: Uint8Array): void {
+  const whole = bytes.byteOffset === 0 && bytes.length === PAGE_SLAB_BYTES && bytes.buffer.byteLength === PAGE_SLAB_BYTES;
+  if (whole && bytes.buffer !== slab.buffer && spareSlabs.length < SPARE_SLABS && !spareSlabs.includes(bytes.buffer as ArrayBuffer)) {
+    spareSlabs.push(bytes.buffer as ArrayBuffer);
+  }
 }
 
 /**
