@@ -232,4 +232,15 @@ export class FaultProxy {
     for (const socket of this.sockets) socket.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
+
+  /** Resets every connection through the proxy now, both ways; new ones still pass. */
+  reset(): void {
+    for (const socket of this.sockets) socket.resetAndDestroy();
+  }
+
+  /** Pulls the cable now: every connection reset, and nothing listens on the port any more. */
+  cut(): Promise<void> {
+    this.reset();
+    return this.close();
+  }
 }

@@ -6,7 +6,7 @@
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { singleLine, toyvmm } from "../cli/run-cli.js";
-import { requireBuild, startHost, tempFolder, type TestHost } from "./helpers.js";
+import { requireBuild, startHost, tempFolder, tokenFile, type TestHost } from "./helpers.js";
 
 let host: TestHost;
 let paced: TestHost;
@@ -106,6 +106,25 @@ describe("toyvmm vm", () => {
 
     const again = await toyvmm(["vm", "save", "nope", file, ...on(host)]);
     expect(singleLine(again.stderr)).toMatch(/^toyvmm: nope: no such VM/);
+  });
+
+  it("migrates a VM from a host on its socket to one reached over TCP, the token file going with the TCP side", async () => {
+    const token = tokenFile(tempFolder());
+    const remote = await startHost(["--name", "tcp-b", "--speed", "2M", "--control-tcp", "127.0.0.1:0", "--token-file", token, "--migrate-listen", "127.0.0.1:0"]);
+    try {
+      const tcp = ["--host", `127.0.0.1:${remote.port}`, "--token-file", token];
+      expect((await toyvmm(["vm", "start", "programs/memwriter.s", "--args", "pages=64 rate=20000 iters=4000", "--name", "far", ...on(paced)])).code).toBe(0);
+      await ticking("far", paced);
+      const moved = await toyvmm(["vm", "migrate", "far", "--from", paced.socket, "--to", `127.0.0.1:${remote.port}`, "--token-file", token, "--strategy", "stop-copy"]);
+      expect(moved.stderr).toBe("");
+      expect(moved.stdout).toMatch(/^far migrated from \S+ to tcp-b \(stop-copy: /);
+      expect(JSON.parse((await toyvmm(["vm", "info", "far", "--json", ...tcp])).stdout)).toMatchObject({ name: "far", state: "running" });
+      expect((await toyvmm(["vm", "stop", "far", ...tcp])).code).toBe(0);
+      const both = await toyvmm(["vm", "list", "--host", paced.socket, "--token-file", token]);
+      expect(singleLine(both.stderr)).toMatch(/--token-file goes with a TCP --host/);
+    } finally {
+      await remote.stop();
+    }
   });
 
   it("exits with the guest's status when it ended badly, saying how", async () => {

@@ -48,7 +48,8 @@ export async function startHosts(names: string[]): Promise<MigrationHost[]> {
         if (event.event === "VM_STARTED") {
           const segment = { vm: event.data.vm, host: name, text: "" };
           segments.push(segment);
-          void client.call("console-follow", { vm: event.data.vm, offset: 0 });
+          // (A host killed by a test takes its answer with it.)
+          client.call("console-follow", { vm: event.data.vm, offset: 0 }).catch(() => {});
         }
         if (event.event === "CONSOLE_OUTPUT") {
           const segment = segments.filter((s) => s.vm === event.data.vm && s.host === name).at(-1);
@@ -87,5 +88,26 @@ export async function endOf(host: MigrationHost, vm: string, timeoutMs = 10_000)
     if (status.state === "ended") return status;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${vm} to end on ${host.name} (at tick ${status.ticks})`);
     await new Promise((resume) => setTimeout(resume, 20));
+  }
+}
+
+/** Polls the host's view of the VM's migration until it has ended (bounded); resolves to that view. */
+export async function migrationEnd(host: MigrationHost, vm: string, timeoutMs = 10_000): Promise<MigrationInfo> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const info = await host.client.call("query-migrate", { vm });
+    if (["completed", "failed", "cancelled"].includes(info.status)) return info;
+    if (Date.now() > deadline) throw new Error(`${vm} on ${host.name}: the migration is still ${info.status}`);
+    await new Promise((resume) => setTimeout(resume, 20));
+  }
+}
+
+/** Waits (bounded) until the destination holds the guest and the source has let it go (the migration may not have begun yet). */
+export async function sourceLetGo(source: MigrationHost, vm: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  const runsOn = async () => (await source.client.call("query-migrations", {})).filter((m) => m.vm === vm).at(-1)?.stats.runsOn;
+  while ((await runsOn()) !== "destination") {
+    if (Date.now() > deadline) throw new Error(`${vm}: the source never let the guest go`);
+    await new Promise((resume) => setTimeout(resume, 5));
   }
 }

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../vmm/log.js";
-import { parseControlAddress, parseTcpAddress } from "../../vmm/host/address.js";
+import { parseControlAddress, parseTcpAddress, reachableMigrationAddress } from "../../vmm/host/address.js";
 import { defaultControlPath, ensurePrivateDir, runtimeDir } from "../../vmm/host/runtime-dir.js";
 import { completeUtf8Length, ConsoleRing, CONSOLE_RING_SIZE } from "../../vmm/host/console-ring.js";
 import { Host } from "../../vmm/host/host.js";
@@ -203,6 +203,18 @@ describe("addresses and the runtime folder", () => {
     expect(parseTcpAddress("4000", "--control-tcp")).toEqual({ host: "127.0.0.1", port: 4000 });
     expect(() => parseTcpAddress("0", "--host")).toThrow("with a port from 1 to 65535");
     expect(parseTcpAddress("0", "--control-tcp", { anyPort: true }).port).toBe(0);
+  });
+
+  it("sends a migration to a listener on every interface at the address its host was reached by, never to 0.0.0.0 or ::", () => {
+    const overTcp = { kind: "tcp" as const, host: "10.0.0.2", port: 5000 };
+    const overSocket = { kind: "unix" as const, path: "b.sock" };
+    expect(reachableMigrationAddress("10.0.0.2:4000", overSocket, null)).toBe("10.0.0.2:4000");
+    expect(reachableMigrationAddress("0.0.0.0:4000", overTcp, null)).toBe("10.0.0.2:4000");
+    expect(reachableMigrationAddress("[::]:4000", { ...overTcp, host: "fe80::2" }, null)).toBe("[fe80::2]:4000");
+    // The destination host is this machine: the source reaches it on loopback, or, on another machine, where it sees this one.
+    expect(reachableMigrationAddress("0.0.0.0:4000", overSocket, null)).toBe("127.0.0.1:4000");
+    expect(reachableMigrationAddress("[::]:4000", overSocket, null)).toBe("[::1]:4000");
+    expect(reachableMigrationAddress("0.0.0.0:4000", overSocket, "::ffff:192.168.1.9")).toBe("192.168.1.9:4000");
   });
 
   it("puts sockets in $XDG_RUNTIME_DIR/toyvmm, else a per-user folder of the temporary folder", () => {

@@ -1,24 +1,28 @@
 /**
  * Rows (b) and (c) of the migration bench, on the 64 MiB memwriter that keeps dirtying pages
- * (migration-guest.ts) over loopback TCP:
+ * (migration-guest.ts), between two `toyvmm host` processes on loopback (host-migration.ts):
  *
  * - pre-copy at 1 GB/s (the driver's token bucket) and without a limit: wall-clock downtime
  *   and total time, beside what the simulated engine (`migrate()`) predicts for a twin of the
  *   guest with the same parameters: the bandwidth (for "unlimited", the rate the page frames
- *   went at on loopback), the guest speed the real source measured, the same downtime target.
- * - post-copy: from `startMigration` to the guest running on the destination.
+ *   went at between the hosts), the guest speed the real source measured, the same downtime
+ *   target.
+ * - post-copy: from the start of the migration to the guest running on the destination.
  *
  * Median of a few runs each; the machine is shared and noisy.
  */
 import { migrate } from "../migration/engine.js";
 import { DEFAULTS } from "../migration/options.js";
 import { PROCESS_HOST } from "../migration/process-vm.js";
+import type { HostMigration } from "./host-migration.js";
+import type { MigrateRequest } from "../host/migrate-client.js";
 import { bootMemwriter } from "./migration-guest.js";
-import { migrateOverLoopback } from "./real-migration.js";
 import { median } from "./statistics.js";
 
 /** Loopback's one-way latency is tens of microseconds: nothing beside the page times. */
 const LOOPBACK_LATENCY_NS = 0;
+
+export type Migrate = (request: Omit<MigrateRequest, "vm">) => Promise<HostMigration>;
 
 export interface PrecopyFigure {
   /** Bytes per second the driver was held to, or null: as fast as loopback goes. */
@@ -36,7 +40,7 @@ export interface PrecopyFigure {
 }
 
 export interface PostcopyFigure {
-  /** Wall-clock ms from startMigration to the guest resumed on the destination. */
+  /** Wall-clock ms from the start of the migration to the guest resumed on the destination. */
   runningAfterMs: number;
   /** Until every page was on the destination. */
   totalMs: number;
@@ -45,9 +49,9 @@ export interface PostcopyFigure {
 
 const ms = (ns: number) => ns / 1e6;
 
-async function precopy(bandwidth: number | null, unlimitedBandwidth: number, runs: number): Promise<PrecopyFigure> {
-  const real = [];
-  for (let i = 0; i < runs; i++) real.push(await migrateOverLoopback({ strategy: "pre-copy", bandwidth: bandwidth ?? undefined }));
+async function precopy(move: Migrate, bandwidth: number | null, unlimitedBandwidth: number, runs: number): Promise<PrecopyFigure> {
+  const real: HostMigration[] = [];
+  for (let i = 0; i < runs; i++) real.push(await move({ strategy: "pre-copy", ...(bandwidth !== null ? { bandwidth } : {}) }));
   const measuredSpeed = Math.round(median(real.map((r) => r.measuredSpeed)));
   const simulatedBandwidth = Math.round(bandwidth ?? unlimitedBandwidth);
   const simulated = migrate(bootMemwriter(), {
@@ -63,9 +67,9 @@ async function precopy(bandwidth: number | null, unlimitedBandwidth: number, run
     bandwidth,
     simulatedBandwidth,
     measuredSpeed,
-    realDowntimeMs: median(real.map((r) => ms(r.source.downtimeNs))),
-    realTotalMs: median(real.map((r) => ms(r.source.totalNs))),
-    realRounds: median(real.map((r) => r.source.rounds.length)),
+    realDowntimeMs: median(real.map((r) => ms(r.stats.downtimeNs))),
+    realTotalMs: median(real.map((r) => ms(r.stats.totalNs))),
+    realRounds: median(real.map((r) => r.stats.rounds.length)),
     simulatedDowntimeMs: ms(simulated.stats.downtimeNs),
     simulatedTotalMs: ms(simulated.stats.totalNs),
     simulatedRounds: simulated.stats.rounds.length,
@@ -73,16 +77,16 @@ async function precopy(bandwidth: number | null, unlimitedBandwidth: number, run
 }
 
 /** Pre-copy at 1 GB/s and unlimited; `loopbackBytesPerSecond` (the page frames' rate) stands for "unlimited" in the simulation. */
-export async function benchPrecopy(loopbackBytesPerSecond: number, runs = 3): Promise<PrecopyFigure[]> {
-  return [await precopy(1e9, loopbackBytesPerSecond, runs), await precopy(null, loopbackBytesPerSecond, runs)];
+export async function benchPrecopy(move: Migrate, loopbackBytesPerSecond: number, runs = 3): Promise<PrecopyFigure[]> {
+  return [await precopy(move, 1e9, loopbackBytesPerSecond, runs), await precopy(move, null, loopbackBytesPerSecond, runs)];
 }
 
-export async function benchPostcopy(runs = 3): Promise<PostcopyFigure> {
-  const real = [];
-  for (let i = 0; i < runs; i++) real.push(await migrateOverLoopback({ strategy: "post-copy" }));
+export async function benchPostcopy(move: Migrate, runs = 3): Promise<PostcopyFigure> {
+  const real: HostMigration[] = [];
+  for (let i = 0; i < runs; i++) real.push(await move({ strategy: "post-copy" }));
   return {
     runningAfterMs: median(real.map((r) => r.runningAfterMs)),
-    totalMs: median(real.map((r) => ms(r.source.totalNs))),
-    pagesRequested: median(real.map((r) => r.source.postcopyRequests)),
+    totalMs: median(real.map((r) => ms(r.stats.totalNs))),
+    pagesRequested: median(real.map((r) => r.stats.postcopyRequests)),
   };
 }

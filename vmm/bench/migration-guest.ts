@@ -20,15 +20,20 @@ export const WRITE_RATE = 20_000;
 /** Guest instructions per wall-clock second on both hosts (the tests' speed). */
 export const GUEST_SPEED = 2_000_000;
 
-const ARGS = `pages=${WORKING_SET_PAGES} rate=${WRITE_RATE} iters=0`;
-const FIRST_SWEEP_TICKS = Math.ceil((WORKING_SET_PAGES * 1_000_000) / WRITE_RATE) + 100_000;
+/** The memwriter's boot arguments. */
+export const MEMWRITER_ARGS = `pages=${WORKING_SET_PAGES} rate=${WRITE_RATE} iters=0`;
+/** Ticks until every page of the working set has been written once. */
+export const FIRST_SWEEP_TICKS = Math.ceil((WORKING_SET_PAGES * 1_000_000) / WRITE_RATE) + 100_000;
+
+/** programs/memwriter.s, for the host processes to assemble. */
+export const MEMWRITER_PATH = fileURLToPath(new URL("../../../programs/memwriter.s", import.meta.url));
 
 let image: GuestImage | null = null;
 
 /** A fresh memwriter past its first sweep: every page of the working set written once. */
 export function bootMemwriter(): MigratableVm {
-  image ??= assembleFile(fileURLToPath(new URL("../../../programs/memwriter.s", import.meta.url))).image;
-  const vm = startProcess({ name: "memwriter", image, args: ARGS, memorySize: GUEST_MEMORY });
+  image ??= assembleFile(MEMWRITER_PATH).image;
+  const vm = startProcess({ name: "memwriter", image, args: MEMWRITER_ARGS, memorySize: GUEST_MEMORY });
   while (vm.ticks < FIRST_SWEEP_TICKS) {
     const exit = vm.run(FIRST_SWEEP_TICKS - vm.ticks);
     if (exit.reason !== "budget") throw new Error(`memwriter stopped before its first sweep ended (${exit.reason}): ${vm.output}`);

@@ -1,29 +1,68 @@
 /**
  * The ceiling for the migration stream on loopback: a plain TCP socket pushing the same number
- * of bytes in 64 KiB writes, backpressure honoured, to a server in this process that only
- * counts them. Timed from the connection's opening to the last byte received.
+ * of bytes in 64 KiB writes, backpressure honoured, to a sink that only counts them — in this
+ * process, or in a process of its own (raw-sink.ts) as a destination host is. Timed from the
+ * connection's opening to the sink's answer that every byte came.
  */
-import { createServer, connect, type AddressInfo } from "node:net";
+import { fork } from "node:child_process";
+import { createServer, connect, type AddressInfo, type Server } from "node:net";
+import { fileURLToPath } from "node:url";
 
 const CHUNK = 64 << 10;
+const WAIT_MS = 15_000;
 
-/** Bytes per second of one push of `total` bytes. */
-export async function rawSocketThroughput(total: number): Promise<number> {
+/** A server that counts each connection's bytes and, when the sender has ended, answers with the count. */
+export function sinkServer(): Server {
+  return createServer((socket) => {
+    let received = 0;
+    socket.on("data", (chunk: Buffer) => (received += chunk.length));
+    socket.on("end", () => socket.end(`${received}\n`));
+    socket.on("error", () => socket.destroy());
+  });
+}
+
+/** Runs `body` with the port of a sink in this process (`separate` false) or in a child process. */
+export async function withRawSink<T>(separate: boolean, body: (port: number) => Promise<T>): Promise<T> {
+  if (!separate) {
+    const server = sinkServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      return await body((server.address() as AddressInfo).port);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+  const child = fork(fileURLToPath(new URL("./raw-sink.js", import.meta.url)), [], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the raw socket's sink did not listen within ${WAIT_MS} ms`)), WAIT_MS);
+      child.once("message", (message) => {
+        clearTimeout(timer);
+        resolve(Number(message));
+      });
+      child.once("exit", (code) => reject(new Error(`the raw socket's sink exited with ${code}`)));
+    });
+    return await body(port);
+  } finally {
+    child.kill("SIGKILL");
+  }
+}
+
+/** Bytes per second of one push of `total` bytes to the sink at `port`. */
+export async function rawSocketThroughput(total: number, port: number): Promise<number> {
   const payload = Buffer.alloc(CHUNK, 0x5a);
-  let received = 0;
-  let finished!: () => void;
-  const allIn = new Promise<void>((resolve) => (finished = resolve));
-  const server = createServer((socket) =>
-    socket.on("data", (chunk: Buffer) => {
-      received += chunk.length;
-      if (received >= total) finished();
-    }),
-  );
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
   const socket = connect({ host: "127.0.0.1", port });
   await new Promise<void>((resolve) => socket.once("connect", resolve));
   const start = process.hrtime.bigint();
+  let answer = "";
+  const answered = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the raw socket's push took more than ${WAIT_MS} ms`)), WAIT_MS);
+    socket.on("data", (chunk: Buffer) => (answer += chunk.toString()));
+    socket.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   let sent = 0;
   const push = () => {
     while (sent < total) {
@@ -31,11 +70,11 @@ export async function rawSocketThroughput(total: number): Promise<number> {
       sent += n;
       if (!socket.write(n === CHUNK ? payload : payload.subarray(0, n))) return void socket.once("drain", push);
     }
+    socket.end();
   };
   push();
-  await allIn;
+  await answered;
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  socket.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (Number(answer) !== total) throw new Error(`the raw socket's sink counted ${answer.trim() || "nothing"}, not ${total} bytes`);
   return total / seconds;
 }

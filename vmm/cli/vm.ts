@@ -124,11 +124,13 @@ function addressOf(text: string): { address: ControlAddress; hint: string } {
   return { address, hint: `start one with ${start}` };
 }
 
-async function connectTo(args: Args, host = args.host ?? DEFAULT_HOST_NAME): Promise<ControlClient> {
+/** Connects to the host; `other` is vm migrate's other host, for which --token-file may be meant. */
+async function connectTo(args: Args, host = args.host ?? DEFAULT_HOST_NAME, other?: string): Promise<ControlClient> {
   const { address, hint } = addressOf(host);
   if (address.kind === "tcp" && args.tokenFile === undefined) throw new UserError(`--host ${describeAddress(address)}: a TCP host needs --token-file FILE`);
-  if (address.kind === "unix" && args.tokenFile !== undefined) throw new UsageProblem("--token-file goes with a TCP --host (HOST:PORT)");
-  const token = args.tokenFile !== undefined ? readTokenFile(args.tokenFile) : undefined;
+  const tokenForOther = other !== undefined && addressOf(other).address.kind === "tcp";
+  if (address.kind === "unix" && args.tokenFile !== undefined && !tokenForOther) throw new UsageProblem("--token-file goes with a TCP --host (HOST:PORT)");
+  const token = args.tokenFile !== undefined && address.kind === "tcp" ? readTokenFile(args.tokenFile) : undefined;
   return ControlClient.connect(address, { hint, ...(token !== undefined ? { token } : {}) });
 }
 
@@ -272,7 +274,7 @@ const INTERRUPTED = 130;
 
 async function migrate(args: Args, vm: string): Promise<void> {
   const request = migrateRequest(args, vm);
-  const from = await connectTo(args, args.from);
+  const from = await connectTo(args, args.from, args.to);
   let to: ControlClient | null = null;
   const line = ProgressLine.on(args.io.stderr as Terminal);
   let interrupted = 0;
@@ -289,7 +291,7 @@ async function migrate(args: Args, vm: string): Promise<void> {
   };
   process.on("SIGINT", onSigint);
   try {
-    to = await connectTo(args, args.to);
+    to = await connectTo(args, args.to, args.from);
     migration = await ClientMigration.start(from, to, request, {
       progress: (progress) => line?.update(progress),
       status: (status, detail) => line?.say(`${vm}: ${status}${detail ? ` (${detail})` : ""}`),

@@ -48,3 +48,21 @@ export function describeAddress(address: ControlAddress): string {
   if (address.kind === "unix") return address.path;
   return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
+
+/** True for an address that means "every interface" to a listener and no one machine to a sender. */
+export function isUnspecified(host: string): boolean {
+  return host === "0.0.0.0" || host === "::" || host === "0:0:0:0:0:0:0:0";
+}
+
+/**
+ * Where a source can reach a destination's migration listener at `listen` (its HOST:PORT): as
+ * it is, or, for a listener on every interface (0.0.0.0, ::), at the address the client
+ * reached the destination host's control endpoint by — over its UNIX socket, this machine, as
+ * the source host sees it (`sourceSeesUs`, on a TCP connection to it) or on loopback.
+ */
+export function reachableMigrationAddress(listen: string, destination: ControlAddress, sourceSeesUs: string | null): string {
+  const { host, port } = parseTcpAddress(listen, "the destination's migration listener");
+  if (!isUnspecified(host)) return listen;
+  const reachable = destination.kind === "tcp" ? destination.host : (sourceSeesUs ?? (host === "0.0.0.0" ? LOOPBACK : "::1"));
+  return describeAddress({ kind: "tcp", host: reachable.replace(/^::ffff:/, ""), port });
+}

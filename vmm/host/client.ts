@@ -54,6 +54,8 @@ export class ControlClient {
 
   private constructor(
     private readonly socket: Socket,
+    /** Where the host was reached. */
+    readonly address: ControlAddress,
     readonly where: string,
     readonly greeting: Greeting["toyvmm"],
     reader: LineReader,
@@ -105,7 +107,7 @@ export class ControlClient {
       });
     });
     socket.on("error", () => {}); // reported through "close"
-    const client = new ControlClient(socket, where, greeting, reader);
+    const client = new ControlClient(socket, address, where, greeting, reader);
     socket.resume();
     if (greeting.auth === "token") {
       if (options.token === undefined) {
@@ -115,6 +117,11 @@ export class ControlClient {
       await client.call("authenticate", { token: options.token });
     }
     return client;
+  }
+
+  /** This machine's address on a TCP connection to the host (how the host sees it), else null. */
+  get localAddress(): string | null {
+    return this.address.kind === "tcp" ? (this.socket.localAddress ?? null) : null;
   }
 
   /** Runs a command on the host; resolves to its answer, or rejects with the host's error. */

@@ -122,6 +122,12 @@ export class HostVm {
     return this.input.add(bytes);
   }
 
+  /** Puts the input queued here into the guest's console, whose state a snapshot or a migration carries. */
+  settleInput(): void {
+    const device = this.guest.consoleDevice;
+    if (device) this.input.drainInto(device);
+  }
+
   get inputPending(): number {
     return this.input.pending;
   }

@@ -197,6 +197,7 @@ export class Host {
   /** Writes a snapshot of the VM to `file`; the VM then leaves the host when `stop`. */
   save(name: string, file: string, options: { stop: boolean; overwrite: boolean }): { bytes: number; ticks: number } {
     const vm = this.find(name);
+    vm.settleInput();
     const bytes = encodeSnapshot(vm.guest.vm);
     writeSnapshotFile(file, bytes, options.overwrite);
     this.log.info({ vm: name, file, bytes: bytes.length, ticks: vm.ticks }, "vm saved");

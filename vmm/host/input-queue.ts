@@ -33,6 +33,16 @@ export class InputQueue {
     return taken;
   }
 
+  /**
+   * Hands everything queued to `console` at once, for a VM that is saved or leaves the host:
+   * the console's state travels with the VM, this queue does not. What the console cannot take
+   * (past its own bound) stays here.
+   */
+  drainInto(console: InputSink): void {
+    if (this.queued.length === 0) return;
+    this.queued = this.queued.slice(console.feed(this.queued));
+  }
+
   /** Hands the next chunk to `console` when it has read everything it was given; true when it did. */
   pump(console: InputSink): boolean {
     if (this.queued.length === 0 || console.hasInput()) return false;

@@ -5,6 +5,7 @@
  * that does not complete gives the destination's slot back, so its reserved name is free again.
  */
 import { UserError } from "../../isa/errors.js";
+import { isLoopback, reachableMigrationAddress } from "./address.js";
 import { HostRequestError, type ControlClient } from "./client.js";
 import type { ArgumentsOf } from "./protocol-commands.js";
 import type { MigrationInfo } from "./protocol-migrate.js";
@@ -19,6 +20,8 @@ export interface MigrateWatch {
 }
 
 const ENDED = new Set<string>(["completed", "failed", "cancelled"]);
+/** How long the source may take to report the end of a migration whose destination went away. */
+const DESTINATION_GONE_MS = 2_000;
 
 export class ClientMigration {
   /** The source's final view of the migration. */
@@ -52,9 +55,14 @@ export class ClientMigration {
       }
     });
     void from.ended.then(() => failNow(new UserError(`the source host ${from.greeting.host} went away during the migration`)));
+    // A destination that went away ends the wait too, once the source had a moment to say how the migration ended.
+    void to.ended.then(() => {
+      const quiet = setTimeout(() => failNow(new UserError(`the destination host ${to.greeting.host} went away during the migration (vm jobinfo ${vm} on the source says where it stands)`)), DESTINATION_GONE_MS);
+      void ended.then(() => clearTimeout(quiet), () => clearTimeout(quiet));
+    });
     let started: MigrationInfo;
     try {
-      started = await from.call("migrate", { ...request, to: slot.address, token: slot.token });
+      started = await from.call("migrate", { ...request, to: sendableAddress(slot.address, from, to), token: slot.token });
     } catch (error) {
       unlisten();
       await giveBack(to, vm);
@@ -83,6 +91,12 @@ export class ClientMigration {
     if (info.status !== "completed") await giveBack(this.to, this.vm);
     return info;
   }
+}
+
+/** The destination's listener as the source can reach it (never 0.0.0.0 or ::, which name no machine to send to). */
+function sendableAddress(listen: string, from: ControlClient, to: ControlClient): string {
+  const local = from.localAddress;
+  return reachableMigrationAddress(listen, to.address, local !== null && !isLoopback(local.replace(/^::ffff:/, "")) ? local : null);
 }
 
 /** Drops the destination's slot (it may have ended by itself already). */

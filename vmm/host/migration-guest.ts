@@ -4,6 +4,9 @@
  * host, and a post-copy destination's missing pages come through the host's `onPageMissing`
  * hook and go on with `wake`. Every call checks that the VM is still the one it was given, so a
  * driver that acts late never touches another VM of the same name.
+ *
+ * The driver sees the VM through MigratingVm, whose state, when taken, holds the console input
+ * a client gave this host that the guest has not read yet: it moves with the VM.
  */
 import type { GuestControl } from "../migration/real/guest-control.js";
 import type { MigratableVm } from "../migration/vm-port.js";
@@ -12,15 +15,19 @@ import type { HostVm } from "./host-vm.js";
 
 export class HostGuestControl implements GuestControl {
   private pageMissingListener: (page: number) => void = () => {};
+  private readonly migrating: MigratableVm;
 
   constructor(
     private readonly host: Host,
     private readonly hostVm: HostVm,
-  ) {}
+  ) {
+    this.migrating = new MigratingVm(hostVm);
+  }
 
   get vm(): MigratableVm {
-    return this.hostVm.guest.vm;
+    return this.migrating;
   }
+
 
   /** Whether the VM is still on the host (it leaves when released, or when the host stops). */
   private get present(): boolean {
@@ -50,5 +57,51 @@ export class HostGuestControl implements GuestControl {
 
   pageArrived(page: number): void {
     if (this.present && this.hostVm.waiting === "page" && this.hostVm.missingPage === page) this.host.wake(this.hostVm.name);
+  }
+}
+
+/** The VM as its migration sees it: saving it first puts the host's queued console input into the guest's console. */
+class MigratingVm implements MigratableVm {
+  constructor(private readonly hostVm: HostVm) {}
+
+  private get inner(): MigratableVm {
+    return this.hostVm.guest.vm;
+  }
+
+  get name(): string {
+    return this.inner.name;
+  }
+
+  get memory(): MigratableVm["memory"] {
+    return this.inner.memory;
+  }
+
+  get ticks(): number {
+    return this.inner.ticks;
+  }
+
+  get output(): string {
+    return this.inner.output;
+  }
+
+  get destroyed(): boolean {
+    return this.inner.destroyed;
+  }
+
+  run(budget: number): ReturnType<MigratableVm["run"]> {
+    return this.inner.run(budget);
+  }
+
+  save(): unknown {
+    this.hostVm.settleInput();
+    return this.inner.save();
+  }
+
+  config(): unknown {
+    return this.inner.config();
+  }
+
+  destroy(): void {
+    this.inner.destroy();
   }
 }

@@ -10,9 +10,10 @@ import type { Logger } from "../log.js";
 import type { MigratableVm } from "../migration/vm-port.js";
 import { DEFAULTS } from "../migration/options.js";
 import { ANY_HOST } from "../migration/index.js";
+import type { IncomingMigration } from "../migration/real/incoming.js";
 import { MigrationListener } from "../migration/real/listener.js";
 import { startMigration, type OutgoingMigration } from "../migration/real/outgoing.js";
-import { describeAddress, parseTcpAddress, type TcpAddress } from "./address.js";
+import { describeAddress, isUnspecified, parseTcpAddress, type TcpAddress } from "./address.js";
 import type { Host } from "./host.js";
 import type { HostVm } from "./host-vm.js";
 import { HostGuestControl } from "./migration-guest.js";
@@ -69,11 +70,12 @@ export class HostMigrations {
     this.host.reserve(vm);
     const slot = listener.expect({ guest: (arrived) => this.arrive(vm, arrived) });
     const job = this.add(new MigrationJob(this.host, vm, this.listenAddress!, { kind: "incoming", slot }));
+    this.logPauses(vm, slot);
     void slot.result.then((result) => {
       this.arriving.delete(vm);
       this.host.unreserve(vm);
       if (this.host.get(vm)) this.host.unlock(vm);
-      this.log.info({ vm, status: result.status, error: result.error }, "incoming migration ended");
+      this.logEnd(result.status, { vm, status: result.status, error: result.error }, "incoming migration ended");
     });
     this.log.info({ vm }, "incoming migration prepared");
     return { token: slot.token, address: job.peer };
@@ -93,6 +95,9 @@ export class HostMigrations {
     this.host.checkUnlocked(args.vm, "migrate");
     checkMigratable(vm);
     const to = parseTcpAddress(args.to, "migrate: to");
+    if (isUnspecified(to.host)) {
+      throw new CommandError("InvalidArguments", `migrate: to ${args.to} is where a listener takes connections on every interface, not an address to send to: give the destination host's own address (vm migrate does so by itself)`);
+    }
     const parameters = { ...this.parameters, ...definedOf(args) };
     if (parameters.postcopyAfter && args.strategy !== "pre-copy") {
       throw new CommandError("InvalidArguments", "migrate: postcopyAfter turns a pre-copy into post-copy; it goes with strategy pre-copy");
@@ -108,10 +113,12 @@ export class HostMigrations {
     });
     const job = this.add(new MigrationJob(this.host, args.vm, describeAddress({ kind: "tcp", ...to }), { kind: "outgoing", out }));
     const stopSwitching = switchToPostcopy(out, parameters.postcopyAfter);
+    this.logPauses(args.vm, out);
     void out.result.then((result) => {
       stopSwitching();
       if (this.host.get(args.vm) === vm) this.host.unlock(args.vm);
-      this.log.info({ vm: args.vm, to: args.to, status: result.status, migrated: result.migrated, error: result.error, downtimeNs: result.stats.downtimeNs }, "outgoing migration ended");
+      const fields = { vm: args.vm, to: args.to, status: result.status, migrated: result.migrated, error: result.error, downtimeNs: result.stats.downtimeNs };
+      this.logEnd(result.status, fields, "outgoing migration ended");
     });
     this.log.info({ vm: args.vm, to: args.to, strategy: args.strategy }, "migration started");
     return job;
@@ -139,18 +146,33 @@ export class HostMigrations {
     return this.steer(vm, "migrate-recover", (out) => out.recover(address));
   }
 
-  /** The host stops: migrations still at the source give the VM back, slots are dropped, the listener closes. */
+  /**
+   * The host stops: migrations still at the source give the VM back, slots are dropped, the
+   * listener closes. An outgoing migration past its commit is abandoned: the destination holds
+   * the guest, and the pages it still lacks go with this host.
+   */
   async close(): Promise<void> {
     for (const job of this.jobs) {
       if (job.ended) continue;
-      try {
-        if (job.driver.kind === "outgoing") job.driver.out.cancel();
-        else job.driver.slot.cancel();
-      } catch {
-        // Past the commit there is nothing to give back: the destination holds the VM.
-      }
+      if (job.driver.kind === "incoming") {
+        if (job.driver.slot.canCancel) job.driver.slot.cancel();
+      } else if (job.driver.out.canCancel) job.driver.out.cancel();
+      else job.driver.out.abandon("the source host stopped");
     }
     await this.listener?.close();
+  }
+
+  /** A failed or cancelled migration is news at the default log level; a completed one is not. */
+  private logEnd(status: string, fields: object, message: string): void {
+    if (status === "completed") this.log.info(fields, message);
+    else this.log.warn(fields, message);
+  }
+
+  /** A migration that pauses (the connection broke past the commit, or the outcome is in doubt) says so in the log. */
+  private logPauses(vm: string, driver: OutgoingMigration | IncomingMigration): void {
+    driver.on("status", (status: string, detail?: string) => {
+      if (status === "postcopy-paused" || status === "in-doubt") this.log.warn({ vm, status, detail }, "migration paused");
+    });
   }
 
   /** Does `change` to the VM's outgoing migration; the driver's refusal is an InvalidState answer. */

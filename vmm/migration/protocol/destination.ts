@@ -16,7 +16,8 @@ import { crc32 } from "../../../isa/crc32.js";
 import { Memory } from "../../../isa/memory.js";
 import { problemOf } from "../../../isa/schema.js";
 import type { MigrationStats } from "../stats.js";
-import { checkPrologue, decodeFrame, encodeFrame, streamError } from "../stream/codec.js";
+import { checkPrologue, decodeFrame, decodePageFrame, encodeFrame, streamError } from "../stream/codec.js";
+import { memoryCrcOf, ZERO_PAGE_CRC, zeroPageCrcs } from "../stream/page-crc.js";
 import { FRAME_CODE, STRATEGIES, type Frame, type FrameOf, type Strategy } from "../stream/frames.js";
 import { setupFrameSchema } from "../stream/setup-schema.js";
 import { formatNs } from "../units.js";
@@ -66,6 +67,8 @@ export class Destination {
   /** Said `started` (acks "frames"): if the link breaks before the commit, the outcome is the source's to tell. */
   private startedSent = false;
   private completeArrived = false;
+  /** Per page: the CRC of what was installed (nothing else writes memory before the guest runs). */
+  private pageCrcs: Uint32Array | null = null;
   /** Per page: 0 never arrived, 1 once, 2 more than once (saturating: a count could wrap). */
   private received: Uint8Array | null = null;
   private postCopy = false;
@@ -149,6 +152,8 @@ export class Destination {
       if (lane === MAIN && number === 0) return checkPrologue(bytes);
       const index = lane === MAIN ? number - 1 : number;
       const label = lane === MAIN ? "frame" : "urgent frame";
+      const page = this.memory ? decodePageFrame(bytes) : null;
+      if (page) return this.onPage(now, page.frame.index, page.frame.data, page.pageCrc, `${label} ${index} (page)`);
       this.apply(now, decodeFrame(bytes, index, label), `${label} ${index}`);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -178,17 +183,17 @@ export class Destination {
         this.config = config;
         this.memory = new Memory(frame.memorySize);
         this.received = new Uint8Array(this.memory.pageCount);
+        this.pageCrcs = zeroPageCrcs(this.memory.pageCount);
         this.postCopy = STRATEGIES[frame.strategy] === "post-copy";
         if (this.postCopy) this.memory.markAllMissing();
         if (this.stats.setupNs === 0) this.stats.setupNs = now;
         return;
       }
       case "page":
-        this.checkPages(frame.index, 1, fail);
-        return this.install(now, frame.index, frame.data);
+        return this.onPage(now, frame.index, frame.data, crc32(frame.data), where);
       case "zero":
         this.checkPages(frame.first, frame.count, fail);
-        for (let p = frame.first; p < frame.first + frame.count; p++) this.install(now, p, null);
+        for (let p = frame.first; p < frame.first + frame.count; p++) this.install(now, p, null, ZERO_PAGE_CRC);
         return;
       case "round":
         return;
@@ -211,6 +216,13 @@ export class Destination {
       default:
         fail("is a return-path frame");
     }
+  }
+
+  private onPage(now: number, page: number, data: Uint8Array, pageCrc: number, where: string): void {
+    this.checkPages(page, 1, (problem) => {
+      throw streamError(`${where}: ${problem}`);
+    });
+    this.install(now, page, data, pageCrc);
   }
 
   private checkPages(first: number, count: number, fail: (p: string) => never): void {
@@ -255,7 +267,8 @@ export class Destination {
     // urgent lane may still be on their way.
     if (memory.missingCount !== 0 && !(this.postCopy && this.settings.urgentLane)) fail(`${memory.missingCount} pages never arrived`);
     if (frame.checkMemory) {
-      const crc = crc32(memory.bytes);
+      // Made from the pages' CRCs, unless a post-copy let the guest write here already.
+      const crc = this.postCopy ? crc32(memory.bytes) : memoryCrcOf(this.pageCrcs!);
       if (crc !== frame.memoryCrc) fail(`memory checksum mismatch (source 0x${frame.memoryCrc.toString(16)}, here 0x${crc.toString(16)})`);
     }
     this.completeArrived = true;
@@ -269,11 +282,12 @@ export class Destination {
     }
   }
 
-  private install(now: number, page: number, data: Uint8Array | null): void {
+  private install(now: number, page: number, data: Uint8Array | null, pageCrc: number): void {
     const memory = this.memory!;
     if (this.received![page]! < 2) this.received![page]!++;
     if (this.postCopy && !memory.missing[page]) return; // a duplicate: the destination's copy is newer
     memory.fillPage(page, data);
+    this.pageCrcs![page] = pageCrc;
     if (this.stalledOn === page) {
       this.stats.postcopyStallNs += now - this.stallStart;
       this.stalledOn = -1;

@@ -7,12 +7,15 @@
  * when the driver measures it, else over the round), plus the latency — and stops when it
  * meets the target, at the round limit, or when rounds stop shrinking. Then the guest stops
  * and the last dirty pages, the state and the completion frame (with a CRC of all memory)
- * follow. Stop-and-copy is that last step alone.
+ * follow. Stop-and-copy is that last step alone. The CRC of all memory is made from the CRC
+ * of each page as it was last sent (stream/page-crc.ts): a page not dirtied since still holds
+ * those bytes, and the stop need not read all memory once more.
  *
  * A page is read and its dirty bit cleared at the moment its frame is taken for the wire, so a
  * store after that moment puts it into the next round.
  */
 import { crc32 } from "../../../isa/crc32.js";
+import { memoryCrcOf, ZERO_PAGE_CRC, zeroPageCrcs } from "../stream/page-crc.js";
 import { mulDivCeil, NS_PER_SECOND } from "../clock.js";
 import { isZeroPage, PAGE_FRAME_BYTES } from "../pages.js";
 import type { RoundStats } from "../stats.js";
@@ -33,11 +36,14 @@ export class PreCopy implements SourceStrategy {
   /** Everything is on its way; what is left is the commit. */
   private committing = false;
   private readonly everSent: Uint8Array;
+  /** Per page: the CRC of its contents as last sent. */
+  private readonly pageCrcs: Uint32Array;
   private framesSent = 0;
 
   constructor(private readonly ctx: SourceContext) {
     this.outbox = [encodePrologue(), encodeFrame(setupFrame(ctx.vm, ctx.config.strategy))];
     this.everSent = new Uint8Array(ctx.vm.memory.pageCount);
+    this.pageCrcs = zeroPageCrcs(ctx.vm.memory.pageCount);
   }
 
   wantsToSend(lane: Lane): boolean {
@@ -124,12 +130,18 @@ export class PreCopy implements SourceStrategy {
     }
     for (let p = first; p < first + count; p++) {
       memory.dirty[p] = 0;
+      if (zero) this.pageCrcs[p] = ZERO_PAGE_CRC;
       if (this.everSent[p]!++ > 0) {
         round.resent++;
         ctx.stats.pagesResent++;
       }
     }
-    const bytes = zero ? encodeFrame({ type: "zero", first, count, round: round.round }) : encodePageFrame(first, round.round, memory.page(first));
+    let bytes: Uint8Array;
+    if (zero) bytes = encodeFrame({ type: "zero", first, count, round: round.round });
+    else {
+      const page = memory.page(first);
+      bytes = encodePageFrame(first, round.round, page, (this.pageCrcs[first] = crc32(page)));
+    }
     round.pages += count;
     round.bytes += bytes.length;
     ctx.stats.pagesSent += count;
@@ -163,7 +175,7 @@ export class PreCopy implements SourceStrategy {
 
     if (this.final) {
       this.outbox.push(ctx.stateFrame());
-      this.outbox.push(encodeFrame({ type: "complete", pages: memory.pageCount, checkMemory: 1, memoryCrc: crc32(memory.bytes) }));
+      this.outbox.push(encodeFrame({ type: "complete", pages: memory.pageCount, checkMemory: 1, memoryCrc: memoryCrcOf(this.pageCrcs) }));
       this.committing = true;
       ctx.phase = "completion";
       this.reportProgress(now);

@@ -95,6 +95,11 @@ export class IncomingMigration extends EventEmitter {
     return this.machine !== null && !this.closed;
   }
 
+  /** Whether a cancel would give the migration up (not once the guest is the only copy, here). */
+  get canCancel(): boolean {
+    return !this.resolved && (!this.machine || this.machine.canCancel);
+  }
+
   /** Gives up before the source let the guest go; refused once the guest is the only copy, here. */
   cancel(): void {
     if (this.resolved) return;

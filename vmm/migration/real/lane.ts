@@ -7,8 +7,12 @@
  * the reason in words.
  */
 import type { Socket } from "node:net";
+import { PAGE_SLAB_BYTES, recyclePageSlab } from "../stream/codec.js";
 import { FrameReader } from "./frame-reader.js";
 import type { TokenBucket } from "./token-bucket.js";
+
+/** Frames gathered before they go to the socket in one write: whole slabs of page frames, at least. */
+const PENDING_MAX = Math.max(256 << 10, PAGE_SLAB_BYTES);
 
 export interface LaneHandlers {
   onTransmission(bytes: Uint8Array): void;
@@ -21,7 +25,9 @@ export class Lane {
   private blocked = false;
   private broken = false;
   private handlers: LaneHandlers | null = null;
-  private corked = false;
+  /** Frames written this turn and not yet handed to the socket: one view while they lie side by side. */
+  private pending: Uint8Array | null = null;
+  private flushScheduled = false;
 
   constructor(
     readonly socket: Socket,
@@ -50,7 +56,7 @@ export class Lane {
     else this.socket.resume();
   }
 
-  /** Whether a frame written now goes straight to the kernel (no backpressure). */
+  /** Whether the socket takes more now: false from a write the socket's buffer could not take until it drained. */
   get writable(): boolean {
     return !this.blocked && !this.broken;
   }
@@ -60,23 +66,47 @@ export class Lane {
     return this.socket.bytesWritten;
   }
 
-  /** Writes one transmission; frames written in one turn of the event loop leave together. */
+  /**
+   * Writes one transmission. Frames written in one turn of the event loop leave together, and
+   * frames that lie side by side in one buffer (page frames cut from one slab) as one write:
+   * a socket write per 4 KiB page cost more than the page's CRC.
+   */
   write(bytes: Uint8Array): void {
     if (this.broken) return;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
+    const pending = this.pending;
+    if (pending && pending.buffer === bytes.buffer && pending.byteOffset + pending.length === bytes.byteOffset) {
+      this.pending = new Uint8Array(pending.buffer, pending.byteOffset, pending.length + bytes.length);
+    } else {
+      this.flush();
+      this.pending = bytes;
+    }
+    if (this.pending!.length >= PENDING_MAX) return this.flush();
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
       process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
+        this.flushScheduled = false;
+        this.flush();
       });
     }
-    if (!this.socket.write(bytes)) this.blocked = true;
+  }
+
+  /**
+   * Hands what was gathered to the socket. Nothing but this lane holds a frame once it is
+   * written (the driver keeps none), so a whole slab of page frames goes back for reuse once
+   * the kernel has it.
+   */
+  private flush(): void {
+    const bytes = this.pending;
+    this.pending = null;
+    if (!bytes || this.broken) return;
+    const written = bytes.length === PAGE_SLAB_BYTES ? () => recyclePageSlab(bytes) : undefined;
+    if (!this.socket.write(bytes, written)) this.blocked = true;
   }
 
   /** Ends the connection once what was written has left. */
   finish(): void {
     if (this.broken) return;
+    this.flush();
     this.broken = true;
     this.handlers = null;
     this.socket.end();

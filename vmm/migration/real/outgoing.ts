@@ -137,6 +137,21 @@ export class OutgoingMigration extends EventEmitter {
     void this.connect(false);
   }
 
+  /** Whether a cancel would still resume the guest here (not once the destination holds it). */
+  get canCancel(): boolean {
+    return !this.ended && this.machine.canCancel;
+  }
+
+  /**
+   * Ends a migration past its commit without finishing it (this host stops): the destination
+   * holds the guest, and the pages it still lacks are lost with this side.
+   */
+  abandon(reason: string): void {
+    if (this.ended) return;
+    const lost = this.machine.committed && this.machine.status !== "completed" ? "; the pages the destination still lacked are lost" : "";
+    this.end("failed", `${reason}${lost}`);
+  }
+
   /** Gives up and resumes the guest here; refused once the destination holds the guest. */
   cancel(): void {
     if (this.ended) return;

@@ -8,6 +8,7 @@
 import { crc32 } from "../../../isa/crc32.js";
 import { UserError } from "../../../isa/errors.js";
 import { PAGE_SIZE } from "../../../isa/arch.js";
+import { appendPageCrc } from "./page-crc.js";
 import { readRecord, recordSize, writeRecord, type Field, type RecordFormat } from "../../../isa/binary/record.js";
 import {
   FRAME_CODE,
@@ -20,6 +21,7 @@ import {
   STREAM_MAGIC,
   STREAM_VERSION,
   type Frame,
+  type FrameOf,
 } from "./frames.js";
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
@@ -74,15 +76,23 @@ const PAGE_FRAME_SIZE = FRAME_HEADER_SIZE + PAGE_PAYLOAD;
 /**
  * Page frames are cut from shared slabs: one allocation per slab rather than per page (a
  * buffer of this size is not pooled, and allocating 16 Ki of them cost more than their CRC).
- * Consecutive frames lie side by side, so a writer may send them as one.
+ * Consecutive frames lie side by side, so a writer may send them as one. A writer that has
+ * sent a whole slab in one piece, and holds no other view of it, may give it back
+ * (`recyclePageSlab`): writing into fresh memory cost the kernel a page fault per page.
  */
-const SLAB_FRAMES = 16;
+const SLAB_FRAMES = 64;
+/** Bytes of one slab: a writer gathering whole slabs gathers at least this much. */
+export const PAGE_SLAB_BYTES = SLAB_FRAMES * PAGE_FRAME_SIZE;
+/** Slabs kept for reuse, at most. */
+const SPARE_SLABS = 8;
 let slab = new Uint8Array(0);
 let slabUsed = 0;
+const spareSlabs: ArrayBuffer[] = [];
 
 function pageFrameBytes(): Uint8Array {
   if (slabUsed + PAGE_FRAME_SIZE > slab.length) {
-    slab = new Uint8Array(SLAB_FRAMES * PAGE_FRAME_SIZE);
+    const spare = spareSlabs.pop();
+    slab = spare ? new Uint8Array(spare) : new Uint8Array(PAGE_SLAB_BYTES);
     slabUsed = 0;
   }
   const bytes = slab.subarray(slabUsed, slabUsed + PAGE_FRAME_SIZE);
@@ -91,18 +101,58 @@ function pageFrameBytes(): Uint8Array {
 }
 
 /**
- * A page frame, written straight rather than through its field table: the hot path of every
- * migration (no allocation of its own, one copy, one CRC call). The same bytes as `encodeFrame` gives.
+ * Gives a slab back for new page frames, when `bytes` is exactly a whole one (every frame cut
+ * from it) that the caller has finished with; anything else is left alone.
  */
-export function encodePageFrame(index: number, round: number, data: Uint8Array): Uint8Array {
+export function recyclePageSlab(bytes: Uint8Array): void {
+  const whole = bytes.byteOffset === 0 && bytes.length === PAGE_SLAB_BYTES && bytes.buffer.byteLength === PAGE_SLAB_BYTES;
+  if (whole && bytes.buffer !== slab.buffer && spareSlabs.length < SPARE_SLABS && !spareSlabs.includes(bytes.buffer as ArrayBuffer)) {
+    spareSlabs.push(bytes.buffer as ArrayBuffer);
+  }
+}
+
+/**
+ * A page frame, written straight rather than through its field table: the hot path of every
+ * migration (no allocation of its own, one copy, one pass of CRC over the page). The frame's
+ * CRC is made from the page's own (`pageCrc`, which the sender keeps for the memory check)
+ * and that of the header and fields. The same bytes as `encodeFrame` gives.
+ */
+export function encodePageFrame(index: number, round: number, data: Uint8Array, pageCrc = crc32(data)): Uint8Array {
   const bytes = pageFrameBytes();
   const view = new DataView(bytes.buffer, bytes.byteOffset, PAGE_FRAME_SIZE);
   bytes.set(PAGE_HEAD);
   view.setUint32(FRAME_HEADER_SIZE, index, true);
   view.setUint32(FRAME_HEADER_SIZE + 4, round, true);
-  bytes.set(data, FRAME_HEADER_SIZE + 8);
-  view.setUint32(6, crc32(bytes.subarray(FRAME_HEADER_SIZE), PAGE_HEAD_CRC), true);
+  bytes.set(data, PAGE_DATA);
+  view.setUint32(6, pageFrameCrc(bytes, pageCrc), true);
   return bytes;
+}
+
+/** Where a page frame's page starts. */
+const PAGE_DATA = FRAME_HEADER_SIZE + 8;
+
+/** A page frame's CRC from its page's: header and fields, then the page appended. */
+function pageFrameCrc(frame: Uint8Array, pageCrc: number): number {
+  return appendPageCrc(crc32(frame.subarray(FRAME_HEADER_SIZE, PAGE_DATA), PAGE_HEAD_CRC), pageCrc);
+}
+
+/** A page frame decoded, with its page's CRC (the receiver keeps it for the memory check). */
+export interface DecodedPage {
+  frame: FrameOf<"page">;
+  pageCrc: number;
+}
+
+/**
+ * Decodes `bytes` when they are a well-formed page frame (the bulk of every stream, one CRC
+ * pass over the page), else returns null and `decodeFrame` says what they are or what is wrong.
+ */
+export function decodePageFrame(bytes: Uint8Array): DecodedPage | null {
+  if (bytes.length !== PAGE_FRAME_SIZE || !hasPageHead(bytes)) return null;
+  const data = bytes.subarray(PAGE_DATA);
+  const pageCrc = crc32(data);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, PAGE_FRAME_SIZE);
+  if (view.getUint32(6, true) !== pageFrameCrc(bytes, pageCrc)) return null;
+  return { frame: { type: "page", index: view.getUint32(FRAME_HEADER_SIZE, true), round: view.getUint32(FRAME_HEADER_SIZE + 4, true), data }, pageCrc };
 }
 
 /** Whether the frame's first 6 bytes are a page frame's (then their CRC is PAGE_HEAD_CRC). */
@@ -127,6 +177,8 @@ export function frameLength(bytes: Uint8Array, offset: number): number {
  * direction of the stream (from 0), for messages; `label` names that direction in them.
  */
 export function decodeFrame(bytes: Uint8Array, index: number, label = "frame"): Frame {
+  const page = decodePageFrame(bytes);
+  if (page) return page.frame;
   const code = bytes.length > 0 ? bytes[0]! : 0;
   const type = FRAME_TYPES[code - 1];
   const where = `${label} ${index}${type ? ` (${type})` : ""}`;
@@ -147,12 +199,6 @@ export function decodeFrame(bytes: Uint8Array, index: number, label = "frame"): 
   const computed = frameCrc(bytes);
   if (stored !== computed) fail(`checksum mismatch (stored ${hex(stored)}, computed ${hex(computed)})`);
 
-  // The hot path: a page's fields read straight, its data a view of `bytes` (the destination copies it into memory).
-  if (type === "page" && length === PAGE_PAYLOAD) {
-    const index = view.getUint32(FRAME_HEADER_SIZE, true);
-    const round = view.getUint32(FRAME_HEADER_SIZE + 4, true);
-    return { type, index, round, data: bytes.subarray(FRAME_HEADER_SIZE + 8) };
-  }
   const format = PAYLOADS[type!] as RecordFormat<readonly Field[]>;
   const { record, end } = readRecord(format, bytes, FRAME_HEADER_SIZE, { source: `migration stream: ${where}`, record: "payload" });
   if (end !== bytes.length) fail(`payload is ${length} bytes but its fields take ${end - FRAME_HEADER_SIZE}`);
