@@ -18,7 +18,15 @@ import { DEFAULT_QUANTUM, Scheduler } from "../monitor/scheduler.js";
 import { createVm } from "../monitor/vm.js";
 import { describeOutcome, exitStatusOf, exitStatusOfAll, outcomeOfMachine } from "../outcome.js";
 import { UsageProblem } from "./arguments.js";
-import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
+import {
+  GUEST_OPTIONS,
+  inputOf,
+  logMachineRegisters,
+  maxTicksOf,
+  memoryOf,
+  trapLogger,
+  type GuestCliOptions,
+} from "./guest-options.js";
 import type { CliIo, Command } from "./shared.js";
 
 interface BootCliOptions extends GuestCliOptions {
@@ -64,7 +72,8 @@ export function assignBootArgs(names: string[], values: string[]): string[] {
       continue;
     }
     const target = names.indexOf(prefix[1]!);
-    if (target < 0) throw new UserError(`--args ${JSON.stringify(value)}: no VM is called ${prefix[1]} (VMs: ${names.join(", ")})`);
+    if (target < 0)
+      throw new UserError(`--args ${JSON.stringify(value)}: no VM is called ${prefix[1]} (VMs: ${names.join(", ")})`);
     byName.push([target, value.slice(prefix[0].length)]);
   }
   for (const [target, text] of byName) {
@@ -185,17 +194,20 @@ export const bootCommand: Command<BootCliOptions> = {
         ...(input !== undefined ? { input } : {}),
       }),
     );
-    for (const m of machines) args.log.info({ vm: m.name, mode: args.bare ? "bare" : "monitor", memory: m.memory.size }, "vm started");
+    for (const m of machines)
+      args.log.info({ vm: m.name, mode: args.bare ? "bare" : "monitor", memory: m.memory.size }, "vm started");
     const scheduler = new Scheduler({ quantum: args.quantum, ...(maxTicks !== undefined ? { maxTicks } : {}) });
     for (const m of machines) scheduler.add(m);
     const result = scheduler.run();
     for (const l of lines) l.flush();
 
-    const outcomes = result.outcomes.map(({ outcome }) => outcomeOfMachine(outcome));
+    const outcomes = result.outcomes.map(({ outcome }, i) => outcomeOfMachine(outcome, machines[i]));
     result.outcomes.forEach(({ name }, i) => {
       const outcome = outcomes[i]!;
       args.log.info({ vm: name, outcome, ticks: machines[i]!.cpu.ticks }, "vm ended");
-      if (exitStatusOf(outcome) !== 0 && !args.json) io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome)}\n`);
+      if (outcome.kind === "fault") logMachineRegisters(args.log, machines[i]!);
+      if (exitStatusOf(outcome) !== 0 && !args.json)
+        io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome, specs[i]!.image.symbols)}\n`);
     });
     if (args.json) {
       const report = result.outcomes.map(({ name }, i) => ({
@@ -207,7 +219,9 @@ export const bootCommand: Command<BootCliOptions> = {
         stats: machines[i]!.stats.snapshot(),
       }));
       const exitStatus = exitStatusOfAll(outcomes);
-      io.stdout.write(JSON.stringify({ state: result.state, ticks: result.ticks, exitStatus, vms: report }, null, 2) + "\n");
+      io.stdout.write(
+        JSON.stringify({ state: result.state, ticks: result.ticks, exitStatus, vms: report }, null, 2) + "\n",
+      );
     }
     args.setExitCode(exitStatusOfAll(outcomes));
   },

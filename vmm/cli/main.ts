@@ -78,7 +78,10 @@ export async function runCli(words: string[], io?: CliIo): Promise<number> {
     ...command,
     builder: (y: Argv) => {
       examplesOnTheirOwnLines(y);
-      return (built = strictValues(typeof command.builder === "function" ? (command.builder(y as never) as Argv) : y, argv));
+      return (built = strictValues(
+        typeof command.builder === "function" ? (command.builder(y as never) as Argv) : y,
+        argv,
+      ));
     },
   }));
   let exitCode = 0;
@@ -174,7 +177,9 @@ const isLocated = (message: string): boolean => /^[^\n]+?:\d+:\d+: (error|warnin
  */
 function examplesOnTheirOwnLines(y: Argv): void {
   type Usage = { example(command: string, description?: string): void };
-  const usage = (y as unknown as { getInternalMethods(): { getUsageInstance(): Usage } }).getInternalMethods().getUsageInstance();
+  const usage = (y as unknown as { getInternalMethods(): { getUsageInstance(): Usage } })
+    .getInternalMethods()
+    .getUsageInstance();
   const add = usage.example.bind(usage);
   usage.example = (template, description) => {
     // Measured as shown: yargs puts the program's name for $0 only when it lays out the help.
@@ -206,7 +211,6 @@ function shellLines(command: string, width: number): string[] {
 const splitAttachedIncludes = (argv: string[]): string[] =>
   argv.flatMap((word) => (/^-I./.test(word) ? ["-I", word.slice(2)] : [word]));
 const oneLine = (message: string): string => message.replace(/\s*\n\s*/g, " ").trim();
-
 
 function processIo(): CliIo {
   return {

@@ -32,7 +32,17 @@ import {
   type Outcome,
 } from "../outcome.js";
 import { NO_TICK_LIMIT } from "../process/process-vm.js";
-import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
+import {
+  GUEST_OPTIONS,
+  inputOf,
+  logMachineRegisters,
+  logProcessRegisters,
+  maxTicksOf,
+  memoryOf,
+  trapLogger,
+  type GuestCliOptions,
+} from "./guest-options.js";
+import type { Logger } from "../log.js";
 import type { CliIo, Command } from "./shared.js";
 
 interface MigrateOptions extends GuestCliOptions {
@@ -186,10 +196,20 @@ export const migrateCommand: Command<MigrateOptions> = {
       pushOrder: args.pushOrder,
     });
     const input = await inputOf(args, args.io);
-    const common = { name: args.guest, image, ...(input !== undefined ? { input } : {}), ...(memorySize !== undefined ? { memorySize } : {}) };
+    const common = {
+      name: args.guest,
+      image,
+      ...(input !== undefined ? { input } : {}),
+      ...(memorySize !== undefined ? { memorySize } : {}),
+    };
     const vm: MigratableVm = asProcess
       ? startProcess({ ...common, args: args.args ?? "", maxTicks: maxTicks ?? NO_TICK_LIMIT })
-      : bootVm({ ...common, name, bootArgs: args.args ?? "", ...(args.logLevel === "trace" ? { onTrap: trapLogger(args.log, name) } : {}) });
+      : bootVm({
+          ...common,
+          name,
+          bootArgs: args.args ?? "",
+          ...(args.logLevel === "trace" ? { onTrap: trapLogger(args.log, name) } : {}),
+        });
     // Text: the console goes to the terminal as the guest writes it. JSON: it is captured.
     const terminal = args.json ? null : new Terminal(args.io);
     terminal?.attach(vm);
@@ -212,10 +232,12 @@ export const migrateCommand: Command<MigrateOptions> = {
     const outcome = outcomeOf(result.vm, exit);
     const exitStatus = exitStatusOf(outcome) || (result.stats.status === "completed" ? 0 : EXIT_MIGRATION_INCOMPLETE);
     args.log.info({ vm: name, outcome, ticks: result.vm.ticks }, "vm ended");
+    if (outcome.kind === "fault") logRegisters(args.log, name, result.vm);
     if (args.json) {
       args.io.stdout.write(JSON.stringify(jsonReport(vm, result, outcome, exitStatus, movedAtTick)) + "\n");
     } else {
-      if (exitStatusOf(outcome) !== 0 && !asProcess) args.io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome)}\n`);
+      if (exitStatusOf(outcome) !== 0 && !asProcess)
+        args.io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome, image.symbols)}\n`);
       args.io.stderr.write(formatStats(result.stats));
     }
     args.setExitCode(exitStatus);
@@ -237,7 +259,8 @@ function processHostNaming(symbols: readonly ImageSymbol[]): VmHost {
 /** The line that marks the moment the guest moved (or did not). */
 function moveLine(result: MigrationResult, movedAtTick: number | null): string {
   const { stats } = result;
-  if (movedAtTick === null) return `migration ${stats.status}: ${stats.error ?? "no reason given"}; the guest goes on at host A`;
+  if (movedAtTick === null)
+    return `migration ${stats.status}: ${stats.error ?? "no reason given"}; the guest goes on at host A`;
   const downtime = stats.status === "completed" ? `, downtime ${formatNs(stats.downtimeNs)}` : "";
   const paused = stats.status === "paused" ? ` (paused: ${stats.error})` : "";
   return `migrated to host B at tick ${movedAtTick} by ${stats.strategy}${downtime}${paused}`;
@@ -247,19 +270,31 @@ function moveLine(result: MigrationResult, movedAtTick: number | null): string {
 const machineLimit = (asProcess: boolean, maxTicks: number | undefined): number =>
   asProcess ? Infinity : (maxTicks ?? END_OF_TIME);
 
+/** `--log-level debug`: the registers where the guest faulted, on whichever host it ended. */
+function logRegisters(log: Logger, name: string, vm: MigratableVm): void {
+  if (vm instanceof MigratableProcess) logProcessRegisters(log, name, vm.process.cpu);
+  else if (vm instanceof MachineVm) logMachineRegisters(log, vm.machine);
+}
+
 function outcomeOf(vm: MigratableVm, exit: VmExit): Outcome {
   if (vm instanceof MigratableProcess) {
     const result = vm.process.result;
     if (result) return outcomeOfProcess(result);
   } else if (vm instanceof MachineVm && vm.machine.ended) {
-    return outcomeOfMachine(vm.machine.ended);
+    return outcomeOfMachine(vm.machine.ended, vm.machine);
   }
   if (exit.reason === "page-missing") return outcomeOfMachine({ kind: "page-missing", page: exit.page! });
   if (exit.reason === "blocked") return outcomeOfMachine({ kind: "blocked" });
   return { kind: "limit" };
 }
 
-function jsonReport(source: MigratableVm, result: MigrationResult, outcome: Outcome, exitStatus: number, movedAtTick: number | null) {
+function jsonReport(
+  source: MigratableVm,
+  result: MigrationResult,
+  outcome: Outcome,
+  exitStatus: number,
+  movedAtTick: number | null,
+) {
   const both = (read: (vm: MigratableVm) => string) => read(source) + (result.migrated ? read(result.vm) : "");
   const process = source instanceof MigratableProcess;
   return {

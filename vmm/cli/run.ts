@@ -8,7 +8,14 @@ import { UserError } from "../../isa/errors.js";
 import { readImageFile } from "../../isa/loader.js";
 import { exitStatusOf, outcomeOfProcess, type Outcome } from "../outcome.js";
 import { NO_TICK_LIMIT, ProcessVm, type ProcessResult } from "../process/process-vm.js";
-import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, type GuestCliOptions } from "./guest-options.js";
+import {
+  GUEST_OPTIONS,
+  inputOf,
+  logProcessRegisters,
+  maxTicksOf,
+  memoryOf,
+  type GuestCliOptions,
+} from "./guest-options.js";
 import type { Command } from "./shared.js";
 
 interface RunOptions extends GuestCliOptions {
@@ -70,6 +77,7 @@ export const runCommand: Command<RunOptions> = {
     }
     const result = vm.run()!;
     const outcome = outcomeOfProcess(result);
+    if (outcome.kind === "fault") logProcessRegisters(args.log, args.prog, vm.cpu);
     if (args.json) args.io.stderr.write(JSON.stringify(report(args.prog, result, outcome, args.stats)) + "\n");
     else if (args.stats) args.io.stderr.write(formatStats(result));
     args.log.info({ prog: args.prog, outcome, ticks: result.ticks }, "process ended");

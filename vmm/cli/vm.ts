@@ -11,7 +11,14 @@ import { UserError } from "../../isa/errors.js";
 import { readFileBytes, readStreamBytes, STDIN_NAME } from "../../isa/user-files.js";
 import { isGuestPath } from "../guests.js";
 import { STRATEGIES, type Strategy } from "../migration/stream/frames.js";
-import { formatNs, formatSize, parseBandwidth, parseCount, parseDuration, parseMemorySize } from "../migration/units.js";
+import {
+  formatNs,
+  formatSize,
+  parseBandwidth,
+  parseCount,
+  parseDuration,
+  parseMemorySize,
+} from "../migration/units.js";
 import { describeAddress, parseControlAddress, type ControlAddress } from "../host/address.js";
 import { ControlClient } from "../host/client.js";
 import { ClientMigration, type MigrateRequest } from "../host/migrate-client.js";
@@ -54,7 +61,10 @@ interface VmCliOptions {
 type Args = VmCliOptions & CliContext;
 
 /** Each action: the words it takes after it, and what it does with the --host it connects to (migrate connects to two). */
-const ACTIONS: Record<string, { words: string[]; run: ((client: ControlClient, args: Args, words: string[]) => Promise<void>) | null }> = {
+const ACTIONS: Record<
+  string,
+  { words: string[]; run: ((client: ControlClient, args: Args, words: string[]) => Promise<void>) | null }
+> = {
   start: { words: ["GUEST"], run: start },
   list: { words: [], run: list },
   info: { words: ["VM"], run: info },
@@ -93,11 +103,16 @@ const ACTION_OPTIONS: [keyof VmCliOptions, string, string[]][] = [
 
 function checkUsage(args: Args): string[] {
   const action = ACTIONS[args.action];
-  if (!action) throw new UsageProblem(`unknown action ${JSON.stringify(args.action)} (actions: ${Object.keys(ACTIONS).join(", ")})`);
+  if (!action)
+    throw new UsageProblem(
+      `unknown action ${JSON.stringify(args.action)} (actions: ${Object.keys(ACTIONS).join(", ")})`,
+    );
   const words = args.words ?? [];
   if (words.length !== action.words.length) {
     const wanted = action.words.length ? `needs ${action.words.join(" ")}` : "takes no arguments";
-    throw new UsageProblem(`vm ${args.action} ${wanted}${words.length > action.words.length ? ` (got ${words.map((w) => JSON.stringify(w)).join(" ")})` : ""}`);
+    throw new UsageProblem(
+      `vm ${args.action} ${wanted}${words.length > action.words.length ? ` (got ${words.map((w) => JSON.stringify(w)).join(" ")})` : ""}`,
+    );
   }
   for (const [key, flag, actions] of ACTION_OPTIONS) {
     const value = args[key];
@@ -105,10 +120,12 @@ function checkUsage(args: Args): string[] {
       throw new UsageProblem(`${flag} goes with vm ${actions.join(" and vm ")}, not vm ${args.action}`);
     }
   }
-  if (!args.follow && args.action !== "console") throw new UsageProblem(`--no-follow goes with vm console, not vm ${args.action}`);
+  if (!args.follow && args.action !== "console")
+    throw new UsageProblem(`--no-follow goes with vm console, not vm ${args.action}`);
   if (args.action === "migrate") {
     if (args.host !== undefined) throw new UsageProblem("vm migrate takes --from HOST and --to HOST, not --host");
-    if (args.from === undefined || args.to === undefined) throw new UsageProblem("vm migrate needs --from HOST (the VM's host) and --to HOST (where it goes)");
+    if (args.from === undefined || args.to === undefined)
+      throw new UsageProblem("vm migrate needs --from HOST (the VM's host) and --to HOST (where it goes)");
   }
   return words.map(String);
 }
@@ -117,17 +134,22 @@ function checkUsage(args: Args): string[] {
 function addressOf(text: string): { address: ControlAddress; hint: string } {
   const address = parseControlAddress(text);
   const start =
-    address.kind === "tcp" ? `toyvmm host --control-tcp ${address.port} --token-file FILE`
-    : address.path === defaultControlPath() ? "toyvmm host"
-    : address.path === defaultControlPath(text) ? `toyvmm host --name ${text}`
-    : `toyvmm host --control ${address.path}`;
+    address.kind === "tcp"
+      ? `toyvmm host --control-tcp ${address.port} --token-file FILE`
+      : address.path === defaultControlPath()
+        ? "toyvmm host"
+        : address.path === defaultControlPath(text)
+          ? `toyvmm host --name ${text}`
+          : `toyvmm host --control ${address.path}`;
   return { address, hint: `start one with ${start}` };
 }
 
 async function connectTo(args: Args, host = args.host ?? DEFAULT_HOST_NAME): Promise<ControlClient> {
   const { address, hint } = addressOf(host);
-  if (address.kind === "tcp" && args.tokenFile === undefined) throw new UserError(`--host ${describeAddress(address)}: a TCP host needs --token-file FILE`);
-  if (address.kind === "unix" && args.tokenFile !== undefined) throw new UsageProblem("--token-file goes with a TCP --host (HOST:PORT)");
+  if (address.kind === "tcp" && args.tokenFile === undefined)
+    throw new UserError(`--host ${describeAddress(address)}: a TCP host needs --token-file FILE`);
+  if (address.kind === "unix" && args.tokenFile !== undefined)
+    throw new UsageProblem("--token-file goes with a TCP --host (HOST:PORT)");
   const token = args.tokenFile !== undefined ? readTokenFile(args.tokenFile) : undefined;
   return ControlClient.connect(address, { hint, ...(token !== undefined ? { token } : {}) });
 }
@@ -144,9 +166,11 @@ const INPUT_LIMIT = { limit: CREATE_INPUT_MAX, what: "console input for a VM on 
 async function inputText(args: Args): Promise<string | undefined> {
   if (args.input === undefined) return undefined;
   const bytes =
-    args.input !== "-" ? readFileBytes(args.input, INPUT_LIMIT)
-    : args.io.stdin ? await readStreamBytes(args.io.stdin as AsyncIterable<Uint8Array>, STDIN_NAME, INPUT_LIMIT)
-    : new Uint8Array(0);
+    args.input !== "-"
+      ? readFileBytes(args.input, INPUT_LIMIT)
+      : args.io.stdin
+        ? await readStreamBytes(args.io.stdin as AsyncIterable<Uint8Array>, STDIN_NAME, INPUT_LIMIT)
+        : new Uint8Array(0);
   return new TextDecoder().decode(bytes);
 }
 
@@ -164,7 +188,9 @@ async function start(client: ControlClient, args: Args, [guest]: string[]): Prom
     ...(args.includeDir?.length ? { includeDirs: args.includeDir.map(onHost) } : {}),
   });
   if (args.json) return printJson(args.io, vm);
-  args.io.stdout.write(`${vm.name} started on host ${client.greeting.host}${vm.state === "paused" ? " (paused)" : ""}\n`);
+  args.io.stdout.write(
+    `${vm.name} started on host ${client.greeting.host}${vm.state === "paused" ? " (paused)" : ""}\n`,
+  );
 }
 
 /** "running", "running, waiting for input", "paused", "ended". */
@@ -175,9 +201,15 @@ function stateText(vm: VmSummary): string {
 async function list(client: ControlClient, args: Args): Promise<void> {
   const vms = await client.call("query-vms", {});
   if (args.json) return printJson(args.io, vms);
-  const rows = [["NAME", "KIND", "STATE", "TICKS", "MEMORY", "GUEST"], ...vms.map((vm) => [vm.name, vm.kind, stateText(vm), String(vm.ticks), formatSize(vm.memory), vm.guest])];
+  const rows = [
+    ["NAME", "KIND", "STATE", "TICKS", "MEMORY", "GUEST"],
+    ...vms.map((vm) => [vm.name, vm.kind, stateText(vm), String(vm.ticks), formatSize(vm.memory), vm.guest]),
+  ];
   const widths = rows[0]!.map((_h, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) args.io.stdout.write(row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join("  ") + "\n");
+  for (const row of rows)
+    args.io.stdout.write(
+      row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join("  ") + "\n",
+    );
 }
 
 async function info(client: ControlClient, args: Args, [vm]: string[]): Promise<void> {
@@ -193,7 +225,10 @@ async function info(client: ControlClient, args: Args, [vm]: string[]): Promise<
     ["memory", formatSize(status.memory)],
     ["boot args", status.bootArgs || "(none)"],
     ["outcome", status.description !== null ? `${status.description} (exit status ${status.exitStatus})` : "(running)"],
-    ["console", `${status.console.written} bytes written, ${status.console.kept} kept, ${status.console.dropped} dropped`],
+    [
+      "console",
+      `${status.console.written} bytes written, ${status.console.kept} kept, ${status.console.dropped} dropped`,
+    ],
     ["input", `${status.console.inputPending} bytes waiting`],
   ];
   for (const [key, value] of lines) args.io.stdout.write(`${`${key}:`.padEnd(11)}${value}\n`);
@@ -206,23 +241,37 @@ async function consoleOf(client: ControlClient, args: Args, [vm]: string[]): Pro
       started = true;
       args.io.stdout.write(text);
     },
-    missed: (bytes) => args.io.stderr.write(`toyvmm: ${vm}: ${bytes} bytes of output ${started ? "missed (this terminal fell behind)" : "before these are no longer kept"}\n`),
+    missed: (bytes) =>
+      args.io.stderr.write(
+        `toyvmm: ${vm}: ${bytes} bytes of output ${started ? "missed (this terminal fell behind)" : "before these are no longer kept"}\n`,
+      ),
     inputRefused: (reason) => args.io.stderr.write(`toyvmm: console input not sent: ${reason}\n`),
   };
-  const end = args.follow ? await followConsole(client, vm!, sink, args.io.stdin) : await readConsole(client, vm!, sink);
+  const end = args.follow
+    ? await followConsole(client, vm!, sink, args.io.stdin)
+    : await readConsole(client, vm!, sink);
   reportEnd(args, vm!, end);
 }
 
 /** The exit status of a watched VM: the guest's own once it has ended, as `toyvmm boot` gives it. */
 function reportEnd(args: Args, vm: string, end: ConsoleEnd): void {
   if (end.kind === "gone") throw new UserError(`${vm} left the host while its console was watched`);
-  if (end.kind === "migrated") return void args.io.stderr.write(`toyvmm: ${vm} migrated to another host; its console goes on there (vm console ${vm} --host …)\n`);
+  if (end.kind === "migrated")
+    return void args.io.stderr.write(
+      `toyvmm: ${vm} migrated to another host; its console goes on there (vm console ${vm} --host …)\n`,
+    );
   if (end.kind !== "ended") return;
   if (end.exitStatus !== 0) args.io.stderr.write(`toyvmm: ${vm}: ${end.description}\n`);
   args.setExitCode(end.exitStatus);
 }
 
-async function change(client: ControlClient, args: Args, command: "vm-pause" | "vm-resume", vm: string, state: string): Promise<void> {
+async function change(
+  client: ControlClient,
+  args: Args,
+  command: "vm-pause" | "vm-resume",
+  vm: string,
+  state: string,
+): Promise<void> {
   const summary: AnswerOf<"vm-pause"> = await client.call(command, { vm });
   args.io.stdout.write(`${summary.name} ${state} at tick ${summary.ticks}\n`);
 }
@@ -235,25 +284,36 @@ async function stop(client: ControlClient, args: Args, [vm]: string[]): Promise<
 async function save(client: ControlClient, args: Args, [vm, file]: string[]): Promise<void> {
   const saved = await client.call("vm-save", { vm: vm!, file: onHost(file!), stop: !args.keep, overwrite: args.force });
   if (args.json) return printJson(args.io, saved);
-  args.io.stdout.write(`${vm} saved to ${saved.file} (${formatSize(saved.bytes)} at tick ${saved.ticks})${args.keep ? "" : `; it left host ${client.greeting.host}`}\n`);
+  args.io.stdout.write(
+    `${vm} saved to ${saved.file} (${formatSize(saved.bytes)} at tick ${saved.ticks})${args.keep ? "" : `; it left host ${client.greeting.host}`}\n`,
+  );
 }
 
 async function restore(client: ControlClient, args: Args, [file]: string[]): Promise<void> {
-  const vm = await client.call("vm-restore", { file: onHost(file!), paused: args.paused, ...(args.name !== undefined ? { name: args.name } : {}) });
+  const vm = await client.call("vm-restore", {
+    file: onHost(file!),
+    paused: args.paused,
+    ...(args.name !== undefined ? { name: args.name } : {}),
+  });
   if (args.json) return printJson(args.io, vm);
-  args.io.stdout.write(`${vm.name} restored on host ${client.greeting.host} at tick ${vm.ticks}${vm.state === "paused" ? " (paused)" : ""}\n`);
+  args.io.stdout.write(
+    `${vm.name} restored on host ${client.greeting.host} at tick ${vm.ticks}${vm.state === "paused" ? " (paused)" : ""}\n`,
+  );
 }
 
 /** The parameters the flags give; those not given are the source host's. */
 function migrateRequest(args: Args, vm: string): MigrateRequest {
   const strategy = (args.strategy ?? "pre-copy") as Strategy;
-  if (!STRATEGIES.includes(strategy)) throw new UsageProblem(`--strategy ${JSON.stringify(args.strategy)}: expected ${STRATEGIES.join(", ")}`);
+  if (!STRATEGIES.includes(strategy))
+    throw new UsageProblem(`--strategy ${JSON.stringify(args.strategy)}: expected ${STRATEGIES.join(", ")}`);
   const request: MigrateRequest = { vm, strategy };
   if (args.bandwidth !== undefined) request.bandwidth = parseBandwidth(args.bandwidth);
-  if (args.downtimeTarget !== undefined) request.downtimeTargetNs = parseDuration(args.downtimeTarget, "--downtime-target");
+  if (args.downtimeTarget !== undefined)
+    request.downtimeTargetNs = parseDuration(args.downtimeTarget, "--downtime-target");
   if (args.maxRounds !== undefined) request.maxRounds = parseCount(args.maxRounds, "--max-rounds");
   if (args.postcopyAfter !== undefined) {
-    if (strategy !== "pre-copy") throw new UsageProblem("--postcopy-after turns a pre-copy into post-copy: it goes with --strategy pre-copy");
+    if (strategy !== "pre-copy")
+      throw new UsageProblem("--postcopy-after turns a pre-copy into post-copy: it goes with --strategy pre-copy");
     request.postcopyAfter = postcopyAfterOf(args.postcopyAfter);
   }
   return request;
@@ -280,10 +340,12 @@ async function migrate(args: Args, vm: string): Promise<void> {
   const onSigint = () => {
     interrupted++;
     if (!migration) return;
-    if (interrupted > 1) return line?.say("toyvmm: still waiting for the source's answer (the migration ends on the hosts either way)");
+    if (interrupted > 1)
+      return line?.say("toyvmm: still waiting for the source's answer (the migration ends on the hosts either way)");
     line?.say(`toyvmm: cancelling the migration of ${vm}…`);
     migration.cancel().then(
-      (cancelled) => cancelled || line?.say(`toyvmm: too late to cancel: ${args.to} already holds ${vm}; the migration goes on`),
+      (cancelled) =>
+        cancelled || line?.say(`toyvmm: too late to cancel: ${args.to} already holds ${vm}; the migration goes on`),
       () => {},
     );
   };
@@ -300,7 +362,10 @@ async function migrate(args: Args, vm: string): Promise<void> {
     if (args.json) printJson(args.io, info);
     else args.io.stdout.write(migrationSummary(info, from.greeting.host, to.greeting.host) + "\n");
     if (info.status === "cancelled") args.setExitCode(interrupted > 0 ? INTERRUPTED : 1);
-    else if (info.status !== "completed") throw new UserError(`the migration of ${vm} failed: ${info.detail ?? "no reason given"}; it runs on at ${from.greeting.host}`);
+    else if (info.status !== "completed")
+      throw new UserError(
+        `the migration of ${vm} failed: ${info.detail ?? "no reason given"}; it runs on at ${from.greeting.host}`,
+      );
   } finally {
     line?.clear();
     process.off("SIGINT", onSigint);
@@ -337,7 +402,9 @@ async function jobinfo(client: ControlClient, args: Args, [vm]: string[]): Promi
 
 async function jobabort(client: ControlClient, args: Args, [vm]: string[]): Promise<void> {
   const info = await client.call("migrate-cancel", { vm: vm! });
-  args.io.stdout.write(`${vm}: migration ${info.direction === "outgoing" ? `to ${info.peer}` : "here"} cancelled; ${info.direction === "outgoing" ? `it stays on host ${client.greeting.host}` : "the source keeps it"}\n`);
+  args.io.stdout.write(
+    `${vm}: migration ${info.direction === "outgoing" ? `to ${info.peer}` : "here"} cancelled; ${info.direction === "outgoing" ? `it stays on host ${client.greeting.host}` : "the source keeps it"}\n`,
+  );
 }
 
 export const vmCommand: Command<VmCliOptions> = {
@@ -345,29 +412,76 @@ export const vmCommand: Command<VmCliOptions> = {
   describe: "Start, watch and manage VMs on a running host (toyvmm host)",
   builder: (yargs) =>
     yargs
-      .positional("action", { type: "string", demandOption: true, describe: "start GUEST, list, info VM, console VM, pause VM, resume VM, stop VM, save VM FILE, restore FILE, migrate VM, jobinfo VM or jobabort VM" })
+      .positional("action", {
+        type: "string",
+        demandOption: true,
+        describe:
+          "start GUEST, list, info VM, console VM, pause VM, resume VM, stop VM, save VM FILE, restore FILE, migrate VM, jobinfo VM or jobabort VM",
+      })
       .positional("words", { type: "string", array: true, describe: "The action's GUEST, VM or FILE" })
-      .option("host", { type: "string", describe: "The host: a socket path, a host's --name, or HOST:PORT with --token-file (default: the socket of a host started without --control)" })
+      .option("host", {
+        type: "string",
+        describe:
+          "The host: a socket path, a host's --name, or HOST:PORT with --token-file (default: the socket of a host started without --control)",
+      })
       .option("token-file", { type: "string", describe: "File holding a TCP host's token" })
       .option("args", { type: "string", describe: 'start: boot arguments, e.g. "prog=fib n=10"' })
-      .option("memory", { type: "string", describe: "start: guest memory, e.g. 4MiB (default: what the image asks for)" })
-      .option("max-ticks", { type: "string", describe: "start: stop the guest after this many ticks (k, M, G suffixes)" })
-      .option("input", { type: "string", describe: `start: console input given up front, from a file or - for stdin (at most ${formatSize(CREATE_INPUT_MAX)})` })
+      .option("memory", {
+        type: "string",
+        describe: "start: guest memory, e.g. 4MiB (default: what the image asks for)",
+      })
+      .option("max-ticks", {
+        type: "string",
+        describe: "start: stop the guest after this many ticks (k, M, G suffixes)",
+      })
+      .option("input", {
+        type: "string",
+        describe: `start: console input given up front, from a file or - for stdin (at most ${formatSize(CREATE_INPUT_MAX)})`,
+      })
       .option("include-dir", { ...INCLUDE_DIR_OPTION, describe: `start: ${INCLUDE_DIR_OPTION.describe}` })
-      .option("bare", { type: "boolean", default: false, describe: "start: a guest OS on a bare CPU instead of under the monitor" })
+      .option("bare", {
+        type: "boolean",
+        default: false,
+        describe: "start: a guest OS on a bare CPU instead of under the monitor",
+      })
       .option("paused", { type: "boolean", default: false, describe: "start, restore: the VM waits for vm resume" })
       .option("name", { type: "string", describe: "start, restore: the VM's name (default: the guest's, made unique)" })
-      .option("follow", { type: "boolean", default: true, describe: "console: keep following the output until the VM ends (--no-follow: print what is kept and return)" })
-      .option("keep", { type: "boolean", default: false, describe: "save: leave the VM running on the host (by default it stops once saved)" })
+      .option("follow", {
+        type: "boolean",
+        default: true,
+        describe: "console: keep following the output until the VM ends (--no-follow: print what is kept and return)",
+      })
+      .option("keep", {
+        type: "boolean",
+        default: false,
+        describe: "save: leave the VM running on the host (by default it stops once saved)",
+      })
       .option("force", { type: "boolean", default: false, describe: "save: replace FILE if it exists" })
       .option("from", { type: "string", describe: "migrate: the host the VM runs on (as --host)" })
-      .option("to", { type: "string", describe: "migrate: the host it goes to, started with --migrate-listen (as --host)" })
+      .option("to", {
+        type: "string",
+        describe: "migrate: the host it goes to, started with --migrate-listen (as --host)",
+      })
       .option("strategy", { type: "string", describe: `migrate: ${STRATEGIES.join(", ")} (default pre-copy)` })
-      .option("bandwidth", { type: "string", describe: "migrate: most bytes per second on the stream, e.g. 100MB/s or 1Gbit/s (default: the source host's, unlimited)" })
+      .option("bandwidth", {
+        type: "string",
+        describe:
+          "migrate: most bytes per second on the stream, e.g. 100MB/s or 1Gbit/s (default: the source host's, unlimited)",
+      })
       .option("downtime-target", { type: "string", describe: "migrate: the pause a pre-copy aims at, e.g. 30ms" })
-      .option("max-rounds", { type: "string", describe: "migrate: most pre-copy rounds before the guest is stopped anyway" })
-      .option("postcopy-after", { type: "string", describe: "migrate: a pre-copy turns into post-copy after this time (2s, 500ms) or this many rounds (3)" })
-      .option("json", { type: "boolean", default: false, describe: "start, list, info, save, restore, migrate, jobinfo: print the answer as JSON" })
+      .option("max-rounds", {
+        type: "string",
+        describe: "migrate: most pre-copy rounds before the guest is stopped anyway",
+      })
+      .option("postcopy-after", {
+        type: "string",
+        describe: "migrate: a pre-copy turns into post-copy after this time (2s, 500ms) or this many rounds (3)",
+      })
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "start, list, info, save, restore, migrate, jobinfo: print the answer as JSON",
+      })
       .example(
         "$0 host --detach --control a.sock && $0 vm start solo --args prog=hello --host a.sock && $0 vm console solo --host a.sock; $0 host stop --control a.sock",
         "boot a guest on a host and watch its console until it ends",
@@ -381,7 +495,7 @@ export const vmCommand: Command<VmCliOptions> = {
         "save a running VM to a snapshot file and restore it (on any host)",
       )
       .example(
-          "$0 host --detach --control src.sock --speed 2M && $0 host --detach --control dst.sock --speed 2M --migrate-listen 0 && " +
+        "$0 host --detach --control src.sock --speed 2M && $0 host --detach --control dst.sock --speed 2M --migrate-listen 0 && " +
           '$0 vm start programs/memwriter.s --args "pages=64 rate=20000 iters=2000" --host src.sock && ' +
           "$0 vm migrate memwriter --from src.sock --to dst.sock --strategy pre-copy && $0 vm jobinfo memwriter --host src.sock && $0 vm console memwriter --host dst.sock; " +
           "$0 host stop --control src.sock; $0 host stop --control dst.sock",
