@@ -45,7 +45,7 @@ interface GuestSpec {
 }
 
 /** Unique VM names: repeats get -2, -3, … */
-function uniqueNames(names: string[]): string[] {
+export function uniqueNames(names: string[]): string[] {
   const seen = new Map<string, number>();
   return names.map((n) => {
     const count = (seen.get(n) ?? 0) + 1;

@@ -48,6 +48,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "run", load: async () => (await import("./run.js")).runCommand },
   { name: "boot", load: async () => (await import("./boot.js")).bootCommand },
   { name: "migrate", load: async () => (await import("./migrate.js")).migrateCommand },
+  { name: "debug", load: async () => (await import("./debug.js")).debugCommand },
   { name: "experiment", load: async () => (await import("./experiment.js")).experimentCommand },
   { name: "host", load: async () => (await import("./host.js")).hostCommand },
   { name: "vm", load: async () => (await import("./vm.js")).vmCommand },

@@ -3,7 +3,7 @@
  * disassembly, the backtrace and a page-table walk. Reading goes through `walk.ts`, which
  * changes nothing in the guest.
  */
-import { CSR, SYS } from "../../isa/arch.js";
+import { CSR, SYS, causeName } from "../../isa/arch.js";
 import { disassemble } from "../../isa/disasm.js";
 import type { ImageSymbol } from "../../isa/image/model.js";
 import { CommandError } from "./command-error.js";
@@ -175,14 +175,16 @@ export function backtraceView(target: Target, code: CodeMap): View {
     word: (a) => wordAt(target, a),
     extraEntries: tvec,
   });
+  // A trap handler's frame is the last one: what it interrupted is epc, not a caller.
+  const handler = frames.findIndex((f) => tvec.length > 0 && f.entry === tvec[0]);
+  if (handler >= 0) frames.length = handler + 1;
   const lines = frames.map((f) => {
     const fn = f.entry === undefined ? "??" : (target.symbols.name(f.entry) ?? hex32(f.entry));
     return `#${f.level}  ${target.symbols.describe(f.pc)} in ${fn} (sp ${hex32(f.sp)})`;
   });
-  const inHandler = tvec.length > 0 && frames[frames.length - 1]!.entry === tvec[0];
-  if (inHandler)
+  if (handler >= 0)
     lines.push(
-      `   (trap handler: entered from ${target.symbols.describe(target.readCsr(CSR.epc))}, cause ${target.readCsr(CSR.cause) >>> 0})`,
+      `   (trap handler, entered from ${target.symbols.describe(target.readCsr(CSR.epc))}: ${causeName(target.readCsr(CSR.cause))})`,
     );
   return { lines, data: { frames } };
 }
