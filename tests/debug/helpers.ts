@@ -6,11 +6,11 @@ import type { Reply, Session } from "../../vmm/debug/session.js";
 import type { Target } from "../../vmm/debug/target.js";
 import { resolveGuest } from "../../vmm/guests.js";
 
-export const program = (path: string, options: { args?: string; input?: string; interval?: number } = {}) =>
+export const program = (path: string, { input, ...options }: { args?: string; input?: string; interval?: number } = {}) =>
   openProgram(readImageFile(path, { includePath: [] }), {
     name: path,
     ...options,
-    ...(options.input !== undefined ? { input: new TextEncoder().encode(options.input) } : {}),
+    ...(input !== undefined ? { input: new TextEncoder().encode(input) } : {}),
   });
 
 export const guest = (name: string, options: { bare?: boolean; interval?: number; bootArgs?: string } = {}) => {

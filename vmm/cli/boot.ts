@@ -17,7 +17,12 @@ import { LabelledLines } from "../monitor/output.js";
 import { DEFAULT_QUANTUM, Scheduler } from "../monitor/scheduler.js";
 import { createVm } from "../monitor/vm.js";
 import { describeOutcome, exitStatusOf, exitStatusOfAll, outcomeOfMachine } from "../outcome.js";
+import { SymbolTable } from "../../isa/image/symbols.js";
+import { CodeMap } from "../debug/frames.js";
+import { MachineTarget } from "../debug/machine-target.js";
+import { observedMachine } from "../debug/observe.js";
 import { UsageProblem } from "./arguments.js";
+import { OBSERVE_OPTIONS, observation, observing, type ObserveCliOptions } from "./observe-options.js";
 import {
   GUEST_OPTIONS,
   inputOf,
@@ -29,7 +34,7 @@ import {
 } from "./guest-options.js";
 import type { CliIo, Command } from "./shared.js";
 
-interface BootCliOptions extends GuestCliOptions {
+interface BootCliOptions extends GuestCliOptions, ObserveCliOptions {
   guests?: string[];
   list: boolean;
   bare: boolean;
@@ -142,6 +147,7 @@ export const bootCommand: Command<BootCliOptions> = {
         describe: "Guest ticks per turn of the round robin",
       })
       .options(GUEST_OPTIONS)
+      .options(OBSERVE_OPTIONS)
       .option("json", {
         type: "boolean",
         default: false,
@@ -152,6 +158,11 @@ export const bootCommand: Command<BootCliOptions> = {
       .example("$0 boot solo multi --args multi:procs=3", "two VMs side by side, console lines labelled")
       .example("$0 boot multi --bare --json", "on the bare CPU, statistics as JSON")
       .example("echo hello | $0 boot solo --args prog=echo --input -", "console input from stdin")
+      .example("$0 boot multi --trace trap,syscall --trace-file multi.trace", "every trap and system call of a kernel")
+      .example(
+        "$0 boot multi --profile --profile-folded multi.folded",
+        "where the kernel spends its time, and stacks for a flame graph",
+      )
       .epilogue(
         "GUEST is a bundled guest OS or a kernel image (.tvm) or source (.s); a user program (one with _start, " +
           "as in programs/) runs with `toyvmm run`. --max-ticks counts the ticks of all VMs together. Exit status: " +
@@ -183,23 +194,33 @@ export const bootCommand: Command<BootCliOptions> = {
     const make = args.bare ? createBareMachine : createVm;
     const input = await inputOf(args, io);
     const traceTraps = args.logLevel === "trace";
-    const machines: Machine[] = specs.map((s, i) =>
-      make({
+    const watch = observing(args)
+      ? observation(
+          args,
+          io,
+          specs.map((s) => ({ name: s.name, symbols: new SymbolTable(s.image.symbols), code: new CodeMap(s.image) })),
+        )
+      : undefined;
+    const machines: Machine[] = specs.map((s, i) => {
+      const options = {
         name: s.name,
         image: s.image,
         bootArgs: s.bootArgs,
-        sink: lines[i]!.sink,
         ...(traceTraps ? { onTrap: trapLogger(args.log, s.name) } : {}),
         ...(memorySize !== undefined ? { memorySize } : {}),
         ...(input !== undefined ? { input } : {}),
-      }),
-    );
+      };
+      if (!watch) return make({ ...options, sink: lines[i]!.sink });
+      const target = new MachineTarget((sink) => make({ ...options, sink }), s.image.symbols, lines[i]!.sink);
+      return observedMachine(target, watch.observersFor(i), s.image.symbols);
+    });
     for (const m of machines)
       args.log.info({ vm: m.name, mode: args.bare ? "bare" : "monitor", memory: m.memory.size }, "vm started");
     const scheduler = new Scheduler({ quantum: args.quantum, ...(maxTicks !== undefined ? { maxTicks } : {}) });
     for (const m of machines) scheduler.add(m);
     const result = scheduler.run();
     for (const l of lines) l.flush();
+    watch?.finish();
 
     const outcomes = result.outcomes.map(({ outcome }, i) => outcomeOfMachine(outcome, machines[i]));
     result.outcomes.forEach(({ name }, i) => {

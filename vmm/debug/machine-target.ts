@@ -9,7 +9,7 @@ import { SymbolTable } from "../../isa/image/symbols.js";
 import type { ImageSymbol } from "../../isa/image/model.js";
 import type { Memory } from "../../isa/memory.js";
 import { restoreMachine } from "../monitor/bare.js";
-import type { Machine, VmState } from "../monitor/machine.js";
+import type { FinalExit, Machine, VmState } from "../monitor/machine.js";
 import { Vm } from "../monitor/vm.js";
 import { outcomeOfMachine, type Outcome } from "../outcome.js";
 import { hex32 } from "./registers.js";
@@ -102,8 +102,10 @@ export class MachineTarget implements Target {
     if (cpu.ticks > this.frontier) this.frontier = cpu.ticks;
     if (exit.kind === "blocked") event.kind = STEP_BLOCKED;
     else if (m.ended) {
+      // A fault's cause; 0 for a halt.
+      const ended = m.ended as FinalExit;
       event.kind = STEP_END;
-      event.cause = this.readCsr(CSR.cause);
+      event.cause = ended.kind === "fault" ? (ended.cause ?? 0) : 0;
       event.value = this.trapValue;
     } else if (cpu.idleTicks !== idle) event.kind = STEP_IDLE;
     else if (this.trapSeen && m.stats.emulated === emulated) {

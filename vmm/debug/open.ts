@@ -40,7 +40,12 @@ export interface MachineOptions extends SnapshotOptions {
 }
 
 function debugVm(target: Target, image: GuestImage, options: SnapshotOptions): DebugVm {
-  return { target, image, code: new CodeMap(image), timeline: new Timeline(target, options.interval ?? DEFAULT_INTERVAL, options.maxBytes ?? DEFAULT_MAX_BYTES) };
+  return {
+    target,
+    image,
+    code: new CodeMap(image),
+    timeline: new Timeline(target, options.interval ?? DEFAULT_INTERVAL, options.maxBytes ?? DEFAULT_MAX_BYTES),
+  };
 }
 
 /** A session on one program; its stdout and stderr come with the answers. */
@@ -59,7 +64,10 @@ export function openProgram(image: GuestImage, options: ProgramOptions): { sessi
 }
 
 /** A session on guest kernels side by side; with several, console lines are labelled [NAME]. */
-export function openMachines(specs: GuestSpec[], options: MachineOptions): { session: Session; console: ConsoleBuffer } {
+export function openMachines(
+  specs: GuestSpec[],
+  options: MachineOptions,
+): { session: Session; console: ConsoleBuffer } {
   const console = new ConsoleBuffer();
   const make = options.bare ? createBareMachine : createVm;
   const vms = specs.map((spec) => {
