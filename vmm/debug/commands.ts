@@ -10,6 +10,7 @@ import type { Breakpoint, Catchpoint, Point, Watchpoint } from "./points.js";
 import { hex32 } from "./registers.js";
 import type { Goal, Hit, Session } from "./session.js";
 import { STEP_IDLE } from "./target.js";
+import { parseTraceKinds, TRACE_KINDS } from "./trace.js";
 import {
   backtraceView,
   disassembleView,
@@ -477,6 +478,27 @@ export const COMMANDS: Command[] = [
         throw new CommandError(`expected a VM number from 1 to ${session.vms.length} (see "info vms")`);
       session.current = n - 1;
       return none([`[Switching to vm ${n} ${session.target.name}]`, session.where()], { vm: session.target.name });
+    },
+  },
+  {
+    name: "trace",
+    aliases: [],
+    usage: "trace KINDS | trace off",
+    help: `Trace what the guest does from now on, as --trace does: KINDS is a comma list of ${TRACE_KINDS.join(", ")}`,
+    run: (session, args) => {
+      const text = args.trim();
+      if (text === "off") {
+        session.setTrace(null);
+        return none(["Tracing off."]);
+      }
+      let kinds;
+      try {
+        kinds = parseTraceKinds(text, "trace");
+      } catch (error) {
+        throw new CommandError((error as Error).message);
+      }
+      session.setTrace(kinds);
+      return none([`Tracing ${[...kinds].join(", ")}.`], { trace: [...kinds] });
     },
   },
   {

@@ -21,6 +21,7 @@ import { dataAccess, overlaps, type DataAccess, type Point } from "./points.js";
 import { registerIndex, hex32 } from "./registers.js";
 import { STEP_BLOCKED, STEP_END, STEP_SYSCALL, STEP_TRAP, StepEvent, type Target } from "./target.js";
 import type { Timeline } from "./timeline.js";
+import { Tracer, type TraceKind } from "./trace.js";
 import { instructionLine, SYSCALL_NAMES, wordAt, type ExamineFormat, type View } from "./views.js";
 import { readVirtual } from "./walk.js";
 
@@ -106,6 +107,11 @@ export class Session {
   private values = 0;
   readonly quantum: number;
   readonly maxTicks: number;
+  /** `trace KINDS`: a tracer over every VM's ticks, its lines handed out with the next answer. */
+  private tracer: Tracer | null = null;
+  private readonly traced: string[] = [];
+  /** While reverse execution replays the past, nothing is traced again. */
+  private replaying = false;
 
   constructor(
     readonly vms: DebugVm[],
@@ -133,7 +139,7 @@ export class Session {
       if (!command) throw new CommandError(`Undefined command: "${word}". Try "help".`);
       const view = command.run(this, rest, word);
       return {
-        lines: view.lines,
+        lines: [...this.traced.splice(0), ...view.lines],
         data: { command: command.name, ...view.data },
         console: this.consoleOut.take(),
         ...(command.name === "quit" ? { quit: true } : {}),
@@ -174,6 +180,16 @@ export class Session {
     return full;
   }
 
+  /** Traces `kinds` from now on (as `--trace` does), or stops tracing. */
+  setTrace(kinds: ReadonlySet<TraceKind> | null): void {
+    this.tracer = kinds
+      ? new Tracer(
+          { kinds, write: (line) => this.traced.push(line) },
+          this.vms.map((v) => v.target.name),
+        )
+      : null;
+  }
+
   newValueNumber(): number {
     return ++this.values;
   }
@@ -196,6 +212,8 @@ export class Session {
     const t = v.target;
     const ev = this.event;
     t.prepare(ev);
+    const tracer = this.replaying ? null : this.tracer;
+    tracer?.beforeStep(t, ev);
     if (ev.interrupt !== 0) {
       const point = this.caught(index, "trap", ev.interrupt);
       if (point)
@@ -228,6 +246,7 @@ export class Session {
       if (access) old = readVirtual(t.memory, t.translation(), access.address, access.size);
     }
     t.step(ev);
+    tracer?.afterStep(t, ev, v.image.symbols);
     v.timeline.maybeSnapshot();
     const after = { tick: t.ticks, before: false, vm: index };
     if (ev.kind === STEP_END) return { kind: "end", ...after };
@@ -337,6 +356,7 @@ export class Session {
     const now = t.ticks;
     let end = now;
     const saved = usePoints ? null : this.points.splice(0);
+    this.replaying = true;
     try {
       while (end > v.timeline.start) {
         const from = v.timeline.snapshotTick(end - 1);
@@ -358,6 +378,7 @@ export class Session {
         end = from;
       }
     } finally {
+      this.replaying = false;
       if (saved) this.points.push(...saved);
     }
     v.timeline.goto(v.timeline.start);
