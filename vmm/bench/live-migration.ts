@@ -47,7 +47,8 @@ const ms = (ns: number) => ns / 1e6;
 
 async function precopy(bandwidth: number | null, unlimitedBandwidth: number, runs: number): Promise<PrecopyFigure> {
   const real = [];
-  for (let i = 0; i < runs; i++) real.push(await migrateOverLoopback({ strategy: "pre-copy", bandwidth: bandwidth ?? undefined }));
+  for (let i = 0; i < runs; i++)
+    real.push(await migrateOverLoopback({ strategy: "pre-copy", bandwidth: bandwidth ?? undefined }));
   const measuredSpeed = Math.round(median(real.map((r) => r.measuredSpeed)));
   const simulatedBandwidth = Math.round(bandwidth ?? unlimitedBandwidth);
   const simulated = migrate(bootMemwriter(), {

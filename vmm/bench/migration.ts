@@ -18,7 +18,12 @@ export interface MigrationBenchReport {
 export async function benchMigration(): Promise<MigrationBenchReport> {
   const stream = await benchStreamThroughput();
   return {
-    guest: { memoryBytes: GUEST_MEMORY, workingSetPages: WORKING_SET_PAGES, writesPerMillionTicks: WRITE_RATE, speed: GUEST_SPEED },
+    guest: {
+      memoryBytes: GUEST_MEMORY,
+      workingSetPages: WORKING_SET_PAGES,
+      writesPerMillionTicks: WRITE_RATE,
+      speed: GUEST_SPEED,
+    },
     stream,
     precopy: await benchPrecopy(stream.pagesBytesPerSecond),
     postcopy: await benchPostcopy(),
@@ -37,7 +42,8 @@ export function formatMigrationReport(r: MigrationBenchReport): string {
       `raw socket ${mbps(s.rawBytesPerSecond)}  ${s.ratio.toFixed(3)}x (goal ${s.goal}x, ${s.ratio >= s.goal ? "met" : "not met"}; median of ${s.rounds})`,
   ];
   for (const p of r.precopy) {
-    const limit = p.bandwidth === null ? `unlimited (simulated at ${mbps(p.simulatedBandwidth)})` : `${mbps(p.bandwidth)}`;
+    const limit =
+      p.bandwidth === null ? `unlimited (simulated at ${mbps(p.simulatedBandwidth)})` : `${mbps(p.bandwidth)}`;
     lines.push(
       `  pre-copy at ${limit}, guest measured at ${(p.measuredSpeed / 1e6).toFixed(2)}M ticks/s:  ` +
         `downtime ${msText(p.realDowntimeMs)} (simulated ${msText(p.simulatedDowntimeMs)})  ` +

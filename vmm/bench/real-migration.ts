@@ -27,23 +27,38 @@ const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 /** Resolves as `promise` does, or rejects after TIMEOUT_MS: a bench never hangs. */
 function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${TIMEOUT_MS} ms`)), TIMEOUT_MS)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${TIMEOUT_MS} ms`)), TIMEOUT_MS)),
+  );
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export async function migrateOverLoopback(options: Omit<OutgoingOptions, "host" | "port" | "token">): Promise<RealMigration> {
+export async function migrateOverLoopback(
+  options: Omit<OutgoingOptions, "host" | "port" | "token">,
+): Promise<RealMigration> {
   const listener = await MigrationListener.listen({ vmHost: ANY_HOST });
   let dest: WallClockGuest | null = null;
   const source = new WallClockGuest(bootMemwriter(), { speed: GUEST_SPEED });
   try {
     let runningAt = NaN;
-    const slot = listener.expect({ guest: (vm) => (dest = new WallClockGuest(vm, { speed: GUEST_SPEED, running: false })) });
+    const slot = listener.expect({
+      guest: (vm) => (dest = new WallClockGuest(vm, { speed: GUEST_SPEED, running: false })),
+    });
     slot.on("guest", () => (runningAt = nowMs()));
     const start = nowMs();
-    const out = startMigration(source, { host: "127.0.0.1", port: listener.address.port, token: slot.token, ...options });
-    const [sent, received] = await bounded(Promise.all([out.result, slot.result]), `the bench's ${options.strategy} migration`);
+    const out = startMigration(source, {
+      host: "127.0.0.1",
+      port: listener.address.port,
+      token: slot.token,
+      ...options,
+    });
+    const [sent, received] = await bounded(
+      Promise.all([out.result, slot.result]),
+      `the bench's ${options.strategy} migration`,
+    );
     if (sent.status !== "completed") throw new Error(`the bench's migration ended ${sent.status}: ${sent.error}`);
-    if (received.status !== "completed") throw new Error(`the bench's migration ended ${received.status} on the destination: ${received.error}`);
+    if (received.status !== "completed")
+      throw new Error(`the bench's migration ended ${received.status} on the destination: ${received.error}`);
     return {
       source: sent.stats,
       destination: received.stats,

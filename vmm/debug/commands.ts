@@ -105,12 +105,10 @@ function caller(session: Session): { pc: number; entrySp: number } {
 }
 
 function reverseInstructions(session: Session, n: number): View {
-  let hit: Hit | null = null;
   for (let i = 0; i < n; i++) {
     if (session.target.ticks <= session.vm.timeline.start)
       return none(["No more reverse-execution history.", session.where()]);
-    hit = session.reverse({ after: (ev) => ev.kind !== STEP_IDLE }, false);
-    if (!hit) break;
+    session.reverseStepi();
   }
   return report(session, null);
 }

@@ -8,7 +8,7 @@ import type { Cpu } from "../../isa/cpu/cpu.js";
 import { SymbolTable } from "../../isa/image/symbols.js";
 import type { ImageSymbol } from "../../isa/image/model.js";
 import type { Memory } from "../../isa/memory.js";
-import { restoreMachine } from "../monitor/bare.js";
+import { BareMachine } from "../monitor/bare.js";
 import type { FinalExit, Machine, VmState } from "../monitor/machine.js";
 import { Vm } from "../monitor/vm.js";
 import { outcomeOfMachine, type Outcome } from "../outcome.js";
@@ -155,7 +155,13 @@ export class MachineTarget implements Target {
   }
 
   restore(state: unknown): void {
-    this.machine = restoreMachine(state as VmState, this.machine.memory, { sink: this.gated });
+    // States this target saved itself: restored without checking them again.
+    const saved = state as VmState;
+    const options = { sink: this.gated };
+    this.machine =
+      saved.kind === "bare"
+        ? BareMachine.restore(saved, this.machine.memory, options)
+        : Vm.restore(saved, this.machine.memory, options);
     this.listen();
   }
 }

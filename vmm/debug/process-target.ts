@@ -107,6 +107,6 @@ export class ProcessTarget implements Target {
   }
 
   restore(state: unknown): void {
-    this.vm.restore(state as ProcessState);
+    this.vm.restoreOwn(state as ProcessState);
   }
 }

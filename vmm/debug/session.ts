@@ -19,7 +19,7 @@ import { ExprError, evaluate } from "./expr.js";
 import type { CodeMap } from "./frames.js";
 import { dataAccess, overlaps, type DataAccess, type Point } from "./points.js";
 import { registerIndex, hex32 } from "./registers.js";
-import { STEP_BLOCKED, STEP_END, STEP_SYSCALL, STEP_TRAP, StepEvent, type Target } from "./target.js";
+import { STEP_BLOCKED, STEP_END, STEP_IDLE, STEP_SYSCALL, STEP_TRAP, StepEvent, type Target } from "./target.js";
 import type { Timeline } from "./timeline.js";
 import { Tracer, type TraceKind } from "./trace.js";
 import { instructionLine, SYSCALL_NAMES, wordAt, type ExamineFormat, type View } from "./views.js";
@@ -383,6 +383,25 @@ export class Session {
     }
     v.timeline.goto(v.timeline.start);
     return null;
+  }
+
+  /**
+   * Back one instruction: to the tick before, unless that tick was an idle one (then back to
+   * before the wait began). The usual case replays only up to the tick before, twice.
+   */
+  reverseStepi(): void {
+    const v = this.vm;
+    const now = v.target.ticks;
+    v.timeline.goto(now - 1);
+    this.replaying = true;
+    try {
+      v.target.prepare(this.event);
+      v.target.step(this.event);
+    } finally {
+      this.replaying = false;
+    }
+    if (this.event.kind !== STEP_IDLE) v.timeline.goto(now - 1);
+    else this.reverse({ after: (ev) => ev.kind !== STEP_IDLE }, false);
   }
 
   /** Puts the current VM at a stop state found by a scan. */
