@@ -134,9 +134,10 @@ describe("guest kernels", () => {
     const plain = (bare ? createBareMachine : createVm)({ name: g.name, image: g.image });
     while (!plain.ended) plain.run(1_000_000);
     expect(session.target.outcome()).toEqual({ kind: "exited", status: 0 });
-    const mine = session.target.save() as { stats: unknown };
-    const theirs = plain.save();
-    expect({ ...mine, stats: null }).toEqual({ ...theirs, stats: null });
+    // All but the monitor's count of trap exits: a wfi's wait cut into ticks exits once a tick,
+    // as it exits once a quantum under the scheduler. Everything the guest can see is equal.
+    const exits = (state: ReturnType<typeof plain.save>) => ({ ...state, stats: { ...state.stats, traps: {} } });
+    expect(exits(session.target.save() as ReturnType<typeof plain.save>)).toEqual(exits(plain.save()));
     expect(Buffer.from(session.target.memory.bytes).equals(Buffer.from(plain.memory.bytes))).toBe(true);
   });
 
