@@ -68,9 +68,7 @@ export function describeOutcome(outcome: Outcome, symbols?: readonly ImageSymbol
     case "stuck":
       return `stopped: ${outcome.reason}`;
     case "fault":
-      return outcome.pc === undefined
-        ? `fault: ${outcome.reason}`
-        : `fault at ${describePc(outcome.pc, symbols)}: ${outcome.reason}`;
+      return outcome.pc === undefined ? `fault: ${outcome.reason}` : `fault at ${describePc(outcome.pc, symbols)}: ${outcome.reason}`;
   }
 }
 
@@ -87,13 +85,7 @@ export function outcomeOfProcess(result: ProcessResult): Outcome {
       return { kind: "limit" };
     case "fault": {
       const fault = result.fault!;
-      return {
-        kind: "fault",
-        cause: fault.cause,
-        causeName: fault.causeName,
-        pc: fault.pc,
-        reason: faultDetail(result),
-      };
+      return { kind: "fault", cause: fault.cause, causeName: fault.causeName, pc: fault.pc, reason: faultDetail(result) };
     }
     default:
       return { kind: "exited", status: result.exitStatus };

@@ -14,7 +14,10 @@ const script = (name: string, text: string) => {
 
 describe("toyvmm debug", () => {
   it("runs a script from -x FILE: the student's session on buggy-sort", async () => {
-    const file = script("find.gdb", "continue\nx/7dw numbers\nwatch next_word\nreverse-continue\ninfo registers t0 t4\n");
+    const file = script(
+      "find.gdb",
+      "continue\nx/7dw numbers\nwatch next_word\nreverse-continue\ninfo registers t0 t4\n",
+    );
     const r = await toyvmm(["debug", "programs/buggy-sort.s", "-x", file]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("after: 1 -1 2 3 5 8\n[program exited with status 0 at tick 1058]\n");
@@ -24,9 +27,15 @@ describe("toyvmm debug", () => {
   });
 
   it("reads the commands from stdin when it is a pipe, and answers in JSON", async () => {
-    const r = await toyvmm(["debug", "solo", "--args", "prog=hello", "--json"], "catch syscall write\ncontinue\nbacktrace\n");
+    const r = await toyvmm(
+      ["debug", "solo", "--args", "prog=hello", "--json"],
+      "catch syscall write\ncontinue\nbacktrace\n",
+    );
     expect(r.code).toBe(0);
-    const answers = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const answers = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(answers.map((a) => a.command)).toEqual(["catch", "continue", "backtrace"]);
     expect(answers[1]).toMatchObject({ ok: true, stop: { reason: "catchpoint", syscall: "write", vm: "solo" } });
     expect(answers[2].lines.at(-1)).toMatch(/trap handler, entered from 0x[0-9a-f]{8} <u_write\+0x[0-9a-f]+>: syscall/);
@@ -45,6 +54,9 @@ describe("toyvmm debug", () => {
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/^toyvmm: a program is debugged alone/);
     const interval = await toyvmm(["debug", "programs/hello.s", "--snapshot-interval", "0"]);
-    expect(interval).toMatchObject({ code: 1, stderr: "toyvmm: --snapshot-interval 0: expected a whole number of ticks ≥ 1\n" });
+    expect(interval).toMatchObject({
+      code: 1,
+      stderr: "toyvmm: --snapshot-interval 0: expected a whole number of ticks ≥ 1\n",
+    });
   });
 });

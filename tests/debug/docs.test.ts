@@ -8,7 +8,9 @@ describe("docs/DEBUGGING.md", () => {
     const doc = readFileSync("docs/DEBUGGING.md", "utf8");
     for (const c of COMMANDS) {
       const aliases = c.aliases.length ? ` (also \`${c.aliases.join("`, `")}\`)` : "";
-      expect(doc, c.name).toContain(`| \`${c.usage.replace(/\|/g, "\\|")}\` | ${c.help.replace(/\|/g, "\\|")}${aliases} |`);
+      expect(doc, c.name).toContain(
+        `| \`${c.usage.replace(/\|/g, "\\|")}\` | ${c.help.replace(/\|/g, "\\|")}${aliases} |`,
+      );
     }
   });
 });

@@ -6,7 +6,10 @@ import type { Reply, Session } from "../../vmm/debug/session.js";
 import type { Target } from "../../vmm/debug/target.js";
 import { resolveGuest } from "../../vmm/guests.js";
 
-export const program = (path: string, { input, ...options }: { args?: string; input?: string; interval?: number } = {}) =>
+export const program = (
+  path: string,
+  { input, ...options }: { args?: string; input?: string; interval?: number } = {},
+) =>
   openProgram(readImageFile(path, { includePath: [] }), {
     name: path,
     ...options,

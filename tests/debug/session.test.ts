@@ -29,7 +29,11 @@ describe("programs in the process VM", () => {
     const image = readImageFile(path, { includePath: [] });
     const main = image.symbols.find((s) => s.name === "main")!.address;
     const hit = run(session, "break main", "continue");
-    expect(hit.data.stop).toMatchObject({ reason: "breakpoint", pc: main, at: `0x${main.toString(16).padStart(8, "0")} <main>` });
+    expect(hit.data.stop).toMatchObject({
+      reason: "breakpoint",
+      pc: main,
+      at: `0x${main.toString(16).padStart(8, "0")} <main>`,
+    });
     const end = run(session, "continue");
     expect(end.data.stop).toMatchObject({ reason: "end", outcome: { kind: "exited", status: e.exit ?? 0 } });
     expect(hit.console + end.console).toBe(e.stdout ?? "");
@@ -44,7 +48,11 @@ describe("programs in the process VM", () => {
   it("a watchpoint stops after the store that writes it, with the old and new values", () => {
     const { session } = program("programs/sort.s");
     const reply = run(session, "watch numbers+4", "continue");
-    expect(reply.lines.slice(0, 3)).toEqual(["Watchpoint 1: numbers+4", "Old value = -4 (0xfffffffc)", "New value = 31 (0x0000001f)"]);
+    expect(reply.lines.slice(0, 3)).toEqual([
+      "Watchpoint 1: numbers+4",
+      "Old value = -4 (0xfffffffc)",
+      "New value = 31 (0x0000001f)",
+    ]);
     // The instruction just before the stop is the store.
     expect(run(session, "x/1i $pc-4").lines[0]).toMatch(/sw\s+t3, 0\(t1\)/);
   });
@@ -53,7 +61,9 @@ describe("programs in the process VM", () => {
     const { session } = program("programs/sort.s");
     run(session, "break sort_place if $t0 == 5", "continue");
     expect(session.evaluate("$t0")).toBe(5);
-    expect(run(session, "info breakpoints").lines[1]).toMatch(/break {2}0x[0-9a-f]{8} <sort_place> if \$t0 == 5, hit 1 time/);
+    expect(run(session, "info breakpoints").lines[1]).toMatch(
+      /break {2}0x[0-9a-f]{8} <sort_place> if \$t0 == 5, hit 1 time/,
+    );
   });
 
   it("reverse-stepi then stepi comes back to the same state, byte for byte, across snapshot boundaries", () => {
@@ -73,7 +83,11 @@ describe("programs in the process VM", () => {
     run(session, "continue");
     expect(run(session, "print next_word").lines[0]).toMatch(/^\$1 = \d+/);
     const back = run(session, "watch next_word", "reverse-continue");
-    expect(back.lines.slice(0, 3)).toEqual(["Watchpoint 1: next_word", "Old value = -1 (0xffffffff)", "New value = 9 (0x00000009)"]);
+    expect(back.lines.slice(0, 3)).toEqual([
+      "Watchpoint 1: next_word",
+      "Old value = -1 (0xffffffff)",
+      "New value = 9 (0x00000009)",
+    ]);
     expect(session.evaluate("$t0")).toBe(5);
     expect(run(session, "x/1i $pc-4").lines[0]).toMatch(/sw\s+t2, 4\(t1\)/);
     expect(run(session, "reverse-continue").lines[0]).toBe("No more reverse-execution history.");
@@ -119,7 +133,15 @@ describe("programs in the process VM", () => {
 });
 
 describe("guest kernels", () => {
-  it.each(GUESTS.flatMap((g) => [[g, false], [g, true]] as const))("%s (bare %s): catch trap stops in the handler; a stepped run equals a plain one", (name, bare) => {
+  it.each(
+    GUESTS.flatMap(
+      (g) =>
+        [
+          [g, false],
+          [g, true],
+        ] as const,
+    ),
+  )("%s (bare %s): catch trap stops in the handler; a stepped run equals a plain one", (name, bare) => {
     const { session } = guest(name, { bare });
     const reply = run(session, "catch trap", "continue");
     const stop = reply.data.stop as { reason: string; cause: string };
@@ -145,7 +167,9 @@ describe("guest kernels", () => {
     const { session } = guest("solo");
     run(session, "catch syscall", "continue");
     const view = run(session, "info pagetable $epc");
-    expect(view.lines[0]).toMatch(/^virtual 0x[0-9a-f]{8}: directory index \d+, table index \d+, offset 0x[0-9a-f]{3}; ptbr 0x/);
+    expect(view.lines[0]).toMatch(
+      /^virtual 0x[0-9a-f]{8}: directory index \d+, table index \d+, offset 0x[0-9a-f]{3}; ptbr 0x/,
+    );
     expect(view.lines[1]).toMatch(/^ {2}directory entry at 0x[0-9a-f]{8}: 0x[0-9a-f]{8} {2}P/);
     expect(view.lines[2]).toMatch(/^ {2}table {5}entry at 0x[0-9a-f]{8}: 0x[0-9a-f]{8} {2}P . U A/);
     expect(view.lines[3]).toMatch(/^ {2}physical 0x/);
@@ -154,8 +178,14 @@ describe("guest kernels", () => {
   it("two VMs: info vms, vm N, and continue runs both round robin", () => {
     const g1 = resolveGuest("solo");
     const g2 = resolveGuest("multi");
-    const { session } = openMachines([g1, g2].map((g) => ({ name: g.name, image: g.image, bootArgs: "" })), {});
-    expect(run(session, "info vms").lines).toEqual([expect.stringMatching(/^\* 1 {2}solo/), expect.stringMatching(/^ {2}2 {2}multi/)]);
+    const { session } = openMachines(
+      [g1, g2].map((g) => ({ name: g.name, image: g.image, bootArgs: "" })),
+      {},
+    );
+    expect(run(session, "info vms").lines).toEqual([
+      expect.stringMatching(/^\* 1 {2}solo/),
+      expect.stringMatching(/^ {2}2 {2}multi/),
+    ]);
     run(session, "vm 2", "stepi 5");
     expect(session.vms[1]!.target.ticks).toBe(5);
     expect(session.vms[0]!.target.ticks).toBe(0);

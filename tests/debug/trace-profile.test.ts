@@ -22,7 +22,10 @@ const foldedTotal = (text: string) =>
 const flatTotal = (text: string) => {
   const lines = text.split("\n");
   const start = lines.findIndex((l) => l.startsWith("symbol "));
-  return lines.slice(start + 1).filter((l) => /^\S+\s+\d+\s+\d+\s+[\d.]+%\s+\d+$/.test(l)).reduce((n, l) => n + Number(l.split(/\s+/)[1]), 0);
+  return lines
+    .slice(start + 1)
+    .filter((l) => /^\S+\s+\d+\s+\d+\s+[\d.]+%\s+\d+$/.test(l))
+    .reduce((n, l) => n + Number(l.split(/\s+/)[1]), 0);
 };
 
 describe("--trace", () => {
@@ -41,15 +44,25 @@ describe("--trace", () => {
     expect(lines.every((l) => / <is_sorted[_+\w]*>  /.test(l))).toBe(true);
     const loop = await toyvmm(["boot", "tests/fixtures/debug/looping-trap.s", "--trace", "trap"]);
     const traps = loop.stderr.split("\n").filter((l) => l.includes(" trap "));
-    expect(traps[0]).toBe("         4 looping-trap K 0x00001010 <start+0x10>  trap access-fault -> 0x0000101c <handler>");
-    expect(traps[1]).toBe("         5 looping-trap K 0x00001020 <handler+0x4>  trap access-fault -> 0x0000101c <handler>");
+    expect(traps[0]).toBe(
+      "         4 looping-trap K 0x00001010 <start+0x10>  trap access-fault -> 0x0000101c <handler>",
+    );
+    expect(traps[1]).toBe(
+      "         5 looping-trap K 0x00001020 <handler+0x4>  trap access-fault -> 0x0000101c <handler>",
+    );
     expect(traps).toHaveLength(257);
   });
 
   it("names an unknown kind or symbol in one line", async () => {
-    expect(await toyvmm(["run", "programs/hello.s", "--trace", "insn,bogus"])).toMatchObject({ code: 1, stderr: 'toyvmm: --trace insn,bogus: "bogus" is not one of insn, trap, syscall, mmu\n' });
+    expect(await toyvmm(["run", "programs/hello.s", "--trace", "insn,bogus"])).toMatchObject({
+      code: 1,
+      stderr: 'toyvmm: --trace insn,bogus: "bogus" is not one of insn, trap, syscall, mmu\n',
+    });
     const r = await toyvmm(["run", "programs/hello.s", "--trace", "insn", "--trace-filter", "nowhere"]);
-    expect(r).toMatchObject({ code: 1, stderr: "toyvmm: --trace-filter nowhere: no symbol nowhere in the image, and not a range START-END\n" });
+    expect(r).toMatchObject({
+      code: 1,
+      stderr: "toyvmm: --trace-filter nowhere: no symbol nowhere in the image, and not a range START-END\n",
+    });
   });
 });
 

@@ -17,21 +17,13 @@ import { LabelledLines } from "../monitor/output.js";
 import { DEFAULT_QUANTUM, Scheduler } from "../monitor/scheduler.js";
 import { createVm } from "../monitor/vm.js";
 import { describeOutcome, exitStatusOf, exitStatusOfAll, outcomeOfMachine } from "../outcome.js";
+import { UsageProblem } from "./arguments.js";
 import { SymbolTable } from "../../isa/image/symbols.js";
 import { CodeMap } from "../debug/frames.js";
 import { MachineTarget } from "../debug/machine-target.js";
 import { observedMachine } from "../debug/observe.js";
-import { UsageProblem } from "./arguments.js";
+import { GUEST_OPTIONS, inputOf, logMachineRegisters, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
 import { OBSERVE_OPTIONS, observation, observing, type ObserveCliOptions } from "./observe-options.js";
-import {
-  GUEST_OPTIONS,
-  inputOf,
-  logMachineRegisters,
-  maxTicksOf,
-  memoryOf,
-  trapLogger,
-  type GuestCliOptions,
-} from "./guest-options.js";
 import type { CliIo, Command } from "./shared.js";
 
 interface BootCliOptions extends GuestCliOptions, ObserveCliOptions {
@@ -77,8 +69,7 @@ export function assignBootArgs(names: string[], values: string[]): string[] {
       continue;
     }
     const target = names.indexOf(prefix[1]!);
-    if (target < 0)
-      throw new UserError(`--args ${JSON.stringify(value)}: no VM is called ${prefix[1]} (VMs: ${names.join(", ")})`);
+    if (target < 0) throw new UserError(`--args ${JSON.stringify(value)}: no VM is called ${prefix[1]} (VMs: ${names.join(", ")})`);
     byName.push([target, value.slice(prefix[0].length)]);
   }
   for (const [target, text] of byName) {
@@ -159,10 +150,7 @@ export const bootCommand: Command<BootCliOptions> = {
       .example("$0 boot multi --bare --json", "on the bare CPU, statistics as JSON")
       .example("echo hello | $0 boot solo --args prog=echo --input -", "console input from stdin")
       .example("$0 boot multi --trace trap,syscall --trace-file multi.trace", "every trap and system call of a kernel")
-      .example(
-        "$0 boot multi --profile --profile-folded multi.folded",
-        "where the kernel spends its time, and stacks for a flame graph",
-      )
+      .example("$0 boot multi --profile --profile-folded multi.folded", "where the kernel spends its time, and stacks for a flame graph")
       .epilogue(
         "GUEST is a bundled guest OS or a kernel image (.tvm) or source (.s); a user program (one with _start, " +
           "as in programs/) runs with `toyvmm run`. --max-ticks counts the ticks of all VMs together. Exit status: " +
@@ -195,11 +183,7 @@ export const bootCommand: Command<BootCliOptions> = {
     const input = await inputOf(args, io);
     const traceTraps = args.logLevel === "trace";
     const watch = observing(args)
-      ? observation(
-          args,
-          io,
-          specs.map((s) => ({ name: s.name, symbols: new SymbolTable(s.image.symbols), code: new CodeMap(s.image) })),
-        )
+      ? observation(args, io, specs.map((s) => ({ name: s.name, symbols: new SymbolTable(s.image.symbols), code: new CodeMap(s.image) })))
       : undefined;
     const machines: Machine[] = specs.map((s, i) => {
       const options = {
@@ -211,11 +195,11 @@ export const bootCommand: Command<BootCliOptions> = {
         ...(input !== undefined ? { input } : {}),
       };
       if (!watch) return make({ ...options, sink: lines[i]!.sink });
+      // Traced or profiled: the scheduler steps the machine tick by tick (vmm/debug/observe.ts).
       const target = new MachineTarget((sink) => make({ ...options, sink }), s.image.symbols, lines[i]!.sink);
       return observedMachine(target, watch.observersFor(i), s.image.symbols);
     });
-    for (const m of machines)
-      args.log.info({ vm: m.name, mode: args.bare ? "bare" : "monitor", memory: m.memory.size }, "vm started");
+    for (const m of machines) args.log.info({ vm: m.name, mode: args.bare ? "bare" : "monitor", memory: m.memory.size }, "vm started");
     const scheduler = new Scheduler({ quantum: args.quantum, ...(maxTicks !== undefined ? { maxTicks } : {}) });
     for (const m of machines) scheduler.add(m);
     const result = scheduler.run();
@@ -227,8 +211,7 @@ export const bootCommand: Command<BootCliOptions> = {
       const outcome = outcomes[i]!;
       args.log.info({ vm: name, outcome, ticks: machines[i]!.cpu.ticks }, "vm ended");
       if (outcome.kind === "fault") logMachineRegisters(args.log, machines[i]!);
-      if (exitStatusOf(outcome) !== 0 && !args.json)
-        io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome, specs[i]!.image.symbols)}\n`);
+      if (exitStatusOf(outcome) !== 0 && !args.json) io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome, specs[i]!.image.symbols)}\n`);
     });
     if (args.json) {
       const report = result.outcomes.map(({ name }, i) => ({
@@ -240,9 +223,7 @@ export const bootCommand: Command<BootCliOptions> = {
         stats: machines[i]!.stats.snapshot(),
       }));
       const exitStatus = exitStatusOfAll(outcomes);
-      io.stdout.write(
-        JSON.stringify({ state: result.state, ticks: result.ticks, exitStatus, vms: report }, null, 2) + "\n",
-      );
+      io.stdout.write(JSON.stringify({ state: result.state, ticks: result.ticks, exitStatus, vms: report }, null, 2) + "\n");
     }
     args.setExitCode(exitStatusOfAll(outcomes));
   },

@@ -10,9 +10,9 @@ import { readFileBytes, readStreamBytes, STDIN_NAME, type ReadLimit } from "../.
 import { formatSize, parseMemorySize } from "../migration/units.js";
 import { EXIT_LIMIT } from "../outcome.js";
 import type { Logger } from "../log.js";
-import type { Machine, TrapListener } from "../monitor/machine.js";
-import { controlRegisters, generalRegisters } from "../debug/registers.js";
 import type { Cpu } from "../../isa/cpu/cpu.js";
+import { controlRegisters, generalRegisters } from "../debug/registers.js";
+import type { Machine, TrapListener } from "../monitor/machine.js";
 import { hex32, type CliIo } from "./shared.js";
 
 /** -I DIR: where `.include` and `.incbin` look, for every command that assembles a source. */
@@ -52,8 +52,7 @@ export interface GuestCliOptions {
 export function maxTicksOf(args: GuestCliOptions): number | undefined {
   const value = args.maxTicks;
   if (value === undefined) return undefined;
-  if (!Number.isSafeInteger(value) || value < 1)
-    throw new UserError(`--max-ticks ${value}: expected a whole number of ticks ≥ 1`);
+  if (!Number.isSafeInteger(value) || value < 1) throw new UserError(`--max-ticks ${value}: expected a whole number of ticks ≥ 1`);
   return value;
 }
 
@@ -78,16 +77,10 @@ export function trapLogger(log: Logger, vm: string): TrapListener {
   return (cause, pc, value) => log.trace({ vm, cause: causeName(cause), pc: hex32(pc), value: hex32(value) }, "trap");
 }
 
-/** `--log-level debug`: the registers where a guest faulted (a machine's control registers as the guest sees them). */
+/** `--log-level debug`: the registers where a guest faulted (its control registers as the guest sees them). */
 export function logMachineRegisters(log: Logger, machine: Machine): void {
-  log.debug(
-    {
-      vm: machine.name,
-      registers: generalRegisters(machine.cpu.regs, machine.cpu.pc),
-      csr: controlRegisters((i) => machine.readCsr(i)),
-    },
-    "registers at the fault",
-  );
+  const csr = controlRegisters((i) => machine.readCsr(i));
+  log.debug({ vm: machine.name, registers: generalRegisters(machine.cpu.regs, machine.cpu.pc), csr }, "registers at the fault");
 }
 
 /** `--log-level debug`: the registers where a program faulted. */

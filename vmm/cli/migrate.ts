@@ -32,17 +32,8 @@ import {
   type Outcome,
 } from "../outcome.js";
 import { NO_TICK_LIMIT } from "../process/process-vm.js";
-import {
-  GUEST_OPTIONS,
-  inputOf,
-  logMachineRegisters,
-  logProcessRegisters,
-  maxTicksOf,
-  memoryOf,
-  trapLogger,
-  type GuestCliOptions,
-} from "./guest-options.js";
 import type { Logger } from "../log.js";
+import { GUEST_OPTIONS, inputOf, logMachineRegisters, logProcessRegisters, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
 import type { CliIo, Command } from "./shared.js";
 
 interface MigrateOptions extends GuestCliOptions {
@@ -196,20 +187,10 @@ export const migrateCommand: Command<MigrateOptions> = {
       pushOrder: args.pushOrder,
     });
     const input = await inputOf(args, args.io);
-    const common = {
-      name: args.guest,
-      image,
-      ...(input !== undefined ? { input } : {}),
-      ...(memorySize !== undefined ? { memorySize } : {}),
-    };
+    const common = { name: args.guest, image, ...(input !== undefined ? { input } : {}), ...(memorySize !== undefined ? { memorySize } : {}) };
     const vm: MigratableVm = asProcess
       ? startProcess({ ...common, args: args.args ?? "", maxTicks: maxTicks ?? NO_TICK_LIMIT })
-      : bootVm({
-          ...common,
-          name,
-          bootArgs: args.args ?? "",
-          ...(args.logLevel === "trace" ? { onTrap: trapLogger(args.log, name) } : {}),
-        });
+      : bootVm({ ...common, name, bootArgs: args.args ?? "", ...(args.logLevel === "trace" ? { onTrap: trapLogger(args.log, name) } : {}) });
     // Text: the console goes to the terminal as the guest writes it. JSON: it is captured.
     const terminal = args.json ? null : new Terminal(args.io);
     terminal?.attach(vm);
@@ -236,8 +217,7 @@ export const migrateCommand: Command<MigrateOptions> = {
     if (args.json) {
       args.io.stdout.write(JSON.stringify(jsonReport(vm, result, outcome, exitStatus, movedAtTick)) + "\n");
     } else {
-      if (exitStatusOf(outcome) !== 0 && !asProcess)
-        args.io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome, image.symbols)}\n`);
+      if (exitStatusOf(outcome) !== 0 && !asProcess) args.io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome, image.symbols)}\n`);
       args.io.stderr.write(formatStats(result.stats));
     }
     args.setExitCode(exitStatus);
@@ -259,8 +239,7 @@ function processHostNaming(symbols: readonly ImageSymbol[]): VmHost {
 /** The line that marks the moment the guest moved (or did not). */
 function moveLine(result: MigrationResult, movedAtTick: number | null): string {
   const { stats } = result;
-  if (movedAtTick === null)
-    return `migration ${stats.status}: ${stats.error ?? "no reason given"}; the guest goes on at host A`;
+  if (movedAtTick === null) return `migration ${stats.status}: ${stats.error ?? "no reason given"}; the guest goes on at host A`;
   const downtime = stats.status === "completed" ? `, downtime ${formatNs(stats.downtimeNs)}` : "";
   const paused = stats.status === "paused" ? ` (paused: ${stats.error})` : "";
   return `migrated to host B at tick ${movedAtTick} by ${stats.strategy}${downtime}${paused}`;
@@ -288,13 +267,7 @@ function outcomeOf(vm: MigratableVm, exit: VmExit): Outcome {
   return { kind: "limit" };
 }
 
-function jsonReport(
-  source: MigratableVm,
-  result: MigrationResult,
-  outcome: Outcome,
-  exitStatus: number,
-  movedAtTick: number | null,
-) {
+function jsonReport(source: MigratableVm, result: MigrationResult, outcome: Outcome, exitStatus: number, movedAtTick: number | null) {
   const both = (read: (vm: MigratableVm) => string) => read(source) + (result.migrated ? read(result.vm) : "");
   const process = source instanceof MigratableProcess;
   return {

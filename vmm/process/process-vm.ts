@@ -205,10 +205,7 @@ export class ProcessVm {
     this.stdout = options.stdout;
     this.stderr = options.stderr ?? noOutput;
     this.input = typeof options.input === "string" ? utf8.encode(options.input) : (options.input ?? new Uint8Array(0));
-    if (this.input.length > MAX_INPUT)
-      throw new UserError(
-        `standard input of ${this.input.length} bytes is more than the ${MAX_INPUT} a process may be given`,
-      );
+    if (this.input.length > MAX_INPUT) throw new UserError(`standard input of ${this.input.length} bytes is more than the ${MAX_INPUT} a process may be given`);
     if ("sections" in image) {
       this.memory = new Memory(Math.max(options.memorySize ?? 0, image.memorySize));
       const reset = loadImage(image, this.memory, options.args ?? "");
@@ -230,17 +227,11 @@ export class ProcessVm {
    */
   static resume(setup: ProcessSetup, state: ProcessState, memory: Memory, sinks: ProcessSinks): ProcessVm {
     if (setup?.version !== 1) throw new Error(`process setup version ${setup?.version} is not supported`);
-    if (setup.memorySize !== memory.size)
-      throw new Error(`process memory is ${memory.size} bytes, its setup says ${setup.memorySize}`);
+    if (setup.memorySize !== memory.size) throw new Error(`process memory is ${memory.size} bytes, its setup says ${setup.memorySize}`);
     const checked = parseAs(processSetupSchema(memory.size), setup, "process setup");
     const vm = new ProcessVm(
       { memory, breakStart: checked.breakStart },
-      {
-        name: checked.name,
-        maxTicks: checked.maxTicks,
-        input: new Uint8Array(Buffer.from(checked.input, "base64")),
-        ...sinks,
-      },
+      { name: checked.name, maxTicks: checked.maxTicks, input: new Uint8Array(Buffer.from(checked.input, "base64")), ...sinks },
     );
     vm.restore(state);
     return vm;
@@ -434,12 +425,7 @@ export class ProcessVm {
       : cause === CAUSE_ILLEGAL || cause === CAUSE_PRIVILEGED
         ? `${fault.causeName} (instruction word ${hex32(fault.value)})`
         : fault.causeName;
-    this.end(
-      "fault",
-      EXIT_FAULT_BASE + cause,
-      `${this.name}: fault at ${describePc(fault.pc, this.symbols)}: ${detail}`,
-      fault,
-    );
+    this.end("fault", EXIT_FAULT_BASE + cause, `${this.name}: fault at ${describePc(fault.pc, this.symbols)}: ${detail}`, fault);
   }
 
   private limitMessage(): string {
@@ -447,12 +433,7 @@ export class ProcessVm {
   }
 
   private end(reason: ProcessEnd, exitStatus: number, message?: string, fault?: ProcessFault): ProcessResult {
-    const result: ProcessResult = {
-      reason,
-      exitStatus: exitStatus | 0,
-      ticks: this.cpu.ticks,
-      syscalls: { ...this.syscalls },
-    };
+    const result: ProcessResult = { reason, exitStatus: exitStatus | 0, ticks: this.cpu.ticks, syscalls: { ...this.syscalls } };
     if (message !== undefined) {
       result.message = message;
       this.stderr(utf8.encode(message + "\n"));
