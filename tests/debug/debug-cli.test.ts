@@ -49,6 +49,20 @@ describe("toyvmm debug", () => {
     expect(r.stdout).not.toContain("Hello");
   });
 
+  it("--debug-on-fault: run and boot replay to the fault and take commands there", async () => {
+    const program = script(
+      "fault.s",
+      '.include "lib/start.s"\nmain:\n    push ra\n    li t0, 3000\nspin:\n    addi t0, t0, -1\n    bne t0, zero, spin\n    lui t0, 0x40\n    sw t0, 0(t0)\n    ret\n',
+    );
+    const run = await toyvmm(["run", program, "--debug-on-fault"], "info registers t0\nbacktrace\n");
+    expect(run.code).toBe(135);
+    expect(run.stdout).toMatch(/^=> 0x[0-9a-f]{8} <spin\+0xc>: {2}sw {6}t0, 0\(t0\) {4}\[tick 6008\]\nt0 {13}0x00400000/);
+    expect(run.stdout).toContain("in main (sp 0x000ffffc)\n#1");
+    const boot = await toyvmm(["boot", "tests/fixtures/debug/looping-trap.s", "--debug-on-fault"], "print/x $epc\n");
+    expect(boot.code).toBe(135);
+    expect(boot.stdout).toBe("=> 0x00001020 <handler+0x4>:  lw      t2, 0(t1)    [tick 260]\n$1 = 0x00001020\n");
+  });
+
   it("refuses what makes no sense, in one line", async () => {
     const both = await toyvmm(["debug", "programs/hello.s", "solo"]);
     expect(both.code).toBe(2);

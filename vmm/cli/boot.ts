@@ -22,11 +22,14 @@ import { SymbolTable } from "../../isa/image/symbols.js";
 import { CodeMap } from "../debug/frames.js";
 import { MachineTarget } from "../debug/machine-target.js";
 import { observedMachine } from "../debug/observe.js";
+import { openMachines } from "../debug/open.js";
+import { converse, DEBUG_ON_FAULT_OPTION } from "./debug.js";
 import { GUEST_OPTIONS, inputOf, logMachineRegisters, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
 import { OBSERVE_OPTIONS, observation, observing, type ObserveCliOptions } from "./observe-options.js";
 import type { CliIo, Command } from "./shared.js";
 
 interface BootCliOptions extends GuestCliOptions, ObserveCliOptions {
+  debugOnFault?: boolean;
   guests?: string[];
   list: boolean;
   bare: boolean;
@@ -139,6 +142,7 @@ export const bootCommand: Command<BootCliOptions> = {
       })
       .options(GUEST_OPTIONS)
       .options(OBSERVE_OPTIONS)
+      .options(DEBUG_ON_FAULT_OPTION)
       .option("json", {
         type: "boolean",
         default: false,
@@ -224,6 +228,18 @@ export const bootCommand: Command<BootCliOptions> = {
       }));
       const exitStatus = exitStatusOfAll(outcomes);
       io.stdout.write(JSON.stringify({ state: result.state, ticks: result.ticks, exitStatus, vms: report }, null, 2) + "\n");
+    }
+    const faulted = outcomes.findIndex((o) => o.kind === "fault");
+    if (faulted >= 0 && args.debugOnFault) {
+      const { session, console } = openMachines(specs, { bare: args.bare, quantum: args.quantum, ...(input ? { input } : {}), ...(memorySize !== undefined ? { memorySize } : {}) });
+      // Every VM replayed to where it ended; the one that faulted first in view.
+      machines.forEach((m, i) => {
+        session.current = i;
+        session.goto(m.cpu.ticks);
+      });
+      session.current = faulted;
+      console.take(); // shown already, by the run
+      await converse(session, io, { json: false });
     }
     args.setExitCode(exitStatusOfAll(outcomes));
   },

@@ -103,23 +103,43 @@ export const debugCommand: Command<DebugOptions> = {
       throw new UserError(`--snapshot-interval ${interval}: expected a whole number of ticks ≥ 1`);
     if (!Number.isSafeInteger(args.quantum) || args.quantum < 1)
       throw new UserError(`--quantum ${args.quantum}: expected a whole number of ticks ≥ 1`);
-    const session = await openSession(args);
-    const scripts = args.command ?? [];
-    const stdin = io.stdin as (NodeJS.ReadableStream & { isTTY?: boolean }) | undefined;
-    const show = (reply: Reply, withError: boolean) => print(io, reply, args.json, withError);
-    if (!args.json) io.stdout.write(`${session.where()}\n`);
-    for (const file of scripts) runScript(session, file, new TextDecoder().decode(readFileBytes(file, SCRIPT)), show);
-    if (scripts.length > 0 || !stdin) return;
-    if (stdin.isTTY) await interactive(session, stdin, show);
-    else
-      runScript(
-        session,
-        STDIN_NAME,
-        new TextDecoder().decode(await readStreamBytes(stdin as AsyncIterable<Uint8Array>, STDIN_NAME, SCRIPT_STDIN)),
-        show,
-      );
+    await converse(await openSession(args), io, { scripts: args.command ?? [], json: args.json });
   },
 };
+
+/**
+ * Talks with a session: the scripts given, else standard input — a terminal with line editing,
+ * or a pipe read as a script. Also what `run` and `boot` start at a fault (--debug-on-fault).
+ */
+export async function converse(
+  session: Session,
+  io: CliIo,
+  options: { scripts?: string[]; json: boolean },
+): Promise<void> {
+  const scripts = options.scripts ?? [];
+  const stdin = io.stdin as (NodeJS.ReadableStream & { isTTY?: boolean }) | undefined;
+  const show = (reply: Reply, withError: boolean) => print(io, reply, options.json, withError);
+  if (!options.json) io.stdout.write(`${session.where()}\n`);
+  for (const file of scripts) runScript(session, file, new TextDecoder().decode(readFileBytes(file, SCRIPT)), show);
+  if (scripts.length > 0 || !stdin) return;
+  if (stdin.isTTY) await interactive(session, stdin, show);
+  else {
+    const text = new TextDecoder().decode(
+      await readStreamBytes(stdin as AsyncIterable<Uint8Array>, STDIN_NAME, SCRIPT_STDIN),
+    );
+    runScript(session, STDIN_NAME, text, show);
+  }
+}
+
+/** --debug-on-fault for run and boot. */
+export const DEBUG_ON_FAULT_OPTION = {
+  "debug-on-fault": {
+    type: "boolean",
+    default: false,
+    describe:
+      "When the guest faults, replay it to the fault and start the debugger there (commands from the terminal or stdin)",
+  },
+} as const;
 
 async function openSession(args: DebugOptions & { io: CliIo }): Promise<Session> {
   const loaded = args.guests.map((spec) => resolveGuest(spec, undefined, args.includeDir));

@@ -9,7 +9,9 @@ import { readImageFile } from "../../isa/loader.js";
 import { SymbolTable } from "../../isa/image/symbols.js";
 import { CodeMap } from "../debug/frames.js";
 import { runObservedProcess } from "../debug/observe.js";
+import { openProgram } from "../debug/open.js";
 import { ProcessTarget } from "../debug/process-target.js";
+import { converse, DEBUG_ON_FAULT_OPTION } from "./debug.js";
 import { exitStatusOf, outcomeOfProcess, type Outcome } from "../outcome.js";
 import { NO_TICK_LIMIT, ProcessVm, type ProcessResult } from "../process/process-vm.js";
 import {
@@ -24,6 +26,7 @@ import { OBSERVE_OPTIONS, observation, observing, type ObserveCliOptions } from 
 import type { Command } from "./shared.js";
 
 interface RunOptions extends GuestCliOptions, ObserveCliOptions {
+  debugOnFault?: boolean;
   prog: string;
   args?: string;
   stats: boolean;
@@ -43,6 +46,7 @@ export const runCommand: Command<RunOptions> = {
       .option("args", { type: "string", describe: 'Boot arguments for the program, e.g. "n=20"' })
       .options(GUEST_OPTIONS)
       .options(OBSERVE_OPTIONS)
+      .options(DEBUG_ON_FAULT_OPTION)
       .option("stats", { type: "boolean", default: false, describe: "Print ticks and system-call counts on stderr" })
       .option("json", {
         type: "boolean",
@@ -103,6 +107,12 @@ export const runCommand: Command<RunOptions> = {
     const result = vm.result ?? vm.run()!;
     const outcome = outcomeOfProcess(result);
     if (outcome.kind === "fault") logProcessRegisters(args.log, args.prog, vm.cpu);
+    if (outcome.kind === "fault" && args.debugOnFault) {
+      const { session, console } = openProgram(image, { ...options, memorySize: vm.memory.size });
+      session.goto(result.ticks);
+      console.take(); // shown already, by the run
+      await converse(session, args.io, { json: false });
+    }
     if (args.json) args.io.stderr.write(JSON.stringify(report(args.prog, result, outcome, args.stats)) + "\n");
     else if (args.stats) args.io.stderr.write(formatStats(result));
     args.log.info({ prog: args.prog, outcome, ticks: result.ticks }, "process ended");
