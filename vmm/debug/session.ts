@@ -13,7 +13,7 @@ import { CAUSE_SYSCALL, CSR, REG_SP, SYS, causeName } from "../../isa/arch.js";
 import type { GuestImage } from "../../isa/image/model.js";
 import { Op } from "../../isa/opcodes.js";
 import { describeOutcome } from "../outcome.js";
-import { COMMANDS, findCommand } from "./commands.js";
+import { findCommand } from "./commands.js";
 import { CommandError } from "./command-error.js";
 import { ExprError, evaluate } from "./expr.js";
 import type { CodeMap } from "./frames.js";
@@ -57,8 +57,14 @@ export class ConsoleBuffer {
     this.chunks.push(text);
     this.size += text.length;
   };
+  /** What was written since the last take; a note of what did not fit in the bound. */
   take(): string {
-    const text = this.chunks.join("");
+    const note =
+      this.dropped > 0
+        ? `[${this.dropped} characters of console output dropped: more than ${ConsoleBuffer.LIMIT} in one answer]\n`
+        : "";
+    this.dropped = 0;
+    const text = this.chunks.join("") + note;
     this.chunks = [];
     this.size = 0;
     return text;
@@ -526,11 +532,6 @@ export class Session {
   /** The stack pointer of the current VM. */
   get sp(): number {
     return this.target.cpu.regs[REG_SP]! >>> 0;
-  }
-
-  /** Commands, for `help`. */
-  get commands() {
-    return COMMANDS;
   }
 }
 
