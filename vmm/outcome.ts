@@ -12,7 +12,7 @@
  * Around them the program's own statuses: 1 bad input, 2 usage, 70 internal error, and 75
  * when a migration did not complete but the guest ended cleanly at the source.
  */
-import { CAUSE_NAMES } from "../isa/arch.js";
+import { CAUSE_NAMES, CSR } from "../isa/arch.js";
 import { symbolize } from "../isa/disasm.js";
 import type { ImageSymbol } from "../isa/image/model.js";
 import type { MachineOutcome } from "./monitor/scheduler.js";
@@ -99,7 +99,11 @@ function faultDetail(result: ProcessResult): string {
   return colon >= 0 ? message.slice(colon + 2) : message;
 }
 
-export function outcomeOfMachine(outcome: MachineOutcome): Outcome {
+/**
+ * A machine's outcome. Given the machine, a fault names the pc of the trap that ended it: the
+ * last trap entry's epc, virtual under the monitor and real on the bare CPU.
+ */
+export function outcomeOfMachine(outcome: MachineOutcome, machine?: { readCsr(index: number): number }): Outcome {
   switch (outcome.kind) {
     case "halted":
       return { kind: "exited", status: outcome.status };
@@ -113,7 +117,8 @@ export function outcomeOfMachine(outcome: MachineOutcome): Outcome {
       return { kind: "stuck", reason: `waiting for page ${outcome.page}, which never arrived` };
     case "fault": {
       const cause = outcome.cause ?? 0;
-      return { kind: "fault", cause, causeName: CAUSE_NAMES[cause] ?? `cause ${cause}`, reason: outcome.reason };
+      const pc = machine ? { pc: machine.readCsr(CSR.epc) >>> 0 } : {};
+      return { kind: "fault", cause, causeName: CAUSE_NAMES[cause] ?? `cause ${cause}`, ...pc, reason: outcome.reason };
     }
   }
 }

@@ -123,6 +123,8 @@ export class Cpu {
   trapValue = 0;
   /** Page that stopped the CPU with EXIT_PAGE_MISSING. */
   missingPage = -1;
+  /** Bare: told of each exception just before its entry (a debugger's probe); null when none listens. */
+  onException: ((cause: number, value: number, epc: number) => void) | null = null;
 
   readonly hosted: boolean;
   readonly mmu: Mmu;
@@ -311,6 +313,7 @@ export class Cpu {
           continue;
         case EV_FAULT:
           if (hosted) return EXIT_TRAP;
+          if (this.onException !== null) this.onException(this.trapCause, this.trapValue, this.pc);
           this.enterTrap(this.trapCause, this.trapValue, this.pc);
           // After this second entry the state is a fixed point: every later entry repeats it.
           if (wedged) return EXIT_IDLE;

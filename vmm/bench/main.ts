@@ -8,6 +8,8 @@
  * migration over loopback TCP: the stream against a raw socket, pre-copy against the simulated
  * engine's prediction, post-copy's time to a running guest (`migration.ts`); then frames per
  * second through the simulated switch (`network.ts`).
+ * engine's prediction, post-copy's time to a running guest (`migration.ts`); then reverse
+ * execution: snapshot memory and the time to go back one instruction in 10^8 ticks (`reverse.ts`).
  * Prints a table, or JSON with --json.
  *
  *   node dist/vmm/bench/main.js [--reps 5] [--ms 300] [--scale 1] [--only kernels,alu-jit] [--json]
@@ -16,6 +18,7 @@ import { benchKernels, formatKernelReport, KERNELS, KERNEL_TARGET } from "./kern
 import { benchMigration, formatMigrationReport } from "./migration.js";
 import { benchMonitor, formatMonitorReport } from "./monitor.js";
 import { benchNetwork, formatNetworkReport } from "./network.js";
+import { benchReverse, formatReverseReport } from "./reverse.js";
 import { median } from "./statistics.js";
 import { WORKLOADS, type Workload } from "./workloads.js";
 
@@ -185,6 +188,7 @@ async function main(argv: string[]): Promise<number> {
   const monitor = only === null ? await benchMonitor() : null;
   const migration = only === null ? await benchMigration() : null;
   const network = only === null ? benchNetwork() : null;
+  const reverse = only === null ? benchReverse() : null;
   const report = {
     node: process.version,
     reps,
@@ -197,6 +201,7 @@ async function main(argv: string[]): Promise<number> {
     monitor,
     migration,
     network,
+    reverse,
   };
   if (json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -229,6 +234,7 @@ async function main(argv: string[]): Promise<number> {
   if (monitor) lines.push("", formatMonitorReport(monitor));
   if (migration) lines.push(formatMigrationReport(migration));
   if (network) lines.push(formatNetworkReport(network));
+  if (reverse) lines.push("", formatReverseReport(reverse));
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
 }

@@ -36,7 +36,8 @@ export function bootMemwriter(): MigratableVm {
   const vm = startProcess({ name: "memwriter", image, args: MEMWRITER_ARGS, memorySize: GUEST_MEMORY });
   while (vm.ticks < FIRST_SWEEP_TICKS) {
     const exit = vm.run(FIRST_SWEEP_TICKS - vm.ticks);
-    if (exit.reason !== "budget") throw new Error(`memwriter stopped before its first sweep ended (${exit.reason}): ${vm.output}`);
+    if (exit.reason !== "budget")
+      throw new Error(`memwriter stopped before its first sweep ended (${exit.reason}): ${vm.output}`);
   }
   return vm;
 }

@@ -32,10 +32,27 @@ export const asmCommand: Command<AsmOptions> = {
   describe: "Assemble a toy assembly file into a .tvm image",
   builder: (yargs) =>
     yargs
-      .positional("file", { type: "string", demandOption: true, describe: "Assembly source (.s), or - to read it from standard input" })
-      .option("output", { alias: "o", type: "string", requiresArg: true, describe: "Image to write (default: FILE with .tvm; needed with -), or - for stdout" })
-      .option("listing", { type: "string", requiresArg: true, describe: "Write an address/bytes/source listing to FILE, or - for stdout" })
-      .option("symbols", { type: "string", requiresArg: true, describe: "Write the symbol map to FILE, or - for stdout" })
+      .positional("file", {
+        type: "string",
+        demandOption: true,
+        describe: "Assembly source (.s), or - to read it from standard input",
+      })
+      .option("output", {
+        alias: "o",
+        type: "string",
+        requiresArg: true,
+        describe: "Image to write (default: FILE with .tvm; needed with -), or - for stdout",
+      })
+      .option("listing", {
+        type: "string",
+        requiresArg: true,
+        describe: "Write an address/bytes/source listing to FILE, or - for stdout",
+      })
+      .option("symbols", {
+        type: "string",
+        requiresArg: true,
+        describe: "Write the symbol map to FILE, or - for stdout",
+      })
       .option("include-dir", INCLUDE_DIR_OPTION)
       .example("$0 asm programs/hello.s", "writes programs/hello.tvm")
       .example("$0 asm programs/fib.s --listing -", "also prints the listing")
@@ -45,14 +62,20 @@ export const asmCommand: Command<AsmOptions> = {
   handler: async (args) => {
     const fromStdin = args.file === "-";
     if (fromStdin && args.output === undefined) {
-      throw new UserError("asm -: the source comes from standard input, so say where the image goes with -o FILE (or -o - for stdout)");
+      throw new UserError(
+        "asm -: the source comes from standard input, so say where the image goes with -o FILE (or -o - for stdout)",
+      );
     }
     const output = args.output ?? replaceExtension(args.file, ".s", ".tvm");
     const options = { includePath: args.includeDir ?? [] };
     // The listing and symbol map are written only when asked for (a listing can be large).
     const assembled = fromStdin ? await assembleStdin(args.io, options) : assembleFile(args.file, options);
     const { image, sources } = assembled;
-    const outputs: [string, string | undefined][] = [["-o", output], ["--listing", args.listing], ["--symbols", args.symbols]];
+    const outputs: [string, string | undefined][] = [
+      ["-o", output],
+      ["--listing", args.listing],
+      ["--symbols", args.symbols],
+    ];
     const given = outputs.filter((o): o is [string, string] => o[1] !== undefined);
     if (output === "-" && given.filter(([, path]) => path === "-").length > 1) {
       throw new UserError("-o - writes the image to stdout: send the listing and symbol map to files");

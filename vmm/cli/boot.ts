@@ -18,11 +18,19 @@ import { DEFAULT_QUANTUM, Scheduler } from "../monitor/scheduler.js";
 import { createVm } from "../monitor/vm.js";
 import { describeOutcome, exitStatusOf, exitStatusOfAll, outcomeOfMachine } from "../outcome.js";
 import { UsageProblem } from "./arguments.js";
-import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
+import { SymbolTable } from "../../isa/image/symbols.js";
+import { CodeMap } from "../debug/frames.js";
+import { MachineTarget } from "../debug/machine-target.js";
+import { observedMachine } from "../debug/observe.js";
+import { openMachines } from "../debug/open.js";
+import { converse, DEBUG_ON_FAULT_OPTION } from "./debug.js";
+import { GUEST_OPTIONS, inputOf, logMachineRegisters, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
 import { checkNetOptions, NET_OPTIONS, nicOf, runOnNetwork, type NetCliOptions, type NetRun } from "./net-options.js";
+import { OBSERVE_OPTIONS, observation, observing, type ObserveCliOptions } from "./observe-options.js";
 import type { CliIo, Command } from "./shared.js";
 
-interface BootCliOptions extends GuestCliOptions, NetCliOptions {
+interface BootCliOptions extends GuestCliOptions, NetCliOptions, ObserveCliOptions {
+  debugOnFault?: boolean;
   guests?: string[];
   list: boolean;
   bare: boolean;
@@ -38,7 +46,7 @@ interface GuestSpec {
 }
 
 /** Unique VM names: repeats get -2, -3, … */
-function uniqueNames(names: string[]): string[] {
+export function uniqueNames(names: string[]): string[] {
   const seen = new Map<string, number>();
   return names.map((n) => {
     const count = (seen.get(n) ?? 0) + 1;
@@ -135,6 +143,8 @@ export const bootCommand: Command<BootCliOptions> = {
       })
       .options(GUEST_OPTIONS)
       .options(NET_OPTIONS)
+      .options(OBSERVE_OPTIONS)
+      .options(DEBUG_ON_FAULT_OPTION)
       .option("json", {
         type: "boolean",
         default: false,
@@ -146,6 +156,8 @@ export const bootCommand: Command<BootCliOptions> = {
       .example("$0 boot multi --bare --json", "on the bare CPU, statistics as JSON")
       .example("echo hello | $0 boot solo --args prog=echo --input -", "console input from stdin")
       .example("$0 boot guest-os/net-demo/reflector.s guest-os/net-demo/pinger.s --net --until pinger --capture caps", "two VMs on a simulated switch, a pcap per port")
+      .example("$0 boot multi --trace trap,syscall --trace-file multi.trace", "every trap and system call of a kernel")
+      .example("$0 boot multi --profile --profile-folded multi.folded", "where the kernel spends its time, and stacks for a flame graph")
       .epilogue(
         "GUEST is a bundled guest OS or a kernel image (.tvm) or source (.s); a user program (one with _start, " +
           "as in programs/) runs with `toyvmm run`. --max-ticks counts the ticks of all VMs together. Exit status: " +
@@ -164,6 +176,9 @@ export const bootCommand: Command<BootCliOptions> = {
       throw new UserError(`--quantum ${args.quantum}: expected a whole number of ticks ≥ 1`);
     }
     checkNetOptions(args);
+    if (args.net && (observing(args) || args.debugOnFault)) {
+      throw new UserError("--net: --trace, --profile and --debug-on-fault do not step networked VMs yet; run without --net");
+    }
     const maxTicks = maxTicksOf(args);
     const memorySize = memoryOf(args);
     const loaded = args.guests.map((spec) => resolveGuest(spec, undefined, args.includeDir));
@@ -179,18 +194,24 @@ export const bootCommand: Command<BootCliOptions> = {
     const make = args.bare ? createBareMachine : createVm;
     const input = await inputOf(args, io);
     const traceTraps = args.logLevel === "trace";
-    const machines: Machine[] = specs.map((s, i) =>
-      make({
+    const watch = observing(args)
+      ? observation(args, io, specs.map((s) => ({ name: s.name, symbols: new SymbolTable(s.image.symbols), code: new CodeMap(s.image) })))
+      : undefined;
+    const machines: Machine[] = specs.map((s, i) => {
+      const options = {
         name: s.name,
         image: s.image,
         bootArgs: s.bootArgs,
-        sink: lines[i]!.sink,
         ...(traceTraps ? { onTrap: trapLogger(args.log, s.name) } : {}),
         ...(memorySize !== undefined ? { memorySize } : {}),
         ...(input !== undefined ? { input } : {}),
         ...(args.net ? { nic: nicOf(i) } : {}),
-      }),
-    );
+      };
+      if (!watch) return make({ ...options, sink: lines[i]!.sink });
+      // Traced or profiled: the scheduler steps the machine tick by tick (vmm/debug/observe.ts).
+      const target = new MachineTarget((sink) => make({ ...options, sink }), s.image.symbols, lines[i]!.sink);
+      return observedMachine(target, watch.observersFor(i), s.image.symbols);
+    });
     for (const m of machines) args.log.info({ vm: m.name, mode: args.bare ? "bare" : "monitor", memory: m.memory.size }, "vm started");
     let network: NetRun | undefined;
     let result;
@@ -204,16 +225,20 @@ export const bootCommand: Command<BootCliOptions> = {
       result = scheduler.run();
     }
     for (const l of lines) l.flush();
+    watch?.finish();
 
     const stopped = new Set(network?.stopped ?? []);
     const counted = (name: string) => !stopped.has(name);
-    const outcomes = result.outcomes.map(({ outcome }) => outcomeOfMachine(outcome));
+    const outcomes = result.outcomes.map(({ outcome }, i) => outcomeOfMachine(outcome, machines[i]));
     result.outcomes.forEach(({ name }, i) => {
       const outcome = outcomes[i]!;
       args.log.info({ vm: name, outcome, ticks: machines[i]!.cpu.ticks }, "vm ended");
+      if (outcome.kind === "fault") logMachineRegisters(args.log, machines[i]!);
       if (!counted(name)) {
         if (!args.json) io.stderr.write(`toyvmm: ${name}: stopped, still running when ${args.until!.join(", ")} ended\n`);
-      } else if (exitStatusOf(outcome) !== 0 && !args.json) io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome)}\n`);
+      } else if (exitStatusOf(outcome) !== 0 && !args.json) {
+        io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome, specs[i]!.image.symbols)}\n`);
+      }
     });
     if (args.json) {
       const report = result.outcomes.map(({ name }, i) => ({
@@ -227,6 +252,18 @@ export const bootCommand: Command<BootCliOptions> = {
       }));
       const exitStatus = exitStatusOfAll(outcomes.filter((_, i) => counted(machines[i]!.name)));
       io.stdout.write(JSON.stringify({ state: result.state, ticks: result.ticks, exitStatus, vms: report }, null, 2) + "\n");
+    }
+    const faulted = outcomes.findIndex((o) => o.kind === "fault");
+    if (faulted >= 0 && args.debugOnFault) {
+      const { session, console } = openMachines(specs, { bare: args.bare, quantum: args.quantum, ...(input ? { input } : {}), ...(memorySize !== undefined ? { memorySize } : {}) });
+      // Every VM replayed to where it ended; the one that faulted first in view.
+      machines.forEach((m, i) => {
+        session.current = i;
+        session.goto(m.cpu.ticks);
+      });
+      session.current = faulted;
+      console.take(); // shown already, by the run
+      await converse(session, io, { json: false });
     }
     args.setExitCode(exitStatusOfAll(outcomes.filter((_, i) => counted(machines[i]!.name))));
   },

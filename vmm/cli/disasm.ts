@@ -18,8 +18,17 @@ export const disasmCommand: Command<DisasmOptions> = {
   describe: "Disassemble an image into assembly that reassembles to the same image",
   builder: (yargs) =>
     yargs
-      .positional("file", { type: "string", demandOption: true, describe: "Image (.tvm) or assembly source (.s), or - for standard input (either)" })
-      .option("output", { alias: "o", type: "string", requiresArg: true, describe: "Write the assembly to FILE instead of stdout" })
+      .positional("file", {
+        type: "string",
+        demandOption: true,
+        describe: "Image (.tvm) or assembly source (.s), or - for standard input (either)",
+      })
+      .option("output", {
+        alias: "o",
+        type: "string",
+        requiresArg: true,
+        describe: "Write the assembly to FILE instead of stdout",
+      })
       .option("include-dir", INCLUDE_DIR_OPTION)
       .example("$0 disasm programs/hello.s", "prints the program as assembly (a source is assembled first)")
       .example("$0 disasm programs/hello.s -o /tmp/hello2.s && $0 asm /tmp/hello2.s", "reassembles to the same image")

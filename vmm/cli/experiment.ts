@@ -104,7 +104,8 @@ function checkOptions(args: ExperimentOptions): void {
   for (const [flag, given, why] of needOut) {
     if (given && !args.out) throw new UserError(`${flag}: ${why}; give --out DIR as well`);
   }
-  if (args.force && args.resume) throw new UserError("--force and --resume: choose one (replace the folder's results, or continue them)");
+  if (args.force && args.resume)
+    throw new UserError("--force and --resume: choose one (replace the folder's results, or continue them)");
 }
 
 /** Runs `job`; Ctrl-C stops it at once, even inside a long migration. True when it did. */
@@ -144,7 +145,8 @@ function progressLine(io: CliIo, varying: string[]) {
       point = p.point;
       drawn = now;
       // Points of this run so far, at their average pace, less what the current one has had.
-      const eta = finished === 0 ? null : Math.max(0, ((lastRow - started) / finished) * (p.points - p.point) - (now - lastRow));
+      const eta =
+        finished === 0 ? null : Math.max(0, ((lastRow - started) / finished) * (p.points - p.point) - (now - lastRow));
       stderr.write(`\r\x1b[K${progressText(p, varying, eta, stderr.columns ?? 80)}`);
     },
     clear() {
@@ -159,24 +161,62 @@ export const experimentCommand: Command<ExperimentOptions> = {
   builder: (yargs) => {
     let y = yargs
       .positional("spec", { type: "string", describe: "Experiment spec (JSON): guest, base, sweep, plots" })
-      .option("guest", { type: "string", requiresArg: true, describe: "Bundled guest name, image (.tvm) or assembly source (.s)" });
+      .option("guest", {
+        type: "string",
+        requiresArg: true,
+        describe: "Bundled guest name, image (.tvm) or assembly source (.s)",
+      });
     for (const a of AXES) {
       y = y.option(a.name, { type: "string", requiresArg: true, describe: `${a.describe}; v1,v2,… sweeps` });
     }
     return y
-      .option("arg", { type: "string", array: true, requiresArg: true, describe: "Guest argument KEY=v1,v2,… (repeatable); several values sweep" })
-      .option("out", { type: "string", requiresArg: true, describe: "Folder for results.csv (a line per finished point), results.json and the SVG plots" })
-      .option("force", { type: "boolean", describe: "Replace the results of another experiment in --out (toyvmm's files only)" })
-      .option("resume", { type: "boolean", describe: "Continue the same experiment in --out after its finished points" })
+      .option("arg", {
+        type: "string",
+        array: true,
+        requiresArg: true,
+        describe: "Guest argument KEY=v1,v2,… (repeatable); several values sweep",
+      })
+      .option("out", {
+        type: "string",
+        requiresArg: true,
+        describe: "Folder for results.csv (a line per finished point), results.json and the SVG plots",
+      })
+      .option("force", {
+        type: "boolean",
+        describe: "Replace the results of another experiment in --out (toyvmm's files only)",
+      })
+      .option("resume", {
+        type: "boolean",
+        describe: "Continue the same experiment in --out after its finished points",
+      })
       .option("yes", { type: "boolean", describe: `Run a sweep of more than ${thousands(CONFIRM_POINTS)} points` })
       .option("format", { choices: FORMATS, default: "table" as const, describe: "What stdout gets" })
-      .option("plot", { type: "string", array: true, requiresArg: true, describe: "x=AXIS,y=METRIC[,color=AXIS] (repeatable; needs --out)" })
+      .option("plot", {
+        type: "string",
+        array: true,
+        requiresArg: true,
+        describe: "x=AXIS,y=METRIC[,color=AXIS] (repeatable; needs --out)",
+      })
       .option("name", { type: "string", requiresArg: true, describe: "Experiment name (default: the spec's)" })
-      .example("$0 experiment docs/experiments/precopy-vs-dirty-rate.json --out results/", "docs/EXPERIMENTS.md's worked example")
-      .example("$0 experiment --guest programs/memwriter.s --arg iters=0 --at 320600", "memwriter migrated after its first sweep")
-      .example("$0 experiment --guest multi --memory 1MiB,4MiB,16MiB --format csv", "a guest OS at three memory sizes, as CSV")
-      .example("$0 experiment docs/experiments/strategies-vs-bandwidth.json --out out/ --plot x=bandwidth,y=downtime", "only the plot asked for")
-      .epilogue("Spec format, result columns and where the model applies: docs/EXPERIMENTS.md.") as unknown as Argv<CliContext & ExperimentOptions>;
+      .example(
+        "$0 experiment docs/experiments/precopy-vs-dirty-rate.json --out results/",
+        "docs/EXPERIMENTS.md's worked example",
+      )
+      .example(
+        "$0 experiment --guest programs/memwriter.s --arg iters=0 --at 320600",
+        "memwriter migrated after its first sweep",
+      )
+      .example(
+        "$0 experiment --guest multi --memory 1MiB,4MiB,16MiB --format csv",
+        "a guest OS at three memory sizes, as CSV",
+      )
+      .example(
+        "$0 experiment docs/experiments/strategies-vs-bandwidth.json --out out/ --plot x=bandwidth,y=downtime",
+        "only the plot asked for",
+      )
+      .epilogue("Spec format, result columns and where the model applies: docs/EXPERIMENTS.md.") as unknown as Argv<
+      CliContext & ExperimentOptions
+    >;
   },
   handler: async (args) => {
     checkOptions(args);
@@ -193,17 +233,25 @@ export const experimentCommand: Command<ExperimentOptions> = {
   },
 };
 
-async function experiment(args: CliContext & ExperimentOptions, spec: ExperimentSpec, interrupted: () => boolean): Promise<void> {
+async function experiment(
+  args: CliContext & ExperimentOptions,
+  spec: ExperimentSpec,
+  interrupted: () => boolean,
+): Promise<void> {
   const plan = planExperiment(spec);
   const total = plan.points.length;
   if (total > CONFIRM_POINTS && !args.yes) {
-    throw new UserError(`${spec.source}: ${thousands(total)} points (${sweepShape(spec)}); a sweep of more than ${thousands(CONFIRM_POINTS)} points runs only with --yes`);
+    throw new UserError(
+      `${spec.source}: ${thousands(total)} points (${sweepShape(spec)}); a sweep of more than ${thousands(CONFIRM_POINTS)} points runs only with --yes`,
+    );
   }
   const out = args.out ? new ResultsDir(args.out, plan, { force: args.force, resume: args.resume }) : null;
   const rows: Row[] = [...(out?.done ?? [])];
   const varying = varyingAxes(spec);
   const progress = progressLine(args.io, varying);
-  progress?.say(`${spec.name}: ${thousands(total)} points (${sweepShape(spec)})${rows.length ? `, ${rows.length} finished before` : ""}`);
+  progress?.say(
+    `${spec.name}: ${thousands(total)} points (${sweepShape(spec)})${rows.length ? `, ${rows.length} finished before` : ""}`,
+  );
   let stopped: boolean;
   try {
     stopped = interruptible(() => {
@@ -218,7 +266,8 @@ async function experiment(args: CliContext & ExperimentOptions, spec: Experiment
       });
     });
   } catch (error) {
-    if (error instanceof UserError && rows.length > 0) throw new UserError(`${error.message} (${finished(rows, total, out, false)})`, error.exitCode);
+    if (error instanceof UserError && rows.length > 0)
+      throw new UserError(`${error.message} (${finished(rows, total, out, false)})`, error.exitCode);
     throw error;
   } finally {
     progress?.clear();
@@ -229,10 +278,17 @@ async function experiment(args: CliContext & ExperimentOptions, spec: Experiment
   else if (args.format === "json") args.io.stdout.write(toJson(rows, spec.name));
   else args.io.stdout.write(toTable(rows, shown));
   if (out) out.write(RESULTS_JSON, toJson(rows, spec.name));
-  if (stopped || interrupted()) throw new UserError(`interrupted: ${finished(rows, total, out, true)}${out ? "; plots are drawn for a whole sweep" : ""}`, EXIT_INTERRUPTED);
+  if (stopped || interrupted())
+    throw new UserError(
+      `interrupted: ${finished(rows, total, out, true)}${out ? "; plots are drawn for a whole sweep" : ""}`,
+      EXIT_INTERRUPTED,
+    );
   if (out) await writePlots(out, rows, plan, varying, interrupted);
   const failed = rows.find((r) => r.result.memcheck?.startsWith("failed"));
-  if (failed) throw new UserError(`${spec.source}: point ${failed.point}: memcheck ${failed.result.memcheck} (after the migration; the results above say where)`);
+  if (failed)
+    throw new UserError(
+      `${spec.source}: point ${failed.point}: memcheck ${failed.result.memcheck} (after the migration; the results above say where)`,
+    );
 }
 
 /** `30 of 90 points finished, in out/results.csv and results.json`. */
@@ -241,11 +297,21 @@ function finished(rows: Row[], total: number, out: ResultsDir | null, json: bool
 }
 
 /** Each plot's SVG and its vega-lite source; Ctrl-C stops between plots. */
-async function writePlots(out: ResultsDir, rows: Row[], plan: ExperimentPlan, varying: string[], interrupted: () => boolean): Promise<void> {
+async function writePlots(
+  out: ResultsDir,
+  rows: Row[],
+  plan: ExperimentPlan,
+  varying: string[],
+  interrupted: () => boolean,
+): Promise<void> {
   const labels = { ...guestLabels(plan.guest.image), ...plan.spec.labels };
   for (const plot of plotsFor(rows, plan.spec.plots, { varying, labels })) {
     out.write(`${plot.name}.vl.json`, JSON.stringify(plot.vegaLite, null, 2) + "\n");
     out.write(`${plot.name}.svg`, await renderSvg(plot));
-    if (interrupted()) throw new UserError(`interrupted while drawing the plots; all ${thousands(rows.length)} points finished, in ${out.csvPath} and ${RESULTS_JSON}`, EXIT_INTERRUPTED);
+    if (interrupted())
+      throw new UserError(
+        `interrupted while drawing the plots; all ${thousands(rows.length)} points finished, in ${out.csvPath} and ${RESULTS_JSON}`,
+        EXIT_INTERRUPTED,
+      );
   }
 }

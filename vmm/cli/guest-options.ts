@@ -10,7 +10,9 @@ import { readFileBytes, readStreamBytes, STDIN_NAME, type ReadLimit } from "../.
 import { formatSize, parseMemorySize } from "../migration/units.js";
 import { EXIT_LIMIT } from "../outcome.js";
 import type { Logger } from "../log.js";
-import type { TrapListener } from "../monitor/machine.js";
+import type { Cpu } from "../../isa/cpu/cpu.js";
+import { controlRegisters, generalRegisters } from "../debug/registers.js";
+import type { Machine, TrapListener } from "../monitor/machine.js";
 import { hex32, type CliIo } from "./shared.js";
 
 /** -I DIR: where `.include` and `.incbin` look, for every command that assembles a source. */
@@ -73,4 +75,15 @@ export async function inputOf(args: GuestCliOptions, io: CliIo): Promise<Uint8Ar
 /** Logs every trap that exits to the monitor (`--log-level trace`). */
 export function trapLogger(log: Logger, vm: string): TrapListener {
   return (cause, pc, value) => log.trace({ vm, cause: causeName(cause), pc: hex32(pc), value: hex32(value) }, "trap");
+}
+
+/** `--log-level debug`: the registers where a guest faulted (its control registers as the guest sees them). */
+export function logMachineRegisters(log: Logger, machine: Machine): void {
+  const csr = controlRegisters((i) => machine.readCsr(i));
+  log.debug({ vm: machine.name, registers: generalRegisters(machine.cpu.regs, machine.cpu.pc), csr }, "registers at the fault");
+}
+
+/** `--log-level debug`: the registers where a program faulted. */
+export function logProcessRegisters(log: Logger, name: string, cpu: Cpu): void {
+  log.debug({ program: name, registers: generalRegisters(cpu.regs, cpu.pc) }, "registers at the fault");
 }

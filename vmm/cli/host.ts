@@ -53,23 +53,31 @@ interface Endpoints {
 
 function endpointsOf(args: HostCliOptions): Endpoints {
   if (!HOST_NAME_PATTERN.test(args.name)) {
-    throw new UserError(`--name ${JSON.stringify(args.name)}: expected 1 to 64 letters, digits, "_", "." or "-", not starting with "." or "-"`);
+    throw new UserError(
+      `--name ${JSON.stringify(args.name)}: expected 1 to 64 letters, digits, "_", "." or "-", not starting with "." or "-"`,
+    );
   }
   if (args.tokenFile !== undefined && args.controlTcp === undefined) {
     throw new UsageProblem("--token-file goes with --control-tcp (the UNIX socket needs no token)");
   }
-  const endpoints: Endpoints = { controlPath: args.control ?? defaultControlPath(args.name), defaultPath: args.control === undefined };
+  const endpoints: Endpoints = {
+    controlPath: args.control ?? defaultControlPath(args.name),
+    defaultPath: args.control === undefined,
+  };
   if (args.controlTcp !== undefined) {
     const address = parseTcpAddress(args.controlTcp, "--control-tcp", { anyPort: args.action !== "stop" });
     if (args.tokenFile === undefined) {
-      throw new UserError("--control-tcp needs --token-file FILE: any user of this machine (or beyond it) can reach a TCP port, so its clients must present a token");
+      throw new UserError(
+        "--control-tcp needs --token-file FILE: any user of this machine (or beyond it) can reach a TCP port, so its clients must present a token",
+      );
     }
     endpoints.tcp = { address, token: readTokenFile(args.tokenFile) };
   }
   if (args.migrateListen !== undefined) {
     const address = parseTcpAddress(args.migrateListen, "--migrate-listen", { anyPort: true });
     const tcp = endpoints.tcp?.address;
-    if (tcp && address.port !== 0 && tcp.port === address.port && tcp.host === address.host) throw new UserError(`--migrate-listen ${args.migrateListen}: the control endpoint is already there`);
+    if (tcp && address.port !== 0 && tcp.port === address.port && tcp.host === address.host)
+      throw new UserError(`--migrate-listen ${args.migrateListen}: the control endpoint is already there`);
     endpoints.migrateListen = address;
   }
   return endpoints;
@@ -88,7 +96,10 @@ function loggerOf(args: HostCliOptions & CliContext): { log: Logger; close(): vo
   } catch (error) {
     throw fileError(args.logFile, error);
   }
-  return { log: createLogger(args.logLevel, { write: (line: string) => void writeSync(fd, line) }), close: () => closeSync(fd) };
+  return {
+    log: createLogger(args.logLevel, { write: (line: string) => void writeSync(fd, line) }),
+    close: () => closeSync(fd),
+  };
 }
 
 /** A host started by --detach: tells its parent (over the IPC channel) that it is ready, or why not. */
@@ -166,17 +177,29 @@ function detach(args: HostCliOptions & CliContext): Promise<void> {
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new UserError(`the host exited at start with status ${code}${args.logFile ? ` (see ${args.logFile})` : ""}`));
+      reject(
+        new UserError(`the host exited at start with status ${code}${args.logFile ? ` (see ${args.logFile})` : ""}`),
+      );
     });
   });
 }
 
 /** `toyvmm host stop`: asks the host to quit and waits until it has. */
 async function stop(endpoints: Endpoints): Promise<void> {
-  const address: ControlAddress = endpoints.tcp ? { kind: "tcp", ...endpoints.tcp.address } : { kind: "unix", path: endpoints.controlPath };
-  const client = await ControlClient.connect(address, { ...(endpoints.tcp ? { token: endpoints.tcp.token } : {}), hint: "nothing to stop" });
+  const address: ControlAddress = endpoints.tcp
+    ? { kind: "tcp", ...endpoints.tcp.address }
+    : { kind: "unix", path: endpoints.controlPath };
+  const client = await ControlClient.connect(address, {
+    ...(endpoints.tcp ? { token: endpoints.tcp.token } : {}),
+    hint: "nothing to stop",
+  });
   await client.call("quit", {});
-  const timeout = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new UserError(`host ${client.greeting.host} did not stop within ${STOP_TIMEOUT_MS / 1000} s`)), STOP_TIMEOUT_MS).unref());
+  const timeout = new Promise<never>((_resolve, reject) =>
+    setTimeout(
+      () => reject(new UserError(`host ${client.greeting.host} did not stop within ${STOP_TIMEOUT_MS / 1000} s`)),
+      STOP_TIMEOUT_MS,
+    ).unref(),
+  );
   await Promise.race([client.ended, timeout]);
 }
 
@@ -185,16 +208,50 @@ export const hostCommand: Command<HostCliOptions> = {
   describe: "Run a host process: VMs on the wall clock, controlled over a socket",
   builder: (yargs) =>
     yargs
-      .positional("action", { type: "string", choices: ["stop"], describe: "stop: ask the running host (found by the same flags) to stop" })
-      .option("name", { type: "string", default: DEFAULT_HOST_NAME, describe: "The host's name; its default socket is NAME.sock in the runtime folder" })
-      .option("control", { type: "string", describe: "Control socket path (default: $XDG_RUNTIME_DIR/toyvmm/NAME.sock, or a private folder in the temporary folder)" })
-      .option("control-tcp", { type: "string", describe: "Also listen for control on TCP at [HOST:]PORT (HOST defaults to 127.0.0.1; port 0 takes a free one); needs --token-file" })
-      .option("token-file", { type: "string", describe: "File holding the token TCP clients must present (mode 600, at least 16 characters)" })
-      .option("migrate-listen", { type: "string", describe: "Accept incoming migrations (toyvmm vm migrate) at [HOST:]PORT (HOST defaults to 127.0.0.1; port 0 takes a free one)" })
-      .option("speed", { type: "string", default: "max", describe: "Guest ticks per wall-clock second for each VM (k, M, G suffixes), or max" })
-      .option("detach", { type: "boolean", default: false, describe: "Start the host in the background; return once it listens" })
+      .positional("action", {
+        type: "string",
+        choices: ["stop"],
+        describe: "stop: ask the running host (found by the same flags) to stop",
+      })
+      .option("name", {
+        type: "string",
+        default: DEFAULT_HOST_NAME,
+        describe: "The host's name; its default socket is NAME.sock in the runtime folder",
+      })
+      .option("control", {
+        type: "string",
+        describe:
+          "Control socket path (default: $XDG_RUNTIME_DIR/toyvmm/NAME.sock, or a private folder in the temporary folder)",
+      })
+      .option("control-tcp", {
+        type: "string",
+        describe:
+          "Also listen for control on TCP at [HOST:]PORT (HOST defaults to 127.0.0.1; port 0 takes a free one); needs --token-file",
+      })
+      .option("token-file", {
+        type: "string",
+        describe: "File holding the token TCP clients must present (mode 600, at least 16 characters)",
+      })
+      .option("migrate-listen", {
+        type: "string",
+        describe:
+          "Accept incoming migrations (toyvmm vm migrate) at [HOST:]PORT (HOST defaults to 127.0.0.1; port 0 takes a free one)",
+      })
+      .option("speed", {
+        type: "string",
+        default: "max",
+        describe: "Guest ticks per wall-clock second for each VM (k, M, G suffixes), or max",
+      })
+      .option("detach", {
+        type: "boolean",
+        default: false,
+        describe: "Start the host in the background; return once it listens",
+      })
       .option("log-file", { type: "string", describe: "Append the host's logs to FILE instead of stderr" })
-      .example("$0 host --detach --control demo.sock && $0 host stop --control demo.sock", "start a host in the background, then stop it")
+      .example(
+        "$0 host --detach --control demo.sock && $0 host stop --control demo.sock",
+        "start a host in the background, then stop it",
+      )
       .example(
         "$0 host --detach --control h.sock --speed 2M && $0 vm start solo --host h.sock --args prog=fib && $0 vm console solo --host h.sock; $0 host stop --control h.sock",
         "guests at 2 million instructions a second: boot one, watch its console",
@@ -213,10 +270,16 @@ export const hostCommand: Command<HostCliOptions> = {
     if (args.action === "stop") return stop(endpoints);
     speedOf(args.speed); // checked here, before a detached host could fail on it out of sight
     if (args.controlTcp !== undefined && !isLoopback(endpoints.tcp!.address.host)) {
-      args.log.warn({ address: args.controlTcp }, "the control endpoint listens beyond this machine; anyone with the token can run guests and write files as this user");
+      args.log.warn(
+        { address: args.controlTcp },
+        "the control endpoint listens beyond this machine; anyone with the token can run guests and write files as this user",
+      );
     }
     if (endpoints.migrateListen && !isLoopback(endpoints.migrateListen.host)) {
-      args.log.warn({ address: args.migrateListen }, "the migration listener listens beyond this machine; a migration's token is its only protection, and its pages are not encrypted");
+      args.log.warn(
+        { address: args.migrateListen },
+        "the migration listener listens beyond this machine; a migration's token is its only protection, and its pages are not encrypted",
+      );
     }
     if (args.detach) return detach(args);
     await serve(args, endpoints, toyvmmVersion());

@@ -77,10 +77,14 @@ export function formatSummary(s: ImageSummary): string {
   if (s.sections.length) lines.push(`  ${"name".padEnd(nameWidth)}  address     size        file offset  flags`);
   s.sections.forEach((x, i) => {
     const offset = x.fileLength > 0 ? hex32(x.fileOffset) : "-";
-    lines.push(`  ${names[i]!.padEnd(nameWidth)}  ${hex32(x.address)}  ${hex32(x.size)}  ${offset.padEnd(11)}  ${x.flags.join(",") || "-"}`);
+    lines.push(
+      `  ${names[i]!.padEnd(nameWidth)}  ${hex32(x.address)}  ${hex32(x.size)}  ${offset.padEnd(11)}  ${x.flags.join(",") || "-"}`,
+    );
   });
   lines.push("", `symbols (${s.symbols.length}):`);
-  for (const x of [...s.symbols].sort((a, b) => a.address - b.address || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const x of [...s.symbols].sort(
+    (a, b) => a.address - b.address || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  )) {
     lines.push(`  ${hex32(x.address)}  ${printableName(x.name)}`);
   }
   return lines.join("\n") + "\n";
@@ -91,7 +95,11 @@ export const inspectCommand: Command<InspectOptions> = {
   describe: "Show an image's header, sections, symbols and checksum",
   builder: (yargs) =>
     yargs
-      .positional("file", { type: "string", demandOption: true, describe: "Image (.tvm) or assembly source (.s), or - for standard input (either)" })
+      .positional("file", {
+        type: "string",
+        demandOption: true,
+        describe: "Image (.tvm) or assembly source (.s), or - for standard input (either)",
+      })
       .option("json", { type: "boolean", default: false, describe: "Print one JSON object instead of text" })
       .option("include-dir", INCLUDE_DIR_OPTION)
       .example("$0 inspect programs/hello.s", "header, sections (address, size, file offset) and symbols")

@@ -48,6 +48,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "run", load: async () => (await import("./run.js")).runCommand },
   { name: "boot", load: async () => (await import("./boot.js")).bootCommand },
   { name: "migrate", load: async () => (await import("./migrate.js")).migrateCommand },
+  { name: "debug", load: async () => (await import("./debug.js")).debugCommand },
   { name: "experiment", load: async () => (await import("./experiment.js")).experimentCommand },
   { name: "host", load: async () => (await import("./host.js")).hostCommand },
   { name: "vm", load: async () => (await import("./vm.js")).vmCommand },
@@ -78,7 +79,10 @@ export async function runCli(words: string[], io?: CliIo): Promise<number> {
     ...command,
     builder: (y: Argv) => {
       examplesOnTheirOwnLines(y);
-      return (built = strictValues(typeof command.builder === "function" ? (command.builder(y as never) as Argv) : y, argv));
+      return (built = strictValues(
+        typeof command.builder === "function" ? (command.builder(y as never) as Argv) : y,
+        argv,
+      ));
     },
   }));
   let exitCode = 0;
@@ -174,7 +178,9 @@ const isLocated = (message: string): boolean => /^[^\n]+?:\d+:\d+: (error|warnin
  */
 function examplesOnTheirOwnLines(y: Argv): void {
   type Usage = { example(command: string, description?: string): void };
-  const usage = (y as unknown as { getInternalMethods(): { getUsageInstance(): Usage } }).getInternalMethods().getUsageInstance();
+  const usage = (y as unknown as { getInternalMethods(): { getUsageInstance(): Usage } })
+    .getInternalMethods()
+    .getUsageInstance();
   const add = usage.example.bind(usage);
   usage.example = (template, description) => {
     // Measured as shown: yargs puts the program's name for $0 only when it lays out the help.
@@ -206,7 +212,6 @@ function shellLines(command: string, width: number): string[] {
 const splitAttachedIncludes = (argv: string[]): string[] =>
   argv.flatMap((word) => (/^-I./.test(word) ? ["-I", word.slice(2)] : [word]));
 const oneLine = (message: string): string => message.replace(/\s*\n\s*/g, " ").trim();
-
 
 function processIo(): CliIo {
   return {

@@ -32,7 +32,8 @@ import {
   type Outcome,
 } from "../outcome.js";
 import { NO_TICK_LIMIT } from "../process/process-vm.js";
-import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
+import type { Logger } from "../log.js";
+import { GUEST_OPTIONS, inputOf, logMachineRegisters, logProcessRegisters, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
 import type { CliIo, Command } from "./shared.js";
 
 interface MigrateOptions extends GuestCliOptions {
@@ -212,10 +213,11 @@ export const migrateCommand: Command<MigrateOptions> = {
     const outcome = outcomeOf(result.vm, exit);
     const exitStatus = exitStatusOf(outcome) || (result.stats.status === "completed" ? 0 : EXIT_MIGRATION_INCOMPLETE);
     args.log.info({ vm: name, outcome, ticks: result.vm.ticks }, "vm ended");
+    if (outcome.kind === "fault") logRegisters(args.log, name, result.vm);
     if (args.json) {
       args.io.stdout.write(JSON.stringify(jsonReport(vm, result, outcome, exitStatus, movedAtTick)) + "\n");
     } else {
-      if (exitStatusOf(outcome) !== 0 && !asProcess) args.io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome)}\n`);
+      if (exitStatusOf(outcome) !== 0 && !asProcess) args.io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome, image.symbols)}\n`);
       args.io.stderr.write(formatStats(result.stats));
     }
     args.setExitCode(exitStatus);
@@ -247,12 +249,18 @@ function moveLine(result: MigrationResult, movedAtTick: number | null): string {
 const machineLimit = (asProcess: boolean, maxTicks: number | undefined): number =>
   asProcess ? Infinity : (maxTicks ?? END_OF_TIME);
 
+/** `--log-level debug`: the registers where the guest faulted, on whichever host it ended. */
+function logRegisters(log: Logger, name: string, vm: MigratableVm): void {
+  if (vm instanceof MigratableProcess) logProcessRegisters(log, name, vm.process.cpu);
+  else if (vm instanceof MachineVm) logMachineRegisters(log, vm.machine);
+}
+
 function outcomeOf(vm: MigratableVm, exit: VmExit): Outcome {
   if (vm instanceof MigratableProcess) {
     const result = vm.process.result;
     if (result) return outcomeOfProcess(result);
   } else if (vm instanceof MachineVm && vm.machine.ended) {
-    return outcomeOfMachine(vm.machine.ended);
+    return outcomeOfMachine(vm.machine.ended, vm.machine);
   }
   if (exit.reason === "page-missing") return outcomeOfMachine({ kind: "page-missing", page: exit.page! });
   if (exit.reason === "blocked") return outcomeOfMachine({ kind: "blocked" });

@@ -6,12 +6,27 @@
  */
 import { UserError } from "../../isa/errors.js";
 import { readImageFile } from "../../isa/loader.js";
+import { SymbolTable } from "../../isa/image/symbols.js";
+import { CodeMap } from "../debug/frames.js";
+import { runObservedProcess } from "../debug/observe.js";
+import { openProgram } from "../debug/open.js";
+import { ProcessTarget } from "../debug/process-target.js";
+import { converse, DEBUG_ON_FAULT_OPTION } from "./debug.js";
 import { exitStatusOf, outcomeOfProcess, type Outcome } from "../outcome.js";
 import { NO_TICK_LIMIT, ProcessVm, type ProcessResult } from "../process/process-vm.js";
-import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, type GuestCliOptions } from "./guest-options.js";
+import {
+  GUEST_OPTIONS,
+  inputOf,
+  logProcessRegisters,
+  maxTicksOf,
+  memoryOf,
+  type GuestCliOptions,
+} from "./guest-options.js";
+import { OBSERVE_OPTIONS, observation, observing, type ObserveCliOptions } from "./observe-options.js";
 import type { Command } from "./shared.js";
 
-interface RunOptions extends GuestCliOptions {
+interface RunOptions extends GuestCliOptions, ObserveCliOptions {
+  debugOnFault?: boolean;
   prog: string;
   args?: string;
   stats: boolean;
@@ -30,6 +45,8 @@ export const runCommand: Command<RunOptions> = {
       })
       .option("args", { type: "string", describe: 'Boot arguments for the program, e.g. "n=20"' })
       .options(GUEST_OPTIONS)
+      .options(OBSERVE_OPTIONS)
+      .options(DEBUG_ON_FAULT_OPTION)
       .option("stats", { type: "boolean", default: false, describe: "Print ticks and system-call counts on stderr" })
       .option("json", {
         type: "boolean",
@@ -43,6 +60,14 @@ export const runCommand: Command<RunOptions> = {
         '$0 run programs/memwriter.s --args "pages=64 iters=0" --max-ticks 1000000 --stats',
         "a bounded run of a program that never ends",
       )
+      .example(
+        "$0 run programs/sort.s --trace insn --trace-filter insertion_sort --trace-file sort.trace",
+        "trace one function's instructions",
+      )
+      .example(
+        "$0 run programs/fib.s --profile --profile-folded fib.folded",
+        "a flat profile, and stacks for a flame graph",
+      )
       .epilogue(
         "Exit status: the program's exit status; 128 + cause when it faults (a one-line message on stderr " +
           "names the pc, its symbol and the fault); 124 at the tick limit. --json keeps stdout the program's own.",
@@ -52,24 +77,42 @@ export const runCommand: Command<RunOptions> = {
     const memorySize = memoryOf(args);
     const image = readImageFile(args.prog, { includePath: args.includeDir ?? [] });
     const input = await inputOf(args, args.io);
+    const options = {
+      name: args.prog,
+      args: args.args ?? "",
+      input,
+      stdout: (bytes: Uint8Array) => args.io.stdout.write(bytes),
+      stderr: (bytes: Uint8Array) => args.io.stderr.write(bytes),
+      maxTicks,
+      ...(memorySize !== undefined ? { memorySize } : {}),
+    };
+    const watch = observing(args)
+      ? observation(args, args.io, [
+          { name: args.prog, symbols: new SymbolTable(image.symbols), code: new CodeMap(image) },
+        ])
+      : undefined;
     let vm: ProcessVm;
+    let target: ProcessTarget | undefined;
     try {
-      vm = new ProcessVm(image, {
-        name: args.prog,
-        args: args.args ?? "",
-        input,
-        stdout: (bytes) => args.io.stdout.write(bytes),
-        stderr: (bytes) => args.io.stderr.write(bytes),
-        maxTicks,
-        ...(memorySize !== undefined ? { memorySize } : {}),
-        symbols: image.symbols,
-      });
+      if (watch) vm = (target = new ProcessTarget(image, options)).vm;
+      else vm = new ProcessVm(image, { ...options, symbols: image.symbols });
     } catch (error) {
       if (error instanceof UserError) throw new UserError(`${args.prog}: ${error.message}`, error.exitCode);
       throw error;
     }
-    const result = vm.run()!;
+    if (target && watch) {
+      runObservedProcess(target, watch.observersFor(0), image.symbols);
+      watch.finish();
+    }
+    const result = vm.result ?? vm.run()!;
     const outcome = outcomeOfProcess(result);
+    if (outcome.kind === "fault") logProcessRegisters(args.log, args.prog, vm.cpu);
+    if (outcome.kind === "fault" && args.debugOnFault) {
+      const { session, console } = openProgram(image, { ...options, memorySize: vm.memory.size });
+      session.goto(result.ticks);
+      console.take(); // shown already, by the run
+      await converse(session, args.io, { json: false });
+    }
     if (args.json) args.io.stderr.write(JSON.stringify(report(args.prog, result, outcome, args.stats)) + "\n");
     else if (args.stats) args.io.stderr.write(formatStats(result));
     args.log.info({ prog: args.prog, outcome, ticks: result.ticks }, "process ended");

@@ -70,7 +70,7 @@ function machineGuest(vm: MachineVm, bootArgs: string, symbols: readonly ImageSy
     symbols,
     consoleDevice: machine.console,
     attach: (write) => vm.console.attach(write),
-    outcome: () => (machine.ended ? outcomeOfMachine(machine.ended) : null),
+    outcome: () => (machine.ended ? outcomeOfMachine(machine.ended, machine) : null),
     stats: () => ({ ...machine.stats.snapshot() }),
   };
 }

@@ -54,7 +54,8 @@ export class Vm implements Machine {
   readonly stats = new VmStats();
   ended: FinalExit | null = null;
   private readonly watch = new FaultWatch();
-  private readonly onTrap: TrapListener | undefined;
+  /** Told of every trap that exits to the monitor; a debugger may set it after construction. */
+  onTrap: TrapListener | undefined;
 
   constructor(
     readonly name: string,

@@ -459,7 +459,11 @@ export class ProcessVm {
 
   restore(saved: ProcessState): void {
     const bounds = { breakStart: this.breakStart, memorySize: this.memory.size, inputLength: this.input.length };
-    const state = parseAs(processStateSchema(bounds), saved, "process state");
+    this.restoreOwn(parseAs(processStateSchema(bounds), saved, "process state"));
+  }
+
+  /** A state this very process saved (a debugger going back): applied without checking it again. */
+  restoreOwn(state: ProcessState): void {
     this.cpu.restore(state.cpu);
     this.cpu.setTranslation(false, 0, false);
     this.programBreak = state.programBreak;

@@ -1,0 +1,68 @@
+/**
+ * What reverse execution costs (vmm/debug/timeline.ts): a program run forward to 10^8 ticks
+ * under the debugger's snapshots, then the memory each snapshot holds and the time to go back
+ * one instruction (restore the snapshot before, replay the rest) and to jump to the middle.
+ *
+ *   node dist/vmm/bench/main.js            (this is its last part)
+ */
+import { readImageFile } from "../../isa/loader.js";
+import { openProgram } from "../debug/open.js";
+import type { TimelineStats } from "../debug/timeline.js";
+import { median } from "./statistics.js";
+
+export interface ReverseReport {
+  program: string;
+  ticks: number;
+  interval: number;
+  forwardSeconds: number;
+  plainSeconds: number;
+  timeline: TimelineStats;
+  reverseStepiMs: number;
+  gotoMiddleMs: number;
+}
+
+const PROGRAM = "programs/memwriter.s";
+const ARGS = "pages=16 iters=0";
+
+export function benchReverse(ticks = 100_000_000, interval = 100_000): ReverseReport {
+  const image = readImageFile(PROGRAM, { includePath: [] });
+  const { session } = openProgram(image, { name: PROGRAM, args: ARGS, interval });
+  let start = performance.now();
+  session.goto(ticks);
+  const forwardSeconds = (performance.now() - start) / 1000;
+  const plain = openProgram(image, { name: PROGRAM, args: ARGS, interval: Number.MAX_SAFE_INTEGER }).session;
+  start = performance.now();
+  plain.target.runFast(ticks);
+  const plainSeconds = (performance.now() - start) / 1000;
+
+  const back: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    start = performance.now();
+    const reply = session.execute("reverse-stepi");
+    if (reply.error) throw new Error(reply.error);
+    back.push(performance.now() - start);
+  }
+  start = performance.now();
+  session.goto(ticks / 2);
+  const gotoMiddleMs = performance.now() - start;
+  return {
+    program: `${PROGRAM} ${ARGS}`,
+    ticks,
+    interval,
+    forwardSeconds,
+    plainSeconds,
+    timeline: session.vm.timeline.stats(),
+    reverseStepiMs: median(back),
+    gotoMiddleMs,
+  };
+}
+
+export function formatReverseReport(r: ReverseReport): string {
+  const t = r.timeline;
+  return [
+    `reverse execution: ${r.program}, ${r.ticks} ticks, a snapshot every ${r.interval} ticks (${t.interval} after thinning)`,
+    `  forward under snapshots ${r.forwardSeconds.toFixed(2)} s, plain ${r.plainSeconds.toFixed(2)} s (x${(r.forwardSeconds / r.plainSeconds).toFixed(2)})`,
+    `  ${t.snapshots} snapshots, ${(t.bytes / 2 ** 20).toFixed(1)} MiB; each after the first ${(t.bytesPerSnapshot / 1024).toFixed(1)} KiB (${t.pagesPerSnapshot.toFixed(1)} dirty pages)`,
+    `  back one instruction ${r.reverseStepiMs.toFixed(1)} ms (median of 5), goto the middle ${r.gotoMiddleMs.toFixed(1)} ms`,
+  ].join("\n");
+}

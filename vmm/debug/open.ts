@@ -1,0 +1,99 @@
+/** Sessions on a program in the process VM, or on guest kernels (under the monitor or bare). */
+import type { GuestImage } from "../../isa/image/model.js";
+import { createBareMachine } from "../monitor/bare.js";
+import { LabelledLines } from "../monitor/output.js";
+import { createVm } from "../monitor/vm.js";
+import { CodeMap } from "./frames.js";
+import { MachineTarget } from "./machine-target.js";
+import { ProcessTarget } from "./process-target.js";
+import { ConsoleBuffer, Session, type DebugVm } from "./session.js";
+import type { Target } from "./target.js";
+import { DEFAULT_INTERVAL, DEFAULT_MAX_BYTES, Timeline } from "./timeline.js";
+
+export interface SnapshotOptions {
+  /** Ticks between snapshots (default DEFAULT_INTERVAL). */
+  interval?: number;
+  /** Bytes the snapshots of one guest may hold (default DEFAULT_MAX_BYTES). */
+  maxBytes?: number;
+}
+
+export interface ProgramOptions extends SnapshotOptions {
+  name: string;
+  args?: string;
+  input?: Uint8Array;
+  maxTicks?: number;
+  memorySize?: number;
+}
+
+export interface GuestSpec {
+  name: string;
+  image: GuestImage;
+  bootArgs: string;
+}
+
+export interface MachineOptions extends SnapshotOptions {
+  bare?: boolean;
+  input?: Uint8Array;
+  memorySize?: number;
+  maxTicks?: number;
+  quantum?: number;
+}
+
+function debugVm(target: Target, image: GuestImage, options: SnapshotOptions): DebugVm {
+  return {
+    target,
+    image,
+    code: new CodeMap(image),
+    timeline: new Timeline(target, options.interval ?? DEFAULT_INTERVAL, options.maxBytes ?? DEFAULT_MAX_BYTES),
+  };
+}
+
+/** A session on one program; its stdout and stderr come with the answers. */
+export function openProgram(image: GuestImage, options: ProgramOptions): { session: Session; console: ConsoleBuffer } {
+  const console = new ConsoleBuffer();
+  const target = new ProcessTarget(image, {
+    name: options.name,
+    args: options.args ?? "",
+    ...(options.input ? { input: options.input } : {}),
+    ...(options.maxTicks !== undefined ? { maxTicks: options.maxTicks } : {}),
+    ...(options.memorySize !== undefined ? { memorySize: options.memorySize } : {}),
+    stdout: console.write,
+    stderr: console.write,
+  });
+  return { session: new Session([debugVm(target, image, options)], console), console };
+}
+
+/** A session on guest kernels side by side; with several, console lines are labelled [NAME]. */
+export function openMachines(
+  specs: GuestSpec[],
+  options: MachineOptions,
+): { session: Session; console: ConsoleBuffer } {
+  const console = new ConsoleBuffer();
+  const make = options.bare ? createBareMachine : createVm;
+  const vms = specs.map((spec) => {
+    const lines = new LabelledLines(specs.length > 1 ? spec.name : null, console.write);
+    const target = new MachineTarget(
+      (sink) =>
+        make({
+          name: spec.name,
+          image: spec.image,
+          bootArgs: spec.bootArgs,
+          sink,
+          ...(options.input ? { input: options.input } : {}),
+          ...(options.memorySize !== undefined ? { memorySize: options.memorySize } : {}),
+        }),
+      spec.image.symbols,
+      (byte) => {
+        lines.sink(byte);
+        // A debugger shows output as it comes: each byte, not each line.
+        if (specs.length === 1) lines.flush();
+      },
+    );
+    return debugVm(target, spec.image, options);
+  });
+  const session = new Session(vms, console, {
+    ...(options.quantum !== undefined ? { quantum: options.quantum } : {}),
+    ...(options.maxTicks !== undefined ? { maxTicks: options.maxTicks } : {}),
+  });
+  return { session, console };
+}
