@@ -5,7 +5,7 @@
  * tick limit, 128 + cause after a fault.
  */
 import { UserError } from "../../isa/errors.js";
-import { readImageFile } from "../../isa/loader.js";
+import { openImageFile } from "../../isa/loader.js";
 import { exitStatusOf, outcomeOfProcess, type Outcome } from "../outcome.js";
 import { NO_TICK_LIMIT, ProcessVm, type ProcessResult } from "../process/process-vm.js";
 import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, type GuestCliOptions } from "./guest-options.js";
@@ -50,7 +50,7 @@ export const runCommand: Command<RunOptions> = {
   handler: async (args) => {
     const maxTicks = maxTicksOf(args) ?? NO_TICK_LIMIT;
     const memorySize = memoryOf(args);
-    const image = readImageFile(args.prog, { includePath: args.includeDir ?? [] });
+    const image = await openImageFile(args.prog, { includePath: args.includeDir ?? [] });
     const input = await inputOf(args, args.io);
     let vm: ProcessVm;
     try {
