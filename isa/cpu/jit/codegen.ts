@@ -61,7 +61,7 @@ const NO_PAGE = OFFSET_MASK;
  * bytes). A block inlined into the CPU's `execute` runs its loop among that function's many
  * live values: the ALU loop's first long run after that dropped to 0.3-0.4 of plain JS.
  */
-const OUT_OF_LINE = `if (k < 0) { ${Array.from({ length: 120 }, (_, i) => `ev = ${1000 + i};`).join(" ")} }`;
+const OUT_OF_LINE = `if (k < 0) { ${Array.from({ length: 120 }, (_, i) => `off = ${1000 + i};`).join(" ")} }`;
 
 /**
  * Statements that leave the region to go on at word `i` of the page (which may lie outside it,
