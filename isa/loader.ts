@@ -1,22 +1,18 @@
 /**
  * Puts a guest image into guest-physical memory and computes the reset registers, and reads
- * what users give the machine: an image file (`.tvm`), or assembly source that is assembled on
- * the way (a `.s` path, or source on standard input).
+ * image files (`.tvm`). Assembly sources are read by sources.ts, which this module loads only
+ * when a `.s` file is opened (`openImageFile`): booting a prebuilt image never loads the
+ * assembler.
  *
  * Every file is read through `readFileBytes` (user-files.ts, re-exported here) within a limit:
- * an image file within MAX_IMAGE_FILE, a source within the assembler's MAX_SOURCE_BYTES.
+ * an image file within MAX_IMAGE_FILE.
  */
 import { MAX_MEMORY } from "./arch.js";
-import { assemble, type AssembleResult } from "./asm/assembler.js";
-import { bundledIncludePath } from "./asm/bundled-path.js";
-import type { FileReader } from "./asm/files.js";
-import { MAX_SOURCE_BYTES } from "./asm/limits.js";
-import { decodeSource, NotText, nulProblem } from "./asm/text.js";
 import { UserError } from "./errors.js";
-import { BAD_MAGIC, decodeImage, encodeImage, IMAGE_MAGIC, validateImage } from "./image/format.js";
+import { BAD_MAGIC, decodeImage, IMAGE_MAGIC, validateImage } from "./image/format.js";
 import { SECTION_ZERO, type GuestImage } from "./image/model.js";
 import type { Memory } from "./memory.js";
-import { readFileBytes, readStreamBytes, STDIN_NAME, type ReadLimit } from "./user-files.js";
+import { readFileBytes, type ReadLimit } from "./user-files.js";
 
 export {
   fileError,
@@ -41,8 +37,6 @@ export const IMAGE_FILE: ReadLimit = {
   streams: true,
   head: (first) => (IMAGE_MAGIC.every((b, i) => first[i] === b) ? undefined : BAD_MAGIC),
 };
-/** A source named on the command line; it may also be a pipe (`toyvmm asm /dev/stdin`). */
-export const SOURCE_FILE: ReadLimit = { limit: MAX_SOURCE_BYTES, what: "a source file", streams: true, head: nulProblem };
 
 /** Register values at reset besides pc = entry (see arch.ts). */
 export interface ResetState {
@@ -95,33 +89,6 @@ export interface SourceOptions {
   includePath?: readonly string[];
 }
 
-/** An assembled source and every file it read (itself first when it is a file). */
-export type AssembledFile = AssembleResult & { sources: string[] };
-
-/**
- * Assembles the file at `path`. `.include`/`.incbin` look beside each including file, then in
- * `includePath`, then in the bundled programs/ and guest-os/.
- */
-export function assembleFile(path: string, options: SourceOptions = {}): AssembledFile {
-  const text = sourceText(readFileBytes(path, SOURCE_FILE), path);
-  const result = assembleText(text, path, options);
-  result.sources.unshift(path);
-  return result;
-}
-
-/** Assembles `text`, named `file` in diagnostics (`<stdin>` for standard input). */
-export function assembleText(text: string, file: string, options: SourceOptions = {}): AssembledFile {
-  const sources: string[] = [];
-  const readFile: FileReader = (included, limit) => {
-    const bytes = readFileBytes(included, { limit, what: "an included file" });
-    sources.push(included);
-    return bytes;
-  };
-  const includePath = [...(options.includePath ?? []), ...bundledIncludePath()];
-  const result = assemble(text, { file, readFile, includePath, ...(options.defines ? { defines: options.defines } : {}) });
-  return Object.assign(result, { sources });
-}
-
 /** What an image argument holds. */
 export interface ImageFile {
   image: GuestImage;
@@ -131,56 +98,17 @@ export interface ImageFile {
   files: string[];
 }
 
-/** Reads `path` as an image: `.s` files are assembled, anything else must be a `.tvm` image. */
-export function readImage(path: string, options: SourceOptions = {}): ImageFile {
-  if (path.endsWith(".s")) {
-    const { image, sources } = assembleFile(path, options);
-    return { image, bytes: encodeImage(image, path), files: sources };
-  }
+/** True when `path` names assembly source rather than an image file. */
+export const isSourcePath = (path: string): boolean => path.endsWith(".s");
+
+/** Reads the image file (`.tvm`) at `path`. */
+export function readImageBytes(path: string): ImageFile {
   const bytes = readFileBytes(path, IMAGE_FILE);
   return { image: decodeImage(bytes, path), bytes, files: [path] };
 }
 
-export function readImageFile(path: string, options: SourceOptions = {}): GuestImage {
-  return readImage(path, options).image;
-}
-
-/**
- * Bytes with no file name to go by (standard input, named `name`): an image when they start
- * with the image magic, else assembly source, assembled with includes relative to the current
- * folder.
- */
-export function imageFromBytes(bytes: Uint8Array, name: string, options: SourceOptions = {}): ImageFile {
-  if (bytes.length === 0) throw new UserError(`${name}: empty (expected a toyvmm image or assembly source)`);
-  if (IMAGE_MAGIC.every((b, i) => bytes[i] === b)) return { image: decodeImage(bytes, name), bytes, files: [] };
-  let text: string;
-  try {
-    text = decodeSource(bytes);
-  } catch (error) {
-    if (!(error instanceof NotText)) throw error;
-    throw new UserError(`${name}: neither a toyvmm image nor assembly source (${error.detail})`);
-  }
-  const { image, sources } = assembleText(text, name, options);
-  return { image, bytes: encodeImage(image, name), files: sources };
-}
-
-/** An image argument as commands take it: a path (see readImage), or "-" for `stdin`. */
-export async function readImageArgument(
-  spec: string,
-  stdin: AsyncIterable<string | Uint8Array> | undefined,
-  options: SourceOptions = {},
-): Promise<ImageFile> {
-  if (spec !== "-") return readImage(spec, options);
-  const bytes = stdin ? await readStreamBytes(stdin, STDIN_NAME, IMAGE_FILE) : new Uint8Array(0);
-  return imageFromBytes(bytes, STDIN_NAME, options);
-}
-
-/** Source text of a file's bytes, or a one-line UserError naming the file. */
-export function sourceText(bytes: Uint8Array, file: string): string {
-  try {
-    return decodeSource(bytes);
-  } catch (error) {
-    if (error instanceof NotText) throw new UserError(`${file}: ${error.message}`);
-    throw error;
-  }
+/** The image at `path`, as `readImage` (sources.ts) reads it, loading the assembler only for a `.s` source. */
+export async function openImageFile(path: string, options: SourceOptions = {}): Promise<GuestImage> {
+  if (!isSourcePath(path)) return readImageBytes(path).image;
+  return (await import("./sources.js")).readImageFile(path, options);
 }

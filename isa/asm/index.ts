@@ -20,4 +20,4 @@ export { PSEUDO_INSTRUCTIONS, type PseudoDef } from "./pseudo.js";
 export { DIRECTIVES, type DirectiveDef } from "./directives.js";
 export { REGISTER_BY_NAME } from "./operands.js";
 export { PREDEFINED_SYMBOLS, type PredefinedSymbol } from "./predefined.js";
-export { assembleFile, assembleText, type AssembledFile, type SourceOptions } from "../loader.js";
+export { assembleFile, assembleText, type AssembledFile, type SourceOptions } from "../sources.js";

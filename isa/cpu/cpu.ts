@@ -104,6 +104,13 @@ export interface CpuState {
 }
 
 const SLICE_MAX = 0x40000000;
+/**
+ * Instructions one call of a compiled region may run. A region given a whole slice would run
+ * it as one call, in code V8 optimized on stack (OSR), which runs branchy regions at a third of
+ * the speed of the same function optimized for calls; calls of this many keep to the latter at
+ * no measurable cost (one call per this many instructions).
+ */
+const REGION_CALL_MAX = 1 << 16;
 /** A fetchKey no pc matches (low bits set): the next fetch looks for a compiled block. */
 const PROBE = -2;
 
@@ -131,9 +138,8 @@ export class Cpu {
   ports: PortBus;
   /** The block compiler, or null when the interpreter runs everything. */
   readonly jit: Jit | null;
-  /** Set by a compiled block on return: where to continue (or the faulting pc), and the event. */
+  /** Set by a compiled region on return: where to continue. */
   jitPc = 0;
-  jitEvent = 0;
 
   constructor(
     readonly memory: Memory,
@@ -402,14 +408,10 @@ export class Cpu {
           if (jit !== null) {
             const block = jit.find((fetchBase << 2) | (pc & 0xfff));
             if (block !== null) {
-              const done = block(this, regs, pc, n, k);
-              if (done !== 0 || this.jitEvent !== EV_NONE) {
+              const done = block(this, regs, pc, n < REGION_CALL_MAX ? n : REGION_CALL_MAX, k);
+              if (done !== 0) {
                 n -= done;
                 pc = this.jitPc;
-                if (this.jitEvent !== EV_NONE) {
-                  event = this.jitEvent;
-                  break stop;
-                }
                 fetchKey = PROBE;
                 continue;
               }

@@ -1,6 +1,6 @@
 /** Sessions on the bundled programs and guests, and a fingerprint of a guest's whole state. */
 import { createHash } from "node:crypto";
-import { readImageFile } from "../../isa/loader.js";
+import { readImageFile } from "../../isa/sources.js";
 import { openMachines, openProgram } from "../../vmm/debug/open.js";
 import type { Reply, Session } from "../../vmm/debug/session.js";
 import type { Target } from "../../vmm/debug/target.js";

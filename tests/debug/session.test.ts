@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { readImageFile } from "../../isa/loader.js";
+import { readImageFile } from "../../isa/sources.js";
 import { openMachines } from "../../vmm/debug/open.js";
 import { createBareMachine } from "../../vmm/monitor/bare.js";
 import { createVm } from "../../vmm/monitor/vm.js";

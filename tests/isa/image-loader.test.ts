@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { UserError } from "../../isa/errors.js";
 import { encodeImage } from "../../isa/image/format.js";
 import { SECTION_EXEC, SECTION_WRITE, SECTION_ZERO, type GuestImage } from "../../isa/image/model.js";
-import { loadImage, readImageFile } from "../../isa/loader.js";
+import { loadImage } from "../../isa/loader.js";
+import { readImageFile } from "../../isa/sources.js";
 import { Memory } from "../../isa/memory.js";
 
 function image(bootArgsSize = 64): GuestImage {

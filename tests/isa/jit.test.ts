@@ -118,7 +118,7 @@ describe("block compiler", () => {
     const cpu = cpuWith(words, true, true);
     expect(cpu.run(10)).toBe(EXIT_TRAP);
     expect([cpu.pc, cpu.ticks, cpu.regs[5], cpu.trapCause, cpu.trapValue]).toEqual([8, 2, 7, CAUSE_MISALIGNED, 2]);
-    expect(cpu.jit!.compiled).toBe(1);
+    expect(cpu.jit!.compiled).toBeGreaterThan(0);
   });
 
   it("a missing data page stops a block at the access and it restarts there", () => {

@@ -1,6 +1,6 @@
 /** The NIC demo kernels of guest-os/net-demo, assembled with a test's own constants. */
 import type { GuestImage } from "../../isa/image/model.js";
-import { assembleText } from "../../isa/loader.js";
+import { assembleText } from "../../isa/sources.js";
 
 /** Reflects `frames` frames back to their senders, then halts with status `frames`. */
 export function reflectorImage(frames: number): GuestImage {

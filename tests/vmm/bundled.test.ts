@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { encodeImage } from "../../isa/image/format.js";
-import { bundledImage, findBundledGuest, listBundledGuests, prebuildBundledImages } from "../../vmm/monitor/bundled.js";
+import { findBundledGuest, listBundledGuests } from "../../vmm/monitor/bundled.js";
+import { bundledImage, prebuildBundledImages } from "../../vmm/monitor/bundled-images.js";
 import { expectSameAsBare } from "./harness.js";
 
 const guests = listBundledGuests();

@@ -4,7 +4,7 @@
  * pinger and reflector, stop and wait, on links of 10 us), and the guest instructions each
  * frame costs the two bare-metal drivers.
  */
-import { assembleText } from "../../isa/loader.js";
+import { assembleText } from "../../isa/sources.js";
 import { createVm } from "../monitor/vm.js";
 import { defaultMac } from "../net/mac.js";
 import { Network } from "../net/network.js";

@@ -5,7 +5,7 @@
  *
  *   node dist/vmm/bench/main.js            (this is its last part)
  */
-import { readImageFile } from "../../isa/loader.js";
+import { readImageFile } from "../../isa/sources.js";
 import { openProgram } from "../debug/open.js";
 import type { TimelineStats } from "../debug/timeline.js";
 import { median } from "./statistics.js";

@@ -7,13 +7,11 @@ import { encodeImage } from "../../isa/image/format.js";
 import {
   assembleFile,
   assembleText,
-  readStreamBytes,
-  refuseOverwrite,
   SOURCE_FILE,
   sourceText,
-  STDIN_NAME,
   type AssembledFile,
-} from "../../isa/loader.js";
+} from "../../isa/sources.js";
+import { readStreamBytes, refuseOverwrite, STDIN_NAME } from "../../isa/loader.js";
 import { INCLUDE_DIR_OPTION } from "./guest-options.js";
 import { replaceExtension, writeOutput, type CliIo, type Command } from "./shared.js";
 

@@ -11,7 +11,7 @@ import { UserError } from "../../isa/errors.js";
 import type { GuestImage } from "../../isa/image/model.js";
 import { createBareMachine } from "../monitor/bare.js";
 import { listBundledGuests } from "../monitor/bundled.js";
-import { resolveGuest, type ResolvedGuest } from "../guests.js";
+import { openGuest, type ResolvedGuest } from "../open-guest.js";
 import type { Machine } from "../monitor/machine.js";
 import { LabelledLines } from "../monitor/output.js";
 import { DEFAULT_QUANTUM, Scheduler } from "../monitor/scheduler.js";
@@ -181,7 +181,7 @@ export const bootCommand: Command<BootCliOptions> = {
     }
     const maxTicks = maxTicksOf(args);
     const memorySize = memoryOf(args);
-    const loaded = args.guests.map((spec) => resolveGuest(spec, undefined, args.includeDir));
+    const loaded = await Promise.all(args.guests.map((spec) => openGuest(spec, undefined, args.includeDir)));
     refusePrograms(args.guests, loaded);
     const names = uniqueNames(loaded.map((g) => g.name));
     const bootArgs = assignBootArgs(names, args.args ?? []);

@@ -3,7 +3,8 @@
  * to the same image. `-` reads the image or source from standard input.
  */
 import { disassembleImage } from "../../isa/disasm.js";
-import { readImageArgument, refuseOverwrite } from "../../isa/loader.js";
+import { refuseOverwrite } from "../../isa/loader.js";
+import { readImageArgument } from "../../isa/sources.js";
 import { INCLUDE_DIR_OPTION } from "./guest-options.js";
 import { writeOutput, type Command } from "./shared.js";
 

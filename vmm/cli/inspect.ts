@@ -6,7 +6,8 @@
 import { IMAGE_FORMAT_VERSION, sectionTable, storedChecksum } from "../../isa/image/format.js";
 import { SECTION_EXEC, SECTION_WRITE, SECTION_ZERO } from "../../isa/image/model.js";
 import { printableName } from "../../isa/image/printable.js";
-import { readImageArgument, STDIN_NAME, type ImageFile } from "../../isa/loader.js";
+import { STDIN_NAME, type ImageFile } from "../../isa/loader.js";
+import { readImageArgument } from "../../isa/sources.js";
 import { INCLUDE_DIR_OPTION } from "./guest-options.js";
 import { hex32, type Command } from "./shared.js";
 

@@ -11,7 +11,7 @@
  * `--no-process` decide explicitly (e.g. for a stripped program image).
  */
 import { UserError } from "../../isa/errors.js";
-import { resolveGuest } from "../guests.js";
+import { openGuest } from "../open-guest.js";
 import { migrate, type MigrationResult } from "../migration/engine.js";
 import { bootVm, MACHINE_HOST, MachineVm, runToEnd } from "../migration/machine-vm.js";
 import { DEFAULTS, PUSH_ORDERS, resolveOptions, type PushOrder } from "../migration/options.js";
@@ -169,7 +169,7 @@ export const migrateCommand: Command<MigrateOptions> = {
     }
     const maxTicks = maxTicksOf(args);
     const memorySize = memoryOf(args);
-    const { name, image, kind } = resolveGuest(args.guest, undefined, args.includeDir);
+    const { name, image, kind } = await openGuest(args.guest, undefined, args.includeDir);
     if (args.process && kind === "bundled")
       throw new UserError(`${args.guest}: --process needs a program file (.s or .tvm), not a bundled guest OS`);
     const asProcess = args.process ?? kind === "program";

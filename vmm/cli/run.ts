@@ -5,7 +5,7 @@
  * tick limit, 128 + cause after a fault.
  */
 import { UserError } from "../../isa/errors.js";
-import { readImageFile } from "../../isa/loader.js";
+import { openImageFile } from "../../isa/loader.js";
 import { SymbolTable } from "../../isa/image/symbols.js";
 import { CodeMap } from "../debug/frames.js";
 import { runObservedProcess } from "../debug/observe.js";
@@ -75,7 +75,7 @@ export const runCommand: Command<RunOptions> = {
   handler: async (args) => {
     const maxTicks = maxTicksOf(args) ?? NO_TICK_LIMIT;
     const memorySize = memoryOf(args);
-    const image = readImageFile(args.prog, { includePath: args.includeDir ?? [] });
+    const image = await openImageFile(args.prog, { includePath: args.includeDir ?? [] });
     const input = await inputOf(args, args.io);
     const options = {
       name: args.prog,

@@ -3,12 +3,11 @@
  * `guest-os/<name>/` holding `kernel.s` is a guest called <name>; the first line of its
  * README.md (`# name — description`) gives its one-line description.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { assembleFile } from "../../isa/asm/index.js";
 import { UserError } from "../../isa/errors.js";
-import { decodeImage, encodeImage } from "../../isa/image/format.js";
+import { decodeImage } from "../../isa/image/format.js";
 import type { GuestImage } from "../../isa/image/model.js";
 
 export const KERNEL_FILE = "kernel.s";
@@ -43,28 +42,20 @@ export function findBundledGuest(name: string, root = guestOsRoot()): BundledGue
 }
 
 /**
- * A bundled guest's image: the one `npm run build` assembled (dist/guest-os/<name>.tvm) while
- * it is newer than every source file that went into it (listed beside it), else assembled now.
+ * The image `npm run build` assembled for a bundled guest (dist/guest-os/<name>.tvm), while it
+ * is newer than every source file that went into it (listed beside it); else undefined.
  */
-export function bundledImage(guest: BundledGuest): GuestImage {
+export function prebuiltImage(guest: BundledGuest): GuestImage | undefined {
   const { image, sources } = prebuiltPaths(guest);
-  if (isFresh(image, sources)) return decodeImage(readFileSync(image), image);
-  return assembleFile(guest.kernel).image;
+  return isFresh(image, sources) ? decodeImage(readFileSync(image), image) : undefined;
 }
 
-/** Assembles every bundled guest into dist/guest-os/ (part of `npm run build`). */
-export function prebuildBundledImages(root = guestOsRoot()): string[] {
-  return listBundledGuests(root).map((guest) => {
-    const paths = prebuiltPaths(guest);
-    const assembled = assembleFile(guest.kernel);
-    mkdirSync(dirname(paths.image), { recursive: true });
-    writeFileSync(paths.image, encodeImage(assembled.image, paths.image));
-    writeFileSync(paths.sources, JSON.stringify(assembled.sources.map((source) => resolve(source))));
-    return paths.image;
-  });
+/** A bundled guest's image: the prebuilt one, else assembled now (loading the assembler only then). */
+export async function openBundledImage(guest: BundledGuest): Promise<GuestImage> {
+  return prebuiltImage(guest) ?? (await import("./bundled-images.js")).bundledImage(guest);
 }
 
-function prebuiltPaths(guest: BundledGuest): { image: string; sources: string } {
+export function prebuiltPaths(guest: BundledGuest): { image: string; sources: string } {
   const folder = join(dirname(dirname(dirname(guest.kernel))), "dist", "guest-os");
   return { image: join(folder, `${guest.name}.tvm`), sources: join(folder, `${guest.name}.sources.json`) };
 }

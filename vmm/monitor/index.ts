@@ -22,4 +22,5 @@ export { VmStats, type StatsSnapshot } from "./stats.js";
 export { VCpu, type VCpuState } from "./vcpu.js";
 export { KERNEL_FAULT_LIMIT } from "./reflect.js";
 export { LabelledLines } from "./output.js";
-export { bundledImage, findBundledGuest, guestOsRoot, listBundledGuests, type BundledGuest } from "./bundled.js";
+export { findBundledGuest, guestOsRoot, listBundledGuests, openBundledImage, type BundledGuest } from "./bundled.js";
+export { bundledImage } from "./bundled-images.js";

@@ -17,9 +17,10 @@ export const EV_MISSING = 5;
 /**
  * A compiled region (region.ts): entered at virtual `pc`, one of its block starts (its words
  * are the physical page it was made from), runs at most `n` instructions with TLB tags of mode
- * bit `k`. Returns how many retired and sets `cpu.jitPc` (where to continue, or the faulting
- * instruction) and `cpu.jitEvent` (EV_NONE, EV_FAULT, EV_MISSING, or EV_RESYNC when the next
- * fetch must look at the TLB afresh). Returns 0 with EV_NONE when `n` is too small for the
- * block at `pc`: the interpreter then takes the instructions one by one.
+ * bit `k`. Returns how many retired and sets `cpu.jitPc` to where to continue. It stops before
+ * anything the interpreter must take (a TLB miss, a slow-path store, a fault), so it changes
+ * neither the TLB nor privileged state and raises no event. Returns 0 when it can retire
+ * nothing at `pc` (`n` too small for the block there, or its first instruction is such a
+ * case): the interpreter then takes the instructions one by one.
  */
 export type Block = (cpu: Cpu, regs: Int32Array, pc: number, n: number, k: number) => number;

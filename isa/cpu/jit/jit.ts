@@ -47,7 +47,7 @@ function shared(source: string): Block {
       sharedBlocks.clear();
       sharedChars = 0;
     }
-    const factory = new Function(...CLOSURE, `return function block(cpu, regs, pc0, n, k) {\n${source}\n};`);
+    const factory = new Function(...CLOSURE, source);
     block = factory(...CLOSURE.map((name) => CLOSURE_VALUES[name])) as Block;
     sharedBlocks.set(source, block);
     sharedChars += source.length;
