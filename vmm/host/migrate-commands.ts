@@ -24,6 +24,7 @@ export const MIGRATE_HANDLERS: { [N in keyof typeof MIGRATE_COMMANDS]: Handler<N
   "migrate-incoming": (host, { vm }) => ({ vm, ...migrationsOf(host).incoming(vm) }),
   migrate: (host, args) => migrationsOf(host).outgoing(args).info(),
   "query-migrate": (host, { vm }) => migrationsOf(host).find(vm).info(),
+  "query-migrate-pages": (host, { vm }) => migrationsOf(host).find(vm).pageMap(),
   "query-migrations": (host) => migrationsOf(host).list().map((job) => job.info()),
   "migrate-set-parameters": (host, given) => {
     const migrations = migrationsOf(host);

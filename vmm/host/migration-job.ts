@@ -9,14 +9,18 @@ import type { IncomingMigration } from "../migration/real/incoming.js";
 import type { OutgoingMigration } from "../migration/real/outgoing.js";
 import type { MigrationStats } from "../migration/stats.js";
 import type { Strategy } from "../migration/stream/frames.js";
+import type { Memory } from "../../isa/memory.js";
+import { PageMap } from "../migration/page-map.js";
 import type { Host } from "./host.js";
-import type { MigrationInfo } from "./protocol-migrate.js";
+import { CommandError } from "./protocol.js";
+import type { MigrationInfo, MigrationPages } from "./protocol-migrate.js";
 
 type Status = MigrationInfo["status"];
 const ENDED: Status[] = ["completed", "failed", "cancelled"];
 const PROGRESS_EVERY_MS = 100;
 
-export type Driver = { kind: "outgoing"; out: OutgoingMigration } | { kind: "incoming"; slot: IncomingMigration };
+/** An outgoing migration comes with the memory it moves, for its page map. */
+export type Driver = { kind: "outgoing"; out: OutgoingMigration; memory: Memory } | { kind: "incoming"; slot: IncomingMigration };
 
 export class MigrationJob {
   status: Status;
@@ -25,6 +29,8 @@ export class MigrationJob {
   private endedMs: number | null = null;
   private lastProgressMs = -Infinity;
   private lastPhase = "";
+  /** What the source sent and the guest dirtied since (`query-migrate-pages`); outgoing only. */
+  readonly pages: PageMap | null = null;
 
   constructor(
     private readonly host: Host,
@@ -35,7 +41,13 @@ export class MigrationJob {
     this.status = driver.kind === "outgoing" ? "setup" : "waiting";
     const source = driver.kind === "outgoing" ? driver.out : driver.slot;
     source.on("status", (status: Status, detail?: string) => this.changed(status, detail ?? null));
-    if (driver.kind === "outgoing") driver.out.on("progress", () => this.progressed());
+    if (driver.kind === "outgoing") {
+      const { out, memory } = driver;
+      const pages = new PageMap(memory.pageCount, () => (out.stats.runsOn === "source" ? memory.dirty : null));
+      out.on("frame", (direction: "forward" | "return", bytes: Uint8Array) => (direction === "forward" ? pages.forward(bytes) : pages.returned(bytes)));
+      out.on("progress", () => (pages.sampleDirty(), this.progressed()));
+      this.pages = pages;
+    }
   }
 
   get ended(): boolean {
@@ -64,6 +76,13 @@ export class MigrationJob {
     this.lastProgressMs = now;
     const { vm, phase, round, completed, transferredBytes, remainingBytes, remainingNs, dirtyPagesPerSecond } = info;
     this.host.emit({ event: "MIGRATION_PROGRESS", data: { vm, phase, round, completed, transferredBytes, remainingBytes, remainingNs, dirtyPagesPerSecond } });
+  }
+
+  /** The page map now; only the source keeps one. */
+  pageMap(): MigrationPages {
+    if (!this.pages) throw new CommandError("InvalidState", `query-migrate-pages: ${this.vm} arrives here; its page map is kept by the source host`);
+    const atNs = Math.round(((this.endedMs ?? performance.now()) - this.startedMs) * 1e6);
+    return { vm: this.vm, status: this.status, atNs, ...this.pages.snapshot() };
   }
 
   info(): MigrationInfo {
