@@ -94,7 +94,7 @@ PAGE_LETTERS satisfies { missing: "m"; sent: "s"; dirty: "d"; requested: "r"; ze
 
 export const MIGRATE_COMMANDS = {
   "query-host": command({
-    doc: "This host itself: its name, version, speed, where it listens for migrations, and its VM count.",
+    doc: "This host itself: its name, version, speed, where it listens for migrations, its VM count, and the bundled guests it can boot.",
     arguments: none,
     returns: record({
       name: text(64).describe("The host's name"),
@@ -102,6 +102,9 @@ export const MIGRATE_COMMANDS = {
       speed: z.union([wholeNumber(1), z.literal("max")]).describe("Guest ticks per wall second for each VM, or \"max\""),
       migrateListen: migrationAddress.nullable().describe("Where incoming migrations are accepted (null: started without --migrate-listen)"),
       vms: wholeNumber().describe("VMs on the host"),
+      guests: z
+        .array(record({ name: text(64).describe("Its name, for `vm-create`"), description: text(LINE_MAX).describe("What it is") }))
+        .describe("The bundled guest OSes `vm-create` can name"),
     }),
   }),
   "migrate-incoming": command({
