@@ -92,7 +92,7 @@ export class ViewServer {
   private headers(): Record<string, string> {
     // The page talks to this host and to other hosts' views on this machine, and to nothing else.
     const here = isLoopback(this.options.address.host) ? "" : ` ws://${describeAddress({ kind: "tcp", host: this.options.address.host, port: 1 }).replace(/:1$/, "")}:*`;
-    const connect = `'self' ws://127.0.0.1:* ws://localhost:* ws://[::1]:*${here}`;
+    const connect = `'self' ws://127.0.0.1:* ws://localhost:*${here}`;
     return {
       "content-security-policy": `default-src 'self'; connect-src ${connect}; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-eval'; frame-ancestors 'none'`,
       "x-content-type-options": "nosniff",

@@ -1,0 +1,3 @@
+export function openExperiments(element: HTMLElement): void {
+  element.textContent = "";
+}
