@@ -91,7 +91,7 @@ export class MigrationView {
     if (this.watch.source.closed) return this.stop();
     try {
       const pages = await this.watch.source.call("query-migrate-pages", { vm: this.watch.vm });
-      if (this.last && pages.atNs > this.last.atNs) this.measured = ((pages.streamBytes - this.last.streamBytes) * 1e9) / (pages.atNs - this.last.atNs);
+      if (this.last && pages.atNs > this.last.atNs && pages.streamBytes > this.last.streamBytes) this.measured = ((pages.streamBytes - this.last.streamBytes) * 1e9) / (pages.atNs - this.last.atNs);
       this.last = { atNs: pages.atNs, streamBytes: pages.streamBytes };
       if (pages.requests > (this.pages?.requests ?? 0)) this.noteFaults(pages.requests - (this.pages?.requests ?? 0), pages.atNs);
       this.pages = pages;
