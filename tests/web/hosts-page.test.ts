@@ -56,7 +56,7 @@ describe.skipIf(!browserPath)("the web view of real hosts, in Chromium", () => {
 
   it("loads without console errors and offers the bundled guests", async () => {
     await card("a").waitFor();
-    const offered = await card("a").locator("datalist option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+    const offered = await card("a").locator("datalist option").evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
     expect(offered).toEqual(expect.arrayContaining(["multi", "solo", "threads"]));
     expect(errors).toEqual([]);
   });
@@ -91,7 +91,7 @@ describe.skipIf(!browserPath)("the web view of real hosts, in Chromium", () => {
     await form.locator("button[type=submit]").click();
     const view = page.locator('.migration[data-vm="writer"]');
     await view.waitFor();
-    await page.waitForFunction(() => document.querySelector(".migration")?.getAttribute("data-pages")?.split("/")[0] !== "0");
+    await page.waitForFunction(`document.querySelector(".migration")?.getAttribute("data-pages")?.split("/")[0] !== "0"`);
     await screenshot(page, "migrating");
     await view.and(page.locator("[data-ended]")).waitFor({ timeout: 30_000 });
     expect(await view.getAttribute("data-ended")).toBe("completed");
@@ -123,7 +123,7 @@ describe.skipIf(!browserPath)("the web view of real hosts, in Chromium", () => {
     await a.client.call("vm-create", { guest: MEMWRITER, name: "big", memory: 64 << 20, args: "pages=2048 rate=2000 iters=1000000" });
     await page.waitForTimeout(300);
     const samples: number[] = [];
-    const sampling = setInterval(() => void page.evaluate(() => Number(document.body.dataset.fps ?? 0)).then((fps) => samples.push(fps), () => {}), 250);
+    const sampling = setInterval(() => void page.evaluate("Number(document.body.dataset.fps ?? 0)").then((fps) => samples.push(Number(fps)), () => {}), 250);
     const slot = await b.client.call("migrate-incoming", { vm: "big" });
     await a.client.call("migrate", { vm: "big", to: slot.address, token: slot.token, strategy: "pre-copy", bandwidth: 8_000_000 });
     const view = page.locator('.migration[data-vm="big"]');

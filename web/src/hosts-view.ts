@@ -67,6 +67,11 @@ export class HostCard {
     void this.start();
   }
 
+  /** A host runs and moves VMs; a replay of a simulated migration only shows one. */
+  get steerable(): boolean {
+    return this.connection.greeting?.capabilities.includes("migration") ?? false;
+  }
+
   get name(): string {
     return this.connection.greeting?.host ?? this.connection.address;
   }
@@ -91,7 +96,8 @@ export class HostCard {
       el("thead", {}, el("tr", {}, ...["VM", "kind", "state", "guest ticks", "ticks/s", "memory", "traps/s", "actions"].map((h) => el("th", { scope: "col" }, h)))),
       this.rows,
     );
-    this.element.append(where, this.startForm(), el("div", { class: "scroll" }, table), this.buildMigrateForm(), this.problem);
+    if (this.steerable) this.element.append(where, this.startForm(), el("div", { class: "scroll" }, table), this.buildMigrateForm(), this.problem);
+    else this.element.append(where, el("p", {}, "A simulated migration, replayed: it can be watched, not steered."), el("div", { class: "scroll" }, table), this.problem);
     this.acceptDrops();
     this.connection.onEvent((event) => {
       if (event.event.startsWith("VM_")) void this.refresh();
@@ -223,6 +229,7 @@ export class HostCard {
       return b;
     };
     const list = [button("Console", "console", () => this.actions.console(this.connection, vm.name))];
+    if (!this.steerable) return list;
     if (vm.state === "running") list.unshift(button("Pause", "pause", () => void this.act(() => this.connection.call("vm-pause", { vm: vm.name }))));
     if (vm.state === "paused") list.unshift(button("Resume", "resume", () => void this.act(() => this.connection.call("vm-resume", { vm: vm.name }))));
     if (vm.state === "running") list.push(button("Migrate…", "migrate", () => this.chooseMigration(vm.name)));
@@ -280,6 +287,7 @@ export class HostCard {
 
   /** The form's running VMs and other hosts, keeping what is chosen. */
   private fillChoices(): void {
+    if (!this.steerable) return;
     const refill = (select: HTMLSelectElement, values: string[]) => {
       const chosen = select.value;
       if ([...select.options].map((o) => o.value).join() === values.join()) return;

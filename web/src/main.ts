@@ -14,7 +14,8 @@ import { MigrationView } from "./migration-view.js";
 const token = new URLSearchParams(location.hash.slice(1)).get("token");
 const cards: HostCard[] = [];
 const consoleView = new ConsoleView();
-const migrations = new Map<string, MigrationView>();
+/** The migration views by source host and VM (null while one is being made). */
+const migrations = new Map<string, MigrationView | null>();
 const hostsElement = document.getElementById("hosts")!;
 const migrationElement = document.getElementById("migration")!;
 
@@ -50,6 +51,7 @@ function watchMigrations(host: HostConnection): void {
 async function show(from: HostConnection, vm: string, choice: MigrateChoice | null): Promise<void> {
   const key = `${from.greeting?.host}/${vm}`;
   if (migrations.has(key)) return;
+  migrations.set(key, null);
   const parameters = await from.call("query-migrate-parameters", {}).catch(() => null);
   const info = await from.call("query-migrate", { vm }).catch(() => null);
   const view = new MigrationView({

@@ -125,6 +125,9 @@ export class MigrationView {
     // The last map and the final figures, as the host has them now that it ended.
     await this.refreshPages();
     this.buttons.replaceChildren();
+    // Too quick for the polls to have seen it: the final rounds say when the last one (the stop) began.
+    const rounds = (info.stats.rounds ?? []) as { startNs: number }[];
+    if (this.switchedAtNs === null && rounds.length > 1) this.switchedAtNs = rounds.at(-1)!.startNs - rounds[0]!.startNs;
     this.final.replaceChildren(el("h3", {}, "Final statistics"), finalTable(info));
     this.element.dataset.ended = info.status;
     this.onEnd(info);
@@ -139,7 +142,7 @@ export class MigrationView {
   private render(): void {
     const { info, pages } = this;
     if (info) {
-      this.status.textContent = `${info.status} · ${info.strategy ?? "?"} · ${info.phase} · round ${info.round}`;
+      this.status.textContent = `${info.status} · ${info.strategy ?? "?"} · ${info.phase}`;
       this.progress.value = info.completed;
       this.progress.textContent = `${Math.round(info.completed * 100)}%`;
     }
@@ -165,7 +168,7 @@ export class MigrationView {
       ["downtime target", target === null ? "host's parameter" : ns(target)],
       ["downtime estimate", expected > 0 ? ns(expected) : "not yet"],
       ["post-copy faults", count(pages?.requests ?? 0)],
-      ["switch-over", this.switchedAtNs === null ? "not yet" : `at ${ns(this.switchedAtNs)}`],
+      ["switch-over", this.switchedAtNs === null ? "not yet" : `${ns(this.switchedAtNs)} in`],
       ["downtime", info.downtimeNs > 0 ? ns(info.downtimeNs) : "not yet"],
     ];
     this.figures.replaceChildren(...rows.flatMap(([name, value]) => [el("dt", {}, name), el("dd", {}, value)]));
