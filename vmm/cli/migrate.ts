@@ -36,7 +36,9 @@ import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, trapLogger, type GuestCli
 import type { CliIo, Command } from "./shared.js";
 import { isLoopback, parseTcpAddress, type TcpAddress } from "../host/address.js";
 import { MigrationRecorder, type Recording } from "../host/http/recording.js";
-import { autoPace, serveRecording } from "../host/http/replay-server.js";
+import { pointReplayer } from "../host/http/point-replay.js";
+import { paceOf, serveRecording, type ReplayOptions } from "../host/http/replay-server.js";
+import { UsageProblem } from "./arguments.js";
 import { builtWebRoot } from "../host/http/web-root.js";
 import type { Logger } from "../log.js";
 import { toyvmmVersion } from "../version.js";
@@ -56,6 +58,7 @@ interface MigrateOptions extends GuestCliOptions {
   json: boolean;
   view?: string;
   pace: string;
+  results?: string;
 }
 
 export function formatStats(s: MigrationStats): string {
@@ -165,6 +168,11 @@ export const migrateCommand: Command<MigrateOptions> = {
         default: "auto",
         describe: "With --view: wall-clock time per virtual time (100: a 20 ms migration plays in 2 s), or auto (the whole migration in about 10 s)",
       })
+      .option("results", {
+        type: "string",
+        requiresArg: true,
+        describe: "With --view: also offer this results directory (toyvmm experiment --out) of the same guest in the page, each point replayable",
+      })
       .example(
         '$0 migrate programs/memwriter.s --args "pages=64 rate=20000 iters=8" --strategy pre-copy',
         "a running program moves (process VM)",
@@ -207,7 +215,9 @@ export const migrateCommand: Command<MigrateOptions> = {
       speed: args.speed === undefined ? DEFAULTS.speed : parseCount(args.speed, "--speed"),
       pushOrder: args.pushOrder,
     });
+    if (args.results !== undefined && args.view === undefined) throw new UsageProblem("--results goes with --view (it offers the directory in the web view)");
     const view = args.view !== undefined ? viewOf(args.view, args.pace) : null;
+    const results = args.results !== undefined ? { dir: args.results, record: pointReplayer(args.results, args.guest) } : undefined;
     const input = await inputOf(args, args.io);
     const common = { name: args.guest, image, ...(input !== undefined ? { input } : {}), ...(memorySize !== undefined ? { memorySize } : {}) };
     const vm: MigratableVm = asProcess
@@ -246,7 +256,7 @@ export const migrateCommand: Command<MigrateOptions> = {
     if (view && recorder) {
       const { bandwidth, downtimeTargetNs, maxRounds } = parameters;
       const recording = recorder.finish(result, asProcess ? "process" : "monitor", { bandwidth, downtimeTargetNs, maxRounds, postcopyAfter: null });
-      await replay(recording, view, args.io, args.log);
+      await replay(recording, view, args.io, args.log, results);
     }
   },
 };
@@ -267,15 +277,15 @@ function viewOf(address: string, pace: string): ViewChoice {
 }
 
 /** Serves the recording's replay until SIGINT or SIGTERM. */
-async function replay(recording: Recording, view: ViewChoice, io: CliIo, log: Logger): Promise<void> {
-  const pace = view.pace === "auto" ? autoPace(recording) : view.pace;
+async function replay(recording: Recording, view: ViewChoice, io: CliIo, log: Logger, results: ReplayOptions["results"]): Promise<void> {
+  const pace = paceOf(view.pace)(recording);
   let server;
   try {
-    server = await serveRecording(recording, { address: view.address, root: view.root, pace, version: toyvmmVersion(), log });
+    server = await serveRecording(recording, { address: view.address, root: view.root, pace: view.pace, version: toyvmmVersion(), log, ...(results ? { results } : {}) });
   } catch (error) {
     throw new UserError((error as Error).message.replace(/^--http/, "--view"));
   }
-  io.stderr.write(`toyvmm: view on ${server.url}: each page replays the migration ${Number(pace.toPrecision(3))}× slower than virtual time; Ctrl-C stops\n`);
+  io.stderr.write(`toyvmm: view on ${server.url}: each page replays the migration ${Number(pace.toPrecision(3))}× slower than virtual time${results ? `, and offers ${results.dir}` : ""}; Ctrl-C stops\n`);
   await new Promise<void>((resolve) => {
     const stop = () => (process.off("SIGINT", stop).off("SIGTERM", stop), resolve());
     process.once("SIGINT", stop).once("SIGTERM", stop);

@@ -50,7 +50,7 @@ function watchMigrations(host: HostConnection): void {
 /** The migration view of `vm` leaving `from`, made once. */
 async function show(from: HostConnection, vm: string, choice: MigrateChoice | null): Promise<void> {
   const key = `${from.greeting?.host}/${vm}`;
-  if (migrations.has(key)) return;
+  if (migrations.has(key) && !migrations.get(key)?.element.dataset.ended) return;
   migrations.set(key, null);
   const parameters = await from.call("query-migrate-parameters", {}).catch(() => null);
   const info = await from.call("query-migrate", { vm }).catch(() => null);
@@ -91,6 +91,23 @@ async function migrate(choice: MigrateChoice): Promise<void> {
   await show(from, request.vm, choice);
 }
 
+/** The experiments tab, with the server's results directory when it has one (its points replay here). */
+async function openExperimentsTab(): Promise<void> {
+  const view = await import("./experiments-view.js");
+  const self = cards[0]!.connection;
+  const replay = async (point: number) => {
+    // The replay starts over with another migration of the same VM: the old view goes.
+    for (const [key, view] of migrations) {
+      if (!key.startsWith(`${self.greeting?.host}/`)) continue;
+      view?.close();
+      migrations.delete(key);
+    }
+    await self.request("replay-point", { point });
+    document.querySelector<HTMLButtonElement>('button.tab[data-tab="hosts"]')!.click();
+  };
+  await view.openExperiments(document.getElementById("experiments-tab")!, await view.serverResults(replay));
+}
+
 function tabs(): void {
   const buttons = [...document.querySelectorAll<HTMLButtonElement>("button.tab")];
   for (const button of buttons) {
@@ -99,7 +116,7 @@ function tabs(): void {
         other.setAttribute("aria-pressed", String(other === button));
         document.getElementById(`${other.dataset.tab}-tab`)!.hidden = other !== button;
       }
-      if (button.dataset.tab === "experiments") void import("./experiments-view.js").then((m) => m.openExperiments(document.getElementById("experiments-tab")!));
+      if (button.dataset.tab === "experiments") void openExperimentsTab();
     });
   }
 }

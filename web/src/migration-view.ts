@@ -133,6 +133,12 @@ export class MigrationView {
     this.onEnd(info);
   }
 
+  /** Takes the view off the page (a replay that starts over). */
+  close(): void {
+    this.stop();
+    this.element.remove();
+  }
+
   private stop(): void {
     for (const timer of this.timers) window.clearInterval(timer);
     this.timers = [];

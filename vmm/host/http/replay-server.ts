@@ -16,13 +16,28 @@ export function autoPace(recording: Recording): number {
   return Math.max(1, AUTO_PLAY_NS / Math.max(1, recording.endNs));
 }
 
-export async function serveRecording(recording: Recording, options: { address: TcpAddress; root: string; pace: number; version: string; log: Logger }): Promise<ViewServer> {
+export const paceOf = (pace: number | "auto") => (recording: Recording): number => (pace === "auto" ? autoPace(recording) : pace);
+
+export interface ReplayOptions {
+  address: TcpAddress;
+  root: string;
+  /** Wall-clock time per virtual time, or "auto" (autoPace) for each recording. */
+  pace: number | "auto";
+  version: string;
+  log: Logger;
+  /** A results directory to offer, and how to record one of its points. */
+  results?: { dir: string; record: (point: number) => Recording };
+}
+
+export async function serveRecording(recording: Recording, options: ReplayOptions): Promise<ViewServer> {
   let server: ViewServer | null = null;
+  const { results } = options;
   server = await ViewServer.listen({
     address: options.address,
     root: options.root,
     log: options.log,
-    session: () => new ReplaySession(recording, options.pace, options.version, () => server?.pumpAll()),
+    ...(results ? { results: results.dir } : {}),
+    session: () => new ReplaySession(recording, paceOf(options.pace), options.version, () => server?.pumpAll(), results?.record),
   });
   return server;
 }

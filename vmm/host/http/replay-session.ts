@@ -5,8 +5,9 @@
  * CONSOLE_OUTPUT, VM_DESTROYED) as virtual time reaches them, and the queries a view asks
  * (query-host, query-vms, query-migrations, query-migrate, query-migrate-pages,
  * query-migrate-parameters, console-follow), answered as of the current virtual moment.
- * Everything else is refused: a replay cannot be steered, only watched. Each page that
- * connects gets its own replay from the start.
+ * Everything else is refused: a replay cannot be steered, only watched — except
+ * `replay-point {point}`, which (with --results) plays that point of the results directory
+ * instead. Each page that connects gets its own replay from the start.
  *
  * Virtual time runs `pace` times slower than the wall clock. Output waits in a queue of at
  * most OUTPUT_QUEUE_MAX bytes, as a host's does; a page that lets it fill is dropped.
@@ -30,8 +31,8 @@ export class ReplaySession implements ViewSession {
   private readonly reader = new LineReader(REQUEST_LINE_MAX);
   private readonly queue: string[] = [];
   private queuedBytes = 0;
-  private readonly startedMs = performance.now();
-  private readonly timer: NodeJS.Timeout;
+  private startedMs = performance.now();
+  private timer: NodeJS.Timeout | undefined;
   private progressSent = 0;
   private consoleSent = 0;
   private following = false;
@@ -41,14 +42,27 @@ export class ReplaySession implements ViewSession {
   readonly isAuthenticated = true;
 
   constructor(
-    private readonly recording: Recording,
-    /** Wall-clock time per virtual time: 100 plays a 20 ms migration in 2 s. */
-    private readonly pace: number,
+    private recording: Recording,
+    /** Wall-clock time per virtual time for a recording: 100 plays a 20 ms migration in 2 s. */
+    private readonly pace: (recording: Recording) => number,
     private readonly version: string,
     /** Called when there is output to send. */
     private readonly poke: () => void,
+    /** A results directory's point, recorded (`replay-point`); absent: this replay has none. */
+    private readonly replayPoint?: (point: number) => Recording,
   ) {
     this.send({ toyvmm: { version, protocol: PROTOCOL_VERSION, host: SIMULATED_HOST, auth: "none", capabilities: [] } });
+    this.start(recording);
+  }
+
+  /** Plays `recording` from its start. */
+  private start(recording: Recording): void {
+    clearInterval(this.timer);
+    this.recording = recording;
+    this.startedMs = performance.now();
+    this.progressSent = 0;
+    this.consoleSent = 0;
+    this.ended = false;
     this.event("VM_STARTED", { vm: recording.vm, state: "running", from: "guest" });
     this.event("MIGRATION", { vm: recording.vm, direction: "outgoing", status: "active", detail: null });
     this.timer = setInterval(() => this.advance(), TICK_MS);
@@ -60,7 +74,7 @@ export class ReplaySession implements ViewSession {
 
   /** Virtual time now, from 0 to the migration's end. */
   private now(): number {
-    return Math.min(this.recording.endNs, ((performance.now() - this.startedMs) * 1e6) / this.pace);
+    return Math.min(this.recording.endNs, ((performance.now() - this.startedMs) * 1e6) / this.pace(this.recording));
   }
 
   /** The last recorded moment at or before `atNs`. */
@@ -179,8 +193,23 @@ export class ReplaySession implements ViewSession {
         vmOnly();
         this.following = args.follow !== false;
         return { offset: 0 };
+      case "replay-point": {
+        const point = args.point;
+        if (!this.replayPoint) throw new Refusal("CommandNotFound", "replay-point: this replay was started without --results");
+        if (!Number.isSafeInteger(point) || (point as number) < 0) throw new Refusal("InvalidArguments", "replay-point: point: expected a whole number ≥ 0");
+        let recording: Recording;
+        try {
+          recording = this.replayPoint(point as number);
+        } catch (error) {
+          throw new Refusal("GenericError", (error as Error).message.replace(/\s*\n\s*/g, " "));
+        }
+        // The old replay ends here; the new one starts once its answer is out.
+        if (!this.ended && this.recording.migrated) this.event("VM_DESTROYED", { vm: this.recording.vm });
+        queueMicrotask(() => (this.start(recording), this.poke()));
+        return { vm: recording.vm, endNs: recording.endNs };
+      }
       case "query-commands":
-        return ["query-host", "query-vms", "query-migrations", "query-migrate", "query-migrate-pages", "query-migrate-parameters", "console-follow"].map((n) => ({ name: n, doc: "as on a host, for the replay" }));
+        return ["replay-point", "query-host", "query-vms", "query-migrations", "query-migrate", "query-migrate-pages", "query-migrate-parameters", "console-follow"].map((n) => ({ name: n, doc: "as on a host, for the replay" }));
       default:
         throw new Refusal("CommandNotFound", `${name}: a simulated migration can be watched, not steered (toyvmm migrate --view answers queries only)`);
     }

@@ -5,6 +5,7 @@
  * the same protocol, with the same sessions (session.ts), bounds and checks as the CLI's.
  *
  *   GET /, /assets/…     the page (read-only files)
+ *   GET /results/…       a results directory, when one was given (results-files.ts)
  *   GET /control         WebSocket: greeting, then requests ⇄ answers and events
  *
  * What speaks on the socket is a session from `options.session`: the host's ControlSession, or
@@ -17,6 +18,7 @@ import type { Logger } from "../../log.js";
 import { describeAddress, isLoopback, type TcpAddress } from "../address.js";
 import { REQUEST_LINE_MAX } from "../protocol.js";
 import { loopbackHostHeader, loopbackOrigin } from "./origin.js";
+import { serveResults } from "./results-files.js";
 import { serveStatic } from "./static-files.js";
 
 /** A connection's protocol side, as the control server drives it (ControlSession has this shape). */
@@ -38,6 +40,8 @@ export interface ViewServerOptions {
   /** The built page's folder. */
   root: string;
   session: (token: string | undefined) => ViewSession;
+  /** A results directory to offer under /results/ (results-files.ts). */
+  results?: string;
   log: Logger;
 }
 
@@ -104,7 +108,9 @@ export class ViewServer {
     if (!this.allowed(request)) return this.refuse(response, 403, "forbidden: this view answers pages on this machine only (see docs/WEB.md)");
     if (request.method !== "GET" && request.method !== "HEAD") return this.refuse(response, 405, "only GET");
     const path = decodeURIComponent((request.url ?? "/").split("?")[0]!).replace(/^\/+/, "");
-    if (!serveStatic(this.options.root, path, response, this.headers())) this.refuse(response, 404, `no such file: /${path}`);
+    const { results, root } = this.options;
+    const served = path.startsWith("results/") ? serveResults(results ?? null, path.slice("results/".length), response, this.headers()) : serveStatic(root, path, response, this.headers());
+    if (!served) this.refuse(response, 404, `no such file: /${path}`);
   }
 
   private refuse(response: ServerResponse, status: number, message: string): void {
