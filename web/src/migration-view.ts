@@ -166,8 +166,10 @@ export class MigrationView {
       rateBar("dirty rate", dirtyBytes, Math.max(dirtyBytes, bandwidth, 1), `${count(info.dirtyPagesPerSecond)} pages/s = ${bytes(dirtyBytes)}/s`, "dirty"),
       rateBar(this.watch.bandwidth ? "bandwidth (cap)" : "bandwidth (measured)", bandwidth, Math.max(dirtyBytes, bandwidth, 1), `${bytes(bandwidth)}/s`, "bandwidth"),
     );
+    // query-migrate counts finished rounds; the page map also the running one.
+    const sent = Math.max(info.transferredBytes, pages?.rounds.reduce((n, r) => n + r.bytes, 0) ?? 0);
     const rows: [string, string][] = [
-      ["sent", bytes(info.transferredBytes)],
+      ["sent", bytes(sent)],
       ["left (estimate)", bytes(info.remainingBytes)],
       ["time left", ns(info.remainingNs)],
       ["elapsed", ns(info.elapsedNs)],
