@@ -31,6 +31,7 @@ export class MigrationJob {
   private lastPhase = "";
   /** What the source sent and the guest dirtied since (`query-migrate-pages`); outgoing only. */
   readonly pages: PageMap | null = null;
+  private lastMap: { takenMs: number; map: MigrationPages } | null = null;
 
   constructor(
     private readonly host: Host,
@@ -78,11 +79,18 @@ export class MigrationJob {
     this.host.emit({ event: "MIGRATION_PROGRESS", data: { vm, phase, round, completed, transferredBytes, remainingBytes, remainingNs, dirtyPagesPerSecond } });
   }
 
-  /** The page map now; only the source keeps one. */
+  /**
+   * The page map; only the source keeps one. It is taken at most ten times a second however
+   * many clients poll it (a poll sooner gets the last one), so views cannot make it a load.
+   */
   pageMap(): MigrationPages {
     if (!this.pages) throw new CommandError("InvalidState", `query-migrate-pages: ${this.vm} arrives here; its page map is kept by the source host`);
-    const atNs = Math.round(((this.endedMs ?? performance.now()) - this.startedMs) * 1e6);
-    return { vm: this.vm, status: this.status, atNs, ...this.pages.snapshot() };
+    const now = performance.now();
+    if (this.lastMap && now - this.lastMap.takenMs < PROGRESS_EVERY_MS && this.lastMap.map.status === this.status) return this.lastMap.map;
+    const atNs = Math.round(((this.endedMs ?? now) - this.startedMs) * 1e6);
+    const map = { vm: this.vm, status: this.status, atNs, ...this.pages.snapshot() };
+    this.lastMap = { takenMs: now, map };
+    return map;
   }
 
   info(): MigrationInfo {

@@ -132,7 +132,7 @@ export const MIGRATE_COMMANDS = {
     returns: migrationInfo,
   }),
   "query-migrate-pages": command({
-    doc: "The source's page map of the VM's migration, running or ended: what each page is, and the bytes of each round so far. Meant to be polled by a view (its answer is a letter per page), so it is the source's to answer; a destination refuses it.",
+    doc: "The source's page map of the VM's migration, running or ended: what each page is, and the bytes of each round so far. Meant to be polled by a view (its answer is a letter per page); the source takes it at most ten times a second, and a poll sooner gets the last one. A destination refuses it: the map is the source's.",
     arguments: vmArgument,
     returns: migrationPages,
   }),
