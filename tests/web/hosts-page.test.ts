@@ -64,14 +64,17 @@ describe.skipIf(!browserPath)("the web view of real hosts, in Chromium", () => {
   it("starts a VM from the page, shows it with its console, pauses and resumes it", async () => {
     const form = card("a").locator("form.start");
     await form.locator("input[name=guest]").fill("multi");
+    // hog never ends, so the VM is still running when it is paused.
+    await form.locator("input[name=args]").fill("run=count,hog");
     await form.locator("button[type=submit]").press("Enter");
     const row = card("a").locator('tr[data-vm="multi"]');
     await row.waitFor();
-    await row.locator('button[data-action="console"]').click();
+    // From the keyboard: each control is a button that takes focus and Enter.
+    await row.locator('button[data-action="console"]').press("Enter");
     await page.locator(".console pre").filter({ hasText: "pid 1" }).waitFor();
-    await row.locator('button[data-action="pause"]').click();
+    await row.locator('button[data-action="pause"]').press("Enter");
     await expect.poll(async () => (await a.client.call("query-vms", {})).find((vm) => vm.name === "multi")?.state).toBe("paused");
-    await row.locator('button[data-action="resume"]').click();
+    await row.locator('button[data-action="resume"]').press("Enter");
     await expect.poll(async () => (await a.client.call("query-vms", {})).find((vm) => vm.name === "multi")?.state).not.toBe("paused");
     await screenshot(page, "hosts");
   });

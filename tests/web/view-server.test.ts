@@ -64,6 +64,8 @@ describe("toyvmm host --http", () => {
       expect((await get(port, path)).status, path).toBe(404);
     }
     expect((await get(port, "/", {}, "POST")).status).toBe(405);
+    expect((await get(port, "/%E0%A4%A")).status).toBe(400);
+    expect((await get(port, "/")).status).toBe(200);
   });
 
   it("answers loopback names only, and pages from this machine only", async () => {

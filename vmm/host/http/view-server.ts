@@ -107,7 +107,12 @@ export class ViewServer {
   private request(request: IncomingMessage, response: ServerResponse): void {
     if (!this.allowed(request)) return this.refuse(response, 403, "forbidden: this view answers pages on this machine only (see docs/WEB.md)");
     if (request.method !== "GET" && request.method !== "HEAD") return this.refuse(response, 405, "only GET");
-    const path = decodeURIComponent((request.url ?? "/").split("?")[0]!).replace(/^\/+/, "");
+    let path: string;
+    try {
+      path = decodeURIComponent((request.url ?? "/").split("?")[0]!).replace(/^\/+/, "");
+    } catch {
+      return this.refuse(response, 400, "the path is not valid percent-encoding");
+    }
     const { results, root } = this.options;
     const served = path.startsWith("results/") ? serveResults(results ?? null, path.slice("results/".length), response, this.headers()) : serveStatic(root, path, response, this.headers());
     if (!served) this.refuse(response, 404, `no such file: /${path}`);
