@@ -29,20 +29,23 @@ function watched(strategy: "pre-copy" | "post-copy" | "stop-copy") {
 }
 
 describe("the page map of a simulated migration", () => {
-  it.each(["pre-copy", "post-copy", "stop-copy"] as const)("%s: ends all sent, with the statistics' rounds and bytes", (strategy) => {
-    const { stats, end } = watched(strategy);
-    expect(stats.status).toBe("completed");
-    expect(end.counts.missing + end.counts.dirty + end.counts.requested).toBe(0);
-    expect(end.counts.sent + end.counts.zero).toBe(end.map.length);
-    expect(end.map).toMatch(/^[sz]+$/);
-    // Each page crosses once, except pre-copy's resent pages.
-    if (strategy !== "pre-copy") expect(end.counts.zero).toBe(stats.zeroPages);
-    expect(end.counts.zero).toBeGreaterThan(0);
-    expect(end.rounds.map((r) => r.bytes)).toEqual(stats.rounds.map((r) => r.bytes));
-    expect(end.rounds.reduce((n, r) => n + r.pages, 0)).toBe(stats.pagesSent);
-    expect(end.streamBytes).toBe(stats.bytesSent);
-    expect(end.requests).toBe(stats.postcopyRequests);
-  });
+  it.each(["pre-copy", "post-copy", "stop-copy"] as const)(
+    "%s: ends all sent, with the statistics' rounds and bytes",
+    (strategy) => {
+      const { stats, end } = watched(strategy);
+      expect(stats.status).toBe("completed");
+      expect(end.counts.missing + end.counts.dirty + end.counts.requested).toBe(0);
+      expect(end.counts.sent + end.counts.zero).toBe(end.map.length);
+      expect(end.map).toMatch(/^[sz]+$/);
+      // Each page crosses once, except pre-copy's resent pages.
+      if (strategy !== "pre-copy") expect(end.counts.zero).toBe(stats.zeroPages);
+      expect(end.counts.zero).toBeGreaterThan(0);
+      expect(end.rounds.map((r) => r.bytes)).toEqual(stats.rounds.map((r) => r.bytes));
+      expect(end.rounds.reduce((n, r) => n + r.pages, 0)).toBe(stats.pagesSent);
+      expect(end.streamBytes).toBe(stats.bytesSent);
+      expect(end.requests).toBe(stats.postcopyRequests);
+    },
+  );
 
   it("pre-copy: pages turn dirty between rounds, and are sent again", () => {
     const { seen, stats } = watched("pre-copy");

@@ -7,7 +7,9 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 
-const CANDIDATES = [process.env.TOYVMM_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter((p): p is string => !!p);
+const CANDIDATES = [process.env.TOYVMM_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(
+  (p): p is string => !!p,
+);
 export const browserPath = CANDIDATES.find((path) => existsSync(path)) ?? null;
 export const NO_BROWSER = `no Chromium at ${CANDIDATES.join(" or ")}: the browser tests are skipped (.ci/run installs Debian's chromium as root; or set TOYVMM_CHROMIUM)`;
 

@@ -30,14 +30,45 @@ describe.skipIf(!browserPath)("the experiments browser, in Chromium", () => {
     const spec = {
       name: "tiny",
       guest: MEMWRITER,
-      base: { "args.pages": 64, "args.iters": 0, "args.rate": 100, memory: "1MiB", bandwidth: "10MB/s", latency: "100us", "downtime-target": "2ms", at: 2_600_000 },
+      base: {
+        "args.pages": 64,
+        "args.iters": 0,
+        "args.rate": 100,
+        memory: "1MiB",
+        bandwidth: "10MB/s",
+        latency: "100us",
+        "downtime-target": "2ms",
+        at: 2_600_000,
+      },
       sweep: { strategy: ["pre-copy", "post-copy"] },
     };
     writeFileSync(join(dir, "tiny.json"), JSON.stringify(spec));
     const run = await runProgram(["experiment", join(dir, "tiny.json"), "--out", results], 60_000);
     if (run.code !== 0) throw new Error(run.stderr);
     let stderr = "";
-    child = spawn(process.execPath, [MAIN, "migrate", MEMWRITER, "--args", ARGS, "--memory", "1MiB", "--at", "2600000", "--max-ticks", "3000000", "--view", "0", "--pace", "100", "--results", results], { stdio: ["ignore", "ignore", "pipe"] });
+    child = spawn(
+      process.execPath,
+      [
+        MAIN,
+        "migrate",
+        MEMWRITER,
+        "--args",
+        ARGS,
+        "--memory",
+        "1MiB",
+        "--at",
+        "2600000",
+        "--max-ticks",
+        "3000000",
+        "--view",
+        "0",
+        "--pace",
+        "100",
+        "--results",
+        results,
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     await waitFor(() => /view on (http:\S+\/):/.test(stderr) || child.exitCode !== null, "the view to listen", 30_000);
     url = /view on (http:\S+\/):/.exec(stderr)?.[1] ?? "";
@@ -53,7 +84,8 @@ describe.skipIf(!browserPath)("the experiments browser, in Chromium", () => {
     }
   });
 
-  const rowsShown = (page: Page) => page.locator(".results-table tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-point")));
+  const rowsShown = (page: Page) =>
+    page.locator(".results-table tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-point")));
 
   it("shows the table, sorts and filters it, renders the plots, and replays a point", async () => {
     const { page, errors } = await openPage(browser, url);
@@ -81,7 +113,10 @@ describe.skipIf(!browserPath)("the experiments browser, in Chromium", () => {
     const [sent, all] = (await view.getAttribute("data-pages"))!.split("/");
     expect(sent).toBe(all);
     expect(await view.locator('td[data-stat="strategy"]').getAttribute("data-value")).toBe("post-copy");
-    const csv = readFileSync(join(results, "results.csv"), "utf8").trim().split("\n").map((line) => line.split(","));
+    const csv = readFileSync(join(results, "results.csv"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => line.split(","));
     const point = Object.fromEntries(csv[0]!.map((name, i) => [name, csv[2]![i]]));
     expect(await view.locator('td[data-stat="pagesSent"]').getAttribute("data-value")).toBe(point.pages_sent);
     expect(await view.locator('td[data-stat="bytesSent"]').getAttribute("data-value")).toBe(point.bytes_sent);

@@ -24,7 +24,10 @@ interface ViewHost {
 }
 
 async function viewHost(dir: string, name: string): Promise<ViewHost> {
-  const process = await startHost(["--name", name, "--speed", "400k", "--migrate-listen", "0", "--http", "0"], join(dir, `${name}.sock`));
+  const process = await startHost(
+    ["--name", name, "--speed", "400k", "--migrate-listen", "0", "--http", "0"],
+    join(dir, `${name}.sock`),
+  );
   const view = /view on http:\/\/([^/]+)\//.exec(process.stdout)?.[1];
   if (!view) throw new Error(`no view address in ${JSON.stringify(process.stdout)}`);
   const client = await ControlClient.connect({ kind: "unix", path: process.socket });
@@ -56,7 +59,9 @@ describe.skipIf(!browserPath)("the web view of real hosts, in Chromium", () => {
 
   it("loads without console errors and offers the bundled guests", async () => {
     await card("a").waitFor();
-    const offered = await card("a").locator("datalist option").evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
+    const offered = await card("a")
+      .locator("datalist option")
+      .evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
     expect(offered).toEqual(expect.arrayContaining(["multi", "solo", "threads"]));
     expect(errors).toEqual([]);
   });
@@ -73,9 +78,13 @@ describe.skipIf(!browserPath)("the web view of real hosts, in Chromium", () => {
     await row.locator('button[data-action="console"]').press("Enter");
     await page.locator(".console pre").filter({ hasText: "pid 1" }).waitFor();
     await row.locator('button[data-action="pause"]').press("Enter");
-    await expect.poll(async () => (await a.client.call("query-vms", {})).find((vm) => vm.name === "multi")?.state).toBe("paused");
+    await expect
+      .poll(async () => (await a.client.call("query-vms", {})).find((vm) => vm.name === "multi")?.state)
+      .toBe("paused");
     await row.locator('button[data-action="resume"]').press("Enter");
-    await expect.poll(async () => (await a.client.call("query-vms", {})).find((vm) => vm.name === "multi")?.state).not.toBe("paused");
+    await expect
+      .poll(async () => (await a.client.call("query-vms", {})).find((vm) => vm.name === "multi")?.state)
+      .not.toBe("paused");
     await screenshot(page, "hosts");
   });
 
@@ -94,14 +103,20 @@ describe.skipIf(!browserPath)("the web view of real hosts, in Chromium", () => {
     await form.locator("button[type=submit]").click();
     const view = page.locator('.migration[data-vm="writer"]');
     await view.waitFor();
-    await page.waitForFunction(`document.querySelector(".migration")?.getAttribute("data-pages")?.split("/")[0] !== "0"`);
+    await page.waitForFunction(
+      `document.querySelector(".migration")?.getAttribute("data-pages")?.split("/")[0] !== "0"`,
+    );
     await screenshot(page, "migrating");
     await view.and(page.locator("[data-ended]")).waitFor({ timeout: 30_000 });
     expect(await view.getAttribute("data-ended")).toBe("completed");
     const [sent, all] = (await view.getAttribute("data-pages"))!.split("/");
     expect(sent).toBe(all);
     const info = await a.client.call("query-migrate", { vm: "writer" });
-    const shown = await view.locator("td[data-stat]").evaluateAll((cells) => Object.fromEntries(cells.map((c) => [c.getAttribute("data-stat"), c.getAttribute("data-value")])));
+    const shown = await view
+      .locator("td[data-stat]")
+      .evaluateAll((cells) =>
+        Object.fromEntries(cells.map((c) => [c.getAttribute("data-stat"), c.getAttribute("data-value")])),
+      );
     const s = info.stats as Record<string, unknown>;
     expect(shown).toEqual({
       status: "completed",
@@ -123,12 +138,30 @@ describe.skipIf(!browserPath)("the web view of real hosts, in Chromium", () => {
   });
 
   it("draws a 64 MiB guest's 16,384 pages while it migrates, and measures the frame rate", async () => {
-    await a.client.call("vm-create", { guest: MEMWRITER, name: "big", memory: 64 << 20, args: "pages=2048 rate=2000 iters=1000000" });
+    await a.client.call("vm-create", {
+      guest: MEMWRITER,
+      name: "big",
+      memory: 64 << 20,
+      args: "pages=2048 rate=2000 iters=1000000",
+    });
     await page.waitForTimeout(300);
     const samples: number[] = [];
-    const sampling = setInterval(() => void page.evaluate("Number(document.body.dataset.fps ?? 0)").then((fps) => samples.push(Number(fps)), () => {}), 250);
+    const sampling = setInterval(
+      () =>
+        void page.evaluate("Number(document.body.dataset.fps ?? 0)").then(
+          (fps) => samples.push(Number(fps)),
+          () => {},
+        ),
+      250,
+    );
     const slot = await b.client.call("migrate-incoming", { vm: "big" });
-    await a.client.call("migrate", { vm: "big", to: slot.address, token: slot.token, strategy: "pre-copy", bandwidth: 8_000_000 });
+    await a.client.call("migrate", {
+      vm: "big",
+      to: slot.address,
+      token: slot.token,
+      strategy: "pre-copy",
+      bandwidth: 8_000_000,
+    });
     const view = page.locator('.migration[data-vm="big"]');
     await view.and(page.locator("[data-ended]")).waitFor({ timeout: 40_000 });
     clearInterval(sampling);
@@ -136,7 +169,11 @@ describe.skipIf(!browserPath)("the web view of real hosts, in Chromium", () => {
     await screenshot(page, "migrated-64mib");
     const measured = samples.filter((fps) => fps > 0);
     expect(measured.length).toBeGreaterThan(0);
-    const figures = { samples: measured.length, minFps: Math.min(...measured), meanFps: Math.round(measured.reduce((n, f) => n + f, 0) / measured.length) };
+    const figures = {
+      samples: measured.length,
+      minFps: Math.min(...measured),
+      meanFps: Math.round(measured.reduce((n, f) => n + f, 0) / measured.length),
+    };
     writeFileSync(join(artifacts, "frame-rate.json"), JSON.stringify(figures, null, 2) + "\n");
     console.log(`page map of 16,384 pages during a migration: ${JSON.stringify(figures)}`);
     expect(errors).toEqual([]);

@@ -11,7 +11,21 @@ import WebSocket from "ws";
 import { MAIN, requireBuild, runProgram, waitFor } from "../host/helpers.js";
 import { browserPath, launch, NO_BROWSER, openPage, screenshot } from "./browser.js";
 
-const MIGRATION = [resolve("programs/memwriter.s"), "--args", "pages=64 rate=20000 iters=40", "--at", "30000", "--strategy", "pre-copy", "--bandwidth", "10MB/s", "--speed", "3M", "--downtime-target", "1ms"];
+const MIGRATION = [
+  resolve("programs/memwriter.s"),
+  "--args",
+  "pages=64 rate=20000 iters=40",
+  "--at",
+  "30000",
+  "--strategy",
+  "pre-copy",
+  "--bandwidth",
+  "10MB/s",
+  "--speed",
+  "3M",
+  "--downtime-target",
+  "1ms",
+];
 
 describe("toyvmm migrate --view", () => {
   let child: ChildProcess;
@@ -19,7 +33,9 @@ describe("toyvmm migrate --view", () => {
   let url = "";
   beforeAll(async () => {
     requireBuild();
-    child = spawn(process.execPath, [MAIN, "migrate", ...MIGRATION, "--view", "0", "--pace", "40"], { stdio: ["ignore", "ignore", "pipe"] });
+    child = spawn(process.execPath, [MAIN, "migrate", ...MIGRATION, "--view", "0", "--pace", "40"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     await waitFor(() => /view on (http:\S+\/):/.test(stderr) || child.exitCode !== null, "the view to listen", 20_000);
     url = /view on (http:\S+\/):/.exec(stderr)?.[1] ?? "";
@@ -41,7 +57,10 @@ describe("toyvmm migrate --view", () => {
     ws.send(JSON.stringify({ execute: "vm-pause", arguments: { vm: "memwriter" }, id: 7 }));
     await waitFor(() => messages.some((m) => "id" in m), "the answer");
     expect(messages[0]).toMatchObject({ toyvmm: { host: "simulated", capabilities: [] } });
-    expect(messages.find((m) => "id" in m)).toEqual({ error: { class: "CommandNotFound", desc: expect.stringMatching(/can be watched, not steered/) }, id: 7 });
+    expect(messages.find((m) => "id" in m)).toEqual({
+      error: { class: "CommandNotFound", desc: expect.stringMatching(/can be watched, not steered/) },
+      id: 7,
+    });
     ws.close();
   });
 
@@ -57,7 +76,11 @@ describe("toyvmm migrate --view", () => {
       expect(await view.getAttribute("data-ended")).toBe("completed");
       const [sent, all] = (await view.getAttribute("data-pages"))!.split("/");
       expect(sent).toBe(all);
-      const shown = await view.locator("td[data-stat]").evaluateAll((cells) => Object.fromEntries(cells.map((c) => [c.getAttribute("data-stat"), c.getAttribute("data-value")])));
+      const shown = await view
+        .locator("td[data-stat]")
+        .evaluateAll((cells) =>
+          Object.fromEntries(cells.map((c) => [c.getAttribute("data-stat"), c.getAttribute("data-value")])),
+        );
       const json = await runProgram(["migrate", ...MIGRATION, "--json"], 30_000);
       const stats = JSON.parse(json.stdout).stats;
       expect(shown).toMatchObject({

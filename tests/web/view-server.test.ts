@@ -14,7 +14,12 @@ import { ControlSession } from "../../vmm/host/session.js";
 import { silentLogger } from "../../vmm/log.js";
 import { requireBuild, runProgram, startHost, tempFolder, type TestHost } from "../host/helpers.js";
 
-function get(port: number, path: string, headers: Record<string, string> = {}, method = "GET"): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  method = "GET",
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port, path, method, headers, timeout: 5000 }, (res) => {
       let body = "";
@@ -27,7 +32,10 @@ function get(port: number, path: string, headers: Record<string, string> = {}, m
 }
 
 /** Opens /control; resolves to the socket and its first message, or to the HTTP status of a refusal. */
-function openControl(port: number, origin?: string): Promise<{ ws: WebSocket; first: Record<string, unknown> } | { refused: number }> {
+function openControl(
+  port: number,
+  origin?: string,
+): Promise<{ ws: WebSocket; first: Record<string, unknown> } | { refused: number }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/control`, origin ? { origin } : {});
     ws.once("message", (data) => resolve({ ws, first: JSON.parse(String(data)) }));
@@ -60,7 +68,13 @@ describe("toyvmm host --http", () => {
   });
 
   it("serves nothing outside the page's folder, and only GET", async () => {
-    for (const path of ["/../package.json", "/%2e%2e/package.json", "/assets/../../package.json", "/.hidden.js", "/nothing.js"]) {
+    for (const path of [
+      "/../package.json",
+      "/%2e%2e/package.json",
+      "/assets/../../package.json",
+      "/.hidden.js",
+      "/nothing.js",
+    ]) {
       expect((await get(port, path)).status, path).toBe(404);
     }
     expect((await get(port, "/", {}, "POST")).status).toBe(405);
@@ -107,7 +121,13 @@ describe("a view endpoint with a token", () => {
   const host = new Host({ name: "t", version: "0", speed: "max", clock: { now: () => 0 }, log });
   let server: ViewServer;
   beforeAll(async () => {
-    server = await ViewServer.listen({ address: { host: "127.0.0.1", port: 0 }, token, root: webRoot(), log, session: (t) => new ControlSession(host, { timeOfDay: Date.now, log, ...(t ? { token: t } : {}) }) });
+    server = await ViewServer.listen({
+      address: { host: "127.0.0.1", port: 0 },
+      token,
+      root: webRoot(),
+      log,
+      session: (t) => new ControlSession(host, { timeOfDay: Date.now, log, ...(t ? { token: t } : {}) }),
+    });
   });
   afterAll(() => server.close());
 

@@ -27,7 +27,13 @@ const SENT = 1;
 const DIRTY = 2;
 const REQUESTED = 3;
 const ZERO = 4;
-const LETTER_CODES = [PAGE_LETTERS.missing, PAGE_LETTERS.sent, PAGE_LETTERS.dirty, PAGE_LETTERS.requested, PAGE_LETTERS.zero].map((l) => l.charCodeAt(0));
+const LETTER_CODES = [
+  PAGE_LETTERS.missing,
+  PAGE_LETTERS.sent,
+  PAGE_LETTERS.dirty,
+  PAGE_LETTERS.requested,
+  PAGE_LETTERS.zero,
+].map((l) => l.charCodeAt(0));
 
 /** Bytes and pages the source put on the wire in one round (post-copy's pass counts as one). */
 export interface RoundBytes {
@@ -47,7 +53,8 @@ export interface PageMapSnapshot {
   requests: number;
 }
 
-const u32 = (bytes: Uint8Array, at: number): number => (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+const u32 = (bytes: Uint8Array, at: number): number =>
+  (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
 
 export class PageMap {
   private readonly states: Uint8Array;
@@ -120,7 +127,13 @@ export class PageMap {
       tally[state]!++;
       letters[p] = LETTER_CODES[state]!;
     }
-    [counts.missing, counts.sent, counts.dirty, counts.requested, counts.zero] = tally as [number, number, number, number, number];
+    [counts.missing, counts.sent, counts.dirty, counts.requested, counts.zero] = tally as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     return {
       map: new TextDecoder().decode(letters),
       counts,

@@ -41,7 +41,8 @@ export class HostConnection {
     this.ready = new Promise((resolve, reject) => {
       this.ws.addEventListener("message", (message) => this.message(String(message.data), resolve, token));
       this.ws.addEventListener("close", (close) => {
-        const reason = close.reason || (this.greeting ? "the host closed the connection" : `no toyvmm view at ${where}`);
+        const reason =
+          close.reason || (this.greeting ? "the host closed the connection" : `no toyvmm view at ${where}`);
         this.closed = reason;
         reject(new Error(reason));
         for (const pending of this.pending.splice(0)) pending.reject(new Error(reason));
@@ -57,7 +58,10 @@ export class HostConnection {
     if ("toyvmm" in message) {
       this.greeting = (message as Greeting).toyvmm;
       if (this.greeting.auth === "token") {
-        this.call("authenticate", { token: token ?? "" }).then(() => greeted(this.greeting!), () => this.ws.close());
+        this.call("authenticate", { token: token ?? "" }).then(
+          () => greeted(this.greeting!),
+          () => this.ws.close(),
+        );
       } else greeted(this.greeting);
       return;
     }

@@ -12,8 +12,18 @@ const KEPT = 64 * 1024;
 export class ConsoleView {
   readonly element = el("section", { class: "console", "aria-label": "Console" });
   private readonly title = el("h2", {}, "Console");
-  private readonly output = el("pre", { role: "log", "aria-live": "off", tabindex: "0", "aria-label": "console output" });
-  private readonly input = el("input", { name: "input", autocomplete: "off", "aria-label": "console input (Enter sends the line)", size: "40" });
+  private readonly output = el("pre", {
+    role: "log",
+    "aria-live": "off",
+    tabindex: "0",
+    "aria-label": "console output",
+  });
+  private readonly input = el("input", {
+    name: "input",
+    autocomplete: "off",
+    "aria-label": "console input (Enter sends the line)",
+    size: "40",
+  });
   private following: { host: HostConnection; vm: string; unlisten: () => void } | null = null;
 
   constructor() {

@@ -7,11 +7,11 @@ export function parseCsv(text: string): { header: string[]; rows: string[][] } {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') ((field += '"'), i++);
       else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ",") record.push(field), (field = "");
+    else if (c === ",") (record.push(field), (field = ""));
     else if (c === "\n" || c === "\r") {
       if (c === "\r" && text[i + 1] === "\n") i++;
       record.push(field);
@@ -20,7 +20,7 @@ export function parseCsv(text: string): { header: string[]; rows: string[][] } {
       field = "";
     } else field += c;
   }
-  if (field !== "" || record.length > 0) record.push(field), records.push(record);
+  if (field !== "" || record.length > 0) (record.push(field), records.push(record));
   const [header = [], ...rows] = records.filter((r) => r.length > 1 || r[0] !== "");
   return { header, rows };
 }

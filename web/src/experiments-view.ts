@@ -20,9 +20,17 @@ export interface ResultsSource {
 
 /** The results directory the server offers, if it was started with one. */
 export async function serverResults(replay: (point: number) => Promise<void>): Promise<ResultsSource | null> {
-  const index = await fetch("results/index.json").then((r) => (r.ok ? (r.json() as Promise<{ name: string | null; files: string[] }>) : null), () => null);
+  const index = await fetch("results/index.json").then(
+    (r) => (r.ok ? (r.json() as Promise<{ name: string | null; files: string[] }>) : null),
+    () => null,
+  );
   if (!index || index.name === null) return null;
-  return { name: index.name, files: index.files, read: (file) => fetch(`results/${encodeURIComponent(file)}`).then((r) => r.text()), replay };
+  return {
+    name: index.name,
+    files: index.files,
+    read: (file) => fetch(`results/${encodeURIComponent(file)}`).then((r) => r.text()),
+    replay,
+  };
 }
 
 function folderResults(files: FileList): ResultsSource | null {
@@ -41,10 +49,17 @@ export async function openExperiments(element: HTMLElement, fromServer: ResultsS
   const picker = el("input", { type: "file", webkitdirectory: "", multiple: "", "aria-label": "a results directory" });
   const problem = el("p", { class: "problem", role: "alert" });
   const shown = el("div");
-  element.append(el("h2", {}, "Experiments"), el("p", {}, el("label", {}, "Open a results directory (toyvmm experiment --out DIR) ", picker)), problem, shown);
+  element.append(
+    el("h2", {}, "Experiments"),
+    el("p", {}, el("label", {}, "Open a results directory (toyvmm experiment --out DIR) ", picker)),
+    problem,
+    shown,
+  );
   picker.addEventListener("change", () => {
     const source = picker.files && picker.files.length > 0 ? folderResults(picker.files) : null;
-    if (!source) return void (problem.textContent = "that folder has no results.csv: choose the folder toyvmm experiment --out wrote");
+    if (!source)
+      return void (problem.textContent =
+        "that folder has no results.csv: choose the folder toyvmm experiment --out wrote");
     problem.textContent = "";
     void show(shown, source);
   });
@@ -81,7 +96,12 @@ class ResultsTable {
     private readonly rows: string[][],
     private readonly replay: ((point: number) => Promise<void>) | undefined,
   ) {
-    const filter = el("input", { type: "search", placeholder: "strategy=pre-copy status=completed", size: "36", "aria-label": "filter the rows: column=value terms, or any text" });
+    const filter = el("input", {
+      type: "search",
+      placeholder: "strategy=pre-copy status=completed",
+      size: "36",
+      "aria-label": "filter the rows: column=value terms, or any text",
+    });
     filter.addEventListener("input", () => ((this.filter = filter.value.trim()), this.render()));
     const headings = header.map((name, i) => {
       const button = el("button", { type: "button" }, name);
@@ -96,7 +116,11 @@ class ResultsTable {
       return th;
     });
     const head = el("tr", {}, ...(replay ? [el("th", { scope: "col" }, "replay")] : []), ...headings);
-    this.element.append(el("label", {}, "Filter ", filter), this.count, el("div", { class: "scroll" }, el("table", { class: "results-table" }, el("thead", {}, head), this.body)));
+    this.element.append(
+      el("label", {}, "Filter ", filter),
+      this.count,
+      el("div", { class: "scroll" }, el("table", { class: "results-table" }, el("thead", {}, head), this.body)),
+    );
     this.render();
   }
 
@@ -125,7 +149,11 @@ class ResultsTable {
       ...shown.map((row) => {
         const cells = row.map((cell) => el("td", {}, cell));
         if (!this.replay) return el("tr", { "data-point": row[0]! }, ...cells);
-        const button = el("button", { type: "button", "data-action": "replay", "aria-label": `replay point ${row[0]}` }, "Replay");
+        const button = el(
+          "button",
+          { type: "button", "data-action": "replay", "aria-label": `replay point ${row[0]}` },
+          "Replay",
+        );
         button.addEventListener("click", () => void this.replay!(Number(row[0])));
         return el("tr", { "data-point": row[0]! }, el("td", {}, button), ...cells);
       }),

@@ -22,4 +22,3 @@ export function startFrameMeter(element: HTMLElement): void {
   };
   requestAnimationFrame(tick);
 }
-

@@ -53,9 +53,27 @@ export class HostCard {
   private readonly migrateFields = {
     vm: el("select", { name: "vm" }),
     to: el("select", { name: "to" }),
-    strategy: el("select", { name: "strategy" }, ...["pre-copy", "post-copy", "stop-copy"].map((s) => el("option", { value: s }, s))),
-    bandwidth: el("input", { name: "bandwidth", type: "number", min: "0", step: "any", placeholder: "no cap", size: "6" }),
-    downtime: el("input", { name: "downtime", type: "number", min: "0", step: "any", placeholder: "host's", size: "5" }),
+    strategy: el(
+      "select",
+      { name: "strategy" },
+      ...["pre-copy", "post-copy", "stop-copy"].map((s) => el("option", { value: s }, s)),
+    ),
+    bandwidth: el("input", {
+      name: "bandwidth",
+      type: "number",
+      min: "0",
+      step: "any",
+      placeholder: "no cap",
+      size: "6",
+    }),
+    downtime: el("input", {
+      name: "downtime",
+      type: "number",
+      min: "0",
+      step: "any",
+      placeholder: "host's",
+      size: "5",
+    }),
     rounds: el("input", { name: "rounds", type: "number", min: "1", max: "1000", placeholder: "host's", size: "4" }),
   };
 
@@ -88,16 +106,43 @@ export class HostCard {
     this.element.setAttribute("aria-busy", "false");
     const heading = this.element.querySelector("h2")!;
     heading.textContent = `host ${this.name}`;
-    const where = el("p", { class: "where" }, `${this.connection.address || location.host} · speed ${this.info.speed === "max" ? "max" : count(this.info.speed) + " ticks/s"} · migrations ${this.info.migrateListen ?? "not accepted"}`);
+    const where = el(
+      "p",
+      { class: "where" },
+      `${this.connection.address || location.host} · speed ${this.info.speed === "max" ? "max" : count(this.info.speed) + " ticks/s"} · migrations ${this.info.migrateListen ?? "not accepted"}`,
+    );
     const table = el(
       "table",
       { class: "vms" },
       el("caption", {}, `VMs on ${this.name}`),
-      el("thead", {}, el("tr", {}, ...["VM", "kind", "state", "guest ticks", "ticks/s", "memory", "traps/s", "actions"].map((h) => el("th", { scope: "col" }, h)))),
+      el(
+        "thead",
+        {},
+        el(
+          "tr",
+          {},
+          ...["VM", "kind", "state", "guest ticks", "ticks/s", "memory", "traps/s", "actions"].map((h) =>
+            el("th", { scope: "col" }, h),
+          ),
+        ),
+      ),
       this.rows,
     );
-    if (this.steerable) this.element.append(where, this.startForm(), el("div", { class: "scroll" }, table), this.buildMigrateForm(), this.problem);
-    else this.element.append(where, el("p", {}, "A simulated migration, replayed: it can be watched, not steered."), el("div", { class: "scroll" }, table), this.problem);
+    if (this.steerable)
+      this.element.append(
+        where,
+        this.startForm(),
+        el("div", { class: "scroll" }, table),
+        this.buildMigrateForm(),
+        this.problem,
+      );
+    else
+      this.element.append(
+        where,
+        el("p", {}, "A simulated migration, replayed: it can be watched, not steered."),
+        el("div", { class: "scroll" }, table),
+        this.problem,
+      );
     this.acceptDrops();
     this.connection.onEvent((event) => {
       if (event.event.startsWith("VM_")) void this.refresh();
@@ -106,7 +151,10 @@ export class HostCard {
       this.stop();
       this.problem.textContent = `connection lost: ${reason}`;
     };
-    this.timers.push(window.setInterval(() => void this.refresh(), VMS_EVERY_MS), window.setInterval(() => void this.measure(), STATUS_EVERY_MS));
+    this.timers.push(
+      window.setInterval(() => void this.refresh(), VMS_EVERY_MS),
+      window.setInterval(() => void this.measure(), STATUS_EVERY_MS),
+    );
     await this.refresh();
   }
 
@@ -118,15 +166,34 @@ export class HostCard {
   private startForm(): HTMLFormElement {
     const guests = this.info!.guests;
     // A bundled guest by name, or the path of a program or image on the host.
-    const list = el("datalist", { id: `guests-${this.name}` }, ...guests.map((g) => el("option", { value: g.name }, g.description)));
-    const guest = el("input", { name: "guest", list: list.id, value: guests[0]?.name ?? "", required: "", size: "14", "aria-describedby": `${list.id}-help` });
+    const list = el(
+      "datalist",
+      { id: `guests-${this.name}` },
+      ...guests.map((g) => el("option", { value: g.name }, g.description)),
+    );
+    const guest = el("input", {
+      name: "guest",
+      list: list.id,
+      value: guests[0]?.name ?? "",
+      required: "",
+      size: "14",
+      "aria-describedby": `${list.id}-help`,
+    });
     const args = el("input", { name: "args", placeholder: "prog=fib n=20", size: "18" });
-    const memory = el("select", { name: "memory" }, ...MEMORY_CHOICES.map(([label], i) => el("option", { value: String(i) }, label)));
+    const memory = el(
+      "select",
+      { name: "memory" },
+      ...MEMORY_CHOICES.map(([label], i) => el("option", { value: String(i) }, label)),
+    );
     const form = el(
       "form",
       { class: "start inline", "aria-label": `start a VM on ${this.name}` },
       el("label", {}, "Guest ", guest, list),
-      el("span", { id: `${list.id}-help`, class: "help" }, `bundled: ${guests.map((g) => g.name).join(", ")}, or a file's path on the host`),
+      el(
+        "span",
+        { id: `${list.id}-help`, class: "help" },
+        `bundled: ${guests.map((g) => g.name).join(", ")}, or a file's path on the host`,
+      ),
       el("label", {}, "Arguments ", args),
       el("label", {}, "Memory ", memory),
       el("button", { type: "submit" }, "Start VM"),
@@ -134,7 +201,9 @@ export class HostCard {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const size = MEMORY_CHOICES[Number(memory.value)]![1];
-      void this.act(() => this.connection.call("vm-create", { guest: guest.value, args: args.value, ...(size ? { memory: size } : {}) }));
+      void this.act(() =>
+        this.connection.call("vm-create", { guest: guest.value, args: args.value, ...(size ? { memory: size } : {}) }),
+      );
     });
     return form;
   }
@@ -166,7 +235,9 @@ export class HostCard {
       if (vm.state !== "running") continue;
       try {
         const status = await this.connection.call("query-status", { vm: vm.name });
-        const traps = Object.values((status.stats as { traps?: Record<string, number> }).traps ?? status.stats).reduce<number>((n, v) => n + (typeof v === "number" ? v : 0), 0);
+        const traps = Object.values(
+          (status.stats as { traps?: Record<string, number> }).traps ?? status.stats,
+        ).reduce<number>((n, v) => n + (typeof v === "number" ? v : 0), 0);
         const now = performance.now();
         const before = this.rates.get(vm.name);
         const seconds = before ? (now - before.atMs) / 1000 : 0;
@@ -197,8 +268,15 @@ export class HostCard {
   private update(vm: VmSummary): HTMLTableRowElement {
     let row = this.rowOf.get(vm.name);
     if (!row) {
-      row = el("tr", { "data-vm": vm.name }, el("th", { scope: "row" }, vm.name), ...Array.from({ length: 7 }, () => el("td")));
-      row.addEventListener("dragstart", (event) => event.dataTransfer?.setData("application/x-toyvmm-vm", JSON.stringify({ host: this.name, vm: vm.name })));
+      row = el(
+        "tr",
+        { "data-vm": vm.name },
+        el("th", { scope: "row" }, vm.name),
+        ...Array.from({ length: 7 }, () => el("td")),
+      );
+      row.addEventListener("dragstart", (event) =>
+        event.dataTransfer?.setData("application/x-toyvmm-vm", JSON.stringify({ host: this.name, vm: vm.name })),
+      );
       this.rowOf.set(vm.name, row);
     }
     const rate = this.rates.get(vm.name);
@@ -224,14 +302,24 @@ export class HostCard {
 
   private buttons(vm: VmSummary): HTMLButtonElement[] {
     const button = (label: string, key: string, run: () => void) => {
-      const b = el("button", { type: "button", "data-action": key, "aria-label": `${label.replace("…", "")} ${vm.name}` }, label);
+      const b = el(
+        "button",
+        { type: "button", "data-action": key, "aria-label": `${label.replace("…", "")} ${vm.name}` },
+        label,
+      );
       b.addEventListener("click", run);
       return b;
     };
     const list = [button("Console", "console", () => this.actions.console(this.connection, vm.name))];
     if (!this.steerable) return list;
-    if (vm.state === "running") list.unshift(button("Pause", "pause", () => void this.act(() => this.connection.call("vm-pause", { vm: vm.name }))));
-    if (vm.state === "paused") list.unshift(button("Resume", "resume", () => void this.act(() => this.connection.call("vm-resume", { vm: vm.name }))));
+    if (vm.state === "running")
+      list.unshift(
+        button("Pause", "pause", () => void this.act(() => this.connection.call("vm-pause", { vm: vm.name }))),
+      );
+    if (vm.state === "paused")
+      list.unshift(
+        button("Resume", "resume", () => void this.act(() => this.connection.call("vm-resume", { vm: vm.name }))),
+      );
     if (vm.state === "running") list.push(button("Migrate…", "migrate", () => this.chooseMigration(vm.name)));
     return list;
   }
@@ -267,9 +355,11 @@ export class HostCard {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const destination = this.actions.hosts().find((h) => h !== this.connection && h.greeting?.host === to.value);
-      if (!destination || vm.value === "") return void (this.problem.textContent = "choose a running VM and another host to migrate it to");
+      if (!destination || vm.value === "")
+        return void (this.problem.textContent = "choose a running VM and another host to migrate it to");
       const request: MigrateChoice["request"] = { vm: vm.value, strategy: strategy.value as "pre-copy" };
-      if (bandwidth.value !== "" && Number(bandwidth.value) > 0) request.bandwidth = Math.round(Number(bandwidth.value) * 1e6);
+      if (bandwidth.value !== "" && Number(bandwidth.value) > 0)
+        request.bandwidth = Math.round(Number(bandwidth.value) * 1e6);
       if (downtime.value !== "") request.downtimeTargetNs = Math.round(Number(downtime.value) * 1e6);
       if (rounds.value !== "") request.maxRounds = Number(rounds.value);
       void this.act(() => this.actions.migrate({ from: this.connection, to: destination, request }));
@@ -294,7 +384,16 @@ export class HostCard {
       select.replaceChildren(...values.map((v) => el("option", { value: v }, v)));
       if (values.includes(chosen)) select.value = chosen;
     };
-    refill(this.migrateFields.vm, this.vms.filter((v) => v.state === "running").map((v) => v.name));
-    refill(this.migrateFields.to, this.actions.hosts().filter((h) => h !== this.connection && h.greeting).map((h) => h.greeting!.host));
+    refill(
+      this.migrateFields.vm,
+      this.vms.filter((v) => v.state === "running").map((v) => v.name),
+    );
+    refill(
+      this.migrateFields.to,
+      this.actions
+        .hosts()
+        .filter((h) => h !== this.connection && h.greeting)
+        .map((h) => h.greeting!.host),
+    );
   }
 }

@@ -30,19 +30,29 @@ function addHost(address: string): void {
   });
   cards.push(card);
   hostsElement.append(card.element);
-  void connection.ready.then(() => watchMigrations(connection), () => {});
+  void connection.ready.then(
+    () => watchMigrations(connection),
+    () => {},
+  );
 }
 
 /** Opens a view on every outgoing migration a host starts, however it was asked for. */
 function watchMigrations(host: HostConnection): void {
   host.onEvent((event) => {
-    if (event.event === "MIGRATION" && event.data.direction === "outgoing" && !["completed", "failed", "cancelled"].includes(event.data.status)) {
+    if (
+      event.event === "MIGRATION" &&
+      event.data.direction === "outgoing" &&
+      !["completed", "failed", "cancelled"].includes(event.data.status)
+    ) {
       void show(host, event.data.vm, null);
     }
   });
   // One already under way when the page opened.
   void host.call("query-migrations", {}).then(
-    (list) => list.filter((m) => m.direction === "outgoing" && !["completed", "failed", "cancelled"].includes(m.status)).forEach((m) => void show(host, m.vm, null)),
+    (list) =>
+      list
+        .filter((m) => m.direction === "outgoing" && !["completed", "failed", "cancelled"].includes(m.status))
+        .forEach((m) => void show(host, m.vm, null)),
     () => {},
   );
 }
@@ -67,7 +77,8 @@ async function show(from: HostConnection, vm: string, choice: MigrateChoice | nu
     const following = consoleView.vm;
     const to = choice?.to;
     // The console goes on where the VM now runs.
-    if (end.status === "completed" && to && following?.host === from && following.vm === vm) void consoleView.follow(to, vm, true);
+    if (end.status === "completed" && to && following?.host === from && following.vm === vm)
+      void consoleView.follow(to, vm, true);
     if (end.status !== "completed" && to) void to.call("migrate-cancel", { vm }).catch(() => {});
   };
   migrationElement.hidden = false;
@@ -130,5 +141,6 @@ document.getElementById("add-host")!.addEventListener("submit", (event) => {
 });
 tabs();
 addHost("");
-for (const address of new URLSearchParams(location.search).get("hosts")?.split(",") ?? []) if (address.trim()) addHost(address.trim());
+for (const address of new URLSearchParams(location.search).get("hosts")?.split(",") ?? [])
+  if (address.trim()) addHost(address.trim());
 startFrameMeter(document.getElementById("fps")!);

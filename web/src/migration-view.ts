@@ -55,14 +55,34 @@ export class MigrationView {
     this.element.dataset.vm = watch.vm;
     const title = el("h2", {}, `${watch.vm}: ${watch.source.greeting?.host ?? "?"} → ${watch.to}`);
     const mapFigure = el("figure", {}, this.map.canvas, el("figcaption", {}, "Memory, one cell per page"), legend());
-    const barsFigure = el("figure", {}, this.bars.canvas, el("figcaption", {}, "Bytes per round (the running round striped)"));
-    this.element.append(title, this.status, this.progress, this.buttons, el("div", { class: "charts" }, mapFigure, barsFigure), this.rates, this.figures, el("h3", {}, "Post-copy faults"), this.faults, this.final);
+    const barsFigure = el(
+      "figure",
+      {},
+      this.bars.canvas,
+      el("figcaption", {}, "Bytes per round (the running round striped)"),
+    );
+    this.element.append(
+      title,
+      this.status,
+      this.progress,
+      this.buttons,
+      el("div", { class: "charts" }, mapFigure, barsFigure),
+      this.rates,
+      this.figures,
+      el("h3", {}, "Post-copy faults"),
+      this.faults,
+      this.final,
+    );
     if (watch.controls) this.addControls();
     this.unlisten = watch.source.onEvent((event) => {
-      if (event.event === "MIGRATION" && event.data.vm === watch.vm && event.data.direction === "outgoing") void this.refreshInfo();
+      if (event.event === "MIGRATION" && event.data.vm === watch.vm && event.data.direction === "outgoing")
+        void this.refreshInfo();
       if (event.event === "MIGRATION_PROGRESS" && event.data.vm === watch.vm) this.noteProgress(event.data.phase);
     });
-    this.timers.push(window.setInterval(() => void this.refreshPages(), PAGES_EVERY_MS), window.setInterval(() => void this.refreshInfo(), INFO_EVERY_MS));
+    this.timers.push(
+      window.setInterval(() => void this.refreshPages(), PAGES_EVERY_MS),
+      window.setInterval(() => void this.refreshInfo(), INFO_EVERY_MS),
+    );
     void this.refreshInfo();
     void this.refreshPages();
   }
@@ -84,16 +104,19 @@ export class MigrationView {
   }
 
   private noteProgress(phase: string): void {
-    if (this.switchedAtNs === null && (phase === "stop-and-copy" || phase === "switch-over") && this.pages) this.switchedAtNs = this.pages.atNs;
+    if (this.switchedAtNs === null && (phase === "stop-and-copy" || phase === "switch-over") && this.pages)
+      this.switchedAtNs = this.pages.atNs;
   }
 
   private async refreshPages(): Promise<void> {
     if (this.watch.source.closed) return this.stop();
     try {
       const pages = await this.watch.source.call("query-migrate-pages", { vm: this.watch.vm });
-      if (this.last && pages.atNs > this.last.atNs && pages.streamBytes > this.last.streamBytes) this.measured = ((pages.streamBytes - this.last.streamBytes) * 1e9) / (pages.atNs - this.last.atNs);
+      if (this.last && pages.atNs > this.last.atNs && pages.streamBytes > this.last.streamBytes)
+        this.measured = ((pages.streamBytes - this.last.streamBytes) * 1e9) / (pages.atNs - this.last.atNs);
       this.last = { atNs: pages.atNs, streamBytes: pages.streamBytes };
-      if (pages.requests > (this.pages?.requests ?? 0)) this.noteFaults(pages.requests - (this.pages?.requests ?? 0), pages.atNs);
+      if (pages.requests > (this.pages?.requests ?? 0))
+        this.noteFaults(pages.requests - (this.pages?.requests ?? 0), pages.atNs);
       this.pages = pages;
       this.render();
     } catch {
@@ -127,7 +150,8 @@ export class MigrationView {
     this.buttons.replaceChildren();
     // Too quick for the polls to have seen it: the final rounds say when the last one (the stop) began.
     const rounds = (info.stats.rounds ?? []) as { startNs: number }[];
-    if (this.switchedAtNs === null && rounds.length > 1) this.switchedAtNs = rounds.at(-1)!.startNs - rounds[0]!.startNs;
+    if (this.switchedAtNs === null && rounds.length > 1)
+      this.switchedAtNs = rounds.at(-1)!.startNs - rounds[0]!.startNs;
     this.final.replaceChildren(el("h3", {}, "Final statistics"), finalTable(info));
     this.element.dataset.ended = info.status;
     this.onEnd(info);
@@ -163,8 +187,20 @@ export class MigrationView {
     const target = this.watch.downtimeTargetNs;
     const expected = Number(info.stats.expectedDowntimeNs ?? 0);
     this.rates.replaceChildren(
-      rateBar("dirty rate", dirtyBytes, Math.max(dirtyBytes, bandwidth, 1), `${count(info.dirtyPagesPerSecond)} pages/s = ${bytes(dirtyBytes)}/s`, "dirty"),
-      rateBar(this.watch.bandwidth ? "bandwidth (cap)" : "bandwidth (measured)", bandwidth, Math.max(dirtyBytes, bandwidth, 1), `${bytes(bandwidth)}/s`, "bandwidth"),
+      rateBar(
+        "dirty rate",
+        dirtyBytes,
+        Math.max(dirtyBytes, bandwidth, 1),
+        `${count(info.dirtyPagesPerSecond)} pages/s = ${bytes(dirtyBytes)}/s`,
+        "dirty",
+      ),
+      rateBar(
+        this.watch.bandwidth ? "bandwidth (cap)" : "bandwidth (measured)",
+        bandwidth,
+        Math.max(dirtyBytes, bandwidth, 1),
+        `${bytes(bandwidth)}/s`,
+        "bandwidth",
+      ),
     );
     // query-migrate counts finished rounds; the page map also the running one.
     const sent = Math.max(info.transferredBytes, pages?.rounds.reduce((n, r) => n + r.bytes, 0) ?? 0);
@@ -187,7 +223,13 @@ export class MigrationView {
 function rateBar(name: string, value: number, top: number, text: string, kind: string): HTMLElement {
   const bar = el("span", { class: `bar ${kind}` });
   bar.style.width = `${Math.max(0.5, (100 * value) / top)}%`;
-  return el("div", { class: "rate" }, el("span", { class: "rate-name" }, name), el("span", { class: "track" }, bar), el("span", { class: "rate-value" }, text));
+  return el(
+    "div",
+    { class: "rate" },
+    el("span", { class: "rate-name" }, name),
+    el("span", { class: "track" }, bar),
+    el("span", { class: "rate-value" }, text),
+  );
 }
 
 /** The final statistics, named as `query-migrate` names them, so they can be checked against it. */
@@ -206,6 +248,8 @@ export function finalTable(info: MigrationInfo): HTMLElement {
     ["postcopyRequests", count(Number(s.postcopyRequests)), String(s.postcopyRequests)],
     ["bytesSent", bytes(Number(s.bytesSent)), String(s.bytesSent)],
   ];
-  const body = rows.map(([name, shown, exact]) => el("tr", {}, el("th", { scope: "row" }, name), el("td", { "data-stat": name, "data-value": exact }, shown)));
+  const body = rows.map(([name, shown, exact]) =>
+    el("tr", {}, el("th", { scope: "row" }, name), el("td", { "data-stat": name, "data-value": exact }, shown)),
+  );
   return el("table", { class: "final-stats" }, el("tbody", {}, ...body));
 }

@@ -32,7 +32,9 @@ function tile(state: (typeof STATES)[number], size: number): Uint32Array {
         continue;
       }
       const c = (size - 1) / 2;
-      const near = Math.abs(x - (inner - 1) / 2) <= Math.max(0.5, inner / 6) && Math.abs(y - (inner - 1) / 2) <= Math.max(0.5, inner / 6);
+      const near =
+        Math.abs(x - (inner - 1) / 2) <= Math.max(0.5, inner / 6) &&
+        Math.abs(y - (inner - 1) / 2) <= Math.max(0.5, inner / 6);
       let colour: readonly number[] = state.colour;
       switch (state.shape) {
         case "empty":

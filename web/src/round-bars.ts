@@ -62,6 +62,9 @@ export class RoundBars {
       g.fillText(`${round.round}`, x + w / 2, height - 5);
       g.fillText(bytes(round.bytes), x + w / 2, Math.max(12, y - 4));
     });
-    this.canvas.setAttribute("aria-label", `bytes per round: ${rounds.map((r) => `round ${r.round} ${bytes(r.bytes)}`).join(", ")}`);
+    this.canvas.setAttribute(
+      "aria-label",
+      `bytes per round: ${rounds.map((r) => `round ${r.round} ${bytes(r.bytes)}`).join(", ")}`,
+    );
   }
 }

@@ -37,7 +37,9 @@ export function pointReplayer(dir: string, guestPath: string): (point: number) =
   const guest = loadGuest(guestPath, "--results guest");
   const sha = createHash("sha256").update(encodeImage(guest.image)).digest("hex");
   if (manifest.image_sha256 !== sha) {
-    throw new UserError(`--results ${dir}: its experiment ran another image (sha256 ${String(manifest.image_sha256).slice(0, 12)}…), not ${guestPath} (${sha.slice(0, 12)}…)`);
+    throw new UserError(
+      `--results ${dir}: its experiment ran another image (sha256 ${String(manifest.image_sha256).slice(0, 12)}…), not ${guestPath} (${sha.slice(0, 12)}…)`,
+    );
   }
   const rows = Array.isArray(results.rows) ? (results.rows as { point: number; params: Point }[]) : [];
   return (index) => {
@@ -55,8 +57,19 @@ export function pointReplayer(dir: string, guestPath: string): (point: number) =
       maxRounds: point["max-rounds"] as number,
       speed: point.speed as number,
     };
-    const result = migrate(vm, { strategy: point.strategy as Strategy, host: ANY_HOST, pushOrder: point["push-order"] as PushOrder, onTransmit: recorder.onTransmit, ...link });
+    const result = migrate(vm, {
+      strategy: point.strategy as Strategy,
+      host: ANY_HOST,
+      pushOrder: point["push-order"] as PushOrder,
+      onTransmit: recorder.onTransmit,
+      ...link,
+    });
     const kind = point.machine === "process" ? "process" : "monitor";
-    return recorder.finish(result, kind, { bandwidth: link.bandwidth, downtimeTargetNs: link.downtimeTargetNs, maxRounds: link.maxRounds, postcopyAfter: null });
+    return recorder.finish(result, kind, {
+      bandwidth: link.bandwidth,
+      downtimeTargetNs: link.downtimeTargetNs,
+      maxRounds: link.maxRounds,
+      postcopyAfter: null,
+    });
   };
 }

@@ -16,7 +16,10 @@ export function autoPace(recording: Recording): number {
   return Math.max(1, AUTO_PLAY_NS / Math.max(1, recording.endNs));
 }
 
-export const paceOf = (pace: number | "auto") => (recording: Recording): number => (pace === "auto" ? autoPace(recording) : pace);
+export const paceOf =
+  (pace: number | "auto") =>
+  (recording: Recording): number =>
+    pace === "auto" ? autoPace(recording) : pace;
 
 export interface ReplayOptions {
   address: TcpAddress;
@@ -37,7 +40,8 @@ export async function serveRecording(recording: Recording, options: ReplayOption
     root: options.root,
     log: options.log,
     ...(results ? { results: results.dir } : {}),
-    session: () => new ReplaySession(recording, paceOf(options.pace), options.version, () => server?.pumpAll(), results?.record),
+    session: () =>
+      new ReplaySession(recording, paceOf(options.pace), options.version, () => server?.pumpAll(), results?.record),
   });
   return server;
 }

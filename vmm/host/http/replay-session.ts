@@ -51,7 +51,9 @@ export class ReplaySession implements ViewSession {
     /** A results directory's point, recorded (`replay-point`); absent: this replay has none. */
     private readonly replayPoint?: (point: number) => Recording,
   ) {
-    this.send({ toyvmm: { version, protocol: PROTOCOL_VERSION, host: SIMULATED_HOST, auth: "none", capabilities: [] } });
+    this.send({
+      toyvmm: { version, protocol: PROTOCOL_VERSION, host: SIMULATED_HOST, auth: "none", capabilities: [] },
+    });
     this.start(recording);
   }
 
@@ -97,11 +99,22 @@ export class ReplaySession implements ViewSession {
     const { recording } = this;
     const progress = recording.stats.progress;
     let latest = -1;
-    while (this.progressSent < progress.length && progress[this.progressSent]!.atNs <= now) latest = this.progressSent++;
+    while (this.progressSent < progress.length && progress[this.progressSent]!.atNs <= now)
+      latest = this.progressSent++;
     // The latest progress only: at most ten a second, as a host sends them.
     if (latest >= 0) {
-      const { phase, round, completed, transferredBytes, remainingBytes, remainingNs, dirtyPagesPerSecond, vm } = this.info(now);
-      this.event("MIGRATION_PROGRESS", { vm, phase, round, completed, transferredBytes, remainingBytes, remainingNs, dirtyPagesPerSecond });
+      const { phase, round, completed, transferredBytes, remainingBytes, remainingNs, dirtyPagesPerSecond, vm } =
+        this.info(now);
+      this.event("MIGRATION_PROGRESS", {
+        vm,
+        phase,
+        round,
+        completed,
+        transferredBytes,
+        remainingBytes,
+        remainingNs,
+        dirtyPagesPerSecond,
+      });
     }
     if (this.following) this.consoleTo(this.moment(now).consoleLength);
     if (now >= recording.endNs) {
@@ -111,9 +124,21 @@ export class ReplaySession implements ViewSession {
         this.consoleTo(recording.console.source.length);
         // What the guest wrote at the destination, which this replay has no moments of.
         const { source, destination } = recording.console;
-        if (destination) this.event("CONSOLE_OUTPUT", { vm: recording.vm, offset: source.length, next: source.length + destination.length, text: destination, dropped: 0 });
+        if (destination)
+          this.event("CONSOLE_OUTPUT", {
+            vm: recording.vm,
+            offset: source.length,
+            next: source.length + destination.length,
+            text: destination,
+            dropped: 0,
+          });
       }
-      this.event("MIGRATION", { vm: recording.vm, direction: "outgoing", status: this.finalStatus(), detail: recording.stats.error });
+      this.event("MIGRATION", {
+        vm: recording.vm,
+        direction: "outgoing",
+        status: this.finalStatus(),
+        detail: recording.stats.error,
+      });
       if (recording.migrated) this.event("VM_DESTROYED", { vm: recording.vm });
     }
     this.poke();
@@ -139,7 +164,9 @@ export class ReplaySession implements ViewSession {
     const pages = this.moment(atNs).pages;
     const progress = stats.progress.filter((p) => p.atNs <= atNs).at(-1);
     const finished = stats.rounds.filter((r) => r.endNs > 0 && r.endNs <= atNs);
-    const transferredBytes = done ? stats.rounds.reduce((n, r) => n + r.bytes, 0) : pages.rounds.reduce((n, r) => n + r.bytes, 0);
+    const transferredBytes = done
+      ? stats.rounds.reduce((n, r) => n + r.bytes, 0)
+      : pages.rounds.reduce((n, r) => n + r.bytes, 0);
     const completed = done && stats.status === "completed" ? 1 : (progress?.completed ?? 0);
     const measured = finished.filter((r) => r.dirtyPagesPerSecond > 0).at(-1);
     const { progress: _log, ...rest } = stats;
@@ -160,7 +187,11 @@ export class ReplaySession implements ViewSession {
       dirtyPagesPerSecond: measured?.dirtyPagesPerSecond ?? 0,
       elapsedNs: Math.round(atNs),
       downtimeNs: done ? Math.max(0, Math.round(stats.downtimeNs)) : 0,
-      stats: done ? (JSON.parse(JSON.stringify(rest)) as MigrationInfo["stats"]) : expectedKnown ? { expectedDowntimeNs: stats.expectedDowntimeNs } : {},
+      stats: done
+        ? (JSON.parse(JSON.stringify(rest)) as MigrationInfo["stats"])
+        : expectedKnown
+          ? { expectedDowntimeNs: stats.expectedDowntimeNs }
+          : {},
     };
   }
 
@@ -168,14 +199,30 @@ export class ReplaySession implements ViewSession {
     const { recording } = this;
     const now = this.now();
     const vmOnly = () => {
-      if (args.vm !== recording.vm) throw new Refusal("VmNotFound", `no VM ${JSON.stringify(args.vm)} in this simulated migration (it has ${recording.vm})`);
+      if (args.vm !== recording.vm)
+        throw new Refusal(
+          "VmNotFound",
+          `no VM ${JSON.stringify(args.vm)} in this simulated migration (it has ${recording.vm})`,
+        );
     };
     switch (name) {
       case "query-host":
         return { name: SIMULATED_HOST, version: this.version, speed: "max", migrateListen: null, vms: 1, guests: [] };
       case "query-vms": {
         const gone = recording.migrated && now >= recording.endNs;
-        return gone ? [] : [{ name: recording.vm, kind: recording.kind, guest: recording.vm, state: "running", waiting: null, ticks: this.moment(now).ticks, memory: recording.memory }];
+        return gone
+          ? []
+          : [
+              {
+                name: recording.vm,
+                kind: recording.kind,
+                guest: recording.vm,
+                state: "running",
+                waiting: null,
+                ticks: this.moment(now).ticks,
+                memory: recording.memory,
+              },
+            ];
       }
       case "query-migrations":
         return [this.info(now)];
@@ -195,8 +242,10 @@ export class ReplaySession implements ViewSession {
         return { offset: 0 };
       case "replay-point": {
         const point = args.point;
-        if (!this.replayPoint) throw new Refusal("CommandNotFound", "replay-point: this replay was started without --results");
-        if (!Number.isSafeInteger(point) || (point as number) < 0) throw new Refusal("InvalidArguments", "replay-point: point: expected a whole number ≥ 0");
+        if (!this.replayPoint)
+          throw new Refusal("CommandNotFound", "replay-point: this replay was started without --results");
+        if (!Number.isSafeInteger(point) || (point as number) < 0)
+          throw new Refusal("InvalidArguments", "replay-point: point: expected a whole number ≥ 0");
         let recording: Recording;
         try {
           recording = this.replayPoint(point as number);
@@ -209,9 +258,21 @@ export class ReplaySession implements ViewSession {
         return { vm: recording.vm, endNs: recording.endNs };
       }
       case "query-commands":
-        return ["replay-point", "query-host", "query-vms", "query-migrations", "query-migrate", "query-migrate-pages", "query-migrate-parameters", "console-follow"].map((n) => ({ name: n, doc: "as on a host, for the replay" }));
+        return [
+          "replay-point",
+          "query-host",
+          "query-vms",
+          "query-migrations",
+          "query-migrate",
+          "query-migrate-pages",
+          "query-migrate-parameters",
+          "console-follow",
+        ].map((n) => ({ name: n, doc: "as on a host, for the replay" }));
       default:
-        throw new Refusal("CommandNotFound", `${name}: a simulated migration can be watched, not steered (toyvmm migrate --view answers queries only)`);
+        throw new Refusal(
+          "CommandNotFound",
+          `${name}: a simulated migration can be watched, not steered (toyvmm migrate --view answers queries only)`,
+        );
     }
   }
 
@@ -228,8 +289,12 @@ export class ReplaySession implements ViewSession {
       }
       const id = request && typeof request === "object" && "id" in request ? { id: request.id } : {};
       try {
-        if (!request || typeof request !== "object" || typeof request.execute !== "string") throw new Refusal("BadRequest", "expected {\"execute\": NAME, …}");
-        const args = request.arguments && typeof request.arguments === "object" ? (request.arguments as Record<string, unknown>) : {};
+        if (!request || typeof request !== "object" || typeof request.execute !== "string")
+          throw new Refusal("BadRequest", 'expected {"execute": NAME, …}');
+        const args =
+          request.arguments && typeof request.arguments === "object"
+            ? (request.arguments as Record<string, unknown>)
+            : {};
         this.send({ return: this.answer(request.execute, args), ...id });
       } catch (error) {
         if (!(error instanceof Refusal)) throw error;

@@ -21,10 +21,17 @@ export function resultsFiles(dir: string): string[] {
  * Answers GET results/`name`; false when it is not one of the offered files. Without a
  * directory the index says so (`{"name": null}`), so that a page can ask any view.
  */
-export function serveResults(dir: string | null, name: string, response: ServerResponse, headers: Record<string, string>): boolean {
+export function serveResults(
+  dir: string | null,
+  name: string,
+  response: ServerResponse,
+  headers: Record<string, string>,
+): boolean {
   let body: Buffer;
   if (name === "index.json") {
-    body = Buffer.from(JSON.stringify(dir === null ? { name: null, files: [] } : { name: basename(dir), files: resultsFiles(dir) }));
+    body = Buffer.from(
+      JSON.stringify(dir === null ? { name: null, files: [] } : { name: basename(dir), files: resultsFiles(dir) }),
+    );
   } else {
     if (dir === null || !OFFERED.test(name)) return false;
     try {
@@ -35,7 +42,12 @@ export function serveResults(dir: string | null, name: string, response: ServerR
     }
   }
   const type = name.endsWith(".csv") ? "text/csv; charset=utf-8" : "application/json";
-  response.writeHead(200, { ...headers, "content-type": type, "content-length": body.length, "cache-control": "no-cache" });
+  response.writeHead(200, {
+    ...headers,
+    "content-type": type,
+    "content-length": body.length,
+    "cache-control": "no-cache",
+  });
   response.end(body);
   return true;
 }

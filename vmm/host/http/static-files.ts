@@ -21,7 +21,12 @@ const FILE_MAX = 16 << 20;
 const SAFE_PATH = /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]*\/)*[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 /** Answers GET `path` (without its leading "/") from `root`; false when there is no such file. */
-export function serveStatic(root: string, path: string, response: ServerResponse, headers: Record<string, string>): boolean {
+export function serveStatic(
+  root: string,
+  path: string,
+  response: ServerResponse,
+  headers: Record<string, string>,
+): boolean {
   const name = path === "" ? "index.html" : path;
   const type = TYPES[extname(name)];
   if (!SAFE_PATH.test(name) || name.includes("..") || !type) return false;

@@ -78,7 +78,14 @@ export class ViewServer {
     await new Promise<void>((resolve, reject) => {
       http.once("error", (error: NodeJS.ErrnoException) => {
         const where = describeAddress({ kind: "tcp", ...address });
-        const problem = error.code === "EADDRINUSE" ? "the address is in use" : error.code === "EADDRNOTAVAIL" ? "no such address on this machine" : error.code === "EACCES" ? "permission denied" : error.message;
+        const problem =
+          error.code === "EADDRINUSE"
+            ? "the address is in use"
+            : error.code === "EADDRNOTAVAIL"
+              ? "no such address on this machine"
+              : error.code === "EACCES"
+                ? "permission denied"
+                : error.message;
         reject(new Error(`--http ${where}: ${problem}`));
       });
       http.listen(address.port, address.host, () => resolve());
@@ -95,7 +102,9 @@ export class ViewServer {
 
   private headers(): Record<string, string> {
     // The page talks to this host and to other hosts' views on this machine, and to nothing else.
-    const here = isLoopback(this.options.address.host) ? "" : ` ws://${describeAddress({ kind: "tcp", host: this.options.address.host, port: 1 }).replace(/:1$/, "")}:*`;
+    const here = isLoopback(this.options.address.host)
+      ? ""
+      : ` ws://${describeAddress({ kind: "tcp", host: this.options.address.host, port: 1 }).replace(/:1$/, "")}:*`;
     const connect = `'self' ws://127.0.0.1:* ws://localhost:*${here}`;
     return {
       "content-security-policy": `default-src 'self'; connect-src ${connect}; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-eval'; frame-ancestors 'none'`,
@@ -105,7 +114,8 @@ export class ViewServer {
   }
 
   private request(request: IncomingMessage, response: ServerResponse): void {
-    if (!this.allowed(request)) return this.refuse(response, 403, "forbidden: this view answers pages on this machine only (see docs/WEB.md)");
+    if (!this.allowed(request))
+      return this.refuse(response, 403, "forbidden: this view answers pages on this machine only (see docs/WEB.md)");
     if (request.method !== "GET" && request.method !== "HEAD") return this.refuse(response, 405, "only GET");
     let path: string;
     try {
@@ -114,7 +124,9 @@ export class ViewServer {
       return this.refuse(response, 400, "the path is not valid percent-encoding");
     }
     const { results, root } = this.options;
-    const served = path.startsWith("results/") ? serveResults(results ?? null, path.slice("results/".length), response, this.headers()) : serveStatic(root, path, response, this.headers());
+    const served = path.startsWith("results/")
+      ? serveResults(results ?? null, path.slice("results/".length), response, this.headers())
+      : serveStatic(root, path, response, this.headers());
     if (!served) this.refuse(response, 404, `no such file: /${path}`);
   }
 
@@ -125,7 +137,14 @@ export class ViewServer {
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (request.url ?? "").split("?")[0];
-    const refusal = path !== "/control" ? "404 Not Found" : !this.allowed(request) ? "403 Forbidden" : this.views.size >= MAX_VIEWS ? "503 Service Unavailable" : null;
+    const refusal =
+      path !== "/control"
+        ? "404 Not Found"
+        : !this.allowed(request)
+          ? "403 Forbidden"
+          : this.views.size >= MAX_VIEWS
+            ? "503 Service Unavailable"
+            : null;
     if (refusal) {
       socket.end(`HTTP/1.1 ${refusal}\r\nconnection: close\r\n\r\n`);
       return;
@@ -138,11 +157,16 @@ export class ViewServer {
     const view: View = { ws, session, sending: false };
     this.views.add(view);
     this.options.log.debug({ views: this.views.size }, "view connected");
-    const deadline = this.options.token !== undefined ? setTimeout(() => session.isAuthenticated || ws.terminate(), AUTH_TIMEOUT_MS) : undefined;
+    const deadline =
+      this.options.token !== undefined
+        ? setTimeout(() => session.isAuthenticated || ws.terminate(), AUTH_TIMEOUT_MS)
+        : undefined;
     ws.on("message", (data: Buffer, isBinary: boolean) => {
       if (isBinary) return void ws.close(1003, "text messages only");
       // One request a message; the session reads lines.
-      session.receive(data.length > 0 && data[data.length - 1] === 0x0a ? data : Buffer.concat([data, encoder.encode("\n")]));
+      session.receive(
+        data.length > 0 && data[data.length - 1] === 0x0a ? data : Buffer.concat([data, encoder.encode("\n")]),
+      );
       this.pumpAll();
     });
     ws.on("error", (error) => this.options.log.debug({ error: error.message }, "view connection failed"));

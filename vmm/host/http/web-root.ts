@@ -16,6 +16,9 @@ export function webRoot(): string {
 /** The built page's folder, or a one-line error naming the flag that wanted it. */
 export function builtWebRoot(flag: string): string {
   const root = webRoot();
-  if (!existsSync(join(root, "index.html"))) throw new UserError(`${flag}: the web view is not built (${join(root, "index.html")} is missing); run npm run build`);
+  if (!existsSync(join(root, "index.html")))
+    throw new UserError(
+      `${flag}: the web view is not built (${join(root, "index.html")} is missing); run npm run build`,
+    );
   return root;
 }
