@@ -21,6 +21,7 @@ import { defaultControlPath, DEFAULT_HOST_NAME, ensurePrivateDir, HOST_NAME_PATT
 import type { Speed } from "../host/scheduler.js";
 import { startHost } from "../host/serve.js";
 import { readTokenFile } from "../host/token.js";
+import { builtWebRoot } from "../host/http/web-root.js";
 import { toyvmmVersion } from "../version.js";
 import { UsageProblem } from "./arguments.js";
 import type { CliContext, Command } from "./shared.js";
@@ -32,6 +33,7 @@ interface HostCliOptions {
   controlTcp?: string;
   tokenFile?: string;
   migrateListen?: string;
+  http?: string;
   speed: string;
   detach: boolean;
   logFile?: string;
@@ -49,6 +51,7 @@ interface Endpoints {
   defaultPath: boolean;
   tcp?: { address: TcpAddress; token: string };
   migrateListen?: TcpAddress;
+  http?: { address: TcpAddress; root: string; token?: string };
 }
 
 function endpointsOf(args: HostCliOptions): Endpoints {
@@ -57,8 +60,8 @@ function endpointsOf(args: HostCliOptions): Endpoints {
       `--name ${JSON.stringify(args.name)}: expected 1 to 64 letters, digits, "_", "." or "-", not starting with "." or "-"`,
     );
   }
-  if (args.tokenFile !== undefined && args.controlTcp === undefined) {
-    throw new UsageProblem("--token-file goes with --control-tcp (the UNIX socket needs no token)");
+  if (args.tokenFile !== undefined && args.controlTcp === undefined && args.http === undefined) {
+    throw new UsageProblem("--token-file goes with --control-tcp or --http (the UNIX socket needs no token)");
   }
   const endpoints: Endpoints = {
     controlPath: args.control ?? defaultControlPath(args.name),
@@ -80,7 +83,19 @@ function endpointsOf(args: HostCliOptions): Endpoints {
       throw new UserError(`--migrate-listen ${args.migrateListen}: the control endpoint is already there`);
     endpoints.migrateListen = address;
   }
+  if (args.http !== undefined) endpoints.http = viewEndpoint(args, endpoints);
   return endpoints;
+}
+
+/** --http: on loopback as it is; beyond it only with --token-file, whose token each page must present. */
+function viewEndpoint(args: HostCliOptions, endpoints: Endpoints): NonNullable<Endpoints["http"]> {
+  const address = parseTcpAddress(args.http!, "--http", { anyPort: true });
+  const root = builtWebRoot("--http");
+  if (isLoopback(address.host)) return { address, root };
+  if (args.tokenFile === undefined) {
+    throw new UserError(`--http ${args.http} listens beyond this machine and needs --token-file FILE: anyone who reaches the port could run guests and write files as this user`);
+  }
+  return { address, root, token: endpoints.tcp?.token ?? readTokenFile(args.tokenFile) };
 }
 
 function speedOf(text: string): Speed {
@@ -121,11 +136,13 @@ async function serve(args: HostCliOptions & CliContext, endpoints: Endpoints, ve
       log,
       ...(endpoints.tcp ? { tcp: endpoints.tcp } : {}),
       ...(endpoints.migrateListen ? { migrateListen: endpoints.migrateListen } : {}),
+      ...(endpoints.http ? { http: endpoints.http } : {}),
     });
     const stopOn = (signal: NodeJS.Signals) => void running.stop(signal);
     process.once("SIGINT", stopOn).once("SIGTERM", stopOn);
     const migrations = running.migrateListen ? `; migrations on ${running.migrateListen}` : "";
-    const ready = `host ${args.name} listening on ${running.addresses.map(describeAddress).join(" and ")}${migrations}`;
+    const view = running.view ? `; view on ${running.view}` : "";
+    const ready = `host ${args.name} listening on ${running.addresses.map(describeAddress).join(" and ")}${migrations}${view}`;
     args.io.stdout.write(ready + "\n");
     tellParent({ ready: `${ready} (pid ${process.pid})` });
     await running.stopped;
@@ -146,6 +163,7 @@ function foregroundArgv(args: HostCliOptions & CliContext): string[] {
     ["--control-tcp", args.controlTcp],
     ["--token-file", args.tokenFile],
     ["--migrate-listen", args.migrateListen],
+    ["--http", args.http],
     ["--speed", args.speed],
     ["--log-file", args.logFile],
     ["--log-level", args.logLevel],
@@ -237,6 +255,11 @@ export const hostCommand: Command<HostCliOptions> = {
         describe:
           "Accept incoming migrations (toyvmm vm migrate) at [HOST:]PORT (HOST defaults to 127.0.0.1; port 0 takes a free one)",
       })
+      .option("http", {
+        type: "string",
+        describe:
+          "Serve the web view (docs/WEB.md) at [HOST:]PORT (HOST defaults to 127.0.0.1; port 0 takes a free one); beyond loopback only with --token-file",
+      })
       .option("speed", {
         type: "string",
         default: "max",
@@ -256,6 +279,7 @@ export const hostCommand: Command<HostCliOptions> = {
         "$0 host --detach --control h.sock --speed 2M && $0 vm start solo --host h.sock --args prog=fib && $0 vm console solo --host h.sock; $0 host stop --control h.sock",
         "guests at 2 million instructions a second: boot one, watch its console",
       )
+      .example("$0 host --detach --control v.sock --http 0 && $0 host stop --control v.sock", "a host with its web view on a free loopback port (the start line names the address to open in a browser)")
       .example(
         "umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \\n' > tok && $0 host --detach --control t.sock --control-tcp 0 --token-file tok && $0 host stop --control t.sock",
         "a TCP control endpoint on a free loopback port, with a token",
@@ -263,7 +287,7 @@ export const hostCommand: Command<HostCliOptions> = {
       .epilogue(
         "In the foreground the host runs until Ctrl-C or SIGTERM, then stops its VMs, closes its clients, removes its socket and exits 0. " +
           "Clients connect with `toyvmm vm … --host ADDR` (see toyvmm vm --help). The control socket has mode 600 in a private folder; " +
-          "TCP listens on the loopback interface unless a HOST is named, and only with a token. The protocol is in docs/HOSTS.md.",
+          "TCP listens on the loopback interface unless a HOST is named, and only with a token. The protocol is in docs/HOSTS.md; the web view (--http) in docs/WEB.md.",
       ),
   handler: async (args) => {
     const endpoints = endpointsOf(args);
@@ -274,6 +298,9 @@ export const hostCommand: Command<HostCliOptions> = {
         { address: args.controlTcp },
         "the control endpoint listens beyond this machine; anyone with the token can run guests and write files as this user",
       );
+    }
+    if (endpoints.http && !isLoopback(endpoints.http.address.host)) {
+      args.log.warn({ address: args.http }, "the web view listens beyond this machine; anyone with the token can run guests and write files as this user, and its traffic is not encrypted");
     }
     if (endpoints.migrateListen && !isLoopback(endpoints.migrateListen.host)) {
       args.log.warn(

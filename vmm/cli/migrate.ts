@@ -35,6 +35,13 @@ import { NO_TICK_LIMIT } from "../process/process-vm.js";
 import type { Logger } from "../log.js";
 import { GUEST_OPTIONS, inputOf, logMachineRegisters, logProcessRegisters, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
 import type { CliIo, Command } from "./shared.js";
+import { isLoopback, parseTcpAddress, type TcpAddress } from "../host/address.js";
+import { MigrationRecorder, type Recording } from "../host/http/recording.js";
+import { pointReplayer } from "../host/http/point-replay.js";
+import { paceOf, serveRecording, type ReplayOptions } from "../host/http/replay-server.js";
+import { UsageProblem } from "./arguments.js";
+import { builtWebRoot } from "../host/http/web-root.js";
+import { toyvmmVersion } from "../version.js";
 
 interface MigrateOptions extends GuestCliOptions {
   guest: string;
@@ -49,6 +56,9 @@ interface MigrateOptions extends GuestCliOptions {
   args?: string;
   process?: boolean;
   json: boolean;
+  view?: string;
+  pace: string;
+  results?: string;
 }
 
 export function formatStats(s: MigrationStats): string {
@@ -148,9 +158,28 @@ export const migrateCommand: Command<MigrateOptions> = {
         "$0 migrate solo --strategy post-copy --at 5000 --bandwidth 10MB/s --latency 5ms",
         "post-copy on a slow link",
       )
+      .option("view", {
+        type: "string",
+        requiresArg: true,
+        describe: "Then serve the web view of this migration at [HOST:]PORT on loopback (port 0: a free one) and replay it there until Ctrl-C",
+      })
+      .option("pace", {
+        type: "string",
+        default: "auto",
+        describe: "With --view: wall-clock time per virtual time (100: a 20 ms migration plays in 2 s), or auto (the whole migration in about 10 s)",
+      })
+      .option("results", {
+        type: "string",
+        requiresArg: true,
+        describe: "With --view: also offer this results directory (toyvmm experiment --out) of the same guest in the page, each point replayable",
+      })
       .example(
         '$0 migrate programs/memwriter.s --args "pages=64 rate=20000 iters=8" --strategy pre-copy',
         "a running program moves (process VM)",
+      )
+      .example(
+        "$0 migrate multi --args run=count,hog --at 20000 --view 0 & sleep 4; kill $!",
+        "then replay it in a browser, at the address printed on stderr, until stopped",
       )
       .epilogue(
         "GUEST is a bundled guest OS name, or a file: a .s or .tvm whose image has the symbol _start (every program " +
@@ -186,6 +215,9 @@ export const migrateCommand: Command<MigrateOptions> = {
       speed: args.speed === undefined ? DEFAULTS.speed : parseCount(args.speed, "--speed"),
       pushOrder: args.pushOrder,
     });
+    if (args.results !== undefined && args.view === undefined) throw new UsageProblem("--results goes with --view (it offers the directory in the web view)");
+    const view = args.view !== undefined ? viewOf(args.view, args.pace) : null;
+    const results = args.results !== undefined ? { dir: args.results, record: pointReplayer(args.results, args.guest) } : undefined;
     const input = await inputOf(args, args.io);
     const common = { name: args.guest, image, ...(input !== undefined ? { input } : {}), ...(memorySize !== undefined ? { memorySize } : {}) };
     const vm: MigratableVm = asProcess
@@ -201,7 +233,8 @@ export const migrateCommand: Command<MigrateOptions> = {
         `--at ${args.at}: ${args.guest} ends after ${vm.ticks} instructions, before the migration point`,
       );
     }
-    const result = migrate(vm, { ...parameters, onProgress: (p) => args.log.debug({ ...p }, "migration progress") });
+    const recorder = view ? new MigrationRecorder(vm, name) : null;
+    const result = migrate(vm, { ...parameters, onProgress: (p) => args.log.debug({ ...p }, "migration progress"), ...(recorder ? { onTransmit: recorder.onTransmit } : {}) });
     const movedAtTick = result.migrated ? result.source.ticks : null;
     terminal?.flush();
     args.log.info({ vm: name, status: result.stats.status, movedAtTick, error: result.stats.error }, "migration ended");
@@ -221,8 +254,45 @@ export const migrateCommand: Command<MigrateOptions> = {
       args.io.stderr.write(formatStats(result.stats));
     }
     args.setExitCode(exitStatus);
+    if (view && recorder) {
+      const { bandwidth, downtimeTargetNs, maxRounds } = parameters;
+      const recording = recorder.finish(result, asProcess ? "process" : "monitor", { bandwidth, downtimeTargetNs, maxRounds, postcopyAfter: null });
+      await replay(recording, view, args.io, args.log, results);
+    }
   },
 };
+
+interface ViewChoice {
+  address: TcpAddress;
+  root: string;
+  pace: number | "auto";
+}
+
+/** --view and --pace, checked before the migration runs. */
+function viewOf(address: string, pace: string): ViewChoice {
+  const where = parseTcpAddress(address, "--view", { anyPort: true });
+  if (!isLoopback(where.host)) throw new UserError(`--view ${address}: a simulated migration is served on this machine only; give a loopback address (e.g. 127.0.0.1:8080)`);
+  const factor = pace === "auto" ? "auto" : Number(pace);
+  if (factor !== "auto" && !(Number.isFinite(factor) && factor > 0)) throw new UserError(`--pace ${pace}: expected a number > 0 (wall time per virtual time) or auto`);
+  return { address: where, root: builtWebRoot("--view"), pace: factor };
+}
+
+/** Serves the recording's replay until SIGINT or SIGTERM. */
+async function replay(recording: Recording, view: ViewChoice, io: CliIo, log: Logger, results: ReplayOptions["results"]): Promise<void> {
+  const pace = paceOf(view.pace)(recording);
+  let server;
+  try {
+    server = await serveRecording(recording, { address: view.address, root: view.root, pace: view.pace, version: toyvmmVersion(), log, ...(results ? { results } : {}) });
+  } catch (error) {
+    throw new UserError((error as Error).message.replace(/^--http/, "--view"));
+  }
+  io.stderr.write(`toyvmm: view on ${server.url}: each page replays the migration ${Number(pace.toPrecision(3))}× slower than virtual time${results ? `, and offers ${results.dir}` : ""}; Ctrl-C stops\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => (process.off("SIGINT", stop).off("SIGTERM", stop), resolve());
+    process.once("SIGINT", stop).once("SIGTERM", stop);
+  });
+  await server.close();
+}
 
 /** The process host, with the program's symbols for fault messages on host B too. */
 function processHostNaming(symbols: readonly ImageSymbol[]): VmHost {

@@ -2,6 +2,7 @@
  * What the migration commands do (protocol-migrate.ts), one handler each, on the host's
  * migrations (migrations.ts). Spread into HANDLERS (host-commands.ts).
  */
+import { listBundledGuests } from "../monitor/bundled.js";
 import type { Handler } from "./host-commands.js";
 import type { Host } from "./host.js";
 import type { HostMigrations } from "./migrations.js";
@@ -20,10 +21,12 @@ export const MIGRATE_HANDLERS: { [N in keyof typeof MIGRATE_COMMANDS]: Handler<N
     speed: host.speed,
     migrateListen: host.migrations?.listenAddress ?? null,
     vms: host.list().length,
+    guests: listBundledGuests().map(({ name, description }) => ({ name, description })),
   }),
   "migrate-incoming": (host, { vm }) => ({ vm, ...migrationsOf(host).incoming(vm) }),
   migrate: (host, args) => migrationsOf(host).outgoing(args).info(),
   "query-migrate": (host, { vm }) => migrationsOf(host).find(vm).info(),
+  "query-migrate-pages": (host, { vm }) => migrationsOf(host).find(vm).pageMap(),
   "query-migrations": (host) => migrationsOf(host).list().map((job) => job.info()),
   "migrate-set-parameters": (host, given) => {
     const migrations = migrationsOf(host);

@@ -9,14 +9,18 @@ import type { IncomingMigration } from "../migration/real/incoming.js";
 import type { OutgoingMigration } from "../migration/real/outgoing.js";
 import type { MigrationStats } from "../migration/stats.js";
 import type { Strategy } from "../migration/stream/frames.js";
+import type { Memory } from "../../isa/memory.js";
+import { PageMap } from "../migration/page-map.js";
 import type { Host } from "./host.js";
-import type { MigrationInfo } from "./protocol-migrate.js";
+import { CommandError } from "./protocol.js";
+import type { MigrationInfo, MigrationPages } from "./protocol-migrate.js";
 
 type Status = MigrationInfo["status"];
 const ENDED: Status[] = ["completed", "failed", "cancelled"];
 const PROGRESS_EVERY_MS = 100;
 
-export type Driver = { kind: "outgoing"; out: OutgoingMigration } | { kind: "incoming"; slot: IncomingMigration };
+/** An outgoing migration comes with the memory it moves, for its page map. */
+export type Driver = { kind: "outgoing"; out: OutgoingMigration; memory: Memory } | { kind: "incoming"; slot: IncomingMigration };
 
 export class MigrationJob {
   status: Status;
@@ -25,6 +29,9 @@ export class MigrationJob {
   private endedMs: number | null = null;
   private lastProgressMs = -Infinity;
   private lastPhase = "";
+  /** What the source sent and the guest dirtied since (`query-migrate-pages`); outgoing only. */
+  readonly pages: PageMap | null = null;
+  private lastMap: { takenMs: number; map: MigrationPages } | null = null;
 
   constructor(
     private readonly host: Host,
@@ -35,7 +42,13 @@ export class MigrationJob {
     this.status = driver.kind === "outgoing" ? "setup" : "waiting";
     const source = driver.kind === "outgoing" ? driver.out : driver.slot;
     source.on("status", (status: Status, detail?: string) => this.changed(status, detail ?? null));
-    if (driver.kind === "outgoing") driver.out.on("progress", () => this.progressed());
+    if (driver.kind === "outgoing") {
+      const { out, memory } = driver;
+      const pages = new PageMap(memory.pageCount, () => (out.stats.runsOn === "source" ? memory.dirty : null));
+      out.on("frame", (direction: "forward" | "return", bytes: Uint8Array) => (direction === "forward" ? pages.forward(bytes) : pages.returned(bytes)));
+      out.on("progress", () => (pages.sampleDirty(), this.progressed()));
+      this.pages = pages;
+    }
   }
 
   get ended(): boolean {
@@ -64,6 +77,20 @@ export class MigrationJob {
     this.lastProgressMs = now;
     const { vm, phase, round, completed, transferredBytes, remainingBytes, remainingNs, dirtyPagesPerSecond } = info;
     this.host.emit({ event: "MIGRATION_PROGRESS", data: { vm, phase, round, completed, transferredBytes, remainingBytes, remainingNs, dirtyPagesPerSecond } });
+  }
+
+  /**
+   * The page map; only the source keeps one. It is taken at most ten times a second however
+   * many clients poll it (a poll sooner gets the last one), so views cannot make it a load.
+   */
+  pageMap(): MigrationPages {
+    if (!this.pages) throw new CommandError("InvalidState", `query-migrate-pages: ${this.vm} arrives here; its page map is kept by the source host`);
+    const now = performance.now();
+    if (this.lastMap && now - this.lastMap.takenMs < PROGRESS_EVERY_MS && this.lastMap.map.status === this.status) return this.lastMap.map;
+    const atNs = Math.round(((this.endedMs ?? now) - this.startedMs) * 1e6);
+    const map = { vm: this.vm, status: this.status, atNs, ...this.pages.snapshot() };
+    this.lastMap = { takenMs: now, map };
+    return map;
   }
 
   info(): MigrationInfo {

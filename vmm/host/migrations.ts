@@ -111,7 +111,7 @@ export class HostMigrations {
       maxRounds: parameters.maxRounds,
       ...(parameters.bandwidth !== null ? { bandwidth: parameters.bandwidth } : {}),
     });
-    const job = this.add(new MigrationJob(this.host, args.vm, describeAddress({ kind: "tcp", ...to }), { kind: "outgoing", out }));
+    const job = this.add(new MigrationJob(this.host, args.vm, describeAddress({ kind: "tcp", ...to }), { kind: "outgoing", out, memory: vm.guest.vm.memory }));
     const stopSwitching = switchToPostcopy(out, parameters.postcopyAfter);
     this.logPauses(args.vm, out);
     void out.result.then((result) => {

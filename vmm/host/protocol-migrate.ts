@@ -6,6 +6,8 @@
  * (protocol-commands.ts), so they are checked and documented like every other command.
  */
 import { LINE_MAX, oneOf, record, text, wholeNumber, z } from "../../isa/schema.js";
+import { MAX_MEMORY, PAGE_SIZE } from "../../isa/arch.js";
+import { PAGE_LETTERS } from "../migration/page-map.js";
 import { STRATEGIES } from "../migration/stream/frames.js";
 import { command, none, vmArgument, vmName } from "./protocol-values.js";
 
@@ -65,9 +67,34 @@ export const migrationInfo = record({
 });
 export type MigrationInfo = z.output<typeof migrationInfo>;
 
+const pageCount = wholeNumber().describe("Pages in this state");
+
+/** The source's page map of one migration, for a view to draw (vmm/migration/page-map.ts). */
+export const migrationPages = record({
+  vm: vmName,
+  status: migrationStatus,
+  atNs: wholeNumber().describe("Time since the migration started, when this map was taken"),
+  map: z
+    .string()
+    .max(MAX_MEMORY / PAGE_SIZE)
+    .regex(/^[msdrz]*$/)
+    .describe(
+      'One letter per page, in page order: "m" missing at the destination, "s" sent, "d" dirty (sent, then written again), "r" requested by the destination (post-copy), "z" sent as a zero-page marker',
+    ),
+  counts: record({ missing: pageCount, sent: pageCount, dirty: pageCount, requested: pageCount, zero: pageCount }).describe("How many pages are in each state"),
+  rounds: z
+    .array(record({ round: wholeNumber(), pages: wholeNumber().describe("Pages sent in it"), bytes: wholeNumber().describe("Bytes of their frames") }))
+    .describe("Each round so far, the running one last (post-copy's pass is one round)"),
+  streamBytes: wholeNumber().describe("Bytes of every frame sent so far, headers included"),
+  requests: wholeNumber().describe("Page requests that came back from the destination (post-copy faults)"),
+});
+export type MigrationPages = z.output<typeof migrationPages>;
+// The letters are the page map's own: a change there must show here.
+PAGE_LETTERS satisfies { missing: "m"; sent: "s"; dirty: "d"; requested: "r"; zero: "z" };
+
 export const MIGRATE_COMMANDS = {
   "query-host": command({
-    doc: "This host itself: its name, version, speed, where it listens for migrations, and its VM count.",
+    doc: "This host itself: its name, version, speed, where it listens for migrations, its VM count, and the bundled guests it can boot.",
     arguments: none,
     returns: record({
       name: text(64).describe("The host's name"),
@@ -75,6 +102,9 @@ export const MIGRATE_COMMANDS = {
       speed: z.union([wholeNumber(1), z.literal("max")]).describe("Guest ticks per wall second for each VM, or \"max\""),
       migrateListen: migrationAddress.nullable().describe("Where incoming migrations are accepted (null: started without --migrate-listen)"),
       vms: wholeNumber().describe("VMs on the host"),
+      guests: z
+        .array(record({ name: text(64).describe("Its name, for `vm-create`"), description: text(LINE_MAX).describe("What it is") }))
+        .describe("The bundled guest OSes `vm-create` can name"),
     }),
   }),
   "migrate-incoming": command({
@@ -100,6 +130,11 @@ export const MIGRATE_COMMANDS = {
     doc: "The VM's migration, running or the last one that ended on this host (a source keeps it after the VM has left).",
     arguments: vmArgument,
     returns: migrationInfo,
+  }),
+  "query-migrate-pages": command({
+    doc: "The source's page map of the VM's migration, running or ended: what each page is, and the bytes of each round so far. Meant to be polled by a view (its answer is a letter per page); the source takes it at most ten times a second, and a poll sooner gets the last one. A destination refuses it: the map is the source's.",
+    arguments: vmArgument,
+    returns: migrationPages,
   }),
   "query-migrations": command({
     doc: "Every migration this host runs or ran, newest last.",

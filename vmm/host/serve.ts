@@ -10,6 +10,8 @@ import type { Logger } from "../log.js";
 import { describeAddress, type ControlAddress, type TcpAddress } from "./address.js";
 import { ControlServer } from "./control-server.js";
 import { Host } from "./host.js";
+import { ControlSession } from "./session.js";
+import { ViewServer } from "./http/view-server.js";
 import { HostLoop } from "./loop.js";
 import { HostMigrations } from "./migrations.js";
 import type { Speed } from "./scheduler.js";
@@ -24,6 +26,8 @@ export interface HostConfig {
   tcp?: { address: TcpAddress; token: string };
   /** Where incoming migrations are accepted (port 0: a free one). */
   migrateListen?: TcpAddress;
+  /** The web view (http/view-server.ts): where it listens, the built page, and its token beyond loopback. */
+  http?: { address: TcpAddress; root: string; token?: string };
   log: Logger;
 }
 
@@ -34,6 +38,8 @@ export interface RunningHost {
   addresses: ControlAddress[];
   /** Where incoming migrations are accepted, as HOST:PORT, or null. */
   migrateListen: string | null;
+  /** The web view's address, e.g. http://127.0.0.1:8080/, or null. */
+  view: string | null;
   /** Stops the host; resolves once it has (calling it again waits for the same stop). */
   stop(reason: string): Promise<void>;
   /** Resolves once the host has stopped, however it was asked to. */
@@ -46,7 +52,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const { log } = config;
   const host = new Host({ name: config.name, version: config.version, speed: config.speed, clock: wallClock, log });
   const server = new ControlServer(host, log);
-  const loop = new HostLoop(host, () => server.pumpAll());
+  let view: ViewServer | null = null;
+  const loop = new HostLoop(host, () => (server.pumpAll(), view?.pumpAll()));
   // The loop's next turn sends clients what is queued for them.
   host.onEmit = () => loop.poke();
   await server.listenUnix(config.controlPath);
@@ -57,6 +64,13 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   } catch (error) {
     await server.close();
     throw migrateListenError(error, config.migrateListen);
+  }
+  try {
+    if (config.http) view = await startView(host, config.http, log);
+  } catch (error) {
+    await migrations.close();
+    await server.close();
+    throw new UserError((error as Error).message);
   }
   host.migrations = migrations;
   loop.start();
@@ -69,6 +83,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       log.info({ host: config.name, reason }, "host stopping");
       loop.stop();
       await migrations.close();
+      await view?.close();
       await server.close();
       host.destroyAll();
       log.info({ host: config.name }, "host stopped");
@@ -83,10 +98,22 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       control: server.addresses.map(describeAddress),
       speed: config.speed,
       ...(migrations.listenAddress ? { migrateListen: migrations.listenAddress } : {}),
+      ...(view ? { view: view.url } : {}),
     },
     "host started",
   );
-  return { host, config, addresses: server.addresses, migrateListen: migrations.listenAddress, stop, stopped };
+  return { host, config, addresses: server.addresses, migrateListen: migrations.listenAddress, view: view?.url ?? null, stop, stopped };
+}
+
+/** The web view: the page, and the control protocol over a WebSocket with a session per page. */
+function startView(host: Host, http: NonNullable<HostConfig["http"]>, log: Logger): Promise<ViewServer> {
+  return ViewServer.listen({
+    address: http.address,
+    root: http.root,
+    log,
+    ...(http.token !== undefined ? { token: http.token } : {}),
+    session: (token) => new ControlSession(host, { timeOfDay: Date.now, log, ...(token !== undefined ? { token } : {}) }),
+  });
 }
 
 /** A migration address that cannot be listened on, in one line naming the flag. */

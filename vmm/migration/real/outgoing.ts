@@ -7,6 +7,7 @@
  *   out.on("status", (status, detail) => …);    // setup, active, postcopy-active, postcopy-paused,
  *                                               // postcopy-recover, completed, failed, cancelled
  *   out.on("progress", (event) => …);           // phase, completed share, time left
+ *   out.on("frame", (direction, bytes) => …);   // each frame sent ("forward") or come back ("return")
  *   out.stats;                                  // live, as query-migrate shows them
  *   out.cancel(); out.startPostcopy(); out.recover({ host, port });
  *   const { status, migrated, stats, error } = await out.result;
@@ -250,6 +251,7 @@ export class OutgoingMigration extends EventEmitter {
         onTransmission: (bytes) => {
           // The destination counts its requests as it sends them; the source counts those that came.
           if (bytes[0] === FRAME_CODE.request) this.stats.postcopyRequests++;
+          this.emit("frame", "return", bytes);
           this.step((t) => this.machine.handle(t, { kind: "received", bytes }));
         },
         onDrain: () => this.step(() => {}),
@@ -325,6 +327,7 @@ export class OutgoingMigration extends EventEmitter {
         if (!bytes) break;
         lane.write(bytes);
         lane.bucket?.take(bytes.length, now);
+        this.emit("frame", "forward", bytes);
       }
     }
     this.armTimer(wait);
