@@ -4,7 +4,8 @@
  * machines are shared and noisy, so only ratios measured together mean much); then the
  * monitor: its overhead over bare, VM density and a cold `toyvmm boot` (`monitor.ts`); then
  * migration over loopback TCP: the stream against a raw socket, pre-copy against the simulated
- * engine's prediction, post-copy's time to a running guest (`migration.ts`).
+ * engine's prediction, post-copy's time to a running guest (`migration.ts`); then a sweep's points
+ * on worker threads against one thread (`sweep.ts`).
  * Prints a table, or JSON with --json.
  *
  *   node dist/vmm/bench/main.js [--reps 5] [--ms 300] [--only alu-full,alu-plain] [--json]
@@ -12,6 +13,7 @@
 import { benchMigration, formatMigrationReport } from "./migration.js";
 import { benchMonitor, formatMonitorReport } from "./monitor.js";
 import { median } from "./statistics.js";
+import { benchSweep, formatSweepReport } from "./sweep.js";
 import { WORKLOADS, type Workload } from "./workloads.js";
 
 interface Options {
@@ -160,6 +162,7 @@ async function main(argv: string[]): Promise<number> {
   const target = ratios["alu: full-jit / plain JS"];
   const monitor = only === null ? await benchMonitor() : null;
   const migration = only === null ? await benchMigration() : null;
+  const sweep = only === null ? await benchSweep() : null;
   const report = {
     node: process.version,
     reps,
@@ -169,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
     target: { ratio: 0.25, measured: target ?? null, met: target === undefined ? null : target >= 0.25 },
     monitor,
     migration,
+    sweep,
   };
   if (json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -195,6 +199,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (monitor) lines.push("", formatMonitorReport(monitor));
   if (migration) lines.push(formatMigrationReport(migration));
+  if (sweep) lines.push(formatSweepReport(sweep));
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
 }
