@@ -5,7 +5,8 @@
  * monitor: its overhead over bare, VM density and a cold `toyvmm boot` (`monitor.ts`); then
  * migration over loopback TCP: the stream against a raw socket, pre-copy against the simulated
  * engine's prediction, post-copy's time to a running guest (`migration.ts`); then a sweep's points
- * on worker threads against one thread (`sweep.ts`).
+ * on worker threads against one thread (`sweep.ts`); then the simulated engine on a 1 GiB guest:
+ * wall seconds per migration and ns per page sent (`gigabyte.ts`).
  * Prints a table, or JSON with --json.
  *
  *   node dist/vmm/bench/main.js [--reps 5] [--ms 300] [--only alu-full,alu-plain] [--json]
@@ -13,6 +14,7 @@
 import { benchMigration, formatMigrationReport } from "./migration.js";
 import { benchMonitor, formatMonitorReport } from "./monitor.js";
 import { median } from "./statistics.js";
+import { benchGigabyte, formatGigabyteReport } from "./gigabyte.js";
 import { benchSweep, formatSweepReport } from "./sweep.js";
 import { WORKLOADS, type Workload } from "./workloads.js";
 
@@ -162,6 +164,7 @@ async function main(argv: string[]): Promise<number> {
   const target = ratios["alu: full-jit / plain JS"];
   const monitor = only === null ? await benchMonitor() : null;
   const migration = only === null ? await benchMigration() : null;
+  const gigabyte = only === null ? benchGigabyte() : null;
   const sweep = only === null ? await benchSweep() : null;
   const report = {
     node: process.version,
@@ -172,6 +175,7 @@ async function main(argv: string[]): Promise<number> {
     target: { ratio: 0.25, measured: target ?? null, met: target === undefined ? null : target >= 0.25 },
     monitor,
     migration,
+    gigabyte,
     sweep,
   };
   if (json) {
@@ -199,6 +203,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (monitor) lines.push("", formatMonitorReport(monitor));
   if (migration) lines.push(formatMigrationReport(migration));
+  if (gigabyte) lines.push(formatGigabyteReport(gigabyte));
   if (sweep) lines.push(formatSweepReport(sweep));
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;

@@ -54,8 +54,9 @@ const showNs = (v: AxisValue): string => formatNs(Number(v)).replace(/(\.\d*?)0+
 const plain = (v: AxisValue): string => String(v);
 
 /**
- * The ranges: at 1 kB/s, 64 MiB take 6.7·10^13 ns a round, and 100 rounds stay below 2^53 ns;
- * latencies and targets up to a minute, guest speeds and migration points up to 10^12.
+ * The ranges: at 1 kB/s, 64 MiB take 6.7·10^13 ns a round, and 100 rounds stay below 2^53 ns
+ * (a larger memory on so slow a link is checked point by point, plan.ts); latencies and targets
+ * up to a minute, guest speeds and migration points up to 10^12.
  */
 const BANDWIDTH = { min: 1e3, max: 1e12, base: "bytes per second", example: "100MB/s", show: showRate };
 const DURATION = { min: 0, max: 60e9, base: "nanoseconds", example: "30ms", show: showNs };

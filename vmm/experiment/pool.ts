@@ -91,7 +91,7 @@ export function runPlanParallel(plan: ExperimentPlan, options: ParallelOptions =
     options.signal?.addEventListener("abort", abort);
 
     const flush = () => {
-      for (let row = done.get(todo[emitted]!); row && (failure === null || emitted < failure.position); row = done.get(todo[emitted]!)) {
+      for (let row = done.get(todo[emitted]!); row && !settled && (failure === null || emitted < failure.position); row = done.get(todo[emitted]!)) {
         done.delete(todo[emitted]!);
         rows.push(row);
         emitted++;

@@ -14,7 +14,7 @@
  */
 import { crc32 } from "../../../isa/crc32.js";
 import { mulDivCeil, NS_PER_SECOND } from "../clock.js";
-import { isZeroPage, PAGE_FRAME_BYTES } from "../pages.js";
+import { countDirty, isZeroPage, PAGE_FRAME_BYTES } from "../pages.js";
 import type { RoundStats } from "../stats.js";
 import { encodeFrame, encodePageFrame, encodePrologue } from "../stream/codec.js";
 import { FRAME_HEADER_SIZE } from "../stream/frames.js";
@@ -143,7 +143,7 @@ export class PreCopy implements SourceStrategy {
 
   private reportProgress(now: number): void {
     const stats = this.ctx.stats;
-    const remainingPages = this.queue.length - this.at + (this.final ? 0 : this.ctx.vm.memory.dirtyCount());
+    const remainingPages = this.queue.length - this.at + (this.final ? 0 : countDirty(this.ctx.vm.memory));
     const remaining = remainingPages * PAGE_FRAME_BYTES;
     const sent = stats.rounds.reduce((n, r) => n + r.bytes, 0) + (this.round?.bytes ?? 0);
     this.ctx.progress(now, this.ctx.phase, sent / (sent + remaining), remaining);
@@ -158,7 +158,7 @@ export class PreCopy implements SourceStrategy {
     ctx.stats.rounds.push(round);
     this.outbox.push(encodeFrame({ type: "round", round: round.round, pages: round.pages }));
     const duration = round.endNs - round.startNs;
-    const remaining = memory.dirtyCount();
+    const remaining = countDirty(memory);
     round.dirtyPagesPerSecond = duration > 0 ? Math.round((remaining * NS_PER_SECOND) / duration) : 0;
 
     if (this.final) {
