@@ -34,6 +34,8 @@ export class PreCopy implements SourceStrategy {
   private committing = false;
   private readonly everSent: Uint8Array;
   private framesSent = 0;
+  /** Convergence control chose post-copy: no more rounds; the source switches once the round's end is out. */
+  parked = false;
 
   constructor(private readonly ctx: SourceContext) {
     this.outbox = [encodePrologue(), encodeFrame(setupFrame(ctx.vm, ctx.config.strategy))];
@@ -41,7 +43,7 @@ export class PreCopy implements SourceStrategy {
   }
 
   wantsToSend(lane: Lane): boolean {
-    return lane === MAIN && (this.outbox.length > 0 || !this.committing);
+    return lane === MAIN && (this.outbox.length > 0 || (!this.committing && !this.parked));
   }
 
   next(now: number, lane: Lane): Uint8Array | null {
@@ -49,7 +51,7 @@ export class PreCopy implements SourceStrategy {
     for (;;) {
       const queued = this.outbox.shift();
       if (queued) return queued;
-      if (this.committing) return null;
+      if (this.committing || this.parked) return null;
       if (!this.round) this.begin(now);
       else if (this.at < this.queue.length) return this.pageFrame(now);
       else this.endRound(now);
@@ -101,6 +103,8 @@ export class PreCopy implements SourceStrategy {
     this.at = 0;
     this.ctx.phase = this.final ? "stop-and-copy" : `round ${round}`;
     this.round = { round, pages: 0, zeroPages: 0, bytes: 0, startNs: now, endNs: 0, resent: 0, dirtyPagesPerSecond: 0 };
+    const throttle = this.ctx.throttle;
+    if (throttle !== null) this.round.throttle = throttle;
   }
 
   private stopAndCopy(now: number, round: number, pages: number[]): void {
@@ -174,9 +178,18 @@ export class PreCopy implements SourceStrategy {
     const measured = ctx.wireBandwidth ?? overRound;
     const stateBytes = FRAME_HEADER_SIZE + 4 + JSON.stringify(ctx.vm.save()).length;
     const expected = mulDivCeil(remaining * PAGE_FRAME_BYTES + stateBytes, NS_PER_SECOND, measured) + config.latencyNs;
-    const shrinking = round.round === 0 || remaining < round.pages;
-    const last = expected <= config.downtimeTargetNs || round.round + 1 >= config.maxRounds || !shrinking;
     this.reportProgress(now);
+    const { latencyNs, downtimeTargetNs, maxRounds } = config;
+    const end = { round: round.round, dirtyPagesPerSecond: round.dirtyPagesPerSecond, bandwidth: measured, remainingPages: remaining, stateBytes, latencyNs, downtimeTargetNs, maxRounds };
+    const control = ctx.afterRound(now, end);
+    if (control === "post-copy") {
+      this.parked = true;
+      this.round = null;
+      return;
+    }
+    // Rounds that stop shrinking end pre-copy, unless auto-converge can still slow the guest down.
+    const shrinking = round.round === 0 || remaining < round.pages || control === "throttling";
+    const last = expected <= config.downtimeTargetNs || round.round + 1 >= config.maxRounds || !shrinking;
     if (last) {
       ctx.stats.expectedDowntimeNs = expected;
       this.stopAndCopy(now, round.round + 1, memory.takeDirty());
