@@ -29,6 +29,8 @@ export interface AxisDef {
   /** Plot axis title (with its unit) and how to scale a value for it. */
   plotTitle: string;
   plotScale: number;
+  /** A column of the results only when the spec names it (the convergence axes), so older results keep their columns. */
+  optional?: boolean;
 }
 
 export const ARG_PREFIX = "args.";
@@ -63,6 +65,7 @@ const DURATION = { min: 0, max: 60e9, base: "nanoseconds", example: "30ms", show
 const ROUNDS = { min: 1, max: 100, base: "rounds", example: "30", show: plain };
 const SPEED = { min: 1e3, max: 1e12, base: "instructions per second", example: "100M", show: plain };
 const AT = { min: 0, max: 1e12, base: "instructions", example: "20480600", show: plain };
+const DIRTY_LIMIT = { min: 0, max: 1e12, base: "pages per second", example: "5000", show: plain };
 
 export const AXES: AxisDef[] = [
   {
@@ -105,6 +108,22 @@ export const AXES: AxisDef[] = [
     name: "machine", describe: "process (program), monitor or bare (kernel); default: process for a program, monitor otherwise",
     kind: "choice", fallback: null,
     parse: choice(MACHINES), show: plain, plotTitle: "machine", plotScale: 1,
+  },
+  {
+    name: "auto-converge", describe: "pre-copy auto-converge: on or off", kind: "choice", fallback: "off", optional: true,
+    parse: choice(["off", "on"] as const), show: plain, plotTitle: "auto-converge", plotScale: 1,
+  },
+  {
+    name: "dirty-limit", describe: "pre-copy dirty limit, pages per virtual second (0: none)", kind: "number", fallback: 0, optional: true,
+    parse: quantity(DIRTY_LIMIT, parseCount), show: plain, plotTitle: "dirty limit (pages/s)", plotScale: 1,
+  },
+  {
+    name: "postcopy-policy", describe: "when pre-copy turns into post-copy: never, after, auto", kind: "choice", fallback: "never", optional: true,
+    parse: choice(["never", "after", "auto"] as const), show: plain, plotTitle: "post-copy policy", plotScale: 1,
+  },
+  {
+    name: "postcopy-after", describe: "rounds before post-copy with policy after (1 to 100)", kind: "number", fallback: 1, optional: true,
+    parse: quantity(ROUNDS), show: plain, plotTitle: "post-copy after (rounds)", plotScale: 1,
   },
 ];
 

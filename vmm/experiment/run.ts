@@ -11,6 +11,7 @@ import { UserError } from "../../isa/errors.js";
 import { migrate } from "../migration/engine.js";
 import { ANY_HOST } from "../migration/index.js";
 import type { PushOrder } from "../migration/options.js";
+import type { PostcopyPolicy } from "../migration/protocol/converge.js";
 import type { ProgressEvent } from "../migration/stats.js";
 import type { Strategy } from "../migration/stream/frames.js";
 import { checkAfterMigration } from "./check.js";
@@ -86,9 +87,18 @@ export function runPoint({ spec, guest, points }: ExperimentPlan, index: number,
     speed: point.speed as number,
   };
   const strategy = point.strategy as Strategy;
-  const prediction = predict(vm, strategy, link);
-  const result = migrate(vm, { strategy, host: ANY_HOST, pushOrder: point["push-order"] as PushOrder, onProgress: report, ...link });
+  const predicted = predict(vm, strategy, link);
+  const converge = {
+    autoConverge: point["auto-converge"] === "on",
+    dirtyLimit: (point["dirty-limit"] as number | undefined) ?? 0,
+    postcopyPolicy: (point["postcopy-policy"] as PostcopyPolicy | undefined) ?? "never",
+    postcopyAfterRounds: (point["postcopy-after"] as number | undefined) ?? 1,
+  };
+  const controlled = strategy === "pre-copy" && (converge.autoConverge || converge.dirtyLimit > 0 || converge.postcopyPolicy !== "never");
+  const result = migrate(vm, { strategy, host: ANY_HOST, pushOrder: point["push-order"] as PushOrder, onProgress: report, ...link, ...converge });
   const s = result.stats;
+  // The model knows nothing of convergence control: its figures stay, as what plain pre-copy would do.
+  const prediction = controlled ? { ...predicted, modelNote: "converge" } : predicted;
   const memcheck = checkAfterMigration(guest.image, result.vm);
   const completed = s.status === "completed";
   return {
@@ -114,8 +124,8 @@ export function runPoint({ spec, guest, points }: ExperimentPlan, index: number,
       roundBytes: s.rounds.map((r) => r.bytes),
       memcheck,
       ...prediction,
-      modelDowntimeErr: completed ? relativeError(prediction.model?.downtimeNs, s.downtimeNs) : null,
-      modelBytesErr: completed ? relativeError(prediction.model?.bytes, s.bytesSent) : null,
+      modelDowntimeErr: completed && !controlled ? relativeError(prediction.model?.downtimeNs, s.downtimeNs) : null,
+      modelBytesErr: completed && !controlled ? relativeError(prediction.model?.bytes, s.bytesSent) : null,
     },
   };
 }
