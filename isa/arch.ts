@@ -21,8 +21,20 @@ export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 export const PAGE_MASK = PAGE_SIZE - 1;
 
-/** Largest guest-physical memory a machine may have (64 MiB). */
-export const MAX_MEMORY = 64 << 20;
+/**
+ * Largest guest-physical memory a machine may have (1 GiB). Every byte address and every
+ * `page << PAGE_SHIFT`, the end of the last page included, stays below 2^31, so the int32
+ * arithmetic of the CPU, the MMU and the migration engine never turns negative (at 2 GiB the
+ * last page's end would). A simulated migration holds the source's and the destination's copy,
+ * so 1 GiB guests take 2 GiB per migration; the per-page bitmaps are 256 Ki bytes each.
+ */
+export const MAX_MEMORY = 1 << 30;
+
+/**
+ * Most bytes an image's sections may hold (64 MiB): what the assembler may produce and an image
+ * file carries. A larger memory is zero at boot, so images stay small whatever `.memsize` says.
+ */
+export const MAX_IMAGE_CONTENTS = 64 << 20;
 
 /** Most console input a host holds for one guest (16 MiB): given up front, or queued. */
 export const MAX_INPUT = 16 << 20;

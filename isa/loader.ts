@@ -7,7 +7,7 @@
  * Every file is read through `readFileBytes` (user-files.ts, re-exported here) within a limit:
  * an image file within MAX_IMAGE_FILE.
  */
-import { MAX_MEMORY } from "./arch.js";
+import { MAX_IMAGE_CONTENTS } from "./arch.js";
 import { UserError } from "./errors.js";
 import { BAD_MAGIC, decodeImage, IMAGE_MAGIC, validateImage } from "./image/format.js";
 import { SECTION_ZERO, type GuestImage } from "./image/model.js";
@@ -27,10 +27,10 @@ export {
 } from "./user-files.js";
 
 /**
- * An image file: its sections hold at most MAX_MEMORY bytes (they must fit in memory), and the
- * same again leaves room for any section and symbol tables.
+ * An image file: its sections hold at most MAX_IMAGE_CONTENTS bytes, and the same again leaves
+ * room for any section and symbol tables.
  */
-export const MAX_IMAGE_FILE = 2 * MAX_MEMORY;
+export const MAX_IMAGE_FILE = 2 * MAX_IMAGE_CONTENTS;
 export const IMAGE_FILE: ReadLimit = {
   limit: MAX_IMAGE_FILE,
   what: "an image file",

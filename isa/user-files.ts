@@ -7,7 +7,7 @@
  */
 import { closeSync, constants, openSync, readSync, statSync, type Stats } from "node:fs";
 import { resolve } from "node:path";
-import { MAX_MEMORY } from "./arch.js";
+import { MAX_IMAGE_CONTENTS } from "./arch.js";
 import { sizeText } from "./asm/limits.js";
 import { UserError } from "./errors.js";
 import { printable } from "./image/printable.js";
@@ -38,8 +38,8 @@ export interface ReadLimit {
 /** How many bytes `head` sees at least: more than any magic number. */
 const HEAD_BYTES = 64;
 
-/** Any other input (the default): no more than the largest machine's memory. */
-export const INPUT_FILE: ReadLimit = { limit: MAX_MEMORY, what: "an input file", streams: true };
+/** Any other input (the default): no more than the largest image's contents. */
+export const INPUT_FILE: ReadLimit = { limit: MAX_IMAGE_CONTENTS, what: "an input file", streams: true };
 
 /** A file that cannot be read (or written): one line, `path: reason`; `code` as node:fs gives it. */
 export class FileError extends UserError {

@@ -180,13 +180,13 @@ export class Assembly implements ExprEnv {
 
   /**
    * Stops the assembly in pass 1, before pass 2 allocates anything, once the sections together
-   * would hold more than the largest machine's memory: no such program can be loaded.
+   * would hold more than an image may (MAX_IMAGE_CONTENTS): no such image can be loaded.
    */
   private makeRoom(n: number): void {
     const s = this.section;
     const total = SECTION_NAMES.reduce((sum, name) => sum + this.sections[name].size, 0) + Math.max(0, s.offset + n - s.size);
     if (total > MAX_OUTPUT) {
-      throw new AsmFatal(this.opCol, `the sections grow past ${sizeText(MAX_OUTPUT)}, the memory of the largest machine`);
+      throw new AsmFatal(this.opCol, `the sections grow past ${sizeText(MAX_OUTPUT)}, the most an image holds`);
     }
   }
 

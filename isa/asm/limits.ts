@@ -5,7 +5,7 @@
  * sources together are under 5,000 lines — and low enough that reaching it takes well under
  * a second and a few hundred MB. Reaching one stops the assembly with one located error.
  */
-import { MAX_MEMORY } from "../arch.js";
+import { MAX_IMAGE_CONTENTS } from "../arch.js";
 import { AsmFatal } from "./errors.js";
 
 /** Lines read from files plus lines that macro expansions produce. */
@@ -14,8 +14,8 @@ export const MAX_LINES = 1 << 18;
 export const MAX_SOURCE_BYTES = 32 << 20;
 /** How deep `.include` and macro calls may nest. */
 export const MAX_NESTING = 64;
-/** Bytes all sections together may hold: what the largest machine's memory can take. */
-export const MAX_OUTPUT = MAX_MEMORY;
+/** Bytes all sections together may hold. */
+export const MAX_OUTPUT = MAX_IMAGE_CONTENTS;
 /** Diagnostics printed in full; the rest are counted. */
 export const MAX_SHOWN_ERRORS = 50;
 

@@ -18,7 +18,7 @@ const CASES: [string[], number, RegExp][] = [
   [["boot", "multi", "--quantum", "0"], 1, /^toyvmm: --quantum 0: expected a whole number of ticks ≥ 1$/],
   [["boot", "solo", "--args", "soloo:prog=fib"], 1, /no VM is called soloo \(VMs: solo\)$/],
   [["boot", "programs/hello.s"], 1, /user program .*`toyvmm run programs\/hello\.s`/],
-  [["boot", "solo", "--memory", "1GiB"], 1, /--memory "1GiB": guest memory is a multiple of 4096 bytes from 4 KiB to 64 MiB$/],
+  [["boot", "solo", "--memory", "2GiB"], 1, /--memory "2GiB": guest memory is a multiple of 4096 bytes from 4 KiB to 1 GiB$/],
   [["boot", "nosuch"], 1, /^toyvmm: nosuch: no such bundled guest/],
   [["migrate", "solo", "--at"], 2, /^toyvmm: --at needs a value/],
   [["migrate", "solo", "--strategy"], 2, /^toyvmm: --strategy needs a value/],

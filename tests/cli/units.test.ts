@@ -40,8 +40,8 @@ describe("memory sizes", () => {
     expect(parseMemorySize("4M", "--memory")).toBe(4 << 20);
     expect(parseMemorySize("256KiB", "--memory")).toBe(256 << 10);
     expect(parseMemorySize("65536", "--memory")).toBe(65536);
-    expect(() => parseMemorySize("1GiB", "--memory")).toThrow(
-      '--memory "1GiB": guest memory is a multiple of 4096 bytes from 4 KiB to 64 MiB',
+    expect(() => parseMemorySize("2GiB", "--memory")).toThrow(
+      '--memory "2GiB": guest memory is a multiple of 4096 bytes from 4 KiB to 1 GiB',
     );
     expect(() => parseMemorySize("4mib", "--memory")).toThrow("did you mean MiB?");
     expect(() => parseMemorySize("5000", "--memory")).toThrow("a multiple of 4096 bytes");

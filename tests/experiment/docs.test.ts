@@ -41,7 +41,7 @@ const all = blocks.flatMap((b) => examples(b.body));
 
 describe("docs/EXPERIMENTS.md", () => {
   it("has the examples this test runs", () => {
-    expect(all.filter((e) => e.spec === undefined)).toHaveLength(2);
+    expect(all.filter((e) => e.spec === undefined)).toHaveLength(3);
     expect(all.filter((e) => e.spec !== undefined).length).toBeGreaterThanOrEqual(4);
   });
 

@@ -135,7 +135,8 @@ describe("the progress line", () => {
   it("on a terminal: the point count first, then [i/n] with an ETA, within the terminal's width", async () => {
     for (const columns of [40, 200]) {
       const c = capture({ columns });
-      expect(await runCli(quick(4), c.io)).toBe(0);
+      // One job: points start one after another, each after the one before has finished.
+      expect(await runCli([...quick(4), "--jobs", "1"], c.io)).toBe(0);
       const [count, ...drawn] = c.err().split("\r\x1b[K");
       expect(count).toBe("experiment: 4 points (2 strategy × 2 at)\n");
       const shown = drawn.filter((d) => d !== "");

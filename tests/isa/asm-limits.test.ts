@@ -83,7 +83,7 @@ describe("runaway expansion stops at one error", () => {
 
   it("sections that grow past the largest memory", () => {
     expect(oneQuickError(".zero 0x3000000\n.data\n.zero 0x3000000\n.bss\n.zero 0x3000000\n")).toBe(
-      `main.s:3:1: the sections grow past ${MAX_OUTPUT / (1 << 20)} MiB, the memory of the largest machine`,
+      `main.s:3:1: the sections grow past ${MAX_OUTPUT / (1 << 20)} MiB, the most an image holds`,
     );
     expect(oneQuickError('.incbin "big.bin"\n.incbin "big.bin"\n.incbin "big.bin"', { "big.bin": "x".repeat(30 << 20) })).toMatch(
       /^main\.s:3:1: the sections grow past 64 MiB/,

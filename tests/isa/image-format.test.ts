@@ -138,8 +138,8 @@ describe("image decoding errors", () => {
     expect(userErrorOf(() => decodeImage(resealed((v) => v.setUint32(26, 0x1000, true)), "p.tvm"))).toBe(
       "p.tvm: entry 0x1000 is outside memory (0x1000 bytes)",
     );
-    expect(userErrorOf(() => decodeImage(resealed((v) => v.setUint32(26, 0x8000000, true)), "p.tvm"))).toBe(
-      "p.tvm: memory size 0x8000000 is larger than the maximum 0x4000000",
+    expect(userErrorOf(() => decodeImage(resealed((v) => v.setUint32(26, 0x80000000, true)), "p.tvm"))).toBe(
+      "p.tvm: memory size 0x80000000 is larger than the maximum 0x40000000",
     );
     expect(userErrorOf(() => decodeImage(resealed((v) => v.setUint32(18, 4, true)), "p.tvm"))).toBe(
       "p.tvm: unknown image flags 0x4",

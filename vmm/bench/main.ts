@@ -7,9 +7,10 @@
  * monitor: its overhead over bare, VM density and a cold `toyvmm boot` (`monitor.ts`); then
  * migration over loopback TCP: the stream against a raw socket, pre-copy against the simulated
  * engine's prediction, post-copy's time to a running guest (`migration.ts`); then frames per
- * second through the simulated switch (`network.ts`).
- * engine's prediction, post-copy's time to a running guest (`migration.ts`); then reverse
- * execution: snapshot memory and the time to go back one instruction in 10^8 ticks (`reverse.ts`).
+ * second through the simulated switch (`network.ts`); then reverse execution: snapshot memory and
+ * the time to go back one instruction in 10^8 ticks (`reverse.ts`); then a sweep's points on worker
+ * threads against one thread (`sweep.ts`); then the simulated engine on a 1 GiB guest: wall
+ * seconds per migration and ns per page sent (`gigabyte.ts`).
  * Prints a table, or JSON with --json.
  *
  *   node dist/vmm/bench/main.js [--reps 5] [--ms 300] [--scale 1] [--only kernels,alu-jit] [--json]
@@ -20,6 +21,8 @@ import { benchMonitor, formatMonitorReport } from "./monitor.js";
 import { benchNetwork, formatNetworkReport } from "./network.js";
 import { benchReverse, formatReverseReport } from "./reverse.js";
 import { median } from "./statistics.js";
+import { benchGigabyte, formatGigabyteReport } from "./gigabyte.js";
+import { benchSweep, formatSweepReport } from "./sweep.js";
 import { WORKLOADS, type Workload } from "./workloads.js";
 
 /** The --only name of the whole-process kernels. */
@@ -189,6 +192,8 @@ async function main(argv: string[]): Promise<number> {
   const migration = only === null ? await benchMigration() : null;
   const network = only === null ? benchNetwork() : null;
   const reverse = only === null ? benchReverse() : null;
+  const gigabyte = only === null ? benchGigabyte() : null;
+  const sweep = only === null ? await benchSweep() : null;
   const report = {
     node: process.version,
     reps,
@@ -202,6 +207,8 @@ async function main(argv: string[]): Promise<number> {
     migration,
     network,
     reverse,
+    gigabyte,
+    sweep,
   };
   if (json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -235,6 +242,8 @@ async function main(argv: string[]): Promise<number> {
   if (migration) lines.push(formatMigrationReport(migration));
   if (network) lines.push(formatNetworkReport(network));
   if (reverse) lines.push("", formatReverseReport(reverse));
+  if (gigabyte) lines.push(formatGigabyteReport(gigabyte));
+  if (sweep) lines.push(formatSweepReport(sweep));
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
 }

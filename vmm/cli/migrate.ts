@@ -14,7 +14,8 @@ import { UserError } from "../../isa/errors.js";
 import { openGuest } from "../open-guest.js";
 import { migrate, type MigrationResult } from "../migration/engine.js";
 import { bootVm, MACHINE_HOST, MachineVm, runToEnd } from "../migration/machine-vm.js";
-import { DEFAULTS, PUSH_ORDERS, resolveOptions, type PushOrder } from "../migration/options.js";
+import { DEFAULTS, PUSH_ORDERS, resolveOptions, type MigrationOptions, type PushOrder } from "../migration/options.js";
+import { POSTCOPY_POLICIES, type PostcopyPolicy } from "../migration/protocol/converge.js";
 import { MigratableProcess, PROCESS_HOST, startProcess } from "../migration/process-vm.js";
 import type { MigratableVm, VmExit, VmHost } from "../migration/vm-port.js";
 import type { ImageSymbol } from "../../isa/image/model.js";
@@ -59,6 +60,12 @@ interface MigrateOptions extends GuestCliOptions {
   view?: string;
   pace: string;
   results?: string;
+  autoConverge?: boolean;
+  dirtyLimit?: string;
+  postcopyPolicy?: PostcopyPolicy;
+  postcopyAfter?: number;
+  postcopyAt?: string;
+  cancelAt?: string;
 }
 
 export function formatStats(s: MigrationStats): string {
@@ -82,18 +89,47 @@ export function formatStats(s: MigrationStats): string {
       ["post-copy stall time", formatNs(s.postcopyStallNs)],
     );
   }
+  if (s.postcopySwitch) rows.push(["switched to post-copy", `at ${formatNs(s.postcopySwitch.atNs)}, ${s.postcopySwitch.reason}`]);
+  if (s.dirtyLimitHeldNs !== undefined) rows.push(["dirty limit held the guest", formatNs(s.dirtyLimitHeldNs)]);
   if (s.linkCuts.length > 0) rows.push(["link cuts", s.linkCuts.map((c) => `at ${formatNs(c.at)}`).join(", ")]);
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
   if (s.rounds.length > 0) {
-    lines.push("round  pages   zero  resent      bytes  duration       dirty pages/s");
+    // The throttle column only when auto-converge ran.
+    const throttled = s.rounds.some((r) => r.throttle !== undefined);
+    lines.push(`round  pages   zero  resent      bytes  duration       dirty pages/s${throttled ? "  throttle" : ""}`);
     for (const r of s.rounds) {
+      const dirty = throttled ? String(r.dirtyPagesPerSecond).padEnd(13) + `  ${r.throttle ?? 0}%` : String(r.dirtyPagesPerSecond);
       lines.push(
-        `${String(r.round).padStart(5)}  ${String(r.pages).padStart(5)}  ${String(r.zeroPages).padStart(5)}  ${String(r.resent).padStart(6)}  ${String(r.bytes).padStart(9)}  ${formatNs(r.endNs - r.startNs).padEnd(13)}  ${r.dirtyPagesPerSecond}`,
+        `${String(r.round).padStart(5)}  ${String(r.pages).padStart(5)}  ${String(r.zeroPages).padStart(5)}  ${String(r.resent).padStart(6)}  ${String(r.bytes).padStart(9)}  ${formatNs(r.endNs - r.startNs).padEnd(13)}  ${dirty}`,
       );
     }
   }
   return lines.join("\n") + "\n";
+}
+
+/** --auto-converge, --dirty-limit, the post-copy policy and --cancel-at, checked against each other. */
+function convergeOptions(args: MigrateOptions): Partial<MigrationOptions> {
+  const policy: PostcopyPolicy = args.postcopyPolicy ?? (args.postcopyAfter !== undefined ? "after" : args.postcopyAt !== undefined ? "manual" : "never");
+  const preCopyOnly = [
+    ["--auto-converge", args.autoConverge], ["--dirty-limit", args.dirtyLimit], ["--postcopy-policy", args.postcopyPolicy],
+    ["--postcopy-after", args.postcopyAfter], ["--postcopy-at", args.postcopyAt],
+  ] as const;
+  for (const [flag, given] of preCopyOnly) {
+    if (given !== undefined && given !== false && args.strategy !== "pre-copy") throw new UserError(`${flag}: controls pre-copy's rounds; give --strategy pre-copy`);
+  }
+  if (args.postcopyAfter !== undefined && (policy !== "after" || !Number.isSafeInteger(args.postcopyAfter) || args.postcopyAfter < 1)) {
+    throw new UserError(`--postcopy-after ${args.postcopyAfter}: expected a whole number of rounds ≥ 1, with --postcopy-policy after`);
+  }
+  if (args.postcopyAt !== undefined && policy !== "manual") throw new UserError(`--postcopy-at: is the manual policy's moment; it does not go with --postcopy-policy ${policy}`);
+  return {
+    autoConverge: args.autoConverge === true,
+    dirtyLimit: args.dirtyLimit === undefined ? 0 : parseCount(args.dirtyLimit, "--dirty-limit"),
+    postcopyPolicy: policy,
+    ...(args.postcopyAfter !== undefined ? { postcopyAfterRounds: args.postcopyAfter } : {}),
+    ...(args.postcopyAt !== undefined ? { startPostcopyAtNs: parseDuration(args.postcopyAt, "--postcopy-at") } : {}),
+    ...(args.cancelAt !== undefined ? { cancelAtNs: parseDuration(args.cancelAt, "--cancel-at") } : {}),
+  };
 }
 
 export const migrateCommand: Command<MigrateOptions> = {
@@ -134,6 +170,15 @@ export const migrateCommand: Command<MigrateOptions> = {
         default: "fault-near" as PushOrder,
         describe: "Post-copy background push order",
       })
+      .option("auto-converge", { type: "boolean", describe: "Pre-copy: throttle a guest that dirties over half the link's rate, 20% then 10% more to 99%" })
+      .option("dirty-limit", { type: "string", requiresArg: true, describe: "Pre-copy: most pages the guest may dirty per virtual second, e.g. 5k" })
+      .option("postcopy-policy", {
+        choices: POSTCOPY_POLICIES,
+        describe: "Pre-copy: when to turn into post-copy: never, manual (--postcopy-at), after (--postcopy-after), auto (when the model says pre-copy cannot reach the target)",
+      })
+      .option("postcopy-after", { type: "number", requiresArg: true, describe: "Turn into post-copy after this many pre-copy rounds (policy after)" })
+      .option("postcopy-at", { type: "string", requiresArg: true, describe: "Turn into post-copy at this virtual time, e.g. 50ms (policy manual)" })
+      .option("cancel-at", { type: "string", requiresArg: true, describe: "Cancel at this virtual time, e.g. 5ms: before the commit the guest goes on at host A" })
       .option("args", {
         type: "string",
         requiresArg: true,
@@ -178,6 +223,14 @@ export const migrateCommand: Command<MigrateOptions> = {
         "a running program moves (process VM)",
       )
       .example(
+        '$0 migrate programs/memwriter.s --args "pages=512 rate=400 iters=0" --memory 4MiB --at 1280610 --latency 100us --downtime-target 5ms --max-ticks 20000000 --auto-converge',
+        "auto-converge throttles a fast writer until pre-copy fits the target",
+      )
+      .example(
+        '$0 migrate programs/memwriter.s --args "pages=512 rate=400 iters=0" --memory 4MiB --at 1280610 --latency 100us --downtime-target 5ms --max-ticks 20000000 --postcopy-policy auto',
+        "post-copy when the model says pre-copy will not converge",
+      )
+      .example(
         "$0 migrate multi --args run=count,hog --at 20000 --view 0 & sleep 4; kill $!",
         "then replay it in a browser, at the address printed on stderr, until stopped",
       )
@@ -196,6 +249,7 @@ export const migrateCommand: Command<MigrateOptions> = {
     if (args.maxRounds !== undefined && (!Number.isSafeInteger(args.maxRounds) || args.maxRounds < 1)) {
       throw new UserError(`--max-rounds ${args.maxRounds}: expected a whole number ≥ 1`);
     }
+    const converge = convergeOptions(args);
     const maxTicks = maxTicksOf(args);
     const memorySize = memoryOf(args);
     const { name, image, kind } = await openGuest(args.guest, undefined, args.includeDir);
@@ -214,6 +268,7 @@ export const migrateCommand: Command<MigrateOptions> = {
       maxRounds: args.maxRounds,
       speed: args.speed === undefined ? DEFAULTS.speed : parseCount(args.speed, "--speed"),
       pushOrder: args.pushOrder,
+      ...converge,
     });
     if (args.results !== undefined && args.view === undefined) throw new UsageProblem("--results goes with --view (it offers the directory in the web view)");
     const view = args.view !== undefined ? viewOf(args.view, args.pace) : null;

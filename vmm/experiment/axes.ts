@@ -29,6 +29,8 @@ export interface AxisDef {
   /** Plot axis title (with its unit) and how to scale a value for it. */
   plotTitle: string;
   plotScale: number;
+  /** A column of the results only when the spec names it (the convergence axes), so older results keep their columns. */
+  optional?: boolean;
 }
 
 export const ARG_PREFIX = "args.";
@@ -54,14 +56,16 @@ const showNs = (v: AxisValue): string => formatNs(Number(v)).replace(/(\.\d*?)0+
 const plain = (v: AxisValue): string => String(v);
 
 /**
- * The ranges: at 1 kB/s, 64 MiB take 6.7·10^13 ns a round, and 100 rounds stay below 2^53 ns;
- * latencies and targets up to a minute, guest speeds and migration points up to 10^12.
+ * The ranges: at 1 kB/s, 64 MiB take 6.7·10^13 ns a round, and 100 rounds stay below 2^53 ns
+ * (a larger memory on so slow a link is checked point by point, plan.ts); latencies and targets
+ * up to a minute, guest speeds and migration points up to 10^12.
  */
 const BANDWIDTH = { min: 1e3, max: 1e12, base: "bytes per second", example: "100MB/s", show: showRate };
 const DURATION = { min: 0, max: 60e9, base: "nanoseconds", example: "30ms", show: showNs };
 const ROUNDS = { min: 1, max: 100, base: "rounds", example: "30", show: plain };
 const SPEED = { min: 1e3, max: 1e12, base: "instructions per second", example: "100M", show: plain };
 const AT = { min: 0, max: 1e12, base: "instructions", example: "20480600", show: plain };
+const DIRTY_LIMIT = { min: 0, max: 1e12, base: "pages per second", example: "5000", show: plain };
 
 export const AXES: AxisDef[] = [
   {
@@ -104,6 +108,22 @@ export const AXES: AxisDef[] = [
     name: "machine", describe: "process (program), monitor or bare (kernel); default: process for a program, monitor otherwise",
     kind: "choice", fallback: null,
     parse: choice(MACHINES), show: plain, plotTitle: "machine", plotScale: 1,
+  },
+  {
+    name: "auto-converge", describe: "pre-copy auto-converge: on or off", kind: "choice", fallback: "off", optional: true,
+    parse: choice(["off", "on"] as const), show: plain, plotTitle: "auto-converge", plotScale: 1,
+  },
+  {
+    name: "dirty-limit", describe: "pre-copy dirty limit, pages per virtual second (0: none)", kind: "number", fallback: 0, optional: true,
+    parse: quantity(DIRTY_LIMIT, parseCount), show: plain, plotTitle: "dirty limit (pages/s)", plotScale: 1,
+  },
+  {
+    name: "postcopy-policy", describe: "when pre-copy turns into post-copy: never, after, auto", kind: "choice", fallback: "never", optional: true,
+    parse: choice(["never", "after", "auto"] as const), show: plain, plotTitle: "post-copy policy", plotScale: 1,
+  },
+  {
+    name: "postcopy-after", describe: "rounds before post-copy with policy after (1 to 100)", kind: "number", fallback: 1, optional: true,
+    parse: quantity(ROUNDS), show: plain, plotTitle: "post-copy after (rounds)", plotScale: 1,
   },
 ];
 

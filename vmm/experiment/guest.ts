@@ -57,7 +57,7 @@ const utf8 = new TextEncoder();
 
 /** What a request asks that the guest cannot do, and which parameter asks it. */
 export interface BootProblem {
-  parameter: "memory" | "machine" | "args";
+  parameter: "memory" | "machine" | "args" | "bandwidth";
   message: string;
 }
 

@@ -19,6 +19,7 @@ import { ioError, LineAppender, makeFolder, writeFile } from "./files.js";
 import type { ExperimentPlan } from "./plan.js";
 import { finishedRows } from "./resume.js";
 import type { Row } from "./row.js";
+import { shardPoints, shardText, type Shard } from "./shard.js";
 import { parameterNames } from "./sweep.js";
 import { csvHeader, csvLine } from "./writers.js";
 
@@ -31,11 +32,14 @@ export interface ClaimOptions {
   force?: boolean;
   /** Continue the same experiment after its finished rows. */
   resume?: boolean;
+  /** The slice of the sweep this folder holds (shard.ts); null or absent: all of it. */
+  shard?: Shard | null;
 }
 
-/** What makes two runs the same experiment: equal rows, point for point. */
-function identity({ spec, guest, points }: ExperimentPlan): Record<string, unknown> {
+/** What makes two runs the same experiment (equal rows, point for point), and which shard of it a folder holds. */
+export function manifestOf({ spec, guest, points }: ExperimentPlan, shard: Shard | null = null): Record<string, unknown> {
   return {
+    ...(shard ? { shard: shardText(shard) } : {}),
     experiment: spec.name,
     guest: guest.name,
     image_sha256: createHash("sha256").update(encodeImage(guest.image)).digest("hex"),
@@ -53,26 +57,34 @@ function ownFiles(dir: string): string[] {
   return [...[MANIFEST, RESULTS_CSV, RESULTS_JSON].filter((n) => names.includes(n)), ...plots, ...plots.map((n) => n.replace(/\.vl\.json$/, ".svg"))];
 }
 
-/** The keys of `mine` whose values differ in the manifest at `path` (all of them if it cannot be read). */
-function differences(path: string, mine: Record<string, unknown>): string[] {
-  let theirs: Record<string, unknown> = {};
+/** The manifest at `path`; {} when it cannot be read or is not JSON (nothing in it is the same). */
+export function readManifest(path: string): Record<string, unknown> {
   try {
-    theirs = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    const json: unknown = JSON.parse(readFileSync(path, "utf8"));
+    return typeof json === "object" && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
   } catch {
-    // unreadable or not JSON: nothing in it is the same
+    return {};
   }
-  return Object.keys(mine).filter((k) => JSON.stringify(theirs[k]) !== JSON.stringify(mine[k]));
+}
+
+/** The keys of `mine` (or `theirs`) whose values differ in the manifest at `path`. */
+export function differences(path: string, mine: Record<string, unknown>): string[] {
+  const theirs = readManifest(path);
+  const keys = [...new Set([...Object.keys(mine), ...Object.keys(theirs)])];
+  return keys.filter((k) => JSON.stringify(theirs[k]) !== JSON.stringify(mine[k]));
 }
 
 export class ResultsDir {
   /** Rows of a resumed sweep that were finished before. */
   readonly done: Row[];
+  /** The points this folder's results.csv holds when complete, in order (a shard's, or all). */
+  readonly indices: number[];
   private readonly csv: LineAppender;
   private readonly params: string[];
 
   constructor(readonly dir: string, plan: ExperimentPlan, options: ClaimOptions = {}) {
     makeFolder(dir);
-    const manifest = identity(plan);
+    const manifest = manifestOf(plan, options.shard ?? null);
     const own = ownFiles(dir);
     const resuming = options.resume === true && own.includes(MANIFEST) && differences(join(dir, MANIFEST), manifest).length === 0;
     if (own.length > 0 && !resuming && !options.force) throw new UserError(refusal(dir, own, manifest, options));
@@ -82,7 +94,8 @@ export class ResultsDir {
     writeFile(join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
     this.params = parameterNames(plan.spec);
     const csvPath = join(dir, RESULTS_CSV);
-    this.done = resuming && existsSync(csvPath) ? finishedRows(csvPath, plan) : [];
+    this.indices = shardPoints(plan.points.length, options.shard ?? null);
+    this.done = resuming && existsSync(csvPath) ? finishedRows(csvPath, plan, this.indices) : [];
     if (this.done.length === 0) writeFile(csvPath, csvHeader(this.params));
     this.csv = new LineAppender(csvPath);
   }

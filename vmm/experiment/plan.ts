@@ -5,7 +5,8 @@
  * point 57 of 90.
  */
 import { UserError } from "../../isa/errors.js";
-import { bootProblem, loadGuest, type BootRequest, type LoadedGuest, type MachineKind } from "./guest.js";
+import { formatSize } from "../migration/units.js";
+import { bootProblem, loadGuest, type BootProblem, type BootRequest, type LoadedGuest, type MachineKind } from "./guest.js";
 import type { Row } from "./row.js";
 import { placeOf, type ExperimentSpec } from "./spec.js";
 import { bootArgs, expandSweep, type Point } from "./sweep.js";
@@ -27,11 +28,23 @@ export const bootRequest = (point: Point): BootRequest => ({
 export const pointParams = (point: Point, guest: LoadedGuest): Row["params"] =>
   ({ ...point, memory: point.memory ?? guest.image.memorySize, machine: point.machine ?? guest.defaultMachine }) as Row["params"];
 
+/**
+ * Why a point's virtual times might not be exact: `max-rounds` rounds of all its memory at its
+ * bandwidth must stay below 2^53 ns (a 1 GiB guest on a link slower than about 12 kB/s would not).
+ */
+function timeProblem(point: Point, guest: LoadedGuest): BootProblem | null {
+  const memory = (point.memory as number | null) ?? guest.image.memorySize;
+  const bandwidth = point.bandwidth as number;
+  const worstNs = (memory * (point["max-rounds"] as number) * 1e9) / bandwidth;
+  if (worstNs < Number.MAX_SAFE_INTEGER) return null;
+  return { parameter: "bandwidth", message: `${bandwidth} B/s is too slow for ${formatSize(memory)}: ${point["max-rounds"]} rounds of it would pass 2^53 ns, where virtual time stops being exact` };
+}
+
 export function planExperiment(spec: ExperimentSpec): ExperimentPlan {
   const guest = loadGuest(spec.guest, `${spec.source}: guest`);
   const points = expandSweep(spec);
   points.forEach((point, index) => {
-    const problem = bootProblem(guest, bootRequest(point));
+    const problem = bootProblem(guest, bootRequest(point)) ?? timeProblem(point, guest);
     if (!problem) return;
     const place = problem.parameter === "args" ? null : placeOf(spec, problem.parameter, point[problem.parameter] ?? null);
     throw new UserError(`${place ?? `${spec.source}: point ${index}`}: ${problem.message}`);

@@ -16,9 +16,10 @@
 import { mulDivCeil } from "../migration/clock.js";
 import { ANY_HOST } from "../migration/index.js";
 import { preCopyModel, stopCopyModel, type PreCopyModel } from "../migration/model.js";
-import { isZeroPage, PAGE_FRAME_BYTES, ZERO_FRAME_BYTES } from "../migration/pages.js";
+import { drainDirty, isZeroPage, PAGE_FRAME_BYTES, ZERO_FRAME_BYTES } from "../migration/pages.js";
 import { encodeFrame } from "../migration/stream/codec.js";
 import type { MigratableVm } from "../migration/vm-port.js";
+import { PAGE_SIZE } from "../../isa/arch.js";
 import { Memory } from "../../isa/memory.js";
 import type { PointResult } from "./row.js";
 
@@ -48,9 +49,12 @@ export interface LinkParameters {
 /** Bytes round 0 (or stop-and-copy) would send for this memory now. */
 export function roundZeroBytes(memory: Memory): number {
   let bytes = 0;
+  let previousZero = false;
   for (let p = 0; p < memory.pageCount; p++) {
-    if (!isZeroPage(memory, p)) bytes += PAGE_FRAME_BYTES;
-    else if (p === 0 || !isZeroPage(memory, p - 1)) bytes += ZERO_FRAME_BYTES;
+    const zero = isZeroPage(memory, p);
+    if (!zero) bytes += PAGE_FRAME_BYTES;
+    else if (!previousZero) bytes += ZERO_FRAME_BYTES;
+    previousZero = zero;
   }
   return bytes;
 }
@@ -62,7 +66,8 @@ export function stateBytes(vm: MigratableVm): number {
 /** Runs a copy of `vm` for `ticks` and measures its dirty rate (pages/s at `speed`) and working set. */
 export function probeDirtyRate(vm: MigratableVm, ticks: number, speed: number): { dirtyPagesPerSecond: number; workingSetPages: number } {
   const memory = new Memory(vm.memory.size);
-  memory.bytes.set(vm.memory.bytes);
+  // Only the pages that hold data: the copy of a large, mostly zero memory stays mostly untouched.
+  for (let p = 0; p < memory.pageCount; p++) if (!isZeroPage(vm.memory, p)) memory.bytes.set(vm.memory.page(p), p * PAGE_SIZE);
   const copy = ANY_HOST.restore(vm.name, vm.config(), vm.save(), memory);
   const touched = new Uint8Array(memory.pageCount);
   let perWindow = 0;
@@ -71,10 +76,10 @@ export function probeDirtyRate(vm: MigratableVm, ticks: number, speed: number): 
     const before = copy.ticks;
     const exit = copy.run(Math.min(WINDOW_TICKS, ticks - ran));
     ran += copy.ticks - before;
-    for (const page of memory.takeDirty()) {
+    drainDirty(memory, (page) => {
       perWindow++;
       touched[page] = 1;
-    }
+    });
     if (exit.reason !== "budget" || copy.ticks === before) break;
   }
   const workingSetPages = touched.reduce((n, t) => n + t, 0);

@@ -35,8 +35,11 @@ function csvCells(line: string): string[] {
   return cells;
 }
 
-/** The rows results.csv at `path` holds for `plan`; a line cut short by a crash is dropped from the file. */
-export function finishedRows(path: string, plan: ExperimentPlan): Row[] {
+/**
+ * The rows results.csv at `path` holds for `plan`, whose line i is point `indices[i]` (a shard's
+ * points, or all); a line cut short by a crash is dropped (and with `repair`, cut from the file).
+ */
+export function finishedRows(path: string, plan: ExperimentPlan, indices: number[], { repair = true } = {}): Row[] {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -45,16 +48,18 @@ export function finishedRows(path: string, plan: ExperimentPlan): Row[] {
   }
   const lines = csvLines(text);
   const whole = lines.join("");
-  if (whole.length < text.length) truncateSync(path, Buffer.byteLength(whole));
+  if (repair && whole.length < text.length) truncateSync(path, Buffer.byteLength(whole));
   const params = parameterNames(plan.spec);
   if (lines.length === 0) return [];
   if (lines[0] !== csvHeader(params)) throw new UserError(`${path}: line 1: not the header of this experiment's results`);
   const keys = lines[0].trimEnd().split(",");
-  return lines.slice(1).map((line, index) => {
-    const point = plan.points[index];
+  return lines.slice(1).map((line, i) => {
+    const index = indices[i];
+    const point = index === undefined ? undefined : plan.points[index];
     const cells = csvCells(line);
-    const row: Row | null = point ? { point: index, params: pointParams(point, plan.guest), result: resultFromCells((key) => cells[keys.indexOf(key)] ?? "") } : null;
-    if (!row || csvLine(row, params) !== line) throw new UserError(`${path}: line ${index + 2}: not point ${index} of this experiment`);
+    const row: Row | null = point ? { point: index!, params: pointParams(point, plan.guest), result: resultFromCells((key) => cells[keys.indexOf(key)] ?? "") } : null;
+    const what = index === undefined ? `more lines than the ${indices.length} points` : `not point ${index}`;
+    if (!row || csvLine(row, params) !== line) throw new UserError(`${path}: line ${i + 2}: ${what} of this experiment`);
     return row;
   });
 }

@@ -11,10 +11,11 @@ import { UserError } from "../../isa/errors.js";
 import { migrate } from "../migration/engine.js";
 import { ANY_HOST } from "../migration/index.js";
 import type { PushOrder } from "../migration/options.js";
+import type { PostcopyPolicy } from "../migration/protocol/converge.js";
 import type { ProgressEvent } from "../migration/stats.js";
 import type { Strategy } from "../migration/stream/frames.js";
 import { checkAfterMigration } from "./check.js";
-import { bootGuest, type LoadedGuest } from "./guest.js";
+import { bootGuest } from "./guest.js";
 import { bootRequest, planExperiment, pointParams, type ExperimentPlan } from "./plan.js";
 import { predict } from "./probe.js";
 import type { Row } from "./row.js";
@@ -31,7 +32,9 @@ export interface ExperimentProgress {
 }
 
 export interface RunOptions {
-  /** The first point to run: the ones before it are done (a resumed sweep). */
+  /** Which points to run, in order (a shard's: shard.ts); all of them by default. */
+  indices?: number[];
+  /** How many of those to skip: they are done (a resumed sweep). */
   from?: number;
   onRow?: (row: Row) => void;
   onProgress?: (progress: ExperimentProgress) => void;
@@ -42,14 +45,17 @@ export function runExperiment(spec: ExperimentSpec, options: RunOptions = {}): R
   return runPlan(planExperiment(spec), options);
 }
 
-/** The rows of the plan's points from `options.from` on. */
-export function runPlan({ spec, guest, points }: ExperimentPlan, options: RunOptions = {}): Row[] {
+/** The points `options.indices` names (all by default) without the first `options.from`. */
+export const pointsToRun = (plan: ExperimentPlan, options: RunOptions): number[] =>
+  (options.indices ?? plan.points.map((_, i) => i)).slice(options.from ?? 0);
+
+/** The rows of the points to run (pointsToRun), one after another on this thread. */
+export function runPlan(plan: ExperimentPlan, options: RunOptions = {}): Row[] {
   const rows: Row[] = [];
-  for (let index = options.from ?? 0; index < points.length; index++) {
-    const point = points[index]!;
-    const report = (migration: ProgressEvent | null) => options.onProgress?.({ point: index, points: points.length, params: point, migration });
+  for (const index of pointsToRun(plan, options)) {
+    const report = (migration: ProgressEvent | null) => options.onProgress?.({ point: index, points: plan.points.length, params: plan.points[index]!, migration });
     report(null);
-    const row = runPoint(spec, guest, point, index, report);
+    const row = runPoint(plan, index, report);
     rows.push(row);
     options.onRow?.(row);
   }
@@ -62,7 +68,9 @@ function relativeError(model: number | undefined, measured: number): number | nu
   return Math.round(((model - measured) / measured) * 1e4) / 1e4;
 }
 
-function runPoint(spec: ExperimentSpec, guest: LoadedGuest, point: Point, index: number, report: (event: ProgressEvent) => void): Row {
+/** Point `index` of the plan, on a fresh guest: its row depends on nothing else. */
+export function runPoint({ spec, guest, points }: ExperimentPlan, index: number, report: (event: ProgressEvent) => void): Row {
+  const point = points[index]!;
   const where = `${spec.source}: point ${index}`;
   const vm = bootGuest(guest, bootRequest(point), where);
   const at = point.at as number;
@@ -79,9 +87,18 @@ function runPoint(spec: ExperimentSpec, guest: LoadedGuest, point: Point, index:
     speed: point.speed as number,
   };
   const strategy = point.strategy as Strategy;
-  const prediction = predict(vm, strategy, link);
-  const result = migrate(vm, { strategy, host: ANY_HOST, pushOrder: point["push-order"] as PushOrder, onProgress: report, ...link });
+  const predicted = predict(vm, strategy, link);
+  const converge = {
+    autoConverge: point["auto-converge"] === "on",
+    dirtyLimit: (point["dirty-limit"] as number | undefined) ?? 0,
+    postcopyPolicy: (point["postcopy-policy"] as PostcopyPolicy | undefined) ?? "never",
+    postcopyAfterRounds: (point["postcopy-after"] as number | undefined) ?? 1,
+  };
+  const controlled = strategy === "pre-copy" && (converge.autoConverge || converge.dirtyLimit > 0 || converge.postcopyPolicy !== "never");
+  const result = migrate(vm, { strategy, host: ANY_HOST, pushOrder: point["push-order"] as PushOrder, onProgress: report, ...link, ...converge });
   const s = result.stats;
+  // The model knows nothing of convergence control: its figures stay, as what plain pre-copy would do.
+  const prediction = controlled ? { ...predicted, modelNote: "converge" } : predicted;
   const memcheck = checkAfterMigration(guest.image, result.vm);
   const completed = s.status === "completed";
   return {
@@ -107,8 +124,8 @@ function runPoint(spec: ExperimentSpec, guest: LoadedGuest, point: Point, index:
       roundBytes: s.rounds.map((r) => r.bytes),
       memcheck,
       ...prediction,
-      modelDowntimeErr: completed ? relativeError(prediction.model?.downtimeNs, s.downtimeNs) : null,
-      modelBytesErr: completed ? relativeError(prediction.model?.bytes, s.bytesSent) : null,
+      modelDowntimeErr: completed && !controlled ? relativeError(prediction.model?.downtimeNs, s.downtimeNs) : null,
+      modelBytesErr: completed && !controlled ? relativeError(prediction.model?.bytes, s.bytesSent) : null,
     },
   };
 }

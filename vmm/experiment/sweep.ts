@@ -19,8 +19,8 @@ export type Point = Record<string, AxisValue | null>;
 
 /** Parameter names in column order: the fixed axes in table order, then guest arguments as first named. */
 export function parameterNames(spec: ExperimentSpec): string[] {
-  const args = [...Object.keys(spec.base), ...spec.sweep.map((s) => s.axis)].filter(isArgAxis);
-  return [...AXES.map((a) => a.name), ...new Set(args)];
+  const named = [...Object.keys(spec.base), ...spec.sweep.map((s) => s.axis)];
+  return [...AXES.filter((a) => !a.optional || named.includes(a.name)).map((a) => a.name), ...new Set(named.filter(isArgAxis))];
 }
 
 /** Names of the axes with more than one value, in sweep order. */

@@ -13,7 +13,8 @@ export { formatNs } from "./units.js";
 export { bootVm, MACHINE_HOST, MachineVm, runToEnd, type BootSpec } from "./machine-vm.js";
 export { DEFAULTS, PUSH_ORDERS, type MigrationOptions, type PushOrder } from "./options.js";
 export { MigratableProcess, PROCESS_HOST, startProcess, type ProcessConfig, type ProcessSpec } from "./process-vm.js";
-export type { MigrationStats } from "./stats.js";
+export { AUTO_CONVERGE_DEFAULTS, POSTCOPY_POLICIES, wontConverge, type AutoConverge, type PostcopyPolicy } from "./protocol/converge.js";
+export type { MigrationStats, PostcopySwitch } from "./stats.js";
 export type { MigratableVm, VmExit, VmHost } from "./vm-port.js";
 
 const anyKindSchema = z.looseObject({ kind: oneOf(["monitor", "bare", "process"]) }, { error: "expected an object" });

@@ -4,6 +4,7 @@
  */
 import { UserError } from "../../isa/errors.js";
 import type { LinkFaults, Transmission } from "./link.js";
+import { AUTO_CONVERGE_DEFAULTS, POSTCOPY_POLICIES, type AutoConverge, type ConvergeConfig, type PostcopyPolicy } from "./protocol/converge.js";
 import type { ProgressEvent } from "./stats.js";
 import type { Strategy } from "./stream/frames.js";
 import type { VmHost } from "./vm-port.js";
@@ -29,6 +30,16 @@ export interface MigrationOptions {
   pausedRunLimit?: number;
   /** Pre-copy: turn into post-copy at this virtual time (ns), if its rounds still run then. */
   startPostcopyAtNs?: number;
+  /** Pre-copy: QEMU's auto-converge (true: its defaults, 20% then 10% more up to 99%). */
+  autoConverge?: boolean | Partial<AutoConverge>;
+  /** Pre-copy: most distinct pages the source's guest may dirty per virtual second (QEMU's dirty limit); 0: none. */
+  dirtyLimit?: number;
+  /** Pre-copy: when to turn into post-copy (converge.ts); "manual" is startPostcopyAtNs. */
+  postcopyPolicy?: PostcopyPolicy;
+  /** Policy "after": live rounds first (1: after round 0). */
+  postcopyAfterRounds?: number;
+  /** Cancel the migration at this virtual time (ns): before the commit the guest goes on at the source. */
+  cancelAtNs?: number;
   onProgress?: (event: ProgressEvent) => void;
   /** Every frame as it starts on the link, either direction: the migration's timeline. */
   onTransmit?: (transmission: Transmission) => void;
@@ -43,6 +54,11 @@ export const DEFAULTS = {
   pushOrder: "fault-near" as PushOrder,
   pausedRunLimit: 100_000_000,
   startPostcopyAtNs: Infinity,
+  autoConverge: false as boolean | Partial<AutoConverge>,
+  dirtyLimit: 0,
+  postcopyPolicy: "never" as PostcopyPolicy,
+  postcopyAfterRounds: 1,
+  cancelAtNs: Infinity,
 };
 
 export type ResolvedOptions = Required<Omit<MigrationOptions, "faults" | "onProgress" | "onTransmit">> &
@@ -56,5 +72,23 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
   if (!positiveInt(r.maxRounds)) throw new UserError(`max rounds ${r.maxRounds} must be a positive whole number`);
   if (!Number.isSafeInteger(r.latencyNs) || r.latencyNs < 0) throw new UserError(`latency ${r.latencyNs} ns must be a whole number ≥ 0`);
   if (!Number.isSafeInteger(r.downtimeTargetNs) || r.downtimeTargetNs < 0) throw new UserError(`downtime target must be ≥ 0`);
+  if (!Number.isSafeInteger(r.dirtyLimit) || r.dirtyLimit < 0) throw new UserError(`dirty limit ${r.dirtyLimit} must be a whole number of pages per second ≥ 0`);
+  if (!POSTCOPY_POLICIES.includes(r.postcopyPolicy)) throw new UserError(`post-copy policy ${r.postcopyPolicy}: expected one of ${POSTCOPY_POLICIES.join(", ")}`);
+  if (!positiveInt(r.postcopyAfterRounds)) throw new UserError(`post-copy after ${r.postcopyAfterRounds} rounds: expected a whole number ≥ 1`);
+  const ac = r.autoConverge === true ? {} : r.autoConverge || null;
+  if (ac) {
+    const { initial, increment, max } = { ...AUTO_CONVERGE_DEFAULTS, ...ac };
+    const percent = (v: number) => Number.isInteger(v) && v >= 1 && v <= 99;
+    if (!percent(initial) || !percent(increment) || !percent(max) || initial > max) {
+      throw new UserError(`auto-converge: initial ${initial}%, increment ${increment}%, max ${max}%: each a whole percent from 1 to 99, initial ≤ max`);
+    }
+  }
   return r;
+}
+
+/** What the source's convergence control is told (converge.ts); undefined when nothing is switched on. */
+export function convergeConfig(r: ResolvedOptions): ConvergeConfig | undefined {
+  const ac = r.autoConverge === true ? {} : r.autoConverge || null;
+  if (!ac && (r.postcopyPolicy === "never" || r.postcopyPolicy === "manual")) return undefined;
+  return { autoConverge: ac ? { ...AUTO_CONVERGE_DEFAULTS, ...ac } : null, postcopy: r.postcopyPolicy, postcopyAfterRounds: r.postcopyAfterRounds };
 }

@@ -19,6 +19,16 @@ export interface RoundStats {
   resent: number;
   /** Pages the guest dirtied while this round was on the wire, per virtual second. */
   dirtyPagesPerSecond: number;
+  /** With auto-converge: percent of the guest's instructions taken away during the round. */
+  throttle?: number;
+}
+
+/** Why and when a pre-copy turned into post-copy (policy "after" or "auto", converge.ts). */
+export interface PostcopySwitch {
+  atNs: number;
+  /** Live rounds finished before the switch. */
+  rounds: number;
+  reason: string;
 }
 
 export interface ProgressEvent {
@@ -55,6 +65,10 @@ export interface MigrationStats {
   /** Pages the destination received per page (post-copy: every page exactly once). */
   pagesReceivedMoreThanOnce: number;
   linkCuts: { at: number; restoredAt: number | null }[];
+  /** With a dirty limit: virtual ns it held the source's guest (absent otherwise). */
+  dirtyLimitHeldNs?: number;
+  /** Set when a post-copy policy switched the migration (absent otherwise). */
+  postcopySwitch?: PostcopySwitch;
   progress: ProgressEvent[];
 }
 

@@ -13,6 +13,7 @@
  *            (source) or `refused` (destination) while the link lasts.
  */
 import type { PushOrder } from "../options.js";
+import type { ConvergeConfig } from "./converge.js";
 import type { Strategy } from "../stream/frames.js";
 import type { VmHost } from "../vm-port.js";
 
@@ -32,6 +33,8 @@ export interface SourceConfig {
   urgentLane: boolean;
   /** Nothing sent or received for this long while migrating: the link is taken as broken. */
   stallTimeoutNs: number;
+  /** Pre-copy's auto-converge and post-copy switch (converge.ts); absent: neither. */
+  converge?: ConvergeConfig;
 }
 
 export interface DestinationConfig {

@@ -53,6 +53,8 @@ export type SourceAction =
   /** The destination holds the guest: never run it here again. */
   | { kind: "release-guest" }
   | { kind: "progress"; event: ProgressEvent }
+  /** Auto-converge: run the guest with `percent`% of its instructions taken away (0: full speed). */
+  | { kind: "throttle"; percent: number }
   /** Drop the link (the peer went silent); the machine already treats it as down. */
   | { kind: "close"; reason: string };
 

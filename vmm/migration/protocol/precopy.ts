@@ -17,7 +17,7 @@
 import { crc32 } from "../../../isa/crc32.js";
 import { memoryCrcOf, ZERO_PAGE_CRC, zeroPageCrcs } from "../stream/page-crc.js";
 import { mulDivCeil, NS_PER_SECOND } from "../clock.js";
-import { isZeroPage, PAGE_FRAME_BYTES } from "../pages.js";
+import { countDirty, isZeroPage, PAGE_FRAME_BYTES } from "../pages.js";
 import type { RoundStats } from "../stats.js";
 import { encodeFrame, encodePageFrame, encodePrologue } from "../stream/codec.js";
 import { FRAME_HEADER_SIZE } from "../stream/frames.js";
@@ -39,6 +39,8 @@ export class PreCopy implements SourceStrategy {
   /** Per page: the CRC of its contents as last sent. */
   private readonly pageCrcs: Uint32Array;
   private framesSent = 0;
+  /** Convergence control chose post-copy: no more rounds; the source switches once the round's end is out. */
+  parked = false;
 
   constructor(private readonly ctx: SourceContext) {
     this.outbox = [encodePrologue(), encodeFrame(setupFrame(ctx.vm, ctx.config.strategy))];
@@ -47,7 +49,7 @@ export class PreCopy implements SourceStrategy {
   }
 
   wantsToSend(lane: Lane): boolean {
-    return lane === MAIN && (this.outbox.length > 0 || !this.committing);
+    return lane === MAIN && (this.outbox.length > 0 || (!this.committing && !this.parked));
   }
 
   next(now: number, lane: Lane): Uint8Array | null {
@@ -55,7 +57,7 @@ export class PreCopy implements SourceStrategy {
     for (;;) {
       const queued = this.outbox.shift();
       if (queued) return queued;
-      if (this.committing) return null;
+      if (this.committing || this.parked) return null;
       if (!this.round) this.begin(now);
       else if (this.at < this.queue.length) return this.pageFrame(now);
       else this.endRound(now);
@@ -107,6 +109,8 @@ export class PreCopy implements SourceStrategy {
     this.at = 0;
     this.ctx.phase = this.final ? "stop-and-copy" : `round ${round}`;
     this.round = { round, pages: 0, zeroPages: 0, bytes: 0, startNs: now, endNs: 0, resent: 0, dirtyPagesPerSecond: 0 };
+    const throttle = this.ctx.throttle;
+    if (throttle !== null) this.round.throttle = throttle;
   }
 
   private stopAndCopy(now: number, round: number, pages: number[]): void {
@@ -155,7 +159,7 @@ export class PreCopy implements SourceStrategy {
 
   private reportProgress(now: number): void {
     const stats = this.ctx.stats;
-    const remainingPages = this.queue.length - this.at + (this.final ? 0 : this.ctx.vm.memory.dirtyCount());
+    const remainingPages = this.queue.length - this.at + (this.final ? 0 : countDirty(this.ctx.vm.memory));
     const remaining = remainingPages * PAGE_FRAME_BYTES;
     const sent = stats.rounds.reduce((n, r) => n + r.bytes, 0) + (this.round?.bytes ?? 0);
     this.ctx.progress(now, this.ctx.phase, sent / (sent + remaining), remaining);
@@ -170,7 +174,7 @@ export class PreCopy implements SourceStrategy {
     ctx.stats.rounds.push(round);
     this.outbox.push(encodeFrame({ type: "round", round: round.round, pages: round.pages }));
     const duration = round.endNs - round.startNs;
-    const remaining = memory.dirtyCount();
+    const remaining = countDirty(memory);
     round.dirtyPagesPerSecond = duration > 0 ? Math.round((remaining * NS_PER_SECOND) / duration) : 0;
 
     if (this.final) {
@@ -186,9 +190,18 @@ export class PreCopy implements SourceStrategy {
     const measured = ctx.wireBandwidth ?? overRound;
     const stateBytes = FRAME_HEADER_SIZE + 4 + JSON.stringify(ctx.vm.save()).length;
     const expected = mulDivCeil(remaining * PAGE_FRAME_BYTES + stateBytes, NS_PER_SECOND, measured) + config.latencyNs;
-    const shrinking = round.round === 0 || remaining < round.pages;
-    const last = expected <= config.downtimeTargetNs || round.round + 1 >= config.maxRounds || !shrinking;
     this.reportProgress(now);
+    const { latencyNs, downtimeTargetNs, maxRounds } = config;
+    const end = { round: round.round, dirtyPagesPerSecond: round.dirtyPagesPerSecond, bandwidth: measured, remainingPages: remaining, stateBytes, latencyNs, downtimeTargetNs, maxRounds };
+    const control = ctx.afterRound(now, end);
+    if (control === "post-copy") {
+      this.parked = true;
+      this.round = null;
+      return;
+    }
+    // Rounds that stop shrinking end pre-copy, unless auto-converge can still slow the guest down.
+    const shrinking = round.round === 0 || remaining < round.pages || control === "throttling";
+    const last = expected <= config.downtimeTargetNs || round.round + 1 >= config.maxRounds || !shrinking;
     if (last) {
       ctx.stats.expectedDowntimeNs = expected;
       this.stopAndCopy(now, round.round + 1, memory.takeDirty());

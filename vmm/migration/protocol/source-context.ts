@@ -7,6 +7,7 @@ import type { MigrationStats } from "../stats.js";
 import type { FrameOf } from "../stream/frames.js";
 import type { MigratableVm } from "../vm-port.js";
 import type { SourceConfig } from "./config.js";
+import type { RoundEnd } from "./converge.js";
 import type { Lane } from "./events.js";
 
 export interface SourceContext {
@@ -24,6 +25,13 @@ export interface SourceContext {
   /** The state frame of the VM as it is now; the destination's acknowledgement must name it. */
   stateFrame(): Uint8Array;
   progress(now: number, phase: string, completed: number, remainingBytes: number): void;
+  /** Auto-converge's throttle now (percent), or null when auto-converge is off. */
+  readonly throttle: number | null;
+  /**
+   * A live round ended: convergence control decides (converge.ts) — "post-copy": turn into
+   * post-copy now; "throttling": auto-converge can still slow the guest, so go on; null: as usual.
+   */
+  afterRound(now: number, end: RoundEnd): "post-copy" | "throttling" | null;
 }
 
 /** The frames one strategy puts on the wire, and what it does with the destination's requests. */

@@ -21,6 +21,7 @@ import type { Frame } from "../stream/frames.js";
 import type { MigratableVm } from "../vm-port.js";
 import type { SourceConfig } from "./config.js";
 import { MAIN, URGENT, type Lane, type MachineStatus, type SourceAction, type SourceEvent } from "./events.js";
+import { Convergence, type RoundEnd } from "./converge.js";
 import { PostCopy } from "./postcopy.js";
 import { PreCopy } from "./precopy.js";
 import type { SourceContext, SourceStrategy } from "./source-context.js";
@@ -49,6 +50,7 @@ export class Source implements SourceContext {
   private completeDelivered = false;
   private linkUp = true;
   private lastActivity: number;
+  private readonly convergence: Convergence | null;
 
   constructor(
     readonly vm: MigratableVm,
@@ -58,6 +60,7 @@ export class Source implements SourceContext {
   ) {
     this.strategy = config.strategy === "post-copy" ? new PostCopy(this) : new PreCopy(this);
     this.lastActivity = now;
+    this.convergence = config.converge ? new Convergence(config.converge) : null;
   }
 
   handle(now: number, event: SourceEvent): void {
@@ -117,7 +120,24 @@ export class Source implements SourceContext {
     if (this.status !== "active") return null;
     const bytes = this.strategy.next(now, lane);
     if (bytes) this.lastActivity = now;
+    // Convergence control chose post-copy at a round's end, which is now on its way.
+    if (this.strategy instanceof PreCopy && this.strategy.parked && this.canStartPostcopy) this.strategy = this.postCopyAfter(now, this.strategy);
     return bytes;
+  }
+
+  get throttle(): number | null {
+    return this.convergence?.config.autoConverge ? this.convergence.throttle : null;
+  }
+
+  afterRound(now: number, end: RoundEnd): "post-copy" | "throttling" | null {
+    if (!this.convergence) return null;
+    const decision = this.convergence.afterRound(end);
+    if (decision.throttle !== null) this.actions.push({ kind: "throttle", percent: decision.throttle });
+    if (decision.postcopy !== null && this.canStartPostcopy) {
+      this.stats.postcopySwitch = { atNs: now, rounds: end.round + 1, reason: decision.postcopy };
+      return "post-copy";
+    }
+    return this.convergence.canSlowFurther ? "throttling" : null;
   }
 
   pollAction(): SourceAction | undefined {

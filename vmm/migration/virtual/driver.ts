@@ -12,7 +12,7 @@
  */
 import { mulDivCeil, NS_PER_SECOND, VirtualClock } from "../clock.js";
 import { FORWARD, RETURN, VirtualLink, type Channel } from "../link.js";
-import type { ResolvedOptions } from "../options.js";
+import { convergeConfig, type ResolvedOptions } from "../options.js";
 import { GuestPacer } from "../pacer.js";
 import { Destination } from "../protocol/destination.js";
 import { MAIN } from "../protocol/events.js";
@@ -43,6 +43,7 @@ export class VirtualDriver {
   private destVm: MigratableVm | null = null;
   private destPacer: GuestPacer | null = null;
   private postcopyAsked = false;
+  private cancelAsked = false;
 
   constructor(
     private readonly source: MigratableVm,
@@ -57,10 +58,11 @@ export class VirtualDriver {
     });
     this.a = this.link.endpoint(FORWARD);
     this.b = this.link.endpoint(RETURN);
-    this.sourcePacer = new GuestPacer(source, options.speed, 0);
+    this.sourcePacer = new GuestPacer(source, options.speed, 0, options.strategy === "pre-copy" ? options.dirtyLimit : 0);
     const { strategy, downtimeTargetNs, maxRounds, pushOrder, bandwidth, latencyNs, host } = options;
     const link = { acks: "link", urgentLane: false, stallTimeoutNs: Infinity } as const;
-    this.sender = new Source(source, { strategy, downtimeTargetNs, maxRounds, pushOrder, bandwidth, latencyNs, ...link }, this.stats);
+    const converge = convergeConfig(options);
+    this.sender = new Source(source, { strategy, downtimeTargetNs, maxRounds, pushOrder, bandwidth, latencyNs, ...link, ...(converge ? { converge } : {}) }, this.stats);
     this.receiver = new Destination({ host, ...link }, this.stats);
   }
 
@@ -128,6 +130,12 @@ export class VirtualDriver {
         this.sender.handle(now, { kind: "start-postcopy" });
         this.afterSource(now);
       }
+      if (!this.cancelAsked && now >= this.options.cancelAtNs) {
+        this.cancelAsked = true;
+        this.sender.handle(now, { kind: "cancel" });
+        if (this.sourceFailed()) outcome = this.failed(now);
+        continue;
+      }
       if (this.link.isUp(now) && this.a.freeAt(now) <= now && this.sender.wantsToTransmit(MAIN)) {
         const bytes = this.sender.pollTransmit(now, MAIN);
         this.afterSource(now);
@@ -140,6 +148,7 @@ export class VirtualDriver {
       let next = Math.min(this.link.nextArrival(), this.link.nextChange());
       if (this.link.isUp(now) && this.sender.wantsToTransmit(MAIN)) next = Math.min(next, this.a.freeAt(now));
       if (!this.postcopyAsked) next = Math.min(next, this.options.startPostcopyAtNs);
+      if (!this.cancelAsked) next = Math.min(next, this.options.cancelAtNs);
       if (next < now) next = now;
       if (next === Infinity) {
         outcome = this.runPaused();
@@ -164,6 +173,7 @@ export class VirtualDriver {
     stats.returnBytes = this.link.bytesSent[RETURN]!;
     stats.guestTicksDuringMigration = this.sourcePacer.ticksRun + (this.destPacer?.ticksRun ?? 0);
     stats.pagesReceivedMoreThanOnce = this.receiver.pagesReceivedMoreThanOnce();
+    if (this.options.dirtyLimit > 0 && this.options.strategy === "pre-copy") stats.dirtyLimitHeldNs = this.sourcePacer.heldNs;
     if (outcome === "completed") {
       stats.totalNs = this.now();
       stats.downtimeNs = this.receiver.resumedAt - this.sender.stoppedAt;
@@ -181,7 +191,10 @@ export class VirtualDriver {
           break;
         case "resume-guest":
           this.sourceRunning = true;
-          this.sourcePacer.resumeAt(now);
+          this.sourcePacer.release(now);
+          break;
+        case "throttle":
+          this.sourcePacer.throttle(now, action.percent);
           break;
         case "release-guest":
           this.source.destroy();
