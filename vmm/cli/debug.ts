@@ -10,7 +10,7 @@ import { readFileBytes, readStreamBytes, STDIN_NAME, type ReadLimit } from "../.
 import { openMachines, openProgram } from "../debug/open.js";
 import type { Reply, Session } from "../debug/session.js";
 import { DEFAULT_INTERVAL } from "../debug/timeline.js";
-import { resolveGuest } from "../guests.js";
+import { openGuest } from "../open-guest.js";
 import { DEFAULT_QUANTUM } from "../monitor/scheduler.js";
 import { UsageProblem } from "./arguments.js";
 import { assignBootArgs, uniqueNames } from "./boot.js";
@@ -142,7 +142,7 @@ export const DEBUG_ON_FAULT_OPTION = {
 } as const;
 
 async function openSession(args: DebugOptions & { io: CliIo }): Promise<Session> {
-  const loaded = args.guests.map((spec) => resolveGuest(spec, undefined, args.includeDir));
+  const loaded = await Promise.all(args.guests.map((spec) => openGuest(spec, undefined, args.includeDir)));
   const input = await inputOf(args, args.io);
   const maxTicks = maxTicksOf(args);
   const memorySize = memoryOf(args);

@@ -9,7 +9,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { UserError } from "../../isa/errors.js";
 import { readFileBytes, readStreamBytes, STDIN_NAME } from "../../isa/user-files.js";
-import { isGuestPath } from "../guests.js";
+import { isGuestPath } from "../open-guest.js";
 import { STRATEGIES, type Strategy } from "../migration/stream/frames.js";
 import { formatNs, formatSize, parseBandwidth, parseCount, parseDuration, parseMemorySize } from "../migration/units.js";
 import { describeAddress, parseControlAddress, type ControlAddress } from "../host/address.js";

@@ -19,7 +19,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { UserError } from "../../isa/errors.js";
 import { fileError } from "../../isa/loader.js";
-import { isGuestPath } from "../guests.js";
+import { isGuestPath } from "../open-guest.js";
 import { axis, type AxisValue } from "./axes.js";
 import { parsePlotRequest, type PlotRequest } from "./plot-request.js";
 import { shown } from "./values.js";
