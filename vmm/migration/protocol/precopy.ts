@@ -186,7 +186,9 @@ export class PreCopy implements SourceStrategy {
       return;
     }
 
-    const overRound = duration > 0 ? Math.max(1, Math.round((round.bytes * NS_PER_SECOND) / duration)) : config.bandwidth;
+    // A round that moved nothing says nothing of the link: keep the configured bandwidth then.
+    const overRound =
+      duration > 0 && round.bytes > 0 ? Math.max(1, Math.round((round.bytes * NS_PER_SECOND) / duration)) : config.bandwidth;
     const measured = ctx.wireBandwidth ?? overRound;
     const stateBytes = FRAME_HEADER_SIZE + 4 + JSON.stringify(ctx.vm.save()).length;
     const expected = mulDivCeil(remaining * PAGE_FRAME_BYTES + stateBytes, NS_PER_SECOND, measured) + config.latencyNs;
