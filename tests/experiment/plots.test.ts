@@ -29,6 +29,18 @@ describe("plots", () => {
     expect(spec.encoding.y!.scale).toEqual({ zero: true });
   });
 
+  it("bars on a log scale rise from the power of ten below the least value, so every bar is drawn", async () => {
+    const spread = ["stop-copy", "pre-copy", "post-copy"].map((strategy, i) => row(i, { strategy }, { downtimeNs: [150_000_000, 400_000, 100_000][i]! }));
+    const plot = metricPlot(spread, { x: "strategy", y: "downtime" }, ctx(["strategy"]));
+    const spec = vl(plot);
+    expect(spec.encoding.y!.scale).toMatchObject({ type: "log", domainMin: 0.01 });
+    expect(spec.encoding.y2).toEqual({ datum: 0.01 });
+    const svg = await renderSvg(plot);
+    const heights = [...svg.matchAll(/aria-roledescription="bar"[^>]*d="M[\d.-]+,[\d.-]+h[\d.-]+v([\d.-]+)/g)].map((m) => Number(m[1]));
+    expect(heights).toHaveLength(3);
+    for (const h of heights) expect(Math.abs(h)).toBeGreaterThan(1);
+  });
+
   it("a choice on x with several series is grouped bars with a legend in sweep order", () => {
     const rows = [50, 400].flatMap((rate, j) => strategies.map((r, i) => ({ ...r, point: j * 3 + i, params: { ...r.params, "args.rate": rate } })));
     const spec = vl(metricPlot(rows, { x: "strategy", y: "downtime" }, ctx(["args.rate", "strategy"], { "args.rate": "dirty rate (writes)" })));

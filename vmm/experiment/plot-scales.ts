@@ -15,6 +15,8 @@ export interface AxisScale {
   scale: Record<string, unknown>;
   /** The title, with ", log scale" in its parentheses when the scale is one. */
   title: string;
+  /** Where bars start on a log scale (zero is not on one): the power of ten below the least value. */
+  barBase?: number;
 }
 
 /** `bars`: the axis bars rise on, which starts at zero unless it is a log scale. */
@@ -22,5 +24,8 @@ export function quantitativeScale(values: number[], title: string, bars = false)
   const positive = values.length > 0 && values.every((v) => v > 0);
   const log = positive && Math.max(...values) / Math.min(...values) > LOG_SPAN;
   if (!log) return { scale: bars ? { zero: true } : { zero: false, nice: false, padding: PADDING }, title };
-  return { scale: { type: "log", nice: false, padding: PADDING }, title: /\)$/.test(title) ? title.replace(/\)$/, ", log scale)") : `${title} (log scale)` };
+  const logTitle = /\)$/.test(title) ? title.replace(/\)$/, ", log scale)") : `${title} (log scale)`;
+  if (!bars) return { scale: { type: "log", nice: false, padding: PADDING }, title: logTitle };
+  const barBase = plotValue(10 ** (Math.ceil(Math.log10(Math.min(...values))) - 1));
+  return { scale: { type: "log", nice: false, domainMin: barBase }, title: logTitle, barBase };
 }

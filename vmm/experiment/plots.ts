@@ -79,7 +79,10 @@ function chart(title: string, points: Point[], x: Pick<XAxis, "numeric" | "encod
     data: { values: points },
   };
   const encoding = { x: { field: "x", ...x.encoding }, y: { field: "y", type: "quantitative", title: y.title, scale: y.scale }, ...(many ? { color: by } : {}) };
-  if (!x.numeric) return { ...common, mark: { type: "bar" }, encoding: { ...encoding, ...(many ? { xOffset: { field: "series", sort: series } } : {}) } };
+  if (!x.numeric) {
+    const base = y.barBase !== undefined ? { y2: { datum: y.barBase } } : {};
+    return { ...common, mark: { type: "bar" }, encoding: { ...encoding, ...base, ...(many ? { xOffset: { field: "series", sort: series } } : {}) } };
+  }
   // Lines dashed per series, points in open shapes per series: equal series stay visible.
   return {
     ...common,
