@@ -7,20 +7,12 @@
  *   node dist/vmm/bench/plain-kernels.js KERNEL [key=value ...]
  */
 import { fileURLToPath } from "node:url";
+import { aluPlain } from "./reference.js";
 
 const hex = (x: number) => `0x${(x >>> 0).toString(16).padStart(8, "0")}`;
 
 export function alu(n: number): string {
-  let t0 = 1;
-  let t1 = 0x9e3779b9 | 0;
-  for (let i = n | 0; i !== 0; i = (i - 1) | 0) {
-    t0 = (t0 + t1) | 0;
-    t1 ^= t0;
-    const t2 = t0 << 3;
-    const t3 = t1 >>> 5;
-    t0 = (t0 + t2) | 0;
-    t1 ^= t3;
-  }
+  const [t0, t1] = aluPlain(n, 1, 0x9e3779b9 | 0);
   return `alu n=${n}: ${hex(t0)} ${hex(t1)}\n`;
 }
 
