@@ -11,26 +11,7 @@ BUF = 0x4000
 FRM = 0x8000
 .org 0x1000
 start:
-    li t0, RXR
-    li t1, BUF
-    li t2, 4
-    li t3, 0x800
-fill:
-    sw t1, 0(t0)
-    sw t3, 4(t0)
-    addi t0, t0, 8
-    add t1, t1, t3
-    addi t2, t2, -1
-    bnez t2, fill
-    li t0, RXR
-    out PORT_NET_RX_RING, t0
-    li t0, 4
-    out PORT_NET_RX_SIZE, t0
-    out PORT_NET_RX_TAIL, t0
-    li t0, TXR
-    out PORT_NET_TX_RING, t0
-    li t0, 4
-    out PORT_NET_TX_SIZE, t0
+.include "rings.s"
     li t2, FRM                  ; the frame: peer, this NIC, EtherType 0x88b5, 46 bytes of payload
     li t0, PEER_LOW
     sw t0, 0(t2)
