@@ -68,6 +68,25 @@ function relativeError(model: number | undefined, measured: number): number | nu
   return Math.round(((model - measured) / measured) * 1e4) / 1e4;
 }
 
+/** The migration a point asks for, read once here so a sweep and a replay of its row agree. */
+export function migrationOptionsOf(point: Point) {
+  const strategy = point.strategy as Strategy;
+  const link = {
+    bandwidth: point.bandwidth as number,
+    latencyNs: point.latency as number,
+    downtimeTargetNs: point["downtime-target"] as number,
+    maxRounds: point["max-rounds"] as number,
+    speed: point.speed as number,
+  };
+  const converge = {
+    autoConverge: point["auto-converge"] === "on",
+    dirtyLimit: (point["dirty-limit"] as number | undefined) ?? 0,
+    postcopyPolicy: (point["postcopy-policy"] as PostcopyPolicy | undefined) ?? "never",
+    postcopyAfterRounds: (point["postcopy-after"] as number | undefined) ?? 1,
+  };
+  return { strategy, pushOrder: point["push-order"] as PushOrder, link, converge };
+}
+
 /** Point `index` of the plan, on a fresh guest: its row depends on nothing else. */
 export function runPoint({ spec, guest, points }: ExperimentPlan, index: number, report: (event: ProgressEvent) => void): Row {
   const point = points[index]!;
@@ -79,23 +98,10 @@ export function runPoint({ spec, guest, points }: ExperimentPlan, index: number,
     const place = placeOf(spec, "at", at) ?? `${spec.source}: at`;
     throw new UserError(`${place}: ${at}: the guest ended (${exit.reason}) after ${vm.ticks} instructions, before this migration point (point ${index})`);
   }
-  const link = {
-    bandwidth: point.bandwidth as number,
-    latencyNs: point.latency as number,
-    downtimeTargetNs: point["downtime-target"] as number,
-    maxRounds: point["max-rounds"] as number,
-    speed: point.speed as number,
-  };
-  const strategy = point.strategy as Strategy;
+  const { strategy, pushOrder, link, converge } = migrationOptionsOf(point);
   const predicted = predict(vm, strategy, link);
-  const converge = {
-    autoConverge: point["auto-converge"] === "on",
-    dirtyLimit: (point["dirty-limit"] as number | undefined) ?? 0,
-    postcopyPolicy: (point["postcopy-policy"] as PostcopyPolicy | undefined) ?? "never",
-    postcopyAfterRounds: (point["postcopy-after"] as number | undefined) ?? 1,
-  };
   const controlled = strategy === "pre-copy" && (converge.autoConverge || converge.dirtyLimit > 0 || converge.postcopyPolicy !== "never");
-  const result = migrate(vm, { strategy, host: ANY_HOST, pushOrder: point["push-order"] as PushOrder, onProgress: report, ...link, ...converge });
+  const result = migrate(vm, { strategy, host: ANY_HOST, pushOrder, onProgress: report, ...link, ...converge });
   const s = result.stats;
   // The model knows nothing of convergence control: its figures stay, as what plain pre-copy would do.
   const prediction = controlled ? { ...predicted, modelNote: "converge" } : predicted;

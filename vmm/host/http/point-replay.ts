@@ -12,11 +12,10 @@ import { encodeImage } from "../../../isa/image/format.js";
 import { readFileBytes } from "../../../isa/user-files.js";
 import { bootGuest, loadGuest } from "../../experiment/guest.js";
 import { bootRequest } from "../../experiment/plan.js";
+import { migrationOptionsOf } from "../../experiment/run.js";
 import type { Point } from "../../experiment/sweep.js";
 import { migrate } from "../../migration/engine.js";
 import { ANY_HOST } from "../../migration/index.js";
-import type { PushOrder } from "../../migration/options.js";
-import type { Strategy } from "../../migration/stream/frames.js";
 import { MigrationRecorder, type Recording } from "./recording.js";
 
 const JSON_MAX = { limit: 64 << 20, what: "a results file", streams: false };
@@ -50,20 +49,8 @@ export function pointReplayer(dir: string, guestPath: string): (point: number) =
     const vm = bootGuest(guest, bootRequest(point), where);
     vm.run(point.at as number);
     const recorder = new MigrationRecorder(vm, guest.name);
-    const link = {
-      bandwidth: point.bandwidth as number,
-      latencyNs: point.latency as number,
-      downtimeTargetNs: point["downtime-target"] as number,
-      maxRounds: point["max-rounds"] as number,
-      speed: point.speed as number,
-    };
-    const result = migrate(vm, {
-      strategy: point.strategy as Strategy,
-      host: ANY_HOST,
-      pushOrder: point["push-order"] as PushOrder,
-      onTransmit: recorder.onTransmit,
-      ...link,
-    });
+    const { strategy, pushOrder, link, converge } = migrationOptionsOf(point);
+    const result = migrate(vm, { strategy, host: ANY_HOST, pushOrder, onTransmit: recorder.onTransmit, ...link, ...converge });
     const kind = point.machine === "process" ? "process" : "monitor";
     return recorder.finish(result, kind, {
       bandwidth: link.bandwidth,
