@@ -7,6 +7,7 @@
 import { createInterface } from "node:readline";
 import { UserError } from "../../isa/errors.js";
 import { readFileBytes, readStreamBytes, STDIN_NAME, type ReadLimit } from "../../isa/user-files.js";
+import type { MigrationPlan } from "../debug/migration.js";
 import { openMachines, openProgram } from "../debug/open.js";
 import type { Reply, Session } from "../debug/session.js";
 import { DEFAULT_INTERVAL } from "../debug/timeline.js";
@@ -15,9 +16,10 @@ import { DEFAULT_QUANTUM } from "../monitor/scheduler.js";
 import { UsageProblem } from "./arguments.js";
 import { assignBootArgs, uniqueNames } from "./boot.js";
 import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, type GuestCliOptions } from "./guest-options.js";
+import { givenMigrationFlags, MIGRATION_OPTIONS, migrationParametersOf, type MigrationCliOptions } from "./migration-options.js";
 import type { CliIo, Command } from "./shared.js";
 
-interface DebugOptions extends GuestCliOptions {
+interface DebugOptions extends GuestCliOptions, MigrationCliOptions {
   guests: string[];
   args?: string[];
   bare: boolean;
@@ -25,6 +27,7 @@ interface DebugOptions extends GuestCliOptions {
   json: boolean;
   snapshotInterval?: number;
   quantum: number;
+  migrateAt?: number;
 }
 
 /** A debugger script: commands, one a line. */
@@ -77,6 +80,13 @@ export const debugCommand: Command<DebugOptions> = {
         describe: "Guest ticks per turn when several VMs continue round robin",
       })
       .options(GUEST_OPTIONS)
+      .option("migrate-at", {
+        type: "number",
+        requiresArg: true,
+        describe:
+          "Live-migrate the guest from host A to host B when it reaches this tick, in the simulated world of toyvmm migrate (with its options below)",
+      })
+      .options(MIGRATION_OPTIONS)
       .example(
         "printf 'break insertion_sort\\ncontinue\\nbacktrace\\ninfo registers\\n' | $0 debug programs/sort.s",
         "commands from a pipe",
@@ -90,10 +100,14 @@ export const debugCommand: Command<DebugOptions> = {
         "stop in a guest kernel's trap handler",
       )
       .example("printf 'info vms\\nvm 2\\nstepi 3\\n' | $0 debug solo multi --json", "two VMs, answers as JSON")
+      .example(
+        "printf 'goto 20100\\ninfo migration\\nreverse-stepi 100\\ninfo migration\\ncontinue\\n' | $0 debug multi --args run=count,hog --migrate-at 20000 --strategy post-copy",
+        "migrate during the session, step back over the switchover to host A, run on to the end on host B",
+      )
       .epilogue(
         "On a terminal the commands are read with line editing and history; `help` lists them (break, watch, catch, step, " +
           "next, finish, until, continue, reverse-stepi, reverse-continue, goto, info registers, x, disassemble, backtrace, " +
-          "info pagetable, info vms, vm). A mistake in a script (-x FILE or a pipe) ends the session with FILE:LINE and exit " +
+          "info pagetable, info vms, vm, info migration). A mistake in a script (-x FILE or a pipe) ends the session with FILE:LINE and exit " +
           "status 1. docs/DEBUGGING.md has worked sessions.",
       ),
   handler: async (args) => {
@@ -106,6 +120,18 @@ export const debugCommand: Command<DebugOptions> = {
     await converse(await openSession(args), io, { scripts: args.command ?? [], json: args.json });
   },
 };
+
+/** --migrate-at and the migration's options, checked before anything runs. */
+function migrationPlanOf(args: DebugOptions): MigrationPlan | undefined {
+  if (args.migrateAt === undefined) {
+    const given = givenMigrationFlags(args);
+    if (given.length > 0) throw new UsageProblem(`${given[0]} goes with --migrate-at TICK (when the guest migrates)`);
+    return undefined;
+  }
+  if (!Number.isSafeInteger(args.migrateAt) || args.migrateAt < 0)
+    throw new UserError(`--migrate-at ${args.migrateAt}: expected a whole number of ticks ≥ 0`);
+  return { atTick: args.migrateAt, parameters: migrationParametersOf(args) };
+}
 
 /**
  * Talks with a session: the scripts given, else standard input — a terminal with line editing,
@@ -142,12 +168,14 @@ export const DEBUG_ON_FAULT_OPTION = {
 } as const;
 
 async function openSession(args: DebugOptions & { io: CliIo }): Promise<Session> {
+  const migration = migrationPlanOf(args);
   const loaded = await Promise.all(args.guests.map((spec) => openGuest(spec, undefined, args.includeDir)));
   const input = await inputOf(args, args.io);
   const maxTicks = maxTicksOf(args);
   const memorySize = memoryOf(args);
   const common = {
     interval: args.snapshotInterval ?? DEFAULT_INTERVAL,
+    ...(migration ? { migration } : {}),
     ...(input ? { input } : {}),
     ...(maxTicks !== undefined ? { maxTicks } : {}),
     ...(memorySize !== undefined ? { memorySize } : {}),

@@ -14,14 +14,12 @@ import { UserError } from "../../isa/errors.js";
 import { openGuest } from "../open-guest.js";
 import { migrate, type MigrationResult } from "../migration/engine.js";
 import { bootVm, MACHINE_HOST, MachineVm, runToEnd } from "../migration/machine-vm.js";
-import { DEFAULTS, PUSH_ORDERS, resolveOptions, type MigrationOptions, type PushOrder } from "../migration/options.js";
-import { POSTCOPY_POLICIES, type PostcopyPolicy } from "../migration/protocol/converge.js";
+import { resolveOptions } from "../migration/options.js";
 import { MigratableProcess, PROCESS_HOST, startProcess } from "../migration/process-vm.js";
 import type { MigratableVm, VmExit, VmHost } from "../migration/vm-port.js";
 import type { ImageSymbol } from "../../isa/image/model.js";
 import type { MigrationStats } from "../migration/stats.js";
-import { STRATEGIES, type Strategy } from "../migration/stream/frames.js";
-import { formatNs, parseBandwidth, parseCount, parseDuration } from "../migration/units.js";
+import { formatNs } from "../migration/units.js";
 import { LabelledLines } from "../monitor/output.js";
 import { END_OF_TIME } from "../outcome.js";
 import {
@@ -35,6 +33,7 @@ import {
 import { NO_TICK_LIMIT } from "../process/process-vm.js";
 import type { Logger } from "../log.js";
 import { GUEST_OPTIONS, inputOf, logMachineRegisters, logProcessRegisters, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
+import { MIGRATION_OPTIONS, migrationParametersOf, type MigrationCliOptions } from "./migration-options.js";
 import type { CliIo, Command } from "./shared.js";
 import { isLoopback, parseTcpAddress, type TcpAddress } from "../host/address.js";
 import { MigrationRecorder, type Recording } from "../host/http/recording.js";
@@ -44,28 +43,15 @@ import { UsageProblem } from "./arguments.js";
 import { builtWebRoot } from "../host/http/web-root.js";
 import { toyvmmVersion } from "../version.js";
 
-interface MigrateOptions extends GuestCliOptions {
+interface MigrateOptions extends GuestCliOptions, MigrationCliOptions {
   guest: string;
-  strategy: Strategy;
   at: number;
-  bandwidth?: string;
-  latency?: string;
-  downtimeTarget?: string;
-  maxRounds?: number;
-  speed?: string;
-  pushOrder?: PushOrder;
   args?: string;
   process?: boolean;
   json: boolean;
   view?: string;
   pace: string;
   results?: string;
-  autoConverge?: boolean;
-  dirtyLimit?: string;
-  postcopyPolicy?: PostcopyPolicy;
-  postcopyAfter?: number;
-  postcopyAt?: string;
-  cancelAt?: string;
 }
 
 export function formatStats(s: MigrationStats): string {
@@ -108,30 +94,6 @@ export function formatStats(s: MigrationStats): string {
   return lines.join("\n") + "\n";
 }
 
-/** --auto-converge, --dirty-limit, the post-copy policy and --cancel-at, checked against each other. */
-function convergeOptions(args: MigrateOptions): Partial<MigrationOptions> {
-  const policy: PostcopyPolicy = args.postcopyPolicy ?? (args.postcopyAfter !== undefined ? "after" : args.postcopyAt !== undefined ? "manual" : "never");
-  const preCopyOnly = [
-    ["--auto-converge", args.autoConverge], ["--dirty-limit", args.dirtyLimit], ["--postcopy-policy", args.postcopyPolicy],
-    ["--postcopy-after", args.postcopyAfter], ["--postcopy-at", args.postcopyAt],
-  ] as const;
-  for (const [flag, given] of preCopyOnly) {
-    if (given !== undefined && given !== false && args.strategy !== "pre-copy") throw new UserError(`${flag}: controls pre-copy's rounds; give --strategy pre-copy`);
-  }
-  if (args.postcopyAfter !== undefined && (policy !== "after" || !Number.isSafeInteger(args.postcopyAfter) || args.postcopyAfter < 1)) {
-    throw new UserError(`--postcopy-after ${args.postcopyAfter}: expected a whole number of rounds ≥ 1, with --postcopy-policy after`);
-  }
-  if (args.postcopyAt !== undefined && policy !== "manual") throw new UserError(`--postcopy-at: is the manual policy's moment; it does not go with --postcopy-policy ${policy}`);
-  return {
-    autoConverge: args.autoConverge === true,
-    dirtyLimit: args.dirtyLimit === undefined ? 0 : parseCount(args.dirtyLimit, "--dirty-limit"),
-    postcopyPolicy: policy,
-    ...(args.postcopyAfter !== undefined ? { postcopyAfterRounds: args.postcopyAfter } : {}),
-    ...(args.postcopyAt !== undefined ? { startPostcopyAtNs: parseDuration(args.postcopyAt, "--postcopy-at") } : {}),
-    ...(args.cancelAt !== undefined ? { cancelAtNs: parseDuration(args.cancelAt, "--cancel-at") } : {}),
-  };
-}
-
 export const migrateCommand: Command<MigrateOptions> = {
   command: "migrate <guest>",
   describe: "Live-migrate a guest between two simulated hosts and report the statistics",
@@ -142,43 +104,8 @@ export const migrateCommand: Command<MigrateOptions> = {
         demandOption: true,
         describe: "Bundled guest name, image (.tvm) or assembly source (.s)",
       })
-      .option("strategy", { choices: STRATEGIES, default: "pre-copy" as Strategy, describe: "How memory travels" })
       .option("at", { type: "number", default: 0, describe: "Guest instructions to run on host A before migrating" })
-      .option("bandwidth", {
-        type: "string",
-        requiresArg: true,
-        describe: "Link bandwidth, e.g. 100MB/s, 1Gbit/s (default 100MB/s)",
-      })
-      .option("latency", { type: "string", requiresArg: true, describe: "Link latency, e.g. 1ms, 250us (default 1ms)" })
-      .option("downtime-target", {
-        type: "string",
-        requiresArg: true,
-        describe: "Pre-copy: stop when the rest fits this (default 30ms)",
-      })
-      .option("max-rounds", {
-        type: "number",
-        requiresArg: true,
-        describe: "Pre-copy: most rounds before stopping (default 30)",
-      })
-      .option("speed", {
-        type: "string",
-        requiresArg: true,
-        describe: "Guest instructions per virtual second (default 1e8)",
-      })
-      .option("push-order", {
-        choices: PUSH_ORDERS,
-        default: "fault-near" as PushOrder,
-        describe: "Post-copy background push order",
-      })
-      .option("auto-converge", { type: "boolean", describe: "Pre-copy: throttle a guest that dirties over half the link's rate, 20% then 10% more to 99%" })
-      .option("dirty-limit", { type: "string", requiresArg: true, describe: "Pre-copy: most pages the guest may dirty per virtual second, e.g. 5k" })
-      .option("postcopy-policy", {
-        choices: POSTCOPY_POLICIES,
-        describe: "Pre-copy: when to turn into post-copy: never, manual (--postcopy-at), after (--postcopy-after), auto (when the model says pre-copy cannot reach the target)",
-      })
-      .option("postcopy-after", { type: "number", requiresArg: true, describe: "Turn into post-copy after this many pre-copy rounds (policy after)" })
-      .option("postcopy-at", { type: "string", requiresArg: true, describe: "Turn into post-copy at this virtual time, e.g. 50ms (policy manual)" })
-      .option("cancel-at", { type: "string", requiresArg: true, describe: "Cancel at this virtual time, e.g. 5ms: before the commit the guest goes on at host A" })
+      .options(MIGRATION_OPTIONS)
       .option("args", {
         type: "string",
         requiresArg: true,
@@ -246,30 +173,15 @@ export const migrateCommand: Command<MigrateOptions> = {
   handler: async (args) => {
     if (!Number.isSafeInteger(args.at) || args.at < 0)
       throw new UserError(`--at ${args.at}: expected a whole number of instructions ≥ 0`);
-    if (args.maxRounds !== undefined && (!Number.isSafeInteger(args.maxRounds) || args.maxRounds < 1)) {
-      throw new UserError(`--max-rounds ${args.maxRounds}: expected a whole number ≥ 1`);
-    }
-    const converge = convergeOptions(args);
+    const migration = migrationParametersOf(args);
     const maxTicks = maxTicksOf(args);
     const memorySize = memoryOf(args);
     const { name, image, kind } = await openGuest(args.guest, undefined, args.includeDir);
     if (args.process && kind === "bundled")
       throw new UserError(`${args.guest}: --process needs a program file (.s or .tvm), not a bundled guest OS`);
     const asProcess = args.process ?? kind === "program";
-    const parameters = resolveOptions({
-      strategy: args.strategy,
-      host: asProcess ? processHostNaming(image.symbols) : MACHINE_HOST,
-      bandwidth: args.bandwidth === undefined ? DEFAULTS.bandwidth : parseBandwidth(args.bandwidth),
-      latencyNs: args.latency === undefined ? DEFAULTS.latencyNs : parseDuration(args.latency, "--latency"),
-      downtimeTargetNs:
-        args.downtimeTarget === undefined
-          ? DEFAULTS.downtimeTargetNs
-          : parseDuration(args.downtimeTarget, "--downtime-target"),
-      maxRounds: args.maxRounds,
-      speed: args.speed === undefined ? DEFAULTS.speed : parseCount(args.speed, "--speed"),
-      pushOrder: args.pushOrder,
-      ...converge,
-    });
+    const parameters = resolveOptions({ ...migration, host: asProcess ? processHostNaming(image.symbols) : MACHINE_HOST });
+    const strategy = parameters.strategy;
     if (args.results !== undefined && args.view === undefined) throw new UsageProblem("--results goes with --view (it offers the directory in the web view)");
     const view = args.view !== undefined ? viewOf(args.view, args.pace) : null;
     const results = args.results !== undefined ? { dir: args.results, record: pointReplayer(args.results, args.guest) } : undefined;
@@ -281,7 +193,7 @@ export const migrateCommand: Command<MigrateOptions> = {
     // Text: the console goes to the terminal as the guest writes it. JSON: it is captured.
     const terminal = args.json ? null : new Terminal(args.io);
     terminal?.attach(vm);
-    args.log.info({ vm: name, strategy: args.strategy, at: args.at }, "vm started on host A");
+    args.log.info({ vm: name, strategy, at: args.at }, "vm started on host A");
 
     if (vm.run(args.at).reason === "halted") {
       throw new UserError(

@@ -349,8 +349,8 @@ export const COMMANDS: Command[] = [
   {
     name: "info",
     aliases: ["i"],
-    usage: "info registers [REG...] | breakpoints | pagetable VADDR | vms | snapshots",
-    help: "Registers (a guest's virtual vCPU and the real CPU), points, a page-table walk, the VMs, the snapshots",
+    usage: "info registers [REG...] | breakpoints | pagetable VADDR | vms | snapshots | migration",
+    help: "Registers (a guest's virtual vCPU and the real CPU), points, a page-table walk, the VMs, the snapshots, the migration (phase, switchover, host)",
     run: (session, args) => {
       const [what, ...rest] = args.split(/\s+/);
       const t = session.target;
@@ -399,9 +399,15 @@ export const COMMANDS: Command[] = [
             { snapshots: s },
           );
         }
+        case "migration": {
+          const migration = session.vm.migration;
+          if (!migration) return none(["No migration in this session (start it with --migrate-at TICK)."], { migration: null });
+          const { lines, data } = migration.describe(session.target.ticks);
+          return none(lines, { migration: data });
+        }
       }
       throw new CommandError(
-        `expected "info registers", "info breakpoints", "info pagetable VADDR", "info vms" or "info snapshots"`,
+        `expected "info registers", "info breakpoints", "info pagetable VADDR", "info vms", "info snapshots" or "info migration"`,
       );
     },
   },

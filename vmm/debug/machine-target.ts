@@ -8,12 +8,13 @@ import type { Cpu } from "../../isa/cpu/cpu.js";
 import { SymbolTable } from "../../isa/image/symbols.js";
 import type { ImageSymbol } from "../../isa/image/model.js";
 import type { Memory } from "../../isa/memory.js";
-import { BareMachine } from "../monitor/bare.js";
+import { MACHINE_HOST, MachineVm } from "../migration/machine-vm.js";
+import { BareMachine, restoreMachine } from "../monitor/bare.js";
 import type { FinalExit, Machine, VmState } from "../monitor/machine.js";
 import { Vm } from "../monitor/vm.js";
 import { outcomeOfMachine, type Outcome } from "../outcome.js";
 import { hex32 } from "./registers.js";
-import { STEP_BLOCKED, STEP_END, STEP_IDLE, STEP_INSN, STEP_TRAP, type StepEvent, type Target } from "./target.js";
+import { STEP_BLOCKED, STEP_END, STEP_IDLE, STEP_INSN, STEP_TRAP, type Handover, type StepEvent, type Target } from "./target.js";
 import { physical, type Translation } from "./walk.js";
 
 export class MachineTarget implements Target {
@@ -21,6 +22,8 @@ export class MachineTarget implements Target {
   private machine: Machine;
   /** The furthest tick reached: console output up to it was shown already. */
   private frontier = 0;
+  /** While a migration runs the guest: every byte is of new guest time. */
+  private migrating = false;
   private trapSeen = false;
   private trapValue = 0;
 
@@ -37,7 +40,7 @@ export class MachineTarget implements Target {
 
   /** Console bytes of ticks not shown before. */
   private readonly gated = (byte: number): void => {
-    if (this.machine.cpu.ticks >= this.frontier) this.sink(byte);
+    if (this.migrating || this.machine.cpu.ticks >= this.frontier) this.sink(byte);
   };
 
   private listen(): void {
@@ -152,6 +155,29 @@ export class MachineTarget implements Target {
 
   save(): VmState {
     return this.machine.save();
+  }
+
+  handover(): Handover {
+    const vm = new MachineVm();
+    vm.machine = this.machine;
+    this.migrating = true;
+    return {
+      vm,
+      host: {
+        ...MACHINE_HOST,
+        restore: (_name, _config, state, memory) => {
+          const moved = new MachineVm();
+          moved.machine = restoreMachine(state as VmState, memory, { sink: this.gated });
+          return moved;
+        },
+      },
+      settle: (runsOn) => {
+        this.migrating = false;
+        this.machine = (runsOn as MachineVm).machine;
+        if (this.ticks > this.frontier) this.frontier = this.ticks;
+        this.listen();
+      },
+    };
   }
 
   restore(state: unknown): void {

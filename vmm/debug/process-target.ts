@@ -3,8 +3,9 @@ import type { GuestImage } from "../../isa/image/model.js";
 import { SymbolTable } from "../../isa/image/symbols.js";
 import { Op } from "../../isa/opcodes.js";
 import { outcomeOfProcess, type Outcome } from "../outcome.js";
+import { MigratableProcess, PROCESS_HOST, type ProcessConfig } from "../migration/process-vm.js";
 import { ProcessVm, type ProcessOptions, type ProcessResult, type ProcessState } from "../process/process-vm.js";
-import { STEP_END, STEP_IDLE, STEP_INSN, STEP_SYSCALL, type StepEvent, type Target } from "./target.js";
+import { STEP_END, STEP_IDLE, STEP_INSN, STEP_SYSCALL, type Handover, type StepEvent, type Target } from "./target.js";
 import type { Translation } from "./walk.js";
 
 const PAGING_OFF: Translation = Object.freeze({ paging: false, ptbr: 0, kernel: false });
@@ -16,23 +17,28 @@ export type ProcessTargetOptions = Omit<ProcessOptions, "stdout" | "stderr" | "s
 
 export class ProcessTarget implements Target {
   readonly kind = "process";
-  readonly vm: ProcessVm;
+  /** The program: on host B after a migration. */
+  vm: ProcessVm;
   readonly symbols: SymbolTable;
   /** The furthest tick reached: output from ticks up to it was shown already (replay shows it once). */
   private frontier = 0;
+  /** While a migration runs the program: all its output is of new guest time. */
+  private migrating = false;
+  private readonly stdout: (bytes: Uint8Array) => void;
+  private readonly stderr: (bytes: Uint8Array) => void;
 
-  constructor(image: GuestImage, options: ProcessTargetOptions) {
+  constructor(
+    private readonly image: GuestImage,
+    options: ProcessTargetOptions,
+  ) {
     this.symbols = new SymbolTable(image.symbols);
     // Output of a system call comes after its tick: shown once guest time passes the frontier.
     const gate = (sink: (bytes: Uint8Array) => void) => (bytes: Uint8Array) => {
-      if (this.vm.cpu.ticks > this.frontier) sink(bytes);
+      if (this.migrating || this.vm.cpu.ticks > this.frontier) sink(bytes);
     };
-    this.vm = new ProcessVm(image, {
-      ...options,
-      stdout: gate(options.stdout),
-      stderr: gate(options.stderr),
-      symbols: image.symbols,
-    });
+    this.stdout = gate(options.stdout);
+    this.stderr = gate(options.stderr);
+    this.vm = new ProcessVm(image, { ...options, stdout: this.stdout, stderr: this.stderr, symbols: image.symbols });
   }
 
   get name(): string {
@@ -104,6 +110,30 @@ export class ProcessTarget implements Target {
 
   save(): ProcessState {
     return this.vm.save();
+  }
+
+  handover(): Handover {
+    const vm = new MigratableProcess();
+    vm.process = this.vm;
+    this.migrating = true;
+    return {
+      vm,
+      host: {
+        ...PROCESS_HOST,
+        restore: (_name, config, state, memory) => {
+          const moved = new MigratableProcess();
+          const sinks = { stdout: this.stdout, stderr: this.stderr };
+          moved.process = ProcessVm.resume((config as ProcessConfig).setup, state as ProcessState, memory, sinks);
+          moved.process.symbols = this.image.symbols;
+          return moved;
+        },
+      },
+      settle: (runsOn) => {
+        this.migrating = false;
+        this.vm = (runsOn as MigratableProcess).process;
+        this.advanced();
+      },
+    };
   }
 
   restore(state: unknown): void {

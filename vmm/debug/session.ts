@@ -17,6 +17,7 @@ import { findCommand } from "./commands.js";
 import { CommandError } from "./command-error.js";
 import { ExprError, evaluate } from "./expr.js";
 import type { CodeMap } from "./frames.js";
+import type { DebugMigration, Host } from "./migration.js";
 import { dataAccess, overlaps, type DataAccess, type Point } from "./points.js";
 import { registerIndex, hex32 } from "./registers.js";
 import { STEP_BLOCKED, STEP_END, STEP_IDLE, STEP_SYSCALL, STEP_TRAP, StepEvent, type Target } from "./target.js";
@@ -30,6 +31,8 @@ export interface DebugVm {
   timeline: Timeline;
   code: CodeMap;
   image: GuestImage;
+  /** A live migration of this guest during the session (migration.ts). */
+  migration?: DebugMigration;
 }
 
 export interface Reply {
@@ -116,6 +119,8 @@ export class Session {
   /** `trace KINDS`: a tracer over every VM's ticks, its lines handed out with the next answer. */
   private tracer: Tracer | null = null;
   private readonly traced: string[] = [];
+  /** Lines about what happened to the guests (a migration), handed out with the next answer. */
+  private readonly notes: string[] = [];
   /** While reverse execution replays the past, nothing is traced again. */
   private replaying = false;
 
@@ -143,17 +148,55 @@ export class Session {
     try {
       const command = findCommand(word);
       if (!command) throw new CommandError(`Undefined command: "${word}". Try "help".`);
+      const host = this.host();
       const view = command.run(this, rest, word);
+      this.noteCrossing(host);
       return {
-        lines: [...this.traced.splice(0), ...view.lines],
+        lines: [...this.traced.splice(0), ...this.notes.splice(0), ...view.lines],
         data: { command: command.name, ...view.data },
         console: this.consoleOut.take(),
         ...(command.name === "quit" ? { quit: true } : {}),
       };
     } catch (error) {
       if (!(error instanceof CommandError || error instanceof ExprError)) throw error;
-      return { lines: [], data: { command: word }, error: error.message, console: this.consoleOut.take() };
+      return { lines: [...this.notes.splice(0)], data: { command: word }, error: error.message, console: this.consoleOut.take() };
     }
+  }
+
+  // ---- migration
+
+  /** The host the current VM's guest is on now, when it migrates during the session. */
+  host(index = this.current): Host | undefined {
+    const v = this.vms[index]!;
+    return v.migration?.hostAt(v.target.ticks);
+  }
+
+  /** A command that took the guest over the switchover says so (the migration itself is told when it runs). */
+  private noteCrossing(before: Host | undefined): void {
+    const after = this.host();
+    const s = this.vm.migration?.record?.switchTick;
+    if (before === after || this.notes.length > 0 || s === undefined || s === null) return;
+    this.notes.push(
+      after === "A"
+        ? `[back on host A: before the switchover at tick ${s}]`
+        : `[on host B: past the switchover at tick ${s}]`,
+    );
+  }
+
+  /**
+   * The migration runs once, live, when the guest first reaches its tick: the driver runs the
+   * guest through it on both hosts, unseen by points. The state where it ended becomes a
+   * snapshot of every page (the migration used the dirty bits the snapshots rely on), and the
+   * guest goes back to where the migration began, so the ticks through it are walked again by
+   * replay, stopping at points like any others.
+   */
+  private migrate(v: DebugVm): void {
+    const migration = v.migration!;
+    v.timeline.snapshotNow();
+    migration.run(v.target);
+    v.timeline.snapshotNow(true);
+    this.notes.push(migration.moveLine());
+    v.timeline.goto(migration.atTick);
   }
 
   // ---- expressions and locations
@@ -216,6 +259,7 @@ export class Session {
   private tick(index: number, first: boolean, goal: Goal | null): Hit | null {
     const v = this.vms[index]!;
     const t = v.target;
+    if (v.migration?.due(t.ticks)) this.migrate(v);
     const ev = this.event;
     t.prepare(ev);
     const tracer = this.replaying ? null : this.tracer;
@@ -426,8 +470,10 @@ export class Session {
       return;
     }
     while (v.target.ticks < tick && !v.target.outcome()) {
+      if (v.migration?.due(v.target.ticks)) this.migrate(v);
       const before = v.target.ticks;
-      v.target.runFast(Math.min(tick - before, v.timeline.interval));
+      const untilMigration = v.migration?.ticksBefore(before) ?? Infinity;
+      v.target.runFast(Math.min(tick - before, v.timeline.interval, untilMigration));
       v.timeline.maybeSnapshot();
       if (v.target.ticks === before) break;
     }
@@ -520,13 +566,15 @@ export class Session {
       ...(hit.cause !== undefined ? { cause: causeName(hit.cause) } : {}),
       ...(hit.syscall !== undefined ? { syscall: SYSCALL_NAMES[hit.syscall] ?? hit.syscall } : {}),
       ...(t.outcome() ? { outcome: t.outcome() } : {}),
+      ...(this.host(hit.vm) ? { host: this.host(hit.vm) } : {}),
     };
   }
 
   /** `=> pc <sym>:  insn    [tick N]` for a VM. */
   where(index = this.current): string {
     const v = this.vms[index]!;
-    return `${instructionLine(v.target, v.target.cpu.pc, true, v.image.symbols)}    [tick ${v.target.ticks}]`;
+    const host = this.host(index);
+    return `${instructionLine(v.target, v.target.cpu.pc, true, v.image.symbols)}    [tick ${v.target.ticks}${host ? `, host ${host}` : ""}]`;
   }
 
   /** The stack pointer of the current VM. */

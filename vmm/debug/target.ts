@@ -10,6 +10,7 @@
 import type { Cpu } from "../../isa/cpu/cpu.js";
 import type { SymbolTable } from "../../isa/image/symbols.js";
 import type { Memory } from "../../isa/memory.js";
+import type { MigratableVm, VmHost } from "../migration/vm-port.js";
 import type { Outcome } from "../outcome.js";
 import type { Translation } from "./walk.js";
 
@@ -71,4 +72,18 @@ export interface Target {
   /** Everything but memory, to come back to with `restore`. */
   save(): unknown;
   restore(state: unknown): void;
+  /** The guest handed to a migration (see `Handover`). */
+  handover(): Handover;
+}
+
+/**
+ * The guest as the migration engine drives it: `vm` is this target's own guest (host A), and
+ * `host` rebuilds it on host B with this target's console. While the migration runs, all
+ * console output is shown (it is all new guest time); `settle` ends that, and with the VM the
+ * guest runs on afterwards (B's when it moved, else A's) the target goes on.
+ */
+export interface Handover {
+  vm: MigratableVm;
+  host: VmHost;
+  settle(runsOn: MigratableVm): void;
 }

@@ -61,12 +61,23 @@ export class Timeline {
     if (this.target.ticks >= this.snapshots[this.snapshots.length - 1]!.tick + this.interval) this.take();
   }
 
-  private take(): void {
+  /**
+   * A snapshot now, whatever the interval. `allPages`: of every page, for when the dirty bits
+   * cannot be trusted since the last one (a migration reads and clears them for its rounds).
+   */
+  snapshotNow(allPages = false): void {
+    const last = this.snapshots[this.snapshots.length - 1]!;
+    if (last.tick === this.target.ticks && !allPages) return;
+    if (last.tick === this.target.ticks && this.snapshots.length > 1) this.total -= this.snapshots.pop()!.bytes;
+    this.take(allPages);
+  }
+
+  private take(allPages = false): void {
     const memory = this.target.memory;
     const pages = new Map<number, Uint8Array>();
     const dirty = memory.dirty;
     for (let p = 0; p < memory.pageCount; p++) {
-      if (dirty[p]) {
+      if (allPages || dirty[p]) {
         pages.set(p, memory.page(p).slice());
         dirty[p] = 0;
       }
