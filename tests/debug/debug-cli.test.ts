@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { toyvmm } from "../cli/run-cli.js";
+import { singleLine, toyvmm } from "../cli/run-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "toyvmm-debug-"));
 const script = (name: string, text: string) => {
@@ -72,5 +72,37 @@ describe("toyvmm debug", () => {
       code: 1,
       stderr: "toyvmm: --snapshot-interval 0: expected a whole number of ticks ≥ 1\n",
     });
+  });
+
+  it("--migrate-at: the session over a live migration prints the console `toyvmm migrate` prints", async () => {
+    const guest = ["multi", "--args", "run=count,hog"];
+    const options = ["--strategy", "post-copy", "--bandwidth", "10MB/s", "--latency", "5ms"];
+    const migrated = await toyvmm(["migrate", ...guest, "--at", "20000", ...options]);
+    expect(migrated.code).toBe(0);
+    const debug = await toyvmm(
+      ["debug", ...guest, "--migrate-at", "20000", ...options, "--json"],
+      "goto 21000\ninfo migration\nreverse-stepi 1000\ninfo migration\ncontinue\n",
+    );
+    expect(debug.code).toBe(0);
+    const answers = debug.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(answers.map((a) => a.console ?? "").join("")).toBe(migrated.stdout);
+    const switchTick = Number(/at tick (\d+)/.exec(migrated.stderr)![1]);
+    expect(answers[1].migration).toMatchObject({ host: "B", switchTick, strategy: "post-copy" });
+    expect(answers[3].migration).toMatchObject({ host: "A", tick: 20000, phase: "copying memory while the guest runs on host A" });
+    expect(answers[4].stop).toMatchObject({ reason: "end", host: "B" });
+  });
+
+  it("--migrate-at: a tick past the guest's end, a strategy that is not one, options without --migrate-at: one line each", async () => {
+    const late = await toyvmm(["debug", "multi", "--migrate-at", "99999999"], "continue\n");
+    expect(late).toMatchObject({ code: 1, stdout: "" });
+    expect(singleLine(late.stderr)).toMatch(/^toyvmm: --migrate-at 99999999: multi ends after \d+ ticks, before the migration point$/);
+    const strategy = await toyvmm(["debug", "multi", "--migrate-at", "100", "--strategy", "teleport"]);
+    expect(strategy.code).toBe(2);
+    expect(singleLine(strategy.stderr)).toMatch(/^toyvmm: invalid value: --strategy "teleport" is not one of/);
+    const alone = await toyvmm(["debug", "multi", "--bandwidth", "1MB/s"]);
+    expect(alone.code).toBe(2);
+    expect(singleLine(alone.stderr)).toMatch(/^toyvmm: --bandwidth goes with --migrate-at TICK/);
+    const policy = await toyvmm(["debug", "multi", "--migrate-at", "100", "--strategy", "stop-copy", "--auto-converge"]);
+    expect(policy).toMatchObject({ code: 1, stderr: "toyvmm: --auto-converge: controls pre-copy's rounds; give --strategy pre-copy\n" });
   });
 });

@@ -186,7 +186,8 @@ export class Session {
   /**
    * The migration runs once, live, when the guest first reaches its tick: the driver runs the
    * guest through it on both hosts, unseen by points. The state where it ended becomes a
-   * snapshot of every page (the migration used the dirty bits the snapshots rely on), and the
+   * snapshot of the pages that differ from the last one (the migration used the dirty bits the
+   * snapshots otherwise rely on), and the
    * guest goes back to where the migration began, so the ticks through it are walked again by
    * replay, stopping at points like any others.
    */

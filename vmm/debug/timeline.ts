@@ -62,26 +62,26 @@ export class Timeline {
   }
 
   /**
-   * A snapshot now, whatever the interval. `allPages`: of every page, for when the dirty bits
-   * cannot be trusted since the last one (a migration reads and clears them for its rounds).
+   * A snapshot now, whatever the interval. `untracked`: the dirty bits cannot be trusted since
+   * the last snapshot (a migration reads and clears them for its rounds), so every page is
+   * compared with its bytes there instead, and those that differ are kept.
    */
-  snapshotNow(allPages = false): void {
+  snapshotNow(untracked = false): void {
     const last = this.snapshots[this.snapshots.length - 1]!;
-    if (last.tick === this.target.ticks && !allPages) return;
+    if (last.tick === this.target.ticks && !untracked) return;
     if (last.tick === this.target.ticks && this.snapshots.length > 1) this.total -= this.snapshots.pop()!.bytes;
-    this.take(allPages);
+    this.take(untracked);
   }
 
-  private take(allPages = false): void {
+  private take(untracked = false): void {
     const memory = this.target.memory;
     const pages = new Map<number, Uint8Array>();
     const dirty = memory.dirty;
+    const last = this.snapshots.length - 1;
     for (let p = 0; p < memory.pageCount; p++) {
-      if (allPages || dirty[p]) {
-        pages.set(p, memory.page(p).slice());
-        dirty[p] = 0;
-      }
+      if (untracked ? !sameBytes(memory.page(p), this.pageAt(p, last)) : dirty[p]) pages.set(p, memory.page(p).slice());
     }
+    dirty.fill(0);
     this.add({ tick: this.target.ticks, state: this.target.save(), pages, bytes: 0 });
     if (this.total > this.maxBytes) this.thin();
   }
@@ -165,4 +165,8 @@ export class Timeline {
       lastTick: this.snapshots[this.snapshots.length - 1]!.tick,
     };
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 }
