@@ -88,7 +88,7 @@ describe("toyvmm debug", () => {
     expect(answers.map((a) => a.console ?? "").join("")).toBe(migrated.stdout);
     const switchTick = Number(/at tick (\d+)/.exec(migrated.stderr)![1]);
     expect(answers[1].migration).toMatchObject({ host: "B", switchTick, strategy: "post-copy" });
-    expect(answers[3].migration).toMatchObject({ host: "A", tick: 20000, phase: "copying memory while the guest runs on host A" });
+    expect(answers[3].migration).toMatchObject({ host: "A", tick: 20000, phase: "setting up: the guest runs on host A until it stops to move" });
     expect(answers[4].stop).toMatchObject({ reason: "end", host: "B" });
   });
 

@@ -68,6 +68,9 @@ describe("a guest kernel migrated during the session", () => {
     let out = console(session, `goto ${s + 3}`);
     expect(session.vm.migration!.record!.switchTick).toBe(s);
     expect(session.host()).toBe("B");
+    // The migration's ticks have their snapshots too: going back over the switchover replays at most an interval.
+    const timeline = session.vm.timeline;
+    expect(s - 1 - timeline.snapshotTick(s - 1)).toBeLessThanOrEqual(timeline.interval);
     const onB = fingerprint(session.target);
 
     backTickByTick(session, plain, s - 3);

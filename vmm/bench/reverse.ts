@@ -1,13 +1,16 @@
 /**
  * What reverse execution costs (vmm/debug/timeline.ts): a program run forward to 10^8 ticks
  * under the debugger's snapshots, then the memory each snapshot holds and the time to go back
- * one instruction (restore the snapshot before, replay the rest) and to jump to the middle.
+ * one instruction (restore the snapshot before, replay the rest) and to jump to the middle; then
+ * the same run live-migrated by pre-copy half-way (`--migrate-at`), and the time to go back one
+ * instruction over its switchover, from host B's first tick to host A's last.
  *
  *   node dist/vmm/bench/main.js            (this is its last part)
  */
 import { readImageFile } from "../../isa/sources.js";
 import { openProgram } from "../debug/open.js";
 import type { TimelineStats } from "../debug/timeline.js";
+import type { Strategy } from "../migration/stream/frames.js";
 import { median } from "./statistics.js";
 
 export interface ReverseReport {
@@ -19,6 +22,17 @@ export interface ReverseReport {
   timeline: TimelineStats;
   reverseStepiMs: number;
   gotoMiddleMs: number;
+  overMigration: MigrationReverseReport;
+}
+
+export interface MigrationReverseReport {
+  strategy: Strategy;
+  atTick: number;
+  switchTick: number;
+  endTick: number;
+  /** Forward to the end with the migration half-way, against the same without it (forwardSeconds). */
+  forwardSeconds: number;
+  reverseStepiMs: number;
 }
 
 const PROGRAM = "programs/memwriter.s";
@@ -54,15 +68,41 @@ export function benchReverse(ticks = 100_000_000, interval = 100_000): ReverseRe
     timeline: session.vm.timeline.stats(),
     reverseStepiMs: median(back),
     gotoMiddleMs,
+    overMigration: benchOverMigration(ticks, interval),
   };
+}
+
+function benchOverMigration(ticks: number, interval: number, strategy: Strategy = "pre-copy"): MigrationReverseReport {
+  const image = readImageFile(PROGRAM, { includePath: [] });
+  const atTick = ticks / 2;
+  const migration = { atTick, parameters: { strategy } };
+  const { session } = openProgram(image, { name: PROGRAM, args: ARGS, interval, migration });
+  let start = performance.now();
+  session.goto(ticks);
+  const forwardSeconds = (performance.now() - start) / 1000;
+  const record = session.vm.migration!.record!;
+  const switchTick = record.switchTick!;
+  const back: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    session.goto(switchTick);
+    start = performance.now();
+    const reply = session.execute("reverse-stepi");
+    back.push(performance.now() - start);
+    if (reply.error || session.host() !== "A" || session.target.ticks !== switchTick - 1)
+      throw new Error(`reverse-stepi over the switchover did not reach host A at tick ${switchTick - 1}`);
+  }
+  return { strategy, atTick, switchTick, endTick: record.endTick, forwardSeconds, reverseStepiMs: median(back) };
 }
 
 export function formatReverseReport(r: ReverseReport): string {
   const t = r.timeline;
+  const m = r.overMigration;
   return [
     `reverse execution: ${r.program}, ${r.ticks} ticks, a snapshot every ${r.interval} ticks (${t.interval} after thinning)`,
     `  forward under snapshots ${r.forwardSeconds.toFixed(2)} s, plain ${r.plainSeconds.toFixed(2)} s (x${(r.forwardSeconds / r.plainSeconds).toFixed(2)})`,
     `  ${t.snapshots} snapshots, ${(t.bytes / 2 ** 20).toFixed(1)} MiB; each after the first ${(t.bytesPerSnapshot / 1024).toFixed(1)} KiB (${t.pagesPerSnapshot.toFixed(1)} dirty pages)`,
     `  back one instruction ${r.reverseStepiMs.toFixed(1)} ms (median of 5), goto the middle ${r.gotoMiddleMs.toFixed(1)} ms`,
+    `  migrated by ${m.strategy} at tick ${m.atTick} (switchover at tick ${m.switchTick}, done at ${m.endTick}): forward ${m.forwardSeconds.toFixed(2)} s (x${(m.forwardSeconds / r.forwardSeconds).toFixed(2)} of the run without it)`,
+    `  back one instruction over the switchover ${m.reverseStepiMs.toFixed(1)} ms (median of 5)`,
   ].join("\n");
 }

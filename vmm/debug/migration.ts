@@ -79,9 +79,9 @@ export class DebugMigration {
     if (tick < this.plan.atTick) return `not started at this tick: it starts at tick ${this.plan.atTick}`;
     if (tick >= r.endTick) return r.stats.status === "completed" ? "completed" : `ended ${r.stats.status}`;
     if (r.switchTick === null || tick < r.switchTick)
-      return r.stats.strategy === "stop-copy"
-        ? "setting up: the guest runs on host A until it stops for its memory to be copied"
-        : "copying memory while the guest runs on host A";
+      return r.stats.strategy === "pre-copy"
+        ? "copying memory while the guest runs on host A"
+        : "setting up: the guest runs on host A until it stops to move";
     return r.stats.strategy === "post-copy"
       ? "post-copy: the guest runs on host B, which faults in pages host A has not pushed yet"
       : "completing: the guest runs on host B";

@@ -187,15 +187,17 @@ export class Session {
    * The migration runs once, live, when the guest first reaches its tick: the driver runs the
    * guest through it on both hosts, unseen by points. The state where it ended becomes a
    * snapshot of the pages that differ from the last one (the migration used the dirty bits the
-   * snapshots otherwise rely on), and the
-   * guest goes back to where the migration began, so the ticks through it are walked again by
-   * replay, stopping at points like any others.
+   * snapshots otherwise rely on). One replay through the migration's ticks takes the
+   * snapshots it lacks, so going back over the switchover costs what going back costs anywhere.
+   * The guest then goes back to where the migration began, so the ticks through it are walked
+   * again by replay, stopping at points like any others.
    */
   private migrate(v: DebugVm): void {
     const migration = v.migration!;
     v.timeline.snapshotNow();
     migration.run(v.target);
     v.timeline.snapshotNow(true);
+    v.timeline.fillGap(migration.atTick);
     this.notes.push(migration.moveLine());
     v.timeline.goto(migration.atTick);
   }

@@ -86,9 +86,32 @@ export class Timeline {
     if (this.total > this.maxBytes) this.thin();
   }
 
-  private add(snapshot: Snapshot): void {
+  /**
+   * Snapshots every `interval` ticks from the one at or before `tick` up to the next, by
+   * replaying between them: for a stretch the guest ran without them (a migration). Leaves the
+   * guest at the last one it took.
+   */
+  fillGap(tick: number): void {
+    let k = this.indexAtOrBefore(tick);
+    const end = this.snapshots[k + 1]?.tick ?? Infinity;
+    this.goto(this.snapshots[k]!.tick);
+    const memory = this.target.memory;
+    while (this.target.ticks + this.interval < end && !this.target.outcome()) {
+      const before = this.target.ticks;
+      this.target.runFast(this.interval);
+      if (this.target.ticks === before) break;
+      // The dirty bits hold what was written since snapshot k: goto cleared them there.
+      const pages = new Map<number, Uint8Array>();
+      for (let p = 0; p < memory.pageCount; p++) if (memory.dirty[p]) pages.set(p, memory.page(p).slice());
+      memory.dirty.fill(0);
+      this.add({ tick: this.target.ticks, state: this.target.save(), pages, bytes: 0 }, ++k);
+    }
+    if (this.total > this.maxBytes) this.thin();
+  }
+
+  private add(snapshot: Snapshot, at = this.snapshots.length): void {
     snapshot.bytes = snapshot.pages.size * PAGE_SIZE + JSON.stringify(snapshot.state).length;
-    this.snapshots.push(snapshot);
+    this.snapshots.splice(at, 0, snapshot);
     this.total += snapshot.bytes;
   }
 
