@@ -129,6 +129,10 @@ describe("a guest kernel migrated during the session", () => {
     expect(session.target.ticks).toBeGreaterThan(s());
     const done = run(session, "delete", "break p_count_done", "continue");
     expect(done.data.stop).toMatchObject({ reason: "breakpoint", host: "B", at: "0x0000412c <p_count_done>" });
+    // Output comes at its own tick, though the migration ran the guest further before the stop.
+    expect(write.console + done.console).toContain("pid 1: count 4\n");
+    expect(write.console + done.console).not.toContain("hog sum");
+    expect(run(session, "delete", "continue").console).toBe("pid 2: hog sum 4501500\n[kernel] all processes finished\n");
   });
 
   it("snapshots thinned after the migration still step back over the switchover exactly", () => {

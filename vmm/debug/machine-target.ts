@@ -22,8 +22,8 @@ export class MachineTarget implements Target {
   private machine: Machine;
   /** The furthest tick reached: console output up to it was shown already. */
   private frontier = 0;
-  /** While a migration runs the guest: every byte is of new guest time. */
-  private migrating = false;
+  /** From a migration's handover to its release: the console is silent. */
+  private silent = false;
   private trapSeen = false;
   private trapValue = 0;
 
@@ -40,7 +40,7 @@ export class MachineTarget implements Target {
 
   /** Console bytes of ticks not shown before. */
   private readonly gated = (byte: number): void => {
-    if (this.migrating || this.machine.cpu.ticks >= this.frontier) this.sink(byte);
+    if (!this.silent && this.machine.cpu.ticks >= this.frontier) this.sink(byte);
   };
 
   private listen(): void {
@@ -160,7 +160,8 @@ export class MachineTarget implements Target {
   handover(): Handover {
     const vm = new MachineVm();
     vm.machine = this.machine;
-    this.migrating = true;
+    const shown = this.frontier;
+    this.silent = true;
     return {
       vm,
       host: {
@@ -172,10 +173,12 @@ export class MachineTarget implements Target {
         },
       },
       settle: (runsOn) => {
-        this.migrating = false;
         this.machine = (runsOn as MachineVm).machine;
-        if (this.ticks > this.frontier) this.frontier = this.ticks;
         this.listen();
+      },
+      release: () => {
+        this.silent = false;
+        this.frontier = shown;
       },
     };
   }

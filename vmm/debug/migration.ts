@@ -4,7 +4,8 @@
  * exactly as `toyvmm migrate --at atTick` does (same engine, same link, same virtual time), so
  * the guest's console and end are those of that run. The session then takes the destination's
  * state as a snapshot and walks the migration's ticks again by replay (session.ts), so points
- * hit inside the migration and reverse execution crosses the switchover like any other tick.
+ * hit inside the migration, console output comes at its own tick, and reverse execution
+ * crosses the switchover like any other tick.
  *
  * Host A holds the guest before the switchover tick (the first tick host B ran), host B from
  * it on; a migration that failed leaves the guest on host A.
@@ -54,16 +55,24 @@ export class DebugMigration {
     return this.record === null ? Math.max(0, this.plan.atTick - tick) : Infinity;
   }
 
-  /** Runs the migration on the target's guest; the target goes on with the VM that holds it afterwards. */
-  run(target: Target): MigrationRecord {
+  /**
+   * Runs the migration on the target's guest; the target goes on with the VM that holds it
+   * afterwards. `silently` runs before the console shows again (the session's snapshots).
+   */
+  run(target: Target, silently: () => void): MigrationRecord {
     const handover = target.handover();
-    const result = migrate(handover.vm, { ...this.plan.parameters, host: handover.host });
-    handover.settle(result.vm);
-    this.record = {
-      stats: result.stats,
-      switchTick: result.migrated ? result.source.ticks : null,
-      endTick: result.vm.ticks,
-    };
+    try {
+      const result = migrate(handover.vm, { ...this.plan.parameters, host: handover.host });
+      handover.settle(result.vm);
+      this.record = {
+        stats: result.stats,
+        switchTick: result.migrated ? result.source.ticks : null,
+        endTick: result.vm.ticks,
+      };
+      silently();
+    } finally {
+      handover.release();
+    }
     return this.record;
   }
 

@@ -22,8 +22,8 @@ export class ProcessTarget implements Target {
   readonly symbols: SymbolTable;
   /** The furthest tick reached: output from ticks up to it was shown already (replay shows it once). */
   private frontier = 0;
-  /** While a migration runs the program: all its output is of new guest time. */
-  private migrating = false;
+  /** From a migration's handover to its release: the output is silent. */
+  private silent = false;
   private readonly stdout: (bytes: Uint8Array) => void;
   private readonly stderr: (bytes: Uint8Array) => void;
 
@@ -34,7 +34,7 @@ export class ProcessTarget implements Target {
     this.symbols = new SymbolTable(image.symbols);
     // Output of a system call comes after its tick: shown once guest time passes the frontier.
     const gate = (sink: (bytes: Uint8Array) => void) => (bytes: Uint8Array) => {
-      if (this.migrating || this.vm.cpu.ticks > this.frontier) sink(bytes);
+      if (!this.silent && this.vm.cpu.ticks > this.frontier) sink(bytes);
     };
     this.stdout = gate(options.stdout);
     this.stderr = gate(options.stderr);
@@ -115,7 +115,8 @@ export class ProcessTarget implements Target {
   handover(): Handover {
     const vm = new MigratableProcess();
     vm.process = this.vm;
-    this.migrating = true;
+    const shown = this.frontier;
+    this.silent = true;
     return {
       vm,
       host: {
@@ -129,9 +130,11 @@ export class ProcessTarget implements Target {
         },
       },
       settle: (runsOn) => {
-        this.migrating = false;
         this.vm = (runsOn as MigratableProcess).process;
-        this.advanced();
+      },
+      release: () => {
+        this.silent = false;
+        this.frontier = shown;
       },
     };
   }

@@ -195,9 +195,10 @@ export class Session {
   private migrate(v: DebugVm): void {
     const migration = v.migration!;
     v.timeline.snapshotNow();
-    migration.run(v.target);
-    v.timeline.snapshotNow(true);
-    v.timeline.fillGap(migration.atTick);
+    migration.run(v.target, () => {
+      v.timeline.snapshotNow(true);
+      v.timeline.fillGap(migration.atTick);
+    });
     this.notes.push(migration.moveLine());
     v.timeline.goto(migration.atTick);
   }

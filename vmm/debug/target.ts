@@ -78,12 +78,14 @@ export interface Target {
 
 /**
  * The guest as the migration engine drives it: `vm` is this target's own guest (host A), and
- * `host` rebuilds it on host B with this target's console. While the migration runs, all
- * console output is shown (it is all new guest time); `settle` ends that, and with the VM the
- * guest runs on afterwards (B's when it moved, else A's) the target goes on.
+ * `host` rebuilds it on host B with this target's console. From the handover the console is
+ * silent: the ticks the migration runs are shown when the session replays them. `settle` goes
+ * on with the VM that holds the guest afterwards (B's when it moved, else A's); `release` lets
+ * the console show again the output of ticks past those shown before the handover.
  */
 export interface Handover {
   vm: MigratableVm;
   host: VmHost;
   settle(runsOn: MigratableVm): void;
+  release(): void;
 }
