@@ -85,7 +85,7 @@ export class DebugMigration {
   phaseAt(tick: number): string {
     const r = this.record;
     if (!r) return `not started: it starts when the guest reaches tick ${this.plan.atTick}`;
-    if (tick < this.plan.atTick) return `not started at this tick: it starts at tick ${this.plan.atTick}`;
+    if (tick < this.plan.atTick) return `before the migration, which starts at tick ${this.plan.atTick}`;
     if (tick >= r.endTick) return r.stats.status === "completed" ? "completed" : `ended ${r.stats.status}`;
     if (r.switchTick === null || tick < r.switchTick)
       return r.stats.strategy === "pre-copy"
