@@ -33,7 +33,12 @@ function reference(vm: MigratableVm, strategy: Strategy, at: number, host = MACH
   const result = migrate(vm, { strategy, host });
   const migrationEnd = { tick: result.vm.ticks, state: stateOfVm(result.vm) };
   runToEnd(result.vm);
-  return { switchTick: result.source.ticks, migrationEnd, console: vm.output + result.vm.output, final: stateOfVm(result.vm) };
+  return {
+    switchTick: result.source.ticks,
+    migrationEnd,
+    console: vm.output + result.vm.output,
+    final: stateOfVm(result.vm),
+  };
 }
 
 const multiImage = () => resolveGuest(MULTI.name).image;
@@ -60,45 +65,50 @@ function backTickByTick(session: Session, plain: Session, to: number): void {
 }
 
 describe("a guest kernel migrated during the session", () => {
-  it.each(STRATEGIES)("%s: back over the switchover to host A byte for byte, forward again to host B, on to the migrated run's end", (strategy) => {
-    const ref = reference(bootVm({ name: MULTI.name, image: multiImage(), bootArgs: MULTI.bootArgs }), strategy, AT);
-    const session = multi({ strategy });
-    const plain = multi();
-    const s = ref.switchTick;
-    let out = console(session, `goto ${s + 3}`);
-    expect(session.vm.migration!.record!.switchTick).toBe(s);
-    expect(session.host()).toBe("B");
-    // The migration's ticks have their snapshots too: going back over the switchover replays at most an interval.
-    const timeline = session.vm.timeline;
-    expect(s - 1 - timeline.snapshotTick(s - 1)).toBeLessThanOrEqual(timeline.interval);
-    const onB = fingerprint(session.target);
+  it.each(STRATEGIES)(
+    "%s: back over the switchover to host A byte for byte, forward again to host B, on to the migrated run's end",
+    (strategy) => {
+      const ref = reference(bootVm({ name: MULTI.name, image: multiImage(), bootArgs: MULTI.bootArgs }), strategy, AT);
+      const session = multi({ strategy });
+      const plain = multi();
+      const s = ref.switchTick;
+      let out = console(session, `goto ${s + 3}`);
+      expect(session.vm.migration!.record!.switchTick).toBe(s);
+      expect(session.host()).toBe("B");
+      // The migration's ticks have their snapshots too: going back over the switchover replays at most an interval.
+      const timeline = session.vm.timeline;
+      expect(s - 1 - timeline.snapshotTick(s - 1)).toBeLessThanOrEqual(timeline.interval);
+      const onB = fingerprint(session.target);
 
-    backTickByTick(session, plain, s - 3);
-    expect(session.host()).toBe("A");
-    expect(run(session, "info migration").data.migration).toMatchObject({ host: "A", switchTick: s, atTick: AT });
-    out += console(session, "stepi 6");
-    expect(session.host()).toBe("B");
-    expect(fingerprint(session.target)).toBe(onB);
+      backTickByTick(session, plain, s - 3);
+      expect(session.host()).toBe("A");
+      expect(run(session, "info migration").data.migration).toMatchObject({ host: "A", switchTick: s, atTick: AT });
+      out += console(session, "stepi 6");
+      expect(session.host()).toBe("B");
+      expect(fingerprint(session.target)).toBe(onB);
 
-    // Where the migration ended, the replay is in the destination's own state (post-copy: after its last page came).
-    out += console(session, `goto ${ref.migrationEnd.tick}`);
-    expect(stateOf(session.target.save(), session.target.memory)).toBe(ref.migrationEnd.state);
-    // Half-way between, host B (post-copy: still faulting pages in) holds what the unmigrated guest holds.
-    const middle = Math.floor((s + ref.migrationEnd.tick) / 2);
-    run(session, `goto ${middle}`);
-    run(plain, `goto ${middle}`);
-    expect(fingerprint(session.target)).toBe(fingerprint(plain.target));
+      // Where the migration ended, the replay is in the destination's own state (post-copy: after its last page came).
+      out += console(session, `goto ${ref.migrationEnd.tick}`);
+      expect(stateOf(session.target.save(), session.target.memory)).toBe(ref.migrationEnd.state);
+      // Half-way between, host B (post-copy: still faulting pages in) holds what the unmigrated guest holds.
+      const middle = Math.floor((s + ref.migrationEnd.tick) / 2);
+      run(session, `goto ${middle}`);
+      run(plain, `goto ${middle}`);
+      expect(fingerprint(session.target)).toBe(fingerprint(plain.target));
 
-    out += console(session, "continue");
-    expect(out).toBe(ref.console);
-    expect(stateOf(session.target.save(), session.target.memory)).toBe(ref.final);
-  });
+      out += console(session, "continue");
+      expect(out).toBe(ref.console);
+      expect(stateOf(session.target.save(), session.target.memory)).toBe(ref.final);
+    },
+  );
 
   it("continue over the migration: the move is told, the guest ends on host B as the migrated run does", () => {
     const ref = reference(bootVm({ name: MULTI.name, image: multiImage(), bootArgs: MULTI.bootArgs }), "post-copy", AT);
     const session = multi({ strategy: "post-copy" });
     const end = run(session, "continue");
-    expect(end.lines[0]).toMatch(/^\[migrated to host B by post-copy: switchover at tick \d+, downtime [\d.]+ ms, migration done at tick \d+\]$/);
+    expect(end.lines[0]).toMatch(
+      /^\[migrated to host B by post-copy: switchover at tick \d+, downtime [\d.]+ ms, migration done at tick \d+\]$/,
+    );
     expect(end.data.stop).toMatchObject({ reason: "end", host: "B" });
     expect(end.console).toBe(ref.console);
     expect(session.where()).toMatch(/\[tick \d+, host B\]$/);
@@ -132,7 +142,9 @@ describe("a guest kernel migrated during the session", () => {
     // Output comes at its own tick, though the migration ran the guest further before the stop.
     expect(write.console + done.console).toContain("pid 1: count 4\n");
     expect(write.console + done.console).not.toContain("hog sum");
-    expect(run(session, "delete", "continue").console).toBe("pid 2: hog sum 4501500\n[kernel] all processes finished\n");
+    expect(run(session, "delete", "continue").console).toBe(
+      "pid 2: hog sum 4501500\n[kernel] all processes finished\n",
+    );
   });
 
   it("snapshots thinned after the migration still step back over the switchover exactly", () => {
@@ -156,10 +168,16 @@ describe("a guest kernel migrated during the session", () => {
   });
 
   it("refuses a migration tick the guest never reaches, and a migration of several guests", () => {
-    expect(() => multi({ strategy: "pre-copy", at: 10_000_000 })).toThrow(/^--migrate-at 10000000: multi ends after \d+ ticks, before the migration point$/);
+    expect(() => multi({ strategy: "pre-copy", at: 10_000_000 })).toThrow(
+      /^--migrate-at 10000000: multi ends after \d+ ticks, before the migration point$/,
+    );
     const g = resolveGuest("solo");
     const spec = { name: g.name, image: g.image, bootArgs: "" };
-    expect(() => openMachines([spec, { ...spec, name: "solo-2" }], { migration: { atTick: 5, parameters: { strategy: "pre-copy" } } })).toThrow(/one guest migrates/);
+    expect(() =>
+      openMachines([spec, { ...spec, name: "solo-2" }], {
+        migration: { atTick: 5, parameters: { strategy: "pre-copy" } },
+      }),
+    ).toThrow(/one guest migrates/);
   });
 });
 

@@ -85,12 +85,19 @@ function backFrom(session: Session, tick: number, host?: Host): number {
     const reply = session.execute("reverse-stepi");
     times.push(performance.now() - start);
     if (reply.error || session.host() !== host || session.target.ticks !== tick - 1)
-      throw new Error(`reverse-stepi from tick ${tick} did not reach tick ${tick - 1}${host ? ` on host ${host}` : ""}`);
+      throw new Error(
+        `reverse-stepi from tick ${tick} did not reach tick ${tick - 1}${host ? ` on host ${host}` : ""}`,
+      );
   }
   return median(times);
 }
 
-function benchOverMigration(ticks: number, interval: number, unmigrated: Session, strategy: Strategy = "pre-copy"): MigrationReverseReport {
+function benchOverMigration(
+  ticks: number,
+  interval: number,
+  unmigrated: Session,
+  strategy: Strategy = "pre-copy",
+): MigrationReverseReport {
   const image = readImageFile(PROGRAM, { includePath: [] });
   const atTick = ticks / 2;
   const migration = { atTick, parameters: { strategy } };

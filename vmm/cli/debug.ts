@@ -16,7 +16,12 @@ import { DEFAULT_QUANTUM } from "../monitor/scheduler.js";
 import { UsageProblem } from "./arguments.js";
 import { assignBootArgs, uniqueNames } from "./boot.js";
 import { GUEST_OPTIONS, inputOf, maxTicksOf, memoryOf, type GuestCliOptions } from "./guest-options.js";
-import { givenMigrationFlags, MIGRATION_OPTIONS, migrationParametersOf, type MigrationCliOptions } from "./migration-options.js";
+import {
+  givenMigrationFlags,
+  MIGRATION_OPTIONS,
+  migrationParametersOf,
+  type MigrationCliOptions,
+} from "./migration-options.js";
 import type { CliIo, Command } from "./shared.js";
 
 interface DebugOptions extends GuestCliOptions, MigrationCliOptions {

@@ -31,7 +31,11 @@ export const MIGRATION_OPTIONS = {
   strategy: { choices: STRATEGIES, describe: `How memory travels (default ${DEFAULT_STRATEGY})` },
   bandwidth: { type: "string", requiresArg: true, describe: "Link bandwidth, e.g. 100MB/s, 1Gbit/s (default 100MB/s)" },
   latency: { type: "string", requiresArg: true, describe: "Link latency, e.g. 1ms, 250us (default 1ms)" },
-  "downtime-target": { type: "string", requiresArg: true, describe: "Pre-copy: stop when the rest fits this (default 30ms)" },
+  "downtime-target": {
+    type: "string",
+    requiresArg: true,
+    describe: "Pre-copy: stop when the rest fits this (default 30ms)",
+  },
   "max-rounds": { type: "number", requiresArg: true, describe: "Pre-copy: most rounds before stopping (default 30)" },
   speed: { type: "string", requiresArg: true, describe: "Guest instructions per virtual second (default 1e8)" },
   "push-order": { choices: PUSH_ORDERS, describe: `Post-copy background push order (default ${DEFAULTS.pushOrder})` },
@@ -68,9 +72,12 @@ export const MIGRATION_OPTIONS = {
 
 /** The flags of MIGRATION_OPTIONS that were given (to refuse them where no migration runs). */
 export function givenMigrationFlags(args: MigrationCliOptions): string[] {
-  return Object.keys(MIGRATION_OPTIONS).filter(
-    (flag) => args[flag.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()) as keyof MigrationCliOptions] !== undefined,
-  ).map((flag) => `--${flag}`);
+  return Object.keys(MIGRATION_OPTIONS)
+    .filter(
+      (flag) =>
+        args[flag.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()) as keyof MigrationCliOptions] !== undefined,
+    )
+    .map((flag) => `--${flag}`);
 }
 
 /** The engine's parameters from the options, every mistake one line naming its flag. */
@@ -84,7 +91,9 @@ export function migrationParametersOf(args: MigrationCliOptions): Omit<Migration
     bandwidth: args.bandwidth === undefined ? DEFAULTS.bandwidth : parseBandwidth(args.bandwidth),
     latencyNs: args.latency === undefined ? DEFAULTS.latencyNs : parseDuration(args.latency, "--latency"),
     downtimeTargetNs:
-      args.downtimeTarget === undefined ? DEFAULTS.downtimeTargetNs : parseDuration(args.downtimeTarget, "--downtime-target"),
+      args.downtimeTarget === undefined
+        ? DEFAULTS.downtimeTargetNs
+        : parseDuration(args.downtimeTarget, "--downtime-target"),
     maxRounds: args.maxRounds,
     speed: args.speed === undefined ? DEFAULTS.speed : parseCount(args.speed, "--speed"),
     pushOrder: args.pushOrder,
@@ -95,7 +104,8 @@ export function migrationParametersOf(args: MigrationCliOptions): Omit<Migration
 /** --auto-converge, --dirty-limit, the post-copy policy and --cancel-at, checked against each other. */
 function convergeOptions(args: MigrationCliOptions, strategy: Strategy): Partial<MigrationOptions> {
   const policy: PostcopyPolicy =
-    args.postcopyPolicy ?? (args.postcopyAfter !== undefined ? "after" : args.postcopyAt !== undefined ? "manual" : "never");
+    args.postcopyPolicy ??
+    (args.postcopyAfter !== undefined ? "after" : args.postcopyAt !== undefined ? "manual" : "never");
   const preCopyOnly = [
     ["--auto-converge", args.autoConverge],
     ["--dirty-limit", args.dirtyLimit],
@@ -107,11 +117,18 @@ function convergeOptions(args: MigrationCliOptions, strategy: Strategy): Partial
     if (given !== undefined && given !== false && strategy !== "pre-copy")
       throw new UserError(`${flag}: controls pre-copy's rounds; give --strategy pre-copy`);
   }
-  if (args.postcopyAfter !== undefined && (policy !== "after" || !Number.isSafeInteger(args.postcopyAfter) || args.postcopyAfter < 1)) {
-    throw new UserError(`--postcopy-after ${args.postcopyAfter}: expected a whole number of rounds ≥ 1, with --postcopy-policy after`);
+  if (
+    args.postcopyAfter !== undefined &&
+    (policy !== "after" || !Number.isSafeInteger(args.postcopyAfter) || args.postcopyAfter < 1)
+  ) {
+    throw new UserError(
+      `--postcopy-after ${args.postcopyAfter}: expected a whole number of rounds ≥ 1, with --postcopy-policy after`,
+    );
   }
   if (args.postcopyAt !== undefined && policy !== "manual")
-    throw new UserError(`--postcopy-at: is the manual policy's moment; it does not go with --postcopy-policy ${policy}`);
+    throw new UserError(
+      `--postcopy-at: is the manual policy's moment; it does not go with --postcopy-policy ${policy}`,
+    );
   return {
     autoConverge: args.autoConverge === true,
     dirtyLimit: args.dirtyLimit === undefined ? 0 : parseCount(args.dirtyLimit, "--dirty-limit"),

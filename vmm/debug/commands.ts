@@ -401,7 +401,8 @@ export const COMMANDS: Command[] = [
         }
         case "migration": {
           const migration = session.vm.migration;
-          if (!migration) return none(["No migration in this session (start it with --migrate-at TICK)."], { migration: null });
+          if (!migration)
+            return none(["No migration in this session (start it with --migrate-at TICK)."], { migration: null });
           const { lines, data } = migration.describe(session.target.ticks);
           return none(lines, { migration: data });
         }

@@ -14,7 +14,16 @@ import type { FinalExit, Machine, VmState } from "../monitor/machine.js";
 import { Vm } from "../monitor/vm.js";
 import { outcomeOfMachine, type Outcome } from "../outcome.js";
 import { hex32 } from "./registers.js";
-import { STEP_BLOCKED, STEP_END, STEP_IDLE, STEP_INSN, STEP_TRAP, type Handover, type StepEvent, type Target } from "./target.js";
+import {
+  STEP_BLOCKED,
+  STEP_END,
+  STEP_IDLE,
+  STEP_INSN,
+  STEP_TRAP,
+  type Handover,
+  type StepEvent,
+  type Target,
+} from "./target.js";
 import { physical, type Translation } from "./walk.js";
 
 export class MachineTarget implements Target {

@@ -129,7 +129,9 @@ export class DebugMigration {
         `status ${s.status}, total ${formatNs(s.totalNs)}, downtime ${formatNs(s.downtimeNs)}, ${s.pagesSent} pages sent (${s.pagesResent} resent), ${s.bytesSent} bytes`,
       );
       if (s.strategy === "post-copy" || s.postcopySwitch)
-        lines.push(`post-copy: ${s.postcopyFaults} faults, ${s.postcopyRequests} pages asked of host A, stalled ${formatNs(s.postcopyStallNs)}`);
+        lines.push(
+          `post-copy: ${s.postcopyFaults} faults, ${s.postcopyRequests} pages asked of host A, stalled ${formatNs(s.postcopyStallNs)}`,
+        );
       Object.assign(data, { switchTick: r.switchTick, endTick: r.endTick, stats: s });
     }
     return { lines, data };

@@ -83,7 +83,12 @@ export function openProgram(image: GuestImage, options: ProgramOptions): { sessi
       stdout: write,
       stderr: write,
     });
-  if (options.migration) checkReaches(make(() => {}), options.name, options.migration);
+  if (options.migration)
+    checkReaches(
+      make(() => {}),
+      options.name,
+      options.migration,
+    );
   const target = make(console.write);
   return { session: new Session([debugVm(target, image, options)], console), console };
 }
@@ -95,7 +100,8 @@ export function openMachines(
 ): { session: Session; console: ConsoleBuffer } {
   const console = new ConsoleBuffer();
   const make = options.bare ? createBareMachine : createVm;
-  if (options.migration && specs.length > 1) throw new UserError("--migrate-at: one guest migrates; give one guest kernel");
+  if (options.migration && specs.length > 1)
+    throw new UserError("--migrate-at: one guest migrates; give one guest kernel");
   const vms = specs.map((spec) => {
     const lines = new LabelledLines(specs.length > 1 ? spec.name : null, console.write);
     const machine = (sink: (byte: number) => void) =>
@@ -107,16 +113,13 @@ export function openMachines(
         ...(options.input ? { input: options.input } : {}),
         ...(options.memorySize !== undefined ? { memorySize: options.memorySize } : {}),
       });
-    if (options.migration) checkReaches(new MachineTarget(machine, spec.image.symbols, () => {}), spec.name, options.migration);
-    const target = new MachineTarget(
-      machine,
-      spec.image.symbols,
-      (byte) => {
-        lines.sink(byte);
-        // A debugger shows output as it comes: each byte, not each line.
-        if (specs.length === 1) lines.flush();
-      },
-    );
+    if (options.migration)
+      checkReaches(new MachineTarget(machine, spec.image.symbols, () => {}), spec.name, options.migration);
+    const target = new MachineTarget(machine, spec.image.symbols, (byte) => {
+      lines.sink(byte);
+      // A debugger shows output as it comes: each byte, not each line.
+      if (specs.length === 1) lines.flush();
+    });
     return debugVm(target, spec.image, options);
   });
   const session = new Session(vms, console, {

@@ -7,7 +7,9 @@
  * Every guest of the session is advanced one tick at a time through `Target` (target.ts), and
  * every tick is checked against breakpoints, watchpoints and catchpoints. Each guest keeps a
  * `Timeline` of snapshots, so the session can also go backwards (reverse-stepi,
- * reverse-continue, goto TICK) by restoring and replaying.
+ * reverse-continue, goto TICK) by restoring and replaying. A guest may live-migrate during the
+ * session (migration.ts): its past then spans host A and host B, and going back crosses the
+ * switchover like any other tick.
  */
 import { CAUSE_SYSCALL, CSR, REG_SP, SYS, causeName } from "../../isa/arch.js";
 import type { GuestImage } from "../../isa/image/model.js";
@@ -159,7 +161,12 @@ export class Session {
       };
     } catch (error) {
       if (!(error instanceof CommandError || error instanceof ExprError)) throw error;
-      return { lines: [...this.notes.splice(0)], data: { command: word }, error: error.message, console: this.consoleOut.take() };
+      return {
+        lines: [...this.notes.splice(0)],
+        data: { command: word },
+        error: error.message,
+        console: this.consoleOut.take(),
+      };
     }
   }
 
