@@ -1,10 +1,13 @@
 /**
- * CRC-32 (IEEE 802.3, the zlib/PNG polynomial). Node's native `zlib.crc32` where the runtime
- * has it (from 20.15 and 22.2; about ten times the table's speed), else a table-driven loop.
+ * CRC-32 (IEEE 802.3, the zlib/PNG polynomial): a table-driven loop, and Node's native
+ * `zlib.crc32` (from 20.15 and 22.2; about ten times the table's speed) once more than
+ * `TABLE_BYTES` have been checked. Loading zlib takes milliseconds, more than the table takes
+ * over the image a boot reads, so a process that checks little never loads it.
  */
-import * as zlib from "node:zlib";
-
 type Crc32 = (bytes: Uint8Array, crc?: number) => number;
+
+/** Bytes checked with the table before zlib is loaded. */
+export const TABLE_BYTES = 1 << 20;
 
 const TABLE = buildTable();
 
@@ -18,14 +21,29 @@ function buildTable(): Uint32Array {
   return table;
 }
 
-/** The table-driven CRC-32; `crc32` is this on a runtime without `zlib.crc32`. */
+/** The table-driven CRC-32; `crc32` is this until TABLE_BYTES, and on a runtime without `zlib.crc32`. */
 export function tableCrc32(bytes: Uint8Array, crc = 0): number {
   let c = ~crc;
   for (let i = 0; i < bytes.length; i++) c = TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
 
-const native = (zlib as { crc32?: Crc32 }).crc32;
+/** zlib's CRC-32, or null on a runtime without it. */
+export function nativeCrc32(): Crc32 | null {
+  const { crc32 } = process.getBuiltinModule("node:zlib") as { crc32?: Crc32 };
+  return typeof crc32 === "function" ? (bytes, crc = 0) => crc32(bytes, crc) : null;
+}
+
+let checked = 0;
+/** zlib's, once loaded; null when the runtime has none. */
+let native: Crc32 | null | undefined;
 
 /** The CRC-32 of `bytes`; pass a previous result as `crc` to continue over more bytes. */
-export const crc32: Crc32 = typeof native === "function" ? (bytes, crc = 0) => native(bytes, crc) : tableCrc32;
+export function crc32(bytes: Uint8Array, crc = 0): number {
+  if (native === undefined) {
+    checked += bytes.length;
+    if (checked <= TABLE_BYTES) return tableCrc32(bytes, crc);
+    native = nativeCrc32();
+  }
+  return native ? native(bytes, crc) : tableCrc32(bytes, crc);
+}

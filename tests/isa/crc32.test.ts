@@ -1,6 +1,6 @@
-/** The CRC-32 in use (native where the runtime has it) gives the table-driven loop's results. */
+/** The CRC-32 in use (the table, then native once zlib is worth loading) gives the table-driven loop's results. */
 import { describe, expect, it } from "vitest";
-import { crc32, tableCrc32 } from "../../isa/crc32.js";
+import { crc32, nativeCrc32, TABLE_BYTES, tableCrc32 } from "../../isa/crc32.js";
 
 /** Deterministic bytes (xorshift32), so a failure repeats. */
 function randomBytes(length: number, seed: number): Uint8Array {
@@ -30,5 +30,11 @@ describe("crc32 against the table", () => {
       expect(crc32(bytes, start)).toBe(tableCrc32(bytes, start));
     }
     expect(crc32(bytes.subarray(4321), crc32(bytes.subarray(0, 4321)))).toBe(tableCrc32(bytes));
+  });
+  it("goes on agreeing once more than TABLE_BYTES were checked and zlib does the work", () => {
+    const bytes = randomBytes(TABLE_BYTES + 4096, 7);
+    expect(crc32(bytes)).toBe(tableCrc32(bytes));
+    expect(crc32(bytes.subarray(1, 4097), 0x12345678)).toBe(tableCrc32(bytes.subarray(1, 4097), 0x12345678));
+    expect(nativeCrc32()?.(bytes)).toBe(tableCrc32(bytes));
   });
 });

@@ -10,6 +10,7 @@ import { assemble } from "../../isa/asm/index.js";
 import { decode } from "../../isa/encoding.js";
 import { Memory } from "../../isa/memory.js";
 import { ProcessVm, type ProcessResult } from "../../vmm/process/process-vm.js";
+import { resumeProcess } from "../../vmm/process/resume.js";
 
 const decoder = new TextDecoder();
 
@@ -80,7 +81,7 @@ function move(vm: ProcessVm, out: Uint8Array[]): ProcessVm {
   const state = JSON.parse(JSON.stringify(vm.save()));
   const memory = new Memory(vm.memory.size);
   memory.bytes.set(vm.memory.bytes);
-  return ProcessVm.resume(setup, state, memory, { stdout: (b) => out.push(b) });
+  return resumeProcess(setup, state, memory, { stdout: (b) => out.push(b) });
 }
 
 describe("process VM mobility", () => {
@@ -158,8 +159,8 @@ describe("process VM mobility", () => {
   it("rejects a setup or state it cannot use with an Error naming it", () => {
     const vm = start([]);
     const memory = new Memory(vm.memory.size);
-    expect(() => ProcessVm.resume({ ...vm.setup(), version: 2 as 1 }, vm.save(), memory, { stdout: () => {} })).toThrow(/setup version 2/);
-    expect(() => ProcessVm.resume(vm.setup(), { ...vm.save(), programBreak: -4 }, memory, { stdout: () => {} })).toThrow(/program break/);
-    expect(() => ProcessVm.resume(vm.setup(), vm.save(), new Memory(4096), { stdout: () => {} })).toThrow(/memory is 4096 bytes/);
+    expect(() => resumeProcess({ ...vm.setup(), version: 2 as 1 }, vm.save(), memory, { stdout: () => {} })).toThrow(/setup version 2/);
+    expect(() => resumeProcess(vm.setup(), { ...vm.save(), programBreak: -4 }, memory, { stdout: () => {} })).toThrow(/program break/);
+    expect(() => resumeProcess(vm.setup(), vm.save(), new Memory(4096), { stdout: () => {} })).toThrow(/memory is 4096 bytes/);
   });
 });

@@ -12,6 +12,7 @@ import {
   runProcess,
   type ProcessOptions,
 } from "../../vmm/process/process-vm.js";
+import { restoreProcess } from "../../vmm/process/resume.js";
 
 // Register numbers of the ABI names used below (REGISTER_NAMES in arch.ts).
 const S0 = 10;
@@ -416,7 +417,7 @@ describe("process VM: determinism and slicing", () => {
     const state = JSON.parse(JSON.stringify(first.save()));
     const second = new ProcessVm(memwriter, { args: "pages=4 iters=2", stdout: (b) => out.push(b) });
     second.memory.bytes.set(first.memory.bytes);
-    second.restore(state);
+    restoreProcess(second, state);
     const result = second.run();
     expect(result).toEqual(whole.result);
     expect(Buffer.concat(out).equals(whole.bytes)).toBe(true);

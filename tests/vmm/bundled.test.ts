@@ -16,6 +16,13 @@ describe("bundled guests, bare vs monitor", () => {
     for (const g of guests) expect(g.description.length).toBeGreaterThan(0);
   });
 
+  it("finds each guest by name as the list has it, and nothing else (a folder without kernel.s, a path)", () => {
+    for (const g of guests) expect(findBundledGuest(g.name)).toEqual(g);
+    for (const name of ["lib", "nope", "", ".", "..", "solo/", "../guest-os/solo", "solo/kernel.s"]) {
+      expect(findBundledGuest(name), name).toBeUndefined();
+    }
+  });
+
   for (const g of guests) {
     it(`${g.name}: same console, memory, ticks, registers and CSRs`, () => {
       const image = bundledImage(g);

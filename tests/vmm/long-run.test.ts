@@ -7,7 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { CSR, IRQ_TIMER, STATUS_IE, STATUS_KERNEL } from "../../isa/arch.js";
 import { Memory } from "../../isa/memory.js";
-import { createBareMachine, restoreMachine } from "../../vmm/monitor/bare.js";
+import { createBareMachine } from "../../vmm/monitor/bare.js";
+import { restoreMachine } from "../../vmm/monitor/restore.js";
 import { isFinal, type BootOptions, type Machine, type VmState } from "../../vmm/monitor/machine.js";
 import { createVm } from "../../vmm/monitor/vm.js";
 import { Asm, imageOf, R } from "./builder.js";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../isa/errors.js";
 import { Memory } from "../../isa/memory.js";
-import { createBareMachine, restoreMachine } from "../../vmm/monitor/bare.js";
+import { createBareMachine } from "../../vmm/monitor/bare.js";
+import { restoreMachine } from "../../vmm/monitor/restore.js";
 import type { Machine, VmState } from "../../vmm/monitor/machine.js";
 import type { BootOptions } from "../../vmm/monitor/machine.js";
 import { createVm, Vm } from "../../vmm/monitor/vm.js";

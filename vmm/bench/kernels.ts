@@ -2,7 +2,8 @@
  * What a user sees: the four CPU kernels (programs/bench/*.s) each run as a whole
  * `toyvmm run` process, beside the same algorithm in plain JavaScript in its own process
  * (plain-kernels.ts, warmed on a small input first), and `toyvmm boot solo` to its first
- * console line. Process start-up counts on both sides, as it does for a user.
+ * console line beside Node's own start (cold-start.ts). Process start-up counts on both
+ * sides, as it does for a user.
  *
  * Rounds take every measurement once, each round starting one further along, so no side
  * always runs first; figures are medians over rounds, and the ratio is the median of the
@@ -16,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assembleFile } from "../../isa/asm/index.js";
 import { encodeImage } from "../../isa/image/format.js";
-import { benchColdBoot } from "./monitor.js";
+import { coldStartFigure, coldStartJobs, formatColdStart, type ColdStartFigure } from "./cold-start.js";
 import { packageRoot } from "./package-root.js";
 import { median } from "./statistics.js";
 
@@ -56,7 +57,7 @@ export interface KernelReport {
   rounds: number;
   scale: number;
   kernels: KernelFigure[];
-  coldBoot: { guest: string; medianMs: number | null; samples: (number | null)[]; target: number };
+  coldBoot: ColdStartFigure;
 }
 
 interface ProcessRun {
@@ -140,7 +141,7 @@ export async function benchKernels(rounds: number, scale = 1, env: NodeJS.Proces
         },
       });
     }
-    jobs.push({ key: "boot", run: async () => (await benchColdBoot("solo", 20_000, env)).firstLineMs });
+    jobs.push(...coldStartJobs(env));
     for (const job of jobs) samples.set(job.key, []);
     for (let round = 0; round < rounds; round++) {
       for (let j = 0; j < jobs.length; j++) {
@@ -166,14 +167,7 @@ export async function benchKernels(rounds: number, scale = 1, env: NodeJS.Proces
         plainSamples: js,
       };
     });
-    const boot = samples.get("boot")!;
-    const reached = boot.filter((x): x is number => x !== null);
-    return {
-      rounds,
-      scale,
-      kernels,
-      coldBoot: { guest: "solo", medianMs: reached.length === boot.length ? median(reached) : null, samples: boot, target: 80 },
-    };
+    return { rounds, scale, kernels, coldBoot: coldStartFigure(samples.get("boot")!, samples.get("node")!) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -195,11 +189,6 @@ export function formatKernelReport(r: KernelReport): string {
         `${k.toyvmmGips.toFixed(2)} | ${k.plainGips.toFixed(2)} | ${k.ratio.toFixed(2)}${k.ratio >= KERNEL_TARGET ? "" : ` (target ${KERNEL_TARGET})`} |`,
     );
   }
-  const b = r.coldBoot;
-  lines.push(
-    "",
-    `cold boot: toyvmm boot ${b.guest} to its first console line, median of ${b.samples.length}: ` +
-      `${b.medianMs === null ? "n/a" : `${b.medianMs.toFixed(0)} ms`} (target ≤ ${b.target} ms)`,
-  );
+  lines.push("", formatColdStart(r.coldBoot));
   return lines.join("\n") + "\n";
 }

@@ -13,8 +13,9 @@
  * seconds per migration and ns per page sent (`gigabyte.ts`).
  * Prints a table, or JSON with --json.
  *
- *   node dist/vmm/bench/main.js [--reps 5] [--ms 300] [--scale 1] [--only kernels,alu-jit] [--json]
+ *   node dist/vmm/bench/main.js [--reps 5] [--ms 300] [--scale 1] [--only kernels,boot,alu-jit] [--json]
  */
+import { benchColdStart, formatColdStart } from "./cold-start.js";
 import { benchKernels, formatKernelReport, KERNELS, KERNEL_TARGET } from "./kernels.js";
 import { benchMigration, formatMigrationReport } from "./migration.js";
 import { benchMonitor, formatMonitorReport } from "./monitor.js";
@@ -27,6 +28,8 @@ import { WORKLOADS, type Workload } from "./workloads.js";
 
 /** The --only name of the whole-process kernels. */
 const KERNELS_ID = "kernels";
+/** The --only name of the cold start alone (the kernels measure it too). */
+const COLD_START_ID = "boot";
 
 interface Options {
   reps: number;
@@ -41,7 +44,8 @@ const USAGE = `usage: node dist/vmm/bench/main.js [--reps N] [--ms N] [--scale F
   --ms N      target duration of one in-process measurement in milliseconds (default 300)
   --scale F   size of the whole-process kernels (${KERNELS.map((k) => k.id).join(", ")}), 1 = about a second each (default 1)
   --only ids  run only these (and skip the monitor and migration): ${KERNELS_ID} (the whole-process kernels
-              and cold boot), or in-process CPU workloads: ${WORKLOADS.map((w) => w.id).join(", ")}
+              and cold boot), ${COLD_START_ID} (cold boot alone, beside node's own start), or in-process CPU
+              workloads: ${WORKLOADS.map((w) => w.id).join(", ")}
   --json      print the results as JSON`;
 
 class UsageError extends Error {}
@@ -71,7 +75,7 @@ function parseArgs(argv: string[]): Options | "help" {
     } else if (arg === "--only") {
       options.only = value().split(",");
       for (const id of options.only) {
-        if (id !== KERNELS_ID && !WORKLOADS.some((w) => w.id === id)) throw new UsageError(`--only: no workload '${id}'`);
+        if (id !== KERNELS_ID && id !== COLD_START_ID && !WORKLOADS.some((w) => w.id === id)) throw new UsageError(`--only: no workload '${id}'`);
       }
     } else throw new UsageError(`unknown option '${arg}'`);
   }
@@ -147,6 +151,7 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
   }
+  const coldStart = only?.includes(COLD_START_ID) && !only.includes(KERNELS_ID) ? await benchColdStart(reps) : null;
   const workloads = WORKLOADS.filter((w) => !only || only.includes(w.id));
   const scales = new Map(workloads.map((w) => [w.id, calibrate(w, ms)]));
   const samples = new Map<string, number[]>(workloads.map((w) => [w.id, []]));
@@ -199,6 +204,7 @@ async function main(argv: string[]): Promise<number> {
     reps,
     targetMs: ms,
     kernels,
+    coldStart,
     kernelTarget: KERNEL_TARGET,
     inProcess: results,
     ratios,
@@ -216,6 +222,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const lines: string[] = [`toyvmm benchmark — node ${process.version}`, ""];
   if (kernels) lines.push(formatKernelReport(kernels));
+  if (coldStart) lines.push(formatColdStart(coldStart), "");
   if (results.length === 0) {
     process.stdout.write(`${lines.join("\n")}\n`);
     return 0;

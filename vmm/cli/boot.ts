@@ -18,15 +18,11 @@ import { DEFAULT_QUANTUM, Scheduler } from "../monitor/scheduler.js";
 import { createVm } from "../monitor/vm.js";
 import { describeOutcome, exitStatusOf, exitStatusOfAll, outcomeOfMachine } from "../outcome.js";
 import { UsageProblem } from "./arguments.js";
-import { SymbolTable } from "../../isa/image/symbols.js";
-import { CodeMap } from "../debug/frames.js";
-import { MachineTarget } from "../debug/machine-target.js";
-import { observedMachine } from "../debug/observe.js";
-import { openMachines } from "../debug/open.js";
-import { converse, DEBUG_ON_FAULT_OPTION } from "./debug.js";
+import { debugMachinesAtFault, DEBUG_ON_FAULT_OPTION } from "./debug-on-fault.js";
 import { GUEST_OPTIONS, inputOf, logMachineRegisters, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
-import { checkNetOptions, NET_OPTIONS, nicOf, runOnNetwork, type NetCliOptions, type NetRun } from "./net-options.js";
-import { OBSERVE_OPTIONS, observation, observing, type ObserveCliOptions } from "./observe-options.js";
+import { checkNetOptions, NET_OPTIONS, nicOf, type NetCliOptions } from "./net-options.js";
+import type { NetRun } from "./net-run.js";
+import { OBSERVE_OPTIONS, observationOf, observing, type ObserveCliOptions } from "./observe-options.js";
 import type { CliIo, Command } from "./shared.js";
 
 interface BootCliOptions extends GuestCliOptions, NetCliOptions, ObserveCliOptions {
@@ -194,9 +190,7 @@ export const bootCommand: Command<BootCliOptions> = {
     const make = args.bare ? createBareMachine : createVm;
     const input = await inputOf(args, io);
     const traceTraps = args.logLevel === "trace";
-    const watch = observing(args)
-      ? observation(args, io, specs.map((s) => ({ name: s.name, symbols: new SymbolTable(s.image.symbols), code: new CodeMap(s.image) })))
-      : undefined;
+    const watch = await observationOf(args, io, specs);
     const machines: Machine[] = specs.map((s, i) => {
       const options = {
         name: s.name,
@@ -209,14 +203,13 @@ export const bootCommand: Command<BootCliOptions> = {
       };
       if (!watch) return make({ ...options, sink: lines[i]!.sink });
       // Traced or profiled: the scheduler steps the machine tick by tick (vmm/debug/observe.ts).
-      const target = new MachineTarget((sink) => make({ ...options, sink }), s.image.symbols, lines[i]!.sink);
-      return observedMachine(target, watch.observersFor(i), s.image.symbols);
+      return watch.machine(i, (sink) => make({ ...options, sink }), lines[i]!.sink);
     });
     for (const m of machines) args.log.info({ vm: m.name, mode: args.bare ? "bare" : "monitor", memory: m.memory.size }, "vm started");
     let network: NetRun | undefined;
     let result;
     if (args.net) {
-      network = runOnNetwork(machines, args, maxTicks);
+      network = (await import("./net-run.js")).runOnNetwork(machines, args, maxTicks);
       const state = network.stop === "tick-limit" ? "tick-limit" : "done";
       result = { state, ticks: network.ticks, outcomes: machines.map((m) => ({ name: m.name, outcome: m.ended ?? { kind: "tick-limit" as const } })) };
     } else {
@@ -255,15 +248,8 @@ export const bootCommand: Command<BootCliOptions> = {
     }
     const faulted = outcomes.findIndex((o) => o.kind === "fault");
     if (faulted >= 0 && args.debugOnFault) {
-      const { session, console } = openMachines(specs, { bare: args.bare, quantum: args.quantum, ...(input ? { input } : {}), ...(memorySize !== undefined ? { memorySize } : {}) });
-      // Every VM replayed to where it ended; the one that faulted first in view.
-      machines.forEach((m, i) => {
-        session.current = i;
-        session.goto(m.cpu.ticks);
-      });
-      session.current = faulted;
-      console.take(); // shown already, by the run
-      await converse(session, io, { json: false });
+      const options = { bare: args.bare, quantum: args.quantum, ...(input ? { input } : {}), ...(memorySize !== undefined ? { memorySize } : {}) };
+      await debugMachinesAtFault(specs, options, machines.map((m) => m.cpu.ticks), faulted, io);
     }
     args.setExitCode(exitStatusOfAll(outcomes.filter((_, i) => counted(machines[i]!.name))));
   },

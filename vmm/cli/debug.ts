@@ -162,16 +162,6 @@ export async function converse(
   }
 }
 
-/** --debug-on-fault for run and boot. */
-export const DEBUG_ON_FAULT_OPTION = {
-  "debug-on-fault": {
-    type: "boolean",
-    default: false,
-    describe:
-      "When the guest faults, replay it to the fault and start the debugger there (commands from the terminal or stdin)",
-  },
-} as const;
-
 async function openSession(args: DebugOptions & { io: CliIo }): Promise<Session> {
   const migration = migrationPlanOf(args);
   const loaded = await Promise.all(args.guests.map((spec) => openGuest(spec, undefined, args.includeDir)));

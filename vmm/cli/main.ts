@@ -79,6 +79,7 @@ export async function runCli(words: string[], io?: CliIo): Promise<number> {
     ...command,
     builder: (y: Argv) => {
       examplesOnTheirOwnLines(y);
+      helpLaidOutOnlyWhenShown(y);
       return (built = strictValues(
         typeof command.builder === "function" ? (command.builder(y as never) as Argv) : y,
         argv,
@@ -191,6 +192,18 @@ function examplesOnTheirOwnLines(y: Argv): void {
     add(`# ${description}`, "");
     for (const line of shellLines(command, HELP_COLUMNS - 4)) add(line, "");
   };
+}
+
+/**
+ * yargs lays out a command's whole help (cliui, string widths) as it starts the command's
+ * handler, in case the handler asks for it later; no handler here does, and at 20–80 ms it was
+ * the largest part of a cold `toyvmm boot`. `--help` and usage errors lay it out when shown.
+ */
+function helpLaidOutOnlyWhenShown(y: Argv): void {
+  const usage = (y as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } })
+    .getInternalMethods()
+    .getUsageInstance();
+  usage.cacheHelpMessage = () => {};
 }
 
 /** A shell command as lines of at most `width`, broken between words outside quotes with ` \`. */

@@ -2,18 +2,11 @@
  * `toyvmm boot --net`: the VMs get a NIC each (MACs 52:54:00:00:00:01, :02, … in order) and are
  * plugged into one simulated switch on virtual time (vmm/net). --link sets the links, --capture
  * writes a pcap per port, --until says which VMs' end ends the run (servers run for ever).
+ * The options are declared here; the network runs in net-run.ts, loaded only with --net.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { join } from "node:path";
 import type { Options } from "yargs";
 import { UserError } from "../../isa/errors.js";
-import { fileError } from "../../isa/user-files.js";
-import type { Machine } from "../monitor/machine.js";
-import { parseLinkSpec } from "../net/link-spec.js";
 import { defaultMac } from "../net/mac.js";
-import { Network, type LinkSpec, type NetworkStop, type PortReport } from "../net/network.js";
-import { PcapWriter } from "../net/pcap.js";
-import { END_OF_TIME } from "../outcome.js";
 
 export const NET_OPTIONS = {
   net: { type: "boolean", default: false, describe: "Give every VM a NIC and plug them all into one simulated switch" },
@@ -48,73 +41,3 @@ export function checkNetOptions(args: NetCliOptions): void {
 
 /** The NIC of the `index`-th VM on the network. */
 export const nicOf = (index: number) => ({ mac: defaultMac(index) });
-
-const VM_PREFIX = /^([A-Za-z0-9_.-]+):(.*)$/;
-
-/** Each VM's link: the plain --link for all, NAME:… for one. */
-function linksOf(names: string[], values: string[]): Partial<LinkSpec>[] {
-  const all: Partial<LinkSpec> = {};
-  const own = names.map((): Partial<LinkSpec> => ({}));
-  for (const value of values) {
-    const prefix = VM_PREFIX.exec(value);
-    if (prefix && !prefix[1]!.includes("=")) {
-      const i = names.indexOf(prefix[1]!);
-      if (i < 0) throw new UserError(`--link ${JSON.stringify(value)}: no VM is called ${prefix[1]} (VMs: ${names.join(", ")})`);
-      Object.assign(own[i]!, parseLinkSpec(prefix[2]!));
-    } else {
-      Object.assign(all, parseLinkSpec(value));
-    }
-  }
-  return own.map((o) => ({ ...all, ...o }));
-}
-
-export interface NetRun {
-  stop: NetworkStop;
-  ticks: number;
-  ports: PortReport[];
-  /** VMs still running when the run stopped because the --until ones had ended. */
-  stopped: string[];
-}
-
-/** Runs the machines on one switch until --until (or all) ended or `maxTicks`. */
-export function runOnNetwork(machines: Machine[], args: NetCliOptions, maxTicks = END_OF_TIME): NetRun {
-  const names = machines.map((m) => m.name);
-  const until = (args.until ?? []).map((name) => {
-    const m = machines.find((x) => x.name === name);
-    if (!m) throw new UserError(`--until ${name}: no VM is called ${name} (VMs: ${names.join(", ")})`);
-    return m;
-  });
-  const links = linksOf(names, args.link ?? []);
-  const net = new Network({ seed: args.seed });
-  const files: number[] = [];
-  try {
-    if (args.capture !== undefined) {
-      try {
-        mkdirSync(args.capture, { recursive: true });
-      } catch (error) {
-        throw fileError(args.capture, error);
-      }
-    }
-    machines.forEach((m, i) => {
-      let capture: PcapWriter | undefined;
-      if (args.capture !== undefined) {
-        const path = join(args.capture, `${m.name}.pcap`);
-        let fd: number;
-        try {
-          fd = openSync(path, "w");
-        } catch (error) {
-          throw fileError(path, error);
-        }
-        files.push(fd);
-        capture = new PcapWriter((chunk) => writeSync(fd, chunk));
-      }
-      net.plug(m.name, m, { link: links[i]!, ...(capture && { capture }) });
-    });
-    const stop = net.run(maxTicks, () => until.length > 0 && until.every((m) => m.ended !== null));
-    net.flushCaptures();
-    const stopped = stop === "until" ? machines.filter((m) => !m.ended).map((m) => m.name) : [];
-    return { stop, ticks: net.time, ports: net.report(), stopped };
-  } finally {
-    for (const fd of files) closeSync(fd);
-  }
-}

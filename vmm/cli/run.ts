@@ -6,12 +6,7 @@
  */
 import { UserError } from "../../isa/errors.js";
 import { openImageFile } from "../../isa/loader.js";
-import { SymbolTable } from "../../isa/image/symbols.js";
-import { CodeMap } from "../debug/frames.js";
-import { runObservedProcess } from "../debug/observe.js";
-import { openProgram } from "../debug/open.js";
-import { ProcessTarget } from "../debug/process-target.js";
-import { converse, DEBUG_ON_FAULT_OPTION } from "./debug.js";
+import { debugProgramAtFault, DEBUG_ON_FAULT_OPTION } from "./debug-on-fault.js";
 import { exitStatusOf, outcomeOfProcess, type Outcome } from "../outcome.js";
 import { NO_TICK_LIMIT, ProcessVm, type ProcessResult } from "../process/process-vm.js";
 import {
@@ -22,7 +17,8 @@ import {
   memoryOf,
   type GuestCliOptions,
 } from "./guest-options.js";
-import { OBSERVE_OPTIONS, observation, observing, type ObserveCliOptions } from "./observe-options.js";
+import { OBSERVE_OPTIONS, observationOf, type ObserveCliOptions } from "./observe-options.js";
+import type { Observation } from "./observation.js";
 import type { Command } from "./shared.js";
 
 interface RunOptions extends GuestCliOptions, ObserveCliOptions {
@@ -86,32 +82,25 @@ export const runCommand: Command<RunOptions> = {
       maxTicks,
       ...(memorySize !== undefined ? { memorySize } : {}),
     };
-    const watch = observing(args)
-      ? observation(args, args.io, [
-          { name: args.prog, symbols: new SymbolTable(image.symbols), code: new CodeMap(image) },
-        ])
-      : undefined;
+    const watch = await observationOf(args, args.io, [{ name: args.prog, image }]);
     let vm: ProcessVm;
-    let target: ProcessTarget | undefined;
+    let observed: ReturnType<Observation["process"]> | undefined;
     try {
-      if (watch) vm = (target = new ProcessTarget(image, options)).vm;
+      if (watch) vm = (observed = watch.process(options)).vm;
       else vm = new ProcessVm(image, { ...options, symbols: image.symbols });
     } catch (error) {
       if (error instanceof UserError) throw new UserError(`${args.prog}: ${error.message}`, error.exitCode);
       throw error;
     }
-    if (target && watch) {
-      runObservedProcess(target, watch.observersFor(0), image.symbols);
+    if (observed && watch) {
+      observed.run();
       watch.finish();
     }
     const result = vm.result ?? vm.run()!;
     const outcome = outcomeOfProcess(result);
     if (outcome.kind === "fault") logProcessRegisters(args.log, args.prog, vm.cpu);
     if (outcome.kind === "fault" && args.debugOnFault) {
-      const { session, console } = openProgram(image, { ...options, memorySize: vm.memory.size });
-      session.goto(result.ticks);
-      console.take(); // shown already, by the run
-      await converse(session, args.io, { json: false });
+      await debugProgramAtFault(image, { ...options, memorySize: vm.memory.size }, result.ticks, args.io);
     }
     if (args.json) args.io.stderr.write(JSON.stringify(report(args.prog, result, outcome, args.stats)) + "\n");
     else if (args.stats) args.io.stderr.write(formatStats(result));

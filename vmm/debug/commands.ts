@@ -10,7 +10,7 @@ import type { Breakpoint, Catchpoint, Point, Watchpoint } from "./points.js";
 import { hex32 } from "./registers.js";
 import type { Goal, Hit, Session } from "./session.js";
 import { STEP_IDLE } from "./target.js";
-import { parseTraceKinds, TRACE_KINDS } from "./trace.js";
+import { parseTraceKinds, TRACE_KINDS } from "./trace-kinds.js";
 import {
   backtraceView,
   disassembleView,

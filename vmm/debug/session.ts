@@ -24,7 +24,8 @@ import { dataAccess, overlaps, type DataAccess, type Point } from "./points.js";
 import { registerIndex, hex32 } from "./registers.js";
 import { STEP_BLOCKED, STEP_END, STEP_IDLE, STEP_SYSCALL, STEP_TRAP, StepEvent, type Target } from "./target.js";
 import type { Timeline } from "./timeline.js";
-import { Tracer, type TraceKind } from "./trace.js";
+import type { TraceKind } from "./trace-kinds.js";
+import { Tracer } from "./trace.js";
 import { instructionLine, SYSCALL_NAMES, wordAt, type ExamineFormat, type View } from "./views.js";
 import { readVirtual } from "./walk.js";
 

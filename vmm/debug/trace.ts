@@ -27,23 +27,10 @@ import { UserError } from "../../isa/errors.js";
 import type { CodeMap } from "./frames.js";
 import { hex32 } from "./registers.js";
 import { STEP_END, STEP_IDLE, STEP_INSN, STEP_SYSCALL, STEP_TRAP, type StepEvent, type Target } from "./target.js";
+import type { TraceKind } from "./trace-kinds.js";
 import { SYSCALL_NAMES } from "./views.js";
 
-export const TRACE_KINDS = ["insn", "trap", "syscall", "mmu"] as const;
-export type TraceKind = (typeof TRACE_KINDS)[number];
-
 const PAGE_FAULTS = new Set([CAUSE_PAGE_FAULT_READ, CAUSE_PAGE_FAULT_WRITE, CAUSE_PAGE_FAULT_FETCH]);
-
-/** `insn,trap` → the kinds; a word that is none is a one-line error. */
-export function parseTraceKinds(text: string, flag = "--trace"): Set<TraceKind> {
-  const kinds = new Set<TraceKind>();
-  for (const word of text.split(",").map((w) => w.trim())) {
-    if (!(TRACE_KINDS as readonly string[]).includes(word))
-      throw new UserError(`${flag} ${text}: "${word}" is not one of ${TRACE_KINDS.join(", ")}`);
-    kinds.add(word as TraceKind);
-  }
-  return kinds;
-}
 
 /** Which pcs are traced: functions by name (up to the next function) and START-END ranges. */
 export class AddressFilter {

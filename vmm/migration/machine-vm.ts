@@ -6,7 +6,8 @@
 import type { GuestImage } from "../../isa/image/model.js";
 import type { Memory } from "../../isa/memory.js";
 import { oneOf, problemOf, record } from "../../isa/schema.js";
-import { createBareMachine, restoreMachine } from "../monitor/bare.js";
+import { createBareMachine } from "../monitor/bare.js";
+import { restoreMachine } from "../monitor/restore.js";
 import type { Machine, TrapListener, VmState } from "../monitor/machine.js";
 import { vmStateSchema } from "../monitor/state-schema.js";
 import { END_OF_TIME } from "../outcome.js";

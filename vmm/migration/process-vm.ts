@@ -12,6 +12,7 @@ import type { Memory } from "../../isa/memory.js";
 import { ConsoleCapture } from "../console-capture.js";
 import { problemOf, record, z } from "../../isa/schema.js";
 import { ProcessVm, type ProcessSetup, type ProcessState } from "../process/process-vm.js";
+import { resumeProcess } from "../process/resume.js";
 import { processSetupSchema, processStateSchema } from "../process/state-schema.js";
 import type { MigratableVm, VmExit, VmHost } from "./vm-port.js";
 
@@ -112,7 +113,7 @@ export const PROCESS_HOST: VmHost = {
     const c = config as ProcessConfig | null;
     if (c?.kind !== "process") throw new Error("the setup does not describe a process");
     const vm = new MigratableProcess();
-    vm.process = ProcessVm.resume(c.setup, state as ProcessState, memory, { stdout: vm.stdout, stderr: vm.stderr });
+    vm.process = resumeProcess(c.setup, state as ProcessState, memory, { stdout: vm.stdout, stderr: vm.stderr });
     return vm;
   },
 };

@@ -9,7 +9,6 @@ import { deviceBus } from "../../isa/devices/bus.js";
 import type { Console } from "../../isa/devices/console.js";
 import type { Nic } from "../../isa/devices/net.js";
 import { Memory } from "../../isa/memory.js";
-import { parseAs } from "../../isa/schema.js";
 import {
   BLOCKED_EXIT,
   BUDGET_EXIT,
@@ -25,9 +24,8 @@ import {
   type VmState,
 } from "./machine.js";
 import { runDelivering } from "./nic-run.js";
-import { vmStateSchema } from "./state-schema.js";
 import { VmStats } from "./stats.js";
-import { checkState, makeConsole, Vm } from "./vm.js";
+import { checkState, makeConsole } from "./vm.js";
 
 export class BareMachine implements Machine {
   readonly kind = "bare";
@@ -134,10 +132,4 @@ export class BareMachine implements Machine {
 /** Boots a guest image on a bare machine. */
 export function createBareMachine(options: BootOptions): BareMachine {
   return bootMachine(options, (memory, bootArgs) => new BareMachine(options.name, memory, bootArgs, options));
-}
-
-/** Restores either kind of machine from its state, checked first (vmm/monitor/state-schema.ts). */
-export function restoreMachine(state: VmState, memory: Memory, options: MachineOptions = {}): Machine {
-  const checked = parseAs(vmStateSchema(memory.size), state, "VM state");
-  return checked.kind === "bare" ? BareMachine.restore(checked, memory, options) : Vm.restore(checked, memory, options);
 }

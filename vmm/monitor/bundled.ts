@@ -3,8 +3,8 @@
  * `guest-os/<name>/` holding `kernel.s` is a guest called <name>; the first line of its
  * README.md (`# name — description`) gives its one-line description.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../../isa/errors.js";
 import { decodeImage } from "../../isa/image/format.js";
@@ -37,8 +37,17 @@ export function listBundledGuests(root = guestOsRoot()): BundledGuest[] {
     .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 }
 
+/** The bundled guest called `name`, looking at its own folder only (a boot reads no other guest's files). */
 export function findBundledGuest(name: string, root = guestOsRoot()): BundledGuest | undefined {
-  return listBundledGuests(root).find((g) => g.name === name);
+  if (name === "" || name === "." || name === ".." || basename(name) !== name) return undefined;
+  const folder = join(root, name);
+  const kernel = join(folder, KERNEL_FILE);
+  try {
+    if (!lstatSync(folder).isDirectory() || !existsSync(kernel)) return undefined;
+  } catch {
+    return undefined;
+  }
+  return { name, kernel, description: describe(folder) };
 }
 
 /**

@@ -1,6 +1,7 @@
 /** The monitor's library API: boot guests, run them side by side, save and restore them. */
 export { createVm, Vm } from "./vm.js";
-export { BareMachine, createBareMachine, restoreMachine } from "./bare.js";
+export { BareMachine, createBareMachine } from "./bare.js";
+export { restoreMachine } from "./restore.js";
 export {
   describeExit,
   isFinal,

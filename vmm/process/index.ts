@@ -17,5 +17,6 @@ export {
   type ProcessResult,
   type ProcessState,
 } from "./process-vm.js";
+export { restoreProcess, resumeProcess } from "./resume.js";
 export { memcheck, memwriterWorkingSet, type MemcheckResult, type WorkingSet } from "./memcheck.js";
 export { readExpectations, type ProgramExpectations } from "./expectations.js";

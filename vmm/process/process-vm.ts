@@ -25,7 +25,7 @@
  *
  * Strong mobility: `save()` is the whole execution state but memory (CPU, break, input
  * position, a sleep in progress, the end), `setup()` what is fixed at start, and
- * `ProcessVm.resume` rebuilds the process around a memory that arrived elsewhere. On a
+ * `resumeProcess` (resume.ts) rebuilds the process around a memory that arrived elsewhere. On a
  * post-copy destination pages may still be missing: the CPU stops on them, and a system call
  * whose buffer touches one is not served until the page is there (`step` says which page).
  */
@@ -55,9 +55,8 @@ import type { GuestImage, ImageSymbol } from "../../isa/image/model.js";
 import { loadImage } from "../../isa/loader.js";
 import { Memory } from "../../isa/memory.js";
 import { describePc, END_OF_TIME, EXIT_FAULT_BASE, EXIT_LIMIT } from "../outcome.js";
-import { parseAs } from "../../isa/schema.js";
 import { copyFromGuest, copyToGuest, inGuest } from "./guest-buffers.js";
-import { processSetupSchema, processStateSchema } from "./state-schema.js";
+import type { ProcessBounds } from "./state-schema.js";
 
 /** How the process ended. */
 export type ProcessEnd = "exit" | "fault" | "limit";
@@ -196,7 +195,7 @@ export class ProcessVm {
 
   /** Loads `image` into a fresh memory and sets up the entry state. */
   constructor(image: GuestImage, options: ProcessOptions);
-  /** Internal (see `ProcessVm.resume`): around an existing memory, state restored after. */
+  /** Internal (see `resumeProcess`): around an existing memory, state restored after. */
   constructor(image: { memory: Memory; breakStart: number }, options: ProcessOptions);
   constructor(image: GuestImage | { memory: Memory; breakStart: number }, options: ProcessOptions) {
     this.name = options.name ?? "program";
@@ -221,23 +220,7 @@ export class ProcessVm {
     this.cpu.setTranslation(false, 0, false);
   }
 
-  /**
-   * Rebuilds a process from its setup and state around `memory` (which may still have missing
-   * pages on a post-copy destination). Bad setup or state is an Error naming the problem.
-   */
-  static resume(setup: ProcessSetup, state: ProcessState, memory: Memory, sinks: ProcessSinks): ProcessVm {
-    if (setup?.version !== 1) throw new Error(`process setup version ${setup?.version} is not supported`);
-    if (setup.memorySize !== memory.size) throw new Error(`process memory is ${memory.size} bytes, its setup says ${setup.memorySize}`);
-    const checked = parseAs(processSetupSchema(memory.size), setup, "process setup");
-    const vm = new ProcessVm(
-      { memory, breakStart: checked.breakStart },
-      { name: checked.name, maxTicks: checked.maxTicks, input: new Uint8Array(Buffer.from(checked.input, "base64")), ...sinks },
-    );
-    vm.restore(state);
-    return vm;
-  }
-
-  /** What `resume` needs besides state and memory. */
+  /** What `resumeProcess` needs besides state and memory. */
   setup(): ProcessSetup {
     return {
       version: 1,
@@ -457,12 +440,15 @@ export class ProcessVm {
     return state;
   }
 
-  restore(saved: ProcessState): void {
-    const bounds = { breakStart: this.breakStart, memorySize: this.memory.size, inputLength: this.input.length };
-    this.restoreOwn(parseAs(processStateSchema(bounds), saved, "process state"));
+  /** What a state for this process is checked against (resume.ts). */
+  stateBounds(): ProcessBounds {
+    return { breakStart: this.breakStart, memorySize: this.memory.size, inputLength: this.input.length };
   }
 
-  /** A state this very process saved (a debugger going back): applied without checking it again. */
+  /**
+   * A state known to be good — one this very process saved (a debugger going back), or one
+   * `restoreProcess` (resume.ts) has checked — applied without checking it again.
+   */
   restoreOwn(state: ProcessState): void {
     this.cpu.restore(state.cpu);
     this.cpu.setTranslation(false, 0, false);
