@@ -9,6 +9,7 @@
 
 .memsize 524288
 .include "../lib/head.s"
+.entry boot
 
 .org 0x1000
 .include "boot.s"
