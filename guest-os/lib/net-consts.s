@@ -2,20 +2,21 @@
 ; kernels. The wire is big-endian and the machine little-endian: a 16-bit field loaded with lhu
 ; reads byte-swapped, so the constants compared with such loads are written swapped (_LE).
 
-; System calls of the networked kernels, after the architecture's SYS_* (0..9, isa/arch.ts):
-; the process VM and the other kernels do not serve them. Descriptors from 3 are sockets.
-.equ SYS_SOCKET, 10             ; socket(type) -> fd
-.equ SYS_BIND, 11               ; bind(fd, port) -> 0
-.equ SYS_LISTEN, 12             ; listen(fd) -> 0
-.equ SYS_ACCEPT, 13             ; accept(fd) -> fd of the next connection (blocks)
-.equ SYS_CONNECT, 14            ; connect(fd, ip, port) -> 0 once connected (blocks)
-.equ SYS_SEND, 15               ; send(fd, buf, len) -> bytes taken (blocks while none fit)
-.equ SYS_RECV, 16               ; recv(fd, buf, len) -> bytes, 0 at the end (blocks)
-.equ SYS_CLOSE, 17              ; close(fd) -> 0
-.equ SYS_POLL, 18               ; poll(pollfds, count, ticks) -> descriptors ready (blocks)
-.equ SYS_SENDTO, 19             ; sendto(fd, msg) -> bytes sent; msg = {buf, len, ip, port}
-.equ SYS_RECVFROM, 20           ; recvfrom(fd, msg) -> bytes; fills msg's len, ip and port
-.equ NET_NSYS, 21
+; System calls of the networked kernels, after the architecture's SYS_* (0..9, isa/arch.ts) and
+; the threads kernel's lwp_create (10): the process VM and the other kernels do not serve them.
+; Descriptors from 3 are sockets.
+.equ SYS_SOCKET, 11             ; socket(type) -> fd
+.equ SYS_BIND, 12               ; bind(fd, port) -> 0
+.equ SYS_LISTEN, 13             ; listen(fd) -> 0
+.equ SYS_ACCEPT, 14             ; accept(fd) -> fd of the next connection (blocks)
+.equ SYS_CONNECT, 15            ; connect(fd, ip, port) -> 0 once connected (blocks)
+.equ SYS_SEND, 16               ; send(fd, buf, len) -> bytes taken (blocks while none fit)
+.equ SYS_RECV, 17               ; recv(fd, buf, len) -> bytes, 0 at the end (blocks)
+.equ SYS_CLOSE, 18              ; close(fd) -> 0
+.equ SYS_POLL, 19               ; poll(pollfds, count, ticks) -> descriptors ready (blocks)
+.equ SYS_SENDTO, 20             ; sendto(fd, msg) -> bytes sent; msg = {buf, len, ip, port}
+.equ SYS_RECVFROM, 21           ; recvfrom(fd, msg) -> bytes; fills msg's len, ip and port
+.equ NET_NSYS, 22
 .equ FD_FIRST_SOCKET, 3
 
 .equ SOCK_DGRAM, 1              ; socket types: UDP
@@ -111,7 +112,7 @@
 ; A socket (net-sock.s): these words, then its receive and send rings. TCP keeps the byte with
 ; sequence number s at ring[s & SK_RING_MASK]; UDP's receive ring holds UDP_SLOTS datagrams.
 .equ SK_STATE, 0
-.equ SK_OWNER, 4                ; owner id (kernel's net_owner), 0 once closed by its owner
+.equ SK_OWNER, 4                ; owner id (the kernel's net_owner)
 .equ SK_LPORT, 8
 .equ SK_RPORT, 12
 .equ SK_RIP, 16                 ; peer address as it is on the wire (lw of its 4 bytes)
@@ -155,4 +156,4 @@
 .equ SKF_FIN_WANTED, 0x2        ; the owner closed: a FIN follows the data
 .equ SKF_FIN_SENT, 0x4
 .equ SKF_FIN_ACKED, 0x8
-.equ SKF_CLOSED, 0x10           ; no descriptor names it: freed when the handshake ends
+.equ SKF_CLOSED, 0x10           ; closed by its owner: no descriptor names it; freed when the stream ends

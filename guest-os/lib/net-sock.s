@@ -87,6 +87,9 @@ sock_of:
     add t0, t0, t1
     lw t1, SK_STATE(t0)
     beqz t1, sock_of_none
+    lw t1, SK_FLAGS(t0)
+    andi t1, t1, SKF_CLOSED
+    bnez t1, sock_of_none       ; closed, still finishing its stream
     push ra
     push t0
     call net_owner
@@ -504,10 +507,13 @@ sock_close:
     sw zero, SK_STATE(a0)       ; UDP, or TCP neither listening nor connected
     ret
 
-; net_release(a0 = owner): closes every socket it owns (at its exit)
+; net_release(a0 = owner) -> a0 = 1 while connections it closed are still closing, else 0:
+; closes every socket it owns. At its exit the owner waits for the 1 to become 0, so its
+; streams end as TCP ends them (a peer that never closes is given up after TCP_TRIES timeouts).
 net_release:
-    save_ra_s1
+    save_ra_s2
     mv s1, a0
+    li s2, 0
     la s0, sockets
 net_release_scan:
     la t0, sockets_end
@@ -516,14 +522,22 @@ net_release_scan:
     beqz t0, net_release_next
     lw t0, SK_OWNER(s0)
     bne t0, s1, net_release_next
+    lw t0, SK_FLAGS(s0)
+    andi t0, t0, SKF_CLOSED
+    bnez t0, net_release_closing
     mv a0, s0
     call sock_close
+    lw t0, SK_STATE(s0)
+    beqz t0, net_release_next
+net_release_closing:
+    li s2, 1
 net_release_next:
     li t0, SK_SIZE
     add s0, s0, t0
     j net_release_scan
 net_release_done:
-    restore_ra_s1
+    mv a0, s2
+    restore_ra_s2
     ret
 
 sys_poll:                       ; poll(pollfds, count, ticks) -> how many are ready

@@ -166,13 +166,13 @@ tcp_read_done:
     restore_ra_s2
     ret
 
-; tcp_close(a0 = socket): its owner is done with it. A connection sends a FIN after its data and
-; is freed when the closing handshake ends; one not yet (or no longer) connected goes now.
+; tcp_close(a0 = socket): its owner is done with it (no descriptor names it from now on). A
+; connection sends a FIN after its data and is freed when the closing handshake ends; one not
+; yet (or no longer) connected goes now.
 tcp_close:
     push ra
     push s0
     mv s0, a0
-    sw zero, SK_OWNER(s0)
     lw t0, SK_FLAGS(s0)
     ori t0, t0, SKF_CLOSED | SKF_FIN_WANTED
     sw t0, SK_FLAGS(s0)
@@ -429,10 +429,14 @@ tcp_output_arm:
     bne t0, t1, tcp_output_timer
     lw t2, SK_TX_LEN(s0)        ; nothing in flight: data waiting for the window (or a
     lw t3, SK_FLAGS(s0)         ; transmit buffer), or a FIN not yet sent, keeps the timer
-    andi t3, t3, SKF_FIN_WANTED | SKF_FIN_SENT
-    xori t3, t3, SKF_FIN_WANTED
-    seqz t3, t3
-    or t2, t2, t3
+    andi t4, t3, SKF_FIN_WANTED | SKF_FIN_SENT
+    xori t4, t4, SKF_FIN_WANTED
+    seqz t4, t4
+    or t2, t2, t4
+    andi t4, t3, SKF_CLOSED | SKF_FIN_ACKED | SKF_FIN_RCVD  ; closed, waiting for the peer's
+    xori t4, t4, SKF_CLOSED | SKF_FIN_ACKED                 ; FIN: not for ever
+    seqz t4, t4
+    or t2, t2, t4
     lw t3, SK_STATE(s0)
     li t4, SK_ESTAB
     bne t3, t4, tcp_output_timer    ; a SYN that could not go

@@ -5,6 +5,7 @@
 sys_table:
     .word net_sys_exit, sys_write, sys_read, sys_time, sys_sbrk
     .word sys_yield, sys_sleep, sys_getpid, sys_spawn, sys_wait
+    .word sys_bad                ; 10: lwp_create in the threads kernels
     .word sys_socket, sys_bind, sys_listen, sys_accept, sys_connect
     .word sys_send, sys_recv, sys_close, sys_poll, sys_sendto
     .word sys_recvfrom
@@ -14,11 +15,12 @@ net_owner:
     lw a0, P_PID(s0)
     ret
 
-net_sys_exit:                   ; exit closes the process's sockets first
-    mv s1, a1
+net_sys_exit:                   ; exit closes the process's sockets, and waits while they close
+    call net_poll
     call net_owner
     call net_release
-    mv a1, s1
+    bnez a0, net_block
+    lw a1, CTX_A1(s0)
     j sys_exit
 
 .include "../multi/process-calls.s"

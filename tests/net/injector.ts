@@ -1,0 +1,51 @@
+/**
+ * Test helper: the source of a bare-metal guest that sends the given raw frames, in order, one
+ * every `gap` loop turns, then halts with 0: a hostile sender on the network.
+ */
+export function injectorSource(frames: Uint8Array[], gap = 500): string {
+  const table = frames.flatMap((f) => [`    .word ${f.length}`, `    .byte ${Array.from(f).join(", ")}`, "    .balign 4"]);
+  return [
+    ".memsize 262144",
+    ".entry start",
+    "TXR = 0x3000",
+    ".org 0x1000",
+    "start:",
+    "    li t0, TXR",
+    "    out PORT_NET_TX_RING, t0",
+    "    li t0, 4",
+    "    out PORT_NET_TX_SIZE, t0",
+    "    la s0, frames",
+    "    li s1, 0",
+    "next:",
+    "    lw t1, 0(s0)",
+    "    beqz t1, done",
+    "    andi t2, s1, 3",
+    "    shli t2, t2, 3",
+    "    li t3, TXR",
+    "    add t2, t2, t3",
+    "    addi t3, s0, 4",
+    "    sw t3, 0(t2)",
+    "    sw t1, 4(t2)",
+    "    addi s1, s1, 1",
+    "    out PORT_NET_TX_TAIL, s1",
+    "sent:",
+    "    in t0, PORT_NET_TX_HEAD",
+    "    bne t0, s1, sent",
+    `    li t0, ${gap}`,
+    "pause:",
+    "    addi t0, t0, -1",
+    "    bnez t0, pause",
+    "    addi t1, t1, 7",
+    "    andi t1, t1, 0xfffc",
+    "    add s0, s0, t1",
+    "    j next",
+    "done:",
+    "    li a0, 0",
+    "    halt",
+    "    .balign 4",
+    "frames:",
+    ...table,
+    "    .word 0",
+    "",
+  ].join("\n");
+}
