@@ -28,8 +28,12 @@
 .equ POLLNVAL, 0x20
 .equ POLL_MAX, 16               ; descriptors one poll may name
 
-; A blocked call sleeps this many ticks and is then made again (10 us at 10^8 ticks/s)
-.equ NET_RETRY, 1000
+; A socket call that cannot finish yet blocks: its task sleeps until frames come (the scheduler's
+; hook, net_wake) or NET_WAIT ticks pass (for TCP's timers and poll's timeout: 200 us at 10^8
+; ticks/s), then makes the call again. TASK_NET is the task word (the last of the kernels'
+; 128-byte task records) that says since when it has been blocked: 0 when it is not.
+.equ NET_WAIT, 20000
+.equ TASK_NET, 124
 
 ; The NIC's rings (net-nic.s): NIC_SLOTS receive and transmit buffers of NIC_BUF bytes. Each frame
 ; starts 2 bytes into its buffer, so the IP header after the 14-byte Ethernet header and the

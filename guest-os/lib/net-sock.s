@@ -1,7 +1,8 @@
-; Sockets: the table, descriptors, copies to and from the caller's memory, and the socket
-; system calls. The kernel provides net_owner() -> a0 = the id (pid) that owns the sockets the
-; calling task s0 opens, and caller_pa (lib/syscall.s). A call that cannot finish yet sleeps
-; NET_RETRY ticks and is made again (net_block), so a blocked task holds no kernel state.
+; Sockets: the table, descriptors, copies to and from the caller's memory, the socket system
+; calls, and the scheduler's hook that wakes blocked calls. The kernel provides net_owner() ->
+; a0 = the id (pid) that owns the sockets the calling task s0 opens, caller_pa (lib/syscall.s),
+; and sched_hook calling net_wake. A call that cannot finish yet sleeps and is made again when
+; frames come (net_block), so a blocked task holds no kernel state but its registers.
 
 .equ NET_AGAIN, -11             ; a result that means "not yet": the call blocks
 
@@ -16,13 +17,16 @@ net_next_port:                  ; the next ephemeral port
 .macro net_call
     la t0, net_caller
     sw s0, 0(t0)
+    lw t1, TASK_NET(s0)         ; since when it has been blocked, for poll's timeout
+    sw t1, 4(t0)
+    sw zero, TASK_NET(s0)
     mv s1, a1
     mv s2, a2
     mv s3, a3
     call net_poll
 .endm
-net_caller:                     ; the task whose socket call is being served
-    .word 0
+net_caller:                     ; the task whose socket call is being served, and since when
+    .word 0, 0                  ; it has been blocked in it (0: this is its first try)
 
 ; net_caller_pa(a0 = virtual address, a1 = 1 for a write) -> caller_pa's answer for net_caller,
 ; whatever s0 holds by now
@@ -40,18 +44,49 @@ net_caller_pa:
 net_result:
     li t0, NET_AGAIN
     bne a0, t0, sys_return
-; net_block: the call is made again after NET_RETRY ticks (its arguments are still in the
-; caller's registers)
+; net_block: the call is made again when frames come, or after NET_WAIT ticks (its arguments
+; are still in the caller's registers); net_block_for(t1 = ticks) waits at most that long
 net_block:
+    li t1, NET_WAIT
+net_block_for:
     lw t0, CTX_PC(s0)
     addi t0, t0, -4
     sw t0, CTX_PC(s0)
     csrr t0, time
-    addi t0, t0, NET_RETRY
-    sw t0, TASK_WAKE(s0)
+    add t1, t0, t1
+    sw t1, TASK_WAKE(s0)
+    ori t0, t0, 1
+    sw t0, TASK_NET(s0)
     li t0, S_SLEEPING
     sw t0, TASK_STATE(s0)
     j sys_switch
+
+; net_wake(): the scheduler's hook (sched_hook), before it looks for a task: when frames have
+; come, the stack takes them and every task blocked in a socket call is woken to make it again.
+; Keeps s0..s3.
+net_wake:
+    csrr t0, ipend
+    andi t0, t0, IRQ_NET
+    beqz t0, net_wake_done
+    push ra
+    call net_poll
+    pop ra
+    csrr t2, time
+    la t0, TASKS
+    la t1, TASKS_END
+net_wake_scan:
+    bgeu t0, t1, net_wake_done
+    lw t3, TASK_STATE(t0)
+    li t4, S_SLEEPING
+    bne t3, t4, net_wake_next
+    lw t3, TASK_NET(t0)
+    beqz t3, net_wake_next
+    sw t2, TASK_WAKE(t0)
+net_wake_next:
+    addi t0, t0, TASK_SIZE
+    j net_wake_scan
+net_wake_done:
+    ret
 
 ; sock_alloc() -> a0 = a free socket with its words zeroed, or 0
 sock_alloc:
@@ -583,12 +618,19 @@ sys_poll_end:
     bnez a0, sys_return
     beqz s3, sys_return         ; ticks 0: do not wait
     blt s3, zero, net_block     ; negative: wait for ever
-    addi s3, s3, -NET_RETRY     ; the time left when the call is made again
-    bge s3, zero, sys_poll_wait
-    li s3, 0
+    la t0, net_caller           ; the time left: less what the last wait took
+    lw t0, 4(t0)
+    beqz t0, sys_poll_wait
+    csrr t1, time
+    sub t1, t1, t0
+    sub s3, s3, t1
+    blez s3, sys_return         ; timed out: 0 ready
 sys_poll_wait:
     sw s3, CTX_A3(s0)
-    j net_block
+    li t1, NET_WAIT
+    ble t1, s3, net_block_for
+    mv t1, s3
+    j net_block_for
 poll_ready:                     ; descriptors ready so far, and the current one's events
     .word 0, 0
 

@@ -9,6 +9,7 @@
 .equ LINE, USER_DATA + 2080     ; a console line being built
 .equ UDP_WAIT, 200000           ; ticks the UDP client waits for a reply before it asks again
 .equ BULK_BYTES, 20000
+.equ BENCH_REQUESTS, 200
 
 ; line_begin(a0 = pid) -> a0 = LINE after "pid N: "
 line_begin:
@@ -385,11 +386,66 @@ p_tcpbulk_done:
     snez a0, s3
     call u_exit
 
+; udpbench: BENCH_REQUESTS datagrams to the echo server one at a time (each sent again after
+; UDP_WAIT ticks without a reply); says how many were answered and the guest ticks per request
+p_udpbench:
+    mv s0, a1
+    li a0, SOCK_DGRAM
+    call u_socket
+    mv s1, a0
+    li a1, SERVER_IP
+    li a2, ECHO_PORT
+    call u_connect
+    call u_time
+    push a0
+    li s2, 0                    ; requests answered
+p_udpbench_send:
+    li t0, BUF
+    sw s2, 0(t0)
+    mv a0, s1
+    li a1, BUF
+    li a2, 32
+    call u_send
+    blt a0, zero, p_udpclient_fail
+    li t0, POLLFD
+    sw s1, 0(t0)
+    li t1, POLLIN
+    sw t1, 4(t0)
+    mv a0, t0
+    li a1, 1
+    li a2, UDP_WAIT
+    call u_poll
+    beqz a0, p_udpbench_send
+    mv a0, s1
+    li a1, BUF
+    li a2, 64
+    call u_recv
+    addi s2, s2, 1
+    li t0, BENCH_REQUESTS
+    blt s2, t0, p_udpbench_send
+    call u_time
+    pop t0
+    sub s3, a0, t0
+    mv a0, s0
+    la a1, s_bench_answered
+    mv a2, s2
+    call say
+    li t0, BENCH_REQUESTS
+    divu a2, s3, t0
+    mv a0, s0
+    la a1, s_bench_ticks
+    call say
+    li a0, 0
+    call u_exit
+
 s_name_udpecho: .asciz "udpecho"
 s_name_udpclient: .asciz "udpclient"
 s_name_tcpecho: .asciz "tcpecho"
 s_name_tcpclient: .asciz "tcpclient"
 s_name_tcpbulk: .asciz "tcpbulk"
+s_name_udpbench: .asciz "udpbench"
+s_bench_answered: .asciz "udp requests answered"
+s_bench_ticks: .asciz "guest ticks per request"
 s_udp_listening: .asciz "udp echo on port"
 s_tcp_listening: .asciz "tcp echo on port"
 s_bind_failed: .asciz "bind failed"

@@ -64,8 +64,8 @@ describe("multi-net: the stack between two VMs", () => {
       "[kernel] multi: round robin, quantum 500 instructions",
       "[kernel] started pid 1: tcpclient",
       "[kernel] started pid 2: tcpclient",
-      "pid 2: connected to 10.0.0.1 port 7",
       "pid 1: connected to 10.0.0.1 port 7",
+      "pid 2: connected to 10.0.0.1 port 7",
       "pid 2: echo: hello over tcp, line one",
       "and line two",
       "pid 1: echo: hello over tcp, line one",
@@ -139,7 +139,10 @@ describe("multi-net: what goes on the wire", () => {
       { encoding: "utf8" },
     );
     expect(out.status).toBe(0);
-    const rows = out.stdout.trim().split("\n").map((l) => l.split("\t"));
+    const rows = out.stdout
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => l.split("\t"));
     expect(new Set(rows.map((r) => r[0]))).toEqual(new Set(["ARP", "TCP", "ECHO"]));
     for (const row of rows.filter((r) => r[0] !== "ARP")) expect(row.slice(1)).toEqual(["1", "1", ""]); // good, good, no analysis warnings
   });
