@@ -31,13 +31,14 @@
 ; A socket call that cannot finish yet blocks: its task sleeps until frames come (the scheduler's
 ; hook, net_wake) or NET_WAIT ticks pass (for TCP's timers and poll's timeout: 200 us at 10^8
 ; ticks/s), then makes the call again. TASK_NET is the task word (the last of the kernels'
-; 128-byte task records) that says since when it has been blocked: 0 when it is not.
+; 128-byte task records) that says since when it has been blocked in the call: 0 when it is not.
 .equ NET_WAIT, 20000
 .equ TASK_NET, 124
+.equ NET_SEND_WAIT, 100000      ; how long a datagram or a connect waits for the peer's MAC (1 ms)
 
-; The NIC's rings (net-nic.s): NIC_SLOTS receive and transmit buffers of NIC_BUF bytes. Each frame
-; starts 2 bytes into its buffer, so the IP header after the 14-byte Ethernet header and the
-; 32-bit fields behind it are word aligned.
+; The NIC's rings (net-nic.s): NIC_SLOTS receive and transmit buffers of NIC_BUF bytes, two to a
+; page frame. Each frame starts 2 bytes into its buffer, so the IP header after the 14-byte
+; Ethernet header and the 32-bit fields behind it are word aligned.
 .equ NIC_SLOTS, 8
 .equ NIC_MASK, 7
 .equ NIC_BUF, 2048
@@ -113,8 +114,9 @@
 .equ TCP_TRIES, 6               ; timeouts in a row before the connection is given up
 .equ TCP_BACKLOG, 4             ; connections a listener holds before accept takes them
 
-; A socket (net-sock.s): these words, then its receive and send rings. TCP keeps the byte with
-; sequence number s at ring[s & SK_RING_MASK]; UDP's receive ring holds UDP_SLOTS datagrams.
+; A socket (net-sock.s): these words; its receive and send rings share a page frame. TCP keeps
+; the byte with sequence number s at ring[s & SK_RING_MASK]; UDP's receive ring holds UDP_SLOTS
+; datagrams.
 .equ SK_STATE, 0
 .equ SK_OWNER, 4                ; owner id (the kernel's net_owner)
 .equ SK_LPORT, 8
@@ -131,11 +133,10 @@
 .equ SK_TX_LEN, 52              ; TCP: bytes from snd_una in the send ring
 .equ SK_RTO_AT, 56              ; TCP: time of the retransmission timeout, 0 = none
 .equ SK_TRIES, 60               ; TCP: timeouts in a row
-.equ SK_RXBUF, 64
+.equ SK_BUF, 64                 ; a page frame: the receive ring, then the send ring
+.equ SK_SIZE, 72
 .equ SK_RING, 2048
 .equ SK_RING_MASK, 2047
-.equ SK_TXBUF, SK_RXBUF + SK_RING
-.equ SK_SIZE, SK_TXBUF + SK_RING
 .equ NSOCK, 8
 .equ UDP_SLOTS, 4
 .equ UDP_SLOT, 512              ; a datagram's slot: address, port, length, data

@@ -1,11 +1,11 @@
-; The NIC driver: receive and transmit rings of NIC_SLOTS buffers in kernel memory, and
-; net_poll, which runs the stack: every frame received goes up through eth_input, then the TCP
-; timers run. The kernels call net_poll at the start of every network system call.
+; The NIC driver: receive and transmit rings of NIC_SLOTS buffers, and net_poll, which runs the
+; stack: every frame received goes up through eth_input, then the TCP timers run. Every socket
+; call starts with net_poll, and so does the scheduler's hook when frames have come.
 
     .balign 8
 nic_rx_ring:
     .zero 64                    ; NIC_SLOTS descriptors
-nic_tx_ring:
+nic_tx_ring:                    ; (right after the receive ring: net_start fills both)
     .zero 64
 nic_rx_seen:                    ; receive index handled so far
     .word 0
@@ -15,36 +15,43 @@ net_mac:                        ; this NIC's address, as three halves in wire or
     .zero 8
 net_ip:                         ; this host's address on the wire: 10.0.0.<last byte of the MAC>
     .word 0
-    .balign 16
-nic_rx_bufs:
-    .zero 16384                 ; NIC_SLOTS * NIC_BUF
-nic_tx_bufs:
-    .zero 16384
+net_up:                         ; 1 once net_start has run
+    .word 0
 
-; nic_init(): hands both rings to the NIC (receive buffers posted) and learns the addresses
-nic_init:
-    la t0, nic_rx_ring
-    la t1, nic_rx_bufs
-    addi t1, t1, 2
-    li t2, NIC_SLOTS
-    li t3, NIC_ROOM
-nic_init_rx:
+; net_start(): the first time the scheduler looks for a task (net_wake), before any socket call:
+; page frames for the NIC's buffers and the sockets' rings, both rings handed to the NIC (the
+; receive buffers posted), the addresses learned. Frames that came before wait in the NIC.
+; Without the frames the network stays down (the NIC keeps no rings). Keeps s0..s3.
+net_start:
+    save_ra_s2
+    la t0, net_up
+    li t1, 1
     sw t1, 0(t0)
-    sw t3, 4(t0)
-    addi t0, t0, 8
-    addi t1, t1, NIC_BUF
-    addi t2, t2, -1
-    bnez t2, nic_init_rx
-    la t0, nic_tx_ring
-    la t1, nic_tx_bufs
-    addi t1, t1, 2
-    li t2, NIC_SLOTS
-nic_init_tx:
-    sw t1, 0(t0)
-    addi t0, t0, 8
-    addi t1, t1, NIC_BUF
-    addi t2, t2, -1
-    bnez t2, nic_init_tx
+    la s0, nic_rx_ring          ; receive and transmit descriptors are one after the other
+    li s1, NIC_SLOTS            ; frames for the buffers, two buffers each
+net_start_bufs:
+    call frame_alloc
+    beqz a0, net_start_done
+    addi t0, a0, 2
+    sw t0, 0(s0)
+    li t1, NIC_ROOM
+    sw t1, 4(s0)
+    addi t0, t0, NIC_BUF
+    sw t0, 8(s0)
+    sw t1, 12(s0)
+    addi s0, s0, 16
+    addi s1, s1, -1
+    bnez s1, net_start_bufs
+    la s0, sockets
+net_start_rings:
+    la t0, sockets_end
+    bgeu s0, t0, net_start_nic
+    call frame_alloc
+    beqz a0, net_start_done
+    sw a0, SK_BUF(s0)
+    addi s0, s0, SK_SIZE
+    j net_start_rings
+net_start_nic:
     la t0, nic_rx_ring
     out PORT_NET_RX_RING, t0
     li t0, NIC_SLOTS
@@ -64,6 +71,8 @@ nic_init_tx:
     ori t2, t2, 10
     la t0, net_ip
     sw t2, 0(t0)
+net_start_done:
+    restore_ra_s2
     ret
 
 ; nic_tx_frame() -> a0 = where the next frame to send is built, or 0 while every transmit buffer

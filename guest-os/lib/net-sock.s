@@ -8,7 +8,7 @@
 
     .balign 16
 sockets:
-    .zero 33280                 ; NSOCK * SK_SIZE
+    .zero 576                   ; NSOCK * SK_SIZE; their rings' frames come with the NIC's (net_start)
 sockets_end:
 net_next_port:                  ; the next ephemeral port
     .word 49152
@@ -40,6 +40,29 @@ net_caller_pa:
     pop ra
     ret
 
+; net_waited() -> a0 = ticks the call being served has been blocked so far (0 on its first try)
+net_waited:
+    la t0, net_caller
+    lw t0, 4(t0)
+    li a0, 0
+    beqz t0, net_waited_done
+    csrr a0, time
+    sub a0, a0, t0
+net_waited_done:
+    ret
+
+; udp_result(a0 = udp_send's result, s3 = the datagram's length): a datagram that could not go
+; within NET_SEND_WAIT (its peer's MAC unknown, or no transmit buffer) is dropped, as UDP may:
+; the caller is told it went. Else as net_result.
+udp_result:
+    li t0, NET_AGAIN
+    bne a0, t0, sys_return
+    call net_waited
+    li t0, NET_SEND_WAIT
+    blt a0, t0, net_block
+    mv a0, s3
+    j sys_return
+
 ; net_result(a0 = result): returns it to the caller, or blocks on NET_AGAIN
 net_result:
     li t0, NET_AGAIN
@@ -55,8 +78,12 @@ net_block_for:
     csrr t0, time
     add t1, t0, t1
     sw t1, TASK_WAKE(s0)
-    ori t0, t0, 1
-    sw t0, TASK_NET(s0)
+    la t1, net_caller           ; blocked since its first try
+    lw t1, 4(t1)
+    bnez t1, net_block_since
+    ori t1, t0, 1
+net_block_since:
+    sw t1, TASK_NET(s0)
     li t0, S_SLEEPING
     sw t0, TASK_STATE(s0)
     j sys_switch
@@ -65,6 +92,9 @@ net_block_for:
 ; come, the stack takes them and every task blocked in a socket call is woken to make it again.
 ; Keeps s0..s3.
 net_wake:
+    la t0, net_up
+    lw t0, 0(t0)
+    beqz t0, net_start
     csrr t0, ipend
     andi t0, t0, IRQ_NET
     beqz t0, net_wake_done
@@ -102,7 +132,7 @@ sock_alloc_scan:
 sock_alloc_found:
     push ra
     push a0
-    li a1, SK_RXBUF
+    li a1, SK_BUF               ; all but its rings' frame
     call memzero
     pop a0
     pop ra
@@ -414,7 +444,15 @@ sys_connect_tcp:
     mv a0, s1
     mv a2, s3
     call tcp_connect
-    j net_result
+    li t0, NET_AGAIN
+    bne a0, t0, sys_return
+    lw t0, SK_STATE(s1)         ; still no MAC for the peer after NET_SEND_WAIT: unreachable
+    li t1, SK_TCP_NEW
+    bne t0, t1, net_block
+    call net_waited
+    li t0, NET_SEND_WAIT
+    blt a0, t0, net_block
+    j sys_bad
 
 sys_send:                       ; send(fd, buf, len) -> bytes taken
     net_call
@@ -432,7 +470,7 @@ sys_send:                       ; send(fd, buf, len) -> bytes taken
     mv a1, s2
     mv a2, s3
     call udp_send
-    j net_result
+    j udp_result
 sys_send_tcp:
     mv a1, s2
     mv a2, s3
@@ -489,8 +527,9 @@ sys_sendto:                     ; sendto(fd, msg = {buf, len, ip, port}) -> byte
     mv a1, a0
     mv a0, s1
     mv a3, s3
+    mv s3, a2
     call udp_send
-    j net_result
+    j udp_result
 
 sys_recvfrom:                   ; recvfrom(fd, msg) -> bytes; msg's len, ip and port filled in
     net_call
@@ -618,15 +657,10 @@ sys_poll_end:
     bnez a0, sys_return
     beqz s3, sys_return         ; ticks 0: do not wait
     blt s3, zero, net_block     ; negative: wait for ever
-    la t0, net_caller           ; the time left: less what the last wait took
-    lw t0, 4(t0)
-    beqz t0, sys_poll_wait
-    csrr t1, time
-    sub t1, t1, t0
-    sub s3, s3, t1
+    call net_waited
+    sub s3, s3, a0              ; the time left
+    li a0, 0
     blez s3, sys_return         ; timed out: 0 ready
-sys_poll_wait:
-    sw s3, CTX_A3(s0)
     li t1, NET_WAIT
     ble t1, s3, net_block_for
     mv t1, s3

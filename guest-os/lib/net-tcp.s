@@ -98,7 +98,8 @@ tcp_write_fits:
     mv a2, a1
     lw a1, SK_SND_UNA(s0)
     add a1, a1, t0
-    addi a0, s0, SK_TXBUF
+    lw a0, SK_BUF(s0)
+    addi a0, a0, SK_RING
     mv a3, s1
     call ucopy_in
     blt a0, zero, tcp_write_fail
@@ -142,7 +143,7 @@ tcp_read_fits:
     mv a2, a1
     lw a1, SK_RCV_NXT(s0)
     sub a1, a1, t0
-    addi a0, s0, SK_RXBUF
+    lw a0, SK_BUF(s0)
     mv a3, s1
     call ucopy_out
     blt a0, zero, tcp_read_fail
@@ -470,7 +471,8 @@ tcp_segment:
     call nic_tx_frame
     beqz a0, tcp_segment_fail
     push a0
-    addi a0, s0, SK_TXBUF
+    lw a0, SK_BUF(s0)
+    addi a0, a0, SK_RING
     mv a1, s1
     lw a2, 0(sp)
     addi a2, a2, TCP_DATA
@@ -898,7 +900,7 @@ tcp_open_window:
     sw t3, SK_RX_LEN(s1)
     add t3, t2, a3
     sw t3, SK_RCV_NXT(s1)
-    addi a0, s1, SK_RXBUF
+    lw a0, SK_BUF(s1)
     mv a1, t2
     la t0, seg_data
     lw a2, 0(t0)

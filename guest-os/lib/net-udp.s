@@ -36,8 +36,8 @@ udp_input_sum_ok:
     add t0, t0, t1
     andi t0, t0, UDP_SLOT_MASK
     shli t0, t0, 9              ; * UDP_SLOT
-    add t0, t0, s2
-    addi s2, t0, SK_RXBUF       ; s2: the slot
+    lw t1, SK_BUF(s2)
+    add s2, t0, t1              ; s2: the slot
     lw t0, IP_SRC(s0)
     sw t0, UDP_SLOT_IP(s2)
     lhu a0, UDP_SPORT(s0)
@@ -136,8 +136,8 @@ udp_take:
     push a3
     lw t0, SK_RX_HEAD(s1)
     shli t0, t0, 9
-    add t0, t0, s1
-    addi t0, t0, SK_RXBUF
+    lw t1, SK_BUF(s1)
+    add t0, t0, t1
     push t0                     ; the slot
     lhu t1, UDP_SLOT_LEN(t0)
     ble t1, s3, udp_take_len

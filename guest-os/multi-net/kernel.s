@@ -1,13 +1,13 @@
 ; multi-net: the multiprogramming kernel (../multi) with the network stack (../lib/net*.s) and
 ; socket system calls, and network programs beside multi's own. multi's image is untouched:
 ; this kernel is assembled from the same files plus the stack.
-; Memory map: lib/head.s (physical), lib/consts.s (virtual); the stack's buffers and sockets
-; are kernel data.
+; Memory map: lib/head.s (physical), lib/consts.s (virtual); the NIC's buffers and the sockets'
+; rings are page frames (lib/net-nic.s, net_start).
 
 .memsize 1048576
 .include "../lib/head.s"
 .include "../lib/net-consts.s"
-.entry net_boot
+.entry boot
 
 ; lib/sched.s: frames that came wake the tasks blocked on the network (lib/net-sock.s), and
 ; end an idle wait as the timer does
@@ -17,7 +17,6 @@
 .equ SCHED_IDLE_IRQS, IRQ_TIMER | IRQ_NET
 
 .org 0x1000
-.include "boot.s"
 .include "../multi/boot.s"
 .include "../multi/proc.s"
 .include "../multi/sched.s"

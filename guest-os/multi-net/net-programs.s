@@ -8,6 +8,7 @@
 .equ POLLFD, USER_DATA + 2064   ; one struct pollfd
 .equ LINE, USER_DATA + 2080     ; a console line being built
 .equ UDP_WAIT, 200000           ; ticks the UDP client waits for a reply before it asks again
+.equ UDP_TRIES, 10              ; times it asks before it gives up
 .equ BULK_BYTES, 20000
 .equ BENCH_REQUESTS, 200
 
@@ -121,7 +122,7 @@ p_udpecho_bind:
     j fail
 
 ; udpclient: three datagrams to the echo server, each sent again while no reply comes within
-; UDP_WAIT ticks; prints the replies
+; UDP_WAIT ticks (at most UDP_TRIES times); prints the replies
 p_udpclient:
     mv s0, a1
     li a0, SOCK_DGRAM
@@ -131,6 +132,8 @@ p_udpclient:
     li a2, ECHO_PORT
     call u_connect
     li s2, 1                    ; the datagram's number
+p_udpclient_next:
+    li s3, UDP_TRIES
 p_udpclient_send:
     li a0, BUF                  ; "ping N"
     la a1, s_ping
@@ -152,11 +155,17 @@ p_udpclient_send:
     li a2, UDP_WAIT
     call u_poll
     bnez a0, p_udpclient_reply
+    addi s3, s3, -1
+    beqz s3, p_udpclient_gone
     mv a0, s0
     la a1, s_no_reply
     mv a2, s2
     call say
     j p_udpclient_send
+p_udpclient_gone:
+    mv a0, s0
+    la a1, s_no_server
+    j fail
 p_udpclient_reply:
     mv a0, s1
     li a1, BUF
@@ -174,7 +183,7 @@ p_udpclient_reply:
     call line_end
     addi s2, s2, 1
     li t0, 3
-    ble s2, t0, p_udpclient_send
+    ble s2, t0, p_udpclient_next
     mv a0, s1
     call u_close
     li a0, 0
@@ -455,6 +464,7 @@ s_ping: .asciz "ping "
 s_no_reply: .asciz "no reply, sending again: ping"
 s_reply: .asciz "reply: "
 s_send_failed: .asciz "send failed"
+s_no_server: .asciz "no reply after 10 tries, giving up"
 s_accepted: .asciz "connection accepted"
 s_echoed: .asciz "connection closed, bytes echoed"
 s_connected: .asciz "connected to 10.0.0.1 port 7"

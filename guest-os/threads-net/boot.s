@@ -1,9 +1,5 @@
-; Boot: the NIC first (so ARP requests are answered from the start), then the threads kernel's
-; boot (../threads/boot-code.s) with one more demo: demo=echo (the default here).
-
-net_boot:
-    call nic_init               ; keeps a0 and a1, the boot arguments and memory size
-    j boot
+; Boot: the threads kernel's boot code (../threads/boot-code.s) with one more demo: demo=echo,
+; the default here. The network starts when the scheduler first looks for a task (net_start).
 
 .include "../threads/boot-code.s"
 

@@ -5,7 +5,7 @@
 .memsize 1048576
 .include "../lib/head.s"
 .include "../lib/net-consts.s"
-.entry net_boot
+.entry boot
 
 ; lib/sched.s: frames that came wake the tasks blocked on the network (lib/net-sock.s), and
 ; end an idle wait as the timer does

@@ -1,8 +1,9 @@
 /**
- * Test helper: the source of a bare-metal guest that sends the given raw frames, in order, one
- * every `gap` loop turns, then halts with 0: a hostile sender on the network.
+ * Test helper: the source of a bare-metal guest that waits `delay` loop turns (two ticks each),
+ * sends the given raw frames in order, one every `gap` turns, then halts with 0: a hostile sender
+ * on the network.
  */
-export function injectorSource(frames: Uint8Array[], gap = 500): string {
+export function injectorSource(frames: Uint8Array[], delay = 0, gap = 500): string {
   const table = frames.flatMap((f) => [`    .word ${f.length}`, `    .byte ${Array.from(f).join(", ")}`, "    .balign 4"]);
   return [
     ".memsize 262144",
@@ -14,6 +15,10 @@ export function injectorSource(frames: Uint8Array[], gap = 500): string {
     "    out PORT_NET_TX_RING, t0",
     "    li t0, 4",
     "    out PORT_NET_TX_SIZE, t0",
+    `    li t0, ${delay + 1}`,
+    "wait:",
+    "    addi t0, t0, -1",
+    "    bnez t0, wait",
     "    la s0, frames",
     "    li s1, 0",
     "next:",
