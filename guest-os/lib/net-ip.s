@@ -43,6 +43,20 @@ ip_input:
     pop ra
     bne t2, t1, ip_drop
     addi a1, t0, -IP_HLEN
+    lbu t0, ETH_SRC(a0)         ; the sender's MAC, unless it is a group address, is learned
+    andi t0, t0, 1              ; (as lwIP's ETHARP_TRUST_IP_MAC): a reply needs no ARP
+    bnez t0, ip_deliver
+    push ra
+    push a0
+    push a1
+    lw t0, IP_SRC(a0)
+    addi a1, a0, ETH_SRC
+    mv a0, t0
+    call arp_learn
+    pop a1
+    pop a0
+    pop ra
+ip_deliver:
     lbu t0, IP_PROTO(a0)
     li t1, IPPROTO_TCP
     beq t0, t1, tcp_input

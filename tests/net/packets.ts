@@ -151,3 +151,32 @@ export function arpFrame(f: FrameFields, oper: number, sizes = [6, 4]): Uint8Arr
     ...ipBytes(f.dst),
   ]);
 }
+
+/** Recomputes a frame's IPv4 header checksum and its TCP or UDP checksum (over the lengths it claims, cut to the frame). */
+export function fixChecksums(frame: Uint8Array): Uint8Array {
+  if (frame.length < 34 || frame[12] !== 0x08 || frame[13] !== 0x00) return frame;
+  frame.set([0, 0], 24);
+  const ipSum = ~onesSum(frame.subarray(14, 34)) & 0xffff;
+  frame.set([ipSum >> 8, ipSum & 0xff], 24);
+  const proto = frame[23]!;
+  const sumAt = proto === 6 ? 16 : proto === 17 ? 6 : -1;
+  const total = (frame[16]! << 8) | frame[17]!;
+  const l4 = frame.subarray(34, Math.min(frame.length, 14 + total));
+  if (sumAt < 0 || l4.length < sumAt + 2) return frame;
+  l4.set([0, 0], sumAt);
+  const sum = ~onesSum(l4, pseudoSum(frame.subarray(14, 34), proto, l4.length)) & 0xffff;
+  l4.set([sum >> 8, sum & 0xff], sumAt);
+  return frame;
+}
+
+/** A seeded generator of numbers in [0, 1) (mulberry32), so a fuzz run is the same run every time. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
