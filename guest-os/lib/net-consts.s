@@ -1,5 +1,5 @@
-; The network stack's constants and layouts (net-*.s), included after head.s by the networked
-; kernels. The wire is big-endian and the machine little-endian: a 16-bit field loaded with lhu
+; The network stack's constants and layouts (net-*.s), and the scheduler's hooks, included
+; after head.s by the networked kernels. The wire is big-endian and the machine little-endian: a 16-bit field loaded with lhu
 ; reads byte-swapped, so the constants compared with such loads are written swapped (_LE).
 
 ; System calls of the networked kernels, after the architecture's SYS_* (0..9, isa/arch.ts) and
@@ -162,3 +162,10 @@
 .equ SKF_FIN_SENT, 0x4
 .equ SKF_FIN_ACKED, 0x8
 .equ SKF_CLOSED, 0x10           ; closed by its owner: no descriptor names it; freed when the stream ends
+
+; lib/sched.s: frames that came wake the tasks blocked on the network (net_wake, net-sock.s),
+; and end an idle wait as the timer does
+.macro sched_hook
+    call net_wake
+.endm
+.equ SCHED_IDLE_IRQS, IRQ_TIMER | IRQ_NET

@@ -494,15 +494,25 @@ sys_recv_tcp:
     call tcp_read
     j net_result
 
+; udp_sock_of(a0 = descriptor) -> a0 = the caller's UDP socket it names, or 0
+udp_sock_of:
+    push ra
+    call sock_of
+    pop ra
+    beqz a0, udp_sock_of_done
+    lw t0, SK_STATE(a0)
+    li t1, SK_UDP
+    beq t0, t1, udp_sock_of_done
+    li a0, 0
+udp_sock_of_done:
+    ret
+
 sys_sendto:                     ; sendto(fd, msg = {buf, len, ip, port}) -> bytes sent
     net_call
     mv a0, s1
-    call sock_of
+    call udp_sock_of
     beqz a0, sys_bad
     mv s1, a0
-    lw t0, SK_STATE(s1)
-    li t1, SK_UDP
-    bne t0, t1, sys_bad
     addi a0, s2, 12
     call user_get
     bnez a1, sys_bad
@@ -534,12 +544,9 @@ sys_sendto:                     ; sendto(fd, msg = {buf, len, ip, port}) -> byte
 sys_recvfrom:                   ; recvfrom(fd, msg) -> bytes; msg's len, ip and port filled in
     net_call
     mv a0, s1
-    call sock_of
+    call udp_sock_of
     beqz a0, sys_bad
     mv s1, a0
-    lw t0, SK_STATE(s1)
-    li t1, SK_UDP
-    bne t0, t1, sys_bad
     addi a0, s2, 4
     call user_get
     bnez a1, sys_bad
@@ -580,6 +587,16 @@ sock_close:
     beq t0, t1, tcp_unlisten
     sw zero, SK_STATE(a0)       ; UDP, or TCP neither listening nor connected
     ret
+
+; net_exit: the exit system call of a kernel's last task of an owner: its sockets are closed,
+; and it waits while they close, then the kernel's sys_exit ends it
+net_exit:
+    call net_poll
+    call net_owner
+    call net_release
+    bnez a0, net_block
+    lw a1, CTX_A1(s0)
+    j sys_exit
 
 ; net_release(a0 = owner) -> a0 = 1 while connections it closed are still closing, else 0:
 ; closes every socket it owns. At its exit the owner waits for the 1 to become 0, so its

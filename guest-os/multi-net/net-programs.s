@@ -77,6 +77,40 @@ say_peer:
     restore_ra_s3
     ret
 
+; udp_dial() -> a0 = a UDP socket whose datagrams go to the echo server
+udp_dial:
+    push ra
+    li a0, SOCK_DGRAM
+    call u_socket
+    push a0
+    li a1, SERVER_IP
+    li a2, ECHO_PORT
+    call u_connect
+    pop a0
+    pop ra
+    ret
+
+; udp_ask(a0 = fd, a1 = length of the request in BUF) -> a0 = 1 when a reply waits, 0 when none
+; came within UDP_WAIT ticks, -1 when the request could not be sent
+udp_ask:
+    push ra
+    push a0
+    mv a2, a1
+    li a1, BUF
+    call u_send
+    pop t0
+    blt a0, zero, udp_ask_done
+    li a0, POLLFD
+    sw t0, 0(a0)
+    li t1, POLLIN
+    sw t1, 4(a0)
+    li a1, 1
+    li a2, UDP_WAIT
+    call u_poll
+udp_ask_done:
+    pop ra
+    ret
+
 ; fail(a0 = pid, a1 = message): says it and exits with status 1
 fail:
     li a2, -1
@@ -125,12 +159,8 @@ p_udpecho_bind:
 ; UDP_WAIT ticks (at most UDP_TRIES times); prints the replies
 p_udpclient:
     mv s0, a1
-    li a0, SOCK_DGRAM
-    call u_socket
+    call udp_dial
     mv s1, a0
-    li a1, SERVER_IP
-    li a2, ECHO_PORT
-    call u_connect
     li s2, 1                    ; the datagram's number
 p_udpclient_next:
     li s3, UDP_TRIES
@@ -141,19 +171,10 @@ p_udpclient_send:
     mv a1, s2
     call ufmt_dec
     li t0, BUF
-    sub a2, a0, t0
+    sub a1, a0, t0
     mv a0, s1
-    li a1, BUF
-    call u_send
+    call udp_ask
     blt a0, zero, p_udpclient_fail
-    li t0, POLLFD
-    sw s1, 0(t0)
-    li t1, POLLIN
-    sw t1, 4(t0)
-    mv a0, t0
-    li a1, 1
-    li a2, UDP_WAIT
-    call u_poll
     bnez a0, p_udpclient_reply
     addi s3, s3, -1
     beqz s3, p_udpclient_gone
@@ -208,7 +229,7 @@ p_tcpecho:
     mv a0, s0
     la a1, s_tcp_listening
     li a2, ECHO_PORT
-    call u_bind_said
+    call say
 p_tcpecho_accept:
     mv a0, s1
     call u_accept
@@ -239,10 +260,6 @@ p_tcpecho_closed:
     mv a2, s3
     call say
     j p_tcpecho_accept
-
-; u_bind_said: say (a0 = pid, a1 = message, a2 = port)
-u_bind_said:
-    j say
 
 ; tcpclient: connects to the echo server, sends two lines, prints what comes back, closes
 p_tcpclient:
@@ -399,12 +416,8 @@ p_tcpbulk_done:
 ; UDP_WAIT ticks without a reply); says how many were answered and the guest ticks per request
 p_udpbench:
     mv s0, a1
-    li a0, SOCK_DGRAM
-    call u_socket
+    call udp_dial
     mv s1, a0
-    li a1, SERVER_IP
-    li a2, ECHO_PORT
-    call u_connect
     call u_time
     push a0
     li s2, 0                    ; requests answered
@@ -412,18 +425,9 @@ p_udpbench_send:
     li t0, BUF
     sw s2, 0(t0)
     mv a0, s1
-    li a1, BUF
-    li a2, 32
-    call u_send
+    li a1, 32
+    call udp_ask
     blt a0, zero, p_udpclient_fail
-    li t0, POLLFD
-    sw s1, 0(t0)
-    li t1, POLLIN
-    sw t1, 4(t0)
-    mv a0, t0
-    li a1, 1
-    li a2, UDP_WAIT
-    call u_poll
     beqz a0, p_udpbench_send
     mv a0, s1
     li a1, BUF

@@ -1,9 +1,10 @@
 ; multi-net's system calls: multi's (../multi/process-calls.s, lib/syscall.s, lib/sched.s), then
-; the socket calls (lib/net-sock.s, numbers in lib/net-consts.s). s0 = the calling process.
+; the socket calls (lib/net-sock.s, numbers in lib/net-consts.s); exit is net_exit, which closes
+; the process's sockets first. s0 = the calling process.
 
 .equ NSYS, NET_NSYS
 sys_table:
-    .word net_sys_exit, sys_write, sys_read, sys_time, sys_sbrk
+    .word net_exit, sys_write, sys_read, sys_time, sys_sbrk
     .word sys_yield, sys_sleep, sys_getpid, sys_spawn, sys_wait
     .word sys_bad                ; 10: lwp_create in the threads kernels
     .word sys_socket, sys_bind, sys_listen, sys_accept, sys_connect
@@ -14,13 +15,5 @@ sys_table:
 net_owner:
     lw a0, P_PID(s0)
     ret
-
-net_sys_exit:                   ; exit closes the process's sockets, and waits while they close
-    call net_poll
-    call net_owner
-    call net_release
-    bnez a0, net_block
-    lw a1, CTX_A1(s0)
-    j sys_exit
 
 .include "../multi/process-calls.s"

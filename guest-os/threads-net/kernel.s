@@ -7,13 +7,6 @@
 .include "../lib/net-consts.s"
 .entry boot
 
-; lib/sched.s: frames that came wake the tasks blocked on the network (lib/net-sock.s), and
-; end an idle wait as the timer does
-.macro sched_hook
-    call net_wake
-.endm
-.equ SCHED_IDLE_IRQS, IRQ_TIMER | IRQ_NET
-
 .org 0x1000
 .include "boot.s"
 .include "../threads/thread.s"

@@ -29,11 +29,6 @@ net_sys_exit:                   ; the last thread of a process closes its socket
     lw t0, P_NLWP(t0)
     li t1, 1
     bne t0, t1, sys_exit
-    call net_poll
-    call net_owner
-    call net_release
-    bnez a0, net_block
-    lw a1, CTX_A1(s0)
-    j sys_exit
+    j net_exit
 
 .include "../threads/thread-calls.s"

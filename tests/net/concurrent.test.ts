@@ -3,15 +3,12 @@
  * one (guest-os/lib/net*.s under both kernels): two clients at once, one with a long transfer.
  */
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../vmm/cli/main.js";
+import { toyvmm } from "./cli.js";
 
 async function boot(...argv: string[]): Promise<{ code: number; lines: string[] }> {
-  const out: string[] = [];
-  const text = (c: string | Uint8Array) => (typeof c === "string" ? c : Buffer.from(c).toString("latin1"));
-  const code = await runCli(["boot", ...argv], { stdout: { write: (c) => out.push(text(c)) }, stderr: { write: () => {} } });
-  return { code, lines: out.join("").split("\n") };
+  const r = await toyvmm("boot", ...argv);
+  return { code: r.code, lines: r.stdout.split("\n") };
 }
-
 
 /** The server's lines about connections, in order, without the thread numbers. */
 const events = (lines: string[], vm: string) =>

@@ -168,15 +168,3 @@ export function fixChecksums(frame: Uint8Array): Uint8Array {
   l4.set([sum >> 8, sum & 0xff], sumAt);
   return frame;
 }
-
-/** A seeded generator of numbers in [0, 1) (mulberry32), so a fuzz run is the same run every time. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
