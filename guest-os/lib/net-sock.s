@@ -118,14 +118,18 @@ net_wake_next:
 net_wake_done:
     ret
 
-; sock_alloc() -> a0 = a free socket with its words zeroed, or 0
+; sock_alloc() -> a0 = a free socket with its words zeroed, or 0 (also while net_start found
+; no frame for its rings)
 sock_alloc:
     la a0, sockets
     la t1, sockets_end
 sock_alloc_scan:
     bgeu a0, t1, sock_alloc_none
     lw t0, SK_STATE(a0)
-    beqz t0, sock_alloc_found
+    bnez t0, sock_alloc_next
+    lw t0, SK_BUF(a0)
+    bnez t0, sock_alloc_found
+sock_alloc_next:
     li t0, SK_SIZE
     add a0, a0, t0
     j sock_alloc_scan
