@@ -21,12 +21,15 @@ net_up:                         ; 1 once net_start has run
 ; net_start(): the first time the scheduler looks for a task (net_wake), before any socket call:
 ; page frames for the NIC's buffers and the sockets' rings, both rings handed to the NIC (the
 ; receive buffers posted), the addresses learned. Frames that came before wait in the NIC.
-; Without the frames the network stays down (the NIC keeps no rings). Keeps s0..s3.
+; Without a NIC, or without the frames, the network stays down: no socket can be made. Keeps
+; s0..s3.
 net_start:
     save_ra_s2
     la t0, net_up
     li t1, 1
     sw t1, 0(t0)
+    in t0, PORT_NET_STATUS      ; -1: the machine has no NIC
+    blt t0, zero, net_start_done
     la s0, nic_rx_ring          ; receive and transmit descriptors are one after the other
     li s1, NIC_SLOTS            ; frames for the buffers, two buffers each
 net_start_bufs:
@@ -137,7 +140,10 @@ net_poll_next:
     in t0, PORT_NET_RX_HEAD
     la t1, nic_rx_seen
     lw s0, 0(t1)
-    beq t0, s0, net_poll_timers
+    sub t0, t0, s0              ; frames not handled yet: none, or more than the ring holds
+    beqz t0, net_poll_timers    ; (no NIC reads -1), which no NIC can have written
+    li t1, NIC_SLOTS
+    bgtu t0, t1, net_poll_timers
     andi t1, s0, NIC_MASK
     shli t1, t1, 3
     la t2, nic_rx_ring

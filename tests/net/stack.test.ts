@@ -93,6 +93,15 @@ describe("multi-net: the stack between two VMs", () => {
   });
 });
 
+describe("multi-net without a NIC", () => {
+  it("the network programs say they cannot and end, and the kernel with them", async () => {
+    const r = await toyvmm("boot", "multi-net", "--args", "run=udpclient,tcpclient,udpecho");
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n").filter((l) => l.startsWith("pid "))).toEqual(["pid 2: connection refused", "pid 3: bind failed", "pid 1: send failed"]);
+    expect(r.stdout).toContain("[kernel] all processes finished\n");
+  });
+});
+
 describe("multi-net: what goes on the wire", () => {
   const captures = join(dir, "tcp");
 
