@@ -15,10 +15,10 @@
 ;              |                             |  kernel-thread stacks (lib/frames.s)
 ;   .memsize   +-----------------------------+
 ;
-; Virtual memory above that is per address space: see consts.s.
+; Virtual memory above that is per address space: see consts.s. The kernel.s that includes
+; this file names its entry (`.entry boot`).
 
 .bootargs 0x800, 256
-.entry boot
 
 .include "consts.s"
 .include "task.s"

@@ -2,7 +2,9 @@
 ; that give up the CPU. The kernel defines, before including this file: TASKS and TASKS_END
 ; (its table), TASK_SIZE, NTASK, str_deadlock (said when every task left waits for another),
 ; sched_install(a0 = task): what dispatching a task takes (its address space, the timer),
-; and sched_all_done: where to go when no task is left.
+; sched_all_done: where to go when no task is left, the macro sched_hook (what to do each
+; time before looking for a task; empty for most) and SCHED_IDLE_IRQS (the interrupts that end
+; an idle wait: IRQ_TIMER, and IRQ_NET for a kernel that wakes tasks when frames come).
 
 last_run:                       ; slot the round-robin search starts after
     .word TASKS + (NTASK - 1) * TASK_SIZE
@@ -26,6 +28,7 @@ schedule:
 sched_next:
     save_ra_s2
 sched_again:
+    sched_hook
     csrr s2, time
     li s1, 0                    ; smallest time to the next wake-up, 0 = nobody sleeps
     la t0, TASKS
@@ -70,7 +73,7 @@ sched_check:
     add t0, s2, s1
     csrw timecmp, t0
     csrr s0, imask              ; the timer must wake us even if the kernel keeps it masked
-    li t0, IRQ_TIMER
+    li t0, SCHED_IDLE_IRQS
     csrw imask, t0
     wfi
     csrw imask, s0

@@ -5,6 +5,7 @@
 
 .memsize 262144
 .include "../lib/head.s"
+.entry boot
 
 .org 0x1000
 .include "boot.s"

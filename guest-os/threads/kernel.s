@@ -9,6 +9,12 @@
 
 .memsize 524288
 .include "../lib/head.s"
+.entry boot
+
+; lib/sched.s: nothing to do before each pick, and only the timer ends an idle wait
+.macro sched_hook
+.endm
+.equ SCHED_IDLE_IRQS, IRQ_TIMER
 
 .org 0x1000
 .include "boot.s"

@@ -3,16 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../../vmm/cli/main.js";
 import { parsePcap } from "../../vmm/net/pcap.js";
+import { toyvmm } from "./cli.js";
 
-async function toyvmm(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const text = (c: string | Uint8Array) => (typeof c === "string" ? c : Buffer.from(c).toString("latin1"));
-  const code = await runCli(argv, { stdout: { write: (c) => out.push(text(c)) }, stderr: { write: (c) => err.push(text(c)) } });
-  return { code, stdout: out.join(""), stderr: err.join("") };
-}
 
 const REFLECTOR = "guest-os/net-demo/reflector.s";
 const PINGER = "guest-os/net-demo/pinger.s";

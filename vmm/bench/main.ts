@@ -19,7 +19,7 @@ import { benchColdStart, formatColdStart } from "./cold-start.js";
 import { benchKernels, formatKernelReport, KERNELS, KERNEL_TARGET } from "./kernels.js";
 import { benchMigration, formatMigrationReport } from "./migration.js";
 import { benchMonitor, formatMonitorReport } from "./monitor.js";
-import { benchNetwork, formatNetworkReport } from "./network.js";
+import { benchGuestStack, benchNetwork, formatNetworkReport, formatStackReport } from "./network.js";
 import { benchReverse, formatReverseReport } from "./reverse.js";
 import { median } from "./statistics.js";
 import { benchGigabyte, formatGigabyteReport } from "./gigabyte.js";
@@ -196,6 +196,7 @@ async function main(argv: string[]): Promise<number> {
   const monitor = only === null ? await benchMonitor() : null;
   const migration = only === null ? await benchMigration() : null;
   const network = only === null ? benchNetwork() : null;
+  const stack = only === null ? benchGuestStack() : null;
   const reverse = only === null ? benchReverse() : null;
   const gigabyte = only === null ? benchGigabyte() : null;
   const sweep = only === null ? await benchSweep() : null;
@@ -212,6 +213,7 @@ async function main(argv: string[]): Promise<number> {
     monitor,
     migration,
     network,
+    stack,
     reverse,
     gigabyte,
     sweep,
@@ -248,6 +250,7 @@ async function main(argv: string[]): Promise<number> {
   if (monitor) lines.push("", formatMonitorReport(monitor));
   if (migration) lines.push(formatMigrationReport(migration));
   if (network) lines.push(formatNetworkReport(network));
+  if (stack) lines.push(formatStackReport(stack));
   if (reverse) lines.push("", formatReverseReport(reverse));
   if (gigabyte) lines.push(formatGigabyteReport(gigabyte));
   if (sweep) lines.push(formatSweepReport(sweep));

@@ -2,12 +2,15 @@
  * Network benchmarks, called by the bench program (`npm run bench`): frames per second of
  * host time through the simulated switch between two VMs on one host (guest-os/net-demo's
  * pinger and reflector, stop and wait, on links of 10 us), and the guest instructions each
- * frame costs the two bare-metal drivers.
+ * frame costs the two bare-metal drivers; then the guest network stack (multi-net's UDP and TCP
+ * echo servers and clients, guest-os/lib/net*.s): the request rate the UDP echo server sustains
+ * and the instructions per frame in the client's stack, sockets included.
  */
-import { assembleText } from "../../isa/sources.js";
+import { assembleFile, assembleText } from "../../isa/sources.js";
+import { findBundledGuest } from "../monitor/bundled.js";
 import { createVm } from "../monitor/vm.js";
 import { defaultMac } from "../net/mac.js";
-import { Network } from "../net/network.js";
+import { DEFAULT_NET_SPEED, Network } from "../net/network.js";
 
 export interface NetworkBenchReport {
   frames: number;
@@ -50,6 +53,57 @@ export function formatNetworkReport(r: NetworkBenchReport): string {
     "network (two VMs on one simulated switch, stop and wait):",
     `  ${r.frames} frames in ${r.ms.toFixed(0)} ms: ${Math.round(r.framesPerSecond)} frames/s through the switch`,
     `  guest instructions per frame (sent or received): pinger ${r.instructionsPerFrame.pinger.toFixed(1)}, reflector ${r.instructionsPerFrame.reflector.toFixed(1)}`,
+    "",
+  ].join("\n");
+}
+
+export interface StackBenchRun {
+  /** Host time of the whole run, boot included. */
+  ms: number;
+  /** Frames through the client's port, both ways. */
+  frames: number;
+  /** Guest instructions (idle ticks not counted) the client's kernel and program spent per frame. */
+  instructionsPerFrame: number;
+  /** Guest seconds the client ran (at the network's 10^8 ticks per second), boot included. */
+  guestSeconds: number;
+}
+
+export interface StackBenchReport {
+  udp: StackBenchRun & { requests: number };
+  tcp: StackBenchRun & { bytes: number };
+}
+
+/** A multi-net server and client on one switch, run until the client ends. */
+function stackRun(server: string, client: string): StackBenchRun {
+  const guest = findBundledGuest("multi-net");
+  if (!guest) throw new Error("network bench: no bundled multi-net guest");
+  const image = assembleFile(guest.kernel).image;
+  const net = new Network();
+  const serverVm = createVm({ name: "server", image, bootArgs: `run=${server}`, nic: { mac: defaultMac(0) } });
+  const clientVm = createVm({ name: "client", image, bootArgs: `run=${client}`, nic: { mac: defaultMac(1) } });
+  net.plug("server", serverVm);
+  net.plug("client", clientVm);
+  const start = nowMs();
+  net.run(Number.MAX_SAFE_INTEGER, () => clientVm.ended !== null);
+  const ms = nowMs() - start;
+  if (clientVm.ended?.kind !== "halted" || clientVm.ended.status !== 0) throw new Error(`network bench: ${client} ended ${JSON.stringify(clientVm.ended)}`);
+  const port = net.report().find((p) => p.name === "client")!;
+  const frames = port.sent.frames + port.received.frames;
+  const cpu = clientVm.cpu;
+  return { ms, frames, instructionsPerFrame: (cpu.ticks - cpu.idleTicks) / frames, guestSeconds: cpu.ticks / DEFAULT_NET_SPEED };
+}
+
+/** multi-net's udpbench (200 requests, one at a time) and tcpbulk (20000 bytes echoed) against its echo servers. */
+export function benchGuestStack(): StackBenchReport {
+  return { udp: { ...stackRun("udpecho", "udpbench"), requests: 200 }, tcp: { ...stackRun("tcpecho", "tcpbulk"), bytes: 20_000 } };
+}
+
+export function formatStackReport(r: StackBenchReport): string {
+  return [
+    "guest network stack (multi-net on two VMs, links of 50 us):",
+    `  UDP echo, one request at a time: ${r.udp.requests} requests in ${r.udp.guestSeconds.toFixed(4)} s of guest time (${Math.round(r.udp.requests / r.udp.guestSeconds)} requests/s), ${r.udp.ms.toFixed(0)} ms of host time`,
+    `  TCP echo of ${r.tcp.bytes} bytes: ${r.tcp.guestSeconds.toFixed(4)} s of guest time (${Math.round(r.tcp.bytes / r.tcp.guestSeconds / 1000)} kB/s each way), ${r.tcp.ms.toFixed(0)} ms of host time`,
+    `  client's guest instructions per frame (stack, sockets and program): UDP ${r.udp.instructionsPerFrame.toFixed(0)}, TCP ${r.tcp.instructionsPerFrame.toFixed(0)}`,
     "",
   ].join("\n");
 }

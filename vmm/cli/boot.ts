@@ -152,6 +152,10 @@ export const bootCommand: Command<BootCliOptions> = {
       .example("$0 boot multi --bare --json", "on the bare CPU, statistics as JSON")
       .example("echo hello | $0 boot solo --args prog=echo --input -", "console input from stdin")
       .example("$0 boot guest-os/net-demo/reflector.s guest-os/net-demo/pinger.s --net --until pinger --capture caps", "two VMs on a simulated switch, a pcap per port")
+      .example(
+        "$0 boot multi-net multi-net --net --args multi-net:run=tcpecho --args multi-net-2:run=tcpclient --until multi-net-2 --capture caps",
+        "a TCP echo server and its client on the guest network stack",
+      )
       .example("$0 boot multi --trace trap,syscall --trace-file multi.trace", "every trap and system call of a kernel")
       .example("$0 boot multi --profile --profile-folded multi.folded", "where the kernel spends its time, and stacks for a flame graph")
       .epilogue(

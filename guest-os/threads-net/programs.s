@@ -1,0 +1,13 @@
+; The user programs: the threads kernel's (../threads/user-programs.s, indexes used by
+; ../threads/demos.s) and the concurrent echo server (net-programs.s, index 4).
+
+thread_programs:
+    .word s_name_ult_demo, p_ult_demo
+    .word s_name_lwp_pingpong, p_lwp_pingpong
+    .word s_name_ult_pingpong, p_ult_pingpong
+    .word s_name_server, p_server
+    .word s_name_tcpecho_threads, p_tcpecho_threads
+    .word 0, 0
+
+.include "../threads/user-programs.s"
+.include "net-programs.s"
