@@ -16,10 +16,12 @@
 import { PAGE_SHIFT } from "../../arch.js";
 import type { Memory } from "../../memory.js";
 import { mulh } from "../arith.js";
+import type { Cpu } from "../cpu.js";
 import type { Mmu } from "../mmu.js";
 import type { Block } from "./block.js";
 import { CLOSURE, regionSource } from "./codegen.js";
-import { discoverRegion, PAGE_WORDS } from "./region.js";
+import { discoverRegion, PAGE_WORDS, type Region } from "./region.js";
+import { train } from "./train.js";
 
 /** Entries into a block start before it is compiled. */
 export const HOT_THRESHOLD = 24;
@@ -40,7 +42,7 @@ const CLOSURE_VALUES: Record<(typeof CLOSURE)[number], unknown> = { mulh };
 const sharedBlocks = new Map<string, Block>();
 let sharedChars = 0;
 
-function shared(source: string): Block {
+function shared(source: string, region: Region, scratch: (size: number) => Cpu): Block {
   let block = sharedBlocks.get(source);
   if (block === undefined) {
     if (sharedChars + source.length > SHARED_CODE_MAX) {
@@ -49,6 +51,7 @@ function shared(source: string): Block {
     }
     const factory = new Function(...CLOSURE, source);
     block = factory(...CLOSURE.map((name) => CLOSURE_VALUES[name])) as Block;
+    train(block, region.blocks, scratch);
     sharedBlocks.set(source, block);
     sharedChars += source.length;
   }
@@ -88,6 +91,8 @@ export class Jit {
   constructor(
     private readonly memory: Memory,
     private readonly mmu: Mmu,
+    /** Makes the machine new regions are trained on (train.ts), once per process. */
+    private readonly scratch: (size: number) => Cpu,
     threshold = HOT_THRESHOLD,
   ) {
     this.threshold = Math.max(1, Math.min(HOT_MAX, Math.floor(threshold) || 1));
@@ -137,7 +142,7 @@ export class Jit {
     }
     page.chars += chars;
     this.heldChars += chars;
-    const block = source === null ? null : shared(source);
+    const block = source === null ? null : shared(source, region, this.scratch);
     page.at[index] = block;
     if (block !== null) {
       for (const b of region.blocks) page.at[b.start] ??= block;
