@@ -117,13 +117,20 @@ export class Jit {
     return this.compile(ppn, index);
   }
 
+  /** Whether word `i` of page `ppn` has been entered (or hashes like a start that has). */
+  private entered(ppn: number, i: number): boolean {
+    const page = this.pages[ppn];
+    if (page !== undefined && page.gen === this.memory.codeGen[ppn] && page.at[i]) return true;
+    return this.heat[((ppn << (PAGE_SHIFT - 2)) | i) & HOT_MASK]! > 0;
+  }
+
   /**
    * Compiles the region reachable from a hot start. Its blocks become entry points where the
    * page has none yet; a start that an earlier region already covers never gets here.
    */
   private compile(ppn: number, index: number): Block | null {
     const memory = this.memory;
-    const region = discoverRegion(memory.words, ppn << (PAGE_SHIFT - 2), index);
+    const region = discoverRegion(memory.words, ppn << (PAGE_SHIFT - 2), index, (i) => this.entered(ppn, i));
     const source = region.blocks.length > 0 ? regionSource(region, ppn) : null;
     const chars = source === null ? MARK_CHARS : source.length;
     if (this.heldChars + chars > CPU_CODE_MAX) {
