@@ -9,7 +9,7 @@
  * (small addresses, small values), and last all -8 (values whose unsigned view is no small
  * integer, as `bltu` and `divu` see). V8 gives a function somewhere to record feedback only
  * after it has run a while, so the blocks run over and over, TRAINING_CALLS calls in all
- * (fewer left the bench's kernels deoptimizing). The guest's machine is never touched, so
+ * (with fewer, the bench's kernels still deoptimized). The guest's machine is never touched, so
  * results cannot change.
  */
 import { PAGE_SHIFT, PAGE_SIZE, REGISTER_COUNT } from "../../arch.js";
