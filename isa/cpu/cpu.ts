@@ -34,7 +34,7 @@ import {
 } from "../arch.js";
 import { NO_PORTS, type PortBus } from "../devices/ports.js";
 import { UserError } from "../errors.js";
-import type { Memory } from "../memory.js";
+import { Memory } from "../memory.js";
 import { Op } from "../opcodes.js";
 import { mulh } from "./arith.js";
 import {
@@ -114,6 +114,9 @@ const REGION_CALL_MAX = 1 << 16;
 /** A fetchKey no pc matches (low bits set): the next fetch looks for a compiled block. */
 const PROBE = -2;
 
+/** The machine the compiler trains new regions on (jit/train.ts). */
+const scratchMachine = (size: number): Cpu => new Cpu(new Memory(size), { jit: false });
+
 export class Cpu {
   readonly regs = new Int32Array(REGISTER_COUNT);
   /** Architectural control registers (bare). Hosted, the monitor's virtual CPU has its own. */
@@ -148,7 +151,7 @@ export class Cpu {
     this.hosted = options.hosted ?? false;
     this.ports = options.ports ?? NO_PORTS;
     this.mmu = new Mmu(memory);
-    this.jit = (options.jit ?? jitByDefault()) ? new Jit(memory, this.mmu, options.jitThreshold) : null;
+    this.jit = (options.jit ?? jitByDefault()) ? new Jit(memory, this.mmu, scratchMachine, options.jitThreshold) : null;
     this.reset(0, 0, 0);
   }
 

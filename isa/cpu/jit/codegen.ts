@@ -85,33 +85,32 @@ interface Place {
  * `va & mask`, so one compare checks page and alignment) and its physical base: a repeat on
  * that page skips the TLB. Exact because nothing changes the TLB while a region runs. A
  * store's site page is already dirty (that store set it, and only the host clears dirty bits,
- * never during a run), and it has a write entry, so it holds no compiled code.
+ * never during a run), and it has a write entry, so it holds no compiled code. Hit and miss
+ * share the access itself, so training a new region (train.ts) gives both their type feedback.
  */
 function accessSource(sem: Extract<Semantics, { kind: "load" | "store" }>, d: Decoded, at: Place): string[] {
   const { rd, rs1, rs2, imm = 0 } = d.ops;
   const store = sem.kind === "store";
   const tag = store ? "writeTag" : "readTag";
-  const aligned = sem.size > 1 ? ` && (va & ${sem.size - 1}) === 0` : "";
+  const misaligned = sem.size > 1 ? ` || (va & ${sem.size - 1}) !== 0` : "";
   const index = `pa${sem.size === 4 ? " >>> 2" : sem.size === 2 ? " >>> 1" : ""}`;
   const mem = `${sem.view}[${index}]`;
   const op = store ? `${mem} = ${reg(rs2)};` : rd ? `r${rd} = ${mem};` : "";
-  const dirty = store ? ` dirty[pa >>> ${PAGE_SHIFT}] = 1;` : "";
-  const miss = exit(at.word, at.after + 1);
+  const lookup = [
+    `vpn = va >>> ${PAGE_SHIFT}; slot = vpn & ${TLB_MASK};`,
+    `if (${tag}[slot] !== ((vpn << 1) | k)${misaligned}) ${exit(at.word, at.after + 1)}`,
+  ];
   const lines = [`va = (${reg(rs1)} + ${lit(imm)}) | 0;`];
   if (at.site >= 0) {
     const s = at.site;
     const mask = ~(OFFSET_MASK & ~(sem.size - 1));
-    lines.push(`if ((va & ${lit(mask)}) === v${s}) { pa = p${s} | (va & ${OFFSET_MASK}); ${op} }`);
-    lines.push(`else { vpn = va >>> ${PAGE_SHIFT}; slot = vpn & ${TLB_MASK};`);
-    lines.push(
-      `if (${tag}[slot] === ((vpn << 1) | k)${aligned}) { p${s} = frame[slot]; v${s} = va & ${lit(~OFFSET_MASK)}; ` +
-        `pa = p${s} | (va & ${OFFSET_MASK}); ${op}${dirty} }`,
-    );
-    lines.push(`else ${miss} }`);
+    const dirty = store ? ` dirty[p${s} >>> ${PAGE_SHIFT}] = 1;` : "";
+    lines.push(`if ((va & ${lit(mask)}) !== v${s}) {`, ...lookup);
+    lines.push(`p${s} = frame[slot]; v${s} = va & ${lit(~OFFSET_MASK)};${dirty} }`);
+    lines.push(`pa = p${s} | (va & ${OFFSET_MASK}); ${op}`);
   } else {
-    lines.push(`vpn = va >>> ${PAGE_SHIFT}; slot = vpn & ${TLB_MASK};`);
-    lines.push(`if (${tag}[slot] === ((vpn << 1) | k)${aligned}) { pa = frame[slot] | (va & ${OFFSET_MASK}); ${op}${dirty} }`);
-    lines.push(`else ${miss}`);
+    lines.push(...lookup, `pa = frame[slot] | (va & ${OFFSET_MASK}); ${op}`);
+    if (store) lines.push(`dirty[pa >>> ${PAGE_SHIFT}] = 1;`);
   }
   return lines;
 }

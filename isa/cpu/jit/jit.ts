@@ -16,10 +16,12 @@
 import { PAGE_SHIFT } from "../../arch.js";
 import type { Memory } from "../../memory.js";
 import { mulh } from "../arith.js";
+import type { Cpu } from "../cpu.js";
 import type { Mmu } from "../mmu.js";
 import type { Block } from "./block.js";
 import { CLOSURE, regionSource } from "./codegen.js";
-import { discoverRegion, PAGE_WORDS } from "./region.js";
+import { discoverRegion, PAGE_WORDS, type Region } from "./region.js";
+import { train } from "./train.js";
 
 /** Entries into a block start before it is compiled. */
 export const HOT_THRESHOLD = 24;
@@ -40,7 +42,7 @@ const CLOSURE_VALUES: Record<(typeof CLOSURE)[number], unknown> = { mulh };
 const sharedBlocks = new Map<string, Block>();
 let sharedChars = 0;
 
-function shared(source: string): Block {
+function shared(source: string, region: Region, scratch: (size: number) => Cpu): Block {
   let block = sharedBlocks.get(source);
   if (block === undefined) {
     if (sharedChars + source.length > SHARED_CODE_MAX) {
@@ -49,6 +51,7 @@ function shared(source: string): Block {
     }
     const factory = new Function(...CLOSURE, source);
     block = factory(...CLOSURE.map((name) => CLOSURE_VALUES[name])) as Block;
+    train(block, region.blocks, scratch);
     sharedBlocks.set(source, block);
     sharedChars += source.length;
   }
@@ -88,6 +91,8 @@ export class Jit {
   constructor(
     private readonly memory: Memory,
     private readonly mmu: Mmu,
+    /** Makes the machine new regions are trained on (train.ts), once per process. */
+    private readonly scratch: (size: number) => Cpu,
     threshold = HOT_THRESHOLD,
   ) {
     this.threshold = Math.max(1, Math.min(HOT_MAX, Math.floor(threshold) || 1));
@@ -112,13 +117,20 @@ export class Jit {
     return this.compile(ppn, index);
   }
 
+  /** Whether word `i` of page `ppn` has been entered (or hashes like a start that has). */
+  private entered(ppn: number, i: number): boolean {
+    const page = this.pages[ppn];
+    if (page !== undefined && page.gen === this.memory.codeGen[ppn] && page.at[i]) return true;
+    return this.heat[((ppn << (PAGE_SHIFT - 2)) | i) & HOT_MASK]! > 0;
+  }
+
   /**
    * Compiles the region reachable from a hot start. Its blocks become entry points where the
    * page has none yet; a start that an earlier region already covers never gets here.
    */
   private compile(ppn: number, index: number): Block | null {
     const memory = this.memory;
-    const region = discoverRegion(memory.words, ppn << (PAGE_SHIFT - 2), index);
+    const region = discoverRegion(memory.words, ppn << (PAGE_SHIFT - 2), index, (i) => this.entered(ppn, i));
     const source = region.blocks.length > 0 ? regionSource(region, ppn) : null;
     const chars = source === null ? MARK_CHARS : source.length;
     if (this.heldChars + chars > CPU_CODE_MAX) {
@@ -137,7 +149,7 @@ export class Jit {
     }
     page.chars += chars;
     this.heldChars += chars;
-    const block = source === null ? null : shared(source);
+    const block = source === null ? null : shared(source, region, this.scratch);
     page.at[index] = block;
     if (block !== null) {
       for (const b of region.blocks) page.at[b.start] ??= block;

@@ -1,8 +1,10 @@
 /**
  * Region discovery: the part of one physical page reachable from a hot entry point, cut into
- * basic blocks. A region follows branches both ways, `jal` targets, and the return point
- * after every call (`jal` or `jalr` that links, rd ≠ 0), as long as they stay in the page;
- * it stops at system instructions and illegal words, which the interpreter takes.
+ * basic blocks. A region follows branches both ways, jumps, and calls (`jal` that links,
+ * rd ≠ 0) into functions that have run, with the return point after them, as long as they
+ * stay in the page; it stops at system instructions and illegal words, which the interpreter
+ * takes, and at a `jalr`, whose target it cannot know (a return finds its block in the
+ * region's table when the region holds it).
  * Every block start ("leader") is also a place the compiled region may be entered or jumped
  * to, so a return from a call lands back inside compiled code.
  */
@@ -46,8 +48,16 @@ function stepAt(words: Int32Array, pageWord: number, i: number): Step | null {
  */
 export const MAX_REGION_BLOCKS = 64;
 
-/** The region of the page at word index `pageWord` reachable from `entry` (a word index). */
-export function discoverRegion(words: Int32Array, pageWord: number, entry: number): Region {
+/**
+ * The region of the page at word index `pageWord` reachable from `entry` (a word index);
+ * `called(i)` says whether the function at word `i` has run.
+ */
+export function discoverRegion(
+  words: Int32Array,
+  pageWord: number,
+  entry: number,
+  called: (i: number) => boolean,
+): Region {
   const steps: (Step | null | undefined)[] = new Array(PAGE_WORDS);
   const at = (i: number) => (steps[i] === undefined ? (steps[i] = stepAt(words, pageWord, i)) : steps[i]);
   const leader = new Uint8Array(PAGE_WORDS);
@@ -66,10 +76,15 @@ export function discoverRegion(words: Int32Array, pageWord: number, entry: numbe
       const s = at(i);
       if (s === null) break;
       if (!isControl(s)) continue;
-      // A branch goes on at either side; a call comes back after itself (a jump with rd = 0
-      // is no call); a `jal` goes to its target.
-      if (s.sem.kind === "branch" || s.d.ops.rd) add(i + 1);
-      if (s.sem.kind !== "jalr") add(i + (s.d.ops.imm ?? 0));
+      // A branch goes on at either side, a jump (rd = 0) to its target. A `jal` call is
+      // followed into a callee that has run (`called`) and then comes back after itself;
+      // one that has not (the code after a hot loop, printing its result) is left out, to
+      // keep the region, and the time V8 takes to compile it, to the hot code.
+      const target = i + (s.d.ops.imm ?? 0);
+      const call = s.sem.kind === "jal" && s.d.ops.rd !== 0 && s.d.ops.rd !== undefined;
+      const follow = call && (target === entry || called(target));
+      if (s.sem.kind === "branch" || follow) add(i + 1);
+      if (s.sem.kind === "branch" || (s.sem.kind === "jal" && (!call || follow))) add(target);
       break;
     }
   }

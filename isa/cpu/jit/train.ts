@@ -1,0 +1,58 @@
+/**
+ * Training a new region before it runs. V8 optimizes a function on the type feedback of the
+ * code that has run, and where an operation has none it compiles a bailout: the first time the
+ * guest reaches a block that had not run yet (the sieve's counting loop after its first pass,
+ * the code after a loop), the optimized region was thrown away ("Insufficient type feedback")
+ * and ran interpreted until V8 had compiled it again, tens of milliseconds each time. So each
+ * block of a new region runs, before the guest's first entry, on a scratch machine of its own:
+ * one page of memory that every virtual address near 0 maps to, registers and memory all 0
+ * (small addresses, small values), and last all -8 (values whose unsigned view is no small
+ * integer, as `bltu` and `divu` see). V8 gives a function somewhere to record feedback only
+ * after it has run a while, so the blocks run over and over, TRAINING_CALLS calls in all
+ * (with fewer, the bench's kernels still deoptimized). The guest's machine is never touched, so
+ * results cannot change.
+ */
+import { PAGE_SHIFT, PAGE_SIZE, REGISTER_COUNT } from "../../arch.js";
+import type { Cpu } from "../cpu.js";
+import { TLB_SIZE } from "../mmu.js";
+import type { Block } from "./block.js";
+import type { RegionBlock } from "./region.js";
+
+/** Calls of the region a training makes, at least: V8 records no feedback for the first ones. */
+const TRAINING_CALLS = 256;
+/** The mode bit the training runs under (tags below are kernel ones). */
+const K = 1;
+
+let machine: Cpu | null = null;
+const regs = new Int32Array(REGISTER_COUNT);
+
+/**
+ * The scratch machine, a `Cpu` like the guests' so the region's property loads see one shape:
+ * its TLB maps the 2 MiB either side of address 0 to its one physical page.
+ */
+function scratch(make: (size: number) => Cpu): Cpu {
+  if (machine !== null) return machine;
+  machine = make(PAGE_SIZE);
+  const { readTag, writeTag, frame } = machine.mmu;
+  for (let slot = 0; slot < TLB_SIZE; slot++) {
+    const vpn = slot < TLB_SIZE / 2 ? slot : (1 << (32 - PAGE_SHIFT)) - TLB_SIZE + slot;
+    readTag[slot] = writeTag[slot] = (vpn << 1) | K;
+    frame[slot] = 0;
+  }
+  return machine;
+}
+
+/** Runs the region's blocks on the scratch machine (`make` builds it, once per process). */
+export function train(region: Block, blocks: readonly RegionBlock[], make: (size: number) => Cpu): void {
+  const cpu = scratch(make);
+  const rounds = Math.max(2, Math.ceil(TRAINING_CALLS / Math.max(1, blocks.length)));
+  for (let round = 1; round <= rounds; round++) {
+    const value = round < rounds ? 0 : -8;
+    cpu.memory.words.fill(value);
+    for (const b of blocks) {
+      regs.fill(value);
+      regs[0] = 0;
+      region(cpu, regs, b.start << 2, b.steps.length, K);
+    }
+  }
+}
