@@ -1,6 +1,6 @@
 /** The CRC-32 in use (native where the runtime has it) gives the table-driven loop's results. */
 import { describe, expect, it } from "vitest";
-import { crc32, tableCrc32 } from "../../isa/crc32.js";
+import { crc32, crc32Range, tableCrc32 } from "../../isa/crc32.js";
 
 /** Deterministic bytes (xorshift32), so a failure repeats. */
 function randomBytes(length: number, seed: number): Uint8Array {
@@ -30,5 +30,11 @@ describe("crc32 against the table", () => {
       expect(crc32(bytes, start)).toBe(tableCrc32(bytes, start));
     }
     expect(crc32(bytes.subarray(4321), crc32(bytes.subarray(0, 4321)))).toBe(tableCrc32(bytes));
+  });
+  it("crc32Range gives the CRC of the range, continuing a CRC, without a view", () => {
+    const bytes = randomBytes(300, 7);
+    for (const [start, end, from] of [[0, 0, 0], [10, 18, 0], [3, 300, 0x12345678], [299, 300, 0xffffffff]] as const) {
+      expect(crc32Range(bytes, start, end, from), `${start}..${end}`).toBe(crc32(bytes.subarray(start, end), from));
+    }
   });
 });

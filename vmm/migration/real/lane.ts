@@ -25,8 +25,9 @@ export class Lane {
   private blocked = false;
   private broken = false;
   private handlers: LaneHandlers | null = null;
-  /** Frames written this turn and not yet handed to the socket: one view while they lie side by side. */
+  /** Frames written this turn and not yet handed to the socket: one stretch of a buffer while they lie side by side. */
   private pending: Uint8Array | null = null;
+  private pendingEnd = 0;
   private flushScheduled = false;
 
   constructor(
@@ -74,13 +75,14 @@ export class Lane {
   write(bytes: Uint8Array): void {
     if (this.broken) return;
     const pending = this.pending;
-    if (pending && pending.buffer === bytes.buffer && pending.byteOffset + pending.length === bytes.byteOffset) {
-      this.pending = new Uint8Array(pending.buffer, pending.byteOffset, pending.length + bytes.length);
+    if (pending && pending.buffer === bytes.buffer && pending.byteOffset + this.pendingEnd === bytes.byteOffset) {
+      this.pendingEnd += bytes.length;
     } else {
       this.flush();
       this.pending = bytes;
+      this.pendingEnd = bytes.length;
     }
-    if (this.pending!.length >= PENDING_MAX) return this.flush();
+    if (this.pendingEnd >= PENDING_MAX) return this.flush();
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(() => {
@@ -96,9 +98,10 @@ export class Lane {
    * the kernel has it.
    */
   private flush(): void {
-    const bytes = this.pending;
+    const first = this.pending;
     this.pending = null;
-    if (!bytes || this.broken) return;
+    if (!first || this.broken) return;
+    const bytes = this.pendingEnd === first.length ? first : new Uint8Array(first.buffer, first.byteOffset, this.pendingEnd);
     const written = bytes.length === PAGE_SLAB_BYTES ? () => recyclePageSlab(bytes) : undefined;
     if (!this.socket.write(bytes, written)) this.blocked = true;
   }

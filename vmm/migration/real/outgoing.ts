@@ -77,6 +77,8 @@ export interface OutgoingResult {
 
 /** What the switch-over decision assumes of an unlimited link until the wire has been measured. */
 const UNLIMITED_ESTIMATE = 1_000_000_000;
+/** The urgent lane is served first. */
+const PUMP_ORDER: readonly LaneNumber[] = [URGENT, MAIN];
 
 export function startMigration(guest: GuestControl, options: OutgoingOptions): OutgoingMigration {
   return new OutgoingMigration(guest, options);
@@ -313,7 +315,7 @@ export class OutgoingMigration extends EventEmitter {
     const lanes = this.lanes;
     if (!lanes) return this.armTimer(Infinity);
     let wait = Infinity;
-    for (const number of [URGENT, MAIN] as LaneNumber[]) {
+    for (const number of PUMP_ORDER) {
       const lane = lanes[number];
       while (lane.writable && this.machine.wantsToTransmit(number)) {
         const now = this.clock.now();
