@@ -26,7 +26,7 @@ import type { MigrationParameters } from "./protocol-migrate.js";
 const REMEMBERED = 64;
 
 export class HostMigrations {
-  parameters: MigrationParameters = { bandwidth: null, downtimeTargetNs: DEFAULTS.downtimeTargetNs, maxRounds: DEFAULTS.maxRounds, postcopyAfter: null };
+  parameters: MigrationParameters = { bandwidth: null, downtimeTargetNs: DEFAULTS.downtimeTargetNs, maxRounds: DEFAULTS.maxRounds, postcopyAfter: null, multifdChannels: 0 };
   private readonly jobs: MigrationJob[] = [];
   /** Incoming VMs' controls, by name, for their missing pages. */
   private readonly arriving = new Map<string, HostGuestControl>();
@@ -102,6 +102,9 @@ export class HostMigrations {
     if (parameters.postcopyAfter && args.strategy !== "pre-copy") {
       throw new CommandError("InvalidArguments", "migrate: postcopyAfter turns a pre-copy into post-copy; it goes with strategy pre-copy");
     }
+    if (parameters.multifdChannels > 0 && args.strategy === "post-copy") {
+      throw new CommandError("InvalidArguments", "migrate: multifdChannels carry the pages of stop-copy and pre-copy; post-copy sends its pages on the stream (set multifdChannels 0)");
+    }
     this.host.lock(args.vm, `is migrating to ${args.to}`);
     const out = startMigration(new HostGuestControl(this.host, vm), {
       ...to,
@@ -109,6 +112,7 @@ export class HostMigrations {
       strategy: args.strategy,
       downtimeTargetNs: parameters.downtimeTargetNs,
       maxRounds: parameters.maxRounds,
+      multifdChannels: parameters.multifdChannels,
       ...(parameters.bandwidth !== null ? { bandwidth: parameters.bandwidth } : {}),
     });
     const job = this.add(new MigrationJob(this.host, args.vm, describeAddress({ kind: "tcp", ...to }), { kind: "outgoing", out, memory: vm.guest.vm.memory }));
@@ -208,6 +212,7 @@ function definedOf(args: ArgumentsOf<"migrate">): Partial<MigrationParameters> {
   if (args.downtimeTargetNs !== undefined) given.downtimeTargetNs = args.downtimeTargetNs;
   if (args.maxRounds !== undefined) given.maxRounds = args.maxRounds;
   if (args.postcopyAfter !== undefined) given.postcopyAfter = args.postcopyAfter;
+  if (args.multifdChannels !== undefined) given.multifdChannels = args.multifdChannels;
   return given;
 }
 

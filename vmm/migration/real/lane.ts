@@ -29,6 +29,8 @@ export class Lane {
   private pending: Uint8Array | null = null;
   private pendingEnd = 0;
   private flushScheduled = false;
+  /** Holding: what arrives waits (and the socket pauses) until `release()`. */
+  private held = false;
 
   constructor(
     readonly socket: Socket,
@@ -54,7 +56,7 @@ export class Lane {
     this.handlers = handlers;
     this.drainReader();
     if (this.socket.destroyed) this.fail("closed");
-    else this.socket.resume();
+    else if (!this.held) this.socket.resume();
   }
 
   /** Whether the socket takes more now: false from a write the socket's buffer could not take until it drained. */
@@ -126,6 +128,23 @@ export class Lane {
     setTimeout(() => this.finish(), 1_000).unref();
   }
 
+  /** Stops delivering transmissions after the one being delivered, and reading the socket, until `release()`. */
+  hold(): void {
+    this.held = true;
+    this.socket.pause();
+  }
+
+  /** Goes on delivering (from the next turn: the caller may be in the middle of another lane's delivery). */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    process.nextTick(() => {
+      if (this.held || this.broken) return;
+      if (this.handlers) this.drainReader();
+      this.socket.resume();
+    });
+  }
+
   /** Drops the connection now; `onBroken` is told `reason`. */
   drop(reason: string): void {
     this.fail(reason);
@@ -138,7 +157,11 @@ export class Lane {
 
   private drainReader(): void {
     try {
-      for (let bytes = this.reader.next(); bytes && !this.broken; bytes = this.reader.next()) this.handlers!.onTransmission(bytes);
+      while (!this.broken && !this.held) {
+        const bytes = this.reader.next();
+        if (!bytes) break;
+        this.handlers!.onTransmission(bytes);
+      }
     } catch (error) {
       this.fail((error as Error).message);
     }
