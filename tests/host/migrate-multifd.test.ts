@@ -89,6 +89,21 @@ describe("vm migrate with multifd channels", () => {
     expect((await migrationEnd(b, vm)).status).toBe("failed");
   });
 
+  it("a pre-copy on channels that turns into post-copy: the rest of its pages follow on the stream, and the VM ends as an unmigrated run", async () => {
+    const [a, b] = hosts as [MigrationHost, MigrationHost];
+    const vm = "channels-then-postcopy";
+    await a.client.call("vm-create", { guest: resolve(WRITER.name), name: vm, args: WRITER.args });
+    await new Promise((resume) => setTimeout(resume, 100));
+    const statuses: string[] = [];
+    const unlisten = a.client.onEvent((event) => event.event === "MIGRATION" && event.data.vm === vm && statuses.push(event.data.status));
+    const info = await migrateVm(a, b, { vm, strategy: "pre-copy", bandwidth: 1_000_000, multifdChannels: 2, postcopyAfter: { rounds: 1 } });
+    unlisten();
+    expect(info.status, String(info.detail)).toBe("completed");
+    expect(statuses).toContain("postcopy-active");
+    expect((info.stats as unknown as MigrationStats).multifd!.syncPoints).toBeGreaterThanOrEqual(2);
+    expect(await outcome(b, vm)).toEqual(reference(WRITER));
+  });
+
   it("the host's parameter: migrate-set-parameters keeps the channel count for the migrations after it", async () => {
     const [a, b] = hosts as [MigrationHost, MigrationHost];
     const vm = "by-parameter";
