@@ -12,6 +12,7 @@ import { DEFAULTS } from "../migration/options.js";
 import { ANY_HOST } from "../migration/index.js";
 import type { IncomingMigration } from "../migration/real/incoming.js";
 import { MigrationListener } from "../migration/real/listener.js";
+import { SpareMemory } from "../migration/real/spare-memory.js";
 import { startMigration, type OutgoingMigration } from "../migration/real/outgoing.js";
 import { describeAddress, isUnspecified, parseTcpAddress, type TcpAddress } from "./address.js";
 import type { Host } from "./host.js";
@@ -33,13 +34,16 @@ export class HostMigrations {
 
   /** The migrations of `host`, listening at `listen` when given. */
   static async start(host: Host, listen: TcpAddress | undefined, log: Logger): Promise<HostMigrations> {
-    const listener = listen ? await MigrationListener.listen({ ...listen, vmHost: ANY_HOST }) : null;
-    return new HostMigrations(host, listener, log);
+    const spareMemory = new SpareMemory();
+    const listener = listen ? await MigrationListener.listen({ ...listen, vmHost: ANY_HOST, spareMemory }) : null;
+    return new HostMigrations(host, listener, spareMemory, log);
   }
 
   private constructor(
     private readonly host: Host,
     private readonly listener: MigrationListener | null,
+    /** The memory of the last VM that migrated away, for the next to arrive (the listener takes it). */
+    private readonly spareMemory: SpareMemory,
     private readonly log: Logger,
   ) {
     host.onPageMissing = (vm, page) => this.arriving.get(vm.name)?.pageMissing(page);
@@ -120,6 +124,8 @@ export class HostMigrations {
     this.logPauses(args.vm, out);
     void out.result.then((result) => {
       stopSwitching();
+      // Every page has left and the VM is gone from here: its memory can take the next VM that arrives.
+      if (result.status === "completed" && result.migrated) this.spareMemory.give(vm.guest.vm.memory);
       if (this.host.get(args.vm) === vm) this.host.unlock(args.vm);
       const fields = { vm: args.vm, to: args.to, status: result.status, migrated: result.migrated, error: result.error, downtimeNs: result.stats.downtimeNs };
       this.logEnd(result.status, fields, "outgoing migration ended");
@@ -164,6 +170,7 @@ export class HostMigrations {
       else job.driver.out.abandon("the source host stopped");
     }
     await this.listener?.close();
+    this.spareMemory.drop();
   }
 
   /** A failed or cancelled migration is news at the default log level; a completed one is not. */

@@ -204,7 +204,7 @@ export class Destination {
         if (problem) fail(problem);
         this.setup = frame;
         this.config = config;
-        this.memory = new Memory(frame.memorySize);
+        this.memory = this.settings.memory?.(frame.memorySize) ?? new Memory(frame.memorySize);
         this.received = new Uint8Array(this.memory.pageCount);
         this.pageCrcs = zeroPageCrcs(this.memory.pageCount);
         this.postCopy = STRATEGIES[frame.strategy] === "post-copy";

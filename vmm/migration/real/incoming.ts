@@ -21,6 +21,7 @@
  * and says so; nothing can finish the guest then.
  */
 import { EventEmitter } from "node:events";
+import type { Memory } from "../../../isa/memory.js";
 import { UserError } from "../../../isa/errors.js";
 import { Destination } from "../protocol/destination.js";
 import { MAIN, URGENT, type Lane as LaneNumber } from "../protocol/events.js";
@@ -55,6 +56,8 @@ export interface IncomingSettings {
   stallTimeoutNs: number;
   /** Builds the owner's control of a VM that arrived, stopped. */
   guest: (vm: MigratableVm) => GuestControl;
+  /** Memory to reuse for the VM, when there is some of its size (spare-memory.ts). */
+  memory?: (size: number) => Memory | null;
 }
 
 export class IncomingMigration extends EventEmitter {
@@ -117,7 +120,8 @@ export class IncomingMigration extends EventEmitter {
   attachStream(lane: Lane, prologue: Uint8Array, session: string): void {
     const now = this.clock.now();
     this.session = session;
-    this.machine = new Destination({ host: this.settings.host, acks: "frames", urgentLane: true, stallTimeoutNs: this.settings.stallTimeoutNs }, this.stats, now);
+    const { host, stallTimeoutNs, memory } = this.settings;
+    this.machine = new Destination({ host, acks: "frames", urgentLane: true, stallTimeoutNs, ...(memory ? { memory } : {}) }, this.stats, now);
     this.machine.handle(now, { kind: "received", lane: MAIN, bytes: prologue });
     this.attach(MAIN, lane);
   }

@@ -27,6 +27,7 @@ import { checkPeerPrologue, HANDSHAKE_MAX_PAYLOAD, readHello, refusedOpening, TO
 import { IncomingMigration } from "./incoming.js";
 import { Lane } from "./lane.js";
 import { channelLabel, FIRST_CHANNEL_LANE } from "./multifd.js";
+import type { SpareMemory } from "./spare-memory.js";
 
 export interface ListenerOptions {
   /** Default 127.0.0.1: migrations come from this machine unless asked otherwise. */
@@ -41,6 +42,8 @@ export interface ListenerOptions {
   handshakeTimeoutMs?: number;
   /** How long a completed migration still answers its source (default 30 s). */
   lingerMs?: number;
+  /** Memory of VMs that left, for the arriving ones to reuse (absent: always fresh). */
+  spareMemory?: SpareMemory;
 }
 
 export interface ExpectOptions {
@@ -87,6 +90,7 @@ export class MigrationListener extends EventEmitter {
       host: this.options.vmHost,
       stallTimeoutNs: (this.options.stallTimeoutMs ?? 10_000) * 1e6,
       guest: options.guest,
+      ...(this.options.spareMemory ? { memory: (size: number) => this.options.spareMemory!.take(size) } : {}),
     });
     this.slots.set(token, slot);
     slot.on("status", (status: string) => {
