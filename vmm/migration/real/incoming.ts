@@ -10,6 +10,8 @@
  *   slot.on("guest", (guest) => …);              // the guest runs here from now on
  *   const { status, guest, stats, error } = await slot.result;
  *
+ * Its lanes are the stream, the urgent lane and, with multifd, the channels, whose pages the
+ * machine takes as the stream's while a gate (multifd.ts) holds both sides at each sync point.
  * The VM is built through the listener's `VmHost` once its state has arrived and checked, and
  * handed to the owner's `guest` factory, which returns it stopped; the driver resumes it once
  * the source has let it go. `in-doubt`: the connection broke after this side said it holds the

@@ -16,6 +16,8 @@
  * `bandwidth` is set and by the socket's backpressure always; and the urgent lane, which
  * carries the destination's return frames and, source to destination, requested pages and
  * the commit, so that they never wait behind background pages (QEMU's postcopy-preempt).
+ * With `multifdChannels` N more connections carry the pages of stop-copy and pre-copy
+ * (multifd.ts), within the same bucket.
  * The stream's bandwidth is measured every 100 ms and fed to the switch-over decision.
  *
  * Before the commit any failure — a refused hello, a reset, a stall, a cancel, the
@@ -214,12 +216,14 @@ export class OutgoingMigration extends EventEmitter {
       const urgent = await dial(this.address, helloOpening({ ...hello, session: this.session, lane: URGENT }), "the urgent lane", timeout);
       dialled.push(urgent);
       const count = recover ? 0 : (this.options.multifdChannels ?? 0);
-      const channels = await Promise.all(
-        Array.from({ length: count }, (_, i) => {
-          const opening = helloOpening({ ...hello, session: this.session, lane: FIRST_CHANNEL_LANE + i });
-          return dial(this.address, opening, channelLabel(i), timeout).then((channel) => (dialled.push(channel), channel));
-        }),
+      // All at once; each that opened is closed below if another did not.
+      const attempts = await Promise.allSettled(
+        Array.from({ length: count }, (_, i) => dial(this.address, helloOpening({ ...hello, session: this.session, lane: FIRST_CHANNEL_LANE + i }), channelLabel(i), timeout)),
       );
+      const channels = attempts.flatMap((attempt) => (attempt.status === "fulfilled" ? [attempt.value] : []));
+      dialled.push(...channels);
+      const refused = attempts.find((attempt) => attempt.status === "rejected");
+      if (refused) throw refused.reason;
       if (generation !== this.generation || this.ended) {
         for (const lane of [main, ...dialled]) lane.socket.destroy();
         return;
