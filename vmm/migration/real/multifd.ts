@@ -15,9 +15,9 @@
  * before it (QEMU's multifd sync per round). So the pages wait for the setup that makes the
  * memory they go into; every page sent before a round's end, the state or the completion
  * (with its memory CRC) is in before that frame is applied; and a page sent again in a later
- * round never meets an older copy of itself still on its way on another channel. Post-copy's pages go on the
- * stream and the urgent lane, as without channels (a pre-copy that turns into post-copy
- * places a sync point first).
+ * round never meets an older copy of itself still on its way on another channel. Post-copy's
+ * pages go on the stream and the urgent lane, as without channels (a pre-copy that turns into
+ * post-copy places a sync point first).
  */
 import { decodeFrame, encodeFrame, streamError } from "../stream/codec.js";
 import { FRAME_CODE, type FrameOf } from "../stream/frames.js";
@@ -37,7 +37,7 @@ function isPages(bytes: Uint8Array): boolean {
   return bytes[0] === FRAME_CODE.page || bytes[0] === FRAME_CODE.zero;
 }
 
-/** Whether the transmission is a sync frame (its checks are `readSync`'s). */
+/** Whether the transmission is a sync frame (the gate checks the rest of it). */
 export function isSync(bytes: Uint8Array): boolean {
   return bytes[0] === FRAME_CODE.sync;
 }
