@@ -40,7 +40,8 @@ export class Memory {
   /** `bytes` as a Buffer (the same memory), for native compares. */
   private readonly view: Buffer;
 
-  constructor(size: number) {
+  /** `buffer`: memory of `size` bytes to reuse (a VM that has left), cleared here; absent: fresh memory. */
+  constructor(size: number, buffer?: ArrayBuffer) {
     if (!Number.isInteger(size) || size < PAGE_SIZE || size > MAX_MEMORY || size % PAGE_SIZE !== 0) {
       throw new UserError(
         `memory size ${size} must be a multiple of ${PAGE_SIZE} between ${PAGE_SIZE} and ${MAX_MEMORY}`,
@@ -48,17 +49,19 @@ export class Memory {
     }
     this.size = size;
     this.pageCount = size >>> PAGE_SHIFT;
-    const buffer = new ArrayBuffer(size);
-    this.bytes = new Uint8Array(buffer);
-    this.sbytes = new Int8Array(buffer);
-    this.halves = new Int16Array(buffer);
-    this.uhalves = new Uint16Array(buffer);
-    this.words = new Int32Array(buffer);
+    if (buffer && buffer.byteLength !== size) throw new RangeError(`a buffer of ${buffer.byteLength} bytes is not a memory of ${size}`);
+    const memory = buffer ?? new ArrayBuffer(size);
+    this.bytes = new Uint8Array(memory);
+    if (buffer) this.bytes.fill(0);
+    this.sbytes = new Int8Array(memory);
+    this.halves = new Int16Array(memory);
+    this.uhalves = new Uint16Array(memory);
+    this.words = new Int32Array(memory);
     this.dirty = new Uint8Array(this.pageCount);
     this.missing = new Uint8Array(this.pageCount);
     this.code = new Uint8Array(this.pageCount);
     this.codeGen = new Int32Array(this.pageCount);
-    this.view = Buffer.from(buffer);
+    this.view = Buffer.from(memory);
   }
 
   /** Whether every byte of the page is 0: one native compare, several times a word loop's speed. */

@@ -1,6 +1,6 @@
 /** The CRC-32 in use (the table, then native once zlib is worth loading) gives the table-driven loop's results. */
 import { describe, expect, it } from "vitest";
-import { crc32, nativeCrc32, TABLE_BYTES, tableCrc32 } from "../../isa/crc32.js";
+import { crc32, crc32Range, nativeCrc32, TABLE_BYTES, tableCrc32 } from "../../isa/crc32.js";
 
 /** Deterministic bytes (xorshift32), so a failure repeats. */
 function randomBytes(length: number, seed: number): Uint8Array {
@@ -36,5 +36,11 @@ describe("crc32 against the table", () => {
     expect(crc32(bytes)).toBe(tableCrc32(bytes));
     expect(crc32(bytes.subarray(1, 4097), 0x12345678)).toBe(tableCrc32(bytes.subarray(1, 4097), 0x12345678));
     expect(nativeCrc32()?.(bytes)).toBe(tableCrc32(bytes));
+  });
+  it("crc32Range gives the CRC of the range, continuing a CRC, without a view", () => {
+    const bytes = randomBytes(300, 7);
+    for (const [start, end, from] of [[0, 0, 0], [10, 18, 0], [3, 300, 0x12345678], [299, 300, 0xffffffff]] as const) {
+      expect(crc32Range(bytes, start, end, from), `${start}..${end}`).toBe(crc32(bytes.subarray(start, end), from));
+    }
   });
 });

@@ -6,7 +6,7 @@
  * noisy, so only ratios measured together mean much); then the
  * monitor: its overhead over bare, VM density and a cold `toyvmm boot` (`monitor.ts`); then
  * migration over loopback TCP: the stream against a raw socket, pre-copy against the simulated
- * engine's prediction, post-copy's time to a running guest (`migration.ts`); then frames per
+ * engine's prediction, post-copy's time to a running guest, stop-and-copy on multifd channels against without (`migration.ts`); then frames per
  * second through the simulated switch (`network.ts`); then reverse execution: snapshot memory and
  * the time to go back one instruction in 10^8 ticks (`reverse.ts`); then a sweep's points on worker
  * threads against one thread (`sweep.ts`); then the simulated engine on a 1 GiB guest: wall

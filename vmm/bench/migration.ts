@@ -3,11 +3,13 @@
  * over loopback TCP: the stream against a raw socket (stream-throughput.ts) between two host
  * processes and within this process; then, between the host processes, pre-copy's downtime
  * and total time beside the simulated engine's prediction, and post-copy's time to a running
- * guest (live-migration.ts).
+ * guest (live-migration.ts); then stop-and-copy with its pages on multifd channels against
+ * without (multifd.ts).
  */
 import { withMigratingGuest } from "./host-migration.js";
 import { benchPostcopy, benchPrecopy, type PostcopyFigure, type PrecopyFigure } from "./live-migration.js";
 import { GUEST_MEMORY, GUEST_SPEED, WORKING_SET_PAGES, WRITE_RATE } from "./migration-guest.js";
+import { benchMultifd, type MultifdFigure } from "./multifd.js";
 import { benchStream, benchStreamInProcess, type StreamThroughputFigure } from "./stream-throughput.js";
 
 export interface MigrationBenchReport {
@@ -16,7 +18,11 @@ export interface MigrationBenchReport {
   stream: StreamThroughputFigure[];
   precopy: PrecopyFigure[];
   postcopy: PostcopyFigure;
+  /** Stop-and-copy between the host processes on 0, 2 and 4 channels. */
+  multifd: MultifdFigure[];
 }
+
+const MULTIFD_ROUNDS = 3;
 
 export async function benchMigration(): Promise<MigrationBenchReport> {
   const inProcess = await benchStreamInProcess();
@@ -27,6 +33,7 @@ export async function benchMigration(): Promise<MigrationBenchReport> {
       stream: [stream, inProcess],
       precopy: await benchPrecopy(move, stream.pagesBytesPerSecond),
       postcopy: await benchPostcopy(move),
+      multifd: await benchMultifd(MULTIFD_ROUNDS, async (multifdChannels) => (await move({ strategy: "stop-copy", multifdChannels })).stats),
     };
   });
 }
@@ -58,6 +65,11 @@ export function formatMigrationReport(r: MigrationBenchReport): string {
   const c = r.postcopy;
   lines.push(
     `  post-copy between host processes: guest running on the destination ${msText(c.runningAfterMs)} after the migration started; every page there after ${msText(c.totalMs)} (${c.pagesRequested} pages requested)`,
+  );
+  lines.push(
+    `  multifd, stop-and-copy between host processes: ` +
+      r.multifd.map((m) => `${m.channels === 0 ? "stream alone" : `${m.channels} channels`} ${mbps(m.streamBytesPerSecond)}${m.channels === 0 ? "" : ` (${m.gain.toFixed(3)}x)`}`).join(", ") +
+      ` (median of ${MULTIFD_ROUNDS})`,
   );
   return lines.join("\n") + "\n";
 }

@@ -223,7 +223,7 @@ export const migrateCommand: Command<MigrateOptions> = {
     args.setExitCode(exitStatus);
     if (view && recorder) {
       const { bandwidth, downtimeTargetNs, maxRounds } = parameters;
-      const recording = recorder.finish(result, asProcess ? "process" : "monitor", { bandwidth, downtimeTargetNs, maxRounds, postcopyAfter: null });
+      const recording = recorder.finish(result, asProcess ? "process" : "monitor", { bandwidth, downtimeTargetNs, maxRounds, postcopyAfter: null, multifdChannels: 0 });
       await replay(recording, view, args.io, args.log, results);
     }
   },

@@ -10,6 +10,7 @@ import { isAbsolute, resolve } from "node:path";
 import { UserError } from "../../isa/errors.js";
 import { readFileBytes, readStreamBytes, STDIN_NAME } from "../../isa/user-files.js";
 import { isGuestPath } from "../open-guest.js";
+import { MAX_MULTIFD_CHANNELS } from "../migration/real/multifd.js";
 import { STRATEGIES, type Strategy } from "../migration/stream/frames.js";
 import { formatNs, formatSize, parseBandwidth, parseCount, parseDuration, parseMemorySize } from "../migration/units.js";
 import { describeAddress, parseControlAddress, type ControlAddress } from "../host/address.js";
@@ -49,6 +50,7 @@ interface VmCliOptions {
   downtimeTarget?: string;
   maxRounds?: string;
   postcopyAfter?: string;
+  multifdChannels?: string;
 }
 
 type Args = VmCliOptions & CliContext;
@@ -88,6 +90,7 @@ const ACTION_OPTIONS: [keyof VmCliOptions, string, string[]][] = [
   ["downtimeTarget", "--downtime-target", ["migrate"]],
   ["maxRounds", "--max-rounds", ["migrate"]],
   ["postcopyAfter", "--postcopy-after", ["migrate"]],
+  ["multifdChannels", "--multifd-channels", ["migrate"]],
   ["json", "--json", ["start", "list", "info", "save", "restore", "migrate", "jobinfo"]],
 ];
 
@@ -258,7 +261,19 @@ function migrateRequest(args: Args, vm: string): MigrateRequest {
     if (strategy !== "pre-copy") throw new UsageProblem("--postcopy-after turns a pre-copy into post-copy: it goes with --strategy pre-copy");
     request.postcopyAfter = postcopyAfterOf(args.postcopyAfter);
   }
+  if (args.multifdChannels !== undefined) {
+    if (strategy === "post-copy") throw new UsageProblem("--multifd-channels carries the pages of stop-copy and pre-copy; post-copy sends its pages on the stream");
+    request.multifdChannels = channelsOf(args.multifdChannels);
+  }
   return request;
+}
+
+function channelsOf(text: string): number {
+  const channels = Number(text.trim());
+  if (!/^\d+$/.test(text.trim()) || channels > MAX_MULTIFD_CHANNELS) {
+    throw new UserError(`--multifd-channels ${JSON.stringify(text)}: expected a whole number from 0 to ${MAX_MULTIFD_CHANNELS}`);
+  }
+  return channels;
 }
 
 /** `2s`, `500ms` (a time) or `3` (rounds). */
@@ -369,6 +384,10 @@ export const vmCommand: Command<VmCliOptions> = {
       .option("downtime-target", { type: "string", describe: "migrate: the pause a pre-copy aims at, e.g. 30ms" })
       .option("max-rounds", { type: "string", describe: "migrate: most pre-copy rounds before the guest is stopped anyway" })
       .option("postcopy-after", { type: "string", describe: "migrate: a pre-copy turns into post-copy after this time (2s, 500ms) or this many rounds (3)" })
+      .option("multifd-channels", {
+        type: "string",
+        describe: `migrate: TCP connections for the pages beside the stream, 0 to ${MAX_MULTIFD_CHANNELS}, as QEMU's multifd (stop-copy and pre-copy; default: the source host's, 0)`,
+      })
       .option("json", { type: "boolean", default: false, describe: "start, list, info, save, restore, migrate, jobinfo: print the answer as JSON" })
       .example(
         "$0 host --detach --control a.sock && $0 vm start solo --args prog=hello --host a.sock && $0 vm console solo --host a.sock; $0 host stop --control a.sock",
@@ -385,9 +404,9 @@ export const vmCommand: Command<VmCliOptions> = {
       .example(
           "$0 host --detach --control src.sock --speed 2M && $0 host --detach --control dst.sock --speed 2M --migrate-listen 0 && " +
           '$0 vm start programs/memwriter.s --args "pages=64 rate=20000 iters=2000" --host src.sock && ' +
-          "$0 vm migrate memwriter --from src.sock --to dst.sock --strategy pre-copy && $0 vm jobinfo memwriter --host src.sock && $0 vm console memwriter --host dst.sock; " +
+          "$0 vm migrate memwriter --from src.sock --to dst.sock --strategy pre-copy --multifd-channels 2 && $0 vm jobinfo memwriter --host src.sock && $0 vm console memwriter --host dst.sock; " +
           "$0 host stop --control src.sock; $0 host stop --control dst.sock",
-        "move a running VM from one host process to another over TCP, show the migration's figures, watch it end there",
+        "move a running VM from one host process to another over TCP (its pages on two more connections, multifd), show the migration's figures, watch it end there",
       )
       .example(
         "$0 host --detach --control pc1.sock --speed 2M && $0 host --detach --control pc2.sock --speed 2M --migrate-listen 0 && " +

@@ -46,7 +46,7 @@ export class MigrationJob {
       const { out, memory } = driver;
       const pages = new PageMap(memory.pageCount, () => (out.stats.runsOn === "source" ? memory.dirty : null));
       out.on("frame", (direction: "forward" | "return", bytes: Uint8Array) => (direction === "forward" ? pages.forward(bytes) : pages.returned(bytes)));
-      out.on("progress", () => (pages.sampleDirty(), this.progressed()));
+      out.on("progress", () => this.progressed());
       this.pages = pages;
     }
   }
@@ -69,10 +69,12 @@ export class MigrationJob {
     if (this.ended && this.driver.kind === "outgoing") this.progressed(true);
   }
 
+  /** The driver reports progress every few dozen frames: the page map and the event follow at most ten times a second. */
   private progressed(force = false): void {
     const now = performance.now();
+    if (!force && this.phase === this.lastPhase && now - this.lastProgressMs < PROGRESS_EVERY_MS) return;
+    this.pages?.sampleDirty();
     const info = this.info();
-    if (!force && info.phase === this.lastPhase && now - this.lastProgressMs < PROGRESS_EVERY_MS) return;
     this.lastPhase = info.phase;
     this.lastProgressMs = now;
     const { vm, phase, round, completed, transferredBytes, remainingBytes, remainingNs, dirtyPagesPerSecond } = info;
@@ -93,6 +95,12 @@ export class MigrationJob {
     return map;
   }
 
+  /** The phase the driver last reported, else the status. */
+  private get phase(): string {
+    const progress = this.stats.progress;
+    return progress[progress.length - 1]?.phase ?? this.status;
+  }
+
   info(): MigrationInfo {
     const stats = this.stats;
     const last = stats.progress[stats.progress.length - 1];
@@ -109,7 +117,7 @@ export class MigrationJob {
       strategy,
       peer: this.peer,
       detail: this.detail,
-      phase: last?.phase ?? this.status,
+      phase: this.phase,
       round: stats.rounds.length,
       completed,
       transferredBytes,

@@ -12,6 +12,7 @@ import { DEFAULTS } from "../migration/options.js";
 import { ANY_HOST } from "../migration/index.js";
 import type { IncomingMigration } from "../migration/real/incoming.js";
 import { MigrationListener } from "../migration/real/listener.js";
+import { SpareMemory } from "../migration/real/spare-memory.js";
 import { startMigration, type OutgoingMigration } from "../migration/real/outgoing.js";
 import { describeAddress, isUnspecified, parseTcpAddress, type TcpAddress } from "./address.js";
 import type { Host } from "./host.js";
@@ -26,20 +27,23 @@ import type { MigrationParameters } from "./protocol-migrate.js";
 const REMEMBERED = 64;
 
 export class HostMigrations {
-  parameters: MigrationParameters = { bandwidth: null, downtimeTargetNs: DEFAULTS.downtimeTargetNs, maxRounds: DEFAULTS.maxRounds, postcopyAfter: null };
+  parameters: MigrationParameters = { bandwidth: null, downtimeTargetNs: DEFAULTS.downtimeTargetNs, maxRounds: DEFAULTS.maxRounds, postcopyAfter: null, multifdChannels: 0 };
   private readonly jobs: MigrationJob[] = [];
   /** Incoming VMs' controls, by name, for their missing pages. */
   private readonly arriving = new Map<string, HostGuestControl>();
 
   /** The migrations of `host`, listening at `listen` when given. */
   static async start(host: Host, listen: TcpAddress | undefined, log: Logger): Promise<HostMigrations> {
-    const listener = listen ? await MigrationListener.listen({ ...listen, vmHost: ANY_HOST }) : null;
-    return new HostMigrations(host, listener, log);
+    const spareMemory = new SpareMemory();
+    const listener = listen ? await MigrationListener.listen({ ...listen, vmHost: ANY_HOST, spareMemory }) : null;
+    return new HostMigrations(host, listener, spareMemory, log);
   }
 
   private constructor(
     private readonly host: Host,
     private readonly listener: MigrationListener | null,
+    /** The memory of the last VM that migrated away, for the next to arrive (the listener takes it). */
+    private readonly spareMemory: SpareMemory,
     private readonly log: Logger,
   ) {
     host.onPageMissing = (vm, page) => this.arriving.get(vm.name)?.pageMissing(page);
@@ -102,6 +106,9 @@ export class HostMigrations {
     if (parameters.postcopyAfter && args.strategy !== "pre-copy") {
       throw new CommandError("InvalidArguments", "migrate: postcopyAfter turns a pre-copy into post-copy; it goes with strategy pre-copy");
     }
+    if (parameters.multifdChannels > 0 && args.strategy === "post-copy") {
+      throw new CommandError("InvalidArguments", "migrate: multifdChannels carry the pages of stop-copy and pre-copy; post-copy sends its pages on the stream (set multifdChannels 0)");
+    }
     this.host.lock(args.vm, `is migrating to ${args.to}`);
     const out = startMigration(new HostGuestControl(this.host, vm), {
       ...to,
@@ -109,6 +116,7 @@ export class HostMigrations {
       strategy: args.strategy,
       downtimeTargetNs: parameters.downtimeTargetNs,
       maxRounds: parameters.maxRounds,
+      multifdChannels: parameters.multifdChannels,
       ...(parameters.bandwidth !== null ? { bandwidth: parameters.bandwidth } : {}),
     });
     const job = this.add(new MigrationJob(this.host, args.vm, describeAddress({ kind: "tcp", ...to }), { kind: "outgoing", out, memory: vm.guest.vm.memory }));
@@ -116,6 +124,8 @@ export class HostMigrations {
     this.logPauses(args.vm, out);
     void out.result.then((result) => {
       stopSwitching();
+      // Every page has left and the VM is gone from here: its memory can take the next VM that arrives.
+      if (result.status === "completed" && result.migrated) this.spareMemory.give(vm.guest.vm.memory);
       if (this.host.get(args.vm) === vm) this.host.unlock(args.vm);
       const fields = { vm: args.vm, to: args.to, status: result.status, migrated: result.migrated, error: result.error, downtimeNs: result.stats.downtimeNs };
       this.logEnd(result.status, fields, "outgoing migration ended");
@@ -160,6 +170,7 @@ export class HostMigrations {
       else job.driver.out.abandon("the source host stopped");
     }
     await this.listener?.close();
+    this.spareMemory.drop();
   }
 
   /** A failed or cancelled migration is news at the default log level; a completed one is not. */
@@ -208,6 +219,7 @@ function definedOf(args: ArgumentsOf<"migrate">): Partial<MigrationParameters> {
   if (args.downtimeTargetNs !== undefined) given.downtimeTargetNs = args.downtimeTargetNs;
   if (args.maxRounds !== undefined) given.maxRounds = args.maxRounds;
   if (args.postcopyAfter !== undefined) given.postcopyAfter = args.postcopyAfter;
+  if (args.multifdChannels !== undefined) given.multifdChannels = args.multifdChannels;
   return given;
 }
 

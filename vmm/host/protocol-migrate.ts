@@ -8,6 +8,7 @@
 import { LINE_MAX, oneOf, record, text, wholeNumber, z } from "../../isa/schema.js";
 import { MAX_MEMORY, PAGE_SIZE } from "../../isa/arch.js";
 import { PAGE_LETTERS } from "../migration/page-map.js";
+import { MAX_MULTIFD_CHANNELS } from "../migration/real/multifd.js";
 import { STRATEGIES } from "../migration/stream/frames.js";
 import { command, none, vmArgument, vmName } from "./protocol-values.js";
 
@@ -43,6 +44,9 @@ export const migrationParameters = record({
   downtimeTargetNs: wholeNumber().describe("The pause a pre-copy aims at when it decides to stop the guest, in nanoseconds"),
   maxRounds: wholeNumber(1, 1000).describe("Most pre-copy rounds before it stops the guest whatever the downtime"),
   postcopyAfter,
+  multifdChannels: wholeNumber(0, MAX_MULTIFD_CHANNELS).describe(
+    "TCP connections for the pages beside the stream, as QEMU's multifd (stop-copy and pre-copy; 0: the pages go on the stream)",
+  ),
 });
 export type MigrationParameters = z.output<typeof migrationParameters>;
 
@@ -123,6 +127,7 @@ export const MIGRATE_COMMANDS = {
       downtimeTargetNs: migrationParameters.shape.downtimeTargetNs.optional(),
       maxRounds: migrationParameters.shape.maxRounds.optional(),
       postcopyAfter: postcopyAfter.optional(),
+      multifdChannels: migrationParameters.shape.multifdChannels.optional(),
     }),
     returns: migrationInfo,
   }),

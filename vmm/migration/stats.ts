@@ -67,6 +67,8 @@ export interface MigrationStats {
   linkCuts: { at: number; restoredAt: number | null }[];
   /** With a dirty limit: virtual ns it held the source's guest (absent otherwise). */
   dirtyLimitHeldNs?: number;
+  /** With multifd channels (the real driver, source side): the bytes each carried, and the sync points placed. */
+  multifd?: { channels: number; channelBytes: number[]; syncPoints: number };
   /** Set when a post-copy policy switched the migration (absent otherwise). */
   postcopySwitch?: PostcopySwitch;
   progress: ProgressEvent[];

@@ -12,6 +12,7 @@
  *            sends `done` once it has every page. A failure before the commit sends `abort`
  *            (source) or `refused` (destination) while the link lasts.
  */
+import type { Memory } from "../../../isa/memory.js";
 import type { PushOrder } from "../options.js";
 import type { ConvergeConfig } from "./converge.js";
 import type { Strategy } from "../stream/frames.js";
@@ -45,4 +46,6 @@ export interface DestinationConfig {
   urgentLane: boolean;
   /** Nothing received for this long while the stream should flow: the link is taken as broken. */
   stallTimeoutNs: number;
+  /** Memory for the VM, all zeros, when the driver has some of this size to reuse; else the machine makes it. */
+  memory?: (size: number) => Memory | null;
 }

@@ -55,6 +55,8 @@ export class Destination {
   stalledOn = -1;
   private stallStart = 0;
   private readonly transmissions = [0, 0];
+  /** Frames that came on each multifd channel. */
+  private readonly channelFrames: number[] = [];
   private outbox: Uint8Array[] = [];
   private readonly actions: DestinationAction[] = [];
   private memory: Memory | null = null;
@@ -87,7 +89,7 @@ export class Destination {
     switch (event.kind) {
       case "received":
         this.lastHeard = now;
-        return this.onTransmission(now, event.lane, event.bytes);
+        return event.channel === undefined ? this.onTransmission(now, event.lane, event.bytes) : this.onChannelPage(now, event.channel, event.bytes);
       case "page-missing":
         return this.onFault(now, event.page);
       case "committed":
@@ -148,13 +150,34 @@ export class Destination {
   private onTransmission(now: number, lane: Lane, bytes: Uint8Array): void {
     if (this.error || this.status === "completed" || this.status === "failed") return;
     const number = this.transmissions[lane]!++;
-    try {
+    this.guard(() => {
       if (lane === MAIN && number === 0) return checkPrologue(bytes);
       const index = lane === MAIN ? number - 1 : number;
       const label = lane === MAIN ? "frame" : "urgent frame";
       const page = this.memory ? decodePageFrame(bytes) : null;
       if (page) return this.onPage(now, page.frame.index, page.frame.data, page.pageCrc, `${label} ${index} (page)`);
       this.apply(now, decodeFrame(bytes, index, label), `${label} ${index}`);
+    });
+  }
+
+  /** A frame of a multifd channel: pages only, applied as the stream's. */
+  private onChannelPage(now: number, channel: number, bytes: Uint8Array): void {
+    const index = this.channelFrames[channel] ?? 0;
+    this.channelFrames[channel] = index + 1;
+    const at = `channel ${channel} frame ${index}`;
+    this.guard(() => {
+      const page = this.memory ? decodePageFrame(bytes) : null;
+      if (page) return this.onPage(now, page.frame.index, page.frame.data, page.pageCrc, `${at} (page)`);
+      const frame = decodeFrame(bytes, index, `channel ${channel} frame`);
+      if (frame.type !== "zero" && frame.type !== "page") throw streamError(`${at} (${frame.type}): only pages travel on a multifd channel`);
+      this.apply(now, frame, at);
+    });
+  }
+
+  /** Runs `receive`; damage in what arrived fails the migration before the commit, and pauses it after. */
+  private guard(receive: () => void): void {
+    try {
+      receive();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (!this.committed) return this.fail(message);
@@ -181,7 +204,7 @@ export class Destination {
         if (problem) fail(problem);
         this.setup = frame;
         this.config = config;
-        this.memory = new Memory(frame.memorySize);
+        this.memory = this.settings.memory?.(frame.memorySize) ?? new Memory(frame.memorySize);
         this.received = new Uint8Array(this.memory.pageCount);
         this.pageCrcs = zeroPageCrcs(this.memory.pageCount);
         this.postCopy = STRATEGIES[frame.strategy] === "post-copy";
@@ -212,6 +235,9 @@ export class Destination {
         return;
       case "hello":
         fail("opens a connection; it has no place in the stream");
+        return;
+      case "sync":
+        fail("is a multifd channel's sync point, and this migration has no channels");
         return;
       default:
         fail("is a return-path frame");

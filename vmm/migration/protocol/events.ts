@@ -60,8 +60,11 @@ export type SourceAction =
 
 export type DestinationEvent =
   | LinkEvent
-  /** One transmission on a lane: MAIN's first is the stream's prologue, then one frame each. */
-  | { kind: "received"; lane: Lane; bytes: Uint8Array }
+  /**
+   * One transmission on a lane: MAIN's first is the stream's prologue, then one frame each.
+   * `channel`: a page that came on that multifd channel (the real driver's), as part of MAIN.
+   */
+  | { kind: "received"; lane: Lane; bytes: Uint8Array; channel?: number }
   /** The guest stopped on a page that has not arrived. */
   | { kind: "page-missing"; page: number }
   /** Acks "link": the source let the guest go. */

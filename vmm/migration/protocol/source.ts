@@ -100,6 +100,11 @@ export class Source implements SourceContext {
     return this.status === "active" && !this.committed;
   }
 
+  /** Whether post-copy sends the pages now (from the start, or since a pre-copy turned into it). */
+  get postCopy(): boolean {
+    return this.strategy instanceof PostCopy;
+  }
+
   /** Whether the migration is a pre-copy whose rounds still run. */
   get canStartPostcopy(): boolean {
     return this.status === "active" && this.strategy instanceof PreCopy && this.strategy.live && this.config.strategy === "pre-copy";

@@ -7,14 +7,15 @@
  *   destination → source   welcome {session}            or   refused {reason}, then close
  *
  * The first lane's hello carries the one-time token the destination prepared and an empty
- * session; the welcome names the session, and the urgent lane's hello, and any hello that
- * reconnects a broken session (recover 1), carry token and session both. Anything else —
+ * session; the welcome names the session, and the urgent lane's hello, each multifd
+ * channel's, and any hello that reconnects a broken session (recover 1), carry token and
+ * session both. Anything else —
  * garbage, another version, an unknown or used token, a hello that does not come within the
  * handshake time — is refused in one line, which both sides report.
  */
 import { checkPrologue, decodeFrame, encodeFrame, encodePrologue, streamError } from "../stream/codec.js";
 import type { Frame, FrameOf } from "../stream/frames.js";
-import { MAIN, URGENT, type Lane } from "../protocol/events.js";
+import { FIRST_CHANNEL_LANE, MAX_MULTIFD_CHANNELS } from "./multifd.js";
 
 /** A hello's or welcome's payload stays far below this; more is refused before it is read. */
 export const HANDSHAKE_MAX_PAYLOAD = 4096;
@@ -25,7 +26,8 @@ const REASON_MAX = 1000;
 
 export interface Hello {
   token: string;
-  lane: Lane;
+  /** 0 the stream, 1 the urgent lane, from 2 the multifd channels (multifd.ts). */
+  lane: number;
   session: string;
   recover: boolean;
 }
@@ -70,7 +72,8 @@ export function checkPeerPrologue(bytes: Uint8Array, peer: string): void {
 export function readHello(bytes: Uint8Array): Hello {
   const frame = decodeFrame(bytes, 0, "opening frame");
   if (frame.type !== "hello") throw streamError(`the connection opened with a ${frame.type} frame, not a hello`);
-  if (frame.lane !== MAIN && frame.lane !== URGENT) throw streamError(`the hello names lane ${frame.lane} (there are lanes 0 and 1)`);
+  const lanes = FIRST_CHANNEL_LANE + MAX_MULTIFD_CHANNELS;
+  if (frame.lane >= lanes) throw streamError(`the hello names lane ${frame.lane} (there are lanes 0 to ${lanes - 1}: the stream, the urgent lane, multifd channels)`);
   if (frame.token.length > TOKEN_MAX || frame.session.length > TOKEN_MAX) throw streamError("the hello's token or session is too long");
   return { token: frame.token, lane: frame.lane, session: frame.session, recover: frame.recover === 1 };
 }

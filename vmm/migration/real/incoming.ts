@@ -10,6 +10,8 @@
  *   slot.on("guest", (guest) => …);              // the guest runs here from now on
  *   const { status, guest, stats, error } = await slot.result;
  *
+ * Its lanes are the stream, the urgent lane and, with multifd, the channels, whose pages the
+ * machine takes as the stream's while a gate (multifd.ts) holds both sides at each sync point.
  * The VM is built through the listener's `VmHost` once its state has arrived and checked, and
  * handed to the owner's `guest` factory, which returns it stopped; the driver resumes it once
  * the source has let it go. `in-doubt`: the connection broke after this side said it holds the
@@ -21,6 +23,7 @@
  * and says so; nothing can finish the guest then.
  */
 import { EventEmitter } from "node:events";
+import type { Memory } from "../../../isa/memory.js";
 import { UserError } from "../../../isa/errors.js";
 import { Destination } from "../protocol/destination.js";
 import { MAIN, URGENT, type Lane as LaneNumber } from "../protocol/events.js";
@@ -28,6 +31,7 @@ import { emptyStats, type MigrationStats } from "../stats.js";
 import type { MigratableVm, VmHost } from "../vm-port.js";
 import type { GuestControl } from "./guest-control.js";
 import type { Lane } from "./lane.js";
+import { ChannelGate, channelLabel, FIRST_CHANNEL_LANE, isSync } from "./multifd.js";
 import { WakeTimer } from "./wake-timer.js";
 import { WallClock } from "./wall-clock.js";
 
@@ -54,6 +58,8 @@ export interface IncomingSettings {
   stallTimeoutNs: number;
   /** Builds the owner's control of a VM that arrived, stopped. */
   guest: (vm: MigratableVm) => GuestControl;
+  /** Memory to reuse for the VM, when there is some of its size (spare-memory.ts). */
+  memory?: (size: number) => Memory | null;
 }
 
 export class IncomingMigration extends EventEmitter {
@@ -67,6 +73,9 @@ export class IncomingMigration extends EventEmitter {
   private readonly clock = new WallClock();
   private machine: Destination | null = null;
   private lanes: [Lane | null, Lane | null] = [null, null];
+  /** The multifd channels of this connection of the source's, by number, as they came (none without multifd). */
+  private channels: Lane[] = [];
+  private gate = this.newGate();
   private generation = 0;
   private readonly timer = new WakeTimer(this.clock, () => this.step((now) => this.machine!.handle(now, { kind: "timer" })));
   private cancelled = false;
@@ -113,22 +122,46 @@ export class IncomingMigration extends EventEmitter {
   attachStream(lane: Lane, prologue: Uint8Array, session: string): void {
     const now = this.clock.now();
     this.session = session;
-    this.machine = new Destination({ host: this.settings.host, acks: "frames", urgentLane: true, stallTimeoutNs: this.settings.stallTimeoutNs }, this.stats, now);
+    const { host, stallTimeoutNs, memory } = this.settings;
+    this.machine = new Destination({ host, acks: "frames", urgentLane: true, stallTimeoutNs, ...(memory ? { memory } : {}) }, this.stats, now);
     this.machine.handle(now, { kind: "received", lane: MAIN, bytes: prologue });
     this.attach(MAIN, lane);
   }
 
-  /** Another lane of this session: the urgent one, or either one reconnecting. */
-  attachLane(number: LaneNumber, lane: Lane): void {
-    this.lanes[number]?.drop("replaced by a new connection");
-    this.attach(number, lane);
+  /** Another lane of this session: the urgent one, either one reconnecting, or a multifd channel. */
+  attachLane(number: number, lane: Lane): void {
+    if (number >= FIRST_CHANNEL_LANE) return this.attachChannel(number - FIRST_CHANNEL_LANE, lane);
+    this.lanes[number as LaneNumber]?.drop("replaced by a new connection");
+    this.attach(number as LaneNumber, lane);
+  }
+
+  /** A multifd channel: its pages go to the machine as the stream's, its sync points to the gate. */
+  private attachChannel(channel: number, lane: Lane): void {
+    if (this.channels[channel]) return lane.drop(`a second ${channelLabel(channel)}`);
+    const generation = this.generation;
+    this.channels[channel] = lane;
+    lane.attach({
+      onTransmission: (bytes) => {
+        if (isSync(bytes)) return this.gate.onChannelSync(channel, bytes);
+        this.step((now) => this.machine!.handle(now, { kind: "received", lane: MAIN, bytes, channel }));
+      },
+      onDrain: () => {},
+      onBroken: (reason) => this.broken(generation, reason),
+    });
+  }
+
+  private newGate(): ChannelGate {
+    return new ChannelGate(
+      () => this.lanes[MAIN],
+      () => this.channels,
+    );
   }
 
   /** The listener forgets the migration (it closes, or a completed one has lingered long enough). */
   forget(reason: string): void {
     this.timer.clear();
     this.closed = true;
-    for (const lane of this.lanes) lane?.drop(reason);
+    for (const lane of this.allLanes()) lane.drop(reason);
   }
 
   private attach(number: LaneNumber, lane: Lane): void {
@@ -139,7 +172,10 @@ export class IncomingMigration extends EventEmitter {
     if (whole && this.machine!.status !== "active") this.step((now) => this.machine!.handle(now, { kind: "link-up" }));
     else this.step(() => {});
     lane.attach({
-      onTransmission: (bytes) => this.step((now) => this.machine!.handle(now, { kind: "received", lane: number, bytes })),
+      onTransmission: (bytes) => {
+        if (number === MAIN && isSync(bytes)) return this.gate.onStreamSync(bytes);
+        this.step((now) => this.machine!.handle(now, { kind: "received", lane: number, bytes }));
+      },
       onDrain: () => this.step(() => {}),
       onBroken: (reason) => this.broken(generation, reason),
     });
@@ -154,14 +190,19 @@ export class IncomingMigration extends EventEmitter {
 
   private dropLanes(reason: string): void {
     this.countBytes();
-    for (const lane of this.lanes) lane?.drop(reason);
+    for (const lane of this.allLanes()) lane.drop(reason);
     this.lanes = [null, null];
+    this.channels = [];
+    this.gate = this.newGate();
+  }
+
+  private allLanes(): Lane[] {
+    return [...this.lanes.filter((lane) => lane !== null), ...this.channels.filter((lane) => lane !== undefined)];
   }
 
   /** Adds the current lanes' bytes to those of earlier ones (before the lanes go). */
   private countBytes(): void {
-    for (const lane of this.lanes) {
-      if (!lane) continue;
+    for (const lane of this.allLanes()) {
       this.bytes.sent += lane.bytesWritten;
       this.bytes.received += lane.socket.bytesRead;
     }
@@ -245,7 +286,9 @@ export class IncomingMigration extends EventEmitter {
       urgent?.finish();
       if (main && urgent) main.finishAfter(urgent);
       else main?.finish();
+      for (const channel of this.channels) channel?.finish();
       this.lanes = [null, null];
+      this.channels = [];
     }
     if (this.resolved) return;
     this.resolved = true;
@@ -254,7 +297,7 @@ export class IncomingMigration extends EventEmitter {
     stats.runsOn = status === "completed" ? "destination" : "source";
     stats.error = error;
     stats.totalNs = this.clock.now();
-    const live = this.lanes.reduce((n, lane) => ({ sent: n.sent + (lane?.bytesWritten ?? 0), received: n.received + (lane?.socket.bytesRead ?? 0) }), this.bytes);
+    const live = this.allLanes().reduce((n, lane) => ({ sent: n.sent + lane.bytesWritten, received: n.received + lane.socket.bytesRead }), this.bytes);
     stats.bytesSent = live.received;
     stats.returnBytes = live.sent;
     stats.pagesReceivedMoreThanOnce = this.machine?.pagesReceivedMoreThanOnce() ?? 0;

@@ -25,9 +25,12 @@ export class Lane {
   private blocked = false;
   private broken = false;
   private handlers: LaneHandlers | null = null;
-  /** Frames written this turn and not yet handed to the socket: one view while they lie side by side. */
+  /** Frames written this turn and not yet handed to the socket: one stretch of a buffer while they lie side by side. */
   private pending: Uint8Array | null = null;
+  private pendingEnd = 0;
   private flushScheduled = false;
+  /** Holding: what arrives waits (and the socket pauses) until `release()`. */
+  private held = false;
 
   constructor(
     readonly socket: Socket,
@@ -53,7 +56,7 @@ export class Lane {
     this.handlers = handlers;
     this.drainReader();
     if (this.socket.destroyed) this.fail("closed");
-    else this.socket.resume();
+    else if (!this.held) this.socket.resume();
   }
 
   /** Whether the socket takes more now: false from a write the socket's buffer could not take until it drained. */
@@ -74,13 +77,14 @@ export class Lane {
   write(bytes: Uint8Array): void {
     if (this.broken) return;
     const pending = this.pending;
-    if (pending && pending.buffer === bytes.buffer && pending.byteOffset + pending.length === bytes.byteOffset) {
-      this.pending = new Uint8Array(pending.buffer, pending.byteOffset, pending.length + bytes.length);
+    if (pending && pending.buffer === bytes.buffer && pending.byteOffset + this.pendingEnd === bytes.byteOffset) {
+      this.pendingEnd += bytes.length;
     } else {
       this.flush();
       this.pending = bytes;
+      this.pendingEnd = bytes.length;
     }
-    if (this.pending!.length >= PENDING_MAX) return this.flush();
+    if (this.pendingEnd >= PENDING_MAX) return this.flush();
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(() => {
@@ -96,9 +100,10 @@ export class Lane {
    * the kernel has it.
    */
   private flush(): void {
-    const bytes = this.pending;
+    const first = this.pending;
     this.pending = null;
-    if (!bytes || this.broken) return;
+    if (!first || this.broken) return;
+    const bytes = this.pendingEnd === first.length ? first : new Uint8Array(first.buffer, first.byteOffset, this.pendingEnd);
     const written = bytes.length === PAGE_SLAB_BYTES ? () => recyclePageSlab(bytes) : undefined;
     if (!this.socket.write(bytes, written)) this.blocked = true;
   }
@@ -123,6 +128,23 @@ export class Lane {
     setTimeout(() => this.finish(), 1_000).unref();
   }
 
+  /** Stops delivering transmissions after the one being delivered, and reading the socket, until `release()`. */
+  hold(): void {
+    this.held = true;
+    this.socket.pause();
+  }
+
+  /** Goes on delivering (from the next turn: the caller may be in the middle of another lane's delivery). */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    process.nextTick(() => {
+      if (this.held || this.broken) return;
+      if (this.handlers) this.drainReader();
+      this.socket.resume();
+    });
+  }
+
   /** Drops the connection now; `onBroken` is told `reason`. */
   drop(reason: string): void {
     this.fail(reason);
@@ -135,7 +157,11 @@ export class Lane {
 
   private drainReader(): void {
     try {
-      for (let bytes = this.reader.next(); bytes && !this.broken; bytes = this.reader.next()) this.handlers!.onTransmission(bytes);
+      while (!this.broken && !this.held) {
+        const bytes = this.reader.next();
+        if (!bytes) break;
+        this.handlers!.onTransmission(bytes);
+      }
     } catch (error) {
       this.fail((error as Error).message);
     }

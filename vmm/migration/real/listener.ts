@@ -17,7 +17,7 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
-import { MAIN } from "../protocol/events.js";
+import { MAIN, URGENT } from "../protocol/events.js";
 import { MAX_PAYLOAD } from "../stream/frames.js";
 import type { MigratableVm, VmHost } from "../vm-port.js";
 import type { Address } from "./dial.js";
@@ -26,6 +26,8 @@ import type { GuestControl } from "./guest-control.js";
 import { checkPeerPrologue, HANDSHAKE_MAX_PAYLOAD, readHello, refusedOpening, TOKEN_MAX, welcomeOpening, type Hello } from "./hello.js";
 import { IncomingMigration } from "./incoming.js";
 import { Lane } from "./lane.js";
+import { channelLabel, FIRST_CHANNEL_LANE } from "./multifd.js";
+import type { SpareMemory } from "./spare-memory.js";
 
 export interface ListenerOptions {
   /** Default 127.0.0.1: migrations come from this machine unless asked otherwise. */
@@ -40,6 +42,8 @@ export interface ListenerOptions {
   handshakeTimeoutMs?: number;
   /** How long a completed migration still answers its source (default 30 s). */
   lingerMs?: number;
+  /** Memory of VMs that left, for the arriving ones to reuse (absent: always fresh). */
+  spareMemory?: SpareMemory;
 }
 
 export interface ExpectOptions {
@@ -86,6 +90,7 @@ export class MigrationListener extends EventEmitter {
       host: this.options.vmHost,
       stallTimeoutNs: (this.options.stallTimeoutMs ?? 10_000) * 1e6,
       guest: options.guest,
+      ...(this.options.spareMemory ? { memory: (size: number) => this.options.spareMemory!.take(size) } : {}),
     });
     this.slots.set(token, slot);
     slot.on("status", (status: string) => {
@@ -166,12 +171,14 @@ export class MigrationListener extends EventEmitter {
     if (!slot) return "no migration is expected with that token";
     if (hello.lane === MAIN && !hello.recover) return slot.unused ? null : "that token was used already; each migration needs its own";
     if (!slot.open || hello.session !== slot.session) return "no such migration session is in progress";
+    if (hello.lane >= FIRST_CHANNEL_LANE && hello.recover) return "a multifd channel opens with its migration, it does not reconnect";
     return null;
   }
 
   private route(hello: Hello, socket: Socket, reader: FrameReader, prologue: Uint8Array, remote: string): void {
     const slot = this.slots.get(hello.token)!;
-    const label = hello.lane === MAIN ? `the stream from ${remote}` : `the urgent lane from ${remote}`;
+    const what = hello.lane === MAIN ? "the stream" : hello.lane === URGENT ? "the urgent lane" : channelLabel(hello.lane - FIRST_CHANNEL_LANE);
+    const label = `${what} from ${remote}`;
     const lane = new Lane(socket, label, reader);
     if (hello.lane === MAIN && !hello.recover) {
       const session = randomBytes(16).toString("hex");

@@ -16,6 +16,8 @@
  * `bandwidth` is set and by the socket's backpressure always; and the urgent lane, which
  * carries the destination's return frames and, source to destination, requested pages and
  * the commit, so that they never wait behind background pages (QEMU's postcopy-preempt).
+ * With `multifdChannels` N more connections carry the pages of stop-copy and pre-copy
+ * (multifd.ts), within the same bucket.
  * The stream's bandwidth is measured every 100 ms and fed to the switch-over decision.
  *
  * Before the commit any failure — a refused hello, a reset, a stall, a cancel, the
@@ -35,6 +37,7 @@ import { dial, type Address, type Dialled } from "./dial.js";
 import type { GuestControl } from "./guest-control.js";
 import { helloFrame, helloOpening } from "./hello.js";
 import { Lane } from "./lane.js";
+import { ChannelSender, channelLabel, FIRST_CHANNEL_LANE, MAX_MULTIFD_CHANNELS } from "./multifd.js";
 import { TokenBucket } from "./token-bucket.js";
 import { WallClock } from "./wall-clock.js";
 import { WakeTimer } from "./wake-timer.js";
@@ -49,6 +52,8 @@ export interface OutgoingOptions extends Address {
   downtimeTargetNs?: number;
   maxRounds?: number;
   pushOrder?: PushOrder;
+  /** Connections for the pages beside the stream (multifd.ts; stop-copy and pre-copy); 0 or absent: none. */
+  multifdChannels?: number;
   /** Nothing moving for this long counts as a broken connection (default 10 s). */
   stallTimeoutMs?: number;
   /** Connecting and the hello's answer, each (default 5 s). */
@@ -77,6 +82,8 @@ export interface OutgoingResult {
 
 /** What the switch-over decision assumes of an unlimited link until the wire has been measured. */
 const UNLIMITED_ESTIMATE = 1_000_000_000;
+/** The urgent lane is served first. */
+const PUMP_ORDER: readonly LaneNumber[] = [URGENT, MAIN];
 
 export function startMigration(guest: GuestControl, options: OutgoingOptions): OutgoingMigration {
   return new OutgoingMigration(guest, options);
@@ -91,6 +98,8 @@ export class OutgoingMigration extends EventEmitter {
   private readonly machine: Source;
   private address: Address;
   private lanes: [Lane, Lane] | null = null;
+  /** The multifd channels of the first connection; a reconnection (past the commit) has none. */
+  private channels: ChannelSender | null = null;
   private session = "";
   private generation = 0;
   private readonly timer = new WakeTimer(this.clock, () => this.step((now) => this.machine.handle(now, { kind: "timer" })));
@@ -112,6 +121,13 @@ export class OutgoingMigration extends EventEmitter {
     private readonly options: OutgoingOptions,
   ) {
     super();
+    const channels = options.multifdChannels ?? 0;
+    if (!Number.isInteger(channels) || channels < 0 || channels > MAX_MULTIFD_CHANNELS) {
+      throw new UserError(`multifd channels: ${channels} is not a whole number from 0 to ${MAX_MULTIFD_CHANNELS}`);
+    }
+    if (channels > 0 && options.strategy === "post-copy") {
+      throw new UserError("multifd channels carry the pages of stop-copy and pre-copy; post-copy sends its pages on the stream and the urgent lane");
+    }
     const now = this.clock.now();
     this.address = { host: options.host, port: options.port };
     this.stats = emptyStats(options.strategy);
@@ -190,20 +206,31 @@ export class OutgoingMigration extends EventEmitter {
     const timeout = this.options.connectTimeoutMs ?? 5_000;
     const hello = { token: this.options.token, session: this.session, recover };
     let main: Dialled | null = null;
+    /** The lanes dialled beside the stream, to close if another fails. */
+    const dialled: Dialled[] = [];
     try {
       // The stream's prologue opens the first connection; a reconnection opens with its own.
       const opening = recover ? helloOpening({ ...hello, lane: MAIN }) : this.firstOpening(hello);
       main = await dial(this.address, opening, "the stream", timeout);
       this.session = main.session;
       const urgent = await dial(this.address, helloOpening({ ...hello, session: this.session, lane: URGENT }), "the urgent lane", timeout);
+      dialled.push(urgent);
+      const count = recover ? 0 : (this.options.multifdChannels ?? 0);
+      // All at once; each that opened is closed below if another did not.
+      const attempts = await Promise.allSettled(
+        Array.from({ length: count }, (_, i) => dial(this.address, helloOpening({ ...hello, session: this.session, lane: FIRST_CHANNEL_LANE + i }), channelLabel(i), timeout)),
+      );
+      const channels = attempts.flatMap((attempt) => (attempt.status === "fulfilled" ? [attempt.value] : []));
+      dialled.push(...channels);
+      const refused = attempts.find((attempt) => attempt.status === "rejected");
+      if (refused) throw refused.reason;
       if (generation !== this.generation || this.ended) {
-        main.socket.destroy();
-        urgent.socket.destroy();
+        for (const lane of [main, ...dialled]) lane.socket.destroy();
         return;
       }
-      this.up(main, urgent, recover);
+      this.up(main, urgent, channels, recover);
     } catch (error) {
-      main?.socket.destroy();
+      for (const lane of [main, ...dialled]) lane?.socket.destroy();
       if (generation !== this.generation || this.ended) return;
       this.reconnecting = false;
       const reason = (error as Error).message;
@@ -223,13 +250,14 @@ export class OutgoingMigration extends EventEmitter {
     return bytes;
   }
 
-  private up(main: Dialled, urgent: Dialled, recovered: boolean): void {
+  private up(main: Dialled, urgent: Dialled, channels: Dialled[], recovered: boolean): void {
     const generation = this.generation;
     const lanes: [Lane, Lane] = [
       new Lane(main.socket, "the stream", main.reader, this.bucket),
       new Lane(urgent.socket, "the urgent lane", urgent.reader),
     ];
     this.lanes = lanes;
+    if (channels.length > 0) this.upChannels(lanes[MAIN], channels, generation);
     this.reconnecting = false;
     this.reconnectDelay = this.options.reconnectDelayMs?.first ?? 100;
     const now = this.clock.now();
@@ -260,10 +288,30 @@ export class OutgoingMigration extends EventEmitter {
     }
   }
 
+  /** The channels carry pages one way: anything the destination sends on one is a broken channel. */
+  private upChannels(main: Lane, dialled: Dialled[], generation: number): void {
+    const channels = dialled.map((channel, i) => new Lane(channel.socket, channelLabel(i), channel.reader));
+    this.channels = new ChannelSender(main, channels);
+    this.stats.multifd = { channels: channels.length, channelBytes: channels.map(() => 0), syncPoints: 0 };
+    for (const channel of channels) {
+      channel.attach({
+        onTransmission: () => channel.drop("the destination sent a frame on a channel that carries pages to it"),
+        onDrain: () => this.step(() => {}),
+        onBroken: (reason) => this.broken(generation, reason),
+      });
+    }
+  }
+
+  /** Bytes the kernel took on the stream and its channels. */
+  private get streamBytesWritten(): number {
+    return this.lanes![MAIN].bytesWritten + (this.channels?.channelBytes.reduce((sum, n) => sum + n, 0) ?? 0);
+  }
+
   private measure(): void {
     if (!this.lanes || !this.meter) return;
     const now = this.clock.now();
-    const bytesPerSecond = this.meter.sample(now, this.lanes[MAIN].bytesWritten);
+    const bytesPerSecond = this.meter.sample(now, this.streamBytesWritten);
+    this.recordChannels();
     if (bytesPerSecond !== null) this.step((t) => this.machine.handle(t, { kind: "bandwidth", bytesPerSecond }));
   }
 
@@ -313,9 +361,11 @@ export class OutgoingMigration extends EventEmitter {
     const lanes = this.lanes;
     if (!lanes) return this.armTimer(Infinity);
     let wait = Infinity;
-    for (const number of [URGENT, MAIN] as LaneNumber[]) {
+    const channels = this.channels;
+    for (const number of PUMP_ORDER) {
       const lane = lanes[number];
-      while (lane.writable && this.machine.wantsToTransmit(number)) {
+      const viaChannels = number === MAIN && channels !== null;
+      while (lane.writable && (!viaChannels || channels.writable) && this.machine.wantsToTransmit(number)) {
         const now = this.clock.now();
         const bucketWait = lane.bucket?.waitNs(now) ?? 0;
         if (bucketWait > 0) {
@@ -325,7 +375,8 @@ export class OutgoingMigration extends EventEmitter {
         const bytes = this.machine.pollTransmit(now, number);
         this.act();
         if (!bytes) break;
-        lane.write(bytes);
+        if (viaChannels) channels.write(bytes, !this.machine.postCopy);
+        else lane.write(bytes);
         lane.bucket?.take(bytes.length, now);
         this.emit("frame", "forward", bytes);
       }
@@ -367,12 +418,29 @@ export class OutgoingMigration extends EventEmitter {
     if (!this.lanes) return;
     if (this.meterTimer) clearInterval(this.meterTimer);
     this.meterTimer = null;
-    for (const lane of this.lanes) {
+    for (const lane of this.countLanes()) lane.drop("closed here");
+    this.lanes = null;
+    this.channels = null;
+  }
+
+  /** The lanes and channels now, their bytes added to those of earlier connections. */
+  private countLanes(): Lane[] {
+    const channels = this.channels;
+    const lanes = [...(this.lanes ?? []), ...(channels?.channels ?? [])];
+    for (const lane of lanes) {
       this.bytesBefore.sent += lane.bytesWritten;
       this.bytesBefore.received += lane.socket.bytesRead;
-      lane.drop("closed here");
     }
-    this.lanes = null;
+    this.recordChannels();
+    return lanes;
+  }
+
+  /** The channels' figures into the statistics (at each bandwidth sample, and at the end). */
+  private recordChannels(): void {
+    const channels = this.channels;
+    if (!channels || !this.stats.multifd) return;
+    this.stats.multifd.channelBytes = channels.channelBytes;
+    this.stats.multifd.syncPoints = channels.syncPoints;
   }
 
   private end(status: OutgoingResult["status"], error: string | null): void {
@@ -384,15 +452,12 @@ export class OutgoingMigration extends EventEmitter {
     const now = this.clock.now();
     const stats = this.stats;
     if (this.lanes) {
-      const [main, urgent] = this.lanes;
-      for (const lane of this.lanes) {
-        this.bytesBefore.sent += lane.bytesWritten;
-        this.bytesBefore.received += lane.socket.bytesRead;
-      }
-      // A failure's abort travels on the urgent lane: the stream ends after it.
-      urgent.finish();
-      main.finishAfter(urgent);
+      const [main, urgent, ...channels] = this.countLanes();
+      // A failure's abort travels on the urgent lane: the stream and the channels end after it.
+      urgent!.finish();
+      for (const lane of [main!, ...channels]) lane.finishAfter(urgent!);
       this.lanes = null;
+      this.channels = null;
     }
     stats.status = status === "completed" ? "completed" : "failed";
     stats.error = error;

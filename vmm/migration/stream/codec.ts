@@ -5,7 +5,7 @@
  * bulk of every stream, take a straight path both ways. Every problem is one UserError line naming the frame's position:
  * `migration stream: frame 12 (page): checksum mismatch (stored …, computed …)`.
  */
-import { crc32 } from "../../../isa/crc32.js";
+import { crc32, crc32Range } from "../../../isa/crc32.js";
 import { UserError } from "../../../isa/errors.js";
 import { PAGE_SIZE } from "../../../isa/arch.js";
 import { appendPageCrc } from "./page-crc.js";
@@ -119,12 +119,11 @@ export function recyclePageSlab(bytes: Uint8Array): void {
  */
 export function encodePageFrame(index: number, round: number, data: Uint8Array, pageCrc = crc32(data)): Uint8Array {
   const bytes = pageFrameBytes();
-  const view = new DataView(bytes.buffer, bytes.byteOffset, PAGE_FRAME_SIZE);
   bytes.set(PAGE_HEAD);
-  view.setUint32(FRAME_HEADER_SIZE, index, true);
-  view.setUint32(FRAME_HEADER_SIZE + 4, round, true);
+  setU32(bytes, FRAME_HEADER_SIZE, index);
+  setU32(bytes, FRAME_HEADER_SIZE + 4, round);
   bytes.set(data, PAGE_DATA);
-  view.setUint32(6, pageFrameCrc(bytes, pageCrc), true);
+  setU32(bytes, 6, pageFrameCrc(bytes, pageCrc));
   return bytes;
 }
 
@@ -133,7 +132,19 @@ const PAGE_DATA = FRAME_HEADER_SIZE + 8;
 
 /** A page frame's CRC from its page's: header and fields, then the page appended. */
 function pageFrameCrc(frame: Uint8Array, pageCrc: number): number {
-  return appendPageCrc(crc32(frame.subarray(FRAME_HEADER_SIZE, PAGE_DATA), PAGE_HEAD_CRC), pageCrc);
+  return appendPageCrc(crc32Range(frame, FRAME_HEADER_SIZE, PAGE_DATA, PAGE_HEAD_CRC), pageCrc);
+}
+
+/** Little-endian u32s in place: a DataView per page frame cost more than its header. */
+function setU32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value;
+  bytes[at + 1] = value >>> 8;
+  bytes[at + 2] = value >>> 16;
+  bytes[at + 3] = value >>> 24;
+}
+
+function getU32(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
 }
 
 /** A page frame decoded, with its page's CRC (the receiver keeps it for the memory check). */
@@ -150,9 +161,8 @@ export function decodePageFrame(bytes: Uint8Array): DecodedPage | null {
   if (bytes.length !== PAGE_FRAME_SIZE || !hasPageHead(bytes)) return null;
   const data = bytes.subarray(PAGE_DATA);
   const pageCrc = crc32(data);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, PAGE_FRAME_SIZE);
-  if (view.getUint32(6, true) !== pageFrameCrc(bytes, pageCrc)) return null;
-  return { frame: { type: "page", index: view.getUint32(FRAME_HEADER_SIZE, true), round: view.getUint32(FRAME_HEADER_SIZE + 4, true), data }, pageCrc };
+  if (getU32(bytes, 6) !== pageFrameCrc(bytes, pageCrc)) return null;
+  return { frame: { type: "page", index: getU32(bytes, FRAME_HEADER_SIZE), round: getU32(bytes, FRAME_HEADER_SIZE + 4), data }, pageCrc };
 }
 
 /** Whether the frame's first 6 bytes are a page frame's (then their CRC is PAGE_HEAD_CRC). */

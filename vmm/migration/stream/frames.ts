@@ -17,6 +17,8 @@
  * from `resume` (a resume now always follows a switch-over, so the state is there). Version 3
  * added what a transport that cannot tell delivery needs (commit, done, abort, refused), the
  * switch of a running pre-copy to post-copy (postcopy), and the connection's hello and welcome.
+ * A migration with multifd channels also carries sync (a peer without them never sees one, and
+ * refuses a channel's hello).
  */
 import { PAGE_SIZE } from "../../../isa/arch.js";
 import { recordFormat, type Field, type RecordFormat, type RecordOf } from "../../../isa/binary/record.js";
@@ -99,6 +101,15 @@ export const FRAME_FIELDS = {
   ],
   /** The destination's answer to a hello it accepts: the session the lanes belong to. */
   welcome: [{ key: "session", type: "text", length: "u16" }],
+  /**
+   * Multifd (pages on extra connections, the real driver's): on a channel, every page before
+   * this frame belongs before sync `point`; on the stream, nothing after this frame may be
+   * applied before each of the `channels` channels has delivered its sync `point`.
+   */
+  sync: [
+    { key: "point", type: "u32" },
+    { key: "channels", type: "u8" },
+  ],
 } as const satisfies Record<string, readonly Field[]>;
 
 export type FrameType = keyof typeof FRAME_FIELDS;
