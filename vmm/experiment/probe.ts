@@ -15,7 +15,7 @@
  */
 import { mulDivCeil } from "../migration/clock.js";
 import { ANY_HOST } from "../migration/index.js";
-import { preCopyModel, stopCopyModel, type PreCopyModel } from "../migration/model.js";
+import { preCopyModel, sensitiveToDirtyRate, stopCopyModel, type PreCopyModel } from "../migration/model.js";
 import { drainDirty, isZeroPage, PAGE_FRAME_BYTES, ZERO_FRAME_BYTES } from "../migration/pages.js";
 import { encodeFrame } from "../migration/stream/codec.js";
 import type { MigratableVm } from "../migration/vm-port.js";
@@ -107,24 +107,20 @@ export function predict(
   const round0Ticks = mulDivCeil(memoryBytes, link.speed, link.bandwidth);
   const probeTicks = Math.min(PROBE_MAX_TICKS, Math.max(PROBE_MIN_TICKS, PROBE_ROUND0S * round0Ticks));
   const probe = probeDirtyRate(vm, probeTicks, link.speed);
-  const model = (dirtyPagesPerSecond: number) =>
-    preCopyModel({
-      memoryBytes,
-      pageBytes: PAGE_FRAME_BYTES,
-      dirtyPagesPerSecond,
-      workingSetPages: probe.workingSetPages,
-      bandwidth: link.bandwidth,
-      latencyNs: link.latencyNs,
-      stateBytes: state,
-      downtimeTargetNs: link.downtimeTargetNs,
-      maxRounds: link.maxRounds,
-    });
-  const m = model(probe.dirtyPagesPerSecond);
+  const input = {
+    memoryBytes,
+    pageBytes: PAGE_FRAME_BYTES,
+    dirtyPagesPerSecond: probe.dirtyPagesPerSecond,
+    workingSetPages: probe.workingSetPages,
+    bandwidth: link.bandwidth,
+    latencyNs: link.latencyNs,
+    stateBytes: state,
+    downtimeTargetNs: link.downtimeTargetNs,
+    maxRounds: link.maxRounds,
+  };
+  const m = preCopyModel(input);
   const notes = outsideModel(probe.dirtyPagesPerSecond, link, m);
-  // Whether one more round runs can hang on a few pages — at the edge of the target, or when
-  // D is close to B and each of many rounds shrinks little — and the downtime then jumps by a
-  // factor D/B: say so when 10% more or less D changes the number of rounds.
-  const edge = [0.9, 1.1].some((f) => model(probe.dirtyPagesPerSecond * f).rounds !== m.rounds);
+  const edge = sensitiveToDirtyRate(input, m.rounds);
   return {
     ...probe,
     modelNote: [...notes, ...(edge && notes.length === 0 ? ["sensitive"] : [])].join(" "),
