@@ -34,6 +34,8 @@ import {
 } from "../outcome.js";
 import { NO_TICK_LIMIT } from "../process/process-vm.js";
 import type { Logger } from "../log.js";
+import { measureAndPredict, PREDICT_OPTIONS, predictWindow, type PredictArgs, type Predicted } from "./predict-options.js";
+import { formatPrediction, formatPredictionBeside } from "../migration/predict.js";
 import { GUEST_OPTIONS, inputOf, logMachineRegisters, logProcessRegisters, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
 import type { CliIo, Command } from "./shared.js";
 import { isLoopback, parseTcpAddress, type TcpAddress } from "../host/address.js";
@@ -44,7 +46,7 @@ import { UsageProblem } from "./arguments.js";
 import { builtWebRoot } from "../host/http/web-root.js";
 import { toyvmmVersion } from "../version.js";
 
-interface MigrateOptions extends GuestCliOptions {
+interface MigrateOptions extends GuestCliOptions, PredictArgs {
   guest: string;
   strategy: Strategy;
   at: number;
@@ -185,6 +187,7 @@ export const migrateCommand: Command<MigrateOptions> = {
         describe: "Boot arguments for the guest, or the program's arguments",
       })
       .options(GUEST_OPTIONS)
+      .options(PREDICT_OPTIONS)
       .option("process", {
         type: "boolean",
         describe:
@@ -229,6 +232,10 @@ export const migrateCommand: Command<MigrateOptions> = {
       .example(
         '$0 migrate programs/memwriter.s --args "pages=512 rate=400 iters=0" --memory 4MiB --at 1280610 --latency 100us --downtime-target 5ms --max-ticks 20000000 --postcopy-policy auto',
         "post-copy when the model says pre-copy will not converge",
+      )
+      .example(
+        '$0 migrate programs/memwriter.s --args "pages=512 rate=190 iters=0" --memory 4MiB --at 5389912 --latency 100us --downtime-target 2ms --max-ticks 20000000 --auto-converge --predict',
+        "measure the dirty rate before migrating, print the model's prediction, then the result beside it",
       )
       .example(
         "$0 migrate multi --args run=count,hog --at 20000 --view 0 & sleep 4; kill $!",
@@ -278,15 +285,21 @@ export const migrateCommand: Command<MigrateOptions> = {
     const vm: MigratableVm = asProcess
       ? startProcess({ ...common, args: args.args ?? "", maxTicks: maxTicks ?? NO_TICK_LIMIT })
       : bootVm({ ...common, name, bootArgs: args.args ?? "", ...(args.logLevel === "trace" ? { onTrap: trapLogger(args.log, name) } : {}) });
+    const window = predictWindow(args, vm.memory.size, parameters.bandwidth, parameters.speed);
     // Text: the console goes to the terminal as the guest writes it. JSON: it is captured.
     const terminal = args.json ? null : new Terminal(args.io);
     terminal?.attach(vm);
     args.log.info({ vm: name, strategy: args.strategy, at: args.at }, "vm started on host A");
 
-    if (vm.run(args.at).reason === "halted") {
-      throw new UserError(
-        `--at ${args.at}: ${args.guest} ends after ${vm.ticks} instructions, before the migration point`,
-      );
+    const endedEarly = () => new UserError(`--at ${args.at}: ${args.guest} ends after ${vm.ticks} instructions, before the migration point`);
+    let predicted: Predicted | null = null;
+    if (window !== null) {
+      predicted = measureAndPredict(vm, args.at, window, args.dirtyRateMode ?? "dirty-bitmap", parameters);
+      if (!predicted) throw endedEarly();
+      terminal?.flush();
+      if (!args.json) args.io.stderr.write(formatPrediction(predicted.dirtyRate, predicted.prediction, args.strategy, parameters.downtimeTargetNs));
+    } else if (vm.run(args.at).reason === "halted") {
+      throw endedEarly();
     }
     const recorder = view ? new MigrationRecorder(vm, name) : null;
     const result = migrate(vm, { ...parameters, onProgress: (p) => args.log.debug({ ...p }, "migration progress"), ...(recorder ? { onTransmit: recorder.onTransmit } : {}) });
@@ -303,10 +316,11 @@ export const migrateCommand: Command<MigrateOptions> = {
     args.log.info({ vm: name, outcome, ticks: result.vm.ticks }, "vm ended");
     if (outcome.kind === "fault") logRegisters(args.log, name, result.vm);
     if (args.json) {
-      args.io.stdout.write(JSON.stringify(jsonReport(vm, result, outcome, exitStatus, movedAtTick)) + "\n");
+      args.io.stdout.write(JSON.stringify({ ...jsonReport(vm, result, outcome, exitStatus, movedAtTick), ...(predicted ? { predicted } : {}) }) + "\n");
     } else {
       if (exitStatusOf(outcome) !== 0 && !asProcess) args.io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome, image.symbols)}\n`);
       args.io.stderr.write(formatStats(result.stats));
+      if (predicted?.prediction) args.io.stderr.write(formatPredictionBeside(predicted.prediction, result.stats));
     }
     args.setExitCode(exitStatus);
     if (view && recorder) {
