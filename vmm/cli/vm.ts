@@ -49,6 +49,8 @@ interface VmCliOptions {
   downtimeTarget?: string;
   maxRounds?: string;
   postcopyAfter?: string;
+  autoConverge?: boolean;
+  dirtyLimit?: string;
 }
 
 type Args = VmCliOptions & CliContext;
@@ -88,6 +90,8 @@ const ACTION_OPTIONS: [keyof VmCliOptions, string, string[]][] = [
   ["downtimeTarget", "--downtime-target", ["migrate"]],
   ["maxRounds", "--max-rounds", ["migrate"]],
   ["postcopyAfter", "--postcopy-after", ["migrate"]],
+  ["autoConverge", "--auto-converge", ["migrate"]],
+  ["dirtyLimit", "--dirty-limit", ["migrate"]],
   ["json", "--json", ["start", "list", "info", "save", "restore", "migrate", "jobinfo"]],
 ];
 
@@ -258,6 +262,11 @@ function migrateRequest(args: Args, vm: string): MigrateRequest {
     if (strategy !== "pre-copy") throw new UsageProblem("--postcopy-after turns a pre-copy into post-copy: it goes with --strategy pre-copy");
     request.postcopyAfter = postcopyAfterOf(args.postcopyAfter);
   }
+  for (const [flag, given] of [["--auto-converge", args.autoConverge], ["--dirty-limit", args.dirtyLimit]] as const) {
+    if (given !== undefined && given !== false && strategy !== "pre-copy") throw new UsageProblem(`${flag} controls pre-copy's rounds: it goes with --strategy pre-copy`);
+  }
+  if (args.autoConverge !== undefined) request.autoConverge = args.autoConverge;
+  if (args.dirtyLimit !== undefined) request.dirtyLimit = parseCount(args.dirtyLimit, "--dirty-limit");
   return request;
 }
 
@@ -369,6 +378,8 @@ export const vmCommand: Command<VmCliOptions> = {
       .option("downtime-target", { type: "string", describe: "migrate: the pause a pre-copy aims at, e.g. 30ms" })
       .option("max-rounds", { type: "string", describe: "migrate: most pre-copy rounds before the guest is stopped anyway" })
       .option("postcopy-after", { type: "string", describe: "migrate: a pre-copy turns into post-copy after this time (2s, 500ms) or this many rounds (3)" })
+      .option("auto-converge", { type: "boolean", describe: "migrate: a pre-copy throttles a guest that dirties over half the link's rate, 20% of its instructions, then 10% more to 99% (default: the source host's)" })
+      .option("dirty-limit", { type: "string", describe: "migrate: a pre-copy holds the guest so that it dirties at most this many pages a second, e.g. 2k (default: the source host's, none)" })
       .option("json", { type: "boolean", default: false, describe: "start, list, info, save, restore, migrate, jobinfo: print the answer as JSON" })
       .example(
         "$0 host --detach --control a.sock && $0 vm start solo --args prog=hello --host a.sock && $0 vm console solo --host a.sock; $0 host stop --control a.sock",

@@ -26,7 +26,14 @@ import type { MigrationParameters } from "./protocol-migrate.js";
 const REMEMBERED = 64;
 
 export class HostMigrations {
-  parameters: MigrationParameters = { bandwidth: null, downtimeTargetNs: DEFAULTS.downtimeTargetNs, maxRounds: DEFAULTS.maxRounds, postcopyAfter: null };
+  parameters: MigrationParameters = {
+    bandwidth: null,
+    downtimeTargetNs: DEFAULTS.downtimeTargetNs,
+    maxRounds: DEFAULTS.maxRounds,
+    postcopyAfter: null,
+    autoConverge: false,
+    dirtyLimit: DEFAULTS.dirtyLimit,
+  };
   private readonly jobs: MigrationJob[] = [];
   /** Incoming VMs' controls, by name, for their missing pages. */
   private readonly arriving = new Map<string, HostGuestControl>();
@@ -102,6 +109,9 @@ export class HostMigrations {
     if (parameters.postcopyAfter && args.strategy !== "pre-copy") {
       throw new CommandError("InvalidArguments", "migrate: postcopyAfter turns a pre-copy into post-copy; it goes with strategy pre-copy");
     }
+    for (const name of ["autoConverge", "dirtyLimit"] as const) {
+      if (args[name] && args.strategy !== "pre-copy") throw new CommandError("InvalidArguments", `migrate: ${name} controls pre-copy's rounds; it goes with strategy pre-copy`);
+    }
     this.host.lock(args.vm, `is migrating to ${args.to}`);
     const out = startMigration(new HostGuestControl(this.host, vm), {
       ...to,
@@ -109,6 +119,8 @@ export class HostMigrations {
       strategy: args.strategy,
       downtimeTargetNs: parameters.downtimeTargetNs,
       maxRounds: parameters.maxRounds,
+      autoConverge: parameters.autoConverge,
+      dirtyLimit: parameters.dirtyLimit,
       ...(parameters.bandwidth !== null ? { bandwidth: parameters.bandwidth } : {}),
     });
     const job = this.add(new MigrationJob(this.host, args.vm, describeAddress({ kind: "tcp", ...to }), { kind: "outgoing", out, memory: vm.guest.vm.memory }));
@@ -208,6 +220,8 @@ function definedOf(args: ArgumentsOf<"migrate">): Partial<MigrationParameters> {
   if (args.downtimeTargetNs !== undefined) given.downtimeTargetNs = args.downtimeTargetNs;
   if (args.maxRounds !== undefined) given.maxRounds = args.maxRounds;
   if (args.postcopyAfter !== undefined) given.postcopyAfter = args.postcopyAfter;
+  if (args.autoConverge !== undefined) given.autoConverge = args.autoConverge;
+  if (args.dirtyLimit !== undefined) given.dirtyLimit = args.dirtyLimit;
   return given;
 }
 

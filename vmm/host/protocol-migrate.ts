@@ -5,7 +5,7 @@
  * steered (`migrate-cancel`, `migrate-start-postcopy`, `migrate-recover`). Spread into COMMANDS
  * (protocol-commands.ts), so they are checked and documented like every other command.
  */
-import { LINE_MAX, oneOf, record, text, wholeNumber, z } from "../../isa/schema.js";
+import { flag, LINE_MAX, oneOf, record, text, wholeNumber, z } from "../../isa/schema.js";
 import { MAX_MEMORY, PAGE_SIZE } from "../../isa/arch.js";
 import { PAGE_LETTERS } from "../migration/page-map.js";
 import { STRATEGIES } from "../migration/stream/frames.js";
@@ -43,6 +43,8 @@ export const migrationParameters = record({
   downtimeTargetNs: wholeNumber().describe("The pause a pre-copy aims at when it decides to stop the guest, in nanoseconds"),
   maxRounds: wholeNumber(1, 1000).describe("Most pre-copy rounds before it stops the guest whatever the downtime"),
   postcopyAfter,
+  autoConverge: flag.describe("Pre-copy: QEMU's auto-converge — throttle a guest that dirties over half what the link moves, 20% of its instructions, then 10% more every two such rounds, up to 99%"),
+  dirtyLimit: wholeNumber().describe("Pre-copy: most distinct pages the guest may dirty per second (QEMU's dirty limit); 0: none"),
 });
 export type MigrationParameters = z.output<typeof migrationParameters>;
 
@@ -123,6 +125,8 @@ export const MIGRATE_COMMANDS = {
       downtimeTargetNs: migrationParameters.shape.downtimeTargetNs.optional(),
       maxRounds: migrationParameters.shape.maxRounds.optional(),
       postcopyAfter: postcopyAfter.optional(),
+      autoConverge: migrationParameters.shape.autoConverge.optional(),
+      dirtyLimit: migrationParameters.shape.dirtyLimit.optional(),
     }),
     returns: migrationInfo,
   }),

@@ -9,7 +9,8 @@
 import { preCopyModel, sensitiveToDirtyRate, stopCopyModel, type PreCopyModel } from "./model.js";
 import type { DirtyRate } from "./dirty-rate.js";
 import { isZeroPage, PAGE_FRAME_BYTES, ZERO_FRAME_BYTES } from "./pages.js";
-import { AUTO_CONVERGE_DEFAULTS, type AutoConverge } from "./protocol/converge.js";
+import { autoConvergeOf } from "./options.js";
+import type { AutoConverge } from "./protocol/converge.js";
 import type { MigrationStats } from "./stats.js";
 import { encodeFrame } from "./stream/codec.js";
 import type { Strategy } from "./stream/frames.js";
@@ -73,7 +74,7 @@ export function predictMigration(memoryBytes: number, stateBytes: number, measur
     const bytes = memoryBytes + stateBytes;
     return { strategy: "stop-copy", rounds: 1, bytes, downtimeNs: m.downtimeNs, totalNs: m.totalNs, converges: m.downtimeNs <= p.downtimeTargetNs, throttles: [], postcopySwitch: null, notes: [] };
   }
-  const autoConverge = p.autoConverge === true ? AUTO_CONVERGE_DEFAULTS : p.autoConverge ? { ...AUTO_CONVERGE_DEFAULTS, ...p.autoConverge } : null;
+  const autoConverge = autoConvergeOf(p.autoConverge);
   const input = {
     memoryBytes,
     pageBytes: PAGE_FRAME_BYTES,
