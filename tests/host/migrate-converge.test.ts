@@ -25,6 +25,17 @@ afterAll(async () => {
   await Promise.all(hosts.map((host) => host.process.stop()));
 });
 
+/** Polls query-dirty-rate (bounded) until the measurement has ended. */
+async function measuredOf(host: MigrationHost, vm: string) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const info = await host.client.call("query-dirty-rate", { vm });
+    if (info.status === "measured") return info;
+    if (Date.now() > deadline) throw new Error(`${vm}: the dirty-rate measurement did not end`);
+    await new Promise((resume) => setTimeout(resume, 20));
+  }
+}
+
 async function migrateWriter(vm: string, request: { autoConverge?: boolean; dirtyLimit?: number }) {
   const [a, b] = hosts as [MigrationHost, MigrationHost];
   await a.client.call("vm-create", { guest: resolve(WRITER.name), name: vm, args: WRITER.args });
@@ -58,6 +69,34 @@ describe("convergence control on a real host", () => {
     expect(dirtied / seconds, JSON.stringify(stats.rounds)).toBeLessThanOrEqual(limit * 1.2);
     expect(stats.rounds.length).toBeLessThanOrEqual(6);
   }, 60_000);
+
+  it("calc-dirty-rate measures a running VM on its host; dirty-bitmap is refused while it migrates, page-sampling is not", async () => {
+    const [a, b] = hosts as [MigrationHost, MigrationHost];
+    const vm = "measured";
+    await a.client.call("vm-create", { guest: resolve(WRITER.name), name: vm, args: WRITER.args });
+    await expect(a.client.call("query-dirty-rate", { vm })).rejects.toThrow(`query-dirty-rate: ${vm}: no dirty rate was measured; start with calc-dirty-rate`);
+    expect(await a.client.call("calc-dirty-rate", { vm, calcTimeMs: 300 })).toMatchObject({ vm, status: "measuring", mode: "dirty-bitmap" });
+    await expect(a.client.call("calc-dirty-rate", { vm })).rejects.toThrow(/a measurement is already running/);
+    const measured = await measuredOf(a, vm);
+    // 2,000 pages a second at full speed, over all 64 pages of its working set (the wall clock of a busy machine may slow it)
+    expect(measured.dirtyPagesPerSecond).toBeGreaterThan(1000);
+    expect(measured.dirtyPagesPerSecond).toBeLessThan(2600);
+    expect(measured.workingSetPages).toBeGreaterThanOrEqual(64);
+    expect(measured.windowNs).toBeGreaterThanOrEqual(300e6);
+    expect(measured.memoryBytes).toBeGreaterThan(64 * 4096);
+    expect(measured.stateBytes).toBeGreaterThan(100);
+    expect(measured.dirtyRate).toBeCloseTo((measured.dirtyPagesPerSecond * 4114) / 1e6, 1);
+    // during a migration (a slow one)
+    const slot = await b.client.call("migrate-incoming", { vm });
+    await a.client.call("migrate", { vm, to: slot.address, token: slot.token, strategy: "pre-copy", bandwidth: 200_000 });
+    await expect(a.client.call("calc-dirty-rate", { vm, calcTimeMs: 100 })).rejects.toThrow(`calc-dirty-rate: ${vm} is migrating, and pre-copy needs its dirty bitmap; measure with mode page-sampling`);
+    await a.client.call("calc-dirty-rate", { vm, calcTimeMs: 100, mode: "page-sampling", samplePages: 4096 });
+    const sampled = await measuredOf(a, vm);
+    expect(sampled.mode).toBe("page-sampling");
+    expect(sampled.workingSetPages).toBeGreaterThan(0);
+    await a.client.call("migrate-cancel", { vm });
+    await a.client.call("vm-destroy", { vm });
+  }, 30_000);
 
   it("the control API checks the parameters", async () => {
     const [a] = hosts as [MigrationHost];

@@ -86,7 +86,7 @@ describe("toyvmm migrate --predict", () => {
     const fast = ["migrate", MEMWRITER, "--args", "pages=512 rate=400 iters=0", "--memory", "4MiB", "--at", "1280610", "--latency", "100us", "--downtime-target", "5ms", "--max-ticks", "20000000", "--postcopy-policy", "auto", "--predict", "--dirty-rate-window", "500000"];
     const r = await cli(fast);
     expect(r.code, r.err).toBe(124);
-    expect(r.err).toMatch(/\n  --postcopy-policy auto switches after \d rounds?, at [\d.]+ ms: after round \d the guest dirties/);
+    expect(r.err).toMatch(/\n  under --postcopy-policy auto it would switch to post-copy after \d rounds?, at [\d.]+ ms: after round \d the guest dirties/);
     expect(r.err).toMatch(/\n  outside the model \(D>=B\): /);
     expect(r.err).toMatch(/\npost-copy switch +after \d  after 2\n/);
   });

@@ -320,7 +320,7 @@ export const migrateCommand: Command<MigrateOptions> = {
     } else {
       if (exitStatusOf(outcome) !== 0 && !asProcess) args.io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome, image.symbols)}\n`);
       args.io.stderr.write(formatStats(result.stats));
-      if (predicted?.prediction) args.io.stderr.write(formatPredictionBeside(predicted.prediction, result.stats));
+      if (predicted?.prediction) args.io.stderr.write(formatPredictionBeside(predicted.prediction, result.stats, parameters.postcopyPolicy === "auto"));
     }
     args.setExitCode(exitStatus);
     if (view && recorder) {

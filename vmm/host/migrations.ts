@@ -16,6 +16,7 @@ import { startMigration, type OutgoingMigration } from "../migration/real/outgoi
 import { describeAddress, isUnspecified, parseTcpAddress, type TcpAddress } from "./address.js";
 import type { Host } from "./host.js";
 import type { HostVm } from "./host-vm.js";
+import { HostDirtyRates } from "./dirty-rates.js";
 import { HostGuestControl } from "./migration-guest.js";
 import { MigrationJob } from "./migration-job.js";
 import { CommandError } from "./protocol.js";
@@ -35,6 +36,8 @@ export class HostMigrations {
     dirtyLimit: DEFAULTS.dirtyLimit,
   };
   private readonly jobs: MigrationJob[] = [];
+  /** Dirty-rate measurements (calc-dirty-rate); a migration that starts ends its VM's. */
+  readonly dirtyRates: HostDirtyRates;
   /** Incoming VMs' controls, by name, for their missing pages. */
   private readonly arriving = new Map<string, HostGuestControl>();
 
@@ -50,6 +53,7 @@ export class HostMigrations {
     private readonly log: Logger,
   ) {
     host.onPageMissing = (vm, page) => this.arriving.get(vm.name)?.pageMissing(page);
+    this.dirtyRates = new HostDirtyRates(host);
     listener?.on("refused", (reason: string, remote: string) => log.warn({ remote, reason }, "migration connection refused"));
   }
 
@@ -113,6 +117,7 @@ export class HostMigrations {
       if (args[name] && args.strategy !== "pre-copy") throw new CommandError("InvalidArguments", `migrate: ${name} controls pre-copy's rounds; it goes with strategy pre-copy`);
     }
     this.host.lock(args.vm, `is migrating to ${args.to}`);
+    this.dirtyRates.finish(args.vm);
     const out = startMigration(new HostGuestControl(this.host, vm), {
       ...to,
       token: args.token,
@@ -149,6 +154,12 @@ export class HostMigrations {
     return job;
   }
 
+  /** Starts a dirty-rate measurement of `vm`; dirty-bitmap not while it migrates either way. */
+  calcDirtyRate(args: ArgumentsOf<"calc-dirty-rate">) {
+    const migrating = this.jobs.some((job) => job.vm === args.vm && !job.ended);
+    return this.dirtyRates.start(args.vm, args.calcTimeMs, args.mode, args.samplePages, migrating);
+  }
+
   startPostcopy(vm: string): MigrationJob {
     return this.steer(vm, "migrate-start-postcopy", (out) => out.startPostcopy());
   }
@@ -164,6 +175,7 @@ export class HostMigrations {
    * the guest, and the pages it still lacks go with this host.
    */
   async close(): Promise<void> {
+    this.dirtyRates.close();
     for (const job of this.jobs) {
       if (job.ended) continue;
       if (job.driver.kind === "incoming") {

@@ -139,30 +139,35 @@ const NOTE_TEXT: Record<string, string> = {
   sensitive: "10% more or less dirty rate changes the number of rounds: the downtime may differ by a round",
 };
 
-/** The measurement and the prediction, as lines of text. */
-export function formatPrediction(measured: DirtyRate, prediction: Prediction | null, strategy: Strategy, downtimeTargetNs: number): string {
-  const lines = [
+/** A dirty-rate measurement as one line. */
+export function formatDirtyRate(measured: Omit<DirtyRate, "sampledPages">): string {
+  return (
     `dirty rate: ${measured.dirtyPagesPerSecond} pages/s (${formatMegabytes(measured.dirtyPagesPerSecond * PAGE_FRAME_BYTES)}/s on the wire), ` +
-      `${measured.workingSetPages} distinct pages, over ${measured.windowTicks} instructions (${formatNs(measured.windowNs)}) by ${measured.mode}`,
-  ];
+    `${measured.workingSetPages} distinct pages, over ${measured.windowTicks} instructions (${formatNs(measured.windowNs)}) by ${measured.mode}`
+  );
+}
+
+/** The measurement and the prediction, as lines of text. */
+export function formatPrediction(measured: Omit<DirtyRate, "sampledPages">, prediction: Prediction | null, strategy: Strategy, downtimeTargetNs: number): string {
+  const lines = [formatDirtyRate(measured)];
   if (!prediction) return lines.concat(`prediction: the model does not cover ${strategy}`).join("\n") + "\n";
   const converges = prediction.strategy === "pre-copy" ? `; pre-copy ${prediction.converges ? "converges" : "does not converge"} (target ${formatNs(downtimeTargetNs)})` : "";
   lines.push(`prediction: ${prediction.rounds} round${prediction.rounds === 1 ? "" : "s"}, ${formatMegabytes(prediction.bytes)}, downtime ${formatNs(prediction.downtimeNs)}, total ${formatNs(prediction.totalNs)}${converges}`);
   if (prediction.throttles.length > 0) lines.push(`  throttle per round: ${prediction.throttles.map((t) => `${t}%`).join(" ")}`);
-  if (prediction.postcopySwitch) lines.push(`  --postcopy-policy auto switches after ${prediction.postcopySwitch.rounds} round${prediction.postcopySwitch.rounds === 1 ? "" : "s"}, at ${formatNs(prediction.postcopySwitch.atNs)}: ${prediction.postcopySwitch.reason}`);
+  if (prediction.postcopySwitch) lines.push(`  under --postcopy-policy auto it would switch to post-copy after ${prediction.postcopySwitch.rounds} round${prediction.postcopySwitch.rounds === 1 ? "" : "s"}, at ${formatNs(prediction.postcopySwitch.atNs)}: ${prediction.postcopySwitch.reason}`);
   for (const note of prediction.notes) lines.push(`  outside the model (${note}): ${NOTE_TEXT[note] ?? note}`);
   return lines.join("\n") + "\n";
 }
 
-/** The prediction beside what the migration did. */
-export function formatPredictionBeside(prediction: Prediction, stats: MigrationStats): string {
+/** The prediction beside what the migration did; with `postcopyAuto` (the policy), when each switched to post-copy. */
+export function formatPredictionBeside(prediction: Prediction, stats: Pick<MigrationStats, "rounds" | "bytesSent" | "downtimeNs" | "totalNs" | "postcopySwitch">, postcopyAuto = false): string {
   const rows: [string, string, string][] = [
     ["rounds", String(prediction.rounds), String(stats.rounds.length)],
     ["bytes", formatMegabytes(prediction.bytes), formatMegabytes(stats.bytesSent)],
     ["downtime", formatNs(prediction.downtimeNs), formatNs(stats.downtimeNs)],
     ["total time", formatNs(prediction.totalNs), formatNs(stats.totalNs)],
   ];
-  if (prediction.postcopySwitch || stats.postcopySwitch) {
+  if (postcopyAuto) {
     const after = (rounds: number | undefined) => (rounds === undefined ? "no switch" : `after ${rounds}`);
     rows.push(["post-copy switch", after(prediction.postcopySwitch?.rounds), after(stats.postcopySwitch?.rounds)]);
   }
