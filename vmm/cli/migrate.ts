@@ -32,6 +32,8 @@ import {
 } from "../outcome.js";
 import { NO_TICK_LIMIT } from "../process/process-vm.js";
 import type { Logger } from "../log.js";
+import { measureAndPredict, PREDICT_OPTIONS, predictWindow, type PredictArgs, type Predicted } from "./predict-options.js";
+import { formatPrediction, formatPredictionBeside } from "../migration/predict.js";
 import { GUEST_OPTIONS, inputOf, logMachineRegisters, logProcessRegisters, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
 import { MIGRATION_OPTIONS, migrationParametersOf, type MigrationCliOptions } from "./migration-options.js";
 import type { CliIo, Command } from "./shared.js";
@@ -43,7 +45,7 @@ import { UsageProblem } from "./arguments.js";
 import { builtWebRoot } from "../host/http/web-root.js";
 import { toyvmmVersion } from "../version.js";
 
-interface MigrateOptions extends GuestCliOptions, MigrationCliOptions {
+interface MigrateOptions extends GuestCliOptions, MigrationCliOptions, PredictArgs {
   guest: string;
   at: number;
   args?: string;
@@ -112,6 +114,7 @@ export const migrateCommand: Command<MigrateOptions> = {
         describe: "Boot arguments for the guest, or the program's arguments",
       })
       .options(GUEST_OPTIONS)
+      .options(PREDICT_OPTIONS)
       .option("process", {
         type: "boolean",
         describe:
@@ -158,6 +161,10 @@ export const migrateCommand: Command<MigrateOptions> = {
         "post-copy when the model says pre-copy will not converge",
       )
       .example(
+        '$0 migrate programs/memwriter.s --args "pages=512 rate=190 iters=0" --memory 4MiB --at 5389912 --latency 100us --downtime-target 2ms --max-ticks 20000000 --auto-converge --predict',
+        "measure the dirty rate before migrating, print the model's prediction, then the result beside it",
+      )
+      .example(
         "$0 migrate multi --args run=count,hog --at 20000 --view 0 & sleep 4; kill $!",
         "then replay it in a browser, at the address printed on stderr, until stopped",
       )
@@ -190,15 +197,21 @@ export const migrateCommand: Command<MigrateOptions> = {
     const vm: MigratableVm = asProcess
       ? startProcess({ ...common, args: args.args ?? "", maxTicks: maxTicks ?? NO_TICK_LIMIT })
       : bootVm({ ...common, name, bootArgs: args.args ?? "", ...(args.logLevel === "trace" ? { onTrap: trapLogger(args.log, name) } : {}) });
+    const window = predictWindow(args, vm.memory.size, parameters.bandwidth, parameters.speed);
     // Text: the console goes to the terminal as the guest writes it. JSON: it is captured.
     const terminal = args.json ? null : new Terminal(args.io);
     terminal?.attach(vm);
     args.log.info({ vm: name, strategy, at: args.at }, "vm started on host A");
 
-    if (vm.run(args.at).reason === "halted") {
-      throw new UserError(
-        `--at ${args.at}: ${args.guest} ends after ${vm.ticks} instructions, before the migration point`,
-      );
+    const endedEarly = () => new UserError(`--at ${args.at}: ${args.guest} ends after ${vm.ticks} instructions, before the migration point`);
+    let predicted: Predicted | null = null;
+    if (window !== null) {
+      predicted = measureAndPredict(vm, args.at, window, args.dirtyRateMode ?? "dirty-bitmap", parameters);
+      if (!predicted) throw endedEarly();
+      terminal?.flush();
+      if (!args.json) args.io.stderr.write(formatPrediction(predicted.dirtyRate, predicted.prediction, strategy, parameters.downtimeTargetNs));
+    } else if (vm.run(args.at).reason === "halted") {
+      throw endedEarly();
     }
     const recorder = view ? new MigrationRecorder(vm, name) : null;
     const result = migrate(vm, { ...parameters, onProgress: (p) => args.log.debug({ ...p }, "migration progress"), ...(recorder ? { onTransmit: recorder.onTransmit } : {}) });
@@ -215,15 +228,16 @@ export const migrateCommand: Command<MigrateOptions> = {
     args.log.info({ vm: name, outcome, ticks: result.vm.ticks }, "vm ended");
     if (outcome.kind === "fault") logRegisters(args.log, name, result.vm);
     if (args.json) {
-      args.io.stdout.write(JSON.stringify(jsonReport(vm, result, outcome, exitStatus, movedAtTick)) + "\n");
+      args.io.stdout.write(JSON.stringify({ ...jsonReport(vm, result, outcome, exitStatus, movedAtTick), ...(predicted ? { predicted } : {}) }) + "\n");
     } else {
       if (exitStatusOf(outcome) !== 0 && !asProcess) args.io.stderr.write(`toyvmm: ${name}: ${describeOutcome(outcome, image.symbols)}\n`);
       args.io.stderr.write(formatStats(result.stats));
+      if (predicted?.prediction) args.io.stderr.write(formatPredictionBeside(predicted.prediction, result.stats, parameters.postcopyPolicy === "auto"));
     }
     args.setExitCode(exitStatus);
     if (view && recorder) {
       const { bandwidth, downtimeTargetNs, maxRounds } = parameters;
-      const recording = recorder.finish(result, asProcess ? "process" : "monitor", { bandwidth, downtimeTargetNs, maxRounds, postcopyAfter: null, multifdChannels: 0 });
+      const recording = recorder.finish(result, asProcess ? "process" : "monitor", { bandwidth, downtimeTargetNs, maxRounds, postcopyAfter: null });
       await replay(recording, view, args.io, args.log, results);
     }
   },

@@ -17,7 +17,10 @@ import { describeAddress, parseControlAddress, type ControlAddress } from "../ho
 import { ControlClient } from "../host/client.js";
 import { ClientMigration, type MigrateRequest } from "../host/migrate-client.js";
 import { bytes, ProgressLine, type Terminal } from "../host/progress-line.js";
-import type { MigrationInfo, MigrationParameters } from "../host/protocol-migrate.js";
+import type { DirtyRateInfo, MigrationInfo, MigrationParameters } from "../host/protocol-migrate.js";
+import { DIRTY_RATE_MODES, type DirtyRateMode } from "../migration/dirty-rate.js";
+import { formatDirtyRate, formatPrediction, formatPredictionBeside, predictMigration, type Prediction } from "../migration/predict.js";
+import type { MigrationStats } from "../migration/stats.js";
 import { followConsole, readConsole, type ConsoleEnd, type ConsoleSink } from "../host/follow-console.js";
 import { CREATE_INPUT_MAX, type AnswerOf, type VmSummary } from "../host/protocol-commands.js";
 import { defaultControlPath, DEFAULT_HOST_NAME } from "../host/runtime-dir.js";
@@ -51,6 +54,11 @@ interface VmCliOptions {
   maxRounds?: string;
   postcopyAfter?: string;
   multifdChannels?: string;
+  autoConverge?: boolean;
+  dirtyLimit?: string;
+  predict?: boolean;
+  calcTime?: string;
+  dirtyRateMode?: DirtyRateMode;
 }
 
 type Args = VmCliOptions & CliContext;
@@ -67,6 +75,7 @@ const ACTIONS: Record<string, { words: string[]; run: ((client: ControlClient, a
   save: { words: ["VM", "FILE"], run: save },
   restore: { words: ["FILE"], run: restore },
   migrate: { words: ["VM"], run: null },
+  "dirty-rate": { words: ["VM"], run: dirtyRate },
   jobinfo: { words: ["VM"], run: jobinfo },
   jobabort: { words: ["VM"], run: jobabort },
 };
@@ -91,7 +100,12 @@ const ACTION_OPTIONS: [keyof VmCliOptions, string, string[]][] = [
   ["maxRounds", "--max-rounds", ["migrate"]],
   ["postcopyAfter", "--postcopy-after", ["migrate"]],
   ["multifdChannels", "--multifd-channels", ["migrate"]],
-  ["json", "--json", ["start", "list", "info", "save", "restore", "migrate", "jobinfo"]],
+  ["autoConverge", "--auto-converge", ["migrate"]],
+  ["dirtyLimit", "--dirty-limit", ["migrate"]],
+  ["predict", "--predict", ["migrate"]],
+  ["calcTime", "--calc-time", ["migrate", "dirty-rate"]],
+  ["dirtyRateMode", "--dirty-rate-mode", ["dirty-rate"]],
+  ["json", "--json", ["start", "list", "info", "save", "restore", "migrate", "jobinfo", "dirty-rate"]],
 ];
 
 function checkUsage(args: Args): string[] {
@@ -265,6 +279,11 @@ function migrateRequest(args: Args, vm: string): MigrateRequest {
     if (strategy === "post-copy") throw new UsageProblem("--multifd-channels carries the pages of stop-copy and pre-copy; post-copy sends its pages on the stream");
     request.multifdChannels = channelsOf(args.multifdChannels);
   }
+  for (const [flag, given] of [["--auto-converge", args.autoConverge], ["--dirty-limit", args.dirtyLimit]] as const) {
+    if (given !== undefined && given !== false && strategy !== "pre-copy") throw new UsageProblem(`${flag} controls pre-copy's rounds: it goes with --strategy pre-copy`);
+  }
+  if (args.autoConverge !== undefined) request.autoConverge = args.autoConverge;
+  if (args.dirtyLimit !== undefined) request.dirtyLimit = parseCount(args.dirtyLimit, "--dirty-limit");
   return request;
 }
 
@@ -290,6 +309,7 @@ const INTERRUPTED = 130;
 async function migrate(args: Args, vm: string): Promise<void> {
   const request = migrateRequest(args, vm);
   const from = await connectTo(args, args.from, args.to);
+  const predicted = args.predict ? await predictOnHost(from, args, request).catch((error) => (from.close(), Promise.reject(error))) : null;
   let to: ControlClient | null = null;
   const line = ProgressLine.on(args.io.stderr as Terminal);
   let interrupted = 0;
@@ -316,6 +336,7 @@ async function migrate(args: Args, vm: string): Promise<void> {
     line?.clear();
     if (args.json) printJson(args.io, info);
     else args.io.stdout.write(migrationSummary(info, from.greeting.host, to.greeting.host) + "\n");
+    if (predicted) args.io.stderr.write(formatPredictionBeside(predicted, info.stats as unknown as MigrationStats));
     if (info.status === "cancelled") args.setExitCode(interrupted > 0 ? INTERRUPTED : 1);
     else if (info.status !== "completed") throw new UserError(`the migration of ${vm} failed: ${info.detail ?? "no reason given"}; it runs on at ${from.greeting.host}`);
   } finally {
@@ -324,6 +345,40 @@ async function migrate(args: Args, vm: string): Promise<void> {
     to?.close();
     from.close();
   }
+}
+
+/** `vm dirty-rate VM`: measures the VM's dirty rate on its host (calc-dirty-rate) and waits for the result. */
+async function dirtyRate(client: ControlClient, args: Args, [vm]: string[]): Promise<void> {
+  const measured = await measureOnHost(client, vm!, args, args.dirtyRateMode ?? "dirty-bitmap");
+  if (args.json) return printJson(args.io, measured);
+  args.io.stdout.write(`${vm} on host ${client.greeting.host}: ${formatDirtyRate(measured)}\n`);
+}
+
+/** calc-dirty-rate over --calc-time (default 1 s), then query-dirty-rate until it is measured (bounded). */
+async function measureOnHost(client: ControlClient, vm: string, args: Args, mode: DirtyRateMode): Promise<DirtyRateInfo> {
+  const calcTimeMs = args.calcTime === undefined ? 1000 : Math.round(parseDuration(args.calcTime, "--calc-time") / 1e6);
+  if (calcTimeMs < 1 || calcTimeMs > 60_000) throw new UserError(`--calc-time ${args.calcTime}: expected from 1ms to 60s`);
+  await client.call("calc-dirty-rate", { vm, calcTimeMs, mode });
+  const deadline = Date.now() + calcTimeMs + 10_000;
+  for (;;) {
+    await new Promise((resume) => setTimeout(resume, Math.min(calcTimeMs, 100)));
+    const info = await client.call("query-dirty-rate", { vm });
+    if (info.status === "measured") return info;
+    if (Date.now() > deadline) throw new UserError(`${vm}: the dirty-rate measurement on host ${client.greeting.host} did not end`);
+  }
+}
+
+/** `vm migrate --predict`: the source measures the VM, and the model predicts the migration with the parameters it will have. */
+async function predictOnHost(from: ControlClient, args: Args, request: MigrateRequest): Promise<Prediction | null> {
+  const parameters = { ...(await from.call("query-migrate-parameters", {})), ...request };
+  if (parameters.bandwidth === null || parameters.bandwidth === undefined) {
+    throw new UserError("--predict: the model needs the stream's bandwidth, and the source host's is unlimited: give --bandwidth");
+  }
+  const measured = await measureOnHost(from, request.vm, args, "dirty-bitmap");
+  const p = { strategy: request.strategy as Strategy, bandwidth: parameters.bandwidth, latencyNs: 0, downtimeTargetNs: parameters.downtimeTargetNs, maxRounds: parameters.maxRounds, autoConverge: parameters.autoConverge, dirtyLimit: parameters.dirtyLimit };
+  const prediction = predictMigration(measured.memoryBytes, measured.stateBytes, measured, p);
+  args.io.stderr.write(formatPrediction(measured, prediction, p.strategy, p.downtimeTargetNs));
+  return prediction;
 }
 
 function migrationSummary(info: MigrationInfo, from: string, to: string): string {
@@ -362,7 +417,7 @@ export const vmCommand: Command<VmCliOptions> = {
   describe: "Start, watch and manage VMs on a running host (toyvmm host)",
   builder: (yargs) =>
     yargs
-      .positional("action", { type: "string", demandOption: true, describe: "start GUEST, list, info VM, console VM, pause VM, resume VM, stop VM, save VM FILE, restore FILE, migrate VM, jobinfo VM or jobabort VM" })
+      .positional("action", { type: "string", demandOption: true, describe: "start GUEST, list, info VM, console VM, pause VM, resume VM, stop VM, save VM FILE, restore FILE, migrate VM, jobinfo VM, jobabort VM or dirty-rate VM" })
       .positional("words", { type: "string", array: true, describe: "The action's GUEST, VM or FILE" })
       .option("host", { type: "string", describe: "The host: a socket path, a host's --name, or HOST:PORT with --token-file (default: the socket of a host started without --control)" })
       .option("token-file", { type: "string", describe: "File holding a TCP host's token" })
@@ -388,7 +443,12 @@ export const vmCommand: Command<VmCliOptions> = {
         type: "string",
         describe: `migrate: TCP connections for the pages beside the stream, 0 to ${MAX_MULTIFD_CHANNELS}, as QEMU's multifd (stop-copy and pre-copy; default: the source host's, 0)`,
       })
-      .option("json", { type: "boolean", default: false, describe: "start, list, info, save, restore, migrate, jobinfo: print the answer as JSON" })
+      .option("auto-converge", { type: "boolean", describe: "migrate: a pre-copy throttles a guest that dirties over half the link's rate, 20% of its instructions, then 10% more to 99% (default: the source host's)" })
+      .option("dirty-limit", { type: "string", describe: "migrate: a pre-copy holds the guest so that it dirties at most this many pages a second, e.g. 2k (default: the source host's, none)" })
+      .option("predict", { type: "boolean", describe: "migrate: first measure the VM's dirty rate on its host (calc-dirty-rate, --calc-time) and print the model's prediction; the result beside it after (needs --bandwidth or the host's)" })
+      .option("calc-time", { type: "string", describe: "dirty-rate, migrate --predict: the window the dirty rate is measured over, e.g. 500ms (default 1s)" })
+      .option("dirty-rate-mode", { choices: DIRTY_RATE_MODES, describe: "dirty-rate: dirty-bitmap (every page, the default; not while the VM migrates) or page-sampling (QEMU's: a CRC of 512 pages at both ends)" })
+      .option("json", { type: "boolean", default: false, describe: "start, list, info, save, restore, migrate, jobinfo, dirty-rate: print the answer as JSON" })
       .example(
         "$0 host --detach --control a.sock && $0 vm start solo --args prog=hello --host a.sock && $0 vm console solo --host a.sock; $0 host stop --control a.sock",
         "boot a guest on a host and watch its console until it ends",
@@ -414,6 +474,14 @@ export const vmCommand: Command<VmCliOptions> = {
           "$0 vm migrate memwriter --from pc1.sock --to pc2.sock --bandwidth 2MB/s --postcopy-after 1 --json > job.json && $0 vm console memwriter --host pc2.sock; " +
           "$0 host stop --control pc1.sock; $0 host stop --control pc2.sock",
         "a pre-copy at 2 MB/s that turns into post-copy after its first round; the final statistics as JSON",
+      )
+      .example(
+        "$0 host --detach --control p1.sock --speed 2M && $0 host --detach --control p2.sock --speed 2M --migrate-listen 0 && " +
+          '$0 vm start programs/memwriter.s --args "pages=64 rate=2000 iters=400" --host p1.sock && ' +
+          "$0 vm dirty-rate memwriter --calc-time 200ms --host p1.sock && " +
+          "$0 vm migrate memwriter --from p1.sock --to p2.sock --bandwidth 2MB/s --auto-converge --predict --calc-time 200ms; " +
+          "$0 host stop --control p1.sock; $0 host stop --control p2.sock",
+        "measure a VM's dirty rate on its host, then migrate it with the model's prediction printed before and beside the result",
       )
       .epilogue(
         "A GUEST is a bundled guest's name, or an image (.tvm) or source (.s) file; FILE paths are on the host's machine " +

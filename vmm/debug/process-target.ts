@@ -5,6 +5,7 @@ import { Op } from "../../isa/opcodes.js";
 import { outcomeOfProcess, type Outcome } from "../outcome.js";
 import { MigratableProcess, PROCESS_HOST, type ProcessConfig } from "../migration/process-vm.js";
 import { ProcessVm, type ProcessOptions, type ProcessResult, type ProcessState } from "../process/process-vm.js";
+import { resumeProcess } from "../process/resume.js";
 import { STEP_END, STEP_IDLE, STEP_INSN, STEP_SYSCALL, type Handover, type StepEvent, type Target } from "./target.js";
 import type { Translation } from "./walk.js";
 
@@ -124,7 +125,7 @@ export class ProcessTarget implements Target {
         restore: (_name, config, state, memory) => {
           const moved = new MigratableProcess();
           const sinks = { stdout: this.stdout, stderr: this.stderr };
-          moved.process = ProcessVm.resume((config as ProcessConfig).setup, state as ProcessState, memory, sinks);
+          moved.process = resumeProcess((config as ProcessConfig).setup, state as ProcessState, memory, sinks);
           moved.process.symbols = this.image.symbols;
           return moved;
         },

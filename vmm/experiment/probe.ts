@@ -6,25 +6,24 @@
  *                   pages is one marker frame)
  *   state bytes     the state frame of the VM's `save()`
  *   dirty rate D    on a copy of the VM (save + memory copy, as migration itself restores it)
- *                   run for PROBE_ROUND0S round 0s' worth of guest time, in windows of
- *                   WINDOW_TICKS: the distinct pages dirtied per window, summed, per virtual
- *                   second
+ *                   run for PROBE_ROUND0S round 0s' worth of guest time, measured by the dirty
+ *                   bitmap (migration/dirty-rate.ts): the distinct pages dirtied per period of
+ *                   PERIOD_TICKS, summed, per virtual second
  *   working set W   distinct pages dirtied over the whole probe
  *
  * Everything is in guest ticks and virtual time, so the probe is as repeatable as the run.
  */
 import { mulDivCeil } from "../migration/clock.js";
 import { ANY_HOST } from "../migration/index.js";
-import { preCopyModel, stopCopyModel, type PreCopyModel } from "../migration/model.js";
-import { drainDirty, isZeroPage, PAGE_FRAME_BYTES, ZERO_FRAME_BYTES } from "../migration/pages.js";
-import { encodeFrame } from "../migration/stream/codec.js";
+import { preCopyModel, sensitiveToDirtyRate, stopCopyModel } from "../migration/model.js";
+import { outsideModel, roundZeroBytes, stateBytes } from "../migration/predict.js";
+import { measureDirtyRate } from "../migration/dirty-rate.js";
+import { isZeroPage, PAGE_FRAME_BYTES } from "../migration/pages.js";
 import type { MigratableVm } from "../migration/vm-port.js";
 import { PAGE_SIZE } from "../../isa/arch.js";
 import { Memory } from "../../isa/memory.js";
 import type { PointResult } from "./row.js";
 
-/** Short enough that a working set is not swept twice within one window at the rates we use. */
-export const WINDOW_TICKS = 1000;
 /**
  * The probe runs this many round 0s' worth of guest time: long enough that D is an average over
  * many writes (over one round 0 a slow writer makes only as many writes as round 1 has pages,
@@ -38,6 +37,8 @@ export const PROBE_MIN_TICKS = 1_000_000;
  */
 export const PROBE_MAX_TICKS = 50_000_000;
 
+export { outsideModel, roundZeroBytes, stateBytes };
+
 export interface LinkParameters {
   bandwidth: number;
   latencyNs: number;
@@ -46,44 +47,13 @@ export interface LinkParameters {
   speed: number;
 }
 
-/** Bytes round 0 (or stop-and-copy) would send for this memory now. */
-export function roundZeroBytes(memory: Memory): number {
-  let bytes = 0;
-  let previousZero = false;
-  for (let p = 0; p < memory.pageCount; p++) {
-    const zero = isZeroPage(memory, p);
-    if (!zero) bytes += PAGE_FRAME_BYTES;
-    else if (!previousZero) bytes += ZERO_FRAME_BYTES;
-    previousZero = zero;
-  }
-  return bytes;
-}
-
-export function stateBytes(vm: MigratableVm): number {
-  return encodeFrame({ type: "state", json: JSON.stringify(vm.save()) }).length;
-}
-
 /** Runs a copy of `vm` for `ticks` and measures its dirty rate (pages/s at `speed`) and working set. */
 export function probeDirtyRate(vm: MigratableVm, ticks: number, speed: number): { dirtyPagesPerSecond: number; workingSetPages: number } {
   const memory = new Memory(vm.memory.size);
   // Only the pages that hold data: the copy of a large, mostly zero memory stays mostly untouched.
   for (let p = 0; p < memory.pageCount; p++) if (!isZeroPage(vm.memory, p)) memory.bytes.set(vm.memory.page(p), p * PAGE_SIZE);
-  const copy = ANY_HOST.restore(vm.name, vm.config(), vm.save(), memory);
-  const touched = new Uint8Array(memory.pageCount);
-  let perWindow = 0;
-  let ran = 0;
-  while (ran < ticks) {
-    const before = copy.ticks;
-    const exit = copy.run(Math.min(WINDOW_TICKS, ticks - ran));
-    ran += copy.ticks - before;
-    drainDirty(memory, (page) => {
-      perWindow++;
-      touched[page] = 1;
-    });
-    if (exit.reason !== "budget" || copy.ticks === before) break;
-  }
-  const workingSetPages = touched.reduce((n, t) => n + t, 0);
-  return { dirtyPagesPerSecond: ran > 0 ? Math.round((perWindow * speed) / ran) : 0, workingSetPages };
+  const { dirtyPagesPerSecond, workingSetPages } = measureDirtyRate(ANY_HOST.restore(vm.name, vm.config(), vm.save(), memory), ticks, speed);
+  return { dirtyPagesPerSecond, workingSetPages };
 }
 
 /** The model's figures for a point (null for post-copy, which the model does not cover). */
@@ -107,44 +77,23 @@ export function predict(
   const round0Ticks = mulDivCeil(memoryBytes, link.speed, link.bandwidth);
   const probeTicks = Math.min(PROBE_MAX_TICKS, Math.max(PROBE_MIN_TICKS, PROBE_ROUND0S * round0Ticks));
   const probe = probeDirtyRate(vm, probeTicks, link.speed);
-  const model = (dirtyPagesPerSecond: number) =>
-    preCopyModel({
-      memoryBytes,
-      pageBytes: PAGE_FRAME_BYTES,
-      dirtyPagesPerSecond,
-      workingSetPages: probe.workingSetPages,
-      bandwidth: link.bandwidth,
-      latencyNs: link.latencyNs,
-      stateBytes: state,
-      downtimeTargetNs: link.downtimeTargetNs,
-      maxRounds: link.maxRounds,
-    });
-  const m = model(probe.dirtyPagesPerSecond);
+  const input = {
+    memoryBytes,
+    pageBytes: PAGE_FRAME_BYTES,
+    dirtyPagesPerSecond: probe.dirtyPagesPerSecond,
+    workingSetPages: probe.workingSetPages,
+    bandwidth: link.bandwidth,
+    latencyNs: link.latencyNs,
+    stateBytes: state,
+    downtimeTargetNs: link.downtimeTargetNs,
+    maxRounds: link.maxRounds,
+  };
+  const m = preCopyModel(input);
   const notes = outsideModel(probe.dirtyPagesPerSecond, link, m);
-  // Whether one more round runs can hang on a few pages — at the edge of the target, or when
-  // D is close to B and each of many rounds shrinks little — and the downtime then jumps by a
-  // factor D/B: say so when 10% more or less D changes the number of rounds.
-  const edge = [0.9, 1.1].some((f) => model(probe.dirtyPagesPerSecond * f).rounds !== m.rounds);
+  const edge = sensitiveToDirtyRate(input, m.rounds);
   return {
     ...probe,
     modelNote: [...notes, ...(edge && notes.length === 0 ? ["sensitive"] : [])].join(" "),
     model: { rounds: m.rounds, bytes: Math.round(m.totalBytes), downtimeNs: Math.round(m.downtimeNs), totalNs: Math.round(m.totalNs) },
   };
-}
-
-/**
- * Where pre-copy's model does not describe the run: a guest dirtying pages at least as fast as
- * the link moves them ("D>=B": rounds never shrink; the engine's stop then depends on the
- * exact order of pages, which the model does not know), rounds cut by the round limit before
- * the remainder fits the target ("max-rounds"), or a stop-and-copy round of a few pages
- * ("few-pages"). `predict` adds "sensitive" when 10% more or less D changes the rounds.
- */
-export function outsideModel(dirtyPagesPerSecond: number, link: LinkParameters, model: PreCopyModel): string[] {
-  const notes: string[] = [];
-  if (dirtyPagesPerSecond * PAGE_FRAME_BYTES >= link.bandwidth) notes.push("D>=B");
-  if (model.rounds > link.maxRounds && model.downtimeNs > link.downtimeTargetNs) notes.push("max-rounds");
-  // The model's rounds are expected page counts; a real round is a whole number of pages, so
-  // when one page is over a tenth of the downtime, one page more or less is a 10% error.
-  if (notes.length === 0 && (PAGE_FRAME_BYTES * 1e9) / link.bandwidth > model.downtimeNs / 10) notes.push("few-pages");
-  return notes;
 }

@@ -3,7 +3,7 @@
  * and the model's prediction. `RESULT_COLUMNS` is the one list of result columns: CSV header,
  * table heading, plot metric name and title all come from it.
  */
-import { formatNs } from "../migration/units.js";
+import { formatMegabytes, formatNs } from "../migration/units.js";
 import type { MigrationStatus } from "../migration/stats.js";
 import type { AxisValue } from "./axes.js";
 
@@ -66,7 +66,7 @@ export interface ResultColumn {
 const ms = (ns: number | null | undefined): string => (ns === null || ns === undefined ? "-" : formatNs(ns));
 const num = (n: number | null | undefined): string => (n === null || n === undefined ? "-" : String(n));
 const percent = (f: number | null): string => (f === null ? "-" : `${f >= 0 ? "+" : ""}${(f * 100).toFixed(1)}%`);
-const mb = (bytes: number | null | undefined): string => (bytes === null || bytes === undefined ? "-" : `${(bytes / 1e6).toFixed(3)} MB`);
+const mb = (bytes: number | null | undefined): string => (bytes === null || bytes === undefined ? "-" : formatMegabytes(bytes));
 
 function column(key: string, metric: string | undefined, title: string, scale: number, get: (r: PointResult) => Cell, show: (r: PointResult) => string): ResultColumn {
   return { key, metric, title, scale, get, show };

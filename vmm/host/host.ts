@@ -177,6 +177,11 @@ export class Host {
     return taken;
   }
 
+  /** Convergence control of a migrating VM (scheduler.ts): `throttle`% of its instructions taken away, at most `dirtyLimit` pages dirtied per second. */
+  slow(vm: HostVm, throttle: number, dirtyLimit: number): void {
+    this.scheduler.slow(vm, throttle, dirtyLimit);
+  }
+
   /** A VM waiting for a page may run again: the page arrived. */
   wake(name: string): void {
     this.find(name).wake();

@@ -35,6 +35,8 @@ export const MIGRATE_HANDLERS: { [N in keyof typeof MIGRATE_COMMANDS]: Handler<N
     return migrations.parameters;
   },
   "query-migrate-parameters": (host) => migrationsOf(host).parameters,
+  "calc-dirty-rate": (host, args) => migrationsOf(host).calcDirtyRate(args),
+  "query-dirty-rate": (host, { vm }) => migrationsOf(host).dirtyRates.query(vm),
   "migrate-cancel": (host, { vm }) => migrationsOf(host).cancel(vm).info(),
   "migrate-start-postcopy": (host, { vm }) => migrationsOf(host).startPostcopy(vm).info(),
   "migrate-recover": (host, { vm, to }) => migrationsOf(host).recover(vm, to).info(),

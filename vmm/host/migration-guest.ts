@@ -46,6 +46,10 @@ export class HostGuestControl implements GuestControl {
     if (this.present) this.host.destroy(this.hostVm.name);
   }
 
+  slow(throttle: number, dirtyLimit: number): void {
+    if (this.present) this.host.slow(this.hostVm, throttle, dirtyLimit);
+  }
+
   onPageMissing(listener: (page: number) => void): void {
     this.pageMissingListener = listener;
   }

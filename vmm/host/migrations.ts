@@ -17,6 +17,7 @@ import { startMigration, type OutgoingMigration } from "../migration/real/outgoi
 import { describeAddress, isUnspecified, parseTcpAddress, type TcpAddress } from "./address.js";
 import type { Host } from "./host.js";
 import type { HostVm } from "./host-vm.js";
+import { HostDirtyRates } from "./dirty-rates.js";
 import { HostGuestControl } from "./migration-guest.js";
 import { MigrationJob } from "./migration-job.js";
 import { CommandError } from "./protocol.js";
@@ -27,8 +28,18 @@ import type { MigrationParameters } from "./protocol-migrate.js";
 const REMEMBERED = 64;
 
 export class HostMigrations {
-  parameters: MigrationParameters = { bandwidth: null, downtimeTargetNs: DEFAULTS.downtimeTargetNs, maxRounds: DEFAULTS.maxRounds, postcopyAfter: null, multifdChannels: 0 };
+  parameters: MigrationParameters = {
+    bandwidth: null,
+    downtimeTargetNs: DEFAULTS.downtimeTargetNs,
+    maxRounds: DEFAULTS.maxRounds,
+    postcopyAfter: null,
+    autoConverge: false,
+    dirtyLimit: DEFAULTS.dirtyLimit,
+    multifdChannels: 0,
+  };
   private readonly jobs: MigrationJob[] = [];
+  /** Dirty-rate measurements (calc-dirty-rate); a migration that starts ends its VM's. */
+  readonly dirtyRates: HostDirtyRates;
   /** Incoming VMs' controls, by name, for their missing pages. */
   private readonly arriving = new Map<string, HostGuestControl>();
 
@@ -47,6 +58,7 @@ export class HostMigrations {
     private readonly log: Logger,
   ) {
     host.onPageMissing = (vm, page) => this.arriving.get(vm.name)?.pageMissing(page);
+    this.dirtyRates = new HostDirtyRates(host);
     listener?.on("refused", (reason: string, remote: string) => log.warn({ remote, reason }, "migration connection refused"));
   }
 
@@ -109,7 +121,11 @@ export class HostMigrations {
     if (parameters.multifdChannels > 0 && args.strategy === "post-copy") {
       throw new CommandError("InvalidArguments", "migrate: multifdChannels carry the pages of stop-copy and pre-copy; post-copy sends its pages on the stream (set multifdChannels 0)");
     }
+    for (const name of ["autoConverge", "dirtyLimit"] as const) {
+      if (args[name] && args.strategy !== "pre-copy") throw new CommandError("InvalidArguments", `migrate: ${name} controls pre-copy's rounds; it goes with strategy pre-copy`);
+    }
     this.host.lock(args.vm, `is migrating to ${args.to}`);
+    this.dirtyRates.finish(args.vm);
     const out = startMigration(new HostGuestControl(this.host, vm), {
       ...to,
       token: args.token,
@@ -117,6 +133,8 @@ export class HostMigrations {
       downtimeTargetNs: parameters.downtimeTargetNs,
       maxRounds: parameters.maxRounds,
       multifdChannels: parameters.multifdChannels,
+      autoConverge: parameters.autoConverge,
+      dirtyLimit: parameters.dirtyLimit,
       ...(parameters.bandwidth !== null ? { bandwidth: parameters.bandwidth } : {}),
     });
     const job = this.add(new MigrationJob(this.host, args.vm, describeAddress({ kind: "tcp", ...to }), { kind: "outgoing", out, memory: vm.guest.vm.memory }));
@@ -147,6 +165,12 @@ export class HostMigrations {
     return job;
   }
 
+  /** Starts a dirty-rate measurement of `vm`; dirty-bitmap not while it migrates either way. */
+  calcDirtyRate(args: ArgumentsOf<"calc-dirty-rate">) {
+    const migrating = this.jobs.some((job) => job.vm === args.vm && !job.ended);
+    return this.dirtyRates.start(args.vm, args.calcTimeMs, args.mode, args.samplePages, migrating);
+  }
+
   startPostcopy(vm: string): MigrationJob {
     return this.steer(vm, "migrate-start-postcopy", (out) => out.startPostcopy());
   }
@@ -162,6 +186,7 @@ export class HostMigrations {
    * the guest, and the pages it still lacks go with this host.
    */
   async close(): Promise<void> {
+    this.dirtyRates.close();
     for (const job of this.jobs) {
       if (job.ended) continue;
       if (job.driver.kind === "incoming") {
@@ -220,6 +245,8 @@ function definedOf(args: ArgumentsOf<"migrate">): Partial<MigrationParameters> {
   if (args.maxRounds !== undefined) given.maxRounds = args.maxRounds;
   if (args.postcopyAfter !== undefined) given.postcopyAfter = args.postcopyAfter;
   if (args.multifdChannels !== undefined) given.multifdChannels = args.multifdChannels;
+  if (args.autoConverge !== undefined) given.autoConverge = args.autoConverge;
+  if (args.dirtyLimit !== undefined) given.dirtyLimit = args.dirtyLimit;
   return given;
 }
 

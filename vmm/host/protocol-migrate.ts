@@ -5,10 +5,11 @@
  * steered (`migrate-cancel`, `migrate-start-postcopy`, `migrate-recover`). Spread into COMMANDS
  * (protocol-commands.ts), so they are checked and documented like every other command.
  */
-import { LINE_MAX, oneOf, record, text, wholeNumber, z } from "../../isa/schema.js";
+import { flag, LINE_MAX, oneOf, record, text, wholeNumber, z } from "../../isa/schema.js";
 import { MAX_MEMORY, PAGE_SIZE } from "../../isa/arch.js";
 import { PAGE_LETTERS } from "../migration/page-map.js";
 import { MAX_MULTIFD_CHANNELS } from "../migration/real/multifd.js";
+import { DIRTY_RATE_MODES } from "../migration/dirty-rate.js";
 import { STRATEGIES } from "../migration/stream/frames.js";
 import { command, none, vmArgument, vmName } from "./protocol-values.js";
 
@@ -47,6 +48,8 @@ export const migrationParameters = record({
   multifdChannels: wholeNumber(0, MAX_MULTIFD_CHANNELS).describe(
     "TCP connections for the pages beside the stream, as QEMU's multifd (stop-copy and pre-copy; 0: the pages go on the stream)",
   ),
+  autoConverge: flag.describe("Pre-copy: QEMU's auto-converge — throttle a guest that dirties over half what the link moves, 20% of its instructions, then 10% more every two such rounds, up to 99%"),
+  dirtyLimit: wholeNumber().describe("Pre-copy: most distinct pages the guest may dirty per second (QEMU's dirty limit); 0: none"),
 });
 export type MigrationParameters = z.output<typeof migrationParameters>;
 
@@ -96,6 +99,23 @@ export type MigrationPages = z.output<typeof migrationPages>;
 // The letters are the page map's own: a change there must show here.
 PAGE_LETTERS satisfies { missing: "m"; sent: "s"; dirty: "d"; requested: "r"; zero: "z" };
 
+/** A dirty-rate measurement of one VM (QEMU's DirtyRateInfo, in toyvmm's units), and what the model needs of the VM besides. */
+export const dirtyRateInfo = record({
+  vm: vmName,
+  status: oneOf(["measuring", "measured"]).describe('"measuring" until the window has passed, then "measured"'),
+  mode: oneOf(DIRTY_RATE_MODES).describe('"dirty-bitmap" (every page, drained every 10 ms) or "page-sampling" (QEMU\'s default: a CRC of the sample pages at both ends)'),
+  calcTimeMs: wholeNumber().describe("The window asked for, in milliseconds"),
+  windowNs: wholeNumber().describe("Wall time the window took (so far, while measuring)"),
+  windowTicks: wholeNumber().describe("Guest instructions run in the window"),
+  dirtyPagesPerSecond: wholeNumber().describe("Pages dirtied per wall second (0 while measuring)"),
+  dirtyRate: z.number().min(0).describe("The same in MB/s of 4 KiB pages, as QEMU's dirty-rate"),
+  workingSetPages: wholeNumber().describe("Distinct pages dirtied over the window (page-sampling: estimated from the samples)"),
+  sampledPages: wholeNumber().describe("Pages watched: all (dirty-bitmap) or the samples"),
+  memoryBytes: wholeNumber().describe("Bytes a pre-copy's first round would send at the window's end (zero pages as markers): the model's M"),
+  stateBytes: wholeNumber().describe("Bytes of the VM's state frame at the window's end"),
+});
+export type DirtyRateInfo = z.output<typeof dirtyRateInfo>;
+
 export const MIGRATE_COMMANDS = {
   "query-host": command({
     doc: "This host itself: its name, version, speed, where it listens for migrations, its VM count, and the bundled guests it can boot.",
@@ -128,6 +148,8 @@ export const MIGRATE_COMMANDS = {
       maxRounds: migrationParameters.shape.maxRounds.optional(),
       postcopyAfter: postcopyAfter.optional(),
       multifdChannels: migrationParameters.shape.multifdChannels.optional(),
+      autoConverge: migrationParameters.shape.autoConverge.optional(),
+      dirtyLimit: migrationParameters.shape.dirtyLimit.optional(),
     }),
     returns: migrationInfo,
   }),
@@ -155,6 +177,21 @@ export const MIGRATE_COMMANDS = {
     doc: "This host's migration parameters.",
     arguments: none,
     returns: migrationParameters,
+  }),
+  "calc-dirty-rate": command({
+    doc: "Starts measuring how fast the VM dirties its memory over `calcTimeMs` while it runs (QEMU's calc-dirty-rate); answers at once, and `query-dirty-rate` gives the result once measured. dirty-bitmap takes the VM's dirty bitmap, so it is refused while the VM migrates, and a migration that starts ends it; page-sampling works at any time.",
+    arguments: record({
+      vm: vmName,
+      calcTimeMs: wholeNumber(1, 60_000).default(1000).describe("The window, in milliseconds (default 1000)"),
+      mode: oneOf(DIRTY_RATE_MODES).default("dirty-bitmap").describe('"dirty-bitmap" (default) or "page-sampling"'),
+      samplePages: wholeNumber(1, MAX_MEMORY / PAGE_SIZE).default(512).describe("page-sampling: pages hashed (default 512, QEMU's per GiB)"),
+    }),
+    returns: dirtyRateInfo,
+  }),
+  "query-dirty-rate": command({
+    doc: "The VM's dirty-rate measurement, running or the last one (QEMU's query-dirty-rate).",
+    arguments: vmArgument,
+    returns: dirtyRateInfo,
   }),
   "migrate-cancel": command({
     doc: "Gives up the VM's migration while the source still holds the guest: the VM goes on at the source; a destination drops its slot. Refused once the destination holds the only copy.",

@@ -9,7 +9,14 @@
  * Slices adapt to the guest: a slice aims at SLICE_NS of wall time, measured, so a VM running
  * cheap idle ticks gets long slices and one running hot code short ones, and the host stays
  * responsive under either. Guest time is the guest's own: slicing never changes what it computes.
+ *
+ * A migration's convergence control slows a VM (`slow`, as pacer.ts does on virtual time):
+ *   throttle      p% of its instructions taken away: paced at speed × (100 − p)%; at `max`, held
+ *                 after each slice for p/(100 − p) of the slice's wall time
+ *   dirty limit   after a slice that dirtied more distinct pages than L per second allows for the
+ *                 time it took, it is held until the limit has caught up (a millisecond's credit)
  */
+import { countDirty } from "../migration/pages.js";
 import type { HostVm, SliceEnd } from "./host-vm.js";
 
 /** Nanoseconds since some fixed moment, never going back. */
@@ -28,6 +35,8 @@ const SLICE_NS = 2 * MS;
 /** The most wall time a paced guest makes up for after it was held back. */
 const CATCH_UP_NS = 100 * MS;
 const MIN_SLICE = 1_000;
+/** Credit a slow VM may bank against its dirty limit while it dirties less. */
+const DIRTY_CREDIT_NS = 1 * MS;
 const MAX_SLICE = 5_000_000;
 
 interface Pace {
@@ -38,6 +47,13 @@ interface Pace {
   slice: number;
   /** Set while the VM gets no time; its pacing starts over when it runs again. */
   held: boolean;
+  /** Convergence control: percent of its instructions taken away, most distinct pages dirtied per second (0: none). */
+  throttle: number;
+  dirtyLimit: number;
+  /** Dirty limit: ns the VM is ahead of (> 0) or behind (< 0) what the limit allows. */
+  dirtyDebtNs: number;
+  /** It gets no time before this wall time (the throttle or the dirty limit holds it). */
+  holdUntilNs: number;
 }
 
 export class HostScheduler {
@@ -54,7 +70,14 @@ export class HostScheduler {
 
   add(vm: HostVm): void {
     this.vms.push(vm);
-    this.paces.set(vm, { epochNs: 0, epochTicks: 0, slice: 10_000, held: true });
+    this.paces.set(vm, { epochNs: 0, epochTicks: 0, slice: 10_000, held: true, throttle: 0, dirtyLimit: 0, dirtyDebtNs: 0, holdUntilNs: 0 });
+  }
+
+  /** From now on `throttle`% of the VM's instructions are taken away and it dirties at most `dirtyLimit` pages per second (0: no limit). */
+  slow(vm: HostVm, throttle: number, dirtyLimit: number): void {
+    const pace = this.paces.get(vm);
+    if (!pace) return;
+    Object.assign(pace, { throttle, dirtyLimit, dirtyDebtNs: 0, held: true });
   }
 
   remove(vm: HostVm): void {
@@ -94,6 +117,7 @@ export class HostScheduler {
       return false;
     }
     const now = this.clock.now();
+    if (now < pace.holdUntilNs) return false;
     if (pace.held) {
       pace.held = false;
       pace.epochNs = now;
@@ -103,9 +127,14 @@ export class HostScheduler {
     if (owed < 1) return false;
     const budget = Math.min(owed, pace.slice);
     const before = vm.ticks;
+    const dirtyBefore = pace.dirtyLimit > 0 ? countDirty(vm.guest.vm.memory) : 0;
     const end = vm.run(budget);
     const elapsed = this.clock.now() - now;
     pace.slice = nextSlice(pace.slice, vm.ticks - before >= budget, elapsed);
+    if (pace.throttle > 0 || pace.dirtyLimit > 0) {
+      const dirtied = pace.dirtyLimit > 0 ? countDirty(vm.guest.vm.memory) - dirtyBefore : 0;
+      this.holdAfter(pace, vm.ticks - before, elapsed, dirtied);
+    }
     if (end !== "budget") {
       pace.held = true;
       this.onSliceEnd(vm, end);
@@ -113,11 +142,36 @@ export class HostScheduler {
     return true;
   }
 
+  /** Guest ticks per wall second for this VM: the host's speed less its throttle. */
+  private rate(pace: Pace): number {
+    return Math.max(1, Math.floor(((this.speed as number) * (100 - pace.throttle)) / 100));
+  }
+
+  /** After a slow VM's slice of `ticks` in `elapsedNs` that dirtied `pages` new pages: hold it for what it is ahead. */
+  private holdAfter(pace: Pace, ticks: number, elapsedNs: number, pages: number): void {
+    const max = this.speed === "max";
+    // At max speed the throttle is a share of wall time; paced, it is in the rate already.
+    let holdNs = max ? (elapsedNs * pace.throttle) / (100 - pace.throttle) : 0;
+    if (pace.dirtyLimit > 0) {
+      const tookNs = max ? elapsedNs + holdNs : (ticks * 1e9) / this.rate(pace);
+      pace.dirtyDebtNs = Math.max(-DIRTY_CREDIT_NS, pace.dirtyDebtNs + (pages * 1e9) / pace.dirtyLimit - tookNs);
+      if (pace.dirtyDebtNs > 0) {
+        holdNs += pace.dirtyDebtNs;
+        pace.dirtyDebtNs = 0;
+      }
+    }
+    if (holdNs <= 0) return;
+    pace.holdUntilNs = this.clock.now() + holdNs;
+    // Paced, the time held is not owed afterwards.
+    pace.epochNs += holdNs;
+  }
+
   /** Ticks `vm` may run now: all a slice can take at `max`, else what the clock says it is behind. */
   private owed(vm: HostVm, pace: Pace, now: number): number {
     if (this.speed === "max") return pace.slice;
-    const cap = Math.max(1, Math.floor((this.speed * CATCH_UP_NS) / 1e9));
-    const owed = pace.epochTicks + Math.floor(((now - pace.epochNs) / 1e9) * this.speed) - vm.ticks;
+    const rate = this.rate(pace);
+    const cap = Math.max(1, Math.floor((rate * CATCH_UP_NS) / 1e9));
+    const owed = pace.epochTicks + Math.floor(((now - pace.epochNs) / 1e9) * rate) - vm.ticks;
     if (owed <= cap) return owed;
     // Held back too long: the time beyond the cap is lost, as for a descheduled machine.
     pace.epochNs = now;
@@ -131,11 +185,15 @@ export class HostScheduler {
     const now = this.clock.now();
     for (const vm of this.vms) {
       if (!vm.runnable) continue;
-      if (this.speed === "max") return 0;
       const pace = this.paces.get(vm)!;
-      if (pace.held) return 0;
-      const step = Math.max(1, Math.floor(this.speed / 1000));
-      const due = pace.epochNs + ((vm.ticks + step - pace.epochTicks) / this.speed) * 1e9;
+      if (now < pace.holdUntilNs) {
+        soonest = Math.min(soonest, pace.holdUntilNs - now);
+        continue;
+      }
+      if (this.speed === "max" || pace.held) return 0;
+      const rate = this.rate(pace);
+      const step = Math.max(1, Math.floor(rate / 1000));
+      const due = pace.epochNs + ((vm.ticks + step - pace.epochTicks) / rate) * 1e9;
       soonest = Math.min(soonest, Math.max(0, due - now));
     }
     return soonest;

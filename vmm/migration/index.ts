@@ -2,6 +2,8 @@
  * Live migration, the library API the CLI uses: `migrate(vm, options)` moves a running VM —
  * a guest OS on the monitor (`bootVm`) or a program in the process VM (`startProcess`) — to a
  * destination `VmHost`. `ANY_HOST` rebuilds either kind from the setup's config.
+ * `measureDirtyRate` (QEMU's calc-dirty-rate) and `predictMigration` (the analytic model) say
+ * before a migration what it will do.
  */
 import { oneOf, problemOf, z } from "../../isa/schema.js";
 import { MACHINE_HOST } from "./machine-vm.js";
@@ -15,6 +17,9 @@ export { DEFAULTS, PUSH_ORDERS, type MigrationOptions, type PushOrder } from "./
 export { MigratableProcess, PROCESS_HOST, startProcess, type ProcessConfig, type ProcessSpec } from "./process-vm.js";
 export { AUTO_CONVERGE_DEFAULTS, POSTCOPY_POLICIES, wontConverge, type AutoConverge, type PostcopyPolicy } from "./protocol/converge.js";
 export type { MigrationStats, PostcopySwitch } from "./stats.js";
+export { DIRTY_RATE_MODES, DirtyRateMeter, measureDirtyRate, type DirtyRate, type DirtyRateMode } from "./dirty-rate.js";
+export { preCopyModel, stopCopyModel, type PreCopyModel, type PreCopyModelInput } from "./model.js";
+export { predictMigration, roundZeroBytes, stateBytes, type Prediction, type PredictionParameters } from "./predict.js";
 export type { MigratableVm, VmExit, VmHost } from "./vm-port.js";
 
 const anyKindSchema = z.looseObject({ kind: oneOf(["monitor", "bare", "process"]) }, { error: "expected an object" });

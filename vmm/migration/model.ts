@@ -5,7 +5,16 @@
  * sends about M·(D/B)^i — capped by the writable working set W, since a page dirtied twice is
  * sent once. Rounds continue until the remainder fits the downtime target, the round limit is
  * reached, or a round fails to shrink; then stop-and-copy sends the rest and the state.
+ *
+ * Convergence control enters through the dirty rate (`dirtiedDuring`): auto-converge's throttle
+ * p takes p% of the guest's instructions away, so it dirties D·(100 − p)/100; the dirty limit L
+ * caps the rate of distinct pages at L. The throttle steps as the engine steps it — the same
+ * `Convergence` (protocol/converge.ts) is told what each modelled round measured — and while it
+ * can still rise, a round that does not shrink does not end pre-copy. The same `Convergence`,
+ * with policy auto, says after which round `--postcopy-policy auto` would turn into post-copy.
  */
+import { Convergence, type AutoConverge } from "./protocol/converge.js";
+
 export interface PreCopyModelInput {
   /** Bytes round 0 puts on the wire (all pages, zero pages as markers). */
   memoryBytes: number;
@@ -20,33 +29,95 @@ export interface PreCopyModelInput {
   stateBytes: number;
   downtimeTargetNs: number;
   maxRounds: number;
+  /** Auto-converge's schedule (AUTO_CONVERGE_DEFAULTS: 20%, then 10% more, up to 99%); absent: off. */
+  autoConverge?: AutoConverge | null;
+  /** Most distinct pages dirtied per second (the dirty limit); absent or 0: none. */
+  dirtyLimit?: number;
 }
 
 export interface PreCopyModel {
   /** Bytes per round, the last being the stop-and-copy round (pages only). */
   roundBytes: number[];
+  /** Auto-converge's throttle (percent) during each live round; empty when it is off. */
+  throttles: number[];
   rounds: number;
   totalBytes: number;
   downtimeNs: number;
   totalNs: number;
+  /** When `--postcopy-policy auto` would turn into post-copy (after `rounds` live rounds, and why), or null: it would not. */
+  postcopySwitch: { rounds: number; atNs: number; reason: string } | null;
 }
 
 export function preCopyModel(m: PreCopyModelInput): PreCopyModel {
   const ns = (bytes: number) => (bytes * 1e9) / m.bandwidth;
+  const control = new ModelConvergence(m);
   const roundBytes = [m.memoryBytes];
   let elapsed = ns(m.memoryBytes);
   for (;;) {
     const last = roundBytes[roundBytes.length - 1]!;
-    const dirtied = Math.min(m.workingSetPages, (m.dirtyPagesPerSecond * ns(last)) / 1e9);
+    const dirtied = dirtiedDuring(m, ns(last), control.throttle);
     const next = Math.round(dirtied) * m.pageBytes;
     const downtime = ns(next + m.stateBytes) + m.latencyNs;
-    const stop = downtime <= m.downtimeTargetNs || roundBytes.length >= m.maxRounds || (roundBytes.length > 1 && next >= last);
+    const throttling = control.afterRound(roundBytes.length - 1, ns(last), dirtied, elapsed);
+    const shrinking = roundBytes.length === 1 || next < last || throttling;
+    const stop = downtime <= m.downtimeTargetNs || roundBytes.length >= m.maxRounds || !shrinking;
     roundBytes.push(next);
     elapsed += ns(next);
     if (stop) {
       const totalBytes = roundBytes.reduce((a, b) => a + b, 0) + m.stateBytes;
-      return { roundBytes, rounds: roundBytes.length, totalBytes, downtimeNs: downtime, totalNs: elapsed + ns(m.stateBytes) + m.latencyNs };
+      return { roundBytes, throttles: control.throttles, rounds: roundBytes.length, totalBytes, downtimeNs: downtime, totalNs: elapsed + ns(m.stateBytes) + m.latencyNs, postcopySwitch: control.switch };
     }
+  }
+}
+
+/**
+ * Whether the number of rounds hangs on a few pages — at the edge of the target, or when D is
+ * close to B and each of many rounds shrinks little — so that the downtime may jump by a
+ * factor D/B: `by` (10%) more or less D changes the rounds.
+ */
+export function sensitiveToDirtyRate(m: PreCopyModelInput, rounds = preCopyModel(m).rounds, by = 0.1): boolean {
+  return [1 - by, 1 + by].some((f) => preCopyModel({ ...m, dirtyPagesPerSecond: m.dirtyPagesPerSecond * f }).rounds !== rounds);
+}
+
+/**
+ * Pages the guest dirties while a round of `roundNs` is on the wire: at D less the throttle,
+ * at most the dirty limit, and at most the working set (a page dirtied twice is sent once).
+ */
+export function dirtiedDuring(m: PreCopyModelInput, roundNs: number, throttlePercent: number): number {
+  const rate = Math.min((m.dirtyPagesPerSecond * (100 - throttlePercent)) / 100, m.dirtyLimit ? m.dirtyLimit : Infinity);
+  return Math.min(m.workingSetPages, (rate * roundNs) / 1e9);
+}
+
+/** The engine's convergence control told what each modelled round measured. */
+class ModelConvergence {
+  readonly throttles: number[] = [];
+  switch: PreCopyModel["postcopySwitch"] = null;
+  private readonly control: Convergence;
+
+  constructor(private readonly m: PreCopyModelInput) {
+    this.control = new Convergence({ autoConverge: m.autoConverge ?? null, postcopy: "auto", postcopyAfterRounds: 1 });
+  }
+
+  get throttle(): number {
+    return this.control.throttle;
+  }
+
+  /** A live round of `roundNs` ended with `dirtied` pages dirty, `elapsedNs` in; true while auto-converge can still slow the guest. */
+  afterRound(round: number, roundNs: number, dirtied: number, elapsedNs: number): boolean {
+    const m = this.m;
+    if (m.autoConverge) this.throttles.push(this.control.throttle);
+    const decision = this.control.afterRound({
+      round,
+      dirtyPagesPerSecond: roundNs > 0 ? Math.round((dirtied * 1e9) / roundNs) : 0,
+      bandwidth: m.bandwidth,
+      remainingPages: Math.round(dirtied),
+      stateBytes: m.stateBytes,
+      latencyNs: m.latencyNs,
+      downtimeTargetNs: m.downtimeTargetNs,
+      maxRounds: m.maxRounds,
+    });
+    if (decision.postcopy !== null && this.switch === null) this.switch = { rounds: round + 1, atNs: elapsedNs, reason: decision.postcopy };
+    return this.control.canSlowFurther;
   }
 }
 

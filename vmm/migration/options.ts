@@ -75,9 +75,9 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
   if (!Number.isSafeInteger(r.dirtyLimit) || r.dirtyLimit < 0) throw new UserError(`dirty limit ${r.dirtyLimit} must be a whole number of pages per second ≥ 0`);
   if (!POSTCOPY_POLICIES.includes(r.postcopyPolicy)) throw new UserError(`post-copy policy ${r.postcopyPolicy}: expected one of ${POSTCOPY_POLICIES.join(", ")}`);
   if (!positiveInt(r.postcopyAfterRounds)) throw new UserError(`post-copy after ${r.postcopyAfterRounds} rounds: expected a whole number ≥ 1`);
-  const ac = r.autoConverge === true ? {} : r.autoConverge || null;
+  const ac = autoConvergeOf(r.autoConverge);
   if (ac) {
-    const { initial, increment, max } = { ...AUTO_CONVERGE_DEFAULTS, ...ac };
+    const { initial, increment, max } = ac;
     const percent = (v: number) => Number.isInteger(v) && v >= 1 && v <= 99;
     if (!percent(initial) || !percent(increment) || !percent(max) || initial > max) {
       throw new UserError(`auto-converge: initial ${initial}%, increment ${increment}%, max ${max}%: each a whole percent from 1 to 99, initial ≤ max`);
@@ -88,7 +88,13 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
 
 /** What the source's convergence control is told (converge.ts); undefined when nothing is switched on. */
 export function convergeConfig(r: ResolvedOptions): ConvergeConfig | undefined {
-  const ac = r.autoConverge === true ? {} : r.autoConverge || null;
+  const ac = autoConvergeOf(r.autoConverge);
   if (!ac && (r.postcopyPolicy === "never" || r.postcopyPolicy === "manual")) return undefined;
-  return { autoConverge: ac ? { ...AUTO_CONVERGE_DEFAULTS, ...ac } : null, postcopy: r.postcopyPolicy, postcopyAfterRounds: r.postcopyAfterRounds };
+  return { autoConverge: ac, postcopy: r.postcopyPolicy, postcopyAfterRounds: r.postcopyAfterRounds };
+}
+
+/** Auto-converge's schedule as asked for (true: QEMU's defaults; an object: those it names changed), or null when off. */
+export function autoConvergeOf(value: boolean | Partial<AutoConverge> | undefined): AutoConverge | null {
+  const ac = value === true ? {} : value || null;
+  return ac ? { ...AUTO_CONVERGE_DEFAULTS, ...ac } : null;
 }

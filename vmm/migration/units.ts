@@ -120,3 +120,6 @@ export function formatNs(ns: number): string {
   if (ns >= 1e3) return `${(ns / 1e3).toFixed(3)} us`;
   return `${ns} ns`;
 }
+
+/** Bytes in decimal megabytes to three places, as the experiment tables give them: "2.347 MB". */
+export const formatMegabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(3)} MB`;

@@ -57,7 +57,6 @@ export function pointReplayer(dir: string, guestPath: string): (point: number) =
       downtimeTargetNs: link.downtimeTargetNs,
       maxRounds: link.maxRounds,
       postcopyAfter: null,
-      multifdChannels: 0,
     });
   };
 }

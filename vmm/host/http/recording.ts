@@ -15,6 +15,9 @@ import type { MigrationStats } from "../../migration/stats.js";
 import type { MigratableVm } from "../../migration/vm-port.js";
 import type { MigrationParameters } from "../protocol-migrate.js";
 
+/** The parameters a recording shows: the link's and the switch-over's. */
+type RecordedParameters = Pick<MigrationParameters, "bandwidth" | "downtimeTargetNs" | "maxRounds" | "postcopyAfter">;
+
 export const MAX_MOMENTS = 400;
 const FIRST_SPACING_NS = 20_000;
 
@@ -31,7 +34,7 @@ export interface Recording {
   vm: string;
   kind: "monitor" | "process";
   memory: number;
-  parameters: MigrationParameters;
+  parameters: RecordedParameters;
   moments: Moment[];
   /** The final statistics (their `progress` is the migration's progress log). */
   stats: MigrationStats;
@@ -73,7 +76,7 @@ export class MigrationRecorder {
     }
   }
 
-  finish(result: MigrationResult, kind: Recording["kind"], parameters: MigrationParameters): Recording {
+  finish(result: MigrationResult, kind: Recording["kind"], parameters: RecordedParameters): Recording {
     const endNs = Math.max(result.stats.totalNs, this.lastNs);
     this.take(endNs);
     return {

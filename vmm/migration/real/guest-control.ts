@@ -22,4 +22,11 @@ export interface GuestControl {
   pageArrived(page: number): void;
   /** The guest has left this host, or its copy here is dropped: stop for good and destroy the VM. */
   release(): void;
+  /**
+   * Pre-copy's convergence control on the source: from now on `throttle`% of the guest's
+   * instructions are taken away and it dirties at most `dirtyLimit` distinct pages per second
+   * (0: no limit); (0, 0) lets it run freely again. A runner that cannot slow its guest leaves
+   * this out, and the migration runs without.
+   */
+  slow?(throttle: number, dirtyLimit: number): void;
 }

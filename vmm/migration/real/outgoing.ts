@@ -28,7 +28,8 @@
  */
 import { EventEmitter } from "node:events";
 import { UserError } from "../../../isa/errors.js";
-import { DEFAULTS, type PushOrder } from "../options.js";
+import { autoConvergeOf, DEFAULTS, type PushOrder } from "../options.js";
+import type { AutoConverge, ConvergeConfig } from "../protocol/converge.js";
 import { MAIN, URGENT, type Lane as LaneNumber } from "../protocol/events.js";
 import { Source } from "../protocol/source.js";
 import { emptyStats, type MigrationStats, type ProgressEvent } from "../stats.js";
@@ -54,6 +55,10 @@ export interface OutgoingOptions extends Address {
   pushOrder?: PushOrder;
   /** Connections for the pages beside the stream (multifd.ts; stop-copy and pre-copy); 0 or absent: none. */
   multifdChannels?: number;
+  /** Pre-copy: QEMU's auto-converge (true: 20%, then 10% more, up to 99%), applied through the guest's `slow`. */
+  autoConverge?: boolean | Partial<AutoConverge>;
+  /** Pre-copy: most distinct pages the guest may dirty per second (QEMU's dirty limit); 0 or absent: none. */
+  dirtyLimit?: number;
   /** Nothing moving for this long counts as a broken connection (default 10 s). */
   stallTimeoutMs?: number;
   /** Connecting and the hello's answer, each (default 5 s). */
@@ -84,6 +89,13 @@ export interface OutgoingResult {
 const UNLIMITED_ESTIMATE = 1_000_000_000;
 /** The urgent lane is served first. */
 const PUMP_ORDER: readonly LaneNumber[] = [URGENT, MAIN];
+
+/** Auto-converge for the source machine's config (converge.ts); the host's own post-copy switch stays its own. */
+function convergeOf(options: OutgoingOptions): { converge?: ConvergeConfig } {
+  const autoConverge = autoConvergeOf(options.autoConverge);
+  if (!autoConverge || options.strategy !== "pre-copy") return {};
+  return { converge: { autoConverge, postcopy: "never", postcopyAfterRounds: 1 } };
+}
 
 export function startMigration(guest: GuestControl, options: OutgoingOptions): OutgoingMigration {
   return new OutgoingMigration(guest, options);
@@ -146,12 +158,19 @@ export class OutgoingMigration extends EventEmitter {
         acks: "frames",
         urgentLane: true,
         stallTimeoutNs: (options.stallTimeoutMs ?? 10_000) * 1e6,
+        ...convergeOf(options),
       },
       this.stats,
       now,
     );
     this.result = new Promise((resolve) => (this.resolve = resolve));
+    if (this.dirtyLimit > 0) guest.slow?.(0, this.dirtyLimit);
     void this.connect(false);
+  }
+
+  /** The dirty limit a pre-copy applies (0: none). */
+  private get dirtyLimit(): number {
+    return this.options.strategy === "pre-copy" ? (this.options.dirtyLimit ?? 0) : 0;
   }
 
   /** Whether a cancel would still resume the guest here (not once the destination holds it). */
@@ -339,7 +358,11 @@ export class OutgoingMigration extends EventEmitter {
           this.guest.stop();
           break;
         case "resume-guest":
+          this.guest.slow?.(0, 0);
           this.guest.resume();
+          break;
+        case "throttle":
+          this.guest.slow?.(action.percent, this.dirtyLimit);
           break;
         case "release-guest":
           this.guest.release();
