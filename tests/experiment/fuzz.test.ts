@@ -34,6 +34,7 @@ const GOOD: Record<string, fc.Arbitrary<unknown>> = {
   "dirty-limit": fc.constantFrom(0, 1000, "5k"),
   "postcopy-policy": fc.constantFrom("never", "after", "auto"),
   "postcopy-after": fc.integer({ min: 1, max: 100 }),
+  "xbzrle-cache": fc.constantFrom(0, 4096, "64KiB", "off"),
   "args.pages": fc.integer({ min: -1, max: 64 }),
   "args.rate": fc.integer({ min: 0, max: 1000 }),
   "args.iters": fc.integer({ min: 0, max: 4 }),

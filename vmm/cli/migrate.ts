@@ -19,9 +19,9 @@ import { POSTCOPY_POLICIES, type PostcopyPolicy } from "../migration/protocol/co
 import { MigratableProcess, PROCESS_HOST, startProcess } from "../migration/process-vm.js";
 import type { MigratableVm, VmExit, VmHost } from "../migration/vm-port.js";
 import type { ImageSymbol } from "../../isa/image/model.js";
-import type { MigrationStats } from "../migration/stats.js";
+import type { MigrationStats, XbzrleStats } from "../migration/stats.js";
 import { STRATEGIES, type Strategy } from "../migration/stream/frames.js";
-import { formatNs, parseBandwidth, parseCount, parseDuration } from "../migration/units.js";
+import { formatNs, formatSize, parseBandwidth, parseCount, parseCacheSize, parseDuration } from "../migration/units.js";
 import { LabelledLines } from "../monitor/output.js";
 import { END_OF_TIME } from "../outcome.js";
 import {
@@ -66,6 +66,7 @@ interface MigrateOptions extends GuestCliOptions {
   postcopyAfter?: number;
   postcopyAt?: string;
   cancelAt?: string;
+  xbzrleCache?: string;
 }
 
 export function formatStats(s: MigrationStats): string {
@@ -91,6 +92,7 @@ export function formatStats(s: MigrationStats): string {
   }
   if (s.postcopySwitch) rows.push(["switched to post-copy", `at ${formatNs(s.postcopySwitch.atNs)}, ${s.postcopySwitch.reason}`]);
   if (s.dirtyLimitHeldNs !== undefined) rows.push(["dirty limit held the guest", formatNs(s.dirtyLimitHeldNs)]);
+  if (s.xbzrle) rows.push(["xbzrle", xbzrleLine(s.xbzrle)]);
   if (s.linkCuts.length > 0) rows.push(["link cuts", s.linkCuts.map((c) => `at ${formatNs(c.at)}`).join(", ")]);
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
@@ -108,12 +110,17 @@ export function formatStats(s: MigrationStats): string {
   return lines.join("\n") + "\n";
 }
 
+/** XBZRLE's figures in one line, as query-migrate's xbzrle-cache has them. */
+export function xbzrleLine(x: XbzrleStats): string {
+  return `${x.pages} pages as deltas in ${x.bytes} bytes (${x.bytesSaved} saved); cache ${formatSize(x.cacheBytes)}: ${x.hits} hits, ${x.misses} misses, ${x.overflows} overflows`;
+}
+
 /** --auto-converge, --dirty-limit, the post-copy policy and --cancel-at, checked against each other. */
 function convergeOptions(args: MigrateOptions): Partial<MigrationOptions> {
   const policy: PostcopyPolicy = args.postcopyPolicy ?? (args.postcopyAfter !== undefined ? "after" : args.postcopyAt !== undefined ? "manual" : "never");
   const preCopyOnly = [
     ["--auto-converge", args.autoConverge], ["--dirty-limit", args.dirtyLimit], ["--postcopy-policy", args.postcopyPolicy],
-    ["--postcopy-after", args.postcopyAfter], ["--postcopy-at", args.postcopyAt],
+    ["--postcopy-after", args.postcopyAfter], ["--postcopy-at", args.postcopyAt], ["--xbzrle-cache", args.xbzrleCache],
   ] as const;
   for (const [flag, given] of preCopyOnly) {
     if (given !== undefined && given !== false && args.strategy !== "pre-copy") throw new UserError(`${flag}: controls pre-copy's rounds; give --strategy pre-copy`);
@@ -129,6 +136,7 @@ function convergeOptions(args: MigrateOptions): Partial<MigrationOptions> {
     ...(args.postcopyAfter !== undefined ? { postcopyAfterRounds: args.postcopyAfter } : {}),
     ...(args.postcopyAt !== undefined ? { startPostcopyAtNs: parseDuration(args.postcopyAt, "--postcopy-at") } : {}),
     ...(args.cancelAt !== undefined ? { cancelAtNs: parseDuration(args.cancelAt, "--cancel-at") } : {}),
+    ...(args.xbzrleCache !== undefined ? { xbzrleCache: parseCacheSize(args.xbzrleCache, "--xbzrle-cache") } : {}),
   };
 }
 
@@ -178,6 +186,11 @@ export const migrateCommand: Command<MigrateOptions> = {
       })
       .option("postcopy-after", { type: "number", requiresArg: true, describe: "Turn into post-copy after this many pre-copy rounds (policy after)" })
       .option("postcopy-at", { type: "string", requiresArg: true, describe: "Turn into post-copy at this virtual time, e.g. 50ms (policy manual)" })
+      .option("xbzrle-cache", {
+        type: "string",
+        requiresArg: true,
+        describe: "Pre-copy: send resent pages as XBZRLE deltas against a cache of this size, e.g. 64MiB (rounded down to a power of two of pages)",
+      })
       .option("cancel-at", { type: "string", requiresArg: true, describe: "Cancel at this virtual time, e.g. 5ms: before the commit the guest goes on at host A" })
       .option("args", {
         type: "string",
@@ -229,6 +242,10 @@ export const migrateCommand: Command<MigrateOptions> = {
       .example(
         '$0 migrate programs/memwriter.s --args "pages=512 rate=400 iters=0" --memory 4MiB --at 1280610 --latency 100us --downtime-target 5ms --max-ticks 20000000 --postcopy-policy auto',
         "post-copy when the model says pre-copy will not converge",
+      )
+      .example(
+        '$0 migrate programs/memwriter.s --args "pages=128 rate=10000 iters=12" --speed 1500000 --at 38400 --downtime-target 1500us --xbzrle-cache 1MiB',
+        "resent pages travel as deltas against what was sent before",
       )
       .example(
         "$0 migrate multi --args run=count,hog --at 20000 --view 0 & sleep 4; kill $!",
@@ -310,8 +327,8 @@ export const migrateCommand: Command<MigrateOptions> = {
     }
     args.setExitCode(exitStatus);
     if (view && recorder) {
-      const { bandwidth, downtimeTargetNs, maxRounds } = parameters;
-      const recording = recorder.finish(result, asProcess ? "process" : "monitor", { bandwidth, downtimeTargetNs, maxRounds, postcopyAfter: null });
+      const { bandwidth, downtimeTargetNs, maxRounds, xbzrleCache } = parameters;
+      const recording = recorder.finish(result, asProcess ? "process" : "monitor", { bandwidth, downtimeTargetNs, maxRounds, postcopyAfter: null, xbzrleCache });
       await replay(recording, view, args.io, args.log, results);
     }
   },

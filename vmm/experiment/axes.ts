@@ -10,7 +10,7 @@
 import { UserError } from "../../isa/errors.js";
 import { DEFAULTS, PUSH_ORDERS } from "../migration/options.js";
 import { STRATEGIES } from "../migration/stream/frames.js";
-import { formatNs, parseBandwidth, parseCount, parseDuration, parseMemorySize } from "../migration/units.js";
+import { formatNs, parseBandwidth, parseCacheSize, parseCount, parseDuration, parseMemorySize } from "../migration/units.js";
 import { choice, quantity, text, type AxisValue } from "./values.js";
 
 export type { AxisValue };
@@ -125,7 +125,17 @@ export const AXES: AxisDef[] = [
     name: "postcopy-after", describe: "rounds before post-copy with policy after (1 to 100)", kind: "number", fallback: 1, optional: true,
     parse: quantity(ROUNDS), show: plain, plotTitle: "post-copy after (rounds)", plotScale: 1,
   },
+  {
+    name: "xbzrle-cache", describe: "pre-copy XBZRLE cache (64MiB, bytes; 0: off)", kind: "number", fallback: 0, optional: true,
+    parse: (v, w) => cacheSize(v, w), show: (v) => (Number(v) === 0 ? "off" : showSize(v)), plotTitle: "XBZRLE cache (MiB)", plotScale: 1 / (1 << 20),
+  },
 ];
+
+/** 0 (off), or a cache size from a page to the largest memory. */
+function cacheSize(value: unknown, where: string): AxisValue {
+  if (value === 0 || value === "0" || value === "off") return 0;
+  return parseCacheSize(typeof value === "number" ? String(value) : text(value, where), where);
+}
 
 const BY_NAME = new Map(AXES.map((a) => [a.name, a]));
 

@@ -43,6 +43,9 @@ export const migrationParameters = record({
   downtimeTargetNs: wholeNumber().describe("The pause a pre-copy aims at when it decides to stop the guest, in nanoseconds"),
   maxRounds: wholeNumber(1, 1000).describe("Most pre-copy rounds before it stops the guest whatever the downtime"),
   postcopyAfter,
+  xbzrleCache: wholeNumber(0, MAX_MEMORY)
+    .refine((n) => n === 0 || n >= PAGE_SIZE, { message: `expected 0 (off) or at least ${PAGE_SIZE} (a page)` })
+    .describe("Pre-copy: XBZRLE's cache in bytes, resent pages going as deltas against it (0: off; rounded down to a power of two of pages)"),
 });
 export type MigrationParameters = z.output<typeof migrationParameters>;
 
@@ -123,6 +126,7 @@ export const MIGRATE_COMMANDS = {
       downtimeTargetNs: migrationParameters.shape.downtimeTargetNs.optional(),
       maxRounds: migrationParameters.shape.maxRounds.optional(),
       postcopyAfter: postcopyAfter.optional(),
+      xbzrleCache: migrationParameters.shape.xbzrleCache.optional(),
     }),
     returns: migrationInfo,
   }),

@@ -2,7 +2,9 @@
  * Migration parameters and their defaults: a 100 MB/s link with 1 ms latency, a guest at
  * 10^8 instructions per virtual second, a 30 ms downtime target and at most 30 pre-copy rounds.
  */
+import { MAX_MEMORY, PAGE_SIZE } from "../../isa/arch.js";
 import { UserError } from "../../isa/errors.js";
+import type { PageEncoding } from "./protocol/page-encoder.js";
 import type { LinkFaults, Transmission } from "./link.js";
 import { AUTO_CONVERGE_DEFAULTS, POSTCOPY_POLICIES, type AutoConverge, type ConvergeConfig, type PostcopyPolicy } from "./protocol/converge.js";
 import type { ProgressEvent } from "./stats.js";
@@ -38,6 +40,8 @@ export interface MigrationOptions {
   postcopyPolicy?: PostcopyPolicy;
   /** Policy "after": live rounds first (1: after round 0). */
   postcopyAfterRounds?: number;
+  /** Pre-copy: XBZRLE with a cache of this many bytes (at least a page; rounded down to a power of two of pages); 0: off. */
+  xbzrleCache?: number;
   /** Cancel the migration at this virtual time (ns): before the commit the guest goes on at the source. */
   cancelAtNs?: number;
   onProgress?: (event: ProgressEvent) => void;
@@ -59,6 +63,7 @@ export const DEFAULTS = {
   postcopyPolicy: "never" as PostcopyPolicy,
   postcopyAfterRounds: 1,
   cancelAtNs: Infinity,
+  xbzrleCache: 0,
 };
 
 export type ResolvedOptions = Required<Omit<MigrationOptions, "faults" | "onProgress" | "onTransmit">> &
@@ -75,6 +80,7 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
   if (!Number.isSafeInteger(r.dirtyLimit) || r.dirtyLimit < 0) throw new UserError(`dirty limit ${r.dirtyLimit} must be a whole number of pages per second ≥ 0`);
   if (!POSTCOPY_POLICIES.includes(r.postcopyPolicy)) throw new UserError(`post-copy policy ${r.postcopyPolicy}: expected one of ${POSTCOPY_POLICIES.join(", ")}`);
   if (!positiveInt(r.postcopyAfterRounds)) throw new UserError(`post-copy after ${r.postcopyAfterRounds} rounds: expected a whole number ≥ 1`);
+  checkXbzrleCache(r.xbzrleCache);
   const ac = r.autoConverge === true ? {} : r.autoConverge || null;
   if (ac) {
     const { initial, increment, max } = { ...AUTO_CONVERGE_DEFAULTS, ...ac };
@@ -91,4 +97,16 @@ export function convergeConfig(r: ResolvedOptions): ConvergeConfig | undefined {
   const ac = r.autoConverge === true ? {} : r.autoConverge || null;
   if (!ac && (r.postcopyPolicy === "never" || r.postcopyPolicy === "manual")) return undefined;
   return { autoConverge: ac ? { ...AUTO_CONVERGE_DEFAULTS, ...ac } : null, postcopy: r.postcopyPolicy, postcopyAfterRounds: r.postcopyAfterRounds };
+}
+
+/** An XBZRLE cache size: 0 (off), or a page to the largest memory. */
+export function checkXbzrleCache(bytes: number): void {
+  if (!Number.isSafeInteger(bytes) || (bytes !== 0 && (bytes < PAGE_SIZE || bytes > MAX_MEMORY))) {
+    throw new UserError(`XBZRLE cache ${bytes} bytes: expected 0 (off) or from ${PAGE_SIZE} (a page) to ${MAX_MEMORY} bytes`);
+  }
+}
+
+/** How the source's pages may travel (page-encoder.ts); undefined when they travel as pages. */
+export function pageEncoding(r: ResolvedOptions): PageEncoding | undefined {
+  return r.xbzrleCache > 0 ? { xbzrleCache: r.xbzrleCache } : undefined;
 }

@@ -31,6 +31,23 @@ export interface PostcopySwitch {
   reason: string;
 }
 
+/**
+ * XBZRLE at the source (query-migrate's xbzrle-cache): a resent page found in the cache is a
+ * hit, sent as a delta unless the delta would not be smaller (an overflow, sent plain).
+ */
+export interface XbzrleStats {
+  /** The cache's size as used (a power of two of pages). */
+  cacheBytes: number;
+  hits: number;
+  misses: number;
+  overflows: number;
+  /** Pages sent as deltas, and the bytes of their frames. */
+  pages: number;
+  bytes: number;
+  /** Bytes those pages would have taken as page frames, less what their deltas took. */
+  bytesSaved: number;
+}
+
 export interface ProgressEvent {
   atNs: number;
   phase: string;
@@ -69,6 +86,8 @@ export interface MigrationStats {
   dirtyLimitHeldNs?: number;
   /** Set when a post-copy policy switched the migration (absent otherwise). */
   postcopySwitch?: PostcopySwitch;
+  /** With XBZRLE (absent otherwise). */
+  xbzrle?: XbzrleStats;
   progress: ProgressEvent[];
 }
 

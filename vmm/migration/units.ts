@@ -105,6 +105,15 @@ export function parseMemorySize(text: string, option: string): number {
   return bytes;
 }
 
+/** A cache size (XBZRLE's): from one page up to the machine's memory limit. */
+export function parseCacheSize(text: string, option: string): number {
+  const bytes = parse(option, text, SIZE);
+  if (bytes < PAGE_SIZE || bytes > MAX_MEMORY) {
+    throw new UserError(`${option} ${JSON.stringify(text)}: a cache holds from ${formatSize(PAGE_SIZE)} (a page) to ${formatSize(MAX_MEMORY)}`);
+  }
+  return bytes;
+}
+
 /** `64 MiB`, `4 KiB`, `1536 B`: the largest binary unit that divides the size. */
 export function formatSize(bytes: number): string {
   for (const [unit, factor] of [["GiB", 1 << 30], ["MiB", 1 << 20], ["KiB", 1024]] as const) {

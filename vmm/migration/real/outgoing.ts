@@ -49,6 +49,8 @@ export interface OutgoingOptions extends Address {
   downtimeTargetNs?: number;
   maxRounds?: number;
   pushOrder?: PushOrder;
+  /** Pre-copy: XBZRLE's cache in bytes (0 or absent: off). */
+  xbzrleCache?: number;
   /** Nothing moving for this long counts as a broken connection (default 10 s). */
   stallTimeoutMs?: number;
   /** Connecting and the hello's answer, each (default 5 s). */
@@ -130,6 +132,7 @@ export class OutgoingMigration extends EventEmitter {
         acks: "frames",
         urgentLane: true,
         stallTimeoutNs: (options.stallTimeoutMs ?? 10_000) * 1e6,
+        ...(options.xbzrleCache ? { encoding: { xbzrleCache: options.xbzrleCache } } : {}),
       },
       this.stats,
       now,

@@ -12,7 +12,7 @@
  */
 import { mulDivCeil, NS_PER_SECOND, VirtualClock } from "../clock.js";
 import { FORWARD, RETURN, VirtualLink, type Channel } from "../link.js";
-import { convergeConfig, type ResolvedOptions } from "../options.js";
+import { convergeConfig, pageEncoding, type ResolvedOptions } from "../options.js";
 import { GuestPacer } from "../pacer.js";
 import { Destination } from "../protocol/destination.js";
 import { MAIN } from "../protocol/events.js";
@@ -62,7 +62,9 @@ export class VirtualDriver {
     const { strategy, downtimeTargetNs, maxRounds, pushOrder, bandwidth, latencyNs, host } = options;
     const link = { acks: "link", urgentLane: false, stallTimeoutNs: Infinity } as const;
     const converge = convergeConfig(options);
-    this.sender = new Source(source, { strategy, downtimeTargetNs, maxRounds, pushOrder, bandwidth, latencyNs, ...link, ...(converge ? { converge } : {}) }, this.stats);
+    const encoding = pageEncoding(options);
+    const controls = { ...(converge ? { converge } : {}), ...(encoding ? { encoding } : {}) };
+    this.sender = new Source(source, { strategy, downtimeTargetNs, maxRounds, pushOrder, bandwidth, latencyNs, ...link, ...controls }, this.stats);
     this.receiver = new Destination({ host, ...link }, this.stats);
   }
 
