@@ -35,6 +35,8 @@ const GOOD: Record<string, fc.Arbitrary<unknown>> = {
   "postcopy-policy": fc.constantFrom("never", "after", "auto"),
   "postcopy-after": fc.integer({ min: 1, max: 100 }),
   "xbzrle-cache": fc.constantFrom(0, 4096, "64KiB", "off"),
+  compress: fc.constantFrom("off", "on"),
+  "compress-cost": fc.constantFrom(0, 1000, "1ns", "800ps"),
   "args.pages": fc.integer({ min: -1, max: 64 }),
   "args.rate": fc.integer({ min: 0, max: 1000 }),
   "args.iters": fc.integer({ min: 0, max: 4 }),

@@ -19,9 +19,9 @@ import { POSTCOPY_POLICIES, type PostcopyPolicy } from "../migration/protocol/co
 import { MigratableProcess, PROCESS_HOST, startProcess } from "../migration/process-vm.js";
 import type { MigratableVm, VmExit, VmHost } from "../migration/vm-port.js";
 import type { ImageSymbol } from "../../isa/image/model.js";
-import type { MigrationStats, XbzrleStats } from "../migration/stats.js";
+import type { CompressionStats, MigrationStats, XbzrleStats } from "../migration/stats.js";
 import { STRATEGIES, type Strategy } from "../migration/stream/frames.js";
-import { formatNs, formatSize, parseBandwidth, parseCount, parseCacheSize, parseDuration } from "../migration/units.js";
+import { formatNs, formatSize, parseBandwidth, parseCacheSize, parseCostPerByte, parseCount, parseDuration } from "../migration/units.js";
 import { LabelledLines } from "../monitor/output.js";
 import { END_OF_TIME } from "../outcome.js";
 import {
@@ -67,6 +67,8 @@ interface MigrateOptions extends GuestCliOptions {
   postcopyAt?: string;
   cancelAt?: string;
   xbzrleCache?: string;
+  compress?: boolean;
+  compressCost?: string;
 }
 
 export function formatStats(s: MigrationStats): string {
@@ -93,6 +95,7 @@ export function formatStats(s: MigrationStats): string {
   if (s.postcopySwitch) rows.push(["switched to post-copy", `at ${formatNs(s.postcopySwitch.atNs)}, ${s.postcopySwitch.reason}`]);
   if (s.dirtyLimitHeldNs !== undefined) rows.push(["dirty limit held the guest", formatNs(s.dirtyLimitHeldNs)]);
   if (s.xbzrle) rows.push(["xbzrle", xbzrleLine(s.xbzrle)]);
+  if (s.compression) rows.push(["compression", compressionLine(s.compression, s.compressNs)]);
   if (s.linkCuts.length > 0) rows.push(["link cuts", s.linkCuts.map((c) => `at ${formatNs(c.at)}`).join(", ")]);
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
@@ -115,6 +118,12 @@ export function xbzrleLine(x: XbzrleStats): string {
   return `${x.pages} pages as deltas in ${x.bytes} bytes (${x.bytesSaved} saved); cache ${formatSize(x.cacheBytes)}: ${x.hits} hits, ${x.misses} misses, ${x.overflows} overflows`;
 }
 
+/** Compression's figures in one line; `ns`: the virtual time it cost (simulated only). */
+export function compressionLine(c: CompressionStats, ns: number | undefined): string {
+  const cost = ns === undefined ? "" : `, ${formatNs(ns)} compressing`;
+  return `${c.pages} pages compressed in ${c.bytes} bytes (${c.bytesSaved} saved), ${c.incompressible} incompressible${cost}`;
+}
+
 /** --auto-converge, --dirty-limit, the post-copy policy and --cancel-at, checked against each other. */
 function convergeOptions(args: MigrateOptions): Partial<MigrationOptions> {
   const policy: PostcopyPolicy = args.postcopyPolicy ?? (args.postcopyAfter !== undefined ? "after" : args.postcopyAt !== undefined ? "manual" : "never");
@@ -125,6 +134,7 @@ function convergeOptions(args: MigrateOptions): Partial<MigrationOptions> {
   for (const [flag, given] of preCopyOnly) {
     if (given !== undefined && given !== false && args.strategy !== "pre-copy") throw new UserError(`${flag}: controls pre-copy's rounds; give --strategy pre-copy`);
   }
+  if (args.compressCost !== undefined && !args.compress) throw new UserError("--compress-cost: is what --compress costs; give --compress too");
   if (args.postcopyAfter !== undefined && (policy !== "after" || !Number.isSafeInteger(args.postcopyAfter) || args.postcopyAfter < 1)) {
     throw new UserError(`--postcopy-after ${args.postcopyAfter}: expected a whole number of rounds ≥ 1, with --postcopy-policy after`);
   }
@@ -137,6 +147,8 @@ function convergeOptions(args: MigrateOptions): Partial<MigrationOptions> {
     ...(args.postcopyAt !== undefined ? { startPostcopyAtNs: parseDuration(args.postcopyAt, "--postcopy-at") } : {}),
     ...(args.cancelAt !== undefined ? { cancelAtNs: parseDuration(args.cancelAt, "--cancel-at") } : {}),
     ...(args.xbzrleCache !== undefined ? { xbzrleCache: parseCacheSize(args.xbzrleCache, "--xbzrle-cache") } : {}),
+    ...(args.compress ? { compress: true } : {}),
+    ...(args.compressCost !== undefined ? { compressCostPs: parseCostPerByte(args.compressCost, "--compress-cost") } : {}),
   };
 }
 
@@ -190,6 +202,12 @@ export const migrateCommand: Command<MigrateOptions> = {
         type: "string",
         requiresArg: true,
         describe: "Pre-copy: send resent pages as XBZRLE deltas against a cache of this size, e.g. 64MiB (rounded down to a power of two of pages)",
+      })
+      .option("compress", { type: "boolean", describe: "Compress the pages that go whole (LZ4), each sent plain when it does not shrink" })
+      .option("compress-cost", {
+        type: "string",
+        requiresArg: true,
+        describe: "With --compress: virtual time the source spends per page byte it compresses, e.g. 1ns, 800ps (default 1ns)",
       })
       .option("cancel-at", { type: "string", requiresArg: true, describe: "Cancel at this virtual time, e.g. 5ms: before the commit the guest goes on at host A" })
       .option("args", {
@@ -246,6 +264,10 @@ export const migrateCommand: Command<MigrateOptions> = {
       .example(
         '$0 migrate programs/memwriter.s --args "pages=128 rate=10000 iters=12" --speed 1500000 --at 38400 --downtime-target 1500us --xbzrle-cache 1MiB',
         "resent pages travel as deltas against what was sent before",
+      )
+      .example(
+        '$0 migrate programs/memwriter.s --args "pages=128 rate=10000 iters=12" --strategy stop-copy --at 38400 --bandwidth 10MB/s --compress',
+        "pages compressed on a slow link, at 1 ns a byte of the source's time",
       )
       .example(
         "$0 migrate multi --args run=count,hog --at 20000 --view 0 & sleep 4; kill $!",
@@ -327,8 +349,8 @@ export const migrateCommand: Command<MigrateOptions> = {
     }
     args.setExitCode(exitStatus);
     if (view && recorder) {
-      const { bandwidth, downtimeTargetNs, maxRounds, xbzrleCache } = parameters;
-      const recording = recorder.finish(result, asProcess ? "process" : "monitor", { bandwidth, downtimeTargetNs, maxRounds, postcopyAfter: null, xbzrleCache });
+      const { bandwidth, downtimeTargetNs, maxRounds, xbzrleCache, compress } = parameters;
+      const recording = recorder.finish(result, asProcess ? "process" : "monitor", { bandwidth, downtimeTargetNs, maxRounds, postcopyAfter: null, xbzrleCache, compress });
       await replay(recording, view, args.io, args.log, results);
     }
   },

@@ -40,6 +40,8 @@ export interface PointResult {
   memcheck: string | null;
   /** With XBZRLE on (the spec names xbzrle-cache): its cache figures; absent otherwise. */
   xbzrle?: { hits: number; misses: number; overflows: number; bytesSaved: number } | null;
+  /** With compression on (the spec names compress): pages compressed, bytes saved, virtual ns spent; absent otherwise. */
+  compression?: { pages: number; bytesSaved: number; ns: number } | null;
 }
 
 export interface Row {
@@ -124,6 +126,14 @@ const ENCODING_COLUMNS: { param: string; columns: ResultColumn[] }[] = [
       bytes("xbzrle_saved_bytes", "xbzrle-saved", "bytes XBZRLE saved", (r) => r.xbzrle?.bytesSaved ?? null),
     ],
   },
+  {
+    param: "compress",
+    columns: [
+      count("compressed_pages", "compressed", "pages compressed", (r) => r.compression?.pages ?? null),
+      bytes("compression_saved_bytes", "compression-saved", "bytes compression saved", (r) => r.compression?.bytesSaved ?? null),
+      time("compress_ns", "compress-time", "time spent compressing", (r) => r.compression?.ns ?? null),
+    ],
+  },
 ];
 
 /** The result columns of an experiment with these parameters. */
@@ -171,6 +181,9 @@ export function resultFromCells(cell: (key: string) => string): PointResult {
     memcheck: cell("memcheck") || null,
     ...(cell("xbzrle_hits") !== "" || cell("xbzrle_misses") !== ""
       ? { xbzrle: { hits: int("xbzrle_hits"), misses: int("xbzrle_misses"), overflows: int("xbzrle_overflows"), bytesSaved: int("xbzrle_saved_bytes") } }
+      : {}),
+    ...(cell("compressed_pages") !== ""
+      ? { compression: { pages: int("compressed_pages"), bytesSaved: int("compression_saved_bytes"), ns: int("compress_ns") } }
       : {}),
   };
 }

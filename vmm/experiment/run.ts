@@ -10,7 +10,7 @@
 import { UserError } from "../../isa/errors.js";
 import { migrate } from "../migration/engine.js";
 import { ANY_HOST } from "../migration/index.js";
-import type { PushOrder } from "../migration/options.js";
+import { DEFAULTS, type PushOrder } from "../migration/options.js";
 import type { PostcopyPolicy } from "../migration/protocol/converge.js";
 import type { ProgressEvent } from "../migration/stats.js";
 import type { Strategy } from "../migration/stream/frames.js";
@@ -84,7 +84,11 @@ export function migrationOptionsOf(point: Point) {
     postcopyPolicy: (point["postcopy-policy"] as PostcopyPolicy | undefined) ?? "never",
     postcopyAfterRounds: (point["postcopy-after"] as number | undefined) ?? 1,
   };
-  const encoding = { xbzrleCache: (point["xbzrle-cache"] as number | undefined) ?? 0 };
+  const encoding = {
+    xbzrleCache: (point["xbzrle-cache"] as number | undefined) ?? 0,
+    compress: point.compress === "on",
+    compressCostPs: (point["compress-cost"] as number | undefined) ?? DEFAULTS.compressCostPs,
+  };
   return { strategy, pushOrder: point["push-order"] as PushOrder, link, converge, encoding };
 }
 
@@ -102,11 +106,11 @@ export function runPoint({ spec, guest, points }: ExperimentPlan, index: number,
   const { strategy, pushOrder, link, converge, encoding } = migrationOptionsOf(point);
   const predicted = predict(vm, strategy, link);
   const controlled = strategy === "pre-copy" && (converge.autoConverge || converge.dirtyLimit > 0 || converge.postcopyPolicy !== "never");
-  const encoded = strategy === "pre-copy" && encoding.xbzrleCache > 0;
+  const encoded = (strategy === "pre-copy" && encoding.xbzrleCache > 0) || (strategy !== "post-copy" && encoding.compress);
   const result = migrate(vm, { strategy, host: ANY_HOST, pushOrder, onProgress: report, ...link, ...converge, ...encoding });
   const s = result.stats;
   // The model knows nothing of convergence control: its figures stay, as what plain pre-copy would do.
-  const prediction = controlled ? { ...predicted, modelNote: "converge" } : encoded ? { ...predicted, modelNote: "xbzrle" } : predicted;
+  const prediction = controlled ? { ...predicted, modelNote: "converge" } : encoded ? { ...predicted, modelNote: "encoded" } : predicted;
   const memcheck = checkAfterMigration(guest.image, result.vm);
   const completed = s.status === "completed";
   return {
@@ -135,6 +139,7 @@ export function runPoint({ spec, guest, points }: ExperimentPlan, index: number,
       modelDowntimeErr: completed && !controlled && !encoded ? relativeError(prediction.model?.downtimeNs, s.downtimeNs) : null,
       modelBytesErr: completed && !controlled && !encoded ? relativeError(prediction.model?.bytes, s.bytesSent) : null,
       ...(s.xbzrle ? { xbzrle: { hits: s.xbzrle.hits, misses: s.xbzrle.misses, overflows: s.xbzrle.overflows, bytesSaved: s.xbzrle.bytesSaved } } : {}),
+      ...(s.compression ? { compression: { pages: s.compression.pages, bytesSaved: s.compression.bytesSaved, ns: s.compressNs ?? 0 } } : {}),
     },
   };
 }

@@ -26,7 +26,7 @@ import type { MigrationParameters } from "./protocol-migrate.js";
 const REMEMBERED = 64;
 
 export class HostMigrations {
-  parameters: MigrationParameters = { bandwidth: null, downtimeTargetNs: DEFAULTS.downtimeTargetNs, maxRounds: DEFAULTS.maxRounds, postcopyAfter: null, xbzrleCache: 0 };
+  parameters: MigrationParameters = { bandwidth: null, downtimeTargetNs: DEFAULTS.downtimeTargetNs, maxRounds: DEFAULTS.maxRounds, postcopyAfter: null, xbzrleCache: 0, compress: false };
   private readonly jobs: MigrationJob[] = [];
   /** Incoming VMs' controls, by name, for their missing pages. */
   private readonly arriving = new Map<string, HostGuestControl>();
@@ -111,6 +111,7 @@ export class HostMigrations {
       maxRounds: parameters.maxRounds,
       ...(parameters.bandwidth !== null ? { bandwidth: parameters.bandwidth } : {}),
       ...(parameters.xbzrleCache > 0 ? { xbzrleCache: parameters.xbzrleCache } : {}),
+      ...(parameters.compress ? { compress: true } : {}),
     });
     const job = this.add(new MigrationJob(this.host, args.vm, describeAddress({ kind: "tcp", ...to }), { kind: "outgoing", out, memory: vm.guest.vm.memory }));
     const stopSwitching = switchToPostcopy(out, parameters.postcopyAfter);
@@ -210,6 +211,7 @@ function definedOf(args: ArgumentsOf<"migrate">): Partial<MigrationParameters> {
   if (args.maxRounds !== undefined) given.maxRounds = args.maxRounds;
   if (args.postcopyAfter !== undefined) given.postcopyAfter = args.postcopyAfter;
   if (args.xbzrleCache !== undefined) given.xbzrleCache = args.xbzrleCache;
+  if (args.compress !== undefined) given.compress = args.compress;
   return given;
 }
 

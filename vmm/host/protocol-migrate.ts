@@ -46,6 +46,7 @@ export const migrationParameters = record({
   xbzrleCache: wholeNumber(0, MAX_MEMORY)
     .refine((n) => n === 0 || n >= PAGE_SIZE, { message: `expected 0 (off) or at least ${PAGE_SIZE} (a page)` })
     .describe("Pre-copy: XBZRLE's cache in bytes, resent pages going as deltas against it (0: off; rounded down to a power of two of pages)"),
+  compress: z.boolean().describe("Compress the pages that go whole (LZ4), each sent plain when it does not shrink"),
 });
 export type MigrationParameters = z.output<typeof migrationParameters>;
 
@@ -127,6 +128,7 @@ export const MIGRATE_COMMANDS = {
       maxRounds: migrationParameters.shape.maxRounds.optional(),
       postcopyAfter: postcopyAfter.optional(),
       xbzrleCache: migrationParameters.shape.xbzrleCache.optional(),
+      compress: migrationParameters.shape.compress.optional(),
     }),
     returns: migrationInfo,
   }),

@@ -42,6 +42,10 @@ export interface MigrationOptions {
   postcopyAfterRounds?: number;
   /** Pre-copy: XBZRLE with a cache of this many bytes (at least a page; rounded down to a power of two of pages); 0: off. */
   xbzrleCache?: number;
+  /** Compress the pages that go whole (LZ4). */
+  compress?: boolean;
+  /** With compression: virtual picoseconds the source spends per page byte it compresses (the default, 1000, is 1 ns a byte). */
+  compressCostPs?: number;
   /** Cancel the migration at this virtual time (ns): before the commit the guest goes on at the source. */
   cancelAtNs?: number;
   onProgress?: (event: ProgressEvent) => void;
@@ -64,6 +68,8 @@ export const DEFAULTS = {
   postcopyAfterRounds: 1,
   cancelAtNs: Infinity,
   xbzrleCache: 0,
+  compress: false,
+  compressCostPs: 1000,
 };
 
 export type ResolvedOptions = Required<Omit<MigrationOptions, "faults" | "onProgress" | "onTransmit">> &
@@ -81,6 +87,9 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
   if (!POSTCOPY_POLICIES.includes(r.postcopyPolicy)) throw new UserError(`post-copy policy ${r.postcopyPolicy}: expected one of ${POSTCOPY_POLICIES.join(", ")}`);
   if (!positiveInt(r.postcopyAfterRounds)) throw new UserError(`post-copy after ${r.postcopyAfterRounds} rounds: expected a whole number ≥ 1`);
   checkXbzrleCache(r.xbzrleCache);
+  if (!Number.isSafeInteger(r.compressCostPs) || r.compressCostPs < 0 || r.compressCostPs > MAX_COMPRESS_COST_PS) {
+    throw new UserError(`compression cost ${r.compressCostPs} ps a byte: expected a whole number from 0 to ${MAX_COMPRESS_COST_PS} (1 µs a byte)`);
+  }
   const ac = r.autoConverge === true ? {} : r.autoConverge || null;
   if (ac) {
     const { initial, increment, max } = { ...AUTO_CONVERGE_DEFAULTS, ...ac };
@@ -108,5 +117,8 @@ export function checkXbzrleCache(bytes: number): void {
 
 /** How the source's pages may travel (page-encoder.ts); undefined when they travel as pages. */
 export function pageEncoding(r: ResolvedOptions): PageEncoding | undefined {
-  return r.xbzrleCache > 0 ? { xbzrleCache: r.xbzrleCache } : undefined;
+  return r.xbzrleCache > 0 || r.compress ? { xbzrleCache: r.xbzrleCache, compress: r.compress } : undefined;
 }
+
+/** The dearest compression a migration may be told of: a microsecond a byte. */
+export const MAX_COMPRESS_COST_PS = 1_000_000;

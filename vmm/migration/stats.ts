@@ -48,6 +48,17 @@ export interface XbzrleStats {
   bytesSaved: number;
 }
 
+/** Compression of the pages that go whole (LZ4). */
+export interface CompressionStats {
+  /** Pages sent compressed, and the bytes of their frames. */
+  pages: number;
+  bytes: number;
+  /** Bytes those pages would have taken as page frames, less what they took. */
+  bytesSaved: number;
+  /** Pages that did not compress to less than a page: sent plain. */
+  incompressible: number;
+}
+
 export interface ProgressEvent {
   atNs: number;
   phase: string;
@@ -88,6 +99,10 @@ export interface MigrationStats {
   postcopySwitch?: PostcopySwitch;
   /** With XBZRLE (absent otherwise). */
   xbzrle?: XbzrleStats;
+  /** With compression (absent otherwise). */
+  compression?: CompressionStats;
+  /** With compression on the virtual driver: virtual ns the source spent compressing. */
+  compressNs?: number;
   progress: ProgressEvent[];
 }
 

@@ -58,6 +58,7 @@ export function pointReplayer(dir: string, guestPath: string): (point: number) =
       maxRounds: link.maxRounds,
       postcopyAfter: null,
       xbzrleCache: encoding.xbzrleCache,
+      compress: encoding.compress,
     });
   };
 }

@@ -1,7 +1,9 @@
 /**
  * How a page that holds data goes on the wire when pages may travel as fewer bytes: as an
  * XBZRLE delta against the copy sent before (QEMU's order: only once the first pass over
- * memory is done, since in that pass every page is new), else as a page frame.
+ * memory is done, since in that pass every page is new), else compressed, else as a page
+ * frame. A compressed page that would not be smaller goes plain (incompressible); either way
+ * its bytes count as compressed, the work a driver may charge time for (`takeWork`).
  *
  * XBZRLE keeps, per cached page, exactly what the destination holds of it: a resent page found
  * in the cache (a hit) is encoded against that copy, and the copy becomes the page as sent; a
@@ -13,22 +15,29 @@
 import { PAGE_SIZE } from "../../../isa/arch.js";
 import { PageCache } from "../page-cache.js";
 import { PAGE_FRAME_BYTES } from "../pages.js";
-import type { XbzrleStats } from "../stats.js";
+import type { CompressionStats, XbzrleStats } from "../stats.js";
+import { compressPage } from "../compress.js";
 import { encodePageFrame, encodeRunFrame } from "../stream/codec.js";
 import { encodeDelta } from "../xbzrle.js";
 
 export interface PageEncoding {
   /** XBZRLE's cache in bytes; 0: no XBZRLE. */
   xbzrleCache: number;
+  /** Compress the pages that go whole (LZ4, compress.ts). */
+  compress: boolean;
 }
 
-/** Bytes an xbzrle frame takes beyond its delta: header, index, round, length. */
+/** Bytes an xbzrle or compressed frame takes beyond its payload: header, index, round, length. */
 const DELTA_OVERHEAD = PAGE_FRAME_BYTES - PAGE_SIZE + 2;
-/** A delta longer than this would not make the frame smaller than a page frame. */
+/** A delta (or compressed page) longer than this would not make the frame smaller than a page frame. */
 const DELTA_LIMIT = PAGE_FRAME_BYTES - DELTA_OVERHEAD - 1;
+const COMPRESSED_LIMIT = DELTA_LIMIT;
 
 export class PageEncoder {
   readonly xbzrle: XbzrleStats | null;
+  readonly compression: CompressionStats | null;
+  /** Page bytes compressed since `takeWork` was last asked. */
+  private work = 0;
   private readonly cache: PageCache | null;
   private readonly page = new Uint8Array(PAGE_SIZE);
   private readonly pageWords = new Int32Array(this.page.buffer);
@@ -37,6 +46,14 @@ export class PageEncoder {
   constructor(encoding: PageEncoding, pageCount: number) {
     this.cache = encoding.xbzrleCache > 0 ? new PageCache(encoding.xbzrleCache, pageCount) : null;
     this.xbzrle = this.cache ? { cacheBytes: this.cache.size, hits: 0, misses: 0, overflows: 0, pages: 0, bytes: 0, bytesSaved: 0 } : null;
+    this.compression = encoding.compress ? { pages: 0, bytes: 0, bytesSaved: 0, incompressible: 0 } : null;
+  }
+
+  /** Page bytes compressed since the last call. */
+  takeWork(): number {
+    const work = this.work;
+    this.work = 0;
+    return work;
   }
 
   /**
@@ -55,7 +72,23 @@ export class PageEncoder {
         if (frame) return frame;
       }
     }
-    return encodePageFrame(index, round, data, pageCrc);
+    return this.compression ? this.compressedFrame(index, round, data, pageCrc) : encodePageFrame(index, round, data, pageCrc);
+  }
+
+  /** The page compressed, or plain when that is not smaller. */
+  private compressedFrame(index: number, round: number, data: Uint8Array, pageCrc: number): Uint8Array {
+    const stats = this.compression!;
+    this.work += PAGE_SIZE;
+    const packed = compressPage(data);
+    if (packed.length > COMPRESSED_LIMIT) {
+      stats.incompressible++;
+      return encodePageFrame(index, round, data, pageCrc);
+    }
+    const frame = encodeRunFrame("compressed", index, round, packed, packed.length);
+    stats.pages++;
+    stats.bytes += frame.length;
+    stats.bytesSaved += PAGE_FRAME_BYTES - frame.length;
+    return frame;
   }
 
   /** Page `index` went as a zero marker: a cached copy of it is zeros now. */

@@ -22,7 +22,6 @@ import type { RoundStats } from "../stats.js";
 import { encodeFrame, encodePageFrame, encodePrologue } from "../stream/codec.js";
 import { FRAME_HEADER_SIZE } from "../stream/frames.js";
 import { MAIN, type Lane } from "./events.js";
-import { PageEncoder } from "./page-encoder.js";
 import { setupFrame } from "./setup-frame.js";
 import type { SourceContext, SourceStrategy } from "./source-context.js";
 
@@ -42,8 +41,6 @@ export class PreCopy implements SourceStrategy {
   private framesSent = 0;
   /** Bytes of the round's frames of pages that hold data (not zero markers). */
   private dataBytes = 0;
-  /** Pages that may travel as fewer bytes (XBZRLE); null: as pages. */
-  private readonly encoder: PageEncoder | null;
   /** Convergence control chose post-copy: no more rounds; the source switches once the round's end is out. */
   parked = false;
 
@@ -51,8 +48,6 @@ export class PreCopy implements SourceStrategy {
     this.outbox = [encodePrologue(), encodeFrame(setupFrame(ctx.vm, ctx.config.strategy))];
     this.everSent = new Uint8Array(ctx.vm.memory.pageCount);
     this.pageCrcs = zeroPageCrcs(ctx.vm.memory.pageCount);
-    this.encoder = ctx.config.encoding ? new PageEncoder(ctx.config.encoding, ctx.vm.memory.pageCount) : null;
-    if (this.encoder?.xbzrle) ctx.stats.xbzrle = this.encoder.xbzrle;
   }
 
   wantsToSend(lane: Lane): boolean {
@@ -145,7 +140,7 @@ export class PreCopy implements SourceStrategy {
       memory.dirty[p] = 0;
       if (zero) {
         this.pageCrcs[p] = ZERO_PAGE_CRC;
-        this.encoder?.zero(p, round.round);
+        ctx.encoder?.zero(p, round.round);
       }
       if (this.everSent[p]!++ > 0) {
         round.resent++;
@@ -157,7 +152,7 @@ export class PreCopy implements SourceStrategy {
     else {
       const page = memory.page(first);
       const crc = (this.pageCrcs[first] = crc32(page));
-      bytes = this.encoder ? this.encoder.frame(first, round.round, page, crc, resent, this.final) : encodePageFrame(first, round.round, page, crc);
+      bytes = ctx.encoder ? ctx.encoder.frame(first, round.round, page, crc, resent, this.final) : encodePageFrame(first, round.round, page, crc);
     }
     round.pages += count;
     round.bytes += bytes.length;
@@ -177,7 +172,7 @@ export class PreCopy implements SourceStrategy {
    */
   private pageBytesLately(round: RoundStats): number {
     const dataPages = round.pages - round.zeroPages;
-    return this.encoder && dataPages > 0 ? Math.ceil(this.dataBytes / dataPages) : PAGE_FRAME_BYTES;
+    return this.ctx.encoder && dataPages > 0 ? Math.ceil(this.dataBytes / dataPages) : PAGE_FRAME_BYTES;
   }
 
   private reportProgress(now: number): void {

@@ -51,6 +51,8 @@ export interface OutgoingOptions extends Address {
   pushOrder?: PushOrder;
   /** Pre-copy: XBZRLE's cache in bytes (0 or absent: off). */
   xbzrleCache?: number;
+  /** Compress the pages that go whole (LZ4); its cost is the wall time it takes. */
+  compress?: boolean;
   /** Nothing moving for this long counts as a broken connection (default 10 s). */
   stallTimeoutMs?: number;
   /** Connecting and the hello's answer, each (default 5 s). */
@@ -132,7 +134,7 @@ export class OutgoingMigration extends EventEmitter {
         acks: "frames",
         urgentLane: true,
         stallTimeoutNs: (options.stallTimeoutMs ?? 10_000) * 1e6,
-        ...(options.xbzrleCache ? { encoding: { xbzrleCache: options.xbzrleCache } } : {}),
+        ...(options.xbzrleCache || options.compress ? { encoding: { xbzrleCache: options.xbzrleCache ?? 0, compress: options.compress ?? false } } : {}),
       },
       this.stats,
       now,

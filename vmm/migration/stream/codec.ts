@@ -129,13 +129,16 @@ export function encodePageFrame(index: number, round: number, data: Uint8Array, 
 }
 
 /**
- * Frames of a page that travels as fewer bytes (`xbzrle`): index u32, round u32, a u16 length
- * and that many bytes — the layout FRAME_FIELDS gives them, checked below. Written straight,
+ * Frames of a page that travels as fewer bytes (`xbzrle`, `compressed`): index u32, round u32,
+ * a u16 length and that many bytes — the layout FRAME_FIELDS gives them, checked below. Written straight,
  * into chunks shared by many frames, like page frames; the same bytes as `encodeFrame` gives.
  */
 const RUN_FIELDS = 10;
-const runFields = FRAME_FIELDS.xbzrle.map((f) => `${f.key}:${f.type}:${"length" in f ? f.length : ""}`).join(",");
-if (runFields !== "index:u32:,round:u32:,delta:bytes:u16") throw new Error(`the xbzrle frame's fast path does not match its fields (${runFields})`);
+export type RunFrameType = "xbzrle" | "compressed";
+for (const type of ["xbzrle", "compressed"] as const) {
+  const fields = FRAME_FIELDS[type].map((f) => `${f.type}:${"length" in f ? f.length : ""}`).join(",");
+  if (fields !== "u32:,u32:,bytes:u16") throw new Error(`the ${type} frame's fast path does not match its fields (${fields})`);
+}
 const RUN_CHUNK_BYTES = 256 << 10;
 let runChunk = new Uint8Array(0);
 let runChunkUsed = 0;
@@ -150,8 +153,8 @@ function runFrameBytes(size: number): Uint8Array {
   return bytes;
 }
 
-/** An `xbzrle` frame of page `index` whose payload is `payload[0, length)`. */
-export function encodeRunFrame(type: "xbzrle", index: number, round: number, payload: Uint8Array, length: number): Uint8Array {
+/** An `xbzrle` or `compressed` frame of page `index` whose bytes are `payload[0, length)`. */
+export function encodeRunFrame(type: RunFrameType, index: number, round: number, payload: Uint8Array, length: number): Uint8Array {
   const size = FRAME_HEADER_SIZE + RUN_FIELDS + length;
   const bytes = runFrameBytes(size);
   const view = new DataView(bytes.buffer, bytes.byteOffset, size);

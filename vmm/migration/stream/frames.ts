@@ -18,7 +18,7 @@
  * added what a transport that cannot tell delivery needs (commit, done, abort, refused), the
  * switch of a running pre-copy to post-copy (postcopy), and the connection's hello and welcome.
  * Version 4 added pages that travel as less than their bytes: `xbzrle` (a delta against the
- * copy sent before) and `compressed`.
+ * copy sent before) and `compressed` (an LZ4 block).
  */
 import { PAGE_SIZE } from "../../../isa/arch.js";
 import { recordFormat, type Field, type RecordFormat, type RecordOf } from "../../../isa/binary/record.js";
@@ -109,6 +109,12 @@ export const FRAME_FIELDS = {
     { key: "index", type: "u32" },
     { key: "round", type: "u32" },
     { key: "delta", type: "bytes", length: "u16" },
+  ],
+  /** A page compressed (migration/compress.ts: an LZ4 block, the page's length in front). */
+  compressed: [
+    { key: "index", type: "u32" },
+    { key: "round", type: "u32" },
+    { key: "data", type: "bytes", length: "u16" },
   ],
 } as const satisfies Record<string, readonly Field[]>;
 
