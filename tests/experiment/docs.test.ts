@@ -41,7 +41,7 @@ const all = blocks.flatMap((b) => examples(b.body));
 
 describe("docs/EXPERIMENTS.md", () => {
   it("has the examples this test runs", () => {
-    expect(all.filter((e) => e.spec === undefined)).toHaveLength(3);
+    expect(all.filter((e) => e.spec === undefined)).toHaveLength(4);
     expect(all.filter((e) => e.spec !== undefined).length).toBeGreaterThanOrEqual(4);
   });
 
@@ -62,7 +62,11 @@ describe("docs/EXPERIMENTS.md", () => {
       expect(await runCli(argv, io)).toBe(0);
       expect(err.join("")).toBe("");
       expect(out.join("")).toBe(`${example.expected}\n`);
-      if (argv.includes(dir)) {
+      // A plot the page shows (docs/experiments/plots/) is the one its command draws, byte for byte.
+      for (const [, name] of PAGE.matchAll(/\]\(experiments\/plots\/([\w-]+\.svg)\)/g)) {
+        if (argv.includes(dir) && readdirSync(dir).includes(name!)) expect(readFileSync(join(dir, name!), "utf8")).toBe(readFileSync(join("docs/experiments/plots", name!), "utf8"));
+      }
+      if (argv.includes(dir) && argv.includes("docs/experiments/precopy-vs-dirty-rate.json")) {
         const files = readdirSync(dir).sort();
         for (const named of ["experiment.json", "results.csv", "results.json", "downtime-vs-rate.svg", "total-vs-rate.svg", "precopy-bytes-per-round.svg", "model-downtime-vs-rate.svg"]) {
           expect(files).toContain(named);

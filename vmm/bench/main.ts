@@ -10,7 +10,9 @@
  * second through the simulated switch (`network.ts`); then reverse execution: snapshot memory and
  * the time to go back one instruction in 10^8 ticks (`reverse.ts`); then a sweep's points on worker
  * threads against one thread (`sweep.ts`); then the simulated engine on a 1 GiB guest: wall
- * seconds per migration and ns per page sent (`gigabyte.ts`).
+ * seconds per migration and ns per page sent (`gigabyte.ts`); then ns per page to encode and
+ * decode XBZRLE and to compress and decompress with LZ4, beside zlib and the plain page frame
+ * (`page-encoding.ts`).
  * Prints a table, or JSON with --json.
  *
  *   node dist/vmm/bench/main.js [--reps 5] [--ms 300] [--scale 1] [--only kernels,boot,alu-jit] [--json]
@@ -23,6 +25,7 @@ import { benchGuestStack, benchNetwork, formatNetworkReport, formatStackReport }
 import { benchReverse, formatReverseReport } from "./reverse.js";
 import { median } from "./statistics.js";
 import { benchGigabyte, formatGigabyteReport } from "./gigabyte.js";
+import { benchPageEncoding, formatPageEncodingReport } from "./page-encoding.js";
 import { benchSweep, formatSweepReport } from "./sweep.js";
 import { WORKLOADS, type Workload } from "./workloads.js";
 
@@ -199,6 +202,7 @@ async function main(argv: string[]): Promise<number> {
   const stack = only === null ? benchGuestStack() : null;
   const reverse = only === null ? benchReverse() : null;
   const gigabyte = only === null ? benchGigabyte() : null;
+  const pageEncoding = only === null ? benchPageEncoding() : null;
   const sweep = only === null ? await benchSweep() : null;
   const report = {
     node: process.version,
@@ -216,6 +220,7 @@ async function main(argv: string[]): Promise<number> {
     stack,
     reverse,
     gigabyte,
+    pageEncoding,
     sweep,
   };
   if (json) {
@@ -253,6 +258,7 @@ async function main(argv: string[]): Promise<number> {
   if (stack) lines.push(formatStackReport(stack));
   if (reverse) lines.push("", formatReverseReport(reverse));
   if (gigabyte) lines.push(formatGigabyteReport(gigabyte));
+  if (pageEncoding) lines.push(formatPageEncodingReport(pageEncoding));
   if (sweep) lines.push(formatSweepReport(sweep));
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;

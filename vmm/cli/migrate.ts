@@ -18,8 +18,8 @@ import { resolveOptions } from "../migration/options.js";
 import { MigratableProcess, PROCESS_HOST, startProcess } from "../migration/process-vm.js";
 import type { MigratableVm, VmExit, VmHost } from "../migration/vm-port.js";
 import type { ImageSymbol } from "../../isa/image/model.js";
-import type { MigrationStats } from "../migration/stats.js";
-import { formatNs } from "../migration/units.js";
+import type { CompressionStats, MigrationStats, XbzrleStats } from "../migration/stats.js";
+import { formatNs, formatSize } from "../migration/units.js";
 import { LabelledLines } from "../monitor/output.js";
 import { END_OF_TIME } from "../outcome.js";
 import {
@@ -79,6 +79,8 @@ export function formatStats(s: MigrationStats): string {
   }
   if (s.postcopySwitch) rows.push(["switched to post-copy", `at ${formatNs(s.postcopySwitch.atNs)}, ${s.postcopySwitch.reason}`]);
   if (s.dirtyLimitHeldNs !== undefined) rows.push(["dirty limit held the guest", formatNs(s.dirtyLimitHeldNs)]);
+  if (s.xbzrle) rows.push(["xbzrle", xbzrleLine(s.xbzrle)]);
+  if (s.compression) rows.push(["compression", compressionLine(s.compression, s.compressNs)]);
   if (s.linkCuts.length > 0) rows.push(["link cuts", s.linkCuts.map((c) => `at ${formatNs(c.at)}`).join(", ")]);
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
@@ -96,6 +98,16 @@ export function formatStats(s: MigrationStats): string {
   return lines.join("\n") + "\n";
 }
 
+/** XBZRLE's figures in one line, as query-migrate's xbzrle-cache has them. */
+export function xbzrleLine(x: XbzrleStats): string {
+  return `${x.pages} pages as deltas in ${x.bytes} bytes (${x.bytesSaved} saved); cache ${formatSize(x.cacheBytes)}: ${x.hits} hits, ${x.misses} misses, ${x.overflows} overflows`;
+}
+
+/** Compression's figures in one line; `ns`: the virtual time it cost (simulated only). */
+export function compressionLine(c: CompressionStats, ns: number | undefined): string {
+  const cost = ns === undefined ? "" : `, ${formatNs(ns)} compressing`;
+  return `${c.pages} pages compressed in ${c.bytes} bytes (${c.bytesSaved} saved), ${c.incompressible} incompressible${cost}`;
+}
 export const migrateCommand: Command<MigrateOptions> = {
   command: "migrate <guest>",
   describe: "Live-migrate a guest between two simulated hosts and report the statistics",
@@ -163,6 +175,14 @@ export const migrateCommand: Command<MigrateOptions> = {
       .example(
         '$0 migrate programs/memwriter.s --args "pages=512 rate=190 iters=0" --memory 4MiB --at 5389912 --latency 100us --downtime-target 2ms --max-ticks 20000000 --auto-converge --predict',
         "measure the dirty rate before migrating, print the model's prediction, then the result beside it",
+      )
+      .example(
+        '$0 migrate programs/memwriter.s --args "pages=128 rate=10000 iters=12" --speed 1500000 --at 38400 --downtime-target 1500us --xbzrle-cache 1MiB',
+        "resent pages travel as deltas against what was sent before",
+      )
+      .example(
+        '$0 migrate programs/memwriter.s --args "pages=128 rate=10000 iters=12" --strategy stop-copy --at 38400 --bandwidth 10MB/s --compress',
+        "pages compressed on a slow link, at 1 ns a byte of the source's time",
       )
       .example(
         "$0 migrate multi --args run=count,hog --at 20000 --view 0 & sleep 4; kill $!",
@@ -236,8 +256,8 @@ export const migrateCommand: Command<MigrateOptions> = {
     }
     args.setExitCode(exitStatus);
     if (view && recorder) {
-      const { bandwidth, downtimeTargetNs, maxRounds } = parameters;
-      const recording = recorder.finish(result, asProcess ? "process" : "monitor", { bandwidth, downtimeTargetNs, maxRounds, postcopyAfter: null });
+      const { bandwidth, downtimeTargetNs, maxRounds, xbzrleCache, compress } = parameters;
+      const recording = recorder.finish(result, asProcess ? "process" : "monitor", { bandwidth, downtimeTargetNs, maxRounds, postcopyAfter: null, xbzrleCache, compress });
       await replay(recording, view, args.io, args.log, results);
     }
   },

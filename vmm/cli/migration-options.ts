@@ -1,13 +1,14 @@
 /**
  * The options of a simulated migration, declared once for `toyvmm migrate` and `toyvmm debug
- * --migrate-at`: the strategy, the link, the guest's speed and pre-copy's convergence control,
- * parsed into the engine's parameters with one line for each mistake.
+ * --migrate-at`: the strategy, the link, the guest's speed, pre-copy's convergence control and
+ * the pages' encoding (XBZRLE, compression), parsed into the engine's parameters with one line
+ * for each mistake.
  */
 import { UserError } from "../../isa/errors.js";
 import { DEFAULTS, PUSH_ORDERS, type MigrationOptions, type PushOrder } from "../migration/options.js";
 import { POSTCOPY_POLICIES, type PostcopyPolicy } from "../migration/protocol/converge.js";
 import { STRATEGIES, type Strategy } from "../migration/stream/frames.js";
-import { parseBandwidth, parseCount, parseDuration } from "../migration/units.js";
+import { parseBandwidth, parseCacheSize, parseCostPerByte, parseCount, parseDuration } from "../migration/units.js";
 
 export const DEFAULT_STRATEGY: Strategy = "pre-copy";
 
@@ -25,6 +26,9 @@ export interface MigrationCliOptions {
   postcopyAfter?: number;
   postcopyAt?: string;
   cancelAt?: string;
+  xbzrleCache?: string;
+  compress?: boolean;
+  compressCost?: string;
 }
 
 export const MIGRATION_OPTIONS = {
@@ -62,6 +66,17 @@ export const MIGRATION_OPTIONS = {
     type: "string",
     requiresArg: true,
     describe: "Turn into post-copy at this virtual time, e.g. 50ms (policy manual)",
+  },
+  "xbzrle-cache": {
+    type: "string",
+    requiresArg: true,
+    describe: "Pre-copy: send resent pages as XBZRLE deltas against a cache of this size, e.g. 64MiB (rounded down to a power of two of pages)",
+  },
+  compress: { type: "boolean", describe: "Compress the pages that go whole (LZ4), each sent plain when it does not shrink" },
+  "compress-cost": {
+    type: "string",
+    requiresArg: true,
+    describe: "With --compress: virtual time the source spends per page byte it compresses, e.g. 1ns, 800ps (default 1ns)",
   },
   "cancel-at": {
     type: "string",
@@ -112,11 +127,13 @@ function convergeOptions(args: MigrationCliOptions, strategy: Strategy): Partial
     ["--postcopy-policy", args.postcopyPolicy],
     ["--postcopy-after", args.postcopyAfter],
     ["--postcopy-at", args.postcopyAt],
+    ["--xbzrle-cache", args.xbzrleCache],
   ] as const;
   for (const [flag, given] of preCopyOnly) {
     if (given !== undefined && given !== false && strategy !== "pre-copy")
       throw new UserError(`${flag}: controls pre-copy's rounds; give --strategy pre-copy`);
   }
+  if (args.compressCost !== undefined && !args.compress) throw new UserError("--compress-cost: is what --compress costs; give --compress too");
   if (
     args.postcopyAfter !== undefined &&
     (policy !== "after" || !Number.isSafeInteger(args.postcopyAfter) || args.postcopyAfter < 1)
@@ -136,5 +153,8 @@ function convergeOptions(args: MigrationCliOptions, strategy: Strategy): Partial
     ...(args.postcopyAfter !== undefined ? { postcopyAfterRounds: args.postcopyAfter } : {}),
     ...(args.postcopyAt !== undefined ? { startPostcopyAtNs: parseDuration(args.postcopyAt, "--postcopy-at") } : {}),
     ...(args.cancelAt !== undefined ? { cancelAtNs: parseDuration(args.cancelAt, "--cancel-at") } : {}),
+    ...(args.xbzrleCache !== undefined ? { xbzrleCache: parseCacheSize(args.xbzrleCache, "--xbzrle-cache") } : {}),
+    ...(args.compress ? { compress: true } : {}),
+    ...(args.compressCost !== undefined ? { compressCostPs: parseCostPerByte(args.compressCost, "--compress-cost") } : {}),
   };
 }

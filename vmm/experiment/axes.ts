@@ -8,9 +8,9 @@
  * whose values are the text passed to the guest as `KEY=VALUE`.
  */
 import { UserError } from "../../isa/errors.js";
-import { DEFAULTS, PUSH_ORDERS } from "../migration/options.js";
+import { DEFAULTS, MAX_COMPRESS_COST_PS, PUSH_ORDERS } from "../migration/options.js";
 import { STRATEGIES } from "../migration/stream/frames.js";
-import { formatNs, parseBandwidth, parseCount, parseDuration, parseMemorySize } from "../migration/units.js";
+import { formatNs, formatPs, parseBandwidth, parseCacheSize, parseCostPerByte, parseCount, parseDuration, parseMemorySize } from "../migration/units.js";
 import { choice, quantity, text, type AxisValue } from "./values.js";
 
 export type { AxisValue };
@@ -65,6 +65,7 @@ const DURATION = { min: 0, max: 60e9, base: "nanoseconds", example: "30ms", show
 const ROUNDS = { min: 1, max: 100, base: "rounds", example: "30", show: plain };
 const SPEED = { min: 1e3, max: 1e12, base: "instructions per second", example: "100M", show: plain };
 const AT = { min: 0, max: 1e12, base: "instructions", example: "20480600", show: plain };
+const COMPRESS_COST = { min: 0, max: MAX_COMPRESS_COST_PS, base: "picoseconds per byte", example: "1ns", show: (v: number) => formatPs(v) };
 const DIRTY_LIMIT = { min: 0, max: 1e12, base: "pages per second", example: "5000", show: plain };
 
 export const AXES: AxisDef[] = [
@@ -125,7 +126,26 @@ export const AXES: AxisDef[] = [
     name: "postcopy-after", describe: "rounds before post-copy with policy after (1 to 100)", kind: "number", fallback: 1, optional: true,
     parse: quantity(ROUNDS), show: plain, plotTitle: "post-copy after (rounds)", plotScale: 1,
   },
+  {
+    name: "xbzrle-cache", describe: "pre-copy XBZRLE cache (64MiB, bytes; 0: off)", kind: "number", fallback: 0, optional: true,
+    parse: (v, w) => cacheSize(v, w), show: (v) => (Number(v) === 0 ? "off" : showSize(v)), plotTitle: "XBZRLE cache (MiB)", plotScale: 1 / (1 << 20),
+  },
+  {
+    name: "compress", describe: "compress the pages that go whole (LZ4): on or off", kind: "choice", fallback: "off", optional: true,
+    parse: choice(["off", "on"] as const), show: plain, plotTitle: "compression", plotScale: 1,
+  },
+  {
+    name: "compress-cost", describe: "with compress on: virtual time per page byte compressed (1ns, 800ps; a number is ps)", kind: "number",
+    fallback: DEFAULTS.compressCostPs, optional: true,
+    parse: quantity(COMPRESS_COST, parseCostPerByte), show: (v) => formatPs(Number(v)), plotTitle: "compression cost (ns per byte)", plotScale: 1e-3,
+  },
 ];
+
+/** 0 (off), or a cache size from a page to the largest memory. */
+function cacheSize(value: unknown, where: string): AxisValue {
+  if (value === 0 || value === "0" || value === "off") return 0;
+  return parseCacheSize(typeof value === "number" ? String(value) : text(value, where), where);
+}
 
 const BY_NAME = new Map(AXES.map((a) => [a.name, a]));
 

@@ -38,6 +38,10 @@ export interface PointResult {
   modelNote: string | null;
   /** memwriter's invariant where the guest runs after the migration (check.ts): "ok", "failed: …", or null. */
   memcheck: string | null;
+  /** With XBZRLE on (the spec names xbzrle-cache): its cache figures; absent otherwise. */
+  xbzrle?: { hits: number; misses: number; overflows: number; bytesSaved: number } | null;
+  /** With compression on (the spec names compress): pages compressed, bytes saved, virtual ns spent; absent otherwise. */
+  compression?: { pages: number; bytesSaved: number; ns: number } | null;
 }
 
 export interface Row {
@@ -108,7 +112,39 @@ export const RESULT_COLUMNS: ResultColumn[] = [
   column("error", undefined, "error", 1, (r) => r.error ?? "", (r) => r.error ?? ""),
 ];
 
-export const METRICS = new Map(RESULT_COLUMNS.filter((c) => c.metric).map((c) => [c.metric!, c]));
+/**
+ * Results of the ways pages travel as fewer bytes: columns only of an experiment whose spec
+ * names their parameter, so older results keep their columns. They go before the memory check.
+ */
+const ENCODING_COLUMNS: { param: string; columns: ResultColumn[] }[] = [
+  {
+    param: "xbzrle-cache",
+    columns: [
+      count("xbzrle_hits", "xbzrle-hits", "XBZRLE cache hits", (r) => r.xbzrle?.hits ?? null),
+      count("xbzrle_misses", "xbzrle-misses", "XBZRLE cache misses", (r) => r.xbzrle?.misses ?? null),
+      count("xbzrle_overflows", "xbzrle-overflows", "XBZRLE overflows (sent plain)", (r) => r.xbzrle?.overflows ?? null),
+      bytes("xbzrle_saved_bytes", "xbzrle-saved", "bytes XBZRLE saved", (r) => r.xbzrle?.bytesSaved ?? null),
+    ],
+  },
+  {
+    param: "compress",
+    columns: [
+      count("compressed_pages", "compressed", "pages compressed", (r) => r.compression?.pages ?? null),
+      bytes("compression_saved_bytes", "compression-saved", "bytes compression saved", (r) => r.compression?.bytesSaved ?? null),
+      time("compress_ns", "compress-time", "time spent compressing", (r) => r.compression?.ns ?? null),
+    ],
+  },
+];
+
+/** The result columns of an experiment with these parameters. */
+export function resultColumns(params: readonly string[]): ResultColumn[] {
+  const extra = ENCODING_COLUMNS.filter((e) => params.includes(e.param)).flatMap((e) => e.columns);
+  if (extra.length === 0) return RESULT_COLUMNS;
+  const at = RESULT_COLUMNS.findIndex((c) => c.key === "memcheck");
+  return [...RESULT_COLUMNS.slice(0, at), ...extra, ...RESULT_COLUMNS.slice(at)];
+}
+
+export const METRICS = new Map([...RESULT_COLUMNS, ...ENCODING_COLUMNS.flatMap((e) => e.columns)].filter((c) => c.metric).map((c) => [c.metric!, c]));
 
 /** The result behind a CSV line's result cells (`cell(key)`): `get` read backwards, for a resumed sweep. */
 export function resultFromCells(cell: (key: string) => string): PointResult {
@@ -143,5 +179,11 @@ export function resultFromCells(cell: (key: string) => string): PointResult {
     // The model's note is "" where it applies and absent (null) where there is no model.
     modelNote: model ? cell("model_note") : null,
     memcheck: cell("memcheck") || null,
+    ...(cell("xbzrle_hits") !== "" || cell("xbzrle_misses") !== ""
+      ? { xbzrle: { hits: int("xbzrle_hits"), misses: int("xbzrle_misses"), overflows: int("xbzrle_overflows"), bytesSaved: int("xbzrle_saved_bytes") } }
+      : {}),
+    ...(cell("compressed_pages") !== ""
+      ? { compression: { pages: int("compressed_pages"), bytesSaved: int("compression_saved_bytes"), ns: int("compress_ns") } }
+      : {}),
   };
 }

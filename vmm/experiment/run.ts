@@ -10,7 +10,7 @@
 import { UserError } from "../../isa/errors.js";
 import { migrate } from "../migration/engine.js";
 import { ANY_HOST } from "../migration/index.js";
-import type { PushOrder } from "../migration/options.js";
+import { DEFAULTS, type PushOrder } from "../migration/options.js";
 import type { PostcopyPolicy } from "../migration/protocol/converge.js";
 import type { ProgressEvent } from "../migration/stats.js";
 import type { Strategy } from "../migration/stream/frames.js";
@@ -84,7 +84,12 @@ export function migrationOptionsOf(point: Point) {
     postcopyPolicy: (point["postcopy-policy"] as PostcopyPolicy | undefined) ?? "never",
     postcopyAfterRounds: (point["postcopy-after"] as number | undefined) ?? 1,
   };
-  return { strategy, pushOrder: point["push-order"] as PushOrder, link, converge };
+  const encoding = {
+    xbzrleCache: (point["xbzrle-cache"] as number | undefined) ?? 0,
+    compress: point.compress === "on",
+    compressCostPs: (point["compress-cost"] as number | undefined) ?? DEFAULTS.compressCostPs,
+  };
+  return { strategy, pushOrder: point["push-order"] as PushOrder, link, converge, encoding };
 }
 
 /** Point `index` of the plan, on a fresh guest: its row depends on nothing else. */
@@ -98,13 +103,14 @@ export function runPoint({ spec, guest, points }: ExperimentPlan, index: number,
     const place = placeOf(spec, "at", at) ?? `${spec.source}: at`;
     throw new UserError(`${place}: ${at}: the guest ended (${exit.reason}) after ${vm.ticks} instructions, before this migration point (point ${index})`);
   }
-  const { strategy, pushOrder, link, converge } = migrationOptionsOf(point);
+  const { strategy, pushOrder, link, converge, encoding } = migrationOptionsOf(point);
   const predicted = predict(vm, strategy, link);
   const controlled = strategy === "pre-copy" && (converge.autoConverge || converge.dirtyLimit > 0 || converge.postcopyPolicy !== "never");
-  const result = migrate(vm, { strategy, host: ANY_HOST, pushOrder, onProgress: report, ...link, ...converge });
+  const encoded = (strategy === "pre-copy" && encoding.xbzrleCache > 0) || (strategy !== "post-copy" && encoding.compress);
+  const result = migrate(vm, { strategy, host: ANY_HOST, pushOrder, onProgress: report, ...link, ...converge, ...encoding });
   const s = result.stats;
   // The model knows nothing of convergence control: its figures stay, as what plain pre-copy would do.
-  const prediction = controlled ? { ...predicted, modelNote: "converge" } : predicted;
+  const prediction = controlled ? { ...predicted, modelNote: "converge" } : encoded ? { ...predicted, modelNote: "encoded" } : predicted;
   const memcheck = checkAfterMigration(guest.image, result.vm);
   const completed = s.status === "completed";
   return {
@@ -130,8 +136,10 @@ export function runPoint({ spec, guest, points }: ExperimentPlan, index: number,
       roundBytes: s.rounds.map((r) => r.bytes),
       memcheck,
       ...prediction,
-      modelDowntimeErr: completed && !controlled ? relativeError(prediction.model?.downtimeNs, s.downtimeNs) : null,
-      modelBytesErr: completed && !controlled ? relativeError(prediction.model?.bytes, s.bytesSent) : null,
+      modelDowntimeErr: completed && !controlled && !encoded ? relativeError(prediction.model?.downtimeNs, s.downtimeNs) : null,
+      modelBytesErr: completed && !controlled && !encoded ? relativeError(prediction.model?.bytes, s.bytesSent) : null,
+      ...(s.xbzrle ? { xbzrle: { hits: s.xbzrle.hits, misses: s.xbzrle.misses, overflows: s.xbzrle.overflows, bytesSaved: s.xbzrle.bytesSaved } } : {}),
+      ...(s.compression ? { compression: { pages: s.compression.pages, bytesSaved: s.compression.bytesSaved, ns: s.compressNs ?? 0 } } : {}),
     },
   };
 }

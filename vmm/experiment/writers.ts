@@ -5,7 +5,7 @@
  * main results). The CSV is a header and one line per row, so it can be written a row at a time.
  */
 import { AXES, axis, type AxisValue } from "./axes.js";
-import { RESULT_COLUMNS, type Cell, type Row } from "./row.js";
+import { resultColumns, type Cell, type Row } from "./row.js";
 
 function csvCell(value: Cell | AxisValue | undefined): string {
   if (value === null || value === undefined) return "";
@@ -16,10 +16,10 @@ function csvCell(value: Cell | AxisValue | undefined): string {
 /** Parameter names in the rows' column order. */
 export const paramNames = (rows: Row[]): string[] => (rows[0] ? Object.keys(rows[0].params) : AXES.map((a) => a.name));
 
-export const csvHeader = (params: string[]): string => ["point", ...params, ...RESULT_COLUMNS.map((c) => c.key)].join(",") + "\n";
+export const csvHeader = (params: string[]): string => ["point", ...params, ...resultColumns(params).map((c) => c.key)].join(",") + "\n";
 
 export const csvLine = (row: Row, params: string[]): string =>
-  [row.point, ...params.map((p) => row.params[p]), ...RESULT_COLUMNS.map((c) => c.get(row.result))].map(csvCell).join(",") + "\n";
+  [row.point, ...params.map((p) => row.params[p]), ...resultColumns(params).map((c) => c.get(row.result))].map(csvCell).join(",") + "\n";
 
 export function toCsv(rows: Row[]): string {
   const params = paramNames(rows);
@@ -27,29 +27,32 @@ export function toCsv(rows: Row[]): string {
 }
 
 export function toJson(rows: Row[], name: string): string {
+  const columns = resultColumns(paramNames(rows));
   const out = rows.map((row) => {
     const results: Record<string, Cell | number[]> = {};
-    for (const c of RESULT_COLUMNS) results[c.key] = c.key === "round_bytes" ? row.result.roundBytes : c.get(row.result);
+    for (const c of columns) results[c.key] = c.key === "round_bytes" ? row.result.roundBytes : c.get(row.result);
     return { point: row.point, params: row.params, results };
   });
   return JSON.stringify({ experiment: name, rows: out }, null, 2) + "\n";
 }
 
-/** Results shown in the text table, by column key (the CSV has them all). */
+/** Results shown in the text table, by column key, those the experiment has (the CSV has them all). */
 export const TABLE_RESULTS = [
   "status", "total_ns", "downtime_ns", "rounds", "bytes_sent", "pages_sent", "pages_resent", "zero_pages",
-  "postcopy_requests", "postcopy_stall_ns", "guest_ticks", "model_downtime_ns", "model_downtime_err", "model_note", "memcheck",
+  "postcopy_requests", "postcopy_stall_ns", "guest_ticks", "model_downtime_ns", "model_downtime_err", "model_note", "xbzrle_saved_bytes", "compression_saved_bytes", "memcheck",
 ];
 
 const HEADINGS: Record<string, string> = {
   status: "status", total_ns: "total", downtime_ns: "downtime", rounds: "rounds", bytes_sent: "sent", pages_sent: "pages",
   pages_resent: "resent", zero_pages: "zero", postcopy_requests: "requests", postcopy_stall_ns: "stall",
-  guest_ticks: "guest instr", model_downtime_ns: "model downtime", model_downtime_err: "model err", model_note: "note", memcheck: "memcheck",
+  guest_ticks: "guest instr", model_downtime_ns: "model downtime", model_downtime_err: "model err", model_note: "note",
+  xbzrle_saved_bytes: "xbzrle saved", compression_saved_bytes: "compression saved", memcheck: "memcheck",
 };
 
 /** `shown` are the parameters to list (usually the swept ones); numbers right-aligned. */
 export function toTable(rows: Row[], shown: string[]): string {
-  const results = TABLE_RESULTS.map((key) => RESULT_COLUMNS.find((c) => c.key === key)!);
+  const columns = resultColumns(paramNames(rows));
+  const results = TABLE_RESULTS.flatMap((key) => columns.filter((c) => c.key === key));
   const header = ["#", ...shown.map((p) => p.replace(/^args\./, "")), ...results.map((c) => HEADINGS[c.key] ?? c.key)];
   const body = rows.map((row) => [
     String(row.point),

@@ -36,6 +36,8 @@ export class HostMigrations {
     autoConverge: false,
     dirtyLimit: DEFAULTS.dirtyLimit,
     multifdChannels: 0,
+    xbzrleCache: 0,
+    compress: false,
   };
   private readonly jobs: MigrationJob[] = [];
   /** Dirty-rate measurements (calc-dirty-rate); a migration that starts ends its VM's. */
@@ -136,6 +138,8 @@ export class HostMigrations {
       autoConverge: parameters.autoConverge,
       dirtyLimit: parameters.dirtyLimit,
       ...(parameters.bandwidth !== null ? { bandwidth: parameters.bandwidth } : {}),
+      ...(parameters.xbzrleCache > 0 ? { xbzrleCache: parameters.xbzrleCache } : {}),
+      ...(parameters.compress ? { compress: true } : {}),
     });
     const job = this.add(new MigrationJob(this.host, args.vm, describeAddress({ kind: "tcp", ...to }), { kind: "outgoing", out, memory: vm.guest.vm.memory }));
     const stopSwitching = switchToPostcopy(out, parameters.postcopyAfter);
@@ -247,6 +251,8 @@ function definedOf(args: ArgumentsOf<"migrate">): Partial<MigrationParameters> {
   if (args.multifdChannels !== undefined) given.multifdChannels = args.multifdChannels;
   if (args.autoConverge !== undefined) given.autoConverge = args.autoConverge;
   if (args.dirtyLimit !== undefined) given.dirtyLimit = args.dirtyLimit;
+  if (args.xbzrleCache !== undefined) given.xbzrleCache = args.xbzrleCache;
+  if (args.compress !== undefined) given.compress = args.compress;
   return given;
 }
 

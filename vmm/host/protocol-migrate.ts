@@ -50,6 +50,10 @@ export const migrationParameters = record({
   ),
   autoConverge: flag.describe("Pre-copy: QEMU's auto-converge — throttle a guest that dirties over half what the link moves, 20% of its instructions, then 10% more every two such rounds, up to 99%"),
   dirtyLimit: wholeNumber().describe("Pre-copy: most distinct pages the guest may dirty per second (QEMU's dirty limit); 0: none"),
+  xbzrleCache: wholeNumber(0, MAX_MEMORY)
+    .refine((n) => n === 0 || n >= PAGE_SIZE, { message: `expected 0 (off) or at least ${PAGE_SIZE} (a page)` })
+    .describe("Pre-copy: XBZRLE's cache in bytes, resent pages going as deltas against it (0: off; rounded down to a power of two of pages)"),
+  compress: z.boolean().describe("Compress the pages that go whole (LZ4), each sent plain when it does not shrink"),
 });
 export type MigrationParameters = z.output<typeof migrationParameters>;
 
@@ -150,6 +154,8 @@ export const MIGRATE_COMMANDS = {
       multifdChannels: migrationParameters.shape.multifdChannels.optional(),
       autoConverge: migrationParameters.shape.autoConverge.optional(),
       dirtyLimit: migrationParameters.shape.dirtyLimit.optional(),
+      xbzrleCache: migrationParameters.shape.xbzrleCache.optional(),
+      compress: migrationParameters.shape.compress.optional(),
     }),
     returns: migrationInfo,
   }),

@@ -126,3 +126,53 @@ export function stopCopyModel(memoryBytes: number, stateBytes: number, bandwidth
   const t = ((memoryBytes + stateBytes) * 1e9) / bandwidth + latencyNs;
   return { downtimeNs: t, totalNs: t };
 }
+
+/**
+ * How pages travel in the encoded model (`encodedPreCopyModel`): bytes per page on the wire as
+ * measured ratios, and the source's time per page compressed.
+ */
+export interface PageEncodingModel {
+  /** Pages that hold data in round 0 (each charged `cpuNsPerPage`). */
+  dataPages: number;
+  /** Bytes a resent page takes the first time it is resent: a page frame, or compressed. */
+  firstResendBytes: number;
+  /** Bytes a page takes when resent again: XBZRLE's delta when the cache holds it, else `firstResendBytes`. */
+  laterResendBytes: number;
+  /** Source ns per page sent whole (compression's cost; 0 without compression). */
+  cpuNsPerPage: number;
+}
+
+/**
+ * Pre-copy with XBZRLE and compression: the rounds of `preCopyModel`, each page costing its
+ * encoded bytes at the bandwidth plus the source's time to compress it. It applies where the
+ * guest rewrites the same working set each round (so round 1 resends it whole and every later
+ * round resends pages already resent: the cache holds them when it has a slot for each) and
+ * where the pages compress alike; `m.pageBytes` is unused.
+ */
+export function encodedPreCopyModel(m: PreCopyModelInput, e: PageEncodingModel): PreCopyModel {
+  const wireNs = (bytes: number) => (bytes * 1e9) / m.bandwidth;
+  const roundBytes = [m.memoryBytes];
+  let roundNs = wireNs(m.memoryBytes) + e.dataPages * e.cpuNsPerPage;
+  let perPageNow = m.memoryBytes / Math.max(1, e.dataPages);
+  let elapsed = roundNs;
+  for (;;) {
+    const pages = Math.round(Math.min(m.workingSetPages, (m.dirtyPagesPerSecond * roundNs) / 1e9));
+    // The engine decides as it measured the round just ended: its bytes a page, at its bytes a second.
+    const estimate = ((pages * perPageNow + m.stateBytes) * roundNs) / roundBytes[roundBytes.length - 1]! + m.latencyNs;
+    const perPage = roundBytes.length === 1 ? e.firstResendBytes : e.laterResendBytes;
+    const cpu = roundBytes.length > 1 && e.laterResendBytes !== e.firstResendBytes ? 0 : e.cpuNsPerPage;
+    const next = pages * perPage;
+    const nextNs = wireNs(next) + pages * cpu;
+    const last = roundBytes[roundBytes.length - 1]!;
+    const stop = estimate <= m.downtimeTargetNs || roundBytes.length >= m.maxRounds || (roundBytes.length > 1 && next >= last);
+    roundBytes.push(next);
+    elapsed += nextNs;
+    roundNs = nextNs;
+    perPageNow = perPage;
+    if (stop) {
+      const totalBytes = roundBytes.reduce((a, b) => a + b, 0) + m.stateBytes;
+      const downtimeNs = nextNs + wireNs(m.stateBytes) + m.latencyNs;
+      return { roundBytes, throttles: [], rounds: roundBytes.length, totalBytes, downtimeNs, totalNs: elapsed + wireNs(m.stateBytes) + m.latencyNs, postcopySwitch: null };
+    }
+  }
+}

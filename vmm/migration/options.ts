@@ -2,7 +2,9 @@
  * Migration parameters and their defaults: a 100 MB/s link with 1 ms latency, a guest at
  * 10^8 instructions per virtual second, a 30 ms downtime target and at most 30 pre-copy rounds.
  */
+import { MAX_MEMORY, PAGE_SIZE } from "../../isa/arch.js";
 import { UserError } from "../../isa/errors.js";
+import type { PageEncoding } from "./protocol/page-encoder.js";
 import type { LinkFaults, Transmission } from "./link.js";
 import { AUTO_CONVERGE_DEFAULTS, POSTCOPY_POLICIES, type AutoConverge, type ConvergeConfig, type PostcopyPolicy } from "./protocol/converge.js";
 import type { ProgressEvent } from "./stats.js";
@@ -38,6 +40,12 @@ export interface MigrationOptions {
   postcopyPolicy?: PostcopyPolicy;
   /** Policy "after": live rounds first (1: after round 0). */
   postcopyAfterRounds?: number;
+  /** Pre-copy: XBZRLE with a cache of this many bytes (at least a page; rounded down to a power of two of pages); 0: off. */
+  xbzrleCache?: number;
+  /** Compress the pages that go whole (LZ4). */
+  compress?: boolean;
+  /** With compression: virtual picoseconds the source spends per page byte it compresses (the default, 1000, is 1 ns a byte). */
+  compressCostPs?: number;
   /** Cancel the migration at this virtual time (ns): before the commit the guest goes on at the source. */
   cancelAtNs?: number;
   onProgress?: (event: ProgressEvent) => void;
@@ -59,6 +67,9 @@ export const DEFAULTS = {
   postcopyPolicy: "never" as PostcopyPolicy,
   postcopyAfterRounds: 1,
   cancelAtNs: Infinity,
+  xbzrleCache: 0,
+  compress: false,
+  compressCostPs: 1000,
 };
 
 export type ResolvedOptions = Required<Omit<MigrationOptions, "faults" | "onProgress" | "onTransmit">> &
@@ -75,6 +86,10 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
   if (!Number.isSafeInteger(r.dirtyLimit) || r.dirtyLimit < 0) throw new UserError(`dirty limit ${r.dirtyLimit} must be a whole number of pages per second ≥ 0`);
   if (!POSTCOPY_POLICIES.includes(r.postcopyPolicy)) throw new UserError(`post-copy policy ${r.postcopyPolicy}: expected one of ${POSTCOPY_POLICIES.join(", ")}`);
   if (!positiveInt(r.postcopyAfterRounds)) throw new UserError(`post-copy after ${r.postcopyAfterRounds} rounds: expected a whole number ≥ 1`);
+  checkXbzrleCache(r.xbzrleCache);
+  if (!Number.isSafeInteger(r.compressCostPs) || r.compressCostPs < 0 || r.compressCostPs > MAX_COMPRESS_COST_PS) {
+    throw new UserError(`compression cost ${r.compressCostPs} ps a byte: expected a whole number from 0 to ${MAX_COMPRESS_COST_PS} (1 µs a byte)`);
+  }
   const ac = autoConvergeOf(r.autoConverge);
   if (ac) {
     const { initial, increment, max } = ac;
@@ -98,3 +113,18 @@ export function autoConvergeOf(value: boolean | Partial<AutoConverge> | undefine
   const ac = value === true ? {} : value || null;
   return ac ? { ...AUTO_CONVERGE_DEFAULTS, ...ac } : null;
 }
+
+/** An XBZRLE cache size: 0 (off), or a page to the largest memory. */
+export function checkXbzrleCache(bytes: number): void {
+  if (!Number.isSafeInteger(bytes) || (bytes !== 0 && (bytes < PAGE_SIZE || bytes > MAX_MEMORY))) {
+    throw new UserError(`XBZRLE cache ${bytes} bytes: expected 0 (off) or from ${PAGE_SIZE} (a page) to ${MAX_MEMORY} bytes`);
+  }
+}
+
+/** How the source's pages may travel (page-encoder.ts); undefined when they travel as pages. */
+export function pageEncoding(r: ResolvedOptions): PageEncoding | undefined {
+  return r.xbzrleCache > 0 || r.compress ? { xbzrleCache: r.xbzrleCache, compress: r.compress } : undefined;
+}
+
+/** The dearest compression a migration may be told of: a microsecond a byte. */
+export const MAX_COMPRESS_COST_PS = 1_000_000;

@@ -79,6 +79,8 @@ export class PageMap {
     const at = FRAME_HEADER_SIZE;
     switch (frame[0]) {
       case FRAME_CODE.page:
+      case FRAME_CODE.xbzrle:
+      case FRAME_CODE.compressed:
         return this.sent(u32(frame, at), 1, u32(frame, at + 4), SENT, frame.length);
       case FRAME_CODE.zero:
         return this.sent(u32(frame, at), u32(frame, at + 4), u32(frame, at + 8), ZERO, frame.length);

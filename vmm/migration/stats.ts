@@ -31,6 +31,34 @@ export interface PostcopySwitch {
   reason: string;
 }
 
+/**
+ * XBZRLE at the source (query-migrate's xbzrle-cache): a resent page found in the cache is a
+ * hit, sent as a delta unless the delta would not be smaller (an overflow, sent plain).
+ */
+export interface XbzrleStats {
+  /** The cache's size as used (a power of two of pages). */
+  cacheBytes: number;
+  hits: number;
+  misses: number;
+  overflows: number;
+  /** Pages sent as deltas, and the bytes of their frames. */
+  pages: number;
+  bytes: number;
+  /** Bytes those pages would have taken as page frames, less what their deltas took. */
+  bytesSaved: number;
+}
+
+/** Compression of the pages that go whole (LZ4). */
+export interface CompressionStats {
+  /** Pages sent compressed, and the bytes of their frames. */
+  pages: number;
+  bytes: number;
+  /** Bytes those pages would have taken as page frames, less what they took. */
+  bytesSaved: number;
+  /** Pages that did not compress to less than a page: sent plain. */
+  incompressible: number;
+}
+
 export interface ProgressEvent {
   atNs: number;
   phase: string;
@@ -71,6 +99,12 @@ export interface MigrationStats {
   multifd?: { channels: number; channelBytes: number[]; syncPoints: number };
   /** Set when a post-copy policy switched the migration (absent otherwise). */
   postcopySwitch?: PostcopySwitch;
+  /** With XBZRLE (absent otherwise). */
+  xbzrle?: XbzrleStats;
+  /** With compression (absent otherwise). */
+  compression?: CompressionStats;
+  /** With compression on the virtual driver: virtual ns the source spent compressing. */
+  compressNs?: number;
   progress: ProgressEvent[];
 }
 

@@ -49,6 +49,8 @@ const SIZE: Kind = {
   example: "4MiB or 256KiB",
   needUnit: false,
 };
+/** A cost per byte, in picoseconds: `1ns`, `800ps`, `0.5ns`. */
+const COST: Kind = { units: { ps: 1, ns: 1e3, us: 1e6, µs: 1e6 }, names: "ps, ns, us (a byte)", example: "1ns or 800ps", needUnit: true };
 const COUNT: Kind = { units: { "": 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9 }, names: "k, M, G", example: "100M or 1e8", needUnit: false };
 
 /** The units spelled like `unit` but for case: what a user who typed it may have meant. */
@@ -101,6 +103,25 @@ export function parseMemorySize(text: string, option: string): number {
     throw new UserError(
       `${option} ${JSON.stringify(text)}: guest memory is a multiple of ${PAGE_SIZE} bytes from ${formatSize(PAGE_SIZE)} to ${formatSize(MAX_MEMORY)}`,
     );
+  }
+  return bytes;
+}
+
+/** Time per byte (compression's cost), in whole picoseconds. */
+export function parseCostPerByte(text: string, option: string): number {
+  return parse(option, text, COST);
+}
+
+/** `1 ns`, `800 ps`: a cost per byte in picoseconds, shown in the larger unit where it is whole. */
+export function formatPs(ps: number): string {
+  return ps % 1000 === 0 ? `${ps / 1000} ns` : `${ps} ps`;
+}
+
+/** A cache size (XBZRLE's): from one page up to the machine's memory limit. */
+export function parseCacheSize(text: string, option: string): number {
+  const bytes = parse(option, text, SIZE);
+  if (bytes < PAGE_SIZE || bytes > MAX_MEMORY) {
+    throw new UserError(`${option} ${JSON.stringify(text)}: a cache holds from ${formatSize(PAGE_SIZE)} (a page) to ${formatSize(MAX_MEMORY)}`);
   }
   return bytes;
 }

@@ -49,14 +49,16 @@ export function pointReplayer(dir: string, guestPath: string): (point: number) =
     const vm = bootGuest(guest, bootRequest(point), where);
     vm.run(point.at as number);
     const recorder = new MigrationRecorder(vm, guest.name);
-    const { strategy, pushOrder, link, converge } = migrationOptionsOf(point);
-    const result = migrate(vm, { strategy, host: ANY_HOST, pushOrder, onTransmit: recorder.onTransmit, ...link, ...converge });
+    const { strategy, pushOrder, link, converge, encoding } = migrationOptionsOf(point);
+    const result = migrate(vm, { strategy, host: ANY_HOST, pushOrder, onTransmit: recorder.onTransmit, ...link, ...converge, ...encoding });
     const kind = point.machine === "process" ? "process" : "monitor";
     return recorder.finish(result, kind, {
       bandwidth: link.bandwidth,
       downtimeTargetNs: link.downtimeTargetNs,
       maxRounds: link.maxRounds,
       postcopyAfter: null,
+      xbzrleCache: encoding.xbzrleCache,
+      compress: encoding.compress,
     });
   };
 }

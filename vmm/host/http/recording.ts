@@ -16,7 +16,7 @@ import type { MigratableVm } from "../../migration/vm-port.js";
 import type { MigrationParameters } from "../protocol-migrate.js";
 
 /** The parameters a recording shows: the link's and the switch-over's. */
-type RecordedParameters = Pick<MigrationParameters, "bandwidth" | "downtimeTargetNs" | "maxRounds" | "postcopyAfter">;
+type RecordedParameters = Pick<MigrationParameters, "bandwidth" | "downtimeTargetNs" | "maxRounds" | "postcopyAfter" | "xbzrleCache" | "compress">;
 
 export const MAX_MOMENTS = 400;
 const FIRST_SPACING_NS = 20_000;

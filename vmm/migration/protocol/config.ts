@@ -15,6 +15,7 @@
 import type { Memory } from "../../../isa/memory.js";
 import type { PushOrder } from "../options.js";
 import type { ConvergeConfig } from "./converge.js";
+import type { PageEncoding } from "./page-encoder.js";
 import type { Strategy } from "../stream/frames.js";
 import type { VmHost } from "../vm-port.js";
 
@@ -36,6 +37,8 @@ export interface SourceConfig {
   stallTimeoutNs: number;
   /** Pre-copy's auto-converge and post-copy switch (converge.ts); absent: neither. */
   converge?: ConvergeConfig;
+  /** How resent and plain pages may travel as fewer bytes (page-encoder.ts); absent: as pages. */
+  encoding?: PageEncoding;
 }
 
 export interface DestinationConfig {

@@ -13,7 +13,10 @@
  * holds the only copy of the guest and pauses, waiting for the link to come back.
  */
 import { crc32 } from "../../../isa/crc32.js";
+import { PAGE_SIZE } from "../../../isa/arch.js";
 import { Memory } from "../../../isa/memory.js";
+import { applyDelta } from "../xbzrle.js";
+import { decompressPage } from "../compress.js";
 import { problemOf } from "../../../isa/schema.js";
 import type { MigrationStats } from "../stats.js";
 import { checkPrologue, decodeFrame, decodePageFrame, encodeFrame, streamError } from "../stream/codec.js";
@@ -26,6 +29,8 @@ import type { DestinationConfig } from "./config.js";
 import { MAIN, type DestinationAction, type DestinationEvent, type Lane, type MachineStatus } from "./events.js";
 
 const utf8 = new TextEncoder();
+/** Where a delta is applied, or a page decompressed, before the page is installed. */
+const scratchPage = new Uint8Array(PAGE_SIZE);
 /** Reasons sent in a refused frame are cut to this many characters. */
 const REASON_MAX = 1000;
 
@@ -218,6 +223,10 @@ export class Destination {
         this.checkPages(frame.first, frame.count, fail);
         for (let p = frame.first; p < frame.first + frame.count; p++) this.install(now, p, null, ZERO_PAGE_CRC);
         return;
+      case "xbzrle":
+        return this.onDelta(now, frame, fail);
+      case "compressed":
+        return this.onCompressed(now, frame, fail);
       case "round":
         return;
       case "postcopy":
@@ -249,6 +258,26 @@ export class Destination {
       throw streamError(`${where}: ${problem}`);
     });
     this.install(now, page, data, pageCrc);
+  }
+
+  /** A resent page as an XBZRLE delta against the copy here: applied to a copy of it, installed when whole. */
+  private onDelta(now: number, frame: FrameOf<"xbzrle">, fail: (p: string) => never): void {
+    this.checkPages(frame.index, 1, fail);
+    if (this.postCopy) fail(`page ${frame.index}: a delta after the turn to post-copy, when the copy here may be the guest's own`);
+    if (!this.received![frame.index]) fail(`page ${frame.index}: a delta against a page that never arrived`);
+    const page = scratchPage;
+    page.set(this.memory!.page(frame.index));
+    const problem = applyDelta(frame.delta, 0, frame.delta.length, page);
+    if (problem) fail(`page ${frame.index}: malformed delta: ${problem}`);
+    this.install(now, frame.index, page, crc32(page));
+  }
+
+  /** A compressed page: decompressed aside, installed when it decoded to exactly a page. */
+  private onCompressed(now: number, frame: FrameOf<"compressed">, fail: (p: string) => never): void {
+    this.checkPages(frame.index, 1, fail);
+    const problem = decompressPage(frame.data, scratchPage);
+    if (problem) fail(`page ${frame.index}: malformed compressed page: ${problem}`);
+    this.install(now, frame.index, scratchPage, crc32(scratchPage));
   }
 
   private checkPages(first: number, count: number, fail: (p: string) => never): void {

@@ -10,6 +10,7 @@
  * A running pre-copy can turn into post-copy: then the prologue and setup are long gone, and a
  * `postcopy` frame before the state tells the destination which of its pages are stale.
  */
+import { crc32 } from "../../../isa/crc32.js";
 import { isZeroPage, PAGE_FRAME_BYTES } from "../pages.js";
 import type { RoundStats } from "../stats.js";
 import { encodeFrame, encodePageFrame, encodePrologue } from "../stream/codec.js";
@@ -105,6 +106,12 @@ export class PostCopy implements SourceStrategy {
     return -1;
   }
 
+  /** A page that holds data: sent once, so compressed when compression is on, never a delta. */
+  private dataFrame(index: number, round: number, page: Uint8Array): Uint8Array {
+    const encoder = this.ctx.encoder;
+    return encoder ? encoder.frame(index, round, page, crc32(page), false, true) : encodePageFrame(index, round, page);
+  }
+
   private pageFrame(now: number, first: number, background: boolean): Uint8Array {
     const ctx = this.ctx;
     const memory = ctx.vm.memory;
@@ -117,7 +124,7 @@ export class PostCopy implements SourceStrategy {
     for (let p = first; p < first + count; p++) this.sent[p] = 1;
     this.sentCount += count;
     if (background) this.cursor = (first + count) % this.sent.length;
-    const bytes = zero ? encodeFrame({ type: "zero", first, count, round: round.round }) : encodePageFrame(first, round.round, memory.page(first));
+    const bytes = zero ? encodeFrame({ type: "zero", first, count, round: round.round }) : this.dataFrame(first, round.round, memory.page(first));
     round.pages += count;
     round.bytes += bytes.length;
     round.endNs = now;

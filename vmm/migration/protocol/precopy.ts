@@ -39,6 +39,8 @@ export class PreCopy implements SourceStrategy {
   /** Per page: the CRC of its contents as last sent. */
   private readonly pageCrcs: Uint32Array;
   private framesSent = 0;
+  /** Bytes of the round's frames of pages that hold data (not zero markers). */
+  private dataBytes = 0;
   /** Convergence control chose post-copy: no more rounds; the source switches once the round's end is out. */
   parked = false;
 
@@ -109,6 +111,7 @@ export class PreCopy implements SourceStrategy {
     this.at = 0;
     this.ctx.phase = this.final ? "stop-and-copy" : `round ${round}`;
     this.round = { round, pages: 0, zeroPages: 0, bytes: 0, startNs: now, endNs: 0, resent: 0, dirtyPagesPerSecond: 0 };
+    this.dataBytes = 0;
     const throttle = this.ctx.throttle;
     if (throttle !== null) this.round.throttle = throttle;
   }
@@ -132,9 +135,13 @@ export class PreCopy implements SourceStrategy {
         count++;
       }
     }
+    const resent = this.everSent[first]! > 0;
     for (let p = first; p < first + count; p++) {
       memory.dirty[p] = 0;
-      if (zero) this.pageCrcs[p] = ZERO_PAGE_CRC;
+      if (zero) {
+        this.pageCrcs[p] = ZERO_PAGE_CRC;
+        ctx.encoder?.zero(p, round.round);
+      }
       if (this.everSent[p]!++ > 0) {
         round.resent++;
         ctx.stats.pagesResent++;
@@ -144,10 +151,12 @@ export class PreCopy implements SourceStrategy {
     if (zero) bytes = encodeFrame({ type: "zero", first, count, round: round.round });
     else {
       const page = memory.page(first);
-      bytes = encodePageFrame(first, round.round, page, (this.pageCrcs[first] = crc32(page)));
+      const crc = (this.pageCrcs[first] = crc32(page));
+      bytes = ctx.encoder ? ctx.encoder.frame(first, round.round, page, crc, resent, this.final) : encodePageFrame(first, round.round, page, crc);
     }
     round.pages += count;
     round.bytes += bytes.length;
+    if (!zero) this.dataBytes += bytes.length;
     ctx.stats.pagesSent += count;
     if (zero) {
       round.zeroPages += count;
@@ -155,6 +164,15 @@ export class PreCopy implements SourceStrategy {
     }
     if (++this.framesSent % PROGRESS_EVERY === 0) this.reportProgress(now);
     return bytes;
+  }
+
+  /**
+   * Bytes a dirty page is expected to take: a page frame, or, when pages may travel as fewer
+   * bytes, what those of the round just ended took on average (rounded up).
+   */
+  private pageBytesLately(round: RoundStats): number {
+    const dataPages = round.pages - round.zeroPages;
+    return this.ctx.encoder && dataPages > 0 ? Math.ceil(this.dataBytes / dataPages) : PAGE_FRAME_BYTES;
   }
 
   private reportProgress(now: number): void {
@@ -191,7 +209,7 @@ export class PreCopy implements SourceStrategy {
       duration > 0 && round.bytes > 0 ? Math.max(1, Math.round((round.bytes * NS_PER_SECOND) / duration)) : config.bandwidth;
     const measured = ctx.wireBandwidth ?? overRound;
     const stateBytes = FRAME_HEADER_SIZE + 4 + JSON.stringify(ctx.vm.save()).length;
-    const expected = mulDivCeil(remaining * PAGE_FRAME_BYTES + stateBytes, NS_PER_SECOND, measured) + config.latencyNs;
+    const expected = mulDivCeil(remaining * this.pageBytesLately(round) + stateBytes, NS_PER_SECOND, measured) + config.latencyNs;
     this.reportProgress(now);
     const { latencyNs, downtimeTargetNs, maxRounds } = config;
     const end = { round: round.round, dirtyPagesPerSecond: round.dirtyPagesPerSecond, bandwidth: measured, remainingPages: remaining, stateBytes, latencyNs, downtimeTargetNs, maxRounds };

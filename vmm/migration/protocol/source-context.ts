@@ -9,6 +9,7 @@ import type { MigratableVm } from "../vm-port.js";
 import type { SourceConfig } from "./config.js";
 import type { RoundEnd } from "./converge.js";
 import type { Lane } from "./events.js";
+import type { PageEncoder } from "./page-encoder.js";
 
 export interface SourceContext {
   readonly vm: MigratableVm;
@@ -25,6 +26,8 @@ export interface SourceContext {
   /** The state frame of the VM as it is now; the destination's acknowledgement must name it. */
   stateFrame(): Uint8Array;
   progress(now: number, phase: string, completed: number, remainingBytes: number): void;
+  /** How pages that hold data may travel as fewer bytes (XBZRLE, compression); null: as pages. */
+  readonly encoder: PageEncoder | null;
   /** Auto-converge's throttle now (percent), or null when auto-converge is off. */
   readonly throttle: number | null;
   /**

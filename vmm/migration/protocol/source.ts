@@ -22,6 +22,7 @@ import type { MigratableVm } from "../vm-port.js";
 import type { SourceConfig } from "./config.js";
 import { MAIN, URGENT, type Lane, type MachineStatus, type SourceAction, type SourceEvent } from "./events.js";
 import { Convergence, type RoundEnd } from "./converge.js";
+import { PageEncoder } from "./page-encoder.js";
 import { PostCopy } from "./postcopy.js";
 import { PreCopy } from "./precopy.js";
 import type { SourceContext, SourceStrategy } from "./source-context.js";
@@ -51,6 +52,7 @@ export class Source implements SourceContext {
   private linkUp = true;
   private lastActivity: number;
   private readonly convergence: Convergence | null;
+  readonly encoder: PageEncoder | null;
 
   constructor(
     readonly vm: MigratableVm,
@@ -58,6 +60,9 @@ export class Source implements SourceContext {
     readonly stats: MigrationStats,
     now = 0,
   ) {
+    this.encoder = config.encoding ? new PageEncoder(config.encoding, vm.memory.pageCount) : null;
+    if (this.encoder?.xbzrle) stats.xbzrle = this.encoder.xbzrle;
+    if (this.encoder?.compression) stats.compression = this.encoder.compression;
     this.strategy = config.strategy === "post-copy" ? new PostCopy(this) : new PreCopy(this);
     this.lastActivity = now;
     this.convergence = config.converge ? new Convergence(config.converge) : null;
@@ -143,6 +148,11 @@ export class Source implements SourceContext {
       return "post-copy";
     }
     return this.convergence.canSlowFurther ? "throttling" : null;
+  }
+
+  /** Page bytes compressed since the last call: a driver on virtual time charges the source's time for them. */
+  takeWork(): number {
+    return this.encoder?.takeWork() ?? 0;
   }
 
   pollAction(): SourceAction | undefined {

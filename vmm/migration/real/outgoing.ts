@@ -59,6 +59,10 @@ export interface OutgoingOptions extends Address {
   autoConverge?: boolean | Partial<AutoConverge>;
   /** Pre-copy: most distinct pages the guest may dirty per second (QEMU's dirty limit); 0 or absent: none. */
   dirtyLimit?: number;
+  /** Pre-copy: XBZRLE's cache in bytes (0 or absent: off). */
+  xbzrleCache?: number;
+  /** Compress the pages that go whole (LZ4); its cost is the wall time it takes. */
+  compress?: boolean;
   /** Nothing moving for this long counts as a broken connection (default 10 s). */
   stallTimeoutMs?: number;
   /** Connecting and the hello's answer, each (default 5 s). */
@@ -159,6 +163,7 @@ export class OutgoingMigration extends EventEmitter {
         urgentLane: true,
         stallTimeoutNs: (options.stallTimeoutMs ?? 10_000) * 1e6,
         ...convergeOf(options),
+        ...(options.xbzrleCache || options.compress ? { encoding: { xbzrleCache: options.xbzrleCache ?? 0, compress: options.compress ?? false } } : {}),
       },
       this.stats,
       now,

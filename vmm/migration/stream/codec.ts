@@ -127,6 +127,48 @@ export function encodePageFrame(index: number, round: number, data: Uint8Array, 
   return bytes;
 }
 
+/**
+ * Frames of a page that travels as fewer bytes (`xbzrle`, `compressed`): index u32, round u32,
+ * a u16 length and that many bytes — the layout FRAME_FIELDS gives them, checked below. Written straight,
+ * into chunks shared by many frames, like page frames; the same bytes as `encodeFrame` gives.
+ */
+const RUN_FIELDS = 10;
+export type RunFrameType = "xbzrle" | "compressed";
+for (const type of ["xbzrle", "compressed"] as const) {
+  const fields = FRAME_FIELDS[type].map((f) => `${f.type}:${"length" in f ? f.length : ""}`).join(",");
+  if (fields !== "u32:,u32:,bytes:u16") throw new Error(`the ${type} frame's fast path does not match its fields (${fields})`);
+}
+const RUN_CHUNK_BYTES = 256 << 10;
+let runChunk = new Uint8Array(0);
+let runChunkUsed = 0;
+
+function runFrameBytes(size: number): Uint8Array {
+  if (runChunkUsed + size > runChunk.length) {
+    runChunk = new Uint8Array(RUN_CHUNK_BYTES);
+    runChunkUsed = 0;
+  }
+  const bytes = runChunk.subarray(runChunkUsed, runChunkUsed + size);
+  runChunkUsed += size;
+  return bytes;
+}
+
+/** An `xbzrle` or `compressed` frame of page `index` whose bytes are `payload[0, length)`. */
+export function encodeRunFrame(type: RunFrameType, index: number, round: number, payload: Uint8Array, length: number): Uint8Array {
+  const size = FRAME_HEADER_SIZE + RUN_FIELDS + length;
+  const bytes = runFrameBytes(size);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, size);
+  bytes[0] = FRAME_CODE[type];
+  bytes[1] = 0;
+  view.setUint32(2, RUN_FIELDS + length, true);
+  view.setUint32(FRAME_HEADER_SIZE, index, true);
+  view.setUint32(FRAME_HEADER_SIZE + 4, round, true);
+  view.setUint16(FRAME_HEADER_SIZE + 8, length, true);
+  const at = FRAME_HEADER_SIZE + RUN_FIELDS;
+  bytes.set(payload.length === length ? payload : payload.subarray(0, length), at);
+  view.setUint32(6, crc32(bytes.subarray(FRAME_HEADER_SIZE), crc32(bytes.subarray(0, 6))), true);
+  return bytes;
+}
+
 /** Where a page frame's page starts. */
 const PAGE_DATA = FRAME_HEADER_SIZE + 8;
 

@@ -10,22 +10,24 @@
  * payload of each type is one field table below, which drives both the parser and the encoder.
  *
  * Forward direction (source → destination): setup, page, zero, round, postcopy, state,
- * complete, commit, abort. Return path (destination → source): request, resume, started, done,
- * refused. A TCP connection opens with hello (source) and welcome or refused (destination).
+ * complete, commit, abort, xbzrle, compressed, sync. Return path (destination → source):
+ * request, resume, started, done, refused. A TCP connection opens with hello (source) and
+ * welcome or refused (destination).
  *
  * Version 2 added `started` (post-copy's switch-over is acknowledged) and dropped `haveState`
  * from `resume` (a resume now always follows a switch-over, so the state is there). Version 3
  * added what a transport that cannot tell delivery needs (commit, done, abort, refused), the
  * switch of a running pre-copy to post-copy (postcopy), and the connection's hello and welcome.
- * A migration with multifd channels also carries sync (a peer without them never sees one, and
- * refuses a channel's hello).
+ * Version 4 added pages that travel as less than their bytes: `xbzrle` (a delta against the
+ * copy sent before) and `compressed` (an LZ4 block), and `sync`, which a migration with multifd
+ * channels carries (a peer without them never sees one, and refuses a channel's hello).
  */
 import { PAGE_SIZE } from "../../../isa/arch.js";
 import { recordFormat, type Field, type RecordFormat, type RecordOf } from "../../../isa/binary/record.js";
 
 /** "TOYMIG" + version u16: the stream's first 8 bytes. */
 export const STREAM_MAGIC = new Uint8Array([0x54, 0x4f, 0x59, 0x4d, 0x49, 0x47]);
-export const STREAM_VERSION = 3;
+export const STREAM_VERSION = 4;
 export const PROLOGUE_SIZE = STREAM_MAGIC.length + 2;
 export const FRAME_HEADER_SIZE = 10;
 /** Largest payload a decoder accepts (a state frame of a big VM stays far below). */
@@ -101,6 +103,21 @@ export const FRAME_FIELDS = {
   ],
   /** The destination's answer to a hello it accepts: the session the lanes belong to. */
   welcome: [{ key: "session", type: "text", length: "u16" }],
+  /**
+   * A page sent before, as an XBZRLE delta (migration/xbzrle.ts) against the copy the
+   * destination holds of it: what changed since, in fewer bytes than the page.
+   */
+  xbzrle: [
+    { key: "index", type: "u32" },
+    { key: "round", type: "u32" },
+    { key: "delta", type: "bytes", length: "u16" },
+  ],
+  /** A page compressed (migration/compress.ts: an LZ4 block, the page's length in front). */
+  compressed: [
+    { key: "index", type: "u32" },
+    { key: "round", type: "u32" },
+    { key: "data", type: "bytes", length: "u16" },
+  ],
   /**
    * Multifd (pages on extra connections, the real driver's): on a channel, every page before
    * this frame belongs before sync `point`; on the stream, nothing after this frame may be

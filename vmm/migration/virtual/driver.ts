@@ -12,7 +12,7 @@
  */
 import { mulDivCeil, NS_PER_SECOND, VirtualClock } from "../clock.js";
 import { FORWARD, RETURN, VirtualLink, type Channel } from "../link.js";
-import { convergeConfig, type ResolvedOptions } from "../options.js";
+import { convergeConfig, pageEncoding, type ResolvedOptions } from "../options.js";
 import { GuestPacer } from "../pacer.js";
 import { Destination } from "../protocol/destination.js";
 import { MAIN } from "../protocol/events.js";
@@ -50,6 +50,7 @@ export class VirtualDriver {
     private readonly options: ResolvedOptions,
   ) {
     this.stats = emptyStats(options.strategy);
+    if (options.compress) this.stats.compressNs = 0;
     this.link = new VirtualLink({
       bandwidth: options.bandwidth,
       latencyNs: options.latencyNs,
@@ -62,7 +63,9 @@ export class VirtualDriver {
     const { strategy, downtimeTargetNs, maxRounds, pushOrder, bandwidth, latencyNs, host } = options;
     const link = { acks: "link", urgentLane: false, stallTimeoutNs: Infinity } as const;
     const converge = convergeConfig(options);
-    this.sender = new Source(source, { strategy, downtimeTargetNs, maxRounds, pushOrder, bandwidth, latencyNs, ...link, ...(converge ? { converge } : {}) }, this.stats);
+    const encoding = pageEncoding(options);
+    const controls = { ...(converge ? { converge } : {}), ...(encoding ? { encoding } : {}) };
+    this.sender = new Source(source, { strategy, downtimeTargetNs, maxRounds, pushOrder, bandwidth, latencyNs, ...link, ...controls }, this.stats);
     this.receiver = new Destination({ host, ...link }, this.stats);
   }
 
@@ -140,7 +143,8 @@ export class VirtualDriver {
         const bytes = this.sender.pollTransmit(now, MAIN);
         this.afterSource(now);
         if (bytes) {
-          this.a.send(bytes, now);
+          // A compressed frame starts once the source has compressed it: the sender does one thing at a time.
+          this.a.send(bytes, now + this.compressNs(this.sender.takeWork()));
           continue;
         }
       }
@@ -180,6 +184,14 @@ export class VirtualDriver {
     }
     const migrated = this.sender.committed;
     return { stats, vm: migrated ? this.destVm! : this.source, source: this.source, migrated };
+  }
+
+  /** Virtual ns the source spends compressing `bytes` page bytes (counted in the statistics). */
+  private compressNs(bytes: number): number {
+    if (bytes === 0) return 0;
+    const ns = mulDivCeil(bytes, this.options.compressCostPs, 1000);
+    this.stats.compressNs! += ns;
+    return ns;
   }
 
   /** The source machine's actions: the guest on A, progress, and what the link tells B of the commit. */
