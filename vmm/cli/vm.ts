@@ -11,7 +11,7 @@ import { UserError } from "../../isa/errors.js";
 import { readFileBytes, readStreamBytes, STDIN_NAME } from "../../isa/user-files.js";
 import { isGuestPath } from "../open-guest.js";
 import { STRATEGIES, type Strategy } from "../migration/stream/frames.js";
-import { formatNs, formatSize, parseBandwidth, parseCount, parseDuration, parseMemorySize } from "../migration/units.js";
+import { formatNs, formatSize, parseBandwidth, parseCacheSize, parseCount, parseDuration, parseMemorySize } from "../migration/units.js";
 import { describeAddress, parseControlAddress, type ControlAddress } from "../host/address.js";
 import { ControlClient } from "../host/client.js";
 import { ClientMigration, type MigrateRequest } from "../host/migrate-client.js";
@@ -49,6 +49,8 @@ interface VmCliOptions {
   downtimeTarget?: string;
   maxRounds?: string;
   postcopyAfter?: string;
+  xbzrleCache?: string;
+  compress?: boolean;
 }
 
 type Args = VmCliOptions & CliContext;
@@ -88,6 +90,8 @@ const ACTION_OPTIONS: [keyof VmCliOptions, string, string[]][] = [
   ["downtimeTarget", "--downtime-target", ["migrate"]],
   ["maxRounds", "--max-rounds", ["migrate"]],
   ["postcopyAfter", "--postcopy-after", ["migrate"]],
+  ["xbzrleCache", "--xbzrle-cache", ["migrate"]],
+  ["compress", "--compress", ["migrate"]],
   ["json", "--json", ["start", "list", "info", "save", "restore", "migrate", "jobinfo"]],
 ];
 
@@ -254,6 +258,8 @@ function migrateRequest(args: Args, vm: string): MigrateRequest {
   if (args.bandwidth !== undefined) request.bandwidth = parseBandwidth(args.bandwidth);
   if (args.downtimeTarget !== undefined) request.downtimeTargetNs = parseDuration(args.downtimeTarget, "--downtime-target");
   if (args.maxRounds !== undefined) request.maxRounds = parseCount(args.maxRounds, "--max-rounds");
+  if (args.xbzrleCache !== undefined) request.xbzrleCache = parseCacheSize(args.xbzrleCache, "--xbzrle-cache");
+  if (args.compress !== undefined) request.compress = args.compress;
   if (args.postcopyAfter !== undefined) {
     if (strategy !== "pre-copy") throw new UsageProblem("--postcopy-after turns a pre-copy into post-copy: it goes with --strategy pre-copy");
     request.postcopyAfter = postcopyAfterOf(args.postcopyAfter);
@@ -369,6 +375,8 @@ export const vmCommand: Command<VmCliOptions> = {
       .option("downtime-target", { type: "string", describe: "migrate: the pause a pre-copy aims at, e.g. 30ms" })
       .option("max-rounds", { type: "string", describe: "migrate: most pre-copy rounds before the guest is stopped anyway" })
       .option("postcopy-after", { type: "string", describe: "migrate: a pre-copy turns into post-copy after this time (2s, 500ms) or this many rounds (3)" })
+      .option("xbzrle-cache", { type: "string", describe: "migrate: resent pages go as XBZRLE deltas against a cache of this size, e.g. 64MiB (default: the source host's, off)" })
+      .option("compress", { type: "boolean", describe: "migrate: pages that go whole go LZ4-compressed (default: the source host's, off)" })
       .option("json", { type: "boolean", default: false, describe: "start, list, info, save, restore, migrate, jobinfo: print the answer as JSON" })
       .example(
         "$0 host --detach --control a.sock && $0 vm start solo --args prog=hello --host a.sock && $0 vm console solo --host a.sock; $0 host stop --control a.sock",
