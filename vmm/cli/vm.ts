@@ -12,7 +12,7 @@ import { readFileBytes, readStreamBytes, STDIN_NAME } from "../../isa/user-files
 import { isGuestPath } from "../open-guest.js";
 import { MAX_MULTIFD_CHANNELS } from "../migration/real/multifd.js";
 import { STRATEGIES, type Strategy } from "../migration/stream/frames.js";
-import { formatNs, formatSize, parseBandwidth, parseCount, parseDuration, parseMemorySize } from "../migration/units.js";
+import { formatNs, formatSize, parseBandwidth, parseCacheSize, parseCount, parseDuration, parseMemorySize } from "../migration/units.js";
 import { describeAddress, parseControlAddress, type ControlAddress } from "../host/address.js";
 import { ControlClient } from "../host/client.js";
 import { ClientMigration, type MigrateRequest } from "../host/migrate-client.js";
@@ -59,6 +59,8 @@ interface VmCliOptions {
   predict?: boolean;
   calcTime?: string;
   dirtyRateMode?: DirtyRateMode;
+  xbzrleCache?: string;
+  compress?: boolean;
 }
 
 type Args = VmCliOptions & CliContext;
@@ -105,6 +107,8 @@ const ACTION_OPTIONS: [keyof VmCliOptions, string, string[]][] = [
   ["predict", "--predict", ["migrate"]],
   ["calcTime", "--calc-time", ["migrate", "dirty-rate"]],
   ["dirtyRateMode", "--dirty-rate-mode", ["dirty-rate"]],
+  ["xbzrleCache", "--xbzrle-cache", ["migrate"]],
+  ["compress", "--compress", ["migrate"]],
   ["json", "--json", ["start", "list", "info", "save", "restore", "migrate", "jobinfo", "dirty-rate"]],
 ];
 
@@ -271,6 +275,8 @@ function migrateRequest(args: Args, vm: string): MigrateRequest {
   if (args.bandwidth !== undefined) request.bandwidth = parseBandwidth(args.bandwidth);
   if (args.downtimeTarget !== undefined) request.downtimeTargetNs = parseDuration(args.downtimeTarget, "--downtime-target");
   if (args.maxRounds !== undefined) request.maxRounds = parseCount(args.maxRounds, "--max-rounds");
+  if (args.xbzrleCache !== undefined) request.xbzrleCache = parseCacheSize(args.xbzrleCache, "--xbzrle-cache");
+  if (args.compress !== undefined) request.compress = args.compress;
   if (args.postcopyAfter !== undefined) {
     if (strategy !== "pre-copy") throw new UsageProblem("--postcopy-after turns a pre-copy into post-copy: it goes with --strategy pre-copy");
     request.postcopyAfter = postcopyAfterOf(args.postcopyAfter);
@@ -446,8 +452,10 @@ export const vmCommand: Command<VmCliOptions> = {
       .option("auto-converge", { type: "boolean", describe: "migrate: a pre-copy throttles a guest that dirties over half the link's rate, 20% of its instructions, then 10% more to 99% (default: the source host's)" })
       .option("dirty-limit", { type: "string", describe: "migrate: a pre-copy holds the guest so that it dirties at most this many pages a second, e.g. 2k (default: the source host's, none)" })
       .option("predict", { type: "boolean", describe: "migrate: first measure the VM's dirty rate on its host (calc-dirty-rate, --calc-time) and print the model's prediction; the result beside it after (needs --bandwidth or the host's)" })
-      .option("calc-time", { type: "string", describe: "dirty-rate, migrate --predict: the window the dirty rate is measured over, e.g. 500ms (default 1s)" })
+      .option("calc-time", { type: "string", describe: "dirty-rate, migrate --predict: how long to measure the dirty rate, e.g. 500ms (default 1s)" })
       .option("dirty-rate-mode", { choices: DIRTY_RATE_MODES, describe: "dirty-rate: dirty-bitmap (every page, the default; not while the VM migrates) or page-sampling (QEMU's: a CRC of 512 pages at both ends)" })
+      .option("xbzrle-cache", { type: "string", describe: "migrate: resent pages go as XBZRLE deltas against a cache of this size, e.g. 64MiB (default: the source host's, off)" })
+      .option("compress", { type: "boolean", describe: "migrate: pages that go whole go LZ4-compressed (default: the source host's, off)" })
       .option("json", { type: "boolean", default: false, describe: "start, list, info, save, restore, migrate, jobinfo, dirty-rate: print the answer as JSON" })
       .example(
         "$0 host --detach --control a.sock && $0 vm start solo --args prog=hello --host a.sock && $0 vm console solo --host a.sock; $0 host stop --control a.sock",
