@@ -96,8 +96,7 @@ describe("vm migrate with multifd channels", () => {
     await new Promise((resume) => setTimeout(resume, 100));
     const statuses: string[] = [];
     const unlisten = a.client.onEvent((event) => event.event === "MIGRATION" && event.data.vm === vm && statuses.push(event.data.status));
-    // Part-way through round 0 (about a second at this bandwidth), so the rounds are surely still running.
-    const info = await migrateVm(a, b, { vm, strategy: "pre-copy", bandwidth: 1_000_000, multifdChannels: 2, postcopyAfter: { seconds: 0.3 } });
+    const info = await migrateVm(a, b, { vm, strategy: "pre-copy", bandwidth: 1_000_000, multifdChannels: 2, postcopyAfter: { rounds: 1 } });
     unlisten();
     expect(info.status, String(info.detail)).toBe("completed");
     expect(statuses).toContain("postcopy-active");

@@ -137,6 +137,7 @@ export class HostMigrations {
       multifdChannels: parameters.multifdChannels,
       autoConverge: parameters.autoConverge,
       dirtyLimit: parameters.dirtyLimit,
+      ...(parameters.postcopyAfter && "rounds" in parameters.postcopyAfter ? { postcopyAfterRounds: parameters.postcopyAfter.rounds } : {}),
       ...(parameters.bandwidth !== null ? { bandwidth: parameters.bandwidth } : {}),
       ...(parameters.xbzrleCache > 0 ? { xbzrleCache: parameters.xbzrleCache } : {}),
       ...(parameters.compress ? { compress: true } : {}),
@@ -256,27 +257,16 @@ function definedOf(args: ArgumentsOf<"migrate">): Partial<MigrationParameters> {
   return given;
 }
 
-/** Turns the pre-copy into post-copy after its rounds or its time; returns the way to stop watching. */
+/** Turns the pre-copy into post-copy after its time (after its rounds, the engine does it); returns the way to stop watching. */
 function switchToPostcopy(out: OutgoingMigration, after: MigrationParameters["postcopyAfter"]): () => void {
-  if (!after) return () => {};
-  const attempt = () => {
+  if (!after || !("seconds" in after)) return () => {};
+  const timer = setTimeout(() => {
     // Only while its rounds run; once it stopped the guest by itself there is nothing to switch.
     try {
       out.startPostcopy();
     } catch {
       // The rounds already ended.
     }
-  };
-  if ("seconds" in after) {
-    const timer = setTimeout(attempt, after.seconds * 1000);
-    return () => clearTimeout(timer);
-  }
-  let done = false;
-  const onProgress = () => {
-    if (done || out.stats.rounds.length <= after.rounds) return;
-    done = true;
-    attempt();
-  };
-  out.on("progress", onProgress);
-  return () => out.off("progress", onProgress);
+  }, after.seconds * 1000);
+  return () => clearTimeout(timer);
 }

@@ -59,6 +59,8 @@ export interface OutgoingOptions extends Address {
   autoConverge?: boolean | Partial<AutoConverge>;
   /** Pre-copy: most distinct pages the guest may dirty per second (QEMU's dirty limit); 0 or absent: none. */
   dirtyLimit?: number;
+  /** Pre-copy: turn into post-copy after this many rounds (virsh --postcopy-after-precopy); absent: not. */
+  postcopyAfterRounds?: number;
   /** Pre-copy: XBZRLE's cache in bytes (0 or absent: off). */
   xbzrleCache?: number;
   /** Compress the pages that go whole (LZ4); its cost is the wall time it takes. */
@@ -97,8 +99,10 @@ const PUMP_ORDER: readonly LaneNumber[] = [URGENT, MAIN];
 /** Auto-converge for the source machine's config (converge.ts); the host's own post-copy switch stays its own. */
 function convergeOf(options: OutgoingOptions): { converge?: ConvergeConfig } {
   const autoConverge = autoConvergeOf(options.autoConverge);
-  if (!autoConverge || options.strategy !== "pre-copy") return {};
-  return { converge: { autoConverge, postcopy: "never", postcopyAfterRounds: 1 } };
+  const after = options.postcopyAfterRounds;
+  if ((!autoConverge && !after) || options.strategy !== "pre-copy") return {};
+  // The engine decides the switch as a round ends, before the next round starts: no race with it.
+  return { converge: { autoConverge, postcopy: after ? "after" : "never", postcopyAfterRounds: after ?? 1 } };
 }
 
 export function startMigration(guest: GuestControl, options: OutgoingOptions): OutgoingMigration {
@@ -126,7 +130,6 @@ export class OutgoingMigration extends EventEmitter {
   private reconnectDelay: number;
   private reconnecting = false;
   private cancelled = false;
-  private postcopyAsked = false;
   private ended = false;
   private readonly ticksAtStart: number;
   /** Bytes of the lanes of earlier connections, each direction. */
@@ -206,7 +209,6 @@ export class OutgoingMigration extends EventEmitter {
     if (!this.machine.canStartPostcopy) {
       throw new UserError("migrate-start-postcopy: only a pre-copy whose rounds still run can turn into post-copy");
     }
-    this.postcopyAsked = true;
     this.step((now) => this.machine.handle(now, { kind: "start-postcopy" }));
   }
 
@@ -428,7 +430,7 @@ export class OutgoingMigration extends EventEmitter {
       return this.scheduleReconnect();
     }
     if (!this.lanes) return;
-    const postcopy = m.stoppedAt >= 0 && (this.options.strategy === "post-copy" || this.postcopyAsked);
+    const postcopy = m.stoppedAt >= 0 && this.machine.postCopy;
     this.setStatus(postcopy ? "postcopy-active" : "active", m.phase);
   }
 
