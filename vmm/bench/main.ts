@@ -19,7 +19,7 @@
  */
 import { benchColdStart, formatColdStart } from "./cold-start.js";
 import { benchKernels, formatKernelReport, KERNELS, KERNEL_TARGET } from "./kernels.js";
-import { benchMigration, formatMigrationReport } from "./migration.js";
+import { benchMigration, benchStreamAlone, formatMigrationReport, formatStreamReport } from "./migration.js";
 import { benchMonitor, formatMonitorReport } from "./monitor.js";
 import { benchGuestStack, benchNetwork, formatNetworkReport, formatStackReport } from "./network.js";
 import { benchReverse, formatReverseReport } from "./reverse.js";
@@ -33,6 +33,8 @@ import { WORKLOADS, type Workload } from "./workloads.js";
 const KERNELS_ID = "kernels";
 /** The --only name of the cold start alone (the kernels measure it too). */
 const COLD_START_ID = "boot";
+/** The --only name of the migration stream against a raw socket alone (the migration rows measure it too). */
+const STREAM_ID = "stream";
 
 interface Options {
   reps: number;
@@ -47,8 +49,8 @@ const USAGE = `usage: node dist/vmm/bench/main.js [--reps N] [--ms N] [--scale F
   --ms N      target duration of one in-process measurement in milliseconds (default 300)
   --scale F   size of the whole-process kernels (${KERNELS.map((k) => k.id).join(", ")}), 1 = about a second each (default 1)
   --only ids  run only these (and skip the monitor and migration): ${KERNELS_ID} (the whole-process kernels
-              and cold boot), ${COLD_START_ID} (cold boot alone, beside node's own start), or in-process CPU
-              workloads: ${WORKLOADS.map((w) => w.id).join(", ")}
+              and cold boot), ${COLD_START_ID} (cold boot alone, beside node's own start), ${STREAM_ID} (the migration
+              stream against a raw socket alone), or in-process CPU workloads: ${WORKLOADS.map((w) => w.id).join(", ")}
   --json      print the results as JSON`;
 
 class UsageError extends Error {}
@@ -78,7 +80,7 @@ function parseArgs(argv: string[]): Options | "help" {
     } else if (arg === "--only") {
       options.only = value().split(",");
       for (const id of options.only) {
-        if (id !== KERNELS_ID && id !== COLD_START_ID && !WORKLOADS.some((w) => w.id === id)) throw new UsageError(`--only: no workload '${id}'`);
+        if (id !== KERNELS_ID && id !== COLD_START_ID && id !== STREAM_ID && !WORKLOADS.some((w) => w.id === id)) throw new UsageError(`--only: no workload '${id}'`);
       }
     } else throw new UsageError(`unknown option '${arg}'`);
   }
@@ -155,6 +157,7 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const coldStart = only?.includes(COLD_START_ID) && !only.includes(KERNELS_ID) ? await benchColdStart(reps) : null;
+  const stream = only?.includes(STREAM_ID) ? await benchStreamAlone(reps) : null;
   const workloads = WORKLOADS.filter((w) => !only || only.includes(w.id));
   const scales = new Map(workloads.map((w) => [w.id, calibrate(w, ms)]));
   const samples = new Map<string, number[]>(workloads.map((w) => [w.id, []]));
@@ -210,6 +213,7 @@ async function main(argv: string[]): Promise<number> {
     targetMs: ms,
     kernels,
     coldStart,
+    stream,
     kernelTarget: KERNEL_TARGET,
     inProcess: results,
     ratios,
@@ -230,6 +234,7 @@ async function main(argv: string[]): Promise<number> {
   const lines: string[] = [`toyvmm benchmark — node ${process.version}`, ""];
   if (kernels) lines.push(formatKernelReport(kernels));
   if (coldStart) lines.push(formatColdStart(coldStart), "");
+  if (stream) lines.push(formatStreamReport(stream));
   if (results.length === 0) {
     process.stdout.write(`${lines.join("\n")}\n`);
     return 0;

@@ -24,6 +24,13 @@ export interface MigrationBenchReport {
 
 const MULTIFD_ROUNDS = 3;
 
+/** The stream against a raw socket alone (`--only stream`): between host processes, then within this process, `rounds` each. */
+export async function benchStreamAlone(rounds: number): Promise<StreamThroughputFigure[]> {
+  const inProcess = await benchStreamInProcess(rounds);
+  const between = await withMigratingGuest((move) => benchStream("host processes", rounds, async () => (await move({ strategy: "stop-copy" })).stats));
+  return [between, inProcess];
+}
+
 export async function benchMigration(): Promise<MigrationBenchReport> {
   const inProcess = await benchStreamInProcess();
   return withMigratingGuest(async (move) => {
@@ -41,18 +48,25 @@ export async function benchMigration(): Promise<MigrationBenchReport> {
 const mbps = (bytesPerSecond: number) => `${(bytesPerSecond / 1e6).toFixed(0)} MB/s`;
 const msText = (ms: number) => `${ms.toFixed(1)} ms`;
 
+function formatStreamRow(s: StreamThroughputFigure): string {
+  const verdict = s.between === "host processes" ? `goal ${s.goal}x, ${s.ratio >= s.goal ? "met" : "not met"}; ` : "";
+  return (
+    `  stream between ${s.between} (stop-and-copy, ${(s.bytes / 1e6).toFixed(1)} MB): ${mbps(s.streamBytesPerSecond)} (page frames alone ${mbps(s.pagesBytesPerSecond)})  ` +
+    `raw socket ${mbps(s.rawBytesPerSecond)}  ${s.ratio.toFixed(3)}x (${verdict}median of ${s.rounds})`
+  );
+}
+
+/** The rows of `--only stream`. */
+export function formatStreamReport(stream: StreamThroughputFigure[]): string {
+  return ["migration stream over loopback TCP against a raw socket pushing the same bytes (64 MiB memwriter):", ...stream.map(formatStreamRow)].join("\n") + "\n";
+}
+
 export function formatMigrationReport(r: MigrationBenchReport): string {
   const g = r.guest;
   const lines = [
     `migration over loopback TCP: memwriter in ${g.memoryBytes >> 20} MiB, ${g.workingSetPages} pages written, one every ${1e6 / g.writesPerMillionTicks} ticks, at ${g.speed / 1e6}M ticks/s`,
   ];
-  for (const s of r.stream) {
-    const verdict = s.between === "host processes" ? `goal ${s.goal}x, ${s.ratio >= s.goal ? "met" : "not met"}; ` : "";
-    lines.push(
-      `  stream between ${s.between} (stop-and-copy, ${(s.bytes / 1e6).toFixed(1)} MB): ${mbps(s.streamBytesPerSecond)} (page frames alone ${mbps(s.pagesBytesPerSecond)})  ` +
-        `raw socket ${mbps(s.rawBytesPerSecond)}  ${s.ratio.toFixed(3)}x (${verdict}median of ${s.rounds})`,
-    );
-  }
+  lines.push(...r.stream.map(formatStreamRow));
   for (const p of r.precopy) {
     const limit = p.bandwidth === null ? `unlimited (simulated at ${mbps(p.simulatedBandwidth)})` : `${mbps(p.bandwidth)}`;
     lines.push(

@@ -106,9 +106,14 @@ function pageFrameBytes(): Uint8Array {
  */
 export function recyclePageSlab(bytes: Uint8Array): void {
   const whole = bytes.byteOffset === 0 && bytes.length === PAGE_SLAB_BYTES && bytes.buffer.byteLength === PAGE_SLAB_BYTES;
-  if (whole && bytes.buffer !== slab.buffer && spareSlabs.length < SPARE_SLABS && !spareSlabs.includes(bytes.buffer as ArrayBuffer)) {
-    spareSlabs.push(bytes.buffer as ArrayBuffer);
+  if (!whole || spareSlabs.length >= SPARE_SLABS || spareSlabs.includes(bytes.buffer as ArrayBuffer)) return;
+  if (bytes.buffer === slab.buffer) {
+    // The slab frames are cut from: given back only once every frame of it is cut (it is full).
+    if (slabUsed < slab.length) return;
+    slab = new Uint8Array(0);
+    slabUsed = 0;
   }
+  spareSlabs.push(bytes.buffer as ArrayBuffer);
 }
 
 /**
