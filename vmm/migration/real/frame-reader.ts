@@ -5,7 +5,8 @@
  * buffer) more than `maxPayload` bytes; what a frame contains is the decoder's business.
  *
  * A frame that lies inside one chunk is handed on as a view of it (no copy); one that spans
- * chunks is copied together once.
+ * chunks is copied together once. The views are plain Uint8Arrays: a Buffer's `subarray`
+ * builds a Buffer, which cost about as much as decoding the page frame in it.
  */
 import { streamError } from "../stream/codec.js";
 import { FRAME_HEADER_SIZE, PROLOGUE_SIZE } from "../stream/frames.js";
@@ -60,7 +61,7 @@ export class FrameReader {
     const first = this.parts[0]!;
     this.buffered -= size;
     if (first.length - this.head >= size) {
-      const view = first.subarray(this.head, this.head + size);
+      const view = new Uint8Array(first.buffer, first.byteOffset + this.head, size);
       this.advance(size);
       return view;
     }
@@ -69,7 +70,7 @@ export class FrameReader {
     while (filled < size) {
       const part = this.parts[0]!;
       const n = Math.min(part.length - this.head, size - filled);
-      out.set(part.subarray(this.head, this.head + n), filled);
+      out.set(new Uint8Array(part.buffer, part.byteOffset + this.head, n), filled);
       filled += n;
       this.advance(n);
     }

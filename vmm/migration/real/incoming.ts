@@ -77,6 +77,8 @@ export class IncomingMigration extends EventEmitter {
   private channels: Lane[] = [];
   private gate = this.newGate();
   private generation = 0;
+  /** The time of the transmissions being received now, or null between turns. */
+  private turnNow: number | null = null;
   private readonly timer = new WakeTimer(this.clock, () => this.step((now) => this.machine!.handle(now, { kind: "timer" })));
   private cancelled = false;
   /** The result is given (a completed migration still answers a source that reconnects to hear `done`). */
@@ -143,8 +145,9 @@ export class IncomingMigration extends EventEmitter {
     lane.attach({
       onTransmission: (bytes) => {
         if (isSync(bytes)) return this.gate.onChannelSync(channel, bytes);
-        this.step((now) => this.machine!.handle(now, { kind: "received", lane: MAIN, bytes, channel }));
+        this.receive(MAIN, bytes, channel);
       },
+      onTransmissionsEnd: () => this.endTurn(),
       onDrain: () => {},
       onBroken: (reason) => this.broken(generation, reason),
     });
@@ -174,8 +177,9 @@ export class IncomingMigration extends EventEmitter {
     lane.attach({
       onTransmission: (bytes) => {
         if (number === MAIN && isSync(bytes)) return this.gate.onStreamSync(bytes);
-        this.step((now) => this.machine!.handle(now, { kind: "received", lane: number, bytes }));
+        this.receive(number, bytes);
       },
+      onTransmissionsEnd: () => this.endTurn(),
       onDrain: () => this.step(() => {}),
       onBroken: (reason) => this.broken(generation, reason),
     });
@@ -211,6 +215,24 @@ export class IncomingMigration extends EventEmitter {
   private step(change: (now: number) => void): void {
     if (this.closed || !this.machine) return;
     change(this.clock.now());
+    this.endTurn();
+  }
+
+  /**
+   * A transmission to the machine, at the time its piece of the byte stream came: what follows
+   * from it is done once that piece is through (`endTurn`), not per frame — 16 page frames
+   * come in one read, and a turn per frame cost as much as installing the page.
+   */
+  private receive(lane: LaneNumber, bytes: Uint8Array, channel?: number): void {
+    if (this.closed || !this.machine) return;
+    this.turnNow ??= this.clock.now();
+    this.machine.handle(this.turnNow, channel === undefined ? { kind: "received", lane, bytes } : { kind: "received", lane, bytes, channel });
+  }
+
+  /** The machine's actions, the return frames and the status, after what it was told. */
+  private endTurn(): void {
+    this.turnNow = null;
+    if (this.closed || !this.machine) return;
     this.act();
     this.flush();
     this.settle();

@@ -16,6 +16,8 @@ const PENDING_MAX = Math.max(256 << 10, PAGE_SLAB_BYTES);
 
 export interface LaneHandlers {
   onTransmission(bytes: Uint8Array): void;
+  /** After the transmissions that came in one piece of the byte stream (a receiver acts on them once). */
+  onTransmissionsEnd?(): void;
   onDrain(): void;
   onBroken(reason: string): void;
 }
@@ -172,12 +174,14 @@ export class Lane {
   }
 
   private drainReader(): void {
+    const handlers = this.handlers!;
     try {
       while (!this.broken && !this.held) {
         const bytes = this.reader.next();
         if (!bytes) break;
-        this.handlers!.onTransmission(bytes);
+        handlers.onTransmission(bytes);
       }
+      this.handlers?.onTransmissionsEnd?.();
     } catch (error) {
       this.fail((error as Error).message);
     }
