@@ -1,6 +1,6 @@
 /** The CRC-32 in use (the table, then native once zlib is worth loading) gives the table-driven loop's results. */
 import { describe, expect, it } from "vitest";
-import { crc32, crc32Range, nativeCrc32, TABLE_BYTES, tableCrc32 } from "../../isa/crc32.js";
+import { crc32, crc32Range, nativeCrc32, rustCrc32, TABLE_BYTES, tableCrc32, zlibCrc32 } from "../../isa/crc32.js";
 
 /** Deterministic bytes (xorshift32), so a failure repeats. */
 function randomBytes(length: number, seed: number): Uint8Array {
@@ -36,6 +36,15 @@ describe("crc32 against the table", () => {
     expect(crc32(bytes)).toBe(tableCrc32(bytes));
     expect(crc32(bytes.subarray(1, 4097), 0x12345678)).toBe(tableCrc32(bytes.subarray(1, 4097), 0x12345678));
     expect(nativeCrc32()?.(bytes)).toBe(tableCrc32(bytes));
+  });
+  it("each native CRC-32 agrees with the table, continuing one too, at odd offsets", () => {
+    const bytes = randomBytes(4096 * 3 + 7, 11);
+    expect(rustCrc32(), "@node-rs/crc32 loads on this platform").not.toBeNull();
+    for (const native of [rustCrc32()!, zlibCrc32()].filter((f) => f !== null)) {
+      for (const [start, end, from] of [[0, 0, 0], [3, 4099, 0], [7, bytes.length, 0x12345678], [1, 2, 0xffffffff]] as const) {
+        expect(native(bytes.subarray(start, end), from), `${start}..${end}`).toBe(tableCrc32(bytes.subarray(start, end), from));
+      }
+    }
   });
   it("crc32Range gives the CRC of the range, continuing a CRC, without a view", () => {
     const bytes = randomBytes(300, 7);
