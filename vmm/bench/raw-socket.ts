@@ -1,15 +1,31 @@
 /**
  * The ceiling for the migration stream on loopback: a plain TCP socket pushing the same number
- * of bytes in 64 KiB writes, backpressure honoured, to a sink that only counts them — in this
- * process, or in a process of its own (raw-sink.ts) as a destination host is. Timed from the
- * connection's opening to the sink's answer that every byte came.
+ * of bytes, backpressure honoured, to a sink that only counts them — in this process, or in a
+ * process of its own (raw-sink.ts) as a destination host is. Timed from the connection's
+ * opening to the sink's answer that every byte came. The bytes are those of a memory of the
+ * guest's size, one after another, in writes of the size the stream's lane makes (a slab of
+ * page frames), as someone pushing a guest's memory down a socket would: the same 64 KiB
+ * pushed again and again, as before, came from the cache and measured 10–15% faster than the
+ * same writes from memory.
  */
 import { fork } from "node:child_process";
 import { createServer, connect, type AddressInfo, type Server } from "node:net";
 import { fileURLToPath } from "node:url";
+import { PAGE_SLAB_BYTES } from "../migration/stream/codec.js";
+import { GUEST_MEMORY } from "./migration-guest.js";
 
-const CHUNK = 64 << 10;
+const CHUNK = PAGE_SLAB_BYTES;
 const WAIT_MS = 15_000;
+
+let memory: Uint8Array | null = null;
+
+/** A guest-sized memory of bytes that are not all zero, every page of it touched. */
+function memoryBytes(): Uint8Array {
+  if (memory) return memory;
+  memory = new Uint8Array(GUEST_MEMORY);
+  for (let i = 0; i < memory.length; i += 8) memory[i] = (i >>> 3) | 1;
+  return memory;
+}
 
 /** A server that counts each connection's bytes and, when the sender has ended, answers with the count. */
 export function sinkServer(): Server {
@@ -50,7 +66,7 @@ export async function withRawSink<T>(separate: boolean, body: (port: number) => 
 
 /** Bytes per second of one push of `total` bytes to the sink at `port`. */
 export async function rawSocketThroughput(total: number, port: number): Promise<number> {
-  const payload = Buffer.alloc(CHUNK, 0x5a);
+  const bytes = memoryBytes();
   const socket = connect({ host: "127.0.0.1", port });
   await new Promise<void>((resolve) => socket.once("connect", resolve));
   const start = process.hrtime.bigint();
@@ -67,8 +83,10 @@ export async function rawSocketThroughput(total: number, port: number): Promise<
   const push = () => {
     while (sent < total) {
       const n = Math.min(CHUNK, total - sent);
+      // Around the memory again when the stream is longer (its state and frame headers).
+      const at = sent % (bytes.length - CHUNK);
       sent += n;
-      if (!socket.write(n === CHUNK ? payload : payload.subarray(0, n))) return void socket.once("drain", push);
+      if (!socket.write(bytes.subarray(at, at + n))) return void socket.once("drain", push);
     }
     socket.end();
   };
