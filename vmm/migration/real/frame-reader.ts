@@ -42,7 +42,13 @@ export class FrameReader {
       return this.take(PROLOGUE_SIZE);
     }
     if (this.buffered < FRAME_HEADER_SIZE) return null;
-    const length = (this.peek(2) | (this.peek(3) << 8) | (this.peek(4) << 16) | (this.peek(5) << 24)) >>> 0;
+    const first = this.parts[0]!;
+    const at = this.head + 2;
+    // The length straight from the first chunk when it holds it (nearly always), else byte by byte across chunks.
+    const length =
+      at + 4 <= first.length
+        ? (first[at]! | (first[at + 1]! << 8) | (first[at + 2]! << 16) | (first[at + 3]! << 24)) >>> 0
+        : (this.peek(2) | (this.peek(3) << 8) | (this.peek(4) << 16) | (this.peek(5) << 24)) >>> 0;
     if (length > this.maxPayload) throw streamError(`${this.label}: a frame of ${length} bytes, more than the ${this.maxPayload} allowed here`);
     const size = FRAME_HEADER_SIZE + length;
     return this.buffered < size ? null : this.take(size);
