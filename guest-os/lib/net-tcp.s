@@ -143,6 +143,9 @@ tcp_read_fits:
     mv a2, a1
     lw a1, SK_RCV_NXT(s0)
     sub a1, a1, t0
+    lw t1, SK_FLAGS(s0)         ; a FIN that came counts in rcv_nxt, but has no byte in the ring
+    andi t1, t1, SKF_FIN_RCVD
+    sub a1, a1, t1
     lw a0, SK_BUF(s0)
     mv a3, s1
     call ucopy_out

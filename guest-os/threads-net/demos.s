@@ -1,6 +1,8 @@
-; demo=echo: the kernel thread starts the concurrent echo server (net-programs.s) and waits for it
+; The network demos: the kernel thread starts a server (programs.s) and waits for it.
+; demo=echo: the concurrent echo server; demo=dispatcher: the dispatcher/worker server.
 
 .equ PROG_TCPECHO_THREADS, 4
+.equ PROG_DISPATCHER, 5
 
 kt_echo:
     la a0, str_echo
@@ -10,5 +12,14 @@ kt_echo:
     call kt_run
     j kt_exit
 
+kt_dispatcher:
+    la a0, str_dispatcher
+    call puts
+    li a0, PROG_DISPATCHER
+    li a1, 0
+    call kt_run
+    j kt_exit
+
 str_echo: .asciz "[threads] demo=echo: a TCP echo server on port 7, a thread per connection\n"
+str_dispatcher: .asciz "[threads] demo=dispatcher: a dispatcher thread hands network requests to worker threads\n"
     .balign 4
