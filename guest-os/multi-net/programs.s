@@ -2,7 +2,7 @@
 ; Each starts with a0 = its argument (0 at boot) and a1 = its pid.
 
 multi_program_count:
-    .word 13
+    .word 15
 multi_programs:
     .word s_name_count, p_count
     .word s_name_sleeper, p_sleeper
@@ -17,6 +17,8 @@ multi_programs:
     .word s_name_tcpbulk, p_tcpbulk
     .word s_name_udpbench, p_udpbench
     .word s_name_webget, p_webget
+    .word s_name_daytime, p_daytime
+    .word s_name_counter, p_counter
     .word 0, 0
 
 .include "../multi/user-programs.s"

@@ -97,10 +97,26 @@ p_webget:
     call ask
     call u_exit
 
+; daytime, counter: ask the superserver's daytime (port 13) and counter (port 100) services
+p_daytime:
+    li a2, 13
+    j ask_nothing
+p_counter:
+    li a2, 100
+ask_nothing:
+    mv a0, a1
+    mv a1, a2
+    la a2, s_nothing
+    call ask
+    call u_exit
+
 web_pages:
     .word s_get1, s_get2, s_get3, s_get4, s_get5
 
 s_name_webget: .asciz "webget"
+s_name_daytime: .asciz "daytime"
+s_name_counter: .asciz "counter"
+s_nothing: .asciz ""
 s_get1: .asciz "GET /index.html\n"
 s_get2: .asciz "GET /logo.png\n"
 s_get3: .asciz "GET /about.html\n"

@@ -184,7 +184,7 @@ dw_answer:
     call ufmt_str
     mv a1, s0
     call ufmt_dec
-    la a1, s_dw_colon
+    la a1, s_inetd_colon
     call ufmt_str
     mv a1, s1
     call ufmt_str
@@ -202,5 +202,4 @@ dw_answer:
 s_name_dispatcher: .asciz "dispatcher"
 s_dw_listening: .asciz "dispatcher: listening on port 80, 3 workers\n"
 s_dw_bind_failed: .asciz "dispatcher: bind failed\n"
-s_dw_colon: .asciz ": "
     .balign 4

@@ -58,3 +58,43 @@ describe("the dispatcher/worker server (fig. 3-3) fed by the network", () => {
     ]);
   });
 });
+
+describe("the superserver (fig. 3-11, inetd)", () => {
+  it("listens on three ports at once and starts the service of each connection's port in a thread of its own", async () => {
+    const r = await toyvmm(
+      "boot", "threads-net", "multi-net", "--net",
+      "--args", "threads-net:demo=inetd",
+      "--args", "multi-net:run=tcpclient,daytime,counter,counter,daytime",
+      "--until", "multi-net",
+    );
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout, "threads-net")).toEqual([
+      "[threads] demo=inetd: a superserver on several ports, a new thread per connection",
+      "inetd: port 7: echo",
+      "inetd: port 13: daytime",
+      "inetd: port 100: counter",
+      "inetd: port 13: connection, a new thread for daytime, thread 3",
+      "inetd: port 7: connection, a new thread for echo, thread 4",
+      "inetd: port 13: connection, a new thread for daytime, thread 5",
+      "inetd: port 100: connection, a new thread for counter, thread 6",
+      "inetd: port 100: connection, a new thread for counter, thread 7",
+      "echo: connection closed, bytes echoed 38",
+    ]);
+    expect(lines(r.stdout, "multi-net")).toEqual([
+      "[kernel] multi: round robin, quantum 500 instructions",
+      "[kernel] started pid 1: tcpclient",
+      "[kernel] started pid 2: daytime",
+      "[kernel] started pid 3: counter",
+      "[kernel] started pid 4: counter",
+      "[kernel] started pid 5: daytime",
+      "pid 1: connected to 10.0.0.1 port 7",
+      "pid 1: echo: hello over tcp, line one",
+      "and line two",
+      "pid 2: tick 264394",
+      "pid 3: visitor 1",
+      "pid 4: visitor 2",
+      "pid 5: tick 269877",
+      "[kernel] all processes finished",
+    ]);
+  });
+});
