@@ -98,3 +98,41 @@ describe("the superserver (fig. 3-11, inetd)", () => {
     ]);
   });
 });
+
+describe("a stateless and a stateful file server, each restarting after its third request", () => {
+  it("the stateless server's client goes on where it was; the stateful one's loses its open file and offset and reads again from the start", async () => {
+    const r = await toyvmm(
+      "boot", "multi-net", "multi-net", "--net",
+      "--args", "multi-net:run=statelessfs,statefulfs",
+      "--args", "multi-net-2:run=statelessget,statefulget",
+      "--until", "multi-net-2",
+    );
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout, "multi-net")).toEqual([
+      "[kernel] multi: round robin, quantum 500 instructions",
+      "[kernel] started pid 1: statelessfs",
+      "[kernel] started pid 2: statefulfs",
+      "pid 3: stateless file server on port 2049",
+      "pid 4: stateful file server on port 2050",
+      "pid 3: file server restarts: what it kept in memory is gone",
+      "pid 4: file server restarts: what it kept in memory is gone",
+      "pid 5: stateless file server on port 2049",
+      "pid 6: stateful file server on port 2050",
+    ]);
+    expect(lines(r.stdout, "multi-net-2")).toEqual([
+      "[kernel] multi: round robin, quantum 500 instructions",
+      "[kernel] started pid 1: statelessget",
+      "[kernel] started pid 2: statefulget",
+      "pid 2: opened motd, handle 1",
+      "pid 1: no answer, asking again",
+      "pid 2: no answer, asking again",
+      "pid 2: read failed: the server restarted and lost handle 1, the open file and its offset; opening again, reading from the start",
+      "pid 1: Welcome to the toy file server.",
+      "pid 1: Every file is read in pieces of 16 bytes.",
+      "pid 2: opened motd, handle 1",
+      "pid 2: Welcome to the toy file server.",
+      "pid 2: Every file is read in pieces of 16 bytes.",
+      "[kernel] all processes finished",
+    ]);
+  });
+});
