@@ -133,7 +133,8 @@
 .equ SK_TX_LEN, 52              ; TCP: bytes from snd_una in the send ring
 .equ SK_RTO_AT, 56              ; TCP: time of the retransmission timeout, 0 = none
 .equ SK_TRIES, 60               ; TCP: timeouts in a row
-.equ SK_BUF, 64                 ; a page frame: the receive ring, then the send ring
+.equ SK_LIP, 64                 ; TCP: the local address when it is the service address (net_vip), else 0
+.equ SK_BUF, 68                 ; a page frame: the receive ring, then the send ring
 .equ SK_SIZE, 72
 .equ SK_RING, 2048
 .equ SK_RING_MASK, 2047

@@ -25,9 +25,11 @@ seg_dport:
     .word 0
 seg_src:
     .word 0
+seg_local:                      ; the address it came to, when it is the service address (net_vip), else 0
+    .word 0
 ; The socket words a reset for a segment no socket takes is sent from (tcp_reply_rst)
 tcp_scratch:
-    .zero 64
+    .zero SK_BUF
 
 ; tcp_iss() -> a0 = an initial sequence number, from the guest time (so a run is repeatable)
 tcp_iss:
@@ -517,7 +519,11 @@ tcp_segment_ack:
     addi a2, s3, TCP_HLEN
     lw a3, SK_RIP(s0)
     call ip_header
+    lw a1, SK_LIP(s0)
+    beqz a1, 1f
     lw a0, 0(sp)
+    call ip_source
+1:  lw a0, 0(sp)
     addi a1, s3, TCP_HLEN
     call l4_sum
     lw t4, 0(sp)
@@ -583,6 +589,15 @@ tcp_input:
     sw a0, 0(t0)
     lw t1, IP_SRC(s0)
     la t0, seg_src
+    sw t1, 0(t0)
+    lw t1, IP_DST(s0)
+    la t0, net_ip
+    lw t0, 0(t0)
+    xor t0, t0, t1              ; 0 for this host's own address
+    snez t0, t0
+    sub t0, zero, t0
+    and t1, t1, t0
+    la t0, seg_local
     sw t1, 0(t0)
     call tcp_find
     beqz a0, tcp_input_nobody
@@ -667,6 +682,9 @@ tcp_reply_rst:
     la t0, seg_src
     lw t0, 0(t0)
     sw t0, SK_RIP(a0)
+    la t0, seg_local
+    lw t0, 0(t0)
+    sw t0, SK_LIP(a0)
     li t0, SK_RING              ; a window of 0
     sw t0, SK_RX_LEN(a0)
     andi t2, t1, TCP_ACKF
@@ -740,6 +758,9 @@ tcp_input_syn_counted:
     la t0, seg_src
     lw t0, 0(t0)
     sw t0, SK_RIP(s2)
+    la t0, seg_local
+    lw t0, 0(t0)
+    sw t0, SK_LIP(s2)
     la t0, seg_seq
     lw t0, 0(t0)
     addi t0, t0, 1
