@@ -716,7 +716,10 @@ tcp_reply_rst_done:
     ret
 
 ; tcp_input_syn(a0 = listener): a SYN makes a connection in SYN_RCVD that answers with SYN-ACK,
-; while the listener holds fewer than TCP_BACKLOG
+; while the listener holds fewer than TCP_BACKLOG. When it holds that many, the oldest of those
+; still half-open after their SYN-ACK's first timeout makes way: a SYN flood's connections,
+; which never complete, keep a client out for one timeout at most once the flood stops, while
+; the clients of a burst, whose ACKs come within a round trip, keep their places.
 tcp_input_syn:
     save_ra_s2
     mv s1, a0
@@ -729,6 +732,7 @@ tcp_input_syn:
     andi t1, t0, TCP_SYN
     beqz t1, tcp_input_syn_done
     li t2, 0                    ; connections held
+    li t4, 0                    ; the half-open one that makes way
     la t0, sockets
     la t1, sockets_end
 tcp_input_syn_count:
@@ -738,18 +742,34 @@ tcp_input_syn_count:
     lw t3, SK_PARENT(t0)
     bne t3, s1, 1f
     addi t2, t2, 1
+    lw t3, SK_STATE(t0)
+    li a0, SK_SYN_RCVD
+    bne t3, a0, 1f
+    lw t3, SK_TRIES(t0)
+    beqz t3, 1f
+    beqz t4, 2f
+    lw t3, SK_BORN(t0)
+    lw a0, SK_BORN(t4)
+    sub t3, t3, a0
+    bge t3, zero, 1f
+2:  mv t4, t0
 1:  li t3, SK_SIZE
     add t0, t0, t3
     j tcp_input_syn_count
 tcp_input_syn_counted:
     li t3, TCP_BACKLOG
-    bge t2, t3, tcp_input_syn_done
+    blt t2, t3, tcp_input_syn_take
+    beqz t4, tcp_input_syn_done ; all established, waiting for accept: the SYN is dropped
+    sw zero, SK_STATE(t4)
+tcp_input_syn_take:
     call sock_alloc
     beqz a0, tcp_input_syn_done
     mv s2, a0
     li t0, SK_SYN_RCVD
     sw t0, SK_STATE(s2)
     sw s1, SK_PARENT(s2)
+    csrr t0, time
+    sw t0, SK_BORN(s2)
     lw t0, SK_LPORT(s1)
     sw t0, SK_LPORT(s2)
     la t0, seg_sport
