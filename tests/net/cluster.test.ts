@@ -121,6 +121,15 @@ describe("a cluster of two dispatcher/worker servers behind the front end", () =
     expect(fromClient.filter((p) => p.tcp!.flags === TCP_FLAGS.SYN).map((p) => p.dst)).toEqual(Array(4).fill("52:54:00:00:00:01")); // after ARP asked the front end
   });
 
+  it("the same command gives the same output and the same captures", async () => {
+    const again = join(dir, "again");
+    const [one, two] = [await boot("--capture", join(dir, "once")), await boot("--capture", again)];
+    expect(two.stdout).toBe(one.stdout);
+    for (const vm of ["multi-net", "threads-net", "threads-net-2"]) {
+      expect(readFileSync(join(again, `${vm}.pcap`)).equals(readFileSync(join(dir, "once", `${vm}.pcap`)))).toBe(true);
+    }
+  });
+
   it("--json reports the connections handed to each server", async () => {
     const r = await boot("--json");
     expect(JSON.parse(r.stdout).frontEnd).toEqual({ vip: "10.0.0.1", mac: "52:54:00:00:00:01", handed: [2, 2], dropped: 0 });
