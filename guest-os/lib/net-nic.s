@@ -82,6 +82,9 @@ net_start_nic:
     call arg_find
     beqz a0, net_start_done
     call parse_dec
+    addi t0, a0, -1             ; 10.0.0.1 to 10.0.0.254, else none
+    li t1, 254
+    bgeu t0, t1, net_start_done
     shli a0, a0, 24
     ori a0, a0, 10
     la t0, net_vip

@@ -32,4 +32,5 @@ multi_programs:
 .include "net-programs.s"
 .include "server-clients.s"
 .include "file-servers.s"
+.include "file-clients.s"
 .include "robustness.s"
