@@ -133,8 +133,10 @@
 .equ SK_TX_LEN, 52              ; TCP: bytes from snd_una in the send ring
 .equ SK_RTO_AT, 56              ; TCP: time of the retransmission timeout, 0 = none
 .equ SK_TRIES, 60               ; TCP: timeouts in a row
-.equ SK_BUF, 64                 ; a page frame: the receive ring, then the send ring
-.equ SK_SIZE, 72
+.equ SK_LIP, 64                 ; TCP: the local address when it is the service address (net_vip), else 0
+.equ SK_BORN, 68                ; TCP: when a listener's SYN made it (the oldest half-open one makes way)
+.equ SK_BUF, 72                 ; a page frame: the receive ring, then the send ring
+.equ SK_SIZE, 76
 .equ SK_RING, 2048
 .equ SK_RING_MASK, 2047
 .equ NSOCK, 8
@@ -169,3 +171,7 @@
     call net_wake
 .endm
 .equ SCHED_IDLE_IRQS, IRQ_TIMER | IRQ_NET
+; the trap handlers: a task killed by a fault (s0) gives back its sockets (the kernel's net_kill)
+.macro kill_hook
+    call net_kill
+.endm

@@ -20,7 +20,12 @@ ip_input:
     lw t0, IP_DST(a0)
     la t1, net_ip
     lw t1, 0(t1)
+    beq t0, t1, ip_input_ours
+    la t1, net_vip              ; or to the service address this host shares (vip=)
+    lw t1, 0(t1)
+    beqz t1, ip_drop
     bne t0, t1, ip_drop
+ip_input_ours:
     lbu t0, IP_LEN(a0)          ; total length, big-endian
     lbu t1, IP_LEN + 1(a0)
     shli t0, t0, 8
@@ -96,6 +101,23 @@ ip_header:
     lw t0, 0(t0)
     sw t0, IP_SRC(a0)
     sw a3, IP_DST(a0)
+    addi a0, a0, IP_VHL
+    li a1, IP_HLEN
+    li a2, 0
+    call inet_sum
+    pop t0
+    xori a0, a0, 0xffff
+    sh a0, IP_SUM(t0)
+    pop ra
+    ret
+
+; ip_source(a0 = frame with its IP header, a1 = source, wire form): sends it from that address
+; instead (a connection to the service address answers from it), the header checksum made again
+ip_source:
+    push ra
+    push a0
+    sw a1, IP_SRC(a0)
+    sh zero, IP_SUM(a0)
     addi a0, a0, IP_VHL
     li a1, IP_HLEN
     li a2, 0

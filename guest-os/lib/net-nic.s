@@ -15,8 +15,12 @@ net_mac:                        ; this NIC's address, as three halves in wire or
     .zero 8
 net_ip:                         ; this host's address on the wire: 10.0.0.<last byte of the MAC>
     .word 0
+net_vip:                        ; a service address this host also answers TCP on (boot argument
+    .word 0                     ; vip=N: 10.0.0.N, a cluster's front end's), 0 = none
 net_up:                         ; 1 once net_start has run
     .word 0
+str_key_vip: .asciz "vip"
+    .balign 4
 
 ; net_start(): the first time the scheduler looks for a task (net_wake), before any socket call:
 ; page frames for the NIC's buffers and the sockets' rings, both rings handed to the NIC (the
@@ -74,6 +78,17 @@ net_start_nic:
     ori t2, t2, 10
     la t0, net_ip
     sw t2, 0(t0)
+    la a0, str_key_vip
+    call arg_find
+    beqz a0, net_start_done
+    call parse_dec
+    addi t0, a0, -1             ; 10.0.0.1 to 10.0.0.254, else none
+    li t1, 254
+    bgeu t0, t1, net_start_done
+    shli a0, a0, 24
+    ori a0, a0, 10
+    la t0, net_vip
+    sw a0, 0(t0)
 net_start_done:
     restore_ra_s2
     ret

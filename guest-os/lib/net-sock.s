@@ -8,7 +8,7 @@
 
     .balign 16
 sockets:
-    .zero 576                   ; NSOCK * SK_SIZE; their rings' frames come with the NIC's (net_start)
+    .zero NSOCK * SK_SIZE       ; their rings' frames come with the NIC's (net_start)
 sockets_end:
 net_next_port:                  ; the next ephemeral port
     .word 49152

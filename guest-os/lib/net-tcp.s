@@ -25,9 +25,11 @@ seg_dport:
     .word 0
 seg_src:
     .word 0
+seg_local:                      ; the address it came to, when it is the service address (net_vip), else 0
+    .word 0
 ; The socket words a reset for a segment no socket takes is sent from (tcp_reply_rst)
 tcp_scratch:
-    .zero 64
+    .zero SK_BUF
 
 ; tcp_iss() -> a0 = an initial sequence number, from the guest time (so a run is repeatable)
 tcp_iss:
@@ -143,6 +145,9 @@ tcp_read_fits:
     mv a2, a1
     lw a1, SK_RCV_NXT(s0)
     sub a1, a1, t0
+    lw t1, SK_FLAGS(s0)         ; a FIN that came counts in rcv_nxt, but has no byte in the ring
+    andi t1, t1, SKF_FIN_RCVD
+    sub a1, a1, t1
     lw a0, SK_BUF(s0)
     mv a3, s1
     call ucopy_out
@@ -514,7 +519,11 @@ tcp_segment_ack:
     addi a2, s3, TCP_HLEN
     lw a3, SK_RIP(s0)
     call ip_header
+    lw a1, SK_LIP(s0)
+    beqz a1, 1f
     lw a0, 0(sp)
+    call ip_source
+1:  lw a0, 0(sp)
     addi a1, s3, TCP_HLEN
     call l4_sum
     lw t4, 0(sp)
@@ -580,6 +589,15 @@ tcp_input:
     sw a0, 0(t0)
     lw t1, IP_SRC(s0)
     la t0, seg_src
+    sw t1, 0(t0)
+    lw t1, IP_DST(s0)
+    la t0, net_ip
+    lw t0, 0(t0)
+    xor t0, t0, t1              ; 0 for this host's own address
+    snez t0, t0
+    sub t0, zero, t0
+    and t1, t1, t0
+    la t0, seg_local
     sw t1, 0(t0)
     call tcp_find
     beqz a0, tcp_input_nobody
@@ -664,6 +682,9 @@ tcp_reply_rst:
     la t0, seg_src
     lw t0, 0(t0)
     sw t0, SK_RIP(a0)
+    la t0, seg_local
+    lw t0, 0(t0)
+    sw t0, SK_LIP(a0)
     li t0, SK_RING              ; a window of 0
     sw t0, SK_RX_LEN(a0)
     andi t2, t1, TCP_ACKF
@@ -695,7 +716,10 @@ tcp_reply_rst_done:
     ret
 
 ; tcp_input_syn(a0 = listener): a SYN makes a connection in SYN_RCVD that answers with SYN-ACK,
-; while the listener holds fewer than TCP_BACKLOG
+; while the listener holds fewer than TCP_BACKLOG. When it holds that many, the oldest of those
+; still half-open after their SYN-ACK's first timeout makes way: a SYN flood's connections,
+; which never complete, keep a client out for one timeout at most once the flood stops, while
+; the clients of a burst, whose ACKs come within a round trip, keep their places.
 tcp_input_syn:
     save_ra_s2
     mv s1, a0
@@ -708,6 +732,7 @@ tcp_input_syn:
     andi t1, t0, TCP_SYN
     beqz t1, tcp_input_syn_done
     li t2, 0                    ; connections held
+    li t4, 0                    ; the half-open one that makes way
     la t0, sockets
     la t1, sockets_end
 tcp_input_syn_count:
@@ -717,18 +742,34 @@ tcp_input_syn_count:
     lw t3, SK_PARENT(t0)
     bne t3, s1, 1f
     addi t2, t2, 1
+    lw t3, SK_STATE(t0)
+    li a0, SK_SYN_RCVD
+    bne t3, a0, 1f
+    lw t3, SK_TRIES(t0)
+    beqz t3, 1f
+    beqz t4, 2f
+    lw t3, SK_BORN(t0)
+    lw a0, SK_BORN(t4)
+    sub t3, t3, a0
+    bge t3, zero, 1f
+2:  mv t4, t0
 1:  li t3, SK_SIZE
     add t0, t0, t3
     j tcp_input_syn_count
 tcp_input_syn_counted:
     li t3, TCP_BACKLOG
-    bge t2, t3, tcp_input_syn_done
+    blt t2, t3, tcp_input_syn_take
+    beqz t4, tcp_input_syn_done ; all established, waiting for accept: the SYN is dropped
+    sw zero, SK_STATE(t4)
+tcp_input_syn_take:
     call sock_alloc
     beqz a0, tcp_input_syn_done
     mv s2, a0
     li t0, SK_SYN_RCVD
     sw t0, SK_STATE(s2)
     sw s1, SK_PARENT(s2)
+    csrr t0, time
+    sw t0, SK_BORN(s2)
     lw t0, SK_LPORT(s1)
     sw t0, SK_LPORT(s2)
     la t0, seg_sport
@@ -737,6 +778,9 @@ tcp_input_syn_counted:
     la t0, seg_src
     lw t0, 0(t0)
     sw t0, SK_RIP(s2)
+    la t0, seg_local
+    lw t0, 0(t0)
+    sw t0, SK_LIP(s2)
     la t0, seg_seq
     lw t0, 0(t0)
     addi t0, t0, 1

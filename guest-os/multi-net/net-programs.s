@@ -267,6 +267,7 @@ p_tcpclient:
     mv a0, s0
     call tcp_dial
     mv s1, a0
+p_tcpclient_connected:          ; (s0 = pid, s1 = the connection)
     la a0, s_tcp_hello
     call strlen
     mv s2, a0

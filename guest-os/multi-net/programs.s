@@ -2,7 +2,7 @@
 ; Each starts with a0 = its argument (0 at boot) and a1 = its pid.
 
 multi_program_count:
-    .word 12
+    .word 22
 multi_programs:
     .word s_name_count, p_count
     .word s_name_sleeper, p_sleeper
@@ -16,7 +16,21 @@ multi_programs:
     .word s_name_tcpclient, p_tcpclient
     .word s_name_tcpbulk, p_tcpbulk
     .word s_name_udpbench, p_udpbench
+    .word s_name_webget, p_webget
+    .word s_name_daytime, p_daytime
+    .word s_name_counter, p_counter
+    .word s_name_statelessfs, p_statelessfs
+    .word s_name_statefulfs, p_statefulfs
+    .word s_name_statelessget, p_statelessget
+    .word s_name_statefulget, p_statefulget
+    .word s_name_faultcheck, p_faultcheck
+    .word s_name_sockhog, p_sockhog
+    .word s_name_patient, p_patient
     .word 0, 0
 
 .include "../multi/user-programs.s"
 .include "net-programs.s"
+.include "server-clients.s"
+.include "file-servers.s"
+.include "file-clients.s"
+.include "robustness.s"

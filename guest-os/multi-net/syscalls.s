@@ -16,4 +16,13 @@ net_owner:
     lw a0, P_PID(s0)
     ret
 
+; net_kill(): process s0 was killed by a fault: its sockets are closed as at an exit (a stream
+; ends with a FIN, a listener's port is free at once), without waiting for them
+net_kill:
+    push ra
+    call net_owner
+    call net_release
+    pop ra
+    ret
+
 .include "../multi/process-calls.s"

@@ -13,6 +13,9 @@
 .macro sched_hook
 .endm
 .equ SCHED_IDLE_IRQS, IRQ_TIMER
+; the trap handler: nothing more to release when a fault kills a task
+.macro kill_hook
+.endm
 
 .org 0x1000
 .include "boot.s"

@@ -107,6 +107,7 @@ proc_kill:
     la a0, str_killed_pid
     lw a1, P_PID(s0)
     call put_killed
+    kill_hook
     mv a0, s0
     li a1, -1
     call proc_exit

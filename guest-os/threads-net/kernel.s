@@ -1,5 +1,6 @@
 ; threads-net: the threads kernel (../threads) with the network stack (../lib/net*.s) and socket
-; system calls, and demo=echo: a concurrent TCP echo server, one thread (LWP) per connection.
+; system calls, and its network demos (demos.s): a concurrent TCP echo server, one thread (LWP)
+; per connection, and the dispatcher/worker server.
 ; The threads image is untouched: this kernel is assembled from the same files plus the stack.
 
 .memsize 1048576

@@ -31,4 +31,19 @@ net_sys_exit:                   ; the last thread of a process closes its socket
     bne t0, t1, sys_exit
     j net_exit
 
+; net_kill(): thread s0 was killed by a fault: when it was its process's last, the process's
+; sockets are closed as at an exit, without waiting for them
+net_kill:
+    lw t0, T_PROC(s0)
+    beqz t0, net_kill_done
+    lw t0, P_NLWP(t0)
+    li t1, 1
+    bne t0, t1, net_kill_done
+    push ra
+    call net_owner
+    call net_release
+    pop ra
+net_kill_done:
+    ret
+
 .include "../threads/thread-calls.s"

@@ -9,6 +9,7 @@ trap_handler:
     la a0, str_killed_tid       ; any other trap ends the thread
     lw a1, T_TID(s0)
     call put_killed
+    kill_hook
     mv a0, s0
     li a1, -1
     call thread_exit

@@ -156,6 +156,10 @@ export const bootCommand: Command<BootCliOptions> = {
         "$0 boot multi-net multi-net --net --args multi-net:run=tcpecho --args multi-net-2:run=tcpclient --until multi-net-2 --capture caps",
         "a TCP echo server and its client on the guest network stack",
       )
+      .example(
+        "$0 boot multi-net threads-net threads-net --net --cluster threads-net,threads-net-2 --args multi-net:run=webget,webget --args 'threads-net:demo=dispatcher vip=1' --args 'threads-net-2:demo=dispatcher vip=1' --until multi-net",
+        "a server cluster (fig. 3-13): the front end in the switch hands each connection to the next server",
+      )
       .example("$0 boot multi --trace trap,syscall --trace-file multi.trace", "every trap and system call of a kernel")
       .example("$0 boot multi --profile --profile-folded multi.folded", "where the kernel spends its time, and stacks for a flame graph")
       .epilogue(
@@ -203,7 +207,7 @@ export const bootCommand: Command<BootCliOptions> = {
         ...(traceTraps ? { onTrap: trapLogger(args.log, s.name) } : {}),
         ...(memorySize !== undefined ? { memorySize } : {}),
         ...(input !== undefined ? { input } : {}),
-        ...(args.net ? { nic: nicOf(i) } : {}),
+        ...(args.net ? { nic: nicOf(i, args) } : {}),
       };
       if (!watch) return make({ ...options, sink: lines[i]!.sink });
       // Traced or profiled: the scheduler steps the machine tick by tick (vmm/debug/observe.ts).
@@ -248,7 +252,8 @@ export const bootCommand: Command<BootCliOptions> = {
         ...(network && { port: network.ports[i], nic: machines[i]!.nic!.counters }),
       }));
       const exitStatus = exitStatusOfAll(outcomes.filter((_, i) => counted(machines[i]!.name)));
-      io.stdout.write(JSON.stringify({ state: result.state, ticks: result.ticks, exitStatus, vms: report }, null, 2) + "\n");
+      const frontEnd = network?.frontEnd && { frontEnd: network.frontEnd };
+      io.stdout.write(JSON.stringify({ state: result.state, ticks: result.ticks, exitStatus, vms: report, ...frontEnd }, null, 2) + "\n");
     }
     const faulted = outcomes.findIndex((o) => o.kind === "fault");
     if (faulted >= 0 && args.debugOnFault) {

@@ -7,11 +7,12 @@ import { join } from "node:path";
 import { UserError } from "../../isa/errors.js";
 import { fileError } from "../../isa/user-files.js";
 import type { Machine } from "../monitor/machine.js";
+import { FrontEnd, type FrontEndReport } from "../net/front-end.js";
 import { parseLinkSpec } from "../net/link-spec.js";
 import { Network, type LinkSpec, type NetworkStop, type PortReport } from "../net/network.js";
 import { PcapWriter } from "../net/pcap.js";
 import { END_OF_TIME } from "../outcome.js";
-import type { NetCliOptions } from "./net-options.js";
+import { FRONT_END_VIP, frontEndMac, type NetCliOptions } from "./net-options.js";
 
 const VM_PREFIX = /^([A-Za-z0-9_.-]+):(.*)$/;
 
@@ -38,6 +39,18 @@ export interface NetRun {
   ports: PortReport[];
   /** VMs still running when the run stopped because the --until ones had ended. */
   stopped: string[];
+  /** With --cluster: the connections the front end handed to each server. */
+  frontEnd?: FrontEndReport;
+}
+
+/** The --cluster VMs' names, from comma-separated and repeated values. */
+function clusterOf(names: string[], values: string[]): string[] {
+  const servers = values.flatMap((v) => v.split(",")).filter((n) => n !== "");
+  if (servers.length === 0) throw new UserError("--cluster: name the VMs the front end hands connections to");
+  for (const name of servers) {
+    if (!names.includes(name)) throw new UserError(`--cluster ${name}: no VM is called ${name} (VMs: ${names.join(", ")})`);
+  }
+  return servers;
 }
 
 /** Runs the machines on one switch until --until (or all) ended or `maxTicks`. */
@@ -49,6 +62,7 @@ export function runOnNetwork(machines: Machine[], args: NetCliOptions, maxTicks 
     return m;
   });
   const links = linksOf(names, args.link ?? []);
+  const servers = args.cluster ? clusterOf(names, args.cluster) : [];
   const net = new Network({ seed: args.seed });
   const files: number[] = [];
   try {
@@ -74,10 +88,12 @@ export function runOnNetwork(machines: Machine[], args: NetCliOptions, maxTicks 
       }
       net.plug(m.name, m, { link: links[i]!, ...(capture && { capture }) });
     });
+    const frontEnd = servers.length ? new FrontEnd({ vip: FRONT_END_VIP, mac: frontEndMac(), servers: servers.map((s) => net.macOf(s)!) }) : undefined;
+    if (frontEnd) net.addFrontEnd(frontEnd);
     const stop = net.run(maxTicks, () => until.length > 0 && until.every((m) => m.ended !== null));
     net.flushCaptures();
     const stopped = stop === "until" ? machines.filter((m) => !m.ended).map((m) => m.name) : [];
-    return { stop, ticks: net.time, ports: net.report(), stopped };
+    return { stop, ticks: net.time, ports: net.report(), stopped, ...(frontEnd && { frontEnd: frontEnd.report() }) };
   } finally {
     for (const fd of files) closeSync(fd);
   }

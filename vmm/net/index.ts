@@ -1,5 +1,6 @@
 /** The simulated network's library API: what `toyvmm boot --net` uses, for scripts and experiments. */
 export { announceFrame } from "./announce.js";
+export { FRONT_END_TABLE_MAX, FrontEnd, type FrontEndAction, type FrontEndOptions, type FrontEndReport } from "./front-end.js";
 export { LearningSwitch, SWITCH_TABLE_MAX } from "./learning-switch.js";
 export { LINK_QUEUE_MAX, LinkDirection, seededRandom, type LinkCounters, type LinkParams } from "./link.js";
 export { parseLinkSpec } from "./link-spec.js";

@@ -18,6 +18,7 @@ import { UserError } from "../../isa/errors.js";
 import type { Nic } from "../../isa/devices/net.js";
 import type { Machine } from "../monitor/machine.js";
 import { announceFrame } from "./announce.js";
+import type { FrontEnd } from "./front-end.js";
 import { EventHeap } from "./heap.js";
 import { LearningSwitch } from "./learning-switch.js";
 import { LinkDirection, type LinkCounters, type LinkParams } from "./link.js";
@@ -92,6 +93,8 @@ export class Network {
   private readonly ports: Port[] = [];
   /** Ports by switch and number on it. */
   private readonly onSwitch: (Port | undefined)[][] = [];
+  /** A switch's cluster front end (fig. 3-13), which sees every frame entering it first. */
+  private readonly frontEnds: (FrontEnd | undefined)[] = [];
   private readonly inFlight = new EventHeap<InFlight>();
   private seq = 0;
   private quantum = Infinity;
@@ -124,6 +127,18 @@ export class Network {
     const y = this.addPort(`trunk ${b}-${a}`, b, link, null);
     x.peer = y.id;
     y.peer = x.id;
+  }
+
+  /** Puts a cluster's front end into a switch (the first, made if need be): frames for its address go to it first. */
+  addFrontEnd(frontEnd: FrontEnd, switchId = 0): void {
+    if (this.switches.length === 0) this.addSwitch();
+    if (!this.switches[switchId]) throw new UserError(`front end: no switch ${switchId}`);
+    this.frontEnds[switchId] = frontEnd;
+  }
+
+  /** The MAC of the machine on a port, or null while it is away. */
+  macOf(name: string): Uint8Array | null {
+    return this.port(name).machine?.nic?.mac ?? null;
   }
 
   /** The machine on a port, or null while it is away (migrating). */
@@ -278,17 +293,28 @@ export class Network {
     for (let next = this.inFlight.peek(); next && next.time < limit; next = this.inFlight.peek()) {
       this.inFlight.pop();
       const from = this.ports[next.port]!;
-      const sw = this.switchOf(from);
-      for (const local of sw.forward(from.local, next.frame)) {
-        const to = this.onSwitch[from.switchId]![local];
-        if (!to) continue;
-        if (to.peer >= 0) {
-          const arrives = to.up.send(next.frame.length, next.time);
-          if (arrives >= 0) this.inFlight.push({ time: arrives, seq: this.seq++, port: to.peer, frame: next.frame });
-        } else {
-          this.toMachine(to, next.frame, next.time);
-        }
+      let frame = next.frame;
+      const action = this.frontEnds[from.switchId]?.handle(frame);
+      if (action?.kind === "drop") continue;
+      if (action?.kind === "reply") {
+        this.leave(from, action.frame, next.time);
+        continue;
       }
+      if (action?.kind === "forward") frame = action.frame;
+      for (const local of this.switchOf(from).forward(from.local, frame)) {
+        const to = this.onSwitch[from.switchId]![local];
+        if (to) this.leave(to, frame, next.time);
+      }
+    }
+  }
+
+  /** A frame leaving a switch by a port at `time`: over the trunk to the next switch, or to the port's VM. */
+  private leave(to: Port, frame: Uint8Array, time: number): void {
+    if (to.peer >= 0) {
+      const arrives = to.up.send(frame.length, time);
+      if (arrives >= 0) this.inFlight.push({ time: arrives, seq: this.seq++, port: to.peer, frame });
+    } else {
+      this.toMachine(to, frame, time);
     }
   }
 
