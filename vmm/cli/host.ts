@@ -33,6 +33,8 @@ interface HostCliOptions {
   controlTcp?: string;
   tokenFile?: string;
   migrateListen?: string;
+  netListen?: string;
+  netPeer?: string[];
   http?: string;
   speed: string;
   detach: boolean;
@@ -51,6 +53,7 @@ interface Endpoints {
   defaultPath: boolean;
   tcp?: { address: TcpAddress; token: string };
   migrateListen?: TcpAddress;
+  net?: { listen?: TcpAddress; peers: TcpAddress[] };
   http?: { address: TcpAddress; root: string; token?: string };
 }
 
@@ -82,6 +85,12 @@ function endpointsOf(args: HostCliOptions): Endpoints {
     if (tcp && address.port !== 0 && tcp.port === address.port && tcp.host === address.host)
       throw new UserError(`--migrate-listen ${args.migrateListen}: the control endpoint is already there`);
     endpoints.migrateListen = address;
+  }
+  if (args.netListen !== undefined || args.netPeer?.length) {
+    endpoints.net = {
+      ...(args.netListen !== undefined ? { listen: parseTcpAddress(args.netListen, "--net-listen", { anyPort: true }) } : {}),
+      peers: (args.netPeer ?? []).map((peer) => parseTcpAddress(peer, "--net-peer")),
+    };
   }
   if (args.http !== undefined) endpoints.http = viewEndpoint(args, endpoints);
   return endpoints;
@@ -136,13 +145,15 @@ async function serve(args: HostCliOptions & CliContext, endpoints: Endpoints, ve
       log,
       ...(endpoints.tcp ? { tcp: endpoints.tcp } : {}),
       ...(endpoints.migrateListen ? { migrateListen: endpoints.migrateListen } : {}),
+      ...(endpoints.net ? { net: endpoints.net } : {}),
       ...(endpoints.http ? { http: endpoints.http } : {}),
     });
     const stopOn = (signal: NodeJS.Signals) => void running.stop(signal);
     process.once("SIGINT", stopOn).once("SIGTERM", stopOn);
     const migrations = running.migrateListen ? `; migrations on ${running.migrateListen}` : "";
     const view = running.view ? `; view on ${running.view}` : "";
-    const ready = `host ${args.name} listening on ${running.addresses.map(describeAddress).join(" and ")}${migrations}${view}`;
+    const net = running.netListen ? `; network on ${running.netListen}` : "";
+    const ready = `host ${args.name} listening on ${running.addresses.map(describeAddress).join(" and ")}${migrations}${net}${view}`;
     args.io.stdout.write(ready + "\n");
     tellParent({ ready: `${ready} (pid ${process.pid})` });
     await running.stopped;
@@ -163,6 +174,8 @@ function foregroundArgv(args: HostCliOptions & CliContext): string[] {
     ["--control-tcp", args.controlTcp],
     ["--token-file", args.tokenFile],
     ["--migrate-listen", args.migrateListen],
+    ["--net-listen", args.netListen],
+    ...(args.netPeer ?? []).map((peer): [string, string] => ["--net-peer", peer]),
     ["--http", args.http],
     ["--speed", args.speed],
     ["--log-file", args.logFile],
@@ -255,6 +268,16 @@ export const hostCommand: Command<HostCliOptions> = {
         describe:
           "Accept incoming migrations (toyvmm vm migrate) at [HOST:]PORT (HOST defaults to 127.0.0.1; port 0 takes a free one)",
       })
+      .option("net-listen", {
+        type: "string",
+        describe:
+          "Let other hosts join their switches to this one's (--net-peer) at [HOST:]PORT (HOST defaults to 127.0.0.1; port 0 takes a free one)",
+      })
+      .option("net-peer", {
+        type: "string",
+        array: true,
+        describe: "Join this host's switch to the one of the host listening (--net-listen) at HOST:PORT, over TCP; dialled again every second while it is away (repeatable)",
+      })
       .option("http", {
         type: "string",
         describe:
@@ -279,6 +302,12 @@ export const hostCommand: Command<HostCliOptions> = {
         "$0 host --detach --control h.sock --speed 2M && $0 vm start solo --host h.sock --args prog=fib && $0 vm console solo --host h.sock; $0 host stop --control h.sock",
         "guests at 2 million instructions a second: boot one, watch its console",
       )
+      .example(
+        "$0 host --detach --control ja.sock --speed 10M --net-listen 0 > ja.txt && $0 host --detach --control jb.sock --speed 10M --net-peer $(grep -o '[0-9.]*:[0-9]*' ja.txt | tail -1) && " +
+          "$0 vm start multi-net --net --args run=tcpecho --host ja.sock && $0 vm start multi-net --net --mac 52:54:00:00:00:02 --args run=tcpclient --name client --host jb.sock && " +
+          "$0 vm console client --host jb.sock; $0 host stop --control ja.sock; $0 host stop --control jb.sock",
+        "two hosts whose switches are joined over TCP: a TCP echo server on one, its client on the other",
+      )
       .example("$0 host --detach --control v.sock --http 0 && $0 host stop --control v.sock", "a host with its web view on a free loopback port (the start line names the address to open in a browser)")
       .example(
         "umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \\n' > tok && $0 host --detach --control t.sock --control-tcp 0 --token-file tok && $0 host stop --control t.sock",
@@ -301,6 +330,9 @@ export const hostCommand: Command<HostCliOptions> = {
     }
     if (endpoints.http && !isLoopback(endpoints.http.address.host)) {
       args.log.warn({ address: args.http }, "the web view listens beyond this machine; anyone with the token can run guests and write files as this user, and its traffic is not encrypted");
+    }
+    if (endpoints.net?.listen && !isLoopback(endpoints.net.listen.host)) {
+      args.log.warn({ address: args.netListen }, "the network tunnel listens beyond this machine; any host that reaches it joins the guests' network, and frames are not encrypted");
     }
     if (endpoints.migrateListen && !isLoopback(endpoints.migrateListen.host)) {
       args.log.warn(

@@ -55,7 +55,7 @@ export const HANDLERS: { [N in CommandName]: Handler<N> } = {
       network: host.network.info(host.network.vmPort(name)),
     };
   },
-  "query-network": (host) => ({ ports: host.network.list(), queueDrops: host.network.queueDrops }),
+  "query-network": (host) => ({ listen: host.network.listenAddress, ports: host.network.list(), queueDrops: host.network.queueDrops }),
   "vm-pause": (host, { vm }) => {
     host.checkUnlocked(vm, "vm-pause");
     return host.pause(vm).summary();

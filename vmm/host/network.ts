@@ -66,6 +66,8 @@ export class HostNetwork {
   private readonly queue: { port: number; frame: Uint8Array }[] = [];
   /** Frames dropped because QUEUE_MAX were already waiting. */
   queueDrops = 0;
+  /** Where other hosts' switches join this one (--net-listen), as HOST:PORT, or null. */
+  listenAddress: string | null = null;
   /** Told when frames came from outside while no slice runs: the host should flush and turn. */
   onFrames: () => void = () => {};
 

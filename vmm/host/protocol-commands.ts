@@ -74,6 +74,7 @@ export const COMMANDS = {
     doc: "The host's switch: every port (VMs' NICs and trunks to other hosts) with what went through it, and the frames dropped because too many waited between two slices.",
     arguments: none,
     returns: record({
+      listen: text(NAME_MAX).nullable().describe("Where other hosts' switches join this one (--net-listen), as HOST:PORT, or null"),
       ports: z.array(networkPort),
       queueDrops: wholeNumber().describe("Frames dropped because 1024 already waited between two slices"),
     }),
