@@ -20,6 +20,7 @@ import { ControlClient } from "../host/client.js";
 import { defaultControlPath, DEFAULT_HOST_NAME, ensurePrivateDir, HOST_NAME_PATTERN } from "../host/runtime-dir.js";
 import type { Speed } from "../host/scheduler.js";
 import { startHost } from "../host/serve.js";
+import { parseHostfwd, type HostfwdRule } from "../host/hostfwd.js";
 import { readTokenFile } from "../host/token.js";
 import { builtWebRoot } from "../host/http/web-root.js";
 import { toyvmmVersion } from "../version.js";
@@ -35,6 +36,7 @@ interface HostCliOptions {
   migrateListen?: string;
   netListen?: string;
   netPeer?: string[];
+  hostfwd?: string[];
   http?: string;
   speed: string;
   detach: boolean;
@@ -54,6 +56,7 @@ interface Endpoints {
   tcp?: { address: TcpAddress; token: string };
   migrateListen?: TcpAddress;
   net?: { listen?: TcpAddress; peers: TcpAddress[] };
+  hostfwd?: HostfwdRule[];
   http?: { address: TcpAddress; root: string; token?: string };
 }
 
@@ -92,6 +95,7 @@ function endpointsOf(args: HostCliOptions): Endpoints {
       peers: (args.netPeer ?? []).map((peer) => parseTcpAddress(peer, "--net-peer")),
     };
   }
+  if (args.hostfwd?.length) endpoints.hostfwd = args.hostfwd.map(parseHostfwd);
   if (args.http !== undefined) endpoints.http = viewEndpoint(args, endpoints);
   return endpoints;
 }
@@ -146,6 +150,7 @@ async function serve(args: HostCliOptions & CliContext, endpoints: Endpoints, ve
       ...(endpoints.tcp ? { tcp: endpoints.tcp } : {}),
       ...(endpoints.migrateListen ? { migrateListen: endpoints.migrateListen } : {}),
       ...(endpoints.net ? { net: endpoints.net } : {}),
+      ...(endpoints.hostfwd ? { hostfwd: endpoints.hostfwd } : {}),
       ...(endpoints.http ? { http: endpoints.http } : {}),
     });
     const stopOn = (signal: NodeJS.Signals) => void running.stop(signal);
@@ -153,7 +158,8 @@ async function serve(args: HostCliOptions & CliContext, endpoints: Endpoints, ve
     const migrations = running.migrateListen ? `; migrations on ${running.migrateListen}` : "";
     const view = running.view ? `; view on ${running.view}` : "";
     const net = running.netListen ? `; network on ${running.netListen}` : "";
-    const ready = `host ${args.name} listening on ${running.addresses.map(describeAddress).join(" and ")}${migrations}${net}${view}`;
+    const forwards = running.hostfwd.map((f) => `; forwarding ${f}`).join("");
+    const ready = `host ${args.name} listening on ${running.addresses.map(describeAddress).join(" and ")}${migrations}${net}${forwards}${view}`;
     args.io.stdout.write(ready + "\n");
     tellParent({ ready: `${ready} (pid ${process.pid})` });
     await running.stopped;
@@ -176,6 +182,7 @@ function foregroundArgv(args: HostCliOptions & CliContext): string[] {
     ["--migrate-listen", args.migrateListen],
     ["--net-listen", args.netListen],
     ...(args.netPeer ?? []).map((peer): [string, string] => ["--net-peer", peer]),
+    ...(args.hostfwd ?? []).map((rule): [string, string] => ["--hostfwd", rule]),
     ["--http", args.http],
     ["--speed", args.speed],
     ["--log-file", args.logFile],
@@ -278,6 +285,12 @@ export const hostCommand: Command<HostCliOptions> = {
         array: true,
         describe: "Join this host's switch to the one of the host listening (--net-listen) at HOST:PORT, over TCP; dialled again every second while it is away (repeatable)",
       })
+      .option("hostfwd", {
+        type: "string",
+        array: true,
+        describe:
+          "Forward a TCP port of this machine to a guest's, as QEMU's hostfwd: tcp:[HOSTADDR]:HOSTPORT-GUEST:GUESTPORT, GUEST a VM's name or 10.0.0.N (HOSTADDR defaults to 127.0.0.1; port 0 takes a free one; repeatable)",
+      })
       .option("http", {
         type: "string",
         describe:
@@ -333,6 +346,9 @@ export const hostCommand: Command<HostCliOptions> = {
     }
     if (endpoints.net?.listen && !isLoopback(endpoints.net.listen.host)) {
       args.log.warn({ address: args.netListen }, "the network tunnel listens beyond this machine; any host that reaches it joins the guests' network, and frames are not encrypted");
+    }
+    for (const rule of endpoints.hostfwd ?? []) {
+      if (!isLoopback(rule.listen.host)) args.log.warn({ address: `${rule.listen.host}:${rule.listen.port}` }, "a forwarded port listens beyond this machine: anyone who reaches it talks to the guest");
     }
     if (endpoints.migrateListen && !isLoopback(endpoints.migrateListen.host)) {
       args.log.warn(

@@ -221,7 +221,7 @@ async function network(client: ControlClient, args: Args): Promise<void> {
   const net = await client.call("query-network", {});
   if (args.json) return printJson(args.io, net);
   if (net.ports.length === 0) args.io.stdout.write(`host ${client.greeting.host}'s switch has no ports (vm start --net, host --net-peer or --net-listen)\n`);
-  for (const port of net.ports) args.io.stdout.write(`${port.kind === "vm" ? `${port.name} ${port.mac}` : `trunk ${port.name}`}: ${portCounts(port)}\n`);
+  for (const port of net.ports) args.io.stdout.write(`${port.kind === "trunk" ? `trunk ${port.name}` : `${port.name} ${port.mac}`}: ${portCounts(port)}\n`);
   if (net.queueDrops > 0) args.io.stdout.write(`${net.queueDrops} frames dropped: too many waited between two slices\n`);
 }
 

@@ -94,10 +94,10 @@ export class NetTunnels {
       }
       if (port < 0) {
         clearTimeout(hello);
-        port = this.network.plugTrunk(name, (frame) => this.send(socket, frame));
+        port = this.network.plugWire("trunk", name, (frame) => this.send(socket, frame));
         this.log.info({ peer: name }, "network tunnel up: a trunk of the host's switch");
       }
-      for (const frame of frames) this.network.fromTrunk(port, frame);
+      for (const frame of frames) this.network.fromWire(port, frame);
     });
     let failing = "";
     socket.on("error", (error) => {

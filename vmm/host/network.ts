@@ -5,7 +5,7 @@
  * driver hands it what came from the other host (`fromTrunk`).
  *
  *   VM ── NIC ──▶ queued while VMs run ──flush──▶ switch ──▶ other VMs' NICs (their tick + HOP_TICKS)
- *                                                        └──▶ trunks (to other hosts)
+ *                                                        └──▶ trunks (to other hosts), the forwarder
  *
  * Frames arrive at guest tick boundaries, as on the simulated network: a frame for a VM enters
  * its NIC's inbox stamped with the VM's guest time now plus one hop, and the NIC delivers it at
@@ -43,7 +43,10 @@ export interface PortCounters {
 /** The far end of a port: a VM's NIC, or a trunk's driver. */
 type PortEnd =
   | { kind: "vm"; name: string; nic: Nic; ticks: () => number }
-  | { kind: "trunk"; name: string; send: (frame: Uint8Array) => boolean };
+  | { kind: WireKind; name: string; send: (frame: Uint8Array) => boolean; mac: Uint8Array | null };
+
+/** What else a port may lead to: a trunk to another host (net-tunnel.ts), or the host's forwarder (hostfwd.ts). */
+export type WireKind = "trunk" | "hostfwd";
 
 interface Port {
   end: PortEnd;
@@ -52,7 +55,7 @@ interface Port {
 
 export interface PortInfo {
   name: string;
-  kind: "vm" | "trunk";
+  kind: "vm" | WireKind;
   mac: string | null;
   counters: PortCounters;
 }
@@ -64,6 +67,7 @@ export class HostNetwork {
   /** Ports by their number on the switch; undefined once unplugged (numbers are not reused). */
   private readonly ports: (Port | undefined)[] = [];
   private readonly queue: { port: number; frame: Uint8Array }[] = [];
+  private flushing = false;
   /** Frames dropped because QUEUE_MAX were already waiting. */
   queueDrops = 0;
   /** Where other hosts' switches join this one (--net-listen), as HOST:PORT, or null. */
@@ -78,9 +82,9 @@ export class HostNetwork {
     return port;
   }
 
-  /** Plugs a trunk in: `send` passes a frame to the other host, false when it cannot (dropped). */
-  plugTrunk(name: string, send: (frame: Uint8Array) => boolean): number {
-    return this.add({ kind: "trunk", name, send });
+  /** Plugs a trunk or the forwarder in: `send` passes a frame on, false when it cannot (dropped). */
+  plugWire(kind: WireKind, name: string, send: (frame: Uint8Array) => boolean, mac: Uint8Array | null = null): number {
+    return this.add({ kind, name, send, mac });
   }
 
   /** Unplugs a port (a VM that left, a trunk that closed): its addresses are forgotten. */
@@ -103,19 +107,23 @@ export class HostNetwork {
     if (p?.end.kind === "vm") this.enqueue(port, announceFrame(p.end.nic.mac));
   }
 
-  /** A frame from a trunk (the other host sent it): through the switch at once, since no VM runs now. */
-  fromTrunk(port: number, frame: Uint8Array): void {
+  /** A frame from a trunk or the forwarder: through the switch at once (no VM runs now, or a flush is under way). */
+  fromWire(port: number, frame: Uint8Array): void {
     this.enqueue(port, frame);
     this.onFrames();
   }
 
   /** Moves every waiting frame through the switch to where it goes (between slices). */
   flush(): void {
+    // A frame delivered may be answered at once (the forwarder): the answer joins this flush.
+    if (this.flushing) return;
+    this.flushing = true;
     for (let i = 0; i < this.queue.length; i++) {
       const { port, frame } = this.queue[i]!;
       for (const out of this.switch.forward(port, frame)) this.deliver(out, frame);
     }
     this.queue.length = 0;
+    this.flushing = false;
   }
 
   /** The lowest default MAC (52:54:00:00:00:01, :02, …) no port here has and the switch has not learnt. */
@@ -136,7 +144,8 @@ export class HostNetwork {
   info(port: number): PortInfo | null {
     const p = this.ports[port];
     if (!p) return null;
-    return { name: p.end.name, kind: p.end.kind, mac: p.end.kind === "vm" ? formatMac(p.end.nic.mac) : null, counters: { ...p.counters } };
+    const mac = p.end.kind === "vm" ? p.end.nic.mac : p.end.mac;
+    return { name: p.end.name, kind: p.end.kind, mac: mac ? formatMac(mac) : null, counters: { ...p.counters } };
   }
 
   list(): PortInfo[] {

@@ -18,8 +18,8 @@ export const CONSOLE_READ_MAX = 64 * 1024;
 /** A port of the host's switch (network.ts) and what went through it. */
 export const networkPort = record({
   name: text(NAME_MAX).describe("The VM's name, or the trunk's (the other host's address)"),
-  kind: oneOf(["vm", "trunk"]).describe('"vm": a VM\'s NIC; "trunk": a tunnel to another host'),
-  mac: text(17).nullable().describe("The NIC's MAC (null for a trunk)"),
+  kind: oneOf(["vm", "trunk", "hostfwd"]).describe('"vm": a VM\'s NIC; "trunk": a tunnel to another host; "hostfwd": the host\'s end of forwarded ports'),
+  mac: text(17).nullable().describe("The NIC's or the forwarder's MAC (null for a trunk)"),
   counters: record({
     inFrames: wholeNumber().describe("Frames that came in by the port"),
     inBytes: wholeNumber().describe("Their bytes"),

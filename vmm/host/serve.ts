@@ -15,6 +15,7 @@ import { ViewServer } from "./http/view-server.js";
 import { HostLoop } from "./loop.js";
 import { HostMigrations } from "./migrations.js";
 import { NetTunnels } from "./net-tunnel.js";
+import { HostForwarding, type HostfwdRule } from "./hostfwd.js";
 import type { Speed } from "./scheduler.js";
 
 export interface HostConfig {
@@ -29,6 +30,8 @@ export interface HostConfig {
   migrateListen?: TcpAddress;
   /** Trunks to other hosts' switches: where others join this one, and the hosts this one joins. */
   net?: { listen?: TcpAddress; peers: TcpAddress[] };
+  /** Ports of this machine forwarded to guests' ports (--hostfwd). */
+  hostfwd?: HostfwdRule[];
   /** The web view (http/view-server.ts): where it listens, the built page, and its token beyond loopback. */
   http?: { address: TcpAddress; root: string; token?: string };
   log: Logger;
@@ -41,12 +44,12 @@ export interface RunningHost {
   addresses: ControlAddress[];
   /** Where incoming migrations are accepted, as HOST:PORT, or null. */
   migrateListen: string | null;
-  /** Trunks to other hosts' switches: where others join this one, and the hosts this one joins. */
-  net?: { listen?: TcpAddress; peers: TcpAddress[] };
   /** The web view's address, e.g. http://127.0.0.1:8080/, or null. */
   view: string | null;
   /** Where other hosts' switches join this one (--net-listen), as HOST:PORT, or null. */
   netListen: string | null;
+  /** Each forwarded port and where it goes, "127.0.0.1:8080 to server:80". */
+  hostfwd: string[];
   /** Stops the host; resolves once it has (calling it again waits for the same stop). */
   stop(reason: string): Promise<void>;
   /** Resolves once the host has stopped, however it was asked to. */
@@ -81,9 +84,19 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     throw listenError(error, "--net-listen", config.net?.listen);
   }
   host.network.listenAddress = tunnels.listenAddress;
+  let forwarding: HostForwarding;
+  try {
+    forwarding = await HostForwarding.start(host, config.hostfwd ?? [], config.speed, log);
+  } catch (error) {
+    await tunnels.close();
+    await migrations.close();
+    await server.close();
+    throw error;
+  }
   try {
     if (config.http) view = await startView(host, config.http, log);
   } catch (error) {
+    await forwarding.close();
     await tunnels.close();
     await migrations.close();
     await server.close();
@@ -100,6 +113,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       log.info({ host: config.name, reason }, "host stopping");
       loop.stop();
       await migrations.close();
+      await forwarding.close();
       await tunnels.close();
       await view?.close();
       await server.close();
@@ -118,10 +132,11 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       ...(migrations.listenAddress ? { migrateListen: migrations.listenAddress } : {}),
       ...(view ? { view: view.url } : {}),
       ...(tunnels.listenAddress ? { netListen: tunnels.listenAddress } : {}),
+      ...(forwarding.listening.length ? { hostfwd: forwarding.listening } : {}),
     },
     "host started",
   );
-  return { host, config, addresses: server.addresses, migrateListen: migrations.listenAddress, view: view?.url ?? null, netListen: tunnels.listenAddress, stop, stopped };
+  return { host, config, addresses: server.addresses, migrateListen: migrations.listenAddress, view: view?.url ?? null, netListen: tunnels.listenAddress, hostfwd: forwarding.listening, stop, stopped };
 }
 
 /** The web view: the page, and the control protocol over a WebSocket with a session per page. */
