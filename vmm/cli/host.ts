@@ -321,6 +321,11 @@ export const hostCommand: Command<HostCliOptions> = {
           "$0 vm console client --host jb.sock; $0 host stop --control ja.sock; $0 host stop --control jb.sock",
         "two hosts whose switches are joined over TCP: a TCP echo server on one, its client on the other",
       )
+      .example(
+        "$0 host --detach --control w.sock --speed 10M --hostfwd tcp:127.0.0.1:0-web:80 && $0 vm start multi-net --net --args run=web --name web --host w.sock && " +
+          "$0 vm network --host w.sock; $0 host stop --control w.sock",
+        "forward a free loopback port (named in the start line) to port 80 of the guest web, multi-net's web server: curl http://127.0.0.1:PORT/ fetches its page",
+      )
       .example("$0 host --detach --control v.sock --http 0 && $0 host stop --control v.sock", "a host with its web view on a free loopback port (the start line names the address to open in a browser)")
       .example(
         "umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \\n' > tok && $0 host --detach --control t.sock --control-tcp 0 --token-file tok && $0 host stop --control t.sock",
