@@ -316,7 +316,7 @@ export const hostCommand: Command<HostCliOptions> = {
         "guests at 2 million instructions a second: boot one, watch its console",
       )
       .example(
-        "$0 host --detach --control ja.sock --speed 10M --net-listen 0 > ja.txt && $0 host --detach --control jb.sock --speed 10M --net-peer $(grep -o '[0-9.]*:[0-9]*' ja.txt | tail -1) && " +
+        "$0 host --detach --control ja.sock --speed 1M --net-listen 0 > ja.txt && $0 host --detach --control jb.sock --speed 1M --net-peer $(grep -o '[0-9.]*:[0-9]*' ja.txt | tail -1) && " +
           "$0 vm start multi-net --net --args run=tcpecho --host ja.sock && $0 vm start multi-net --net --mac 52:54:00:00:00:02 --args run=tcpclient --name client --host jb.sock && " +
           "$0 vm console client --host jb.sock; $0 host stop --control ja.sock; $0 host stop --control jb.sock",
         "two hosts whose switches are joined over TCP: a TCP echo server on one, its client on the other",

@@ -487,7 +487,7 @@ export const vmCommand: Command<VmCliOptions> = {
         "boot a guest on a host and watch its console until it ends",
       )
       .example(
-        "$0 host --detach --control n.sock --speed 10M && $0 vm start multi-net --net --args run=udpecho --host n.sock && " +
+        "$0 host --detach --control n.sock --speed 1M && $0 vm start multi-net --net --args run=udpecho --host n.sock && " +
           "$0 vm start multi-net --net --args run=udpclient --name client --host n.sock && $0 vm console client --host n.sock && $0 vm network --host n.sock; $0 host stop --control n.sock",
         "two guests with NICs on one host's switch: a UDP echo server (10.0.0.1) and a client that ends after three replies",
       )
