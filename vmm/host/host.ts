@@ -147,11 +147,11 @@ export class Host {
    * them the same way) under `name`, or the VM's own name made unique.
    */
   adopt(vm: MigratableVm, options: { name?: string; source: string; paused: boolean; from: VmOrigin }): HostVm {
-    const name = options.name !== undefined && this.reserved.delete(options.name) ? options.name : this.freeName(options.name, vm.name);
     const guest = adoptGuest(vm);
     if (guest.nic && this.network.hasMac(guest.nic.mac)) {
-      throw new CommandError("InvalidArguments", `${name}: a VM on host ${this.name} already has its MAC ${formatMac(guest.nic.mac)}`);
+      throw new CommandError("InvalidArguments", `${options.name ?? vm.name}: a VM on host ${this.name} already has its MAC ${formatMac(guest.nic.mac)}`);
     }
+    const name = options.name !== undefined && this.reserved.delete(options.name) ? options.name : this.freeName(options.name, vm.name);
     return this.add(new HostVm(name, options.source, guest, { paused: options.paused }), options.from);
   }
 
