@@ -1,8 +1,9 @@
-; The user programs: multi's (../multi/user-programs.s) and the network ones (net-programs.s).
+; The user programs: multi's (../multi/user-programs.s) and the network ones (net-programs.s,
+; web.s).
 ; Each starts with a0 = its argument (0 at boot) and a1 = its pid.
 
 multi_program_count:
-    .word 22
+    .word 23
 multi_programs:
     .word s_name_count, p_count
     .word s_name_sleeper, p_sleeper
@@ -26,6 +27,7 @@ multi_programs:
     .word s_name_faultcheck, p_faultcheck
     .word s_name_sockhog, p_sockhog
     .word s_name_patient, p_patient
+    .word s_name_web, p_web
     .word 0, 0
 
 .include "../multi/user-programs.s"
@@ -34,3 +36,4 @@ multi_programs:
 .include "file-servers.s"
 .include "file-clients.s"
 .include "robustness.s"
+.include "web.s"

@@ -20,6 +20,7 @@ import { ControlClient } from "../host/client.js";
 import { defaultControlPath, DEFAULT_HOST_NAME, ensurePrivateDir, HOST_NAME_PATTERN } from "../host/runtime-dir.js";
 import type { Speed } from "../host/scheduler.js";
 import { startHost } from "../host/serve.js";
+import { parseHostfwd, type HostfwdRule } from "../host/hostfwd.js";
 import { readTokenFile } from "../host/token.js";
 import { builtWebRoot } from "../host/http/web-root.js";
 import { toyvmmVersion } from "../version.js";
@@ -33,6 +34,9 @@ interface HostCliOptions {
   controlTcp?: string;
   tokenFile?: string;
   migrateListen?: string;
+  netListen?: string;
+  netPeer?: string[];
+  hostfwd?: string[];
   http?: string;
   speed: string;
   detach: boolean;
@@ -51,6 +55,8 @@ interface Endpoints {
   defaultPath: boolean;
   tcp?: { address: TcpAddress; token: string };
   migrateListen?: TcpAddress;
+  net?: { listen?: TcpAddress; peers: TcpAddress[] };
+  hostfwd?: HostfwdRule[];
   http?: { address: TcpAddress; root: string; token?: string };
 }
 
@@ -83,6 +89,13 @@ function endpointsOf(args: HostCliOptions): Endpoints {
       throw new UserError(`--migrate-listen ${args.migrateListen}: the control endpoint is already there`);
     endpoints.migrateListen = address;
   }
+  if (args.netListen !== undefined || args.netPeer?.length) {
+    endpoints.net = {
+      ...(args.netListen !== undefined ? { listen: parseTcpAddress(args.netListen, "--net-listen", { anyPort: true }) } : {}),
+      peers: (args.netPeer ?? []).map((peer) => parseTcpAddress(peer, "--net-peer")),
+    };
+  }
+  if (args.hostfwd?.length) endpoints.hostfwd = args.hostfwd.map(parseHostfwd);
   if (args.http !== undefined) endpoints.http = viewEndpoint(args, endpoints);
   return endpoints;
 }
@@ -136,13 +149,17 @@ async function serve(args: HostCliOptions & CliContext, endpoints: Endpoints, ve
       log,
       ...(endpoints.tcp ? { tcp: endpoints.tcp } : {}),
       ...(endpoints.migrateListen ? { migrateListen: endpoints.migrateListen } : {}),
+      ...(endpoints.net ? { net: endpoints.net } : {}),
+      ...(endpoints.hostfwd ? { hostfwd: endpoints.hostfwd } : {}),
       ...(endpoints.http ? { http: endpoints.http } : {}),
     });
     const stopOn = (signal: NodeJS.Signals) => void running.stop(signal);
     process.once("SIGINT", stopOn).once("SIGTERM", stopOn);
     const migrations = running.migrateListen ? `; migrations on ${running.migrateListen}` : "";
     const view = running.view ? `; view on ${running.view}` : "";
-    const ready = `host ${args.name} listening on ${running.addresses.map(describeAddress).join(" and ")}${migrations}${view}`;
+    const net = running.netListen ? `; network on ${running.netListen}` : "";
+    const forwards = running.hostfwd.map((f) => `; forwarding ${f}`).join("");
+    const ready = `host ${args.name} listening on ${running.addresses.map(describeAddress).join(" and ")}${migrations}${net}${forwards}${view}`;
     args.io.stdout.write(ready + "\n");
     tellParent({ ready: `${ready} (pid ${process.pid})` });
     await running.stopped;
@@ -163,6 +180,9 @@ function foregroundArgv(args: HostCliOptions & CliContext): string[] {
     ["--control-tcp", args.controlTcp],
     ["--token-file", args.tokenFile],
     ["--migrate-listen", args.migrateListen],
+    ["--net-listen", args.netListen],
+    ...(args.netPeer ?? []).map((peer): [string, string] => ["--net-peer", peer]),
+    ...(args.hostfwd ?? []).map((rule): [string, string] => ["--hostfwd", rule]),
     ["--http", args.http],
     ["--speed", args.speed],
     ["--log-file", args.logFile],
@@ -255,6 +275,22 @@ export const hostCommand: Command<HostCliOptions> = {
         describe:
           "Accept incoming migrations (toyvmm vm migrate) at [HOST:]PORT (HOST defaults to 127.0.0.1; port 0 takes a free one)",
       })
+      .option("net-listen", {
+        type: "string",
+        describe:
+          "Let other hosts join their switches to this one's (--net-peer) at [HOST:]PORT (HOST defaults to 127.0.0.1; port 0 takes a free one)",
+      })
+      .option("net-peer", {
+        type: "string",
+        array: true,
+        describe: "Join this host's switch to the one of the host listening (--net-listen) at HOST:PORT, over TCP; dialled again every second while it is away (repeatable)",
+      })
+      .option("hostfwd", {
+        type: "string",
+        array: true,
+        describe:
+          "Forward a TCP port of this machine to a guest's, as QEMU's hostfwd: tcp:[HOSTADDR]:HOSTPORT-GUEST:GUESTPORT, GUEST a VM's name or 10.0.0.N (HOSTADDR defaults to 127.0.0.1; port 0 takes a free one; repeatable)",
+      })
       .option("http", {
         type: "string",
         describe:
@@ -279,6 +315,17 @@ export const hostCommand: Command<HostCliOptions> = {
         "$0 host --detach --control h.sock --speed 2M && $0 vm start solo --host h.sock --args prog=fib && $0 vm console solo --host h.sock; $0 host stop --control h.sock",
         "guests at 2 million instructions a second: boot one, watch its console",
       )
+      .example(
+        "$0 host --detach --control ja.sock --speed 1M --net-listen 0 > ja.txt && $0 host --detach --control jb.sock --speed 1M --net-peer $(grep -o '[0-9.]*:[0-9]*' ja.txt | tail -1) && " +
+          "$0 vm start multi-net --net --args run=tcpecho --host ja.sock && $0 vm start multi-net --net --mac 52:54:00:00:00:02 --args run=tcpclient --name client --host jb.sock && " +
+          "$0 vm console client --host jb.sock; $0 host stop --control ja.sock; $0 host stop --control jb.sock",
+        "two hosts whose switches are joined over TCP: a TCP echo server on one, its client on the other",
+      )
+      .example(
+        "$0 host --detach --control w.sock --speed 10M --hostfwd tcp:127.0.0.1:0-web:80 && $0 vm start multi-net --net --args run=web --name web --host w.sock && " +
+          "$0 vm network --host w.sock; $0 host stop --control w.sock",
+        "forward a free loopback port (named in the start line) to port 80 of the guest web, multi-net's web server: curl http://127.0.0.1:PORT/ fetches its page",
+      )
       .example("$0 host --detach --control v.sock --http 0 && $0 host stop --control v.sock", "a host with its web view on a free loopback port (the start line names the address to open in a browser)")
       .example(
         "umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \\n' > tok && $0 host --detach --control t.sock --control-tcp 0 --token-file tok && $0 host stop --control t.sock",
@@ -301,6 +348,12 @@ export const hostCommand: Command<HostCliOptions> = {
     }
     if (endpoints.http && !isLoopback(endpoints.http.address.host)) {
       args.log.warn({ address: args.http }, "the web view listens beyond this machine; anyone with the token can run guests and write files as this user, and its traffic is not encrypted");
+    }
+    if (endpoints.net?.listen && !isLoopback(endpoints.net.listen.host)) {
+      args.log.warn({ address: args.netListen }, "the network tunnel listens beyond this machine; any host that reaches it joins the guests' network, and frames are not encrypted");
+    }
+    for (const rule of endpoints.hostfwd ?? []) {
+      if (!isLoopback(rule.listen.host)) args.log.warn({ address: `${rule.listen.host}:${rule.listen.port}` }, "a forwarded port listens beyond this machine: anyone who reaches it talks to the guest");
     }
     if (endpoints.migrateListen && !isLoopback(endpoints.migrateListen.host)) {
       args.log.warn(

@@ -41,6 +41,8 @@ interface VmCliOptions {
   input?: string;
   includeDir?: string[];
   bare: boolean;
+  net: boolean;
+  mac?: string;
   paused: boolean;
   name?: string;
   follow: boolean;
@@ -69,6 +71,7 @@ type Args = VmCliOptions & CliContext;
 const ACTIONS: Record<string, { words: string[]; run: ((client: ControlClient, args: Args, words: string[]) => Promise<void>) | null }> = {
   start: { words: ["GUEST"], run: start },
   list: { words: [], run: list },
+  network: { words: [], run: network },
   info: { words: ["VM"], run: info },
   console: { words: ["VM"], run: consoleOf },
   pause: { words: ["VM"], run: (client, args, [vm]) => change(client, args, "vm-pause", vm!, "paused") },
@@ -90,6 +93,8 @@ const ACTION_OPTIONS: [keyof VmCliOptions, string, string[]][] = [
   ["input", "--input", ["start"]],
   ["includeDir", "--include-dir", ["start"]],
   ["bare", "--bare", ["start"]],
+  ["net", "--net", ["start"]],
+  ["mac", "--mac", ["start"]],
   ["paused", "--paused", ["start", "restore"]],
   ["name", "--name", ["start", "restore"]],
   ["keep", "--keep", ["save"]],
@@ -109,7 +114,7 @@ const ACTION_OPTIONS: [keyof VmCliOptions, string, string[]][] = [
   ["dirtyRateMode", "--dirty-rate-mode", ["dirty-rate"]],
   ["xbzrleCache", "--xbzrle-cache", ["migrate"]],
   ["compress", "--compress", ["migrate"]],
-  ["json", "--json", ["start", "list", "info", "save", "restore", "migrate", "jobinfo", "dirty-rate"]],
+  ["json", "--json", ["start", "list", "network", "info", "save", "restore", "migrate", "jobinfo", "dirty-rate"]],
 ];
 
 function checkUsage(args: Args): string[] {
@@ -127,6 +132,7 @@ function checkUsage(args: Args): string[] {
     }
   }
   if (!args.follow && args.action !== "console") throw new UsageProblem(`--no-follow goes with vm console, not vm ${args.action}`);
+  if (args.mac !== undefined && !args.net) throw new UsageProblem("--mac goes with --net");
   if (args.action === "migrate") {
     if (args.host !== undefined) throw new UsageProblem("vm migrate takes --from HOST and --to HOST, not --host");
     if (args.from === undefined || args.to === undefined) throw new UsageProblem("vm migrate needs --from HOST (the VM's host) and --to HOST (where it goes)");
@@ -180,6 +186,8 @@ async function start(client: ControlClient, args: Args, [guest]: string[]): Prom
     args: args.args ?? "",
     bare: args.bare,
     paused: args.paused,
+    ...(args.net ? { net: true } : {}),
+    ...(args.mac !== undefined ? { mac: args.mac } : {}),
     ...(args.name !== undefined ? { name: args.name } : {}),
     ...(args.memory !== undefined ? { memory: parseMemorySize(args.memory, "--memory") } : {}),
     ...(args.maxTicks !== undefined ? { maxTicks: parseCount(args.maxTicks, "--max-ticks") } : {}),
@@ -203,6 +211,20 @@ async function list(client: ControlClient, args: Args): Promise<void> {
   for (const row of rows) args.io.stdout.write(row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join("  ") + "\n");
 }
 
+/** What went through a port of the host's switch, in a few words. */
+function portCounts(port: AnswerOf<"query-network">["ports"][number]): string {
+  const c = port.counters;
+  return `${c.inFrames} frames in (${formatSize(c.inBytes)}), ${c.outFrames} out (${formatSize(c.outBytes)}), ${c.dropped} dropped`;
+}
+
+async function network(client: ControlClient, args: Args): Promise<void> {
+  const net = await client.call("query-network", {});
+  if (args.json) return printJson(args.io, net);
+  if (net.ports.length === 0) args.io.stdout.write(`host ${client.greeting.host}'s switch has no ports (vm start --net, host --net-peer or --net-listen)\n`);
+  for (const port of net.ports) args.io.stdout.write(`${port.kind === "trunk" ? `trunk ${port.name}` : `${port.name} ${port.mac}`}: ${portCounts(port)}\n`);
+  if (net.queueDrops > 0) args.io.stdout.write(`${net.queueDrops} frames dropped: too many waited between two slices\n`);
+}
+
 async function info(client: ControlClient, args: Args, [vm]: string[]): Promise<void> {
   const status = await client.call("query-status", { vm: vm! });
   if (args.json) return printJson(args.io, status);
@@ -218,6 +240,7 @@ async function info(client: ControlClient, args: Args, [vm]: string[]): Promise<
     ["outcome", status.description !== null ? `${status.description} (exit status ${status.exitStatus})` : "(running)"],
     ["console", `${status.console.written} bytes written, ${status.console.kept} kept, ${status.console.dropped} dropped`],
     ["input", `${status.console.inputPending} bytes waiting`],
+    ["network", status.network ? `${status.network.mac} on the host's switch, ${portCounts(status.network)}` : "(no NIC)"],
   ];
   for (const [key, value] of lines) args.io.stdout.write(`${`${key}:`.padEnd(11)}${value}\n`);
 }
@@ -423,7 +446,7 @@ export const vmCommand: Command<VmCliOptions> = {
   describe: "Start, watch and manage VMs on a running host (toyvmm host)",
   builder: (yargs) =>
     yargs
-      .positional("action", { type: "string", demandOption: true, describe: "start GUEST, list, info VM, console VM, pause VM, resume VM, stop VM, save VM FILE, restore FILE, migrate VM, jobinfo VM, jobabort VM or dirty-rate VM" })
+      .positional("action", { type: "string", demandOption: true, describe: "start GUEST, list, network, info VM, console VM, pause VM, resume VM, stop VM, save VM FILE, restore FILE, migrate VM, jobinfo VM, jobabort VM or dirty-rate VM" })
       .positional("words", { type: "string", array: true, describe: "The action's GUEST, VM or FILE" })
       .option("host", { type: "string", describe: "The host: a socket path, a host's --name, or HOST:PORT with --token-file (default: the socket of a host started without --control)" })
       .option("token-file", { type: "string", describe: "File holding a TCP host's token" })
@@ -433,6 +456,8 @@ export const vmCommand: Command<VmCliOptions> = {
       .option("input", { type: "string", describe: `start: console input given up front, from a file or - for stdin (at most ${formatSize(CREATE_INPUT_MAX)})` })
       .option("include-dir", { ...INCLUDE_DIR_OPTION, describe: `start: ${INCLUDE_DIR_OPTION.describe}` })
       .option("bare", { type: "boolean", default: false, describe: "start: a guest OS on a bare CPU instead of under the monitor" })
+      .option("net", { type: "boolean", default: false, describe: "start: give the guest OS a NIC on the host's switch (docs/NETWORK.md, On real hosts)" })
+      .option("mac", { type: "string", describe: "start, with --net: the NIC's MAC, e.g. 52:54:00:00:00:07 (default: the lowest of 52:54:00:00:00:01, :02, … free on the host)" })
       .option("paused", { type: "boolean", default: false, describe: "start, restore: the VM waits for vm resume" })
       .option("name", { type: "string", describe: "start, restore: the VM's name (default: the guest's, made unique)" })
       .option("follow", { type: "boolean", default: true, describe: "console: keep following the output until the VM ends (--no-follow: print what is kept and return)" })
@@ -456,10 +481,15 @@ export const vmCommand: Command<VmCliOptions> = {
       .option("dirty-rate-mode", { choices: DIRTY_RATE_MODES, describe: "dirty-rate: dirty-bitmap (every page, the default; not while the VM migrates) or page-sampling (QEMU's: a CRC of 512 pages at both ends)" })
       .option("xbzrle-cache", { type: "string", describe: "migrate: resent pages go as XBZRLE deltas against a cache of this size, e.g. 64MiB (default: the source host's, off)" })
       .option("compress", { type: "boolean", describe: "migrate: pages that go whole go LZ4-compressed (default: the source host's, off)" })
-      .option("json", { type: "boolean", default: false, describe: "start, list, info, save, restore, migrate, jobinfo, dirty-rate: print the answer as JSON" })
+      .option("json", { type: "boolean", default: false, describe: "start, list, network, info, save, restore, migrate, jobinfo, dirty-rate: print the answer as JSON" })
       .example(
         "$0 host --detach --control a.sock && $0 vm start solo --args prog=hello --host a.sock && $0 vm console solo --host a.sock; $0 host stop --control a.sock",
         "boot a guest on a host and watch its console until it ends",
+      )
+      .example(
+        "$0 host --detach --control n.sock --speed 1M && $0 vm start multi-net --net --args run=udpecho --host n.sock && " +
+          "$0 vm start multi-net --net --args run=udpclient --name client --host n.sock && $0 vm console client --host n.sock && $0 vm network --host n.sock; $0 host stop --control n.sock",
+        "two guests with NICs on one host's switch: a UDP echo server (10.0.0.1) and a client that ends after three replies",
       )
       .example(
         "$0 host --detach --control b.sock && $0 vm start multi --paused --host b.sock && $0 vm list --host b.sock && $0 vm resume multi --host b.sock && $0 vm info multi --host b.sock; $0 host stop --control b.sock",

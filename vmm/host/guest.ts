@@ -3,6 +3,7 @@
  * program on the process VM, as vmm/migration wraps them) and the few kind-specific things the
  * host needs besides — where console input goes, how console output comes out, how it ended.
  */
+import type { Nic } from "../../isa/devices/net.js";
 import type { ImageSymbol } from "../../isa/image/model.js";
 import type { ResolvedGuest } from "../guests.js";
 import { bootVm, MachineVm } from "../migration/machine-vm.js";
@@ -20,6 +21,8 @@ export interface HostedGuest {
   readonly bootArgs: string;
   /** The console device input goes to; null for a program, whose input is fixed at its start. */
   readonly consoleDevice: InputSink | null;
+  /** The machine's network device, or null (none asked for, or a program). */
+  readonly nic: Nic | null;
   /** Symbols to name a faulting pc with, when the image is known. */
   readonly symbols: readonly ImageSymbol[] | undefined;
   /** Sends all console output (a program's standard output and error, interleaved) to `write`. */
@@ -38,6 +41,8 @@ export interface GuestSpec {
   bare: boolean;
   input?: string;
   maxTicks?: number;
+  /** A network device with this MAC (a guest OS only). */
+  nic?: { mac: Uint8Array };
 }
 
 /** Boots a resolved guest: a program on the process VM, any other image as a machine. */
@@ -48,7 +53,7 @@ export function bootGuest(spec: GuestSpec): HostedGuest {
     const vm = startProcess({ name: spec.name, image, args: spec.bootArgs, input: spec.input ?? "", ...memory, ...(spec.maxTicks ? { maxTicks: spec.maxTicks } : {}) });
     return processGuest(vm, spec.bootArgs, image.symbols);
   }
-  const vm = bootVm({ name: spec.name, image, bootArgs: spec.bootArgs, input: spec.input ?? "", kind: spec.bare ? "bare" : "monitor", ...memory });
+  const vm = bootVm({ name: spec.name, image, bootArgs: spec.bootArgs, input: spec.input ?? "", kind: spec.bare ? "bare" : "monitor", ...memory, ...(spec.nic ? { nic: spec.nic } : {}) });
   // On a host more input may always come: a guest waiting for it waits, it does not end.
   vm.machine.console.inputClosed = false;
   return machineGuest(vm, spec.bootArgs, image.symbols);
@@ -69,6 +74,7 @@ function machineGuest(vm: MachineVm, bootArgs: string, symbols: readonly ImageSy
     bootArgs,
     symbols,
     consoleDevice: machine.console,
+    nic: machine.nic,
     attach: (write) => vm.console.attach(write),
     outcome: () => (machine.ended ? outcomeOfMachine(machine.ended, machine) : null),
     stats: () => ({ ...machine.stats.snapshot() }),
@@ -82,6 +88,7 @@ function processGuest(vm: MigratableProcess, bootArgs: string, symbols: readonly
     bootArgs,
     symbols,
     consoleDevice: null,
+    nic: null,
     attach(write) {
       vm.out.attach(write);
       vm.err.attach(write);

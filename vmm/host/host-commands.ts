@@ -52,8 +52,10 @@ export const HANDLERS: { [N in CommandName]: Handler<N> } = {
       console: { written: vm.console.end, kept: vm.console.end - vm.console.start, dropped: vm.console.start, inputPending: vm.inputPending },
       stats: vm.guest.stats() as ReturnOf<"query-status">["stats"],
       memoryCrc: crc32(vm.guest.vm.memory.bytes),
+      network: host.network.info(host.network.vmPort(name)),
     };
   },
+  "query-network": (host) => ({ listen: host.network.listenAddress, ports: host.network.list(), queueDrops: host.network.queueDrops }),
   "vm-pause": (host, { vm }) => {
     host.checkUnlocked(vm, "vm-pause");
     return host.pause(vm).summary();

@@ -16,6 +16,7 @@ import type { HostedGuest } from "./guest.js";
 import { InputQueue } from "./input-queue.js";
 import { CommandError } from "./protocol.js";
 import type { VmSummary } from "./protocol-commands.js";
+import { HOP_TICKS } from "./network.js";
 
 export type VmState = "running" | "paused" | "ended";
 
@@ -35,6 +36,12 @@ export class HostVm {
   failure: Error | null = null;
   /** A machine's tick limit (a program counts its own ticks against its limit). */
   private readonly maxTicks: number;
+  /**
+   * Most ticks one slice may take. A VM with a NIC runs in slices of two hops at most, so the
+   * VMs of a host stay within a few hops of guest time of each other (as the simulated
+   * network's lock step keeps them) and a reply is not stamped long after its request.
+   */
+  readonly sliceMax: number;
 
   constructor(
     readonly name: string,
@@ -45,6 +52,7 @@ export class HostVm {
   ) {
     this.state = options.paused ? "paused" : "running";
     this.maxTicks = guest.kind === "process" ? Infinity : (options.maxTicks ?? Infinity);
+    this.sliceMax = guest.nic ? 2 * HOP_TICKS : Infinity;
     guest.attach(this.console.writeByte);
     if (guest.outcome()) this.state = "ended";
   }

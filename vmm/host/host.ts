@@ -11,6 +11,8 @@ import { silentLogger } from "../log.js";
 import type { MigratableVm } from "../migration/vm-port.js";
 import { adoptGuest, bootGuest } from "./guest.js";
 import { HostVm } from "./host-vm.js";
+import { HostNetwork } from "./network.js";
+import { formatMac, parseMac } from "../net/mac.js";
 import type { HostMigrations } from "./migrations.js";
 import { CommandError } from "./protocol.js";
 import type { ArgumentsOf } from "./protocol-commands.js";
@@ -55,16 +57,29 @@ export class Host {
   private readonly locks = new Map<string, string>();
   /** Names kept for VMs on their way here. */
   private readonly reserved = new Set<string>();
+  /** The switch the VMs' NICs are plugged into (network.ts), and the trunks to other hosts. */
+  readonly network = new HostNetwork();
+  /** VMs with a NIC that arrived by migration and are plugged in when they first run here. */
+  private readonly unplugged = new Set<string>();
 
   constructor(options: HostOptions) {
     this.name = options.name;
     this.version = options.version;
     this.speed = options.speed;
     this.log = options.log ?? silentLogger;
-    this.scheduler = new HostScheduler(options.speed, options.clock, (vm, end) => {
-      if (end === "ended") this.ended(vm);
-      else if (vm.waiting === "page") this.onPageMissing(vm, vm.missingPage);
-    });
+    this.scheduler = new HostScheduler(
+      options.speed,
+      options.clock,
+      (vm, end) => {
+        if (end === "ended") this.ended(vm);
+        else if (vm.waiting === "page") this.onPageMissing(vm, vm.missingPage);
+      },
+      () => this.network.flush(),
+    );
+    this.network.onFrames = () => {
+      this.network.flush();
+      this.onRunnable();
+    };
   }
 
   /** Hears every event from now on; returns the way to stop. */
@@ -112,6 +127,7 @@ export class Host {
       throw new CommandError("InvalidArguments", `vm-create: ${args.guest} is a user program: it runs on the process VM, not on a bare CPU`);
     }
     const name = this.freeName(args.name, resolved.name);
+    const nic = this.nicFor(args, resolved.kind === "program");
     const guest = bootGuest({
       name,
       guest: resolved,
@@ -120,6 +136,7 @@ export class Host {
       ...(args.memory !== undefined ? { memorySize: args.memory } : {}),
       ...(args.input !== undefined ? { input: args.input } : {}),
       ...(args.maxTicks !== undefined ? { maxTicks: args.maxTicks } : {}),
+      ...(nic ? { nic } : {}),
     });
     const maxTicks = args.maxTicks !== undefined ? { maxTicks: args.maxTicks } : {};
     return this.add(new HostVm(name, args.guest, guest, { paused: args.paused, ...maxTicks }), "guest");
@@ -130,12 +147,39 @@ export class Host {
    * them the same way) under `name`, or the VM's own name made unique.
    */
   adopt(vm: MigratableVm, options: { name?: string; source: string; paused: boolean; from: VmOrigin }): HostVm {
+    const guest = adoptGuest(vm);
+    if (guest.nic && this.network.hasMac(guest.nic.mac)) {
+      throw new CommandError("InvalidArguments", `${options.name ?? vm.name}: a VM on host ${this.name} already has its MAC ${formatMac(guest.nic.mac)}`);
+    }
     const name = options.name !== undefined && this.reserved.delete(options.name) ? options.name : this.freeName(options.name, vm.name);
-    return this.add(new HostVm(name, options.source, adoptGuest(vm), { paused: options.paused }), options.from);
+    return this.add(new HostVm(name, options.source, guest, { paused: options.paused }), options.from);
+  }
+
+  /** The NIC `vm-create` asks for: the MAC given, or the lowest free default one; null without `net`. */
+  private nicFor(args: ArgumentsOf<"vm-create">, program: boolean): { mac: Uint8Array } | null {
+    if (!args.net) {
+      if (args.mac !== undefined) throw new CommandError("InvalidArguments", "vm-create: mac goes with net: true");
+      return null;
+    }
+    if (program) throw new CommandError("InvalidArguments", `vm-create: ${args.guest} is a user program: only a guest OS has a network device`);
+    if (args.mac === undefined) return { mac: this.network.freeMac() };
+    let mac: Uint8Array;
+    try {
+      mac = parseMac(args.mac, "vm-create: mac");
+    } catch (error) {
+      throw new CommandError("InvalidArguments", (error as Error).message);
+    }
+    if (this.network.hasMac(mac)) throw new CommandError("InvalidArguments", `vm-create: mac ${args.mac}: a VM on host ${this.name} already has it`);
+    return { mac };
   }
 
   private add(vm: HostVm, from: VmOrigin): HostVm {
     this.vms.set(vm.name, vm);
+    // One that arrives by migration is plugged in when it runs here, not while the source still runs it.
+    if (vm.guest.nic) {
+      if (from === "migration") this.unplugged.add(vm.name);
+      else this.plug(vm, from === "snapshot");
+    }
     this.scheduler.add(vm);
     this.log.info({ vm: vm.name, guest: vm.source, kind: vm.guest.kind, state: vm.state }, "vm started");
     this.emit({ event: "VM_STARTED", data: { vm: vm.name, state: vm.state, from } });
@@ -164,6 +208,7 @@ export class Host {
     const vm = this.find(name);
     if (vm.state === "running") return vm;
     vm.resume();
+    if (this.unplugged.delete(name)) this.plug(vm, true);
     this.log.info({ vm: name, ticks: vm.ticks }, "vm resumed");
     this.emit({ event: "VM_RESUMED", data: { vm: name, ticks: vm.ticks } });
     this.onRunnable();
@@ -195,6 +240,9 @@ export class Host {
     this.emit({ event: "VM_DESTROYED", data: { vm: name } });
     this.scheduler.remove(vm);
     this.vms.delete(name);
+    this.unplugged.delete(name);
+    const port = this.network.vmPort(name);
+    if (port >= 0) this.network.unplug(port);
     vm.guest.vm.destroy();
     this.log.info({ vm: name }, "vm destroyed");
   }
@@ -239,6 +287,16 @@ export class Host {
   checkUnlocked(name: string, command: string): void {
     const why = this.locks.get(name);
     if (why !== undefined) throw new CommandError("InvalidState", `${command}: ${name} ${why} (migrate-cancel gives it back while the source still holds it)`);
+  }
+
+  /** Plugs the VM's NIC into the host's switch; one that came from elsewhere announces itself (announce-self). */
+  private plug(vm: HostVm, announce: boolean): void {
+    const port = this.network.plugVm(vm.name, vm.guest.nic!, () => vm.ticks);
+    if (announce) {
+      this.network.announce(port);
+      this.network.flush();
+    }
+    this.log.info({ vm: vm.name, mac: this.network.info(port)!.mac, announced: announce }, "vm plugged into the host's switch");
   }
 
   /** A client asked the host to stop. */

@@ -4,7 +4,7 @@
  * these (host-commands.ts), the client checks answers against them, and the reference in
  * docs/HOSTS.md is generated from them.
  */
-import { flag, LINE_MAX, list, memorySize, NAME_MAX, record, text, wholeNumber, z } from "../../isa/schema.js";
+import { flag, LINE_MAX, list, memorySize, NAME_MAX, oneOf, record, text, wholeNumber, z } from "../../isa/schema.js";
 import { MIGRATE_COMMANDS } from "./protocol-migrate.js";
 import { command, consoleCounts, consoleOffset, none, outcomeSchema, vmArgument, vmName, vmSummary } from "./protocol-values.js";
 
@@ -14,6 +14,20 @@ export const CONSOLE_INPUT_MAX = 64 * 1024;
 export const CREATE_INPUT_MAX = 256 * 1024;
 /** Most console text one `console-read` returns. */
 export const CONSOLE_READ_MAX = 64 * 1024;
+
+/** A port of the host's switch (network.ts) and what went through it. */
+export const networkPort = record({
+  name: text(NAME_MAX).describe("The VM's name, or the trunk's (the other host's address)"),
+  kind: oneOf(["vm", "trunk", "hostfwd"]).describe('"vm": a VM\'s NIC; "trunk": a tunnel to another host; "hostfwd": the host\'s end of forwarded ports'),
+  mac: text(17).nullable().describe("The NIC's or the forwarder's MAC (null for a trunk)"),
+  counters: record({
+    inFrames: wholeNumber().describe("Frames that came in by the port"),
+    inBytes: wholeNumber().describe("Their bytes"),
+    outFrames: wholeNumber().describe("Frames the switch sent out by it"),
+    outBytes: wholeNumber().describe("Their bytes"),
+    dropped: wholeNumber().describe("Frames for it that could not be taken (a full NIC inbox, a trunk that cannot keep up) or that were no Ethernet frames"),
+  }),
+});
 
 const path = text(NAME_MAX).describe("An absolute path on the host's file system");
 
@@ -25,6 +39,7 @@ const vmStatus = vmSummary.extend({
   console: consoleCounts,
   stats: z.record(z.string(), z.json()).describe("The monitor's statistics as `toyvmm boot --json` gives them, or a program's system calls by name"),
   memoryCrc: wholeNumber(0, 0xffffffff).describe("CRC-32 of the guest's memory now (equal on every host for the same guest time)"),
+  network: networkPort.nullable().describe("Its port on the host's switch, when it has a NIC plugged in here (else null)"),
 });
 
 export const COMMANDS = {
@@ -50,8 +65,19 @@ export const COMMANDS = {
       input: text(CREATE_INPUT_MAX).optional().describe("Console input given up front (a program's whole standard input)"),
       maxTicks: wholeNumber(1).optional().describe("Stop the guest after this many ticks (its outcome is then \"limit\")"),
       includeDirs: list(path, 64, "folders").optional().describe("Folders .include and .incbin also look in, for a source"),
+      net: flag.optional().describe("true: give the guest OS a NIC on the host's switch (and through its trunks, on the hosts joined to it)"),
+      mac: text(17).optional().describe("With `net`: the NIC's MAC, e.g. 52:54:00:00:00:07 (default: the lowest of 52:54:00:00:00:01, :02, … not in use here); the guests' stack takes 10.0.0.N from its last byte"),
     }),
     returns: vmSummary,
+  }),
+  "query-network": command({
+    doc: "The host's switch: every port (VMs' NICs and trunks to other hosts) with what went through it, and the frames dropped because too many waited between two slices.",
+    arguments: none,
+    returns: record({
+      listen: text(NAME_MAX).nullable().describe("Where other hosts' switches join this one (--net-listen), as HOST:PORT, or null"),
+      ports: z.array(networkPort),
+      queueDrops: wholeNumber().describe("Frames dropped because 1024 already waited between two slices"),
+    }),
   }),
   "query-vms": command({
     doc: "Lists the VMs on this host, in the order they were created.",

@@ -66,6 +66,8 @@ export class HostScheduler {
     private readonly clock: WallClock,
     /** Told of every slice that ended the VM or left it waiting. */
     private readonly onSliceEnd: (vm: HostVm, end: Exclude<SliceEnd, "budget">) => void,
+    /** Told after every slice (the host's network moves what the VM sent). */
+    private readonly afterSlice: () => void = () => {},
   ) {}
 
   add(vm: HostVm): void {
@@ -125,10 +127,11 @@ export class HostScheduler {
     }
     const owed = this.owed(vm, pace, now);
     if (owed < 1) return false;
-    const budget = Math.min(owed, pace.slice);
+    const budget = Math.min(owed, pace.slice, vm.sliceMax);
     const before = vm.ticks;
     const dirtyBefore = pace.dirtyLimit > 0 ? countDirty(vm.guest.vm.memory) : 0;
     const end = vm.run(budget);
+    this.afterSlice();
     const elapsed = this.clock.now() - now;
     pace.slice = nextSlice(pace.slice, vm.ticks - before >= budget, elapsed);
     if (pace.throttle > 0 || pace.dirtyLimit > 0) {

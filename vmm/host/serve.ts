@@ -14,6 +14,8 @@ import { ControlSession } from "./session.js";
 import { ViewServer } from "./http/view-server.js";
 import { HostLoop } from "./loop.js";
 import { HostMigrations } from "./migrations.js";
+import { NetTunnels } from "./net-tunnel.js";
+import { HostForwarding, type HostfwdRule } from "./hostfwd.js";
 import type { Speed } from "./scheduler.js";
 
 export interface HostConfig {
@@ -26,6 +28,10 @@ export interface HostConfig {
   tcp?: { address: TcpAddress; token: string };
   /** Where incoming migrations are accepted (port 0: a free one). */
   migrateListen?: TcpAddress;
+  /** Trunks to other hosts' switches: where others join this one, and the hosts this one joins. */
+  net?: { listen?: TcpAddress; peers: TcpAddress[] };
+  /** Ports of this machine forwarded to guests' ports (--hostfwd). */
+  hostfwd?: HostfwdRule[];
   /** The web view (http/view-server.ts): where it listens, the built page, and its token beyond loopback. */
   http?: { address: TcpAddress; root: string; token?: string };
   log: Logger;
@@ -40,6 +46,10 @@ export interface RunningHost {
   migrateListen: string | null;
   /** The web view's address, e.g. http://127.0.0.1:8080/, or null. */
   view: string | null;
+  /** Where other hosts' switches join this one (--net-listen), as HOST:PORT, or null. */
+  netListen: string | null;
+  /** Each forwarded port and where it goes, "127.0.0.1:8080 to server:80". */
+  hostfwd: string[];
   /** Stops the host; resolves once it has (calling it again waits for the same stop). */
   stop(reason: string): Promise<void>;
   /** Resolves once the host has stopped, however it was asked to. */
@@ -63,11 +73,31 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     migrations = await HostMigrations.start(host, config.migrateListen, log);
   } catch (error) {
     await server.close();
-    throw migrateListenError(error, config.migrateListen);
+    throw listenError(error, "--migrate-listen", config.migrateListen);
+  }
+  let tunnels: NetTunnels;
+  try {
+    tunnels = await NetTunnels.start(host.network, config.net ?? { peers: [] }, log);
+  } catch (error) {
+    await migrations.close();
+    await server.close();
+    throw listenError(error, "--net-listen", config.net?.listen);
+  }
+  host.network.listenAddress = tunnels.listenAddress;
+  let forwarding: HostForwarding;
+  try {
+    forwarding = await HostForwarding.start(host, config.hostfwd ?? [], config.speed, log);
+  } catch (error) {
+    await tunnels.close();
+    await migrations.close();
+    await server.close();
+    throw error;
   }
   try {
     if (config.http) view = await startView(host, config.http, log);
   } catch (error) {
+    await forwarding.close();
+    await tunnels.close();
     await migrations.close();
     await server.close();
     throw new UserError((error as Error).message);
@@ -83,6 +113,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       log.info({ host: config.name, reason }, "host stopping");
       loop.stop();
       await migrations.close();
+      await forwarding.close();
+      await tunnels.close();
       await view?.close();
       await server.close();
       host.destroyAll();
@@ -99,10 +131,12 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       speed: config.speed,
       ...(migrations.listenAddress ? { migrateListen: migrations.listenAddress } : {}),
       ...(view ? { view: view.url } : {}),
+      ...(tunnels.listenAddress ? { netListen: tunnels.listenAddress } : {}),
+      ...(forwarding.listening.length ? { hostfwd: forwarding.listening } : {}),
     },
     "host started",
   );
-  return { host, config, addresses: server.addresses, migrateListen: migrations.listenAddress, view: view?.url ?? null, stop, stopped };
+  return { host, config, addresses: server.addresses, migrateListen: migrations.listenAddress, view: view?.url ?? null, netListen: tunnels.listenAddress, hostfwd: forwarding.listening, stop, stopped };
 }
 
 /** The web view: the page, and the control protocol over a WebSocket with a session per page. */
@@ -116,10 +150,10 @@ function startView(host: Host, http: NonNullable<HostConfig["http"]>, log: Logge
   });
 }
 
-/** A migration address that cannot be listened on, in one line naming the flag. */
-function migrateListenError(error: unknown, address: TcpAddress | undefined): unknown {
+/** An address that cannot be listened on, in one line naming the flag. */
+function listenError(error: unknown, flag: string, address: TcpAddress | undefined): unknown {
   const code = (error as NodeJS.ErrnoException).code;
   if (!address || (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES")) return error;
   const where = describeAddress({ kind: "tcp", ...address });
-  return new UserError(`--migrate-listen ${where}: ${code === "EADDRINUSE" ? "the address is in use" : code === "EACCES" ? "permission denied" : "no such address on this machine"}`);
+  return new UserError(`${flag} ${where}: ${code === "EADDRINUSE" ? "the address is in use" : code === "EACCES" ? "permission denied" : "no such address on this machine"}`);
 }
