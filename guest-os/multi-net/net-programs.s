@@ -3,6 +3,7 @@
 
 .equ SERVER_IP, 0x0a000001
 .equ ECHO_PORT, 7
+.equ WEB_PORT, 80               ; the dispatcher/worker server's and the web server's port
 .equ BUF, USER_DATA             ; 2 KiB of data
 .equ MSG, USER_DATA + 2048      ; a {buf, len, ip, port} message for sendto/recvfrom
 .equ POLLFD, USER_DATA + 2064   ; one struct pollfd

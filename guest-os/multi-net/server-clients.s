@@ -2,7 +2,6 @@
 ; the server at SERVER_IP on its port, sends one request, prints every line of the answer as
 ; "pid N: LINE" and ends when the server closes.
 
-.equ WEB_PORT, 80
 
 ; ask(a0 = pid, a1 = port, a2 = request, NUL-terminated) -> a0 = 0, or 1 when the connection was
 ; refused: one request, the whole answer printed

@@ -7,7 +7,6 @@
 ;   anything else -> ERR …   (a blank line is ignored; a line may end in CR LF)
 ; A request line longer than the 2 KiB buffer drops the client.
 
-.equ WEB_PORT, 80
 .equ WEB_REQ_MAX, 2048          ; BUF holds the bytes received and not yet answered
 .equ WEB_COUNT, USER_DATA + 2560 ; HTTP requests answered
 .equ WEB_OUT, USER_DATA + 2576  ; a header or a reply line (at most 272 bytes)
