@@ -47,9 +47,6 @@ const BINDINGS: Readonly<Record<string, string>> = {
 /** Names the generated function's closure binds (see `Jit`). */
 export const CLOSURE = ["mulh"] as const;
 
-/** Loads and stores that keep their last page in locals; the rest check the TLB each time. */
-const MAX_SITES = 64;
-
 const lit = (v: number) => (v < 0 ? `(${v})` : `${v}`);
 const reg = (r: number | undefined) => (r ? `r${r}` : "0");
 
@@ -75,18 +72,27 @@ interface Place {
   readonly word: number;
   /** Instructions of the block after this one (not yet retired when this one faults). */
   readonly after: number;
-  /** Site number of a cached load/store, or -1. */
+  /** Number of the page cache the load or store uses (see `cacheKey`). */
   readonly site: number;
 }
 
 /**
- * One load or store. Inline TLB hit, else the region leaves before it (see the top). A cached
- * site (`v<s>`, `p<s>`) also keeps in locals the virtual page it last hit in the TLB (as
- * `va & mask`, so one compare checks page and alignment) and its physical base: a repeat on
- * that page skips the TLB. Exact because nothing changes the TLB while a region runs. A
- * store's site page is already dirty (that store set it, and only the host clears dirty bits,
- * never during a run), and it has a write entry, so it holds no compiled code. Hit and miss
- * share the access itself, so training a new region (train.ts) gives both their type feedback.
+ * The page cache a load or store uses: one per base register and direction. Accesses through
+ * one register (a stack pointer, a pointer walking an array) mostly stay on one page, so they
+ * share its cache: fewer locals live across the region, and a page one access looked up serves
+ * the others. Loads and stores keep apart because a page's read and write entries differ.
+ */
+const cacheKey = (d: Decoded, store: boolean) => `${store ? "w" : "r"}${d.ops.rs1 ?? 0}`;
+
+/**
+ * One load or store. Its cache (`v<s>`, `p<s>`) keeps in locals the virtual page it last hit
+ * in the TLB (as `va & mask`, so one compare checks page and alignment) and its physical
+ * base: a repeat on that page skips the TLB. Exact because nothing changes the TLB while a
+ * region runs. A page in a store cache is already dirty (the store that put it there set it,
+ * and only the host clears dirty bits, never during a run), and it has a write entry, so it
+ * holds no compiled code. Otherwise the TLB is checked inline, and a miss leaves the region
+ * before the access (see the top). Hit and miss share the access itself, so training a new
+ * region (train.ts) gives both their type feedback.
  */
 function accessSource(sem: Extract<Semantics, { kind: "load" | "store" }>, d: Decoded, at: Place): string[] {
   const { rd, rs1, rs2, imm = 0 } = d.ops;
@@ -96,23 +102,17 @@ function accessSource(sem: Extract<Semantics, { kind: "load" | "store" }>, d: De
   const index = `pa${sem.size === 4 ? " >>> 2" : sem.size === 2 ? " >>> 1" : ""}`;
   const mem = `${sem.view}[${index}]`;
   const op = store ? `${mem} = ${reg(rs2)};` : rd ? `r${rd} = ${mem};` : "";
-  const lookup = [
+  const s = at.site;
+  const mask = ~(OFFSET_MASK & ~(sem.size - 1));
+  const dirty = store ? ` dirty[p${s} >>> ${PAGE_SHIFT}] = 1;` : "";
+  return [
+    `va = (${reg(rs1)} + ${lit(imm)}) | 0;`,
+    `if ((va & ${lit(mask)}) !== v${s}) {`,
     `vpn = va >>> ${PAGE_SHIFT}; slot = vpn & ${TLB_MASK};`,
     `if (${tag}[slot] !== ((vpn << 1) | k)${misaligned}) ${exit(at.word, at.after + 1)}`,
+    `p${s} = frame[slot]; v${s} = va & ${lit(~OFFSET_MASK)};${dirty} }`,
+    `pa = p${s} | (va & ${OFFSET_MASK}); ${op}`,
   ];
-  const lines = [`va = (${reg(rs1)} + ${lit(imm)}) | 0;`];
-  if (at.site >= 0) {
-    const s = at.site;
-    const mask = ~(OFFSET_MASK & ~(sem.size - 1));
-    const dirty = store ? ` dirty[p${s} >>> ${PAGE_SHIFT}] = 1;` : "";
-    lines.push(`if ((va & ${lit(mask)}) !== v${s}) {`, ...lookup);
-    lines.push(`p${s} = frame[slot]; v${s} = va & ${lit(~OFFSET_MASK)};${dirty} }`);
-    lines.push(`pa = p${s} | (va & ${OFFSET_MASK}); ${op}`);
-  } else {
-    lines.push(...lookup, `pa = frame[slot] | (va & ${OFFSET_MASK}); ${op}`);
-    if (store) lines.push(`dirty[pa >>> ${PAGE_SHIFT}] = 1;`);
-  }
-  return lines;
 }
 
 /**
@@ -125,14 +125,18 @@ export function regionSource(region: Region, page: number): string {
   const cases = new Set(number.keys());
   const used = new Set<number>();
   const written = new Set<number>();
-  let sites = 0;
+  const caches = new Map<string, number>();
   const siteOf = new Map<Step, number>();
   for (const b of blocks) {
     for (const step of b.steps) {
       const { d, sem } = step;
       for (const r of [d.ops.rs1, d.ops.rs2, d.ops.rd]) if (r) used.add(r);
       if (d.ops.rd) written.add(d.ops.rd);
-      if ((sem.kind === "load" || sem.kind === "store") && sites < MAX_SITES) siteOf.set(step, sites++);
+      if (sem.kind === "load" || sem.kind === "store") {
+        const key = cacheKey(d, sem.kind === "store");
+        if (!caches.has(key)) caches.set(key, caches.size);
+        siteOf.set(step, caches.get(key)!);
+      }
     }
   }
   const set = (rd: number | undefined, expr: string) => (rd ? `r${rd} = ${expr};` : "");
@@ -144,7 +148,7 @@ export function regionSource(region: Region, page: number): string {
   out.push("let left = n | 0, off = 0, back = 0, va = 0, vpn = 0, slot = 0, pa = 0;");
   out.push(`const base = pc0 & ${lit(~OFFSET_MASK)};`);
   out.push(`let at = LEADS[(pc0 & ${OFFSET_MASK}) >>> 2];`);
-  for (let s = 0; s < sites; s++) out.push(`let v${s} = ${NO_PAGE}, p${s} = 0;`);
+  for (let s = 0; s < caches.size; s++) out.push(`let v${s} = ${NO_PAGE}, p${s} = 0;`);
   out.push("body: for (;;) switch (at) {");
   blocks.forEach((b, i) => out.push(...blockSource(b, i, siteOf, goTo, set, cases)));
   // Only an entry that is no block start gets here (Jit enters regions at block starts only).
@@ -198,7 +202,7 @@ function blockSource(
         break;
       case "load":
       case "store":
-        out.push(...accessSource(sem, d, { word, after, site: siteOf.get(step) ?? -1 }));
+        out.push(...accessSource(sem, d, { word, after, site: siteOf.get(step)! }));
         break;
       case "branch": {
         const cond = sem.cond(x, reg(rs2));
