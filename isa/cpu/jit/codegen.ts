@@ -141,7 +141,11 @@ export function regionSource(region: Region, page: number): string {
   }
   const set = (rd: number | undefined, expr: string) => (rd ? `r${rd} = ${expr};` : "");
   /** Go on at word `i` of the page: another block of the region, or out to the interpreter. */
-  const goTo = (i: number) => (cases.has(i) ? `{ at = ${number.get(i)}; continue; }` : exit(i));
+  const goTo = (i: number) => (cases.has(i) ? `{ at = ${number.get(i)}; continue body; }` : exit(i));
+  /** Where a block that does not end in a jump goes on: the next case, or out. */
+  const plain: Flow = { goTo, fallThrough: (end) => (cases.has(end) ? "" : exit(end)) };
+  const loops = innermostLoops(blocks, number);
+  const code = (b: RegionBlock, flow: Flow) => blockSource(b, siteOf, flow, set);
 
   const out: string[] = [];
   for (const r of [...used].sort((a, b) => a - b)) out.push(`let r${r} = regs[${r}];`);
@@ -150,7 +154,10 @@ export function regionSource(region: Region, page: number): string {
   out.push(`let at = LEADS[(pc0 & ${OFFSET_MASK}) >>> 2];`);
   for (let s = 0; s < caches.size; s++) out.push(`let v${s} = ${NO_PAGE}, p${s} = 0;`);
   out.push("body: for (;;) switch (at) {");
-  blocks.forEach((b, i) => out.push(...blockSource(b, i, siteOf, goTo, set, cases)));
+  blocks.forEach((b, i) => {
+    const last = loops.get(i);
+    out.push(`case ${i}: {`, ...(last === undefined ? code(b, plain) : loopSource(blocks, i, last, number, goTo, code)), "}");
+  });
   // Only an entry that is no block start gets here (Jit enters regions at block starts only).
   out.push(`default: { off = pc0 & ${OFFSET_MASK}; break body; }`);
   out.push("}");
@@ -166,22 +173,102 @@ export function regionSource(region: Region, page: number): string {
   return [head, leads, "return function block(cpu, regs, pc0, n, k) {", ...prologue, OUT_OF_LINE, body, "};"].join("\n");
 }
 
+/** How a block's code goes on from where it ends. */
+interface Flow {
+  /** Statements that go on at word `i` of the page (a branch or jump taken). */
+  goTo(i: number): string;
+  /** Statements that go on at word `end`, where the block falls through ("" when that is the code after it). */
+  fallThrough(end: number): string;
+}
+
+/** Word index in the page that the last step of a block jumps or branches to, if any. */
+function targetOf(b: RegionBlock): number | undefined {
+  const last = b.steps[b.steps.length - 1]!;
+  const kind = last.sem.kind;
+  // Branch and jal offsets are in words from the instruction itself.
+  return kind === "branch" || kind === "jal" ? b.end - 1 + (last.d.ops.imm ?? 0) : undefined;
+}
+
+/**
+ * The region's innermost loops, by the number of their first block (the header): the number
+ * of their last block, the furthest that jumps or branches back to the header. Innermost: no
+ * other loop's header lies after the header and up to that last block.
+ */
+function innermostLoops(blocks: readonly RegionBlock[], number: ReadonlyMap<number, number>): Map<number, number> {
+  const lastOf = new Map<number, number>();
+  blocks.forEach((b, e) => {
+    const t = targetOf(b);
+    const h = t === undefined ? undefined : number.get(t);
+    if (h !== undefined && h <= e) lastOf.set(h, Math.max(e, lastOf.get(h) ?? e));
+  });
+  const loops = new Map<number, number>();
+  for (const [h, e] of lastOf) if (![...lastOf.keys()].some((o) => o > h && o <= e)) loops.set(h, e);
+  return loops;
+}
+
+/**
+ * An innermost loop, blocks `h` to `e`, as structured code, the case of its header: going
+ * back to the header is `continue` of a JavaScript loop and a branch forward inside the loop
+ * `break` out of a labelled block that ends where it lands, so the loop's iterations never go
+ * through the region's switch. Only entering at the header gets here: the loop's other blocks
+ * also have cases of their own, for entries and jumps from elsewhere, which go on into the
+ * loop when they reach its header again.
+ */
+function loopSource(
+  blocks: readonly RegionBlock[],
+  h: number,
+  e: number,
+  number: ReadonlyMap<number, number>,
+  goTo: (i: number) => string,
+  code: (b: RegionBlock, flow: Flow) => string[],
+): string[] {
+  // Each labelled block starts at the first block that branches to its end; where two would
+  // overlap without one holding the other, the later one starts earlier.
+  const from = new Map<number, number>();
+  for (let i = h; i <= e; i++) {
+    const t = targetOf(blocks[i]!);
+    const j = t === undefined ? undefined : number.get(t);
+    if (j !== undefined && j > i && j <= e) from.set(j, Math.min(i, from.get(j) ?? i));
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [j1, s1] of from) {
+      for (const [j2, s2] of from) {
+        if (j1 < j2 && s1 < s2 && s2 < j1) {
+          from.set(j2, s1);
+          changed = true;
+        }
+      }
+    }
+  }
+  const out = [`L${h}: for (;;) {`];
+  for (let i = h; i <= e; i++) {
+    if (from.has(i)) out.push(`} // F${i}`);
+    const opened = [...from].filter(([, s]) => s === i).map(([j]) => j);
+    for (const j of opened.sort((a, b) => b - a)) out.push(`F${j}: {`);
+    const inLoop: Flow = {
+      goTo: (t) => {
+        const j = number.get(t);
+        if (j === h) return `continue L${h};`;
+        return j !== undefined && j > i && j <= e ? `break F${j};` : goTo(t);
+      },
+      // Out of the last block: into the next case when the loop is its header alone.
+      fallThrough: (end) => (i < e && number.has(end) ? "" : h === e && number.has(end) ? `break L${h};` : goTo(end)),
+    };
+    out.push(...code(blocks[i]!, inLoop));
+  }
+  out.push("}");
+  return out;
+}
+
 function blockSource(
   b: RegionBlock,
-  number: number,
   siteOf: ReadonlyMap<Step, number>,
-  goTo: (i: number) => string,
+  flow: Flow,
   set: (rd: number | undefined, expr: string) => string,
-  cases: ReadonlySet<number>,
 ): string[] {
   const count = b.steps.length;
-  const last = b.steps[count - 1]!;
-  const lastImm = last.d.ops.imm ?? 0;
-  const lastWord = b.start + count - 1;
-  // Branch and jal offsets are in words from the instruction itself.
-  const loop = (last.sem.kind === "branch" || last.sem.kind === "jal") && lastWord + lastImm === b.start;
-  const out: string[] = [`case ${number}: {`];
-  if (loop) out.push("for (;;) {");
+  const out: string[] = [];
   out.push(`if (left < ${count}) ${exit(b.start)}`);
   out.push(`left = (left - ${count}) | 0;`);
   b.steps.forEach((step, j) => {
@@ -204,33 +291,25 @@ function blockSource(
       case "store":
         out.push(...accessSource(sem, d, { word, after, site: siteOf.get(step)! }));
         break;
-      case "branch": {
-        const cond = sem.cond(x, reg(rs2));
-        if (loop) out.push(`if (!(${cond})) break;`);
-        else out.push(`if (${cond}) ${goTo(word + imm)}`);
+      case "branch":
+        out.push(`if (${sem.cond(x, reg(rs2))}) ${flow.goTo(word + imm)}`);
         break;
-      }
       case "jal":
         out.push(set(rd, `(base + ${4 * (word + 1)}) | 0`));
-        if (!loop) out.push(goTo(word + imm));
+        out.push(flow.goTo(word + imm));
         break;
       case "jalr":
         out.push(`va = (${x} + ${lit(imm)}) | 0;`);
         out.push(`if ((va & 3) !== 0) ${fault}`);
         out.push(set(rd, `(base + ${4 * (word + 1)}) | 0`));
-        out.push(`if (((va ^ base) >>> ${PAGE_SHIFT}) === 0 && (at = LEADS[(va & ${OFFSET_MASK}) >>> 2]) >= 0) continue;`);
+        out.push(`if (((va ^ base) >>> ${PAGE_SHIFT}) === 0 && (at = LEADS[(va & ${OFFSET_MASK}) >>> 2]) >= 0) continue body;`);
         out.push("{ off = (va - base) | 0; back = 0; break body; }");
         break;
       case "interpret":
         throw new Error("unreachable: regions end before system instructions");
     }
   });
-  if (loop) out.push("}");
-  // Fall through into the next case when it starts where this block ends: cases are in address
-  // order and none starts inside a block. Otherwise go there explicitly.
-  const tail = last.sem.kind;
-  if (tail !== "jal" && tail !== "jalr" && !cases.has(b.end)) out.push(goTo(b.end));
-  out.push("}");
+  const tail = b.steps[count - 1]!.sem.kind;
+  if (tail !== "jal" && tail !== "jalr") out.push(flow.fallThrough(b.end));
   return out;
 }
-
