@@ -7,7 +7,10 @@
  * `jalr` whose target is a block of the region (a return to the caller's block) finds its
  * number in the region's table of block starts (`LEADS`, by word of the page) and does the
  * same, so calls and returns within a page never leave compiled code.
- * A block whose last instruction jumps back to its own start becomes a loop of its own.
+ * An innermost loop (blocks from a header to the last block that jumps back to it, no other
+ * loop's header between) is also structured code in its header's case: a JavaScript loop whose
+ * iterations and inner forward branches never go through the switch (`loopSource`).
+ * Loads and stores keep the page they last used, one cache per base register (`accessSource`).
  *
  * Exact by construction: each block checks the remaining count (`left`, the slice the
  * interpreter was given, which ends at the next timer deadline) before it starts, so budgets
@@ -189,6 +192,12 @@ function targetOf(b: RegionBlock): number | undefined {
   return kind === "branch" || kind === "jal" ? b.end - 1 + (last.d.ops.imm ?? 0) : undefined;
 }
 
+/** Whether block `b` falls through into block `next` when it does not jump. */
+function fallsInto(b: RegionBlock, next: RegionBlock): boolean {
+  const tail = b.steps[b.steps.length - 1]!.sem.kind;
+  return tail !== "jal" && tail !== "jalr" && b.end === next.start;
+}
+
 /**
  * The region's innermost loops, by the number of their first block (the header): the number
  * of their last block, the furthest that jumps or branches back to the header. Innermost: no
@@ -246,6 +255,9 @@ function loopSource(
     if (from.has(i)) out.push(`} // F${i}`);
     const opened = [...from].filter(([, s]) => s === i).map(([j]) => j);
     for (const j of opened.sort((a, b) => b - a)) out.push(`F${j}: {`);
+    // A block nothing in the loop falls or branches into (the return point of a call) runs
+    // only from its own case.
+    if (i > h && !from.has(i) && !fallsInto(blocks[i - 1]!, blocks[i]!)) continue;
     const inLoop: Flow = {
       goTo: (t) => {
         const j = number.get(t);

@@ -5,11 +5,13 @@
  * the code after a loop), the optimized region was thrown away ("Insufficient type feedback")
  * and ran interpreted until V8 had compiled it again, tens of milliseconds each time. So each
  * block of a new region runs, before the guest's first entry, on a scratch machine of its own:
- * one page of memory that every virtual address near 0 maps to, registers and memory all 0
- * (small addresses, small values), and last all -8 (values whose unsigned view is no small
- * integer, as `bltu` and `divu` see). V8 gives a function somewhere to record feedback only
- * after it has run a while, so the blocks run over and over, TRAINING_CALLS calls in all
- * (with fewer, the bench's kernels still deoptimized). The guest's machine is never touched, so
+ * one page of memory that every virtual address near 0 maps to, registers and memory first all
+ * 0 (small addresses, small values), then small values that differ from register to register
+ * (so a structured loop, entered only at its header, runs its body both ways round its
+ * branches), and last all -8 (values whose unsigned view is no small integer, as `bltu` and
+ * `divu` see); each call may run twice the region's length. V8 gives a function somewhere to
+ * record feedback only after it has run a while, so the blocks run over and over,
+ * TRAINING_CALLS calls in all (with fewer, the bench's kernels still deoptimized). The guest's machine is never touched, so
  * results cannot change.
  */
 import { PAGE_SHIFT, PAGE_SIZE, REGISTER_COUNT } from "../../arch.js";
