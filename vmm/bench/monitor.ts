@@ -13,8 +13,8 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { assemble } from "../../isa/asm/index.js";
 import type { GuestImage } from "../../isa/image/model.js";
+import { assembleText } from "../../isa/sources.js";
 import { createBareMachine } from "../monitor/bare.js";
 import type { Machine } from "../monitor/machine.js";
 import type { BootOptions } from "../monitor/machine.js";
@@ -53,27 +53,27 @@ tick:
 
 /**
  * Sets the timer to interrupt every 10 000 ticks and enables it; `tick` takes the interrupt and
- * sets the next deadline. Uses a3 only, which the kernel loops below leave alone.
+ * sets the next deadline. Uses a1 only, which the kernel loops below leave alone.
  */
 const TIMER = `
 .memsize 65536
 .entry start
 .org 0x1000
 start:
-    la a3, tick
-    csrw tvec, a3
-    li a3, 1
-    csrw imask, a3
-    csrr a3, time
-    addi a3, a3, 10000
-    csrw timecmp, a3
-    li a3, 3                ; KERNEL | IE
-    csrw status, a3
+    la a1, tick
+    csrw tvec, a1
+    li a1, 1
+    csrw imask, a1
+    csrr a1, time
+    addi a1, a1, 10000
+    csrw timecmp, a1
+    li a1, 3                ; KERNEL | IE
+    csrw status, a1
     j kernel
 tick:
-    csrr a3, timecmp
-    addi a3, a3, 10000
-    csrw timecmp, a3
+    csrr a1, timecmp
+    addi a1, a1, 10000
+    csrw timecmp, a1
     sret
 `;
 
@@ -81,70 +81,24 @@ tick:
 const SIEVE_GUEST = `${TIMER}
 kernel:
     li s0, 30000            ; s0 = n
-    li s1, 0x4000           ; s1 = sieve: byte i is 1 once i is known composite
+    li s1, 0x4000           ; s1 = the sieve
     li s3, 0x4000 + 30000   ; s3 = its end
-pass:
-    mv t0, s1
-clear:
-    sw zero, 0(t0)
-    addi t0, t0, 4
-    bltu t0, s3, clear
-    li s2, 2
-outer:
-    mul t0, s2, s2
-    bge t0, s0, count
-    add t1, s1, s2
-    lbu t1, 0(t1)
-    bnez t1, next
-    li t3, 1
-inner:
-    add t2, s1, t0
-    sb t3, 0(t2)
-    add t0, t0, s2
-    blt t0, s0, inner
-next:
-    addi s2, s2, 1
-    j outer
-count:
-    li s2, 2
-    li a2, 0
-count_loop:
-    bge s2, s0, pass
-    add t0, s1, s2
-    lbu t0, 0(t0)
-    bnez t0, count_next
-    addi a2, a2, 1
-count_next:
-    addi s2, s2, 1
-    j count_loop
+forever:
+    li a3, 1000
+.include "lib/sieve-passes.s"
+    j forever
 `;
 
 /** programs/bench/fib.s's recursion, fib(20) for ever, in kernel mode with the timer. */
-const FIB_GUEST = `${TIMER}
+const FIB_GUEST = `.include "../lib/macros.s"
+${TIMER}
 kernel:
     li sp, 0xf000
-again:
+forever:
     li a0, 20
     call fib
-    j again
-fib:
-    li t0, 2
-    blt a0, t0, fib_base
-    push ra
-    push s0
-    push s1
-    mv s0, a0
-    addi a0, s0, -1
-    call fib
-    mv s1, a0
-    addi a0, s0, -2
-    call fib
-    add a0, a0, s1
-    pop s1
-    pop s0
-    pop ra
-fib_base:
-    ret
+    j forever
+.include "lib/fib-function.s"
 `;
 
 /** A user loop that makes a system call every 12 instructions; the kernel returns past it. */
@@ -201,8 +155,9 @@ export interface ColdBootFigure {
   note?: string;
 }
 
+/** `file` names the source for messages; includes are looked up beside programs/bench's kernels. */
 function image(source: string, file: string): GuestImage {
-  return assemble(source, { file }).image;
+  return assembleText(source, join(packageRoot(), "programs", "bench", file)).image;
 }
 
 function timeRun(
@@ -242,8 +197,8 @@ export function measureOverhead(
 export function benchOverhead(ticks = 100_000_000): OverheadFigure[] {
   return [
     measureOverhead("compute-bound", image(COMPUTE_GUEST, "compute.s"), ticks, 1.15),
-    measureOverhead("sieve", image(SIEVE_GUEST, "sieve.s"), ticks / 2, 1.1),
-    measureOverhead("fib", image(FIB_GUEST, "fib.s"), ticks / 2, 1.1),
+    measureOverhead("sieve", image(SIEVE_GUEST, "monitor-sieve.s"), ticks / 2, 1.1),
+    measureOverhead("fib", image(FIB_GUEST, "monitor-fib.s"), ticks / 2, 1.1),
     measureOverhead("syscall-heavy", image(SYSCALL_GUEST, "syscall.s"), ticks / 4, 2),
   ];
 }
