@@ -44,20 +44,7 @@ main_ret:
     restore_ra_s1
     ret
 
-fib:                            ; fib(a0 = n) -> fib(n) = fib(n - 1) + fib(n - 2)
-    li t0, 2
-    blt a0, t0, fib_base
-    save_ra_s1
-    mv s0, a0
-    addi a0, s0, -1
-    call fib
-    mv s1, a0
-    addi a0, s0, -2
-    call fib
-    add a0, a0, s1
-    restore_ra_s1
-fib_base:                       ; fib(0) = 0, fib(1) = 1
-    ret
+.include "lib/fib-function.s"
 
 .data
 key_n:      .asciz "n"

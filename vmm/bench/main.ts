@@ -35,6 +35,8 @@ const KERNELS_ID = "kernels";
 const COLD_START_ID = "boot";
 /** The --only name of the migration stream against a raw socket alone (the migration rows measure it too). */
 const STREAM_ID = "stream";
+/** The --only name of the monitor's figures: overhead over bare, density, cold boot. */
+const MONITOR_ID = "monitor";
 
 interface Options {
   reps: number;
@@ -50,7 +52,8 @@ const USAGE = `usage: node dist/vmm/bench/main.js [--reps N] [--ms N] [--scale F
   --scale F   size of the whole-process kernels (${KERNELS.map((k) => k.id).join(", ")}), 1 = about a second each (default 1)
   --only ids  run only these (and skip the monitor and migration): ${KERNELS_ID} (the whole-process kernels
               and cold boot), ${COLD_START_ID} (cold boot alone, beside node's own start), ${STREAM_ID} (the migration
-              stream against a raw socket alone), or in-process CPU workloads: ${WORKLOADS.map((w) => w.id).join(", ")}
+              stream against a raw socket alone), ${MONITOR_ID} (the monitor's overhead over bare on the kernels,
+              density, cold boot), or in-process CPU workloads: ${WORKLOADS.map((w) => w.id).join(", ")}
   --json      print the results as JSON`;
 
 class UsageError extends Error {}
@@ -80,7 +83,7 @@ function parseArgs(argv: string[]): Options | "help" {
     } else if (arg === "--only") {
       options.only = value().split(",");
       for (const id of options.only) {
-        if (id !== KERNELS_ID && id !== COLD_START_ID && id !== STREAM_ID && !WORKLOADS.some((w) => w.id === id)) throw new UsageError(`--only: no workload '${id}'`);
+        if (![KERNELS_ID, COLD_START_ID, STREAM_ID, MONITOR_ID].includes(id) && !WORKLOADS.some((w) => w.id === id)) throw new UsageError(`--only: no workload '${id}'`);
       }
     } else throw new UsageError(`unknown option '${arg}'`);
   }
@@ -129,6 +132,30 @@ interface Result {
   instructions: number;
   mips: number;
   samples: number[];
+}
+
+/** The in-process CPU figures and their ratios, as lines. */
+function formatInProcess(results: Result[], ratios: Record<string, number>, target: number | undefined, reps: number, ms: number): string[] {
+  const lines: string[] = [];
+  lines.push(`in-process: the CPU in this process, median of ${reps} rounds of ~${ms} ms per workload`);
+  lines.push("");
+  const width = Math.max(...results.map((r) => r.label.length));
+  lines.push(`${"workload".padEnd(width)}  ${"MIPS".padStart(9)}  ${"min".padStart(9)}  ${"max".padStart(9)}`);
+  for (const r of results) {
+    const f = (x: number) => x.toFixed(1).padStart(9);
+    lines.push(`${r.label.padEnd(width)}  ${f(r.mips)}  ${f(Math.min(...r.samples))}  ${f(Math.max(...r.samples))}`);
+  }
+  lines.push("");
+  lines.push("ratios (median over rounds of the ratio within each round):");
+  const rw = Math.max(...Object.keys(ratios).map((k) => k.length));
+  for (const [name, value] of Object.entries(ratios)) lines.push(`${name.padEnd(rw)}  ${value.toFixed(3)}`);
+  if (target !== undefined) {
+    lines.push("");
+    lines.push(
+      `target: full CPU (JIT) >= 0.25 of plain JS on the ALU loop: ${target.toFixed(3)} (${target >= 0.25 ? "met" : "not met"})`,
+    );
+  }
+  return lines;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -199,7 +226,7 @@ async function main(argv: string[]): Promise<number> {
   }
   // The CPU as it runs by default: with the block compiler.
   const target = ratios["alu: full-jit / plain JS"];
-  const monitor = only === null ? await benchMonitor() : null;
+  const monitor = only === null || only.includes(MONITOR_ID) ? await benchMonitor() : null;
   const migration = only === null ? await benchMigration() : null;
   const network = only === null ? benchNetwork() : null;
   const stack = only === null ? benchGuestStack() : null;
@@ -235,28 +262,7 @@ async function main(argv: string[]): Promise<number> {
   if (kernels) lines.push(formatKernelReport(kernels));
   if (coldStart) lines.push(formatColdStart(coldStart), "");
   if (stream) lines.push(formatStreamReport(stream));
-  if (results.length === 0) {
-    process.stdout.write(`${lines.join("\n")}\n`);
-    return 0;
-  }
-  lines.push(`in-process: the CPU in this process, median of ${reps} rounds of ~${ms} ms per workload`);
-  lines.push("");
-  const width = Math.max(...results.map((r) => r.label.length));
-  lines.push(`${"workload".padEnd(width)}  ${"MIPS".padStart(9)}  ${"min".padStart(9)}  ${"max".padStart(9)}`);
-  for (const r of results) {
-    const f = (x: number) => x.toFixed(1).padStart(9);
-    lines.push(`${r.label.padEnd(width)}  ${f(r.mips)}  ${f(Math.min(...r.samples))}  ${f(Math.max(...r.samples))}`);
-  }
-  lines.push("");
-  lines.push("ratios (median over rounds of the ratio within each round):");
-  const rw = Math.max(...Object.keys(ratios).map((k) => k.length));
-  for (const [name, value] of Object.entries(ratios)) lines.push(`${name.padEnd(rw)}  ${value.toFixed(3)}`);
-  if (target !== undefined) {
-    lines.push("");
-    lines.push(
-      `target: full CPU (JIT) >= 0.25 of plain JS on the ALU loop: ${target.toFixed(3)} (${target >= 0.25 ? "met" : "not met"})`,
-    );
-  }
+  if (results.length > 0) lines.push(...formatInProcess(results, ratios, target, reps, ms));
   if (monitor) lines.push("", formatMonitorReport(monitor));
   if (migration) lines.push(formatMigrationReport(migration));
   if (network) lines.push(formatNetworkReport(network));

@@ -7,7 +7,10 @@
  * `jalr` whose target is a block of the region (a return to the caller's block) finds its
  * number in the region's table of block starts (`LEADS`, by word of the page) and does the
  * same, so calls and returns within a page never leave compiled code.
- * A block whose last instruction jumps back to its own start becomes a loop of its own.
+ * An innermost loop (blocks from a header to the last block that jumps back to it, no other
+ * loop's header between) is also structured code in its header's case: a JavaScript loop whose
+ * iterations and inner forward branches never go through the switch (`loopSource`).
+ * Loads and stores keep the page they last used, one cache per base register (`accessSource`).
  *
  * Exact by construction: each block checks the remaining count (`left`, the slice the
  * interpreter was given, which ends at the next timer deadline) before it starts, so budgets
@@ -47,9 +50,6 @@ const BINDINGS: Readonly<Record<string, string>> = {
 /** Names the generated function's closure binds (see `Jit`). */
 export const CLOSURE = ["mulh"] as const;
 
-/** Loads and stores that keep their last page in locals; the rest check the TLB each time. */
-const MAX_SITES = 64;
-
 const lit = (v: number) => (v < 0 ? `(${v})` : `${v}`);
 const reg = (r: number | undefined) => (r ? `r${r}` : "0");
 
@@ -75,18 +75,27 @@ interface Place {
   readonly word: number;
   /** Instructions of the block after this one (not yet retired when this one faults). */
   readonly after: number;
-  /** Site number of a cached load/store, or -1. */
+  /** Number of the page cache the load or store uses (see `cacheKey`). */
   readonly site: number;
 }
 
 /**
- * One load or store. Inline TLB hit, else the region leaves before it (see the top). A cached
- * site (`v<s>`, `p<s>`) also keeps in locals the virtual page it last hit in the TLB (as
- * `va & mask`, so one compare checks page and alignment) and its physical base: a repeat on
- * that page skips the TLB. Exact because nothing changes the TLB while a region runs. A
- * store's site page is already dirty (that store set it, and only the host clears dirty bits,
- * never during a run), and it has a write entry, so it holds no compiled code. Hit and miss
- * share the access itself, so training a new region (train.ts) gives both their type feedback.
+ * The page cache a load or store uses: one per base register and direction. Accesses through
+ * one register (a stack pointer, a pointer walking an array) mostly stay on one page, so they
+ * share its cache: fewer locals live across the region, and a page one access looked up serves
+ * the others. Loads and stores keep apart because a page's read and write entries differ.
+ */
+const cacheKey = (d: Decoded, store: boolean) => `${store ? "w" : "r"}${d.ops.rs1 ?? 0}`;
+
+/**
+ * One load or store. Its cache (`v<s>`, `p<s>`) keeps in locals the virtual page it last hit
+ * in the TLB (as `va & mask`, so one compare checks page and alignment) and its physical
+ * base: a repeat on that page skips the TLB. Exact because nothing changes the TLB while a
+ * region runs. A page in a store cache is already dirty (the store that put it there set it,
+ * and only the host clears dirty bits, never during a run), and it has a write entry, so it
+ * holds no compiled code. Otherwise the TLB is checked inline, and a miss leaves the region
+ * before the access (see the top). Hit and miss share the access itself, so training a new
+ * region (train.ts) gives both their type feedback.
  */
 function accessSource(sem: Extract<Semantics, { kind: "load" | "store" }>, d: Decoded, at: Place): string[] {
   const { rd, rs1, rs2, imm = 0 } = d.ops;
@@ -96,23 +105,17 @@ function accessSource(sem: Extract<Semantics, { kind: "load" | "store" }>, d: De
   const index = `pa${sem.size === 4 ? " >>> 2" : sem.size === 2 ? " >>> 1" : ""}`;
   const mem = `${sem.view}[${index}]`;
   const op = store ? `${mem} = ${reg(rs2)};` : rd ? `r${rd} = ${mem};` : "";
-  const lookup = [
+  const s = at.site;
+  const mask = ~(OFFSET_MASK & ~(sem.size - 1));
+  const dirty = store ? ` dirty[p${s} >>> ${PAGE_SHIFT}] = 1;` : "";
+  return [
+    `va = (${reg(rs1)} + ${lit(imm)}) | 0;`,
+    `if ((va & ${lit(mask)}) !== v${s}) {`,
     `vpn = va >>> ${PAGE_SHIFT}; slot = vpn & ${TLB_MASK};`,
     `if (${tag}[slot] !== ((vpn << 1) | k)${misaligned}) ${exit(at.word, at.after + 1)}`,
+    `p${s} = frame[slot]; v${s} = va & ${lit(~OFFSET_MASK)};${dirty} }`,
+    `pa = p${s} | (va & ${OFFSET_MASK}); ${op}`,
   ];
-  const lines = [`va = (${reg(rs1)} + ${lit(imm)}) | 0;`];
-  if (at.site >= 0) {
-    const s = at.site;
-    const mask = ~(OFFSET_MASK & ~(sem.size - 1));
-    const dirty = store ? ` dirty[p${s} >>> ${PAGE_SHIFT}] = 1;` : "";
-    lines.push(`if ((va & ${lit(mask)}) !== v${s}) {`, ...lookup);
-    lines.push(`p${s} = frame[slot]; v${s} = va & ${lit(~OFFSET_MASK)};${dirty} }`);
-    lines.push(`pa = p${s} | (va & ${OFFSET_MASK}); ${op}`);
-  } else {
-    lines.push(...lookup, `pa = frame[slot] | (va & ${OFFSET_MASK}); ${op}`);
-    if (store) lines.push(`dirty[pa >>> ${PAGE_SHIFT}] = 1;`);
-  }
-  return lines;
 }
 
 /**
@@ -125,28 +128,39 @@ export function regionSource(region: Region, page: number): string {
   const cases = new Set(number.keys());
   const used = new Set<number>();
   const written = new Set<number>();
-  let sites = 0;
+  const caches = new Map<string, number>();
   const siteOf = new Map<Step, number>();
   for (const b of blocks) {
     for (const step of b.steps) {
       const { d, sem } = step;
       for (const r of [d.ops.rs1, d.ops.rs2, d.ops.rd]) if (r) used.add(r);
       if (d.ops.rd) written.add(d.ops.rd);
-      if ((sem.kind === "load" || sem.kind === "store") && sites < MAX_SITES) siteOf.set(step, sites++);
+      if (sem.kind === "load" || sem.kind === "store") {
+        const key = cacheKey(d, sem.kind === "store");
+        if (!caches.has(key)) caches.set(key, caches.size);
+        siteOf.set(step, caches.get(key)!);
+      }
     }
   }
   const set = (rd: number | undefined, expr: string) => (rd ? `r${rd} = ${expr};` : "");
   /** Go on at word `i` of the page: another block of the region, or out to the interpreter. */
-  const goTo = (i: number) => (cases.has(i) ? `{ at = ${number.get(i)}; continue; }` : exit(i));
+  const goTo = (i: number) => (cases.has(i) ? `{ at = ${number.get(i)}; continue body; }` : exit(i));
+  /** Where a block that does not end in a jump goes on: the next case, or out. */
+  const plain: Flow = { goTo, fallThrough: (end) => (cases.has(end) ? "" : exit(end)) };
+  const loops = innermostLoops(blocks, number);
+  const code = (b: RegionBlock, flow: Flow) => blockSource(b, siteOf, flow, set);
 
   const out: string[] = [];
   for (const r of [...used].sort((a, b) => a - b)) out.push(`let r${r} = regs[${r}];`);
   out.push("let left = n | 0, off = 0, back = 0, va = 0, vpn = 0, slot = 0, pa = 0;");
   out.push(`const base = pc0 & ${lit(~OFFSET_MASK)};`);
   out.push(`let at = LEADS[(pc0 & ${OFFSET_MASK}) >>> 2];`);
-  for (let s = 0; s < sites; s++) out.push(`let v${s} = ${NO_PAGE}, p${s} = 0;`);
+  for (let s = 0; s < caches.size; s++) out.push(`let v${s} = ${NO_PAGE}, p${s} = 0;`);
   out.push("body: for (;;) switch (at) {");
-  blocks.forEach((b, i) => out.push(...blockSource(b, i, siteOf, goTo, set, cases)));
+  blocks.forEach((b, i) => {
+    const last = loops.get(i);
+    out.push(`case ${i}: {`, ...(last === undefined ? code(b, plain) : loopSource(blocks, i, last, number, goTo, code)), "}");
+  });
   // Only an entry that is no block start gets here (Jit enters regions at block starts only).
   out.push(`default: { off = pc0 & ${OFFSET_MASK}; break body; }`);
   out.push("}");
@@ -162,22 +176,111 @@ export function regionSource(region: Region, page: number): string {
   return [head, leads, "return function block(cpu, regs, pc0, n, k) {", ...prologue, OUT_OF_LINE, body, "};"].join("\n");
 }
 
+/** How a block's code goes on from where it ends. */
+interface Flow {
+  /** Statements that go on at word `i` of the page (a branch or jump taken). */
+  goTo(i: number): string;
+  /** Statements that go on at word `end`, where the block falls through ("" when that is the code after it). */
+  fallThrough(end: number): string;
+}
+
+/** Word index in the page that the last step of a block jumps or branches to, if any. */
+function targetOf(b: RegionBlock): number | undefined {
+  const last = b.steps[b.steps.length - 1]!;
+  const kind = last.sem.kind;
+  // Branch and jal offsets are in words from the instruction itself.
+  return kind === "branch" || kind === "jal" ? b.end - 1 + (last.d.ops.imm ?? 0) : undefined;
+}
+
+/** Whether block `b` falls through into block `next` when it does not jump. */
+function fallsInto(b: RegionBlock, next: RegionBlock): boolean {
+  const tail = b.steps[b.steps.length - 1]!.sem.kind;
+  return tail !== "jal" && tail !== "jalr" && b.end === next.start;
+}
+
+/**
+ * The region's innermost loops, by the number of their first block (the header): the number
+ * of their last block, the furthest that jumps or branches back to the header. Innermost: no
+ * other loop's header lies after the header and up to that last block.
+ */
+function innermostLoops(blocks: readonly RegionBlock[], number: ReadonlyMap<number, number>): Map<number, number> {
+  const lastOf = new Map<number, number>();
+  blocks.forEach((b, e) => {
+    const t = targetOf(b);
+    const h = t === undefined ? undefined : number.get(t);
+    if (h !== undefined && h <= e) lastOf.set(h, Math.max(e, lastOf.get(h) ?? e));
+  });
+  const loops = new Map<number, number>();
+  for (const [h, e] of lastOf) if (![...lastOf.keys()].some((o) => o > h && o <= e)) loops.set(h, e);
+  return loops;
+}
+
+/**
+ * An innermost loop, blocks `h` to `e`, as structured code, the case of its header: going
+ * back to the header is `continue` of a JavaScript loop and a branch forward inside the loop
+ * `break` out of a labelled block that ends where it lands, so the loop's iterations never go
+ * through the region's switch. Only entering at the header gets here: the loop's other blocks
+ * also have cases of their own, for entries and jumps from elsewhere, which go on into the
+ * loop when they reach its header again.
+ */
+function loopSource(
+  blocks: readonly RegionBlock[],
+  h: number,
+  e: number,
+  number: ReadonlyMap<number, number>,
+  goTo: (i: number) => string,
+  code: (b: RegionBlock, flow: Flow) => string[],
+): string[] {
+  // Each labelled block starts at the first block that branches to its end; where two would
+  // overlap without one holding the other, the later one starts earlier.
+  const from = new Map<number, number>();
+  for (let i = h; i <= e; i++) {
+    const t = targetOf(blocks[i]!);
+    const j = t === undefined ? undefined : number.get(t);
+    if (j !== undefined && j > i && j <= e) from.set(j, Math.min(i, from.get(j) ?? i));
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [j1, s1] of from) {
+      for (const [j2, s2] of from) {
+        if (j1 < j2 && s1 < s2 && s2 < j1) {
+          from.set(j2, s1);
+          changed = true;
+        }
+      }
+    }
+  }
+  const out = [`L${h}: for (;;) {`];
+  for (let i = h; i <= e; i++) {
+    if (from.has(i)) out.push(`} // F${i}`);
+    const opened = [...from].filter(([, s]) => s === i).map(([j]) => j);
+    for (const j of opened.sort((a, b) => b - a)) out.push(`F${j}: {`);
+    // A block nothing in the loop falls or branches into (the return point of a call) runs
+    // only from its own case.
+    if (i > h && !from.has(i) && !fallsInto(blocks[i - 1]!, blocks[i]!)) continue;
+    const inLoop: Flow = {
+      goTo: (t) => {
+        const j = number.get(t);
+        if (j === h) return `continue L${h};`;
+        return j !== undefined && j > i && j <= e ? `break F${j};` : goTo(t);
+      },
+      // Out of the last block: into the next case when the loop is its header alone.
+      fallThrough: (end) => (i < e && number.has(end) ? "" : h === e && number.has(end) ? `break L${h};` : goTo(end)),
+    };
+    out.push(...code(blocks[i]!, inLoop));
+  }
+  out.push("}");
+  return out;
+}
+
 function blockSource(
   b: RegionBlock,
-  number: number,
   siteOf: ReadonlyMap<Step, number>,
-  goTo: (i: number) => string,
+  flow: Flow,
   set: (rd: number | undefined, expr: string) => string,
-  cases: ReadonlySet<number>,
 ): string[] {
   const count = b.steps.length;
-  const last = b.steps[count - 1]!;
-  const lastImm = last.d.ops.imm ?? 0;
-  const lastWord = b.start + count - 1;
-  // Branch and jal offsets are in words from the instruction itself.
-  const loop = (last.sem.kind === "branch" || last.sem.kind === "jal") && lastWord + lastImm === b.start;
-  const out: string[] = [`case ${number}: {`];
-  if (loop) out.push("for (;;) {");
+  const out: string[] = [];
   out.push(`if (left < ${count}) ${exit(b.start)}`);
   out.push(`left = (left - ${count}) | 0;`);
   b.steps.forEach((step, j) => {
@@ -198,35 +301,27 @@ function blockSource(
         break;
       case "load":
       case "store":
-        out.push(...accessSource(sem, d, { word, after, site: siteOf.get(step) ?? -1 }));
+        out.push(...accessSource(sem, d, { word, after, site: siteOf.get(step)! }));
         break;
-      case "branch": {
-        const cond = sem.cond(x, reg(rs2));
-        if (loop) out.push(`if (!(${cond})) break;`);
-        else out.push(`if (${cond}) ${goTo(word + imm)}`);
+      case "branch":
+        out.push(`if (${sem.cond(x, reg(rs2))}) ${flow.goTo(word + imm)}`);
         break;
-      }
       case "jal":
         out.push(set(rd, `(base + ${4 * (word + 1)}) | 0`));
-        if (!loop) out.push(goTo(word + imm));
+        out.push(flow.goTo(word + imm));
         break;
       case "jalr":
         out.push(`va = (${x} + ${lit(imm)}) | 0;`);
         out.push(`if ((va & 3) !== 0) ${fault}`);
         out.push(set(rd, `(base + ${4 * (word + 1)}) | 0`));
-        out.push(`if (((va ^ base) >>> ${PAGE_SHIFT}) === 0 && (at = LEADS[(va & ${OFFSET_MASK}) >>> 2]) >= 0) continue;`);
+        out.push(`if (((va ^ base) >>> ${PAGE_SHIFT}) === 0 && (at = LEADS[(va & ${OFFSET_MASK}) >>> 2]) >= 0) continue body;`);
         out.push("{ off = (va - base) | 0; back = 0; break body; }");
         break;
       case "interpret":
         throw new Error("unreachable: regions end before system instructions");
     }
   });
-  if (loop) out.push("}");
-  // Fall through into the next case when it starts where this block ends: cases are in address
-  // order and none starts inside a block. Otherwise go there explicitly.
-  const tail = last.sem.kind;
-  if (tail !== "jal" && tail !== "jalr" && !cases.has(b.end)) out.push(goTo(b.end));
-  out.push("}");
+  const tail = b.steps[count - 1]!.sem.kind;
+  if (tail !== "jal" && tail !== "jalr") out.push(flow.fallThrough(b.end));
   return out;
 }
-

@@ -5,11 +5,13 @@
  * the code after a loop), the optimized region was thrown away ("Insufficient type feedback")
  * and ran interpreted until V8 had compiled it again, tens of milliseconds each time. So each
  * block of a new region runs, before the guest's first entry, on a scratch machine of its own:
- * one page of memory that every virtual address near 0 maps to, registers and memory all 0
- * (small addresses, small values), and last all -8 (values whose unsigned view is no small
- * integer, as `bltu` and `divu` see). V8 gives a function somewhere to record feedback only
- * after it has run a while, so the blocks run over and over, TRAINING_CALLS calls in all
- * (with fewer, the bench's kernels still deoptimized). The guest's machine is never touched, so
+ * one page of memory that every virtual address near 0 maps to, registers and memory first all
+ * 0 (small addresses, small values), then small values that differ from register to register
+ * (so a structured loop, entered only at its header, runs its body both ways round its
+ * branches), and last all -8 (values whose unsigned view is no small integer, as `bltu` and
+ * `divu` see); each call may run twice the region's length. V8 gives a function somewhere to
+ * record feedback only after it has run a while, so the blocks run over and over,
+ * TRAINING_CALLS calls in all (with fewer, the bench's kernels still deoptimized). The guest's machine is never touched, so
  * results cannot change.
  */
 import { PAGE_SHIFT, PAGE_SIZE, REGISTER_COUNT } from "../../arch.js";
@@ -42,17 +44,34 @@ function scratch(make: (size: number) => Cpu): Cpu {
   return machine;
 }
 
+/**
+ * What register `r` holds in training round `round` of `rounds`: 0 in the first, -8 in the
+ * last, and in between small values that differ from register to register, so that branches
+ * comparing registers go both ways and the structured loops (codegen.ts, entered only at their
+ * header) run their bodies. All stay near 0, where the scratch machine's memory is.
+ */
+function trainingValue(r: number, round: number, rounds: number): number {
+  if (round === 0) return 0;
+  if (round === rounds - 1) return -8;
+  return ((r * 5 + round * 3) % 11) - 3;
+}
+
+/** Instructions one training call may run: enough to go round a loop of the region a few times. */
+const TRAINING_BUDGET_MAX = 4096;
+
 /** Runs the region's blocks on the scratch machine (`make` builds it, once per process). */
 export function train(region: Block, blocks: readonly RegionBlock[], make: (size: number) => Cpu): void {
   const cpu = scratch(make);
-  const rounds = Math.max(2, Math.ceil(TRAINING_CALLS / Math.max(1, blocks.length)));
-  for (let round = 1; round <= rounds; round++) {
-    const value = round < rounds ? 0 : -8;
-    cpu.memory.words.fill(value);
+  const rounds = Math.max(4, Math.ceil(TRAINING_CALLS / Math.max(1, blocks.length)));
+  const size = blocks.reduce((a, b) => a + b.steps.length, 0);
+  const budget = Math.min(TRAINING_BUDGET_MAX, 2 * size);
+  for (let round = 0; round < rounds; round++) {
+    // Bytes 0 or 1 (taken and not taken for a test of a byte), all -8 last.
+    cpu.memory.words.fill(round === rounds - 1 ? -8 : round % 2 === 0 ? 0 : 0x01010101);
     for (const b of blocks) {
-      regs.fill(value);
+      for (let r = 1; r < REGISTER_COUNT; r++) regs[r] = trainingValue(r, round, rounds);
       regs[0] = 0;
-      region(cpu, regs, b.start << 2, b.steps.length, K);
+      region(cpu, regs, b.start << 2, budget, K);
     }
   }
 }
