@@ -2,7 +2,7 @@
 ; Each starts with a0 = its argument (0 at boot) and a1 = its pid.
 
 multi_program_count:
-    .word 12
+    .word 13
 multi_programs:
     .word s_name_count, p_count
     .word s_name_sleeper, p_sleeper
@@ -16,7 +16,9 @@ multi_programs:
     .word s_name_tcpclient, p_tcpclient
     .word s_name_tcpbulk, p_tcpbulk
     .word s_name_udpbench, p_udpbench
+    .word s_name_tcpstream, p_tcpstream
     .word 0, 0
 
 .include "../multi/user-programs.s"
 .include "net-programs.s"
+.include "stream-client.s"
