@@ -36,6 +36,8 @@ export interface NetMigration {
   /** After the migration: run until this says so, every VM has ended, or `maxTicks` of network time. */
   until: () => boolean;
   maxTicks: number;
+  /** The destination's VM runs the guest from now on (e.g. to show its console). */
+  onArrived?: (vm: MachineVm) => void;
 }
 
 export interface NetMigrationResult {
@@ -54,7 +56,7 @@ export function migrateOnNetwork(spec: NetMigration): NetMigrationResult {
   if (early !== "tick-limit") throw new UserError(`--at ${spec.at}: the other VMs ended at tick ${net.time}, before the migration point`);
   const startTick = net.time;
   net.setPaced(name, true);
-  const migration = migrate(vm, { ...spec.options, speed: net.speed, world: new NetWorld(net, vm, spec.to, startTick) });
+  const migration = migrate(vm, { ...spec.options, speed: net.speed, world: new NetWorld(net, vm, spec.to, startTick, spec.onArrived) });
   net.setPaced(name, false);
   const endTick = net.time;
   return { migration, startTick, endTick, stop: net.run(spec.maxTicks, spec.until) };
@@ -67,6 +69,7 @@ class NetWorld implements MigrationWorld {
     private readonly source: MachineVm,
     private readonly to: number,
     private readonly start: number,
+    private readonly onArrived: ((vm: MachineVm) => void) | undefined,
   ) {}
 
   horizon(now: number): number {
@@ -87,5 +90,6 @@ class NetWorld implements MigrationWorld {
   arrived(vm: MigratableVm): void {
     if (!(vm instanceof MachineVm)) throw new Error(`${this.source.name}: only a machine with a NIC migrates on a network`);
     this.net.replug(this.source.name, vm.machine, this.to);
+    this.onArrived?.(vm);
   }
 }
