@@ -4,6 +4,7 @@
  * the memory that now runs the guest (memwriter's invariant, check.ts), and report one row.
  * A point ends when its migration does: the guest is not run on afterwards, so a guest that
  * never ends by itself (memwriter with iters=0) keeps dirtying memory for the whole migration.
+ * A point with a network workload (request-rate, network-point.ts) ends when its client does.
  * All time is virtual, so the rows are the same on every run and machine, and a point's row
  * does not depend on the points before it (which is what lets a sweep resume).
  */
