@@ -1,7 +1,7 @@
 ; tcpstream: a client that streams requests to the echo server at a steady rate and checks
 ; every byte that comes back. Every `every` ticks (boot argument, stream-args.s) it sends a
-; request of STREAM_SIZE bytes — request n is the word n, then bytes (n + i) mod 256 — and
-; reads the echo meanwhile with poll. A byte lost, duplicated or reordered anywhere on the
+; request of STREAM_SIZE bytes — request n is the word n, then bytes (n + i) mod 256 — as soon
+; as the connection takes it, and reads the echoes whenever they come (poll). A byte lost, duplicated or reordered anywhere on the
 ; connection puts some byte out of its place. At the end it says how many answers came, how
 ; many bytes were out of place, its verdict, and the longest gap between two answers in guest
 ; ticks: the service interruption as the client sees it.
@@ -41,38 +41,38 @@ p_tcpstream_loop:
     bge t0, s2, p_tcpstream_done
     call u_time
     mv s3, a0                   ; s3: now
-    lw t0, ST_SENT(s1)
-    shli t0, t0, STREAM_SHIFT
-    bge t0, s2, p_tcpstream_wait    ; all sent: wait for the rest
-    lw t1, ST_NEXT(s1)
-    sub t1, t1, s3
-    bgtz t1, p_tcpstream_wait
-    call stream_send
-    blt a0, zero, p_tcpstream_done
-    j p_tcpstream_loop
-p_tcpstream_wait:
     li a0, POLLFD
     lw t0, ST_FD(s1)
     sw t0, 0(a0)
-    li t0, POLLIN
-    sw t0, 4(a0)
-    li a2, -1                   ; all sent: no timeout
-    lw t0, ST_SENT(s1)
-    shli t0, t0, STREAM_SHIFT
-    bge t0, s2, 1f
+    li t0, POLLIN               ; the echoes are read whenever they come: a client that only
+    li a2, -1                   ; sent would fill both windows and wait for ever
+    lw t1, ST_SENT(s1)
+    shli t1, t1, STREAM_SHIFT
+    bge t1, s2, 1f              ; all sent: wait for the rest
     lw a2, ST_NEXT(s1)
     sub a2, a2, s3              ; until the next request is due
-1:  li a1, 1
+    bgtz a2, 1f
+    ori t0, t0, POLLOUT         ; due: as soon as it can go
+    li a2, -1
+1:  sw t0, 4(a0)                ; events, and revents cleared
+    li a1, 1
     call u_poll
     li t0, POLLFD
     lhu t1, 6(t0)
-    beqz t1, p_tcpstream_loop   ; time for the next request
+    andi t1, t1, POLLIN | POLLERR | POLLHUP
+    beqz t1, 2f
     lw a0, ST_FD(s1)
     li a1, BUF
     li a2, 1024
     call u_recv
     blez a0, p_tcpstream_done   ; the stream ended (or failed) early
     call stream_check
+2:  li t0, POLLFD
+    lhu t1, 6(t0)
+    andi t1, t1, POLLOUT
+    beqz t1, p_tcpstream_loop   ; not due yet, or no room to send
+    call stream_send
+    blt a0, zero, p_tcpstream_done
     j p_tcpstream_loop
 p_tcpstream_done:
     lw a0, ST_FD(s1)
