@@ -11,15 +11,14 @@
 import { UserError } from "../../isa/errors.js";
 import type { GuestImage } from "../../isa/image/model.js";
 import { ConsoleCapture } from "../console-capture.js";
-import { bootVm, MACHINE_HOST, type MachineVm } from "../migration/machine-vm.js";
+import { bootVm, type MachineVm } from "../migration/machine-vm.js";
 import { migrateOnNetwork, type NetMigrationResult } from "../migration/net-world.js";
 import type { MigrationOptions } from "../migration/options.js";
 import type { MigrationStats } from "../migration/stats.js";
 import { streamReports, type StreamReport } from "../migration/stream-report.js";
 import { formatNs } from "../migration/units.js";
 import { LabelledLines } from "../monitor/output.js";
-import { Network } from "../net/network.js";
-import type { PortReport } from "../net/network.js";
+import { Network, type PortReport } from "../net/network.js";
 import { describeOutcome, EXIT_MIGRATION_INCOMPLETE, exitStatusOf, exitStatusOfAll, outcomeOfMachine, type Outcome, END_OF_TIME } from "../outcome.js";
 import { linksOf, openCaptures } from "./net-run.js";
 import { nicOf, type NetCliOptions } from "./net-options.js";
@@ -43,7 +42,7 @@ export interface NetMigrateSetup {
   input?: Uint8Array | string;
   memorySize?: number;
   maxTicks?: number;
-  migration: Omit<MigrationOptions, "world" | "speed" | "host">;
+  migration: Omit<MigrationOptions, "world" | "speed">;
   speed: number;
 }
 
@@ -70,7 +69,8 @@ export interface NetMigrateRun {
 export function runNetMigration(args: NetMigrateArgs, setup: NetMigrateSetup): NetMigrateRun {
   const { guests } = setup;
   const names = guests.map((g) => g.name);
-  const until = (args.until ?? names.slice(1)).map((name) => {
+  // By default the peers' end ends the run (the guest is their server), or the guest's own without peers.
+  const until = (args.until ?? (names.length > 1 ? names.slice(1) : names)).map((name) => {
     const i = names.indexOf(name);
     if (i < 0) throw new UserError(`--until ${name}: no VM is called ${name} (VMs: ${names.join(", ")})`);
     return i;
@@ -106,7 +106,7 @@ export function runNetMigration(args: NetMigrateArgs, setup: NetMigrateSetup): N
       vm: guest.vm,
       to: hostB,
       at: args.at,
-      options: { ...setup.migration, host: MACHINE_HOST },
+      options: setup.migration,
       until: () => until.length > 0 && until.every((i) => vmOf(vms, i).machine.ended !== null),
       maxTicks: setup.maxTicks ?? END_OF_TIME,
       onArrived: (vm) => {

@@ -301,7 +301,7 @@ async function migrateNetworked(args: CliContext & MigrateOptions): Promise<void
   const input = await inputOf(args, args.io);
   const memorySize = memoryOf(args);
   const maxTicks = maxTicksOf(args);
-  const { speed, host: _host, ...migration } = parameters;
+  const { speed, ...migration } = parameters;
   const { runNetMigration, formatInterruptions } = await import("./migrate-net.js");
   const run = runNetMigration(args, {
     guests: loaded.map((g, i) => ({ name: names[i]!, image: g.image, bootArgs: bootArgs[i]! })),
