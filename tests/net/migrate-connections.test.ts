@@ -64,6 +64,17 @@ describe("migrating a server with an open connection", () => {
   });
 });
 
+describe("toyvmm migrate --net: whose end ends the run", () => {
+  it("--until the guest: it ends on host B, and the peer (a server here) is stopped then", async () => {
+    const r = await toyvmm("migrate", "multi-net", "multi-net", "--net", "--args", "multi-net:run=count", "--args", "multi-net-2:run=tcpecho", "--until", "multi-net", "--at", "1000", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.vms.map((v: { outcome: unknown }) => v.outcome)).toEqual([{ kind: "exited", status: 0 }, { kind: "stopped" }]);
+    expect(report.stats.status).toBe("completed");
+    expect(report.vms[0].port.switch).toBe(1);
+  });
+});
+
 describe("toyvmm migrate --net: one line for each mistake", () => {
   it.each([
     [["migrate", "multi-net", "multi-net"], "multi-net: more than one guest needs --net (the others are its peers on the network)"],

@@ -100,6 +100,7 @@ export function runNetMigration(args: NetMigrateArgs, setup: NetMigrateSetup): N
   try {
     vms.forEach((v, i) => net.plug(v.name, v.vm.machine, { switchId: hostA, link: links[i]!, ...(captures.writers[i] && { capture: captures.writers[i] }) }));
     const guest = vms[0]!;
+    let moved: MachineVm | undefined; // the destination's VM once it runs the guest
     run = migrateOnNetwork({
       network: net,
       name: guest.name,
@@ -107,9 +108,10 @@ export function runNetMigration(args: NetMigrateArgs, setup: NetMigrateSetup): N
       to: hostB,
       at: args.at,
       options: setup.migration,
-      until: () => until.length > 0 && until.every((i) => vmOf(vms, i).machine.ended !== null),
+      until: () => until.every((i) => vmOf(vms, i, moved).machine.ended !== null),
       maxTicks: setup.maxTicks ?? END_OF_TIME,
       onArrived: (vm) => {
+        moved = vm;
         guest.lines.flush();
         show(guest, vm);
       },
