@@ -7,9 +7,10 @@
 .memsize 1048576
 .include "../lib/head.s"
 .include "../lib/net-consts.s"
-.entry boot
+.entry net_boot
 
 .org 0x1000
+.include "stream-args.s"
 .include "../multi/boot.s"
 .include "../multi/proc.s"
 .include "../multi/sched.s"

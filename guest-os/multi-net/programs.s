@@ -3,7 +3,7 @@
 ; Each starts with a0 = its argument (0 at boot) and a1 = its pid.
 
 multi_program_count:
-    .word 23
+    .word 24
 multi_programs:
     .word s_name_count, p_count
     .word s_name_sleeper, p_sleeper
@@ -28,6 +28,7 @@ multi_programs:
     .word s_name_sockhog, p_sockhog
     .word s_name_patient, p_patient
     .word s_name_web, p_web
+    .word s_name_tcpstream, p_tcpstream
     .word 0, 0
 
 .include "../multi/user-programs.s"
@@ -37,3 +38,4 @@ multi_programs:
 .include "file-clients.s"
 .include "robustness.s"
 .include "web.s"
+.include "stream-client.s"

@@ -41,7 +41,7 @@ const all = blocks.flatMap((b) => examples(b.body));
 
 describe("docs/EXPERIMENTS.md", () => {
   it("has the examples this test runs", () => {
-    expect(all.filter((e) => e.spec === undefined)).toHaveLength(4);
+    expect(all.filter((e) => e.spec === undefined)).toHaveLength(5);
     expect(all.filter((e) => e.spec !== undefined).length).toBeGreaterThanOrEqual(4);
   });
 
@@ -73,7 +73,7 @@ describe("docs/EXPERIMENTS.md", () => {
           expect(PAGE).toContain(`\`${named}\``);
         }
       }
-    });
+    }, 180_000); // (the network experiment runs its guests' whole exchange: about 30 s)
   }
 
   it("shows the bundled spec of the worked example", () => {

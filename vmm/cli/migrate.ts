@@ -36,7 +36,7 @@ import { measureAndPredict, PREDICT_OPTIONS, predictWindow, type PredictArgs, ty
 import { formatPrediction, formatPredictionBeside } from "../migration/predict.js";
 import { GUEST_OPTIONS, inputOf, logMachineRegisters, logProcessRegisters, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
 import { MIGRATION_OPTIONS, migrationParametersOf, type MigrationCliOptions } from "./migration-options.js";
-import type { CliIo, Command } from "./shared.js";
+import type { CliContext, CliIo, Command } from "./shared.js";
 import { isLoopback, parseTcpAddress, type TcpAddress } from "../host/address.js";
 import { MigrationRecorder, type Recording } from "../host/http/recording.js";
 import { pointReplayer } from "../host/http/point-replay.js";
@@ -44,11 +44,14 @@ import { paceOf, serveRecording, type ReplayOptions } from "../host/http/replay-
 import { UsageProblem } from "./arguments.js";
 import { builtWebRoot } from "../host/http/web-root.js";
 import { toyvmmVersion } from "../version.js";
+import { checkNetOptions, NET_OPTIONS, type NetCliOptions } from "./net-options.js";
+import { assignBootArgs, uniqueNames } from "./boot.js";
 
-interface MigrateOptions extends GuestCliOptions, MigrationCliOptions, PredictArgs {
+interface MigrateOptions extends GuestCliOptions, MigrationCliOptions, PredictArgs, NetCliOptions {
   guest: string;
+  peers?: string[];
   at: number;
-  args?: string;
+  args?: string[];
   process?: boolean;
   json: boolean;
   view?: string;
@@ -109,7 +112,7 @@ export function compressionLine(c: CompressionStats, ns: number | undefined): st
   return `${c.pages} pages compressed in ${c.bytes} bytes (${c.bytesSaved} saved), ${c.incompressible} incompressible${cost}`;
 }
 export const migrateCommand: Command<MigrateOptions> = {
-  command: "migrate <guest>",
+  command: "migrate <guest> [peers..]",
   describe: "Live-migrate a guest between two simulated hosts and report the statistics",
   builder: (yargs) =>
     yargs
@@ -118,14 +121,21 @@ export const migrateCommand: Command<MigrateOptions> = {
         demandOption: true,
         describe: "Bundled guest name, image (.tvm) or assembly source (.s)",
       })
-      .option("at", { type: "number", default: 0, describe: "Guest instructions to run on host A before migrating" })
+      .positional("peers", {
+        type: "string",
+        array: true,
+        describe: "With --net: more guest kernels on host A's network, which stay there while the first guest migrates (e.g. its clients)",
+      })
+      .option("at", { type: "number", default: 0, describe: "Guest instructions to run on host A before migrating (with --net: ticks of network time)" })
       .options(MIGRATION_OPTIONS)
       .option("args", {
         type: "string",
-        requiresArg: true,
-        describe: "Boot arguments for the guest, or the program's arguments",
+        array: true,
+        nargs: 1,
+        describe: "Boot arguments for the guest, or the program's arguments; with --net: TEXT for the next VM in order, or NAME:TEXT for the VM called NAME (repeatable)",
       })
       .options(GUEST_OPTIONS)
+      .options(NET_OPTIONS)
       .options(PREDICT_OPTIONS)
       .option("process", {
         type: "boolean",
@@ -185,6 +195,10 @@ export const migrateCommand: Command<MigrateOptions> = {
         "pages compressed on a slow link, at 1 ns a byte of the source's time",
       )
       .example(
+        '$0 migrate multi-net multi-net --net --args multi-net:run=tcpecho --args "multi-net-2:run=tcpstream requests=100 every=10000" --strategy pre-copy --at 500000',
+        "a TCP echo server migrates while a client streams requests to it: the client's verdict, and its longest gap between answers beside the downtime",
+      )
+      .example(
         "$0 migrate multi --args run=count,hog --at 20000 --view 0 & sleep 4; kill $!",
         "then replay it in a browser, at the address printed on stderr, until stopped",
       )
@@ -195,11 +209,21 @@ export const migrateCommand: Command<MigrateOptions> = {
           "explicitly. Both hosts live in this one process on virtual time. The guest's console is stdout as it " +
           "runs, a line on stderr marks the moment it moved, and the statistics follow on stderr. Exit status: " +
           "the guest's (as for run and boot: its own status, 124 at --max-ticks, 125 when it waits for ever, " +
-          "128 + cause after a fault), else 75 when the migration did not complete.",
+          "128 + cause after a fault), else 75 when the migration did not complete. With --net the guest (10.0.0.1) and " +
+          "its PEERS (10.0.0.2, …) are guest kernels on host A's simulated switch, joined to host B's by a trunk; the " +
+          "guest migrates to host B while the peers run on, all on the network's virtual time; the run ends when the " +
+          "--until VMs (default: the peers) have ended, and the ones stopped then do not count towards the status. " +
+          "Each stream client (multi-net's run=tcpstream) says whether every byte came back once and in order, and " +
+          "its longest gap between answers is shown beside the downtime.",
       ),
   handler: async (args) => {
     if (!Number.isSafeInteger(args.at) || args.at < 0)
       throw new UserError(`--at ${args.at}: expected a whole number of instructions ≥ 0`);
+    checkNetOptions(args);
+    if (args.net) return migrateNetworked(args);
+    if (args.peers?.length) throw new UsageProblem(`${args.peers[0]}: more than one guest needs --net (the others are its peers on the network)`);
+    if ((args.args?.length ?? 0) > 1) throw new UsageProblem("--args is given more than once (several VMs need --net)");
+    const bootArgs = args.args?.[0];
     const migration = migrationParametersOf(args);
     const maxTicks = maxTicksOf(args);
     const memorySize = memoryOf(args);
@@ -215,8 +239,8 @@ export const migrateCommand: Command<MigrateOptions> = {
     const input = await inputOf(args, args.io);
     const common = { name: args.guest, image, ...(input !== undefined ? { input } : {}), ...(memorySize !== undefined ? { memorySize } : {}) };
     const vm: MigratableVm = asProcess
-      ? startProcess({ ...common, args: args.args ?? "", maxTicks: maxTicks ?? NO_TICK_LIMIT })
-      : bootVm({ ...common, name, bootArgs: args.args ?? "", ...(args.logLevel === "trace" ? { onTrap: trapLogger(args.log, name) } : {}) });
+      ? startProcess({ ...common, args: bootArgs ?? "", maxTicks: maxTicks ?? NO_TICK_LIMIT })
+      : bootVm({ ...common, name, bootArgs: bootArgs ?? "", ...(args.logLevel === "trace" ? { onTrap: trapLogger(args.log, name) } : {}) });
     const window = predictWindow(args, vm.memory.size, parameters.bandwidth, parameters.speed);
     // Text: the console goes to the terminal as the guest writes it. JSON: it is captured.
     const terminal = args.json ? null : new Terminal(args.io);
@@ -262,6 +286,37 @@ export const migrateCommand: Command<MigrateOptions> = {
     }
   },
 };
+
+/** `migrate --net`: the guest and its peers on a simulated network (migrate-net.ts). */
+async function migrateNetworked(args: CliContext & MigrateOptions): Promise<void> {
+  const refused = (["view", "predict", "process", "cluster"] as const).find((k) => args[k] !== undefined && args[k] !== false);
+  if (refused) throw new UsageProblem(`--${refused} is not offered with --net`);
+  const parameters = resolveOptions({ ...migrationParametersOf(args), host: MACHINE_HOST });
+  const specs = [args.guest, ...(args.peers ?? [])];
+  const loaded = await Promise.all(specs.map((spec) => openGuest(spec, undefined, args.includeDir)));
+  const program = loaded.findIndex((g) => g.kind === "program");
+  if (program >= 0) throw new UserError(`${specs[program]}: a user program has no network device; with --net every VM is a guest kernel`);
+  const names = uniqueNames(loaded.map((g) => g.name));
+  const bootArgs = assignBootArgs(names, args.args ?? []);
+  const input = await inputOf(args, args.io);
+  const memorySize = memoryOf(args);
+  const maxTicks = maxTicksOf(args);
+  const { speed, ...migration } = parameters;
+  const { runNetMigration, formatInterruptions } = await import("./migrate-net.js");
+  const run = runNetMigration(args, {
+    guests: loaded.map((g, i) => ({ name: names[i]!, image: g.image, bootArgs: bootArgs[i]! })),
+    migration: { ...migration, onProgress: (p) => args.log.debug({ ...p }, "migration progress") },
+    speed,
+    ...(input !== undefined ? { input } : {}),
+    ...(memorySize !== undefined ? { memorySize } : {}),
+    ...(maxTicks !== undefined ? { maxTicks } : {}),
+  });
+  if (!args.json) {
+    args.io.stderr.write(formatStats(run.stats));
+    args.io.stderr.write(formatInterruptions(run.interruptions, run.stats.downtimeNs));
+  }
+  args.setExitCode(run.status);
+}
 
 interface ViewChoice {
   address: TcpAddress;

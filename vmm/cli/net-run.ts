@@ -17,7 +17,7 @@ import { FRONT_END_VIP, frontEndMac, type NetCliOptions } from "./net-options.js
 const VM_PREFIX = /^([A-Za-z0-9_.-]+):(.*)$/;
 
 /** Each VM's link: the plain --link for all, NAME:… for one. */
-function linksOf(names: string[], values: string[]): Partial<LinkSpec>[] {
+export function linksOf(names: string[], values: string[]): Partial<LinkSpec>[] {
   const all: Partial<LinkSpec> = {};
   const own = names.map((): Partial<LinkSpec> => ({}));
   for (const value of values) {
@@ -64,30 +64,9 @@ export function runOnNetwork(machines: Machine[], args: NetCliOptions, maxTicks 
   const links = linksOf(names, args.link ?? []);
   const servers = args.cluster ? clusterOf(names, args.cluster) : [];
   const net = new Network({ seed: args.seed });
-  const files: number[] = [];
+  const captures = openCaptures(args.capture, names);
   try {
-    if (args.capture !== undefined) {
-      try {
-        mkdirSync(args.capture, { recursive: true });
-      } catch (error) {
-        throw fileError(args.capture, error);
-      }
-    }
-    machines.forEach((m, i) => {
-      let capture: PcapWriter | undefined;
-      if (args.capture !== undefined) {
-        const path = join(args.capture, `${m.name}.pcap`);
-        let fd: number;
-        try {
-          fd = openSync(path, "w");
-        } catch (error) {
-          throw fileError(path, error);
-        }
-        files.push(fd);
-        capture = new PcapWriter((chunk) => writeSync(fd, chunk));
-      }
-      net.plug(m.name, m, { link: links[i]!, ...(capture && { capture }) });
-    });
+    machines.forEach((m, i) => net.plug(m.name, m, { link: links[i]!, ...(captures.writers[i] && { capture: captures.writers[i] }) }));
     const frontEnd = servers.length ? new FrontEnd({ vip: FRONT_END_VIP, mac: frontEndMac(), servers: servers.map((s) => net.macOf(s)!) }) : undefined;
     if (frontEnd) net.addFrontEnd(frontEnd);
     const stop = net.run(maxTicks, () => until.length > 0 && until.every((m) => m.ended !== null));
@@ -95,6 +74,35 @@ export function runOnNetwork(machines: Machine[], args: NetCliOptions, maxTicks 
     const stopped = stop === "until" ? machines.filter((m) => !m.ended).map((m) => m.name) : [];
     return { stop, ticks: net.time, ports: net.report(), stopped, ...(frontEnd && { frontEnd: frontEnd.report() }) };
   } finally {
-    for (const fd of files) closeSync(fd);
+    captures.close();
+  }
+}
+
+/** --capture DIR: a pcap writer per VM, DIR/NAME.pcap (none without --capture); close() closes the files. */
+export function openCaptures(dir: string | undefined, names: string[]): { writers: (PcapWriter | undefined)[]; close(): void } {
+  const files: number[] = [];
+  const close = () => files.forEach((fd) => closeSync(fd));
+  if (dir === undefined) return { writers: names.map(() => undefined), close };
+  try {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw fileError(dir, error);
+    }
+    const writers = names.map((name) => {
+      const path = join(dir, `${name}.pcap`);
+      let fd: number;
+      try {
+        fd = openSync(path, "w");
+      } catch (error) {
+        throw fileError(path, error);
+      }
+      files.push(fd);
+      return new PcapWriter((chunk) => writeSync(fd, chunk));
+    });
+    return { writers, close };
+  } catch (error) {
+    close();
+    throw error;
   }
 }

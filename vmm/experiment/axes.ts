@@ -67,6 +67,8 @@ const SPEED = { min: 1e3, max: 1e12, base: "instructions per second", example: "
 const AT = { min: 0, max: 1e12, base: "instructions", example: "20480600", show: plain };
 const COMPRESS_COST = { min: 0, max: MAX_COMPRESS_COST_PS, base: "picoseconds per byte", example: "1ns", show: (v: number) => formatPs(v) };
 const DIRTY_LIMIT = { min: 0, max: 1e12, base: "pages per second", example: "5000", show: plain };
+const REQUEST_RATE = { min: 0, max: 1e9, base: "requests per second", example: "5000", show: plain };
+const STREAM_TIME = { min: 1, max: 60e9, base: "nanoseconds", example: "10ms", show: showNs };
 
 export const AXES: AxisDef[] = [
   {
@@ -138,6 +140,14 @@ export const AXES: AxisDef[] = [
     name: "compress-cost", describe: "with compress on: virtual time per page byte compressed (1ns, 800ps; a number is ps)", kind: "number",
     fallback: DEFAULTS.compressCostPs, optional: true,
     parse: quantity(COMPRESS_COST, parseCostPerByte), show: (v) => formatPs(Number(v)), plotTitle: "compression cost (ns per byte)", plotScale: 1e-3,
+  },
+  {
+    name: "request-rate", describe: "a stream client's requests per virtual second to the guest, a server on a network (0: no network)", kind: "number", fallback: 0, optional: true,
+    parse: quantity(REQUEST_RATE, parseCount), show: plain, plotTitle: "request rate (requests/s)", plotScale: 1,
+  },
+  {
+    name: "stream-time", describe: "with request-rate: how long the stream client sends for (10ms; a number is ns)", kind: "number", fallback: 10_000_000, optional: true,
+    parse: quantity(STREAM_TIME, parseDuration), show: showNs, plotTitle: "stream time (ms)", plotScale: 1e-6,
   },
 ];
 

@@ -57,7 +57,7 @@ const utf8 = new TextEncoder();
 
 /** What a request asks that the guest cannot do, and which parameter asks it. */
 export interface BootProblem {
-  parameter: "memory" | "machine" | "args" | "bandwidth";
+  parameter: "memory" | "machine" | "args" | "bandwidth" | "request-rate";
   message: string;
 }
 
@@ -84,6 +84,8 @@ export function bootGuest(
   guest: LoadedGuest,
   request: BootRequest,
   where: string,
+  /** A network device with this MAC (a kernel on a network). */
+  nic?: { mac: Uint8Array },
 ): MigratableVm {
   const problem = bootProblem(guest, request);
   if (problem) throw new UserError(`${where}: ${problem.parameter}: ${problem.message}`);
@@ -93,7 +95,7 @@ export function bootGuest(
     return startProcess({ name: guest.name, image: guest.image, args: request.bootArgs, memorySize, maxTicks: PROCESS_MAX_TICKS });
   }
   const vm = new MachineVm();
-  const options = { name: guest.name, image: guest.image, bootArgs: request.bootArgs, memorySize, sink: vm.sink };
+  const options = { name: guest.name, image: guest.image, bootArgs: request.bootArgs, memorySize, sink: vm.sink, ...(nic ? { nic } : {}) };
   vm.machine = machine === "bare" ? createBareMachine(options) : createVm(options);
   return vm;
 }

@@ -10,6 +10,7 @@ import { bootProblem, loadGuest, type BootProblem, type BootRequest, type Loaded
 import type { Row } from "./row.js";
 import { placeOf, type ExperimentSpec } from "./spec.js";
 import { bootArgs, expandSweep, type Point } from "./sweep.js";
+import { requestSpacing } from "./network-point.js";
 
 export interface ExperimentPlan {
   spec: ExperimentSpec;
@@ -40,11 +41,22 @@ function timeProblem(point: Point, guest: LoadedGuest): BootProblem | null {
   return { parameter: "bandwidth", message: `${bandwidth} B/s is too slow for ${formatSize(memory)}: ${point["max-rounds"]} rounds of it would pass 2^53 ns, where virtual time stops being exact` };
 }
 
+/** A network workload needs a server kernel (with a NIC) and at least a tick between requests. */
+function networkProblem(point: Point, guest: LoadedGuest): BootProblem | null {
+  const rate = (point["request-rate"] as number | undefined) ?? 0;
+  if (rate === 0) return null;
+  if ((point.machine ?? guest.defaultMachine) === "process") {
+    return { parameter: "request-rate", message: `a network workload needs a guest kernel as its server (such as multi-net), not the program ${guest.name}` };
+  }
+  if (requestSpacing(point.speed as number, rate) < 1) return { parameter: "request-rate", message: `${rate} requests a second is more than one a tick at speed ${point.speed}` };
+  return null;
+}
+
 export function planExperiment(spec: ExperimentSpec): ExperimentPlan {
   const guest = loadGuest(spec.guest, `${spec.source}: guest`);
   const points = expandSweep(spec);
   points.forEach((point, index) => {
-    const problem = bootProblem(guest, bootRequest(point)) ?? timeProblem(point, guest);
+    const problem = bootProblem(guest, bootRequest(point)) ?? timeProblem(point, guest) ?? networkProblem(point, guest);
     if (!problem) return;
     const place = problem.parameter === "args" ? null : placeOf(spec, problem.parameter, point[problem.parameter] ?? null);
     throw new UserError(`${place ?? `${spec.source}: point ${index}`}: ${problem.message}`);

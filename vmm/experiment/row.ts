@@ -42,6 +42,12 @@ export interface PointResult {
   xbzrle?: { hits: number; misses: number; overflows: number; bytesSaved: number } | null;
   /** With compression on (the spec names compress): pages compressed, bytes saved, virtual ns spent; absent otherwise. */
   compression?: { pages: number; bytesSaved: number; ns: number } | null;
+  /**
+   * With a network workload (request-rate > 0, network-point.ts): the stream client's answers,
+   * bytes out of place, longest gap between answers (null: it said nothing) and whether every
+   * byte came back once and in order; absent otherwise.
+   */
+  stream?: { answers: number; outOfPlace: number; gapNs: number | null; intact: boolean } | null;
 }
 
 export interface Row {
@@ -113,10 +119,11 @@ export const RESULT_COLUMNS: ResultColumn[] = [
 ];
 
 /**
- * Results of the ways pages travel as fewer bytes: columns only of an experiment whose spec
- * names their parameter, so older results keep their columns. They go before the memory check.
+ * Results of the ways pages travel as fewer bytes, and of a network workload: columns only of
+ * an experiment whose spec names their parameter, so older results keep their columns. They go
+ * before the memory check.
  */
-const ENCODING_COLUMNS: { param: string; columns: ResultColumn[] }[] = [
+const OPTIONAL_COLUMNS: { param: string; columns: ResultColumn[] }[] = [
   {
     param: "xbzrle-cache",
     columns: [
@@ -134,17 +141,28 @@ const ENCODING_COLUMNS: { param: string; columns: ResultColumn[] }[] = [
       time("compress_ns", "compress-time", "time spent compressing", (r) => r.compression?.ns ?? null),
     ],
   },
+  {
+    param: "request-rate",
+    columns: [
+      count("answers", "answers", "answers the client got", (r) => r.stream?.answers ?? null),
+      count("out_of_place", "out-of-place", "bytes out of place", (r) => r.stream?.outOfPlace ?? null),
+      time("interruption_ns", "interruption", "longest gap between answers", (r) => r.stream?.gapNs ?? null),
+    ],
+  },
 ];
 
 /** The result columns of an experiment with these parameters. */
 export function resultColumns(params: readonly string[]): ResultColumn[] {
-  const extra = ENCODING_COLUMNS.filter((e) => params.includes(e.param)).flatMap((e) => e.columns);
+  const extra = OPTIONAL_COLUMNS.filter((e) => params.includes(e.param)).flatMap((e) => e.columns);
   if (extra.length === 0) return RESULT_COLUMNS;
   const at = RESULT_COLUMNS.findIndex((c) => c.key === "memcheck");
   return [...RESULT_COLUMNS.slice(0, at), ...extra, ...RESULT_COLUMNS.slice(at)];
 }
 
-export const METRICS = new Map([...RESULT_COLUMNS, ...ENCODING_COLUMNS.flatMap((e) => e.columns)].filter((c) => c.metric).map((c) => [c.metric!, c]));
+/** How a row's error begins when the stream client did not get every byte back once and in order. */
+export const STREAM_ERROR = "stream client:";
+
+export const METRICS = new Map([...RESULT_COLUMNS, ...OPTIONAL_COLUMNS.flatMap((e) => e.columns)].filter((c) => c.metric).map((c) => [c.metric!, c]));
 
 /** The result behind a CSV line's result cells (`cell(key)`): `get` read backwards, for a resumed sweep. */
 export function resultFromCells(cell: (key: string) => string): PointResult {
@@ -184,6 +202,9 @@ export function resultFromCells(cell: (key: string) => string): PointResult {
       : {}),
     ...(cell("compressed_pages") !== ""
       ? { compression: { pages: int("compressed_pages"), bytesSaved: int("compression_saved_bytes"), ns: int("compress_ns") } }
+      : {}),
+    ...(cell("answers") !== ""
+      ? { stream: { answers: int("answers"), outOfPlace: int("out_of_place"), gapNs: maybe("interruption_ns"), intact: !cell("error").startsWith(STREAM_ERROR) } }
       : {}),
   };
 }

@@ -4,11 +4,12 @@
  * the memory that now runs the guest (memwriter's invariant, check.ts), and report one row.
  * A point ends when its migration does: the guest is not run on afterwards, so a guest that
  * never ends by itself (memwriter with iters=0) keeps dirtying memory for the whole migration.
+ * A point with a network workload (request-rate, network-point.ts) ends when its client does.
  * All time is virtual, so the rows are the same on every run and machine, and a point's row
  * does not depend on the points before it (which is what lets a sweep resume).
  */
 import { UserError } from "../../isa/errors.js";
-import { migrate } from "../migration/engine.js";
+import { migrate, type MigrationResult } from "../migration/engine.js";
 import { ANY_HOST } from "../migration/index.js";
 import { DEFAULTS, type PushOrder } from "../migration/options.js";
 import type { PostcopyPolicy } from "../migration/protocol/converge.js";
@@ -18,7 +19,8 @@ import { checkAfterMigration } from "./check.js";
 import { bootGuest } from "./guest.js";
 import { bootRequest, planExperiment, pointParams, type ExperimentPlan } from "./plan.js";
 import { predict } from "./probe.js";
-import type { Row } from "./row.js";
+import { STREAM_ERROR, type PointResult, type Row } from "./row.js";
+import { runNetworkPoint } from "./network-point.js";
 import { placeOf, type ExperimentSpec } from "./spec.js";
 import type { Point } from "./sweep.js";
 
@@ -96,18 +98,30 @@ export function migrationOptionsOf(point: Point) {
 export function runPoint({ spec, guest, points }: ExperimentPlan, index: number, report: (event: ProgressEvent) => void): Row {
   const point = points[index]!;
   const where = `${spec.source}: point ${index}`;
-  const vm = bootGuest(guest, bootRequest(point), where);
   const at = point.at as number;
-  const exit = vm.run(at);
-  if (exit.reason !== "budget" && vm.ticks < at) {
-    const place = placeOf(spec, "at", at) ?? `${spec.source}: at`;
-    throw new UserError(`${place}: ${at}: the guest ended (${exit.reason}) after ${vm.ticks} instructions, before this migration point (point ${index})`);
-  }
   const { strategy, pushOrder, link, converge, encoding } = migrationOptionsOf(point);
-  const predicted = predict(vm, strategy, link);
+  const migration = { strategy, pushOrder, onProgress: report, ...link, ...converge, ...encoding };
   const controlled = strategy === "pre-copy" && (converge.autoConverge || converge.dirtyLimit > 0 || converge.postcopyPolicy !== "never");
   const encoded = (strategy === "pre-copy" && encoding.xbzrleCache > 0) || (strategy !== "post-copy" && encoding.compress);
-  const result = migrate(vm, { strategy, host: ANY_HOST, pushOrder, onProgress: report, ...link, ...converge, ...encoding });
+  const rate = (point["request-rate"] as number | undefined) ?? 0;
+  let result: MigrationResult;
+  let predicted: ReturnType<typeof predict>;
+  let stream: PointResult["stream"];
+  if (rate > 0) {
+    // A server among clients: the model knows nothing of the network, so it is not asked.
+    const streamNs = point["stream-time"] as number;
+    ({ run: { migration: result }, stream } = runNetworkPoint({ request: bootRequest(point), rate, streamNs, at, speed: link.speed, migration, where }, guest));
+    predicted = { dirtyPagesPerSecond: null, workingSetPages: null, model: null, modelNote: null };
+  } else {
+    const vm = bootGuest(guest, bootRequest(point), where);
+    const exit = vm.run(at);
+    if (exit.reason !== "budget" && vm.ticks < at) {
+      const place = placeOf(spec, "at", at) ?? `${spec.source}: at`;
+      throw new UserError(`${place}: ${at}: the guest ended (${exit.reason}) after ${vm.ticks} instructions, before this migration point (point ${index})`);
+    }
+    predicted = predict(vm, strategy, link);
+    result = migrate(vm, { ...migration, host: ANY_HOST });
+  }
   const s = result.stats;
   // The model knows nothing of convergence control: its figures stay, as what plain pre-copy would do.
   const prediction = controlled ? { ...predicted, modelNote: "converge" } : encoded ? { ...predicted, modelNote: "encoded" } : predicted;
@@ -118,7 +132,7 @@ export function runPoint({ spec, guest, points }: ExperimentPlan, index: number,
     params: pointParams(point, guest),
     result: {
       status: s.status,
-      error: s.error ?? (memcheck?.startsWith("failed") ? `memcheck ${memcheck}` : null),
+      error: s.error ?? (memcheck?.startsWith("failed") ? `memcheck ${memcheck}` : null) ?? streamError(stream),
       totalNs: s.totalNs,
       downtimeNs: s.downtimeNs,
       setupNs: s.setupNs,
@@ -140,6 +154,13 @@ export function runPoint({ spec, guest, points }: ExperimentPlan, index: number,
       modelBytesErr: completed && !controlled && !encoded ? relativeError(prediction.model?.bytes, s.bytesSent) : null,
       ...(s.xbzrle ? { xbzrle: { hits: s.xbzrle.hits, misses: s.xbzrle.misses, overflows: s.xbzrle.overflows, bytesSaved: s.xbzrle.bytesSaved } } : {}),
       ...(s.compression ? { compression: { pages: s.compression.pages, bytesSaved: s.compression.bytesSaved, ns: s.compressNs ?? 0 } } : {}),
+      ...(stream ? { stream } : {}),
     },
   };
+}
+
+/** A stream client that did not get every byte back once and in order, in the row's error. */
+function streamError(stream: PointResult["stream"]): string | null {
+  if (!stream || stream.intact) return null;
+  return `${STREAM_ERROR} ${stream.outOfPlace > 0 ? `${stream.outOfPlace} bytes out of place` : `${stream.answers} answers only`}`;
 }

@@ -38,8 +38,8 @@ export function toJson(rows: Row[], name: string): string {
 
 /** Results shown in the text table, by column key, those the experiment has (the CSV has them all). */
 export const TABLE_RESULTS = [
-  "status", "total_ns", "downtime_ns", "rounds", "bytes_sent", "pages_sent", "pages_resent", "zero_pages",
-  "postcopy_requests", "postcopy_stall_ns", "guest_ticks", "model_downtime_ns", "model_downtime_err", "model_note", "xbzrle_saved_bytes", "compression_saved_bytes", "memcheck",
+  "status", "total_ns", "downtime_ns", "interruption_ns", "rounds", "bytes_sent", "pages_sent", "pages_resent", "zero_pages",
+  "postcopy_requests", "postcopy_stall_ns", "guest_ticks", "model_downtime_ns", "model_downtime_err", "model_note", "xbzrle_saved_bytes", "compression_saved_bytes", "answers", "out_of_place", "memcheck",
 ];
 
 const HEADINGS: Record<string, string> = {
@@ -47,6 +47,7 @@ const HEADINGS: Record<string, string> = {
   pages_resent: "resent", zero_pages: "zero", postcopy_requests: "requests", postcopy_stall_ns: "stall",
   guest_ticks: "guest instr", model_downtime_ns: "model downtime", model_downtime_err: "model err", model_note: "note",
   xbzrle_saved_bytes: "xbzrle saved", compression_saved_bytes: "compression saved", memcheck: "memcheck",
+  interruption_ns: "interruption", answers: "answers", out_of_place: "out of place",
 };
 
 /** `shown` are the parameters to list (usually the swept ones); numbers right-aligned. */

@@ -10,6 +10,7 @@ import { AUTO_CONVERGE_DEFAULTS, POSTCOPY_POLICIES, type AutoConverge, type Conv
 import type { ProgressEvent } from "./stats.js";
 import type { Strategy } from "./stream/frames.js";
 import type { VmHost } from "./vm-port.js";
+import type { MigrationWorld } from "./world.js";
 
 export const PUSH_ORDERS = ["fault-near", "linear"] as const;
 export type PushOrder = (typeof PUSH_ORDERS)[number];
@@ -51,6 +52,8 @@ export interface MigrationOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Every frame as it starts on the link, either direction: the migration's timeline. */
   onTransmit?: (transmission: Transmission) => void;
+  /** The rest of the simulated world (a network of other VMs), run beside the guest on the migration's clock. */
+  world?: MigrationWorld;
 }
 
 export const DEFAULTS = {
@@ -72,8 +75,8 @@ export const DEFAULTS = {
   compressCostPs: 1000,
 };
 
-export type ResolvedOptions = Required<Omit<MigrationOptions, "faults" | "onProgress" | "onTransmit">> &
-  Pick<MigrationOptions, "faults" | "onProgress" | "onTransmit">;
+type Optional = "faults" | "onProgress" | "onTransmit" | "world";
+export type ResolvedOptions = Required<Omit<MigrationOptions, Optional>> & Pick<MigrationOptions, Optional>;
 
 export function resolveOptions(options: MigrationOptions): ResolvedOptions {
   const r = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as ResolvedOptions;

@@ -62,6 +62,8 @@ interface Port {
   held: { time: number; seq: number; frame: Uint8Array }[];
   /** Frames that found no machine (it was migrating) or a full inbox. */
   undelivered: number;
+  /** Its machine is run by its owner (a migration's pacer), which has run it to each round's end. */
+  paced: boolean;
 }
 
 interface InFlight {
@@ -174,6 +176,14 @@ export class Network {
     this.announce(name);
   }
 
+  /**
+   * While a port is paced its machine is run by its owner — a migration's pacer on the
+   * network's clock — up to the end of each round before the round, instead of by the round.
+   */
+  setPaced(name: string, paced: boolean): void {
+    this.port(name).paced = paced;
+  }
+
   /** Sends QEMU's announce-self RARP from the port's VM, so the switches learn where it is. */
   announce(name: string): void {
     const port = this.port(name);
@@ -199,6 +209,11 @@ export class Network {
     for (const port of this.ports) {
       const m = port.machine;
       if (!m || m.ended) continue;
+      if (port.paced) {
+        // However far its owner could run it (throttled, stopped, waiting for a page), it is at `end` now.
+        port.offset = end - m.cpu.ticks;
+        continue;
+      }
       const budget = end - port.offset - m.cpu.ticks;
       // A machine that stops early (waiting for input or a page) simply lags; it catches up later.
       if (budget > 0) m.run(budget);
@@ -227,6 +242,11 @@ export class Network {
   /** Writes out what the captures still hold (at the end of a run). */
   flushCaptures(): void {
     for (const port of this.ports) this.writeHeld(port, Infinity);
+  }
+
+  /** Ticks a round lasts at most: the smallest latency, so no frame sent in a round arrives in it. */
+  get lookahead(): number {
+    return this.step();
   }
 
   /** Guest ticks a `ns`-nanosecond span takes. */
@@ -268,7 +288,7 @@ export class Network {
       id, name, switchId, local: this.switches[switchId]!.addPort(), machine: null, offset: 0,
       up: new LinkDirection(params, this.seed * 2654435761 + id * 2),
       down: new LinkDirection(params, this.seed * 2654435761 + id * 2 + 1),
-      peer: -1, capture, held: [], undelivered: 0,
+      peer: -1, capture, held: [], undelivered: 0, paced: false,
     };
     this.ports.push(port);
     this.onSwitch[switchId]![port.local] = port;

@@ -9,6 +9,9 @@
  * driver tells each what the link tells it: the source that the destination took the
  * completion frame or refused the migration, the destination that the source let the guest
  * go or kept it. Every run is exactly repeatable.
+ *
+ * A world (world.ts: the other VMs of a network) moves on with the clock: the guest never runs
+ * past its horizon before the world has caught up.
  */
 import { mulDivCeil, NS_PER_SECOND, VirtualClock } from "../clock.js";
 import { FORWARD, RETURN, VirtualLink, type Channel } from "../link.js";
@@ -20,6 +23,7 @@ import { Source } from "../protocol/source.js";
 import { emptyStats, type MigrationStats, type MigrationStatus } from "../stats.js";
 import { formatNs } from "../units.js";
 import type { MigratableVm } from "../vm-port.js";
+import type { MigrationWorld } from "../world.js";
 
 export interface MigrationResult {
   stats: MigrationStats;
@@ -44,12 +48,14 @@ export class VirtualDriver {
   private destPacer: GuestPacer | null = null;
   private postcopyAsked = false;
   private cancelAsked = false;
+  private readonly world: MigrationWorld | undefined;
 
   constructor(
     private readonly source: MigratableVm,
     private readonly options: ResolvedOptions,
   ) {
     this.stats = emptyStats(options.strategy);
+    this.world = options.world;
     if (options.compress) this.stats.compressNs = 0;
     this.link = new VirtualLink({
       bandwidth: options.bandwidth,
@@ -71,6 +77,12 @@ export class VirtualDriver {
 
   private now(): number {
     return this.clock.now();
+  }
+
+  /** Virtual time moves on to `t`, the world with it (the guest has run there). */
+  private advanceTo(t: number): void {
+    this.world?.advance(t);
+    this.clock.advanceTo(t);
   }
 
   run(): MigrationResult {
@@ -158,17 +170,18 @@ export class VirtualDriver {
         outcome = this.runPaused();
         continue;
       }
+      if (this.world) next = Math.min(next, Math.max(now, this.world.horizon(now)));
       if (this.sourceRunning) this.sourcePacer.runTo(next);
       const dest = this.destPacer;
       if (dest && this.receiver.stalledOn < 0) {
         const { exit, at } = dest.runTo(next);
         if (exit.reason === "page-missing") {
-          this.clock.advanceTo(Math.max(now, at));
+          this.advanceTo(Math.max(now, at));
           this.pageMissing(exit.page!);
           continue;
         }
       }
-      this.clock.advanceTo(next);
+      this.advanceTo(next);
     }
 
     stats.status = outcome;
@@ -210,6 +223,7 @@ export class VirtualDriver {
           break;
         case "release-guest":
           this.source.destroy();
+          this.world?.released(now);
           this.receiver.handle(now, { kind: "committed" });
           this.afterDestination(now);
           break;
@@ -229,6 +243,7 @@ export class VirtualDriver {
           break;
         case "resume-guest":
           this.destPacer = new GuestPacer(this.destVm!, this.options.speed, now);
+          this.world?.arrived(this.destVm!, now);
           break;
         case "wake-guest":
           this.destPacer!.resumeAt(now);
@@ -279,7 +294,7 @@ export class VirtualDriver {
     if (this.receiver.stalledOn < 0) {
       const limit = now + mulDivCeil(this.options.pausedRunLimit, NS_PER_SECOND, this.options.speed);
       const { exit, at } = dest.runTo(limit);
-      this.clock.advanceTo(Math.max(now, at));
+      this.advanceTo(Math.max(now, at));
       if (exit.reason === "page-missing") this.pageMissing(exit.page!);
     }
     this.stats.error ??= "the link is down; the destination waits for it to come back";
