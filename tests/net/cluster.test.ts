@@ -92,9 +92,9 @@ describe("a cluster of two dispatcher/worker servers behind the front end", () =
       "[kernel] started pid 2: webget",
       "[kernel] started pid 3: webget",
       "[kernel] started pid 4: webget",
+      "pid 1: worker 1: GET /index.html",
       "pid 2: worker 1: GET /logo.png",
       "pid 3: worker 2: GET /about.html",
-      "pid 1: worker 1: GET /index.html",
       "pid 4: worker 2: GET /news/today.html",
       "[kernel] all processes finished",
     ]);

@@ -90,10 +90,10 @@ describe("the superserver (fig. 3-11, inetd)", () => {
       "pid 1: connected to 10.0.0.1 port 7",
       "pid 1: echo: hello over tcp, line one",
       "and line two",
-      "pid 2: tick 264778",
+      "pid 2: tick 265448",
       "pid 3: visitor 1",
       "pid 4: visitor 2",
-      "pid 5: tick 270267",
+      "pid 5: tick 270937",
       "[kernel] all processes finished",
     ]);
   });
