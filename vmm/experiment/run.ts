@@ -104,13 +104,12 @@ export function runPoint({ spec, guest, points }: ExperimentPlan, index: number,
     throw new UserError(`${place}: ${at}: the guest ended (${exit.reason}) after ${vm.ticks} instructions, before this migration point (point ${index})`);
   }
   const { strategy, pushOrder, link, converge, encoding } = migrationOptionsOf(point);
-  const predicted = predict(vm, strategy, link);
+  const predicted = predict(vm, strategy, link, encoding);
   const controlled = strategy === "pre-copy" && (converge.autoConverge || converge.dirtyLimit > 0 || converge.postcopyPolicy !== "never");
-  const encoded = (strategy === "pre-copy" && encoding.xbzrleCache > 0) || (strategy !== "post-copy" && encoding.compress);
   const result = migrate(vm, { strategy, host: ANY_HOST, pushOrder, onProgress: report, ...link, ...converge, ...encoding });
   const s = result.stats;
-  // The model knows nothing of convergence control: its figures stay, as what plain pre-copy would do.
-  const prediction = controlled ? { ...predicted, modelNote: "converge" } : encoded ? { ...predicted, modelNote: "encoded" } : predicted;
+  // The rows keep the model without convergence control: its figures stay, as what pre-copy without it would do.
+  const prediction = controlled ? { ...predicted, modelNote: "converge" } : predicted;
   const memcheck = checkAfterMigration(guest.image, result.vm);
   const completed = s.status === "completed";
   return {
@@ -136,8 +135,8 @@ export function runPoint({ spec, guest, points }: ExperimentPlan, index: number,
       roundBytes: s.rounds.map((r) => r.bytes),
       memcheck,
       ...prediction,
-      modelDowntimeErr: completed && !controlled && !encoded ? relativeError(prediction.model?.downtimeNs, s.downtimeNs) : null,
-      modelBytesErr: completed && !controlled && !encoded ? relativeError(prediction.model?.bytes, s.bytesSent) : null,
+      modelDowntimeErr: completed && !controlled ? relativeError(prediction.model?.downtimeNs, s.downtimeNs) : null,
+      modelBytesErr: completed && !controlled ? relativeError(prediction.model?.bytes, s.bytesSent) : null,
       ...(s.xbzrle ? { xbzrle: { hits: s.xbzrle.hits, misses: s.xbzrle.misses, overflows: s.xbzrle.overflows, bytesSaved: s.xbzrle.bytesSaved } } : {}),
       ...(s.compression ? { compression: { pages: s.compression.pages, bytesSaved: s.compression.bytesSaved, ns: s.compressNs ?? 0 } } : {}),
     },
