@@ -37,6 +37,7 @@ const GOOD: Record<string, fc.Arbitrary<unknown>> = {
   "xbzrle-cache": fc.constantFrom(0, 4096, "64KiB", "off"),
   compress: fc.constantFrom("off", "on"),
   "compress-cost": fc.constantFrom(0, 1000, "1ns", "800ps"),
+  "decompress-cost": fc.constantFrom(0, 750, "2ns"),
   "args.pages": fc.integer({ min: -1, max: 64 }),
   "args.rate": fc.integer({ min: 0, max: 1000 }),
   "args.iters": fc.integer({ min: 0, max: 4 }),

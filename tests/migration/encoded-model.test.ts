@@ -14,6 +14,7 @@
 import { describe, expect, it } from "vitest";
 import { PAGE_SIZE } from "../../isa/arch.js";
 import { encodedPreCopyModel, sensitiveToDirtyRate, sensitiveToWarmUp, type PageEncodingModel, type PreCopyModelInput } from "../../vmm/migration/model.js";
+import { DEFAULTS } from "../../vmm/migration/options.js";
 import { PAGE_FRAME_BYTES } from "../../vmm/migration/pages.js";
 import { encodeFrame } from "../../vmm/migration/stream/codec.js";
 import { MEMWRITER, migratedRun, type Guest } from "./helpers.js";
@@ -28,7 +29,7 @@ const DELTA_FRAME_BYTES = 27;
 /** A point is at the edge when 3% more or less D changes the rounds (as in model-converge.test.ts), or 5% more or less working set (the warm-up's edge). */
 const EDGE = 0.03;
 
-function compare(speed: number, options: { xbzrleCache?: number; compress?: boolean }) {
+function compare(speed: number, options: { xbzrleCache?: number; compress?: boolean; decompressCostPs?: number }) {
   const { result, source } = migratedRun(workload, at, { strategy: "pre-copy", speed, latencyNs, downtimeTargetNs: targetNs, ...options });
   const s = result.stats;
   const stateBytes = encodeFrame({ type: "state", json: JSON.stringify(source.save()) }).length;
@@ -39,6 +40,7 @@ function compare(speed: number, options: { xbzrleCache?: number; compress?: bool
     wholeBytes: c ? c.bytes / c.pages : PAGE_FRAME_BYTES,
     deltaBytes: s.xbzrle ? DELTA_FRAME_BYTES : null,
     cpuNsPerPage: c ? PAGE_SIZE : 0,
+    decompressNsPerPage: c ? (PAGE_SIZE * (options.decompressCostPs ?? DEFAULTS.decompressCostPs)) / 1000 : 0,
   };
   const model = encodedPreCopyModel(input, encoding);
   const sensitive = sensitiveToDirtyRate(input, model.rounds, EDGE, (m) => encodedPreCopyModel(m, encoding)) || sensitiveToWarmUp(input, encoding, model.rounds);
@@ -54,6 +56,15 @@ describe("the encoded pre-copy model against the engine", () => {
     expect(s.rounds.length).toBe(model.rounds);
     expect(error(model.totalBytes, s.bytesSent)).toBeLessThan(0.1);
     expect(error(model.downtimeNs, s.downtimeNs)).toBeLessThan(0.1);
+  });
+
+  it.each([1_500_000, 2_500_000, 4_000_000])("compression with a destination slower than the source (20 ns a byte) at %i instructions/s: the switch-over waits for it, within 10%", (speed) => {
+    const { s, model } = compare(speed, { compress: true, decompressCostPs: 20_000 });
+    expect(s.status).toBe("completed");
+    expect(s.rounds.length).toBe(model.rounds);
+    expect(error(model.totalBytes, s.bytesSent)).toBeLessThan(0.1);
+    expect(error(model.downtimeNs, s.downtimeNs), `downtime ${s.downtimeNs}, model ${Math.round(model.downtimeNs)}`).toBeLessThan(0.1);
+    expect(error(model.totalNs, s.totalNs), `total ${s.totalNs}, model ${Math.round(model.totalNs)}`).toBeLessThan(0.1);
   });
 
   it("XBZRLE with its cache warming up: within 10% wherever D·frame < B, away from the edges", () => {

@@ -139,6 +139,11 @@ export const AXES: AxisDef[] = [
     fallback: DEFAULTS.compressCostPs, optional: true,
     parse: quantity(COMPRESS_COST, parseCostPerByte), show: (v) => formatPs(Number(v)), plotTitle: "compression cost (ns per byte)", plotScale: 1e-3,
   },
+  {
+    name: "decompress-cost", describe: "with compress on: the destination's virtual time per page byte decompressed (750ps, 2ns; a number is ps)", kind: "number",
+    fallback: DEFAULTS.decompressCostPs, optional: true,
+    parse: quantity({ ...COMPRESS_COST, example: "750ps" }, parseCostPerByte), show: (v) => formatPs(Number(v)), plotTitle: "decompression cost (ns per byte)", plotScale: 1e-3,
+  },
 ];
 
 /** 0 (off), or a cache size from a page to the largest memory. */

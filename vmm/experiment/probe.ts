@@ -15,7 +15,7 @@
  */
 import { mulDivCeil } from "../migration/clock.js";
 import { ANY_HOST } from "../migration/index.js";
-import { encodedPreCopyModel, preCopyModel, sensitiveToDirtyRate, sensitiveToWarmUp, stopCopyModel, type PreCopyModelInput } from "../migration/model.js";
+import { encodedPreCopyModel, encodedStopCopyModel, preCopyModel, sensitiveToDirtyRate, sensitiveToWarmUp, stopCopyModel, type PreCopyModelInput } from "../migration/model.js";
 import { sampleEncoding } from "../migration/encoding-sample.js";
 import type { PageEncoding } from "../migration/protocol/page-encoder.js";
 import { outsideModel, roundZeroBytes, stateBytes } from "../migration/predict.js";
@@ -61,6 +61,7 @@ export function probeDirtyRate(vm: MigratableVm, ticks: number, speed: number): 
 /** How a point's pages travel (off: plain pages). */
 export interface PointEncoding extends PageEncoding {
   compressCostPs: number;
+  decompressCostPs: number;
 }
 
 type Prediction = Pick<PointResult, "dirtyPagesPerSecond" | "workingSetPages" | "model" | "modelNote">;
@@ -74,22 +75,21 @@ export function predict(vm: MigratableVm, strategy: string, link: LinkParameters
   if (strategy === "post-copy") return { dirtyPagesPerSecond: null, workingSetPages: null, model: null, modelNote: null };
   const state = stateBytes(vm);
   if (strategy === "stop-copy") {
-    const encoded = encoding.compress ? sampleEncoding(vm.memory, vm.memory, { ...encoding, xbzrleCache: 0 }, encoding.compressCostPs) : null;
+    const encoded = encoding.compress ? sampleEncoding(vm.memory, vm.memory, { ...encoding, xbzrleCache: 0 }, encoding) : null;
     const memoryBytes = encoded ? encoded.memoryBytes : roundZeroBytes(vm.memory);
-    const m = stopCopyModel(memoryBytes, state, link.bandwidth, link.latencyNs);
-    const cpuNs = encoded ? encoded.model.dataPages * encoded.model.cpuNsPerPage : 0;
+    const m = encoded ? encodedStopCopyModel(memoryBytes, state, link.bandwidth, link.latencyNs, encoded.model) : stopCopyModel(memoryBytes, state, link.bandwidth, link.latencyNs);
     return {
       dirtyPagesPerSecond: null,
       workingSetPages: null,
       modelNote: "",
-      model: { rounds: 1, bytes: memoryBytes + state, downtimeNs: Math.round(m.downtimeNs + cpuNs), totalNs: Math.round(m.totalNs + cpuNs) },
+      model: { rounds: 1, bytes: memoryBytes + state, downtimeNs: Math.round(m.downtimeNs), totalNs: Math.round(m.totalNs) },
     };
   }
   const plainBytes = roundZeroBytes(vm.memory);
   const round0Ticks = mulDivCeil(plainBytes, link.speed, link.bandwidth);
   const probeTicks = Math.min(PROBE_MAX_TICKS, Math.max(PROBE_MIN_TICKS, PROBE_ROUND0S * round0Ticks));
   const { after, ...probe } = probeDirtyRate(vm, probeTicks, link.speed);
-  const encoded = encoding.compress || encoding.xbzrleCache > 0 ? sampleEncoding(vm.memory, after, encoding, encoding.compressCostPs) : null;
+  const encoded = encoding.compress || encoding.xbzrleCache > 0 ? sampleEncoding(vm.memory, after, encoding, encoding) : null;
   const input = {
     memoryBytes: encoded ? encoded.memoryBytes : plainBytes,
     pageBytes: PAGE_FRAME_BYTES,
@@ -117,4 +117,4 @@ export function predict(vm: MigratableVm, strategy: string, link: LinkParameters
   };
 }
 
-const PLAIN: PointEncoding = { xbzrleCache: 0, compress: false, compressCostPs: 0 };
+const PLAIN: PointEncoding = { xbzrleCache: 0, compress: false, compressCostPs: 0, decompressCostPs: 0 };

@@ -88,6 +88,7 @@ export function migrationOptionsOf(point: Point) {
     xbzrleCache: (point["xbzrle-cache"] as number | undefined) ?? 0,
     compress: point.compress === "on",
     compressCostPs: (point["compress-cost"] as number | undefined) ?? DEFAULTS.compressCostPs,
+    decompressCostPs: (point["decompress-cost"] as number | undefined) ?? DEFAULTS.decompressCostPs,
   };
   return { strategy, pushOrder: point["push-order"] as PushOrder, link, converge, encoding };
 }

@@ -25,8 +25,8 @@ export interface EncodingSample {
   cacheSlots: number;
 }
 
-/** The sample for `encoding`; `compressCostPs` is the source's time per byte compressed. */
-export function sampleEncoding(before: Memory, after: Memory, encoding: PageEncoding, compressCostPs: number): EncodingSample {
+/** The sample for `encoding`; `costs`: the source's time per byte compressed, the destination's per byte decompressed. */
+export function sampleEncoding(before: Memory, after: Memory, encoding: PageEncoding, costs: { compressCostPs: number; decompressCostPs: number }): EncodingSample {
   const whole = new PageEncoder({ xbzrleCache: 0, compress: encoding.compress }, 1);
   // Only a frame's length is wanted: the CRC it carries is not.
   const wholeBytes = (data: Uint8Array) => whole.frame(0, 0, data, 0, false, false).length;
@@ -64,7 +64,8 @@ export function sampleEncoding(before: Memory, after: Memory, encoding: PageEnco
       dataPages,
       wholeBytes: changed > 0 ? changedWhole / changed : PAGE_FRAME_BYTES,
       deltaBytes: delta ? (changed > 0 ? deltas / changed : PAGE_FRAME_BYTES) : null,
-      cpuNsPerPage: encoding.compress ? (compressCostPs * PAGE_SIZE) / 1000 : 0,
+      cpuNsPerPage: encoding.compress ? (costs.compressCostPs * PAGE_SIZE) / 1000 : 0,
+      decompressNsPerPage: encoding.compress ? (costs.decompressCostPs * PAGE_SIZE) / 1000 : 0,
     },
   };
 }

@@ -141,12 +141,32 @@ export interface PageEncodingModel {
   deltaBytes: number | null;
   /** Source ns per page sent whole (compression's cost; 0 without compression). */
   cpuNsPerPage: number;
+  /** Destination ns per page that arrives whole (decompression's cost; absent or 0 without compression). */
+  decompressNsPerPage?: number;
+}
+
+/**
+ * The destination's decompression: it takes one page at a time, so it finishes a round's `pages`
+ * whole pages (sent until `sentBy`) after the rounds before and at least one page after the last
+ * arrives (times on the source's clock, the latency left out).
+ */
+function decompressedBy(doneBefore: number, sentBy: number, pages: number, e: PageEncodingModel): number {
+  const d = e.decompressNsPerPage ?? 0;
+  return pages > 0 && d > 0 ? Math.max(doneBefore + pages * d, sentBy + d) : doneBefore;
+}
+
+/** Stop-and-copy with compression: round 0's bytes and compression at the source, then decompression behind it. */
+export function encodedStopCopyModel(memoryBytes: number, stateBytes: number, bandwidth: number, latencyNs: number, e: PageEncodingModel): { downtimeNs: number; totalNs: number } {
+  const sent = (memoryBytes * 1e9) / bandwidth + e.dataPages * e.cpuNsPerPage;
+  const t = Math.max(sent + (stateBytes * 1e9) / bandwidth, decompressedBy(0, sent, e.dataPages, e)) + latencyNs;
+  return { downtimeNs: t, totalNs: t };
 }
 
 /**
  * Pre-copy with XBZRLE and compression: the rounds of `preCopyModel`, each page costing its
  * encoded bytes at the bandwidth plus the source's time to compress it (a page sent whole; a
- * delta costs no compression), and the rounds stopping by the engine's own estimate (the round
+ * delta costs no compression) and the destination's time to decompress it (which delays the
+ * switch-over when the destination is behind), and the rounds stopping by the engine's own estimate (the round
  * just ended's bytes a page, at its bytes a second), since with compression the wire is not
  * what limits a round. `m.pageBytes` is unused.
  *
@@ -165,6 +185,7 @@ export function encodedPreCopyModel(m: PreCopyModelInput, e: PageEncodingModel):
   let perPageNow = m.memoryBytes / Math.max(1, e.dataPages);
   let cached = 0;
   let elapsed = roundNs;
+  let decompressed = decompressedBy(0, elapsed, e.dataPages, e);
   for (;;) {
     const pages = Math.round(Math.min(m.workingSetPages, (m.dirtyPagesPerSecond * roundNs) / 1e9));
     // The engine decides as it measured the round just ended: its bytes a page, at its bytes a second.
@@ -176,14 +197,17 @@ export function encodedPreCopyModel(m: PreCopyModelInput, e: PageEncodingModel):
     const nextNs = wireNs(next) + whole * e.cpuNsPerPage;
     cached = Math.min(m.workingSetPages, cached + whole);
     roundBytes.push(next);
+    const stoppedAt = elapsed;
     elapsed += nextNs;
+    decompressed = decompressedBy(decompressed, elapsed, whole, e);
     roundNs = nextNs;
     roundPages = pages;
     perPageNow = pages > 0 ? next / pages : e.wholeBytes;
     if (stop) {
       const totalBytes = roundBytes.reduce((a, b) => a + b, 0) + m.stateBytes;
-      const downtimeNs = nextNs + wireNs(m.stateBytes) + m.latencyNs;
-      return { roundBytes, throttles: [], rounds: roundBytes.length, totalBytes, downtimeNs, totalNs: elapsed + wireNs(m.stateBytes) + m.latencyNs, postcopySwitch: null };
+      // The state frame is taken once it is sent and every page before it is decompressed.
+      const end = Math.max(elapsed + wireNs(m.stateBytes), decompressed) + m.latencyNs;
+      return { roundBytes, throttles: [], rounds: roundBytes.length, totalBytes, downtimeNs: end - stoppedAt, totalNs: end, postcopySwitch: null };
     }
   }
 }
