@@ -54,8 +54,9 @@ interface Pace {
   dirtyDebtNs: number;
   /** It gets no time before this wall time (the throttle or the dirty limit holds it). */
   holdUntilNs: number;
-  /** Wall ns the dirty limit has held it, in all. */
+  /** Wall ns the dirty limit has held it, in all, and of that the last hold's (which may not have ended yet). */
   dirtyHeldNs: number;
+  lastDirtyHoldNs: number;
 }
 
 export class HostScheduler {
@@ -72,7 +73,7 @@ export class HostScheduler {
 
   add(vm: HostVm): void {
     this.vms.push(vm);
-    this.paces.set(vm, { epochNs: 0, epochTicks: 0, slice: 10_000, held: true, throttle: 0, dirtyLimit: 0, dirtyDebtNs: 0, holdUntilNs: 0, dirtyHeldNs: 0 });
+    this.paces.set(vm, { epochNs: 0, epochTicks: 0, slice: 10_000, held: true, throttle: 0, dirtyLimit: 0, dirtyDebtNs: 0, holdUntilNs: 0, dirtyHeldNs: 0, lastDirtyHoldNs: 0 });
   }
 
   /** From now on `throttle`% of the VM's instructions are taken away and it dirties at most `dirtyLimit` pages per second (0: no limit). */
@@ -84,7 +85,11 @@ export class HostScheduler {
 
   /** Wall ns the dirty limit has held `vm` since it came to this host (0 for a VM not here). */
   dirtyLimitHeldNs(vm: HostVm): number {
-    return this.paces.get(vm)?.dirtyHeldNs ?? 0;
+    const pace = this.paces.get(vm);
+    if (!pace) return 0;
+    // The hold still running counts as far as it has gone.
+    const ahead = Math.max(0, pace.holdUntilNs - this.clock.now());
+    return pace.dirtyHeldNs - Math.min(pace.lastDirtyHoldNs, ahead);
   }
 
   remove(vm: HostVm): void {
@@ -165,6 +170,7 @@ export class HostScheduler {
       if (pace.dirtyDebtNs > 0) {
         holdNs += pace.dirtyDebtNs;
         pace.dirtyHeldNs += pace.dirtyDebtNs;
+        pace.lastDirtyHoldNs = pace.dirtyDebtNs;
         pace.dirtyDebtNs = 0;
       }
     }

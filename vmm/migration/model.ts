@@ -130,7 +130,7 @@ export function stopCopyModel(memoryBytes: number, stateBytes: number, bandwidth
 
 /**
  * How pages travel in the encoded model (`encodedPreCopyModel`): bytes per page on the wire as
- * measured, the source's time per page compressed, and how many pages XBZRLE's cache holds.
+ * measured, the source's time per page compressed and the destination's per page decompressed.
  */
 export interface PageEncodingModel {
   /** Pages that hold data in round 0 (each charged `cpuNsPerPage`). */
@@ -166,9 +166,9 @@ export function encodedStopCopyModel(memoryBytes: number, stateBytes: number, ba
  * Pre-copy with XBZRLE and compression: the rounds of `preCopyModel`, each page costing its
  * encoded bytes at the bandwidth plus the source's time to compress it (a page sent whole; a
  * delta costs no compression) and the destination's time to decompress it (which delays the
- * switch-over when the destination is behind), and the rounds stopping by the engine's own estimate (the round
- * just ended's bytes a page, at its bytes a second), since with compression the wire is not
- * what limits a round. `m.pageBytes` is unused.
+ * switch-over when the destination is behind), and the rounds stopping by the engine's own
+ * estimate (the round just ended's bytes a page, at its bytes a second), since with compression
+ * the wire is not what limits a round. `m.pageBytes` is unused.
  *
  * XBZRLE's cache warms up (`xbzrleHits`): round 0 does not touch it, and a resent page is a hit
  * only once an earlier resend put it there. The guest is taken to sweep its working set in
