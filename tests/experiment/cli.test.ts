@@ -129,7 +129,7 @@ describe("toyvmm experiment", () => {
     writeFileSync(spec, JSON.stringify({ guest: "multi", sweep: { bandwith: ["1MB/s"] } }));
     const c = capture();
     expect(await runCli(["experiment", spec], c.io)).toBe(1);
-    expect(c.err()).toBe(`toyvmm: ${spec}: sweep.bandwith: unknown axis "bandwith" (known: strategy, bandwidth, latency, downtime-target, max-rounds, speed, memory, at, push-order, machine, auto-converge, dirty-limit, postcopy-policy, postcopy-after, xbzrle-cache, compress, compress-cost, request-rate, stream-time, args.KEY)\n`);
+    expect(c.err()).toBe(`toyvmm: ${spec}: sweep.bandwith: unknown axis "bandwith" (known: strategy, bandwidth, latency, downtime-target, max-rounds, speed, memory, at, push-order, machine, auto-converge, dirty-limit, postcopy-policy, postcopy-after, xbzrle-cache, compress, compress-cost, decompress-cost, request-rate, stream-time, args.KEY)\n`);
   });
 
   it("--help lists the axes and examples", async () => {

@@ -37,6 +37,7 @@ const GOOD: Record<string, fc.Arbitrary<unknown>> = {
   "xbzrle-cache": fc.constantFrom(0, 4096, "64KiB", "off"),
   compress: fc.constantFrom("off", "on"),
   "compress-cost": fc.constantFrom(0, 1000, "1ns", "800ps"),
+  "decompress-cost": fc.constantFrom(0, 750, "2ns"),
   "request-rate": fc.constantFrom(0, 1000, 20000, 1e9),
   "stream-time": fc.constantFrom(1, "1ms", "10ms"),
   "args.pages": fc.integer({ min: -1, max: 64 }),

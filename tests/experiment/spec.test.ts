@@ -54,7 +54,7 @@ describe("experiment spec", () => {
     ["no guest", { sweep: {} }, "x.json: guest: expected a bundled guest name or a .s/.tvm path"],
     ["a description that is not text", { guest, description: 5 }, "x.json: description: expected a string"],
     ["an empty name", { guest, name: " " }, "x.json: name: expected a non-empty string"],
-    ["unknown axis", { guest, sweep: { bandwith: ["1MB/s"] } }, 'x.json: sweep.bandwith: unknown axis "bandwith" (known: strategy, bandwidth, latency, downtime-target, max-rounds, speed, memory, at, push-order, machine, auto-converge, dirty-limit, postcopy-policy, postcopy-after, xbzrle-cache, compress, compress-cost, request-rate, stream-time, args.KEY)'],
+    ["unknown axis", { guest, sweep: { bandwith: ["1MB/s"] } }, 'x.json: sweep.bandwith: unknown axis "bandwith" (known: strategy, bandwidth, latency, downtime-target, max-rounds, speed, memory, at, push-order, machine, auto-converge, dirty-limit, postcopy-policy, postcopy-after, xbzrle-cache, compress, compress-cost, decompress-cost, request-rate, stream-time, args.KEY)'],
     // units.ts words the unit errors; what matters here is the place in front
     ["bad unit", { guest, sweep: { bandwidth: ["10MB/s", "10XB/s"] } }, /^x\.json: sweep\.bandwidth\[1\] "10XB\/s": /],
     ["duration without unit", { guest, base: { latency: "5" } }, /^x\.json: base\.latency "5": /],
@@ -92,7 +92,7 @@ describe("experiment spec", () => {
     ["argument that is an object", { guest, sweep: { "args.rate": [{}] } }, "x.json: sweep.args.rate[0]: {}: expected a number or a string"],
     ["a bad argument name", { guest, base: { "args.": 1 } }, /^x\.json: base\.args\.: unknown axis "args\."/],
     ["bad plot metric", { guest, plots: [{ x: "bandwidth", y: "speedup" }] }, 'x.json: plots[0]: y: "speedup" is not a metric (metrics: total, downtime, setup, expected-downtime, rounds, bytes, return-bytes, pages, resent, zero, faults, requests, stall, ticks, dirty-rate, working-set, model-rounds, model-bytes, model-downtime, model-total, model-downtime-err, model-bytes-err, xbzrle-hits, xbzrle-misses, xbzrle-overflows, xbzrle-saved, compressed, compression-saved, compress-time, answers, out-of-place, interruption)'],
-    ["bad plot axis", { guest, plots: [{ x: "colour", y: "downtime" }] }, 'x.json: plots[0]: x: unknown axis "colour" (known: strategy, bandwidth, latency, downtime-target, max-rounds, speed, memory, at, push-order, machine, auto-converge, dirty-limit, postcopy-policy, postcopy-after, xbzrle-cache, compress, compress-cost, request-rate, stream-time, args.KEY)'],
+    ["bad plot axis", { guest, plots: [{ x: "colour", y: "downtime" }] }, 'x.json: plots[0]: x: unknown axis "colour" (known: strategy, bandwidth, latency, downtime-target, max-rounds, speed, memory, at, push-order, machine, auto-converge, dirty-limit, postcopy-policy, postcopy-after, xbzrle-cache, compress, compress-cost, decompress-cost, request-rate, stream-time, args.KEY)'],
     ["plots that are not a list", { guest, plots: {} }, 'x.json: plots: expected a list of {"x": …, "y": …}'],
     ["a label for an unknown axis", { guest, labels: { rat: "rate" } }, /^x\.json: labels\.rat: unknown axis "rat"/],
     ["an empty label", { guest, labels: { "args.rate": "" } }, 'x.json: labels.args.rate: expected a non-empty title such as "dirty rate (pages/s)"'],

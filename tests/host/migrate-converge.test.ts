@@ -2,8 +2,9 @@
  * Convergence control between real host processes: the source host's scheduler applies
  * auto-converge's throttle and the dirty limit to the running guest (vmm/host/scheduler.ts,
  * through the real driver's `slow`). memwriter dirties 2,000 pages a second (8 MB/s) against a
- * 2 MB/s stream: without either, no round would shrink. Each ends with the guest at the
- * destination as an unmigrated run.
+ * 2 MB/s stream: without either, no round would shrink. The post-copy policy auto (the model's
+ * decision, as on the virtual driver) turns it into post-copy instead. Each ends with the guest
+ * at the destination as an unmigrated run.
  */
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -36,14 +37,31 @@ async function measuredOf(host: MigrationHost, vm: string) {
   }
 }
 
-async function migrateWriter(vm: string, request: { autoConverge?: boolean; dirtyLimit?: number }) {
+/** Waits (bounded) until the writer has swept its working set twice: every page holds data, whatever the machine's load. */
+async function sweptTwice(host: MigrationHost, vm: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await host.client.call("query-status", { vm })).ticks < 600 + 2 * 64 * 50) {
+    if (Date.now() > deadline) throw new Error(`${vm} did not run two sweeps in 10 s`);
+    await new Promise((resume) => setTimeout(resume, 10));
+  }
+}
+
+async function migrateWriter(vm: string, request: { autoConverge?: boolean; dirtyLimit?: number; postcopyAfter?: "auto"; bandwidth?: number }) {
   const [a, b] = hosts as [MigrationHost, MigrationHost];
   await a.client.call("vm-create", { guest: resolve(WRITER.name), name: vm, args: WRITER.args });
+  await sweptTwice(a, vm);
   const info = await migrateVm(a, b, { vm, strategy: "pre-copy", bandwidth: BANDWIDTH, ...request });
   expect(info.status, String(info.detail)).toBe("completed");
   const status = await endOf(b, vm, 30_000);
   expect({ output: consoleOf(vm), ticks: status.ticks, memoryCrc: status.memoryCrc }).toEqual(reference(WRITER));
-  return info.stats as unknown as { rounds: { throttle?: number; dirtyPagesPerSecond: number; pages: number; startNs: number; endNs: number }[]; downtimeNs: number };
+  return info.stats as unknown as {
+    rounds: { throttle?: number; dirtyPagesPerSecond: number; pages: number; startNs: number; endNs: number }[];
+    downtimeNs: number;
+    totalNs: number;
+    dirtyLimitHeldNs?: number;
+    postcopySwitch?: { rounds: number; reason: string };
+    postcopyRequests: number;
+  };
 }
 
 describe("convergence control on a real host", () => {
@@ -68,6 +86,21 @@ describe("convergence control on a real host", () => {
     const dirtied = live.reduce((n, r) => n + (r.dirtyPagesPerSecond * (r.endNs - r.startNs)) / 1e9, 0);
     expect(dirtied / seconds, JSON.stringify(stats.rounds)).toBeLessThanOrEqual(limit * 1.2);
     expect(stats.rounds.length).toBeLessThanOrEqual(6);
+    // How long the limit held the guest, as query-migrate reports it: most of the live rounds, since it may dirty a tenth of its rate.
+    const liveNs = live.reduce((n, r) => n + (r.endNs - r.startNs), 0);
+    expect(stats.dirtyLimitHeldNs).toBeGreaterThan(liveNs / 2);
+    expect(stats.dirtyLimitHeldNs).toBeLessThanOrEqual(stats.totalNs);
+  }, 60_000);
+
+  it("postcopyAfter auto: the engine's model switches to post-copy where the rounds cannot shrink, and says why", async () => {
+    // 8 MB/s dirtied against a 500 kB/s stream, so that a guest slowed by a loaded machine still outruns it:
+    // an early round's end shows it (round 0 may fit the token bucket's burst and measure the link fast).
+    const stats = await migrateWriter("switched", { postcopyAfter: "auto", bandwidth: 500_000 });
+    const rounds = stats.postcopySwitch?.rounds ?? 0;
+    expect(rounds).toBeGreaterThanOrEqual(1);
+    expect(rounds).toBeLessThanOrEqual(3);
+    expect(stats.postcopySwitch!.reason).toMatch(new RegExp(`^after round ${rounds - 1} the guest dirties \\d+\\.\\d MB/s(, at least the \\d+\\.\\d MB/s the link moves: rounds cannot shrink| of the link's \\d+\\.\\d MB/s: .+ more rounds to fit the target, \\d+ left)$`));
+    expect(stats.dirtyLimitHeldNs).toBeUndefined();
   }, 60_000);
 
   it("calc-dirty-rate measures a running VM on its host; dirty-bitmap is refused while it migrates, page-sampling is not", async () => {
@@ -105,6 +138,10 @@ describe("convergence control on a real host", () => {
       "migrate: autoConverge controls pre-copy's rounds; it goes with strategy pre-copy",
     );
     await expect(a.client.call("migrate", { vm: "checked", to: "127.0.0.1:1", token: "t", dirtyLimit: -1 })).rejects.toThrow(/dirtyLimit/);
+    await expect(a.client.call("migrate", { vm: "checked", to: "127.0.0.1:1", token: "t", strategy: "stop-copy", postcopyAfter: "auto" })).rejects.toThrow(
+      "migrate: postcopyAfter turns a pre-copy into post-copy; it goes with strategy pre-copy",
+    );
+    await expect(a.client.call("migrate", { vm: "checked", to: "127.0.0.1:1", token: "t", postcopyAfter: "soon" as unknown as "auto" })).rejects.toThrow(/postcopyAfter/);
     await a.client.call("vm-destroy", { vm: "checked" });
     expect(await a.client.call("query-migrate-parameters", {})).toMatchObject({ autoConverge: false, dirtyLimit: 0 });
   });

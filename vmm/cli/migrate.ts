@@ -83,7 +83,7 @@ export function formatStats(s: MigrationStats): string {
   if (s.postcopySwitch) rows.push(["switched to post-copy", `at ${formatNs(s.postcopySwitch.atNs)}, ${s.postcopySwitch.reason}`]);
   if (s.dirtyLimitHeldNs !== undefined) rows.push(["dirty limit held the guest", formatNs(s.dirtyLimitHeldNs)]);
   if (s.xbzrle) rows.push(["xbzrle", xbzrleLine(s.xbzrle)]);
-  if (s.compression) rows.push(["compression", compressionLine(s.compression, s.compressNs)]);
+  if (s.compression) rows.push(["compression", compressionLine(s.compression, s.compressNs, s.decompressNs)]);
   if (s.linkCuts.length > 0) rows.push(["link cuts", s.linkCuts.map((c) => `at ${formatNs(c.at)}`).join(", ")]);
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
@@ -107,8 +107,8 @@ export function xbzrleLine(x: XbzrleStats): string {
 }
 
 /** Compression's figures in one line; `ns`: the virtual time it cost (simulated only). */
-export function compressionLine(c: CompressionStats, ns: number | undefined): string {
-  const cost = ns === undefined ? "" : `, ${formatNs(ns)} compressing`;
+export function compressionLine(c: CompressionStats, ns: number | undefined, decompressNs?: number): string {
+  const cost = (ns === undefined ? "" : `, ${formatNs(ns)} compressing`) + (decompressNs === undefined ? "" : `, ${formatNs(decompressNs)} decompressing`);
   return `${c.pages} pages compressed in ${c.bytes} bytes (${c.bytesSaved} saved), ${c.incompressible} incompressible${cost}`;
 }
 export const migrateCommand: Command<MigrateOptions> = {
@@ -193,6 +193,10 @@ export const migrateCommand: Command<MigrateOptions> = {
       .example(
         '$0 migrate programs/memwriter.s --args "pages=128 rate=10000 iters=12" --strategy stop-copy --at 38400 --bandwidth 10MB/s --compress',
         "pages compressed on a slow link, at 1 ns a byte of the source's time",
+      )
+      .example(
+        '$0 migrate programs/memwriter.s --args "pages=128 rate=10000 iters=12" --strategy post-copy --at 38400 --bandwidth 10MB/s --compress --decompress-cost 5ns',
+        "the destination's decompression, 5 ns a byte, delays each page the guest waits for",
       )
       .example(
         '$0 migrate multi-net multi-net --net --args multi-net:run=tcpecho --args "multi-net-2:run=tcpstream requests=100 every=10000" --strategy pre-copy --at 500000',

@@ -29,6 +29,7 @@ export interface MigrationCliOptions {
   xbzrleCache?: string;
   compress?: boolean;
   compressCost?: string;
+  decompressCost?: string;
 }
 
 export const MIGRATION_OPTIONS = {
@@ -77,6 +78,11 @@ export const MIGRATION_OPTIONS = {
     type: "string",
     requiresArg: true,
     describe: "With --compress: virtual time the source spends per page byte it compresses, e.g. 1ns, 800ps (default 1ns)",
+  },
+  "decompress-cost": {
+    type: "string",
+    requiresArg: true,
+    describe: "With --compress: virtual time the destination spends per page byte it decompresses, e.g. 750ps, 2ns (default 750ps)",
   },
   "cancel-at": {
     type: "string",
@@ -134,6 +140,7 @@ function convergeOptions(args: MigrationCliOptions, strategy: Strategy): Partial
       throw new UserError(`${flag}: controls pre-copy's rounds; give --strategy pre-copy`);
   }
   if (args.compressCost !== undefined && !args.compress) throw new UserError("--compress-cost: is what --compress costs; give --compress too");
+  if (args.decompressCost !== undefined && !args.compress) throw new UserError("--decompress-cost: is what --compress costs the destination; give --compress too");
   if (
     args.postcopyAfter !== undefined &&
     (policy !== "after" || !Number.isSafeInteger(args.postcopyAfter) || args.postcopyAfter < 1)
@@ -156,5 +163,6 @@ function convergeOptions(args: MigrationCliOptions, strategy: Strategy): Partial
     ...(args.xbzrleCache !== undefined ? { xbzrleCache: parseCacheSize(args.xbzrleCache, "--xbzrle-cache") } : {}),
     ...(args.compress ? { compress: true } : {}),
     ...(args.compressCost !== undefined ? { compressCostPs: parseCostPerByte(args.compressCost, "--compress-cost") } : {}),
+    ...(args.decompressCost !== undefined ? { decompressCostPs: parseCostPerByte(args.decompressCost, "--decompress-cost") } : {}),
   };
 }

@@ -324,8 +324,9 @@ function channelsOf(text: string): number {
   return channels;
 }
 
-/** `2s`, `500ms` (a time) or `3` (rounds). */
+/** `2s`, `500ms` (a time), `3` (rounds) or `auto` (the model's decision). */
 function postcopyAfterOf(text: string): NonNullable<MigrationParameters["postcopyAfter"]> {
+  if (text.trim() === "auto") return "auto";
   if (/^\d+$/.test(text.trim())) return { rounds: parseCount(text, "--postcopy-after") };
   const ns = parseDuration(text, "--postcopy-after");
   if (ns <= 0) throw new UserError(`--postcopy-after ${JSON.stringify(text)}: must be more than 0`);
@@ -365,7 +366,7 @@ async function migrate(args: Args, vm: string): Promise<void> {
     line?.clear();
     if (args.json) printJson(args.io, info);
     else args.io.stdout.write(migrationSummary(info, from.greeting.host, to.greeting.host) + "\n");
-    if (predicted) args.io.stderr.write(formatPredictionBeside(predicted, info.stats as unknown as MigrationStats));
+    if (predicted) args.io.stderr.write(formatPredictionBeside(predicted, info.stats as unknown as MigrationStats, request.postcopyAfter === "auto"));
     if (info.status === "cancelled") args.setExitCode(interrupted > 0 ? INTERRUPTED : 1);
     else if (info.status !== "completed") throw new UserError(`the migration of ${vm} failed: ${info.detail ?? "no reason given"}; it runs on at ${from.greeting.host}`);
   } finally {
@@ -469,7 +470,7 @@ export const vmCommand: Command<VmCliOptions> = {
       .option("bandwidth", { type: "string", describe: "migrate: most bytes per second on the stream, e.g. 100MB/s or 1Gbit/s (default: the source host's, unlimited)" })
       .option("downtime-target", { type: "string", describe: "migrate: the pause a pre-copy aims at, e.g. 30ms" })
       .option("max-rounds", { type: "string", describe: "migrate: most pre-copy rounds before the guest is stopped anyway" })
-      .option("postcopy-after", { type: "string", describe: "migrate: a pre-copy turns into post-copy after this time (2s, 500ms) or this many rounds (3)" })
+      .option("postcopy-after", { type: "string", describe: "migrate: a pre-copy turns into post-copy after this time (2s, 500ms), this many rounds (3), or auto: when the model says pre-copy cannot reach the downtime target" })
       .option("multifd-channels", {
         type: "string",
         describe: `migrate: TCP connections for the pages beside the stream, 0 to ${MAX_MULTIFD_CHANNELS}, as QEMU's multifd (stop-copy and pre-copy; default: the source host's, 0)`,
@@ -512,6 +513,13 @@ export const vmCommand: Command<VmCliOptions> = {
           "$0 vm migrate memwriter --from pc1.sock --to pc2.sock --bandwidth 2MB/s --postcopy-after 1 --json > job.json && $0 vm console memwriter --host pc2.sock; " +
           "$0 host stop --control pc1.sock; $0 host stop --control pc2.sock",
         "a pre-copy at 2 MB/s that turns into post-copy after its first round; the final statistics as JSON",
+      )
+      .example(
+        "$0 host --detach --control pa1.sock --speed 2M && $0 host --detach --control pa2.sock --speed 2M --migrate-listen 0 && " +
+          '$0 vm start programs/memwriter.s --args "pages=64 rate=20000 iters=2000" --host pa1.sock && ' +
+          "$0 vm migrate memwriter --from pa1.sock --to pa2.sock --bandwidth 2MB/s --postcopy-after auto && $0 vm console memwriter --host pa2.sock; " +
+          "$0 host stop --control pa1.sock; $0 host stop --control pa2.sock",
+        "a pre-copy that turns into post-copy when the model says its rounds cannot reach the downtime target, and says why",
       )
       .example(
         "$0 host --detach --control p1.sock --speed 2M && $0 host --detach --control p2.sock --speed 2M --migrate-listen 0 && " +

@@ -142,6 +142,11 @@ export const AXES: AxisDef[] = [
     parse: quantity(COMPRESS_COST, parseCostPerByte), show: (v) => formatPs(Number(v)), plotTitle: "compression cost (ns per byte)", plotScale: 1e-3,
   },
   {
+    name: "decompress-cost", describe: "with compress on: the destination's virtual time per page byte decompressed (750ps, 2ns; a number is ps)", kind: "number",
+    fallback: DEFAULTS.decompressCostPs, optional: true,
+    parse: quantity({ ...COMPRESS_COST, example: "750ps" }, parseCostPerByte), show: (v) => formatPs(Number(v)), plotTitle: "decompression cost (ns per byte)", plotScale: 1e-3,
+  },
+  {
     name: "request-rate", describe: "a stream client's requests per virtual second to the guest, a server on a network (0: no network)", kind: "number", fallback: 0, optional: true,
     parse: quantity(REQUEST_RATE, parseCount), show: plain, plotTitle: "request rate (requests/s)", plotScale: 1,
   },

@@ -76,6 +76,8 @@ function chart(title: string, points: Point[], x: Pick<XAxis, "numeric" | "encod
     width: WIDTH,
     height: HEIGHT,
     background: "white",
+    // A series is named by every parameter it fixes: its legend label is shown whole, never cut.
+    config: { legend: { labelLimit: 0, titleLimit: 0 } },
     data: { values: points },
   };
   const encoding = { x: { field: "x", ...x.encoding }, y: { field: "y", type: "quantitative", title: y.title, scale: y.scale }, ...(many ? { color: by } : {}) };

@@ -90,6 +90,7 @@ export function migrationOptionsOf(point: Point) {
     xbzrleCache: (point["xbzrle-cache"] as number | undefined) ?? 0,
     compress: point.compress === "on",
     compressCostPs: (point["compress-cost"] as number | undefined) ?? DEFAULTS.compressCostPs,
+    decompressCostPs: (point["decompress-cost"] as number | undefined) ?? DEFAULTS.decompressCostPs,
   };
   return { strategy, pushOrder: point["push-order"] as PushOrder, link, converge, encoding };
 }
@@ -102,7 +103,6 @@ export function runPoint({ spec, guest, points }: ExperimentPlan, index: number,
   const { strategy, pushOrder, link, converge, encoding } = migrationOptionsOf(point);
   const migration = { strategy, pushOrder, onProgress: report, ...link, ...converge, ...encoding };
   const controlled = strategy === "pre-copy" && (converge.autoConverge || converge.dirtyLimit > 0 || converge.postcopyPolicy !== "never");
-  const encoded = (strategy === "pre-copy" && encoding.xbzrleCache > 0) || (strategy !== "post-copy" && encoding.compress);
   const rate = (point["request-rate"] as number | undefined) ?? 0;
   let result: MigrationResult;
   let predicted: ReturnType<typeof predict>;
@@ -119,12 +119,12 @@ export function runPoint({ spec, guest, points }: ExperimentPlan, index: number,
       const place = placeOf(spec, "at", at) ?? `${spec.source}: at`;
       throw new UserError(`${place}: ${at}: the guest ended (${exit.reason}) after ${vm.ticks} instructions, before this migration point (point ${index})`);
     }
-    predicted = predict(vm, strategy, link);
+    predicted = predict(vm, strategy, link, encoding);
     result = migrate(vm, { ...migration, host: ANY_HOST });
   }
   const s = result.stats;
-  // The model knows nothing of convergence control: its figures stay, as what plain pre-copy would do.
-  const prediction = controlled ? { ...predicted, modelNote: "converge" } : encoded ? { ...predicted, modelNote: "encoded" } : predicted;
+  // The rows keep the model without convergence control: its figures stay, as what pre-copy without it would do.
+  const prediction = controlled ? { ...predicted, modelNote: "converge" } : predicted;
   const memcheck = checkAfterMigration(guest.image, result.vm);
   const completed = s.status === "completed";
   return {
@@ -150,8 +150,8 @@ export function runPoint({ spec, guest, points }: ExperimentPlan, index: number,
       roundBytes: s.rounds.map((r) => r.bytes),
       memcheck,
       ...prediction,
-      modelDowntimeErr: completed && !controlled && !encoded ? relativeError(prediction.model?.downtimeNs, s.downtimeNs) : null,
-      modelBytesErr: completed && !controlled && !encoded ? relativeError(prediction.model?.bytes, s.bytesSent) : null,
+      modelDowntimeErr: completed && !controlled ? relativeError(prediction.model?.downtimeNs, s.downtimeNs) : null,
+      modelBytesErr: completed && !controlled ? relativeError(prediction.model?.bytes, s.bytesSent) : null,
       ...(s.xbzrle ? { xbzrle: { hits: s.xbzrle.hits, misses: s.xbzrle.misses, overflows: s.xbzrle.overflows, bytesSaved: s.xbzrle.bytesSaved } } : {}),
       ...(s.compression ? { compression: { pages: s.compression.pages, bytesSaved: s.compression.bytesSaved, ns: s.compressNs ?? 0 } } : {}),
       ...(stream ? { stream } : {}),

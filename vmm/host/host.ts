@@ -227,6 +227,11 @@ export class Host {
     this.scheduler.slow(vm, throttle, dirtyLimit);
   }
 
+  /** Wall ns the dirty limit has held `vm` here, in all (scheduler.ts). */
+  dirtyLimitHeldNs(vm: HostVm): number {
+    return this.scheduler.dirtyLimitHeldNs(vm);
+  }
+
   /** A VM waiting for a page may run again: the page arrived. */
   wake(name: string): void {
     this.find(name).wake();

@@ -16,6 +16,7 @@ import type { HostVm } from "./host-vm.js";
 export class HostGuestControl implements GuestControl {
   private pageMissingListener: (page: number) => void = () => {};
   private readonly migrating: MigratableVm;
+  private heldNs = 0;
 
   constructor(
     private readonly host: Host,
@@ -48,6 +49,12 @@ export class HostGuestControl implements GuestControl {
 
   slow(throttle: number, dirtyLimit: number): void {
     if (this.present) this.host.slow(this.hostVm, throttle, dirtyLimit);
+  }
+
+  dirtyLimitHeldNs(): number {
+    // Once the VM has left, what it was held stays as it was last read.
+    if (this.present) this.heldNs = this.host.dirtyLimitHeldNs(this.hostVm);
+    return this.heldNs;
   }
 
   onPageMissing(listener: (page: number) => void): void {

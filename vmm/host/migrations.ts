@@ -137,7 +137,7 @@ export class HostMigrations {
       multifdChannels: parameters.multifdChannels,
       autoConverge: parameters.autoConverge,
       dirtyLimit: parameters.dirtyLimit,
-      ...(parameters.postcopyAfter && "rounds" in parameters.postcopyAfter ? { postcopyAfterRounds: parameters.postcopyAfter.rounds } : {}),
+      ...(parameters.postcopyAfter === "auto" ? { postcopyAuto: true } : parameters.postcopyAfter && "rounds" in parameters.postcopyAfter ? { postcopyAfterRounds: parameters.postcopyAfter.rounds } : {}),
       ...(parameters.bandwidth !== null ? { bandwidth: parameters.bandwidth } : {}),
       ...(parameters.xbzrleCache > 0 ? { xbzrleCache: parameters.xbzrleCache } : {}),
       ...(parameters.compress ? { compress: true } : {}),
@@ -259,7 +259,7 @@ function definedOf(args: ArgumentsOf<"migrate">): Partial<MigrationParameters> {
 
 /** Turns the pre-copy into post-copy after its time (after its rounds, the engine does it); returns the way to stop watching. */
 function switchToPostcopy(out: OutgoingMigration, after: MigrationParameters["postcopyAfter"]): () => void {
-  if (!after || !("seconds" in after)) return () => {};
+  if (!after || after === "auto" || !("seconds" in after)) return () => {};
   const timer = setTimeout(() => {
     // Only while its rounds run; once it stopped the guest by itself there is nothing to switch.
     try {

@@ -34,11 +34,15 @@ export const migrationStatus = oneOf(MIGRATION_STATUSES).describe(
 );
 export const migrationDirection = oneOf(["outgoing", "incoming"]).describe('"outgoing" on the source, "incoming" on the destination');
 
-/** When a pre-copy turns into post-copy by itself: after so many rounds, or so long. */
+/** When a pre-copy turns into post-copy by itself: after so many rounds, or so long, or when the model says. */
 export const postcopyAfter = z
-  .union([record({ rounds: wholeNumber(1, 1000).describe("After this many pre-copy rounds") }), record({ seconds: z.number().positive().max(86_400).describe("After this many seconds of migration") })])
+  .union([
+    record({ rounds: wholeNumber(1, 1000).describe("After this many pre-copy rounds") }),
+    record({ seconds: z.number().positive().max(86_400).describe("After this many seconds of migration") }),
+    z.literal("auto").describe("At the end of the first round after which the model says pre-copy cannot reach the downtime target (toyvmm migrate's --postcopy-policy auto)"),
+  ])
   .nullable()
-  .describe("A pre-copy turns into post-copy after this (null: only when its rounds end, or on migrate-start-postcopy)");
+  .describe('A pre-copy turns into post-copy after this: a number of rounds, of seconds, or "auto" (null: only when its rounds end, or on migrate-start-postcopy)');
 
 export const migrationParameters = record({
   bandwidth: wholeNumber(1).nullable().describe("Bytes per second on the stream (null: as fast as the connection goes)"),

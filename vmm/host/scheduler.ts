@@ -54,6 +54,9 @@ interface Pace {
   dirtyDebtNs: number;
   /** It gets no time before this wall time (the throttle or the dirty limit holds it). */
   holdUntilNs: number;
+  /** Wall ns the dirty limit has held it, in all, and of that the last hold's (which may not have ended yet). */
+  dirtyHeldNs: number;
+  lastDirtyHoldNs: number;
 }
 
 export class HostScheduler {
@@ -72,7 +75,7 @@ export class HostScheduler {
 
   add(vm: HostVm): void {
     this.vms.push(vm);
-    this.paces.set(vm, { epochNs: 0, epochTicks: 0, slice: 10_000, held: true, throttle: 0, dirtyLimit: 0, dirtyDebtNs: 0, holdUntilNs: 0 });
+    this.paces.set(vm, { epochNs: 0, epochTicks: 0, slice: 10_000, held: true, throttle: 0, dirtyLimit: 0, dirtyDebtNs: 0, holdUntilNs: 0, dirtyHeldNs: 0, lastDirtyHoldNs: 0 });
   }
 
   /** From now on `throttle`% of the VM's instructions are taken away and it dirties at most `dirtyLimit` pages per second (0: no limit). */
@@ -80,6 +83,15 @@ export class HostScheduler {
     const pace = this.paces.get(vm);
     if (!pace) return;
     Object.assign(pace, { throttle, dirtyLimit, dirtyDebtNs: 0, held: true });
+  }
+
+  /** Wall ns the dirty limit has held `vm` since it came to this host (0 for a VM not here). */
+  dirtyLimitHeldNs(vm: HostVm): number {
+    const pace = this.paces.get(vm);
+    if (!pace) return 0;
+    // The hold still running counts as far as it has gone.
+    const ahead = Math.max(0, pace.holdUntilNs - this.clock.now());
+    return pace.dirtyHeldNs - Math.min(pace.lastDirtyHoldNs, ahead);
   }
 
   remove(vm: HostVm): void {
@@ -160,6 +172,8 @@ export class HostScheduler {
       pace.dirtyDebtNs = Math.max(-DIRTY_CREDIT_NS, pace.dirtyDebtNs + (pages * 1e9) / pace.dirtyLimit - tookNs);
       if (pace.dirtyDebtNs > 0) {
         holdNs += pace.dirtyDebtNs;
+        pace.dirtyHeldNs += pace.dirtyDebtNs;
+        pace.lastDirtyHoldNs = pace.dirtyDebtNs;
         pace.dirtyDebtNs = 0;
       }
     }

@@ -73,10 +73,11 @@ export function preCopyModel(m: PreCopyModelInput): PreCopyModel {
 /**
  * Whether the number of rounds hangs on a few pages — at the edge of the target, or when D is
  * close to B and each of many rounds shrinks little — so that the downtime may jump by a
- * factor D/B: `by` (10%) more or less D changes the rounds.
+ * factor D/B: `by` (10%) more or less D changes the rounds (of `model`: plain pre-copy's, or
+ * `encodedPreCopyModel` bound to its encoding).
  */
-export function sensitiveToDirtyRate(m: PreCopyModelInput, rounds = preCopyModel(m).rounds, by = 0.1): boolean {
-  return [1 - by, 1 + by].some((f) => preCopyModel({ ...m, dirtyPagesPerSecond: m.dirtyPagesPerSecond * f }).rounds !== rounds);
+export function sensitiveToDirtyRate(m: PreCopyModelInput, rounds = preCopyModel(m).rounds, by = 0.1, model: (m: PreCopyModelInput) => PreCopyModel = preCopyModel): boolean {
+  return [1 - by, 1 + by].some((f) => model({ ...m, dirtyPagesPerSecond: m.dirtyPagesPerSecond * f }).rounds !== rounds);
 }
 
 /**
@@ -129,50 +130,104 @@ export function stopCopyModel(memoryBytes: number, stateBytes: number, bandwidth
 
 /**
  * How pages travel in the encoded model (`encodedPreCopyModel`): bytes per page on the wire as
- * measured ratios, and the source's time per page compressed.
+ * measured, the source's time per page compressed and the destination's per page decompressed.
  */
 export interface PageEncodingModel {
   /** Pages that hold data in round 0 (each charged `cpuNsPerPage`). */
   dataPages: number;
-  /** Bytes a resent page takes the first time it is resent: a page frame, or compressed. */
-  firstResendBytes: number;
-  /** Bytes a page takes when resent again: XBZRLE's delta when the cache holds it, else `firstResendBytes`. */
-  laterResendBytes: number;
+  /** Bytes a page takes when it goes whole: a page frame, or compressed. */
+  wholeBytes: number;
+  /** Bytes a resent page the XBZRLE cache holds takes as a delta; null without XBZRLE. */
+  deltaBytes: number | null;
   /** Source ns per page sent whole (compression's cost; 0 without compression). */
   cpuNsPerPage: number;
+  /** Destination ns per page that arrives whole (decompression's cost; absent or 0 without compression). */
+  decompressNsPerPage?: number;
+}
+
+/**
+ * The destination's decompression: it takes one page at a time, so it finishes a round's `pages`
+ * whole pages (sent until `sentBy`) after the rounds before and at least one page after the last
+ * arrives (times on the source's clock, the latency left out).
+ */
+function decompressedBy(doneBefore: number, sentBy: number, pages: number, e: PageEncodingModel): number {
+  const d = e.decompressNsPerPage ?? 0;
+  return pages > 0 && d > 0 ? Math.max(doneBefore + pages * d, sentBy + d) : doneBefore;
+}
+
+/** Stop-and-copy with compression: round 0's bytes and compression at the source, then decompression behind it. */
+export function encodedStopCopyModel(memoryBytes: number, stateBytes: number, bandwidth: number, latencyNs: number, e: PageEncodingModel): { downtimeNs: number; totalNs: number } {
+  const sent = (memoryBytes * 1e9) / bandwidth + e.dataPages * e.cpuNsPerPage;
+  const t = Math.max(sent + (stateBytes * 1e9) / bandwidth, decompressedBy(0, sent, e.dataPages, e)) + latencyNs;
+  return { downtimeNs: t, totalNs: t };
 }
 
 /**
  * Pre-copy with XBZRLE and compression: the rounds of `preCopyModel`, each page costing its
- * encoded bytes at the bandwidth plus the source's time to compress it. It applies where the
- * guest rewrites the same working set each round (so round 1 resends it whole and every later
- * round resends pages already resent: the cache holds them when it has a slot for each) and
- * where the pages compress alike; `m.pageBytes` is unused.
+ * encoded bytes at the bandwidth plus the source's time to compress it (a page sent whole; a
+ * delta costs no compression) and the destination's time to decompress it (which delays the
+ * switch-over when the destination is behind), and the rounds stopping by the engine's own
+ * estimate (the round just ended's bytes a page, at its bytes a second), since with compression
+ * the wire is not what limits a round. `m.pageBytes` is unused.
+ *
+ * XBZRLE's cache warms up (`xbzrleHits`): round 0 does not touch it, and a resent page is a hit
+ * only once an earlier resend put it there. The guest is taken to sweep its working set in
+ * order, as memwriter does: round i+1 resends the pages written during round i, the stretch of
+ * the sweep that follows round i's, so the cache holds the last U pages of the sweep and a
+ * round of n pages finds U + n − W of them there. The cache is taken to have a slot for every
+ * page of the working set; the pages compress alike.
  */
 export function encodedPreCopyModel(m: PreCopyModelInput, e: PageEncodingModel): PreCopyModel {
   const wireNs = (bytes: number) => (bytes * 1e9) / m.bandwidth;
   const roundBytes = [m.memoryBytes];
   let roundNs = wireNs(m.memoryBytes) + e.dataPages * e.cpuNsPerPage;
+  let roundPages = e.dataPages;
   let perPageNow = m.memoryBytes / Math.max(1, e.dataPages);
+  let cached = 0;
   let elapsed = roundNs;
+  let decompressed = decompressedBy(0, elapsed, e.dataPages, e);
   for (;;) {
     const pages = Math.round(Math.min(m.workingSetPages, (m.dirtyPagesPerSecond * roundNs) / 1e9));
     // The engine decides as it measured the round just ended: its bytes a page, at its bytes a second.
     const estimate = ((pages * perPageNow + m.stateBytes) * roundNs) / roundBytes[roundBytes.length - 1]! + m.latencyNs;
-    const perPage = roundBytes.length === 1 ? e.firstResendBytes : e.laterResendBytes;
-    const cpu = roundBytes.length > 1 && e.laterResendBytes !== e.firstResendBytes ? 0 : e.cpuNsPerPage;
-    const next = pages * perPage;
-    const nextNs = wireNs(next) + pages * cpu;
-    const last = roundBytes[roundBytes.length - 1]!;
-    const stop = estimate <= m.downtimeTargetNs || roundBytes.length >= m.maxRounds || (roundBytes.length > 1 && next >= last);
+    const stop = estimate <= m.downtimeTargetNs || roundBytes.length >= m.maxRounds || (roundBytes.length > 1 && pages >= roundPages);
+    const hits = e.deltaBytes === null ? 0 : xbzrleHits(cached, pages, m.workingSetPages);
+    const whole = pages - hits;
+    const next = whole * e.wholeBytes + hits * (e.deltaBytes ?? 0);
+    const nextNs = wireNs(next) + whole * e.cpuNsPerPage;
+    cached = Math.min(m.workingSetPages, cached + whole);
     roundBytes.push(next);
+    const stoppedAt = elapsed;
     elapsed += nextNs;
+    decompressed = decompressedBy(decompressed, elapsed, whole, e);
     roundNs = nextNs;
-    perPageNow = perPage;
+    roundPages = pages;
+    perPageNow = pages > 0 ? next / pages : e.wholeBytes;
     if (stop) {
       const totalBytes = roundBytes.reduce((a, b) => a + b, 0) + m.stateBytes;
-      const downtimeNs = nextNs + wireNs(m.stateBytes) + m.latencyNs;
-      return { roundBytes, throttles: [], rounds: roundBytes.length, totalBytes, downtimeNs, totalNs: elapsed + wireNs(m.stateBytes) + m.latencyNs, postcopySwitch: null };
+      // The state frame is taken once it is sent and every page before it is decompressed.
+      const end = Math.max(elapsed + wireNs(m.stateBytes), decompressed) + m.latencyNs;
+      return { roundBytes, throttles: [], rounds: roundBytes.length, totalBytes, downtimeNs: end - stoppedAt, totalNs: end, postcopySwitch: null };
     }
   }
+}
+
+/**
+ * Of `pages` resent pages, those XBZRLE's cache holds, when it holds the `cached` pages of the
+ * sweep just before them in a working set of `workingSet` (the sweep wraps around onto them).
+ */
+export function xbzrleHits(cached: number, pages: number, workingSet: number): number {
+  return Math.max(0, Math.min(pages, cached + pages - workingSet));
+}
+
+/**
+ * Whether XBZRLE's warm-up hangs on a few pages: `by` (5%) more or less working set changes the
+ * encoded model's rounds. Whether the cache holds a round's pages yet turns on whether the
+ * resends so far covered the working set, and the engine's first resend is smaller than D times
+ * round 0 by as many pages as the writer wrote ahead of the sender (its phase, which the model
+ * does not know).
+ */
+export function sensitiveToWarmUp(m: PreCopyModelInput, e: PageEncodingModel, rounds = encodedPreCopyModel(m, e).rounds, by = 0.05): boolean {
+  if (e.deltaBytes === null) return false;
+  return [1 - by, 1 + by].some((f) => encodedPreCopyModel({ ...m, workingSetPages: Math.round(m.workingSetPages * f) }, e).rounds !== rounds);
 }

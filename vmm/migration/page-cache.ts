@@ -23,11 +23,16 @@ export class PageCache {
 
   /** `cacheBytes` (at least a page) rounded down to a power of two of pages, and to no more than memory needs. */
   constructor(cacheBytes: number, pageCount: number) {
-    this.slots = Math.min(pow2floor(cacheBytes / PAGE_SIZE), 2 ** Math.ceil(Math.log2(Math.max(1, pageCount))));
+    this.slots = PageCache.slotsFor(cacheBytes, pageCount);
     this.bytes = new Uint8Array(this.slots * PAGE_SIZE);
     this.words = new Int32Array(this.bytes.buffer);
     this.tags = new Int32Array(this.slots).fill(EMPTY);
     this.ages = new Int32Array(this.slots);
+  }
+
+  /** The slots a cache of `cacheBytes` has for a memory of `pageCount` pages. */
+  static slotsFor(cacheBytes: number, pageCount: number): number {
+    return Math.min(pow2floor(cacheBytes / PAGE_SIZE), 2 ** Math.ceil(Math.log2(Math.max(1, pageCount))));
   }
 
   /** Bytes the cache holds. */

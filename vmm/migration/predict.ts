@@ -118,15 +118,17 @@ export const LOCK_STEP = 0.8;
  * the link moves them ("D>=B": rounds never shrink; the engine's stop then depends on the
  * exact order of pages, which the model does not know), rounds cut by the round limit before
  * the remainder fits the target ("max-rounds"), or a stop-and-copy round of a few pages
- * ("few-pages"). `predict` adds "sensitive" when 10% more or less D changes the rounds.
+ * ("few-pages"). `pageBytes`: what a resent page costs, as bytes at the bandwidth (a page frame,
+ * or with compression its compressed frame and the time to compress it). `predict` adds
+ * "sensitive" when 10% more or less D changes the rounds.
  */
-export function outsideModel(dirtyPagesPerSecond: number, link: Pick<PredictionParameters, "bandwidth" | "maxRounds" | "downtimeTargetNs">, model: PreCopyModel): string[] {
+export function outsideModel(dirtyPagesPerSecond: number, link: Pick<PredictionParameters, "bandwidth" | "maxRounds" | "downtimeTargetNs">, model: PreCopyModel, pageBytes = PAGE_FRAME_BYTES): string[] {
   const notes: string[] = [];
-  if (dirtyPagesPerSecond * PAGE_FRAME_BYTES >= link.bandwidth) notes.push("D>=B");
+  if (dirtyPagesPerSecond * pageBytes >= link.bandwidth) notes.push("D>=B");
   if (model.rounds > link.maxRounds && model.downtimeNs > link.downtimeTargetNs) notes.push("max-rounds");
   // The model's rounds are expected page counts; a real round is a whole number of pages, so
   // when one page is over a tenth of the downtime, one page more or less is a 10% error.
-  if (notes.length === 0 && (PAGE_FRAME_BYTES * 1e9) / link.bandwidth > model.downtimeNs / 10) notes.push("few-pages");
+  if (notes.length === 0 && (pageBytes * 1e9) / link.bandwidth > model.downtimeNs / 10) notes.push("few-pages");
   return notes;
 }
 
@@ -137,6 +139,8 @@ const NOTE_TEXT: Record<string, string> = {
   "few-pages": "the last round is a few pages: one page more or less is over 10% of the downtime",
   "lock-step": `the guest dirties over ${LOCK_STEP} of the link's page rate: writer and sender sweep in lock-step and the rounds depend on their phase`,
   sensitive: "10% more or less dirty rate changes the number of rounds: the downtime may differ by a round",
+  cache: "XBZRLE's cache has fewer slots than the working set has pages: the model takes a slot per page",
+  "warm-up": "5% more or less working set changes the number of rounds: whether XBZRLE's cache holds a round yet hangs on a few pages",
 };
 
 /** A dirty-rate measurement as one line. */

@@ -105,6 +105,8 @@ export interface MigrationStats {
   compression?: CompressionStats;
   /** With compression on the virtual driver: virtual ns the source spent compressing. */
   compressNs?: number;
+  /** With compression on the virtual driver: virtual ns the destination spent decompressing. */
+  decompressNs?: number;
   progress: ProgressEvent[];
 }
 

@@ -29,4 +29,6 @@ export interface GuestControl {
    * this out, and the migration runs without.
    */
   slow?(throttle: number, dirtyLimit: number): void;
+  /** Wall ns the dirty limit of `slow` has held the guest so far, in all (left out by a runner without `slow`). */
+  dirtyLimitHeldNs?(): number;
 }

@@ -61,6 +61,8 @@ export interface OutgoingOptions extends Address {
   dirtyLimit?: number;
   /** Pre-copy: turn into post-copy after this many rounds (virsh --postcopy-after-precopy); absent: not. */
   postcopyAfterRounds?: number;
+  /** Pre-copy: turn into post-copy when the model says pre-copy cannot reach the downtime target (policy auto, converge.ts). */
+  postcopyAuto?: boolean;
   /** Pre-copy: XBZRLE's cache in bytes (0 or absent: off). */
   xbzrleCache?: number;
   /** Compress the pages that go whole (LZ4); its cost is the wall time it takes. */
@@ -100,9 +102,10 @@ const PUMP_ORDER: readonly LaneNumber[] = [URGENT, MAIN];
 function convergeOf(options: OutgoingOptions): { converge?: ConvergeConfig } {
   const autoConverge = autoConvergeOf(options.autoConverge);
   const after = options.postcopyAfterRounds;
-  if ((!autoConverge && !after) || options.strategy !== "pre-copy") return {};
+  const postcopy = options.postcopyAuto ? "auto" : after ? "after" : "never";
+  if ((!autoConverge && postcopy === "never") || options.strategy !== "pre-copy") return {};
   // The engine decides the switch as a round ends, before the next round starts: no race with it.
-  return { converge: { autoConverge, postcopy: after ? "after" : "never", postcopyAfterRounds: after ?? 1 } };
+  return { converge: { autoConverge, postcopy, postcopyAfterRounds: after ?? 1 } };
 }
 
 export function startMigration(guest: GuestControl, options: OutgoingOptions): OutgoingMigration {
@@ -132,6 +135,8 @@ export class OutgoingMigration extends EventEmitter {
   private cancelled = false;
   private ended = false;
   private readonly ticksAtStart: number;
+  /** What the dirty limit had held the guest before this migration (the runner counts from its start). */
+  private heldAtStart = 0;
   /** Bytes of the lanes of earlier connections, each direction. */
   private bytesBefore = { sent: 0, received: 0 };
 
@@ -172,8 +177,18 @@ export class OutgoingMigration extends EventEmitter {
       now,
     );
     this.result = new Promise((resolve) => (this.resolve = resolve));
-    if (this.dirtyLimit > 0) guest.slow?.(0, this.dirtyLimit);
+    if (this.dirtyLimit > 0) {
+      guest.slow?.(0, this.dirtyLimit);
+      this.heldAtStart = guest.dirtyLimitHeldNs?.() ?? 0;
+      this.stats.dirtyLimitHeldNs = 0;
+    }
     void this.connect(false);
+  }
+
+  /** The statistics' dirtyLimitHeldNs, as the guest's runner has counted it since the start, kept current for query-migrate. */
+  private noteDirtyLimitHeld(): void {
+    if (this.stats.dirtyLimitHeldNs === undefined) return;
+    this.stats.dirtyLimitHeldNs = Math.round((this.guest.dirtyLimitHeldNs?.() ?? 0) - this.heldAtStart);
   }
 
   /** The dirty limit a pre-copy applies (0: none). */
@@ -359,6 +374,7 @@ export class OutgoingMigration extends EventEmitter {
   }
 
   private act(): void {
+    this.noteDirtyLimitHeld();
     for (let action = this.machine.pollAction(); action; action = this.machine.pollAction()) {
       switch (action.kind) {
         case "stop-guest":
@@ -495,6 +511,7 @@ export class OutgoingMigration extends EventEmitter {
     stats.bytesSent = this.bytesBefore.sent;
     stats.returnBytes = this.bytesBefore.received;
     stats.guestTicksDuringMigration = this.guest.vm.ticks - this.ticksAtStart;
+    this.noteDirtyLimitHeld();
     this.setStatus(status, error ?? undefined);
     this.resolve({ status, migrated: this.machine.committed, stats, error });
   }

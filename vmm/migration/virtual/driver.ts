@@ -17,6 +17,7 @@ import { mulDivCeil, NS_PER_SECOND, VirtualClock } from "../clock.js";
 import { FORWARD, RETURN, VirtualLink, type Channel } from "../link.js";
 import { convergeConfig, pageEncoding, type ResolvedOptions } from "../options.js";
 import { GuestPacer } from "../pacer.js";
+import { DecompressQueue } from "./decompress-queue.js";
 import { Destination } from "../protocol/destination.js";
 import { MAIN } from "../protocol/events.js";
 import { Source } from "../protocol/source.js";
@@ -49,6 +50,8 @@ export class VirtualDriver {
   private postcopyAsked = false;
   private cancelAsked = false;
   private readonly world: MigrationWorld | undefined;
+  /** With compression: what B has received and not yet taken, behind its decompression. */
+  private readonly inbox: DecompressQueue | null;
 
   constructor(
     private readonly source: MigratableVm,
@@ -57,6 +60,7 @@ export class VirtualDriver {
     this.stats = emptyStats(options.strategy);
     this.world = options.world;
     if (options.compress) this.stats.compressNs = 0;
+    this.inbox = options.compress ? new DecompressQueue(options.decompressCostPs) : null;
     this.link = new VirtualLink({
       bandwidth: options.bandwidth,
       latencyNs: options.latencyNs,
@@ -91,7 +95,7 @@ export class VirtualDriver {
     while (outcome === null) {
       const now = this.now();
       // Frames delivered by now first: a cut loses only what is still on the wire at its moment.
-      for (const bytes of this.b.receive(now)) {
+      for (const bytes of this.delivered(now)) {
         this.receiver.handle(now, { kind: "received", lane: MAIN, bytes });
         this.afterDestination(now);
         if (this.receiver.error) break;
@@ -161,7 +165,7 @@ export class VirtualDriver {
         }
       }
 
-      let next = Math.min(this.link.nextArrival(), this.link.nextChange());
+      let next = Math.min(this.link.nextArrival(), this.link.nextChange(), this.inbox?.nextReady() ?? Infinity);
       if (this.link.isUp(now) && this.sender.wantsToTransmit(MAIN)) next = Math.min(next, this.a.freeAt(now));
       if (!this.postcopyAsked) next = Math.min(next, this.options.startPostcopyAtNs);
       if (!this.cancelAsked) next = Math.min(next, this.options.cancelAtNs);
@@ -191,12 +195,23 @@ export class VirtualDriver {
     stats.guestTicksDuringMigration = this.sourcePacer.ticksRun + (this.destPacer?.ticksRun ?? 0);
     stats.pagesReceivedMoreThanOnce = this.receiver.pagesReceivedMoreThanOnce();
     if (this.options.dirtyLimit > 0 && this.options.strategy === "pre-copy") stats.dirtyLimitHeldNs = this.sourcePacer.heldNs;
+    if (this.inbox) stats.decompressNs = this.inbox.spentNs;
     if (outcome === "completed") {
       stats.totalNs = this.now();
       stats.downtimeNs = this.receiver.resumedAt - this.sender.stoppedAt;
     }
     const migrated = this.sender.committed;
     return { stats, vm: migrated ? this.destVm! : this.source, source: this.source, migrated };
+  }
+
+  /** The frames the destination takes by `now`: as delivered, or with compression after decompressing those before them. */
+  private delivered(now: number): Iterable<Uint8Array> {
+    const inbox = this.inbox;
+    if (!inbox) return this.b.receive(now);
+    for (const bytes of this.b.receive(now)) inbox.push(now, bytes);
+    const frames: Uint8Array[] = [];
+    for (let bytes = inbox.take(now); bytes; bytes = inbox.take(now)) frames.push(bytes);
+    return frames;
   }
 
   /** Virtual ns the source spends compressing `bytes` page bytes (counted in the statistics). */
