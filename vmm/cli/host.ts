@@ -37,6 +37,7 @@ interface HostCliOptions {
   netListen?: string;
   netPeer?: string[];
   hostfwd?: string[];
+  capture?: string;
   http?: string;
   speed: string;
   detach: boolean;
@@ -151,6 +152,7 @@ async function serve(args: HostCliOptions & CliContext, endpoints: Endpoints, ve
       ...(endpoints.migrateListen ? { migrateListen: endpoints.migrateListen } : {}),
       ...(endpoints.net ? { net: endpoints.net } : {}),
       ...(endpoints.hostfwd ? { hostfwd: endpoints.hostfwd } : {}),
+      ...(args.capture !== undefined ? { capture: args.capture } : {}),
       ...(endpoints.http ? { http: endpoints.http } : {}),
     });
     const stopOn = (signal: NodeJS.Signals) => void running.stop(signal);
@@ -159,7 +161,8 @@ async function serve(args: HostCliOptions & CliContext, endpoints: Endpoints, ve
     const view = running.view ? `; view on ${running.view}` : "";
     const net = running.netListen ? `; network on ${running.netListen}` : "";
     const forwards = running.hostfwd.map((f) => `; forwarding ${f}`).join("");
-    const ready = `host ${args.name} listening on ${running.addresses.map(describeAddress).join(" and ")}${migrations}${net}${forwards}${view}`;
+    const captures = args.capture !== undefined ? `; capturing in ${args.capture}` : "";
+    const ready = `host ${args.name} listening on ${running.addresses.map(describeAddress).join(" and ")}${migrations}${net}${forwards}${captures}${view}`;
     args.io.stdout.write(ready + "\n");
     tellParent({ ready: `${ready} (pid ${process.pid})` });
     await running.stopped;
@@ -183,6 +186,7 @@ function foregroundArgv(args: HostCliOptions & CliContext): string[] {
     ["--net-listen", args.netListen],
     ...(args.netPeer ?? []).map((peer): [string, string] => ["--net-peer", peer]),
     ...(args.hostfwd ?? []).map((rule): [string, string] => ["--hostfwd", rule]),
+    ["--capture", args.capture],
     ["--http", args.http],
     ["--speed", args.speed],
     ["--log-file", args.logFile],
@@ -290,6 +294,11 @@ export const hostCommand: Command<HostCliOptions> = {
         array: true,
         describe:
           "Forward a TCP port of this machine to a guest's, as QEMU's hostfwd: tcp:[HOSTADDR]:HOSTPORT-GUEST:GUESTPORT, GUEST a VM's name or 10.0.0.N (HOSTADDR defaults to 127.0.0.1; port 0 takes a free one; repeatable)",
+      })
+      .option("capture", {
+        type: "string",
+        describe:
+          "A pcap file per port of the host's switch in this folder, DIR/NAME.pcap (a VM's name, a trunk, the forwarder): the frames each takes in and is sent, at wall-clock time, for Wireshark or tcpdump",
       })
       .option("http", {
         type: "string",

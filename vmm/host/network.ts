@@ -22,6 +22,7 @@ import type { Nic } from "../../isa/devices/net.js";
 import { announceFrame } from "../net/announce.js";
 import { LearningSwitch } from "../net/learning-switch.js";
 import { defaultMac, formatMac, macKey } from "../net/mac.js";
+import type { PortTap } from "./port-captures.js";
 
 /** Guest ticks one hop takes: the simulated network's default 50 µs at 10^8 ticks per second. */
 export const HOP_TICKS = 5_000;
@@ -51,6 +52,8 @@ export type WireKind = "trunk" | "hostfwd";
 interface Port {
   end: PortEnd;
   counters: PortCounters;
+  /** Sees the frames the port takes in and those sent out by it (--capture), or null. */
+  tap: PortTap | null;
 }
 
 export interface PortInfo {
@@ -74,6 +77,8 @@ export class HostNetwork {
   listenAddress: string | null = null;
   /** Told when frames came from outside while no slice runs: the host should flush and turn. */
   onFrames: () => void = () => {};
+  /** The tap of a port about to be plugged in, by its name (--capture: port-captures.ts). */
+  tapOf: (name: string) => PortTap | null = () => null;
 
   /** Plugs a VM's NIC in (link up); `ticks` reads the VM's guest time. Returns the port number. */
   plugVm(name: string, nic: Nic, ticks: () => number): number {
@@ -154,7 +159,7 @@ export class HostNetwork {
 
   private add(end: PortEnd): number {
     const port = this.switch.addPort();
-    this.ports[port] = { end, counters: noCounters() };
+    this.ports[port] = { end, counters: noCounters(), tap: this.tapOf(end.name) };
     return port;
   }
 
@@ -167,6 +172,7 @@ export class HostNetwork {
     }
     p.counters.inFrames++;
     p.counters.inBytes += frame.length;
+    p.tap?.(frame);
     if (this.queue.length >= QUEUE_MAX) {
       this.queueDrops++;
       return;
@@ -185,5 +191,6 @@ export class HostNetwork {
     }
     p.counters.outFrames++;
     p.counters.outBytes += frame.length;
+    p.tap?.(frame);
   }
 }

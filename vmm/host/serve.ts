@@ -16,6 +16,7 @@ import { HostLoop } from "./loop.js";
 import { HostMigrations } from "./migrations.js";
 import { NetTunnels } from "./net-tunnel.js";
 import { HostForwarding, type HostfwdRule } from "./hostfwd.js";
+import { PortCaptures } from "./port-captures.js";
 import type { Speed } from "./scheduler.js";
 
 export interface HostConfig {
@@ -32,6 +33,8 @@ export interface HostConfig {
   net?: { listen?: TcpAddress; peers: TcpAddress[] };
   /** Ports of this machine forwarded to guests' ports (--hostfwd). */
   hostfwd?: HostfwdRule[];
+  /** A folder for a pcap file per port of the host's switch (--capture). */
+  capture?: string;
   /** The web view (http/view-server.ts): where it listens, the built page, and its token beyond loopback. */
   http?: { address: TcpAddress; root: string; token?: string };
   log: Logger;
@@ -60,7 +63,10 @@ const wallClock = { now: () => performance.now() * 1e6 };
 
 export async function startHost(config: HostConfig): Promise<RunningHost> {
   const { log } = config;
+  // First, so a folder that cannot be made stops the host before anything listens.
+  const captures = config.capture !== undefined ? new PortCaptures(config.capture, log) : null;
   const host = new Host({ name: config.name, version: config.version, speed: config.speed, clock: wallClock, log });
+  if (captures) host.network.tapOf = (port) => captures.tap(port);
   const server = new ControlServer(host, log);
   let view: ViewServer | null = null;
   const loop = new HostLoop(host, () => (server.pumpAll(), view?.pumpAll()));
@@ -91,6 +97,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     await tunnels.close();
     await migrations.close();
     await server.close();
+    captures?.close();
     throw error;
   }
   try {
@@ -100,6 +107,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     await tunnels.close();
     await migrations.close();
     await server.close();
+    captures?.close();
     throw new UserError((error as Error).message);
   }
   host.migrations = migrations;
@@ -118,6 +126,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       await view?.close();
       await server.close();
       host.destroyAll();
+      captures?.close();
       log.info({ host: config.name }, "host stopped");
       stoppedNow();
     })());
