@@ -19,8 +19,8 @@ describe("experiments with a network workload", () => {
     expect(row!.result.status).toBe("completed");
     expect(row!.result.error).toBeNull();
     expect(row!.result.model).toBeNull();
-    expect(row!.result.stream).toEqual({ answers: 60, outOfPlace: 0, gapNs: 1926890, intact: true });
-    expect(row!.result.downtimeNs).toBe(1643490);
+    expect(row!.result.stream).toEqual({ answers: 60, outOfPlace: 0, gapNs: 1974840, intact: true });
+    expect(row!.result.downtimeNs).toBe(1644700);
     // The client sees the downtime and the retransmission that follows it.
     expect(row!.result.stream!.gapNs! > row!.result.downtimeNs).toBe(true);
 

@@ -16,15 +16,25 @@ const WAIT_MS = 15_000;
 export interface BenchHost {
   name: string;
   client: ControlClient;
+  /** The line the host printed when it listened (its addresses). */
+  ready: string;
   stop(): Promise<void>;
 }
 
-/** Runs `body` with hosts of these names (`speed`: guest ticks per second); stops them however it ends. */
-export async function withHosts<T>(names: string[], speed: number, body: (hosts: BenchHost[]) => Promise<T>): Promise<T> {
+/**
+ * Runs `body` with hosts of these names (`speed`: guest ticks per second), started in order, each
+ * with the flags `flags` gives it knowing those started before; stops them however it ends.
+ */
+export async function withHosts<T>(
+  names: string[],
+  speed: number,
+  body: (hosts: BenchHost[]) => Promise<T>,
+  flags: (index: number, started: BenchHost[]) => string[] = () => [],
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), "toyvmm-bench-"));
   const started: BenchHost[] = [];
   try {
-    for (const name of names) started.push(await startHost(name, join(dir, `${name}.sock`), speed));
+    for (const [i, name] of names.entries()) started.push(await startHost(name, join(dir, `${name}.sock`), speed, flags(i, started)));
     return await body(started);
   } finally {
     await Promise.all(started.map((host) => host.stop()));
@@ -32,10 +42,11 @@ export async function withHosts<T>(names: string[], speed: number, body: (hosts:
   }
 }
 
-async function startHost(name: string, socket: string, speed: number): Promise<BenchHost> {
-  const args = [MAIN, "host", "--name", name, "--control", socket, "--speed", String(speed), "--migrate-listen", "127.0.0.1:0", "--log-level", "warn"];
+async function startHost(name: string, socket: string, speed: number, flags: string[]): Promise<BenchHost> {
+  const args = [MAIN, "host", "--name", name, "--control", socket, "--speed", String(speed), "--migrate-listen", "127.0.0.1:0", "--log-level", "warn", ...flags];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
+  let ready = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   try {
     await new Promise<void>((resolve, reject) => {
@@ -44,6 +55,7 @@ async function startHost(name: string, socket: string, speed: number): Promise<B
       child.stdout!.on("data", (chunk: Buffer) => {
         stdout += chunk.toString();
         if (stdout.includes("listening on")) {
+          ready = stdout.trim();
           clearTimeout(timer);
           resolve();
         }
@@ -61,6 +73,7 @@ async function startHost(name: string, socket: string, speed: number): Promise<B
   return {
     name,
     client,
+    ready,
     stop: async () => {
       client.close();
       await stopProcess(child);

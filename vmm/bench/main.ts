@@ -20,6 +20,7 @@
 import { benchColdStart, formatColdStart } from "./cold-start.js";
 import { benchKernels, formatKernelReport, KERNELS, KERNEL_TARGET } from "./kernels.js";
 import { benchMigration, benchStreamAlone, formatMigrationReport, formatStreamReport } from "./migration.js";
+import { benchHostInterruption, formatHostInterruption, type HostInterruption } from "./host-interruption.js";
 import { benchMonitor, formatMonitorReport } from "./monitor.js";
 import { benchGuestStack, benchNetwork, formatNetworkReport, formatStackReport } from "./network.js";
 import { benchReverse, formatReverseReport } from "./reverse.js";
@@ -37,6 +38,8 @@ const COLD_START_ID = "boot";
 const STREAM_ID = "stream";
 /** The --only name of the monitor's figures: overhead over bare, density, cold boot. */
 const MONITOR_ID = "monitor";
+/** The --only name of the interruption a client sees while a guest server migrates between host processes. */
+const INTERRUPTION_ID = "interruption";
 
 interface Options {
   reps: number;
@@ -52,7 +55,8 @@ const USAGE = `usage: node dist/vmm/bench/main.js [--reps N] [--ms N] [--scale F
   --scale F   size of the whole-process kernels (${KERNELS.map((k) => k.id).join(", ")}), 1 = about a second each (default 1)
   --only ids  run only these (and skip the monitor and migration): ${KERNELS_ID} (the whole-process kernels
               and cold boot), ${COLD_START_ID} (cold boot alone, beside node's own start), ${STREAM_ID} (the migration
-              stream against a raw socket alone), ${MONITOR_ID} (the monitor's overhead over bare on the kernels,
+              stream against a raw socket alone), ${INTERRUPTION_ID} (a client's longest gap while a guest server
+              migrates between host processes), ${MONITOR_ID} (the monitor's overhead over bare on the kernels,
               density, cold boot), or in-process CPU workloads: ${WORKLOADS.map((w) => w.id).join(", ")}
   --json      print the results as JSON`;
 
@@ -83,7 +87,7 @@ function parseArgs(argv: string[]): Options | "help" {
     } else if (arg === "--only") {
       options.only = value().split(",");
       for (const id of options.only) {
-        if (![KERNELS_ID, COLD_START_ID, STREAM_ID, MONITOR_ID].includes(id) && !WORKLOADS.some((w) => w.id === id)) throw new UsageError(`--only: no workload '${id}'`);
+        if (![KERNELS_ID, COLD_START_ID, STREAM_ID, MONITOR_ID, INTERRUPTION_ID].includes(id) && !WORKLOADS.some((w) => w.id === id)) throw new UsageError(`--only: no workload '${id}'`);
       }
     } else throw new UsageError(`unknown option '${arg}'`);
   }
@@ -158,6 +162,13 @@ function formatInProcess(results: Result[], ratios: Record<string, number>, targ
   return lines;
 }
 
+/** The interruption with each strategy, one after another (each on hosts of its own). */
+async function benchInterruptions(): Promise<HostInterruption[]> {
+  const rows: HostInterruption[] = [];
+  for (const strategy of ["stop-copy", "pre-copy", "post-copy"] as const) rows.push(await benchHostInterruption(strategy));
+  return rows;
+}
+
 async function main(argv: string[]): Promise<number> {
   let options: Options | "help";
   try {
@@ -229,6 +240,7 @@ async function main(argv: string[]): Promise<number> {
   const monitor = only === null || only.includes(MONITOR_ID) ? await benchMonitor() : null;
   const migration = only === null ? await benchMigration() : null;
   const network = only === null ? benchNetwork() : null;
+  const interruption = only === null || only.includes(INTERRUPTION_ID) ? await benchInterruptions() : null;
   const stack = only === null ? benchGuestStack() : null;
   const reverse = only === null ? benchReverse() : null;
   const gigabyte = only === null ? benchGigabyte() : null;
@@ -248,6 +260,7 @@ async function main(argv: string[]): Promise<number> {
     monitor,
     migration,
     network,
+    interruption,
     stack,
     reverse,
     gigabyte,
@@ -266,6 +279,7 @@ async function main(argv: string[]): Promise<number> {
   if (monitor) lines.push("", formatMonitorReport(monitor));
   if (migration) lines.push(formatMigrationReport(migration));
   if (network) lines.push(formatNetworkReport(network));
+  if (interruption) lines.push(formatHostInterruption(interruption));
   if (stack) lines.push(formatStackReport(stack));
   if (reverse) lines.push("", formatReverseReport(reverse));
   if (gigabyte) lines.push(formatGigabyteReport(gigabyte));
