@@ -32,6 +32,8 @@ export interface HostConfig {
   net?: { listen?: TcpAddress; peers: TcpAddress[] };
   /** Ports of this machine forwarded to guests' ports (--hostfwd). */
   hostfwd?: HostfwdRule[];
+  /** N of the forwarder's address 10.0.2.N (--hostfwd-address); else one from the host's name. */
+  hostfwdAddress?: number;
   /** The web view (http/view-server.ts): where it listens, the built page, and its token beyond loopback. */
   http?: { address: TcpAddress; root: string; token?: string };
   log: Logger;
@@ -86,7 +88,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   host.network.listenAddress = tunnels.listenAddress;
   let forwarding: HostForwarding;
   try {
-    forwarding = await HostForwarding.start(host, config.hostfwd ?? [], config.speed, log);
+    forwarding = await HostForwarding.start(host, config.hostfwd ?? [], config.speed, log, config.hostfwdAddress);
   } catch (error) {
     await tunnels.close();
     await migrations.close();
