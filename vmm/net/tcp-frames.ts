@@ -105,6 +105,17 @@ function readIpv4(frame: Uint8Array, protocol: number, l4Min: number): { v: Data
   return { v, l4: ip + IP_HLEN, l4Length: total - IP_HLEN };
 }
 
+/** Who sent a packet to whom: MAC and IPv4 address, and the TCP or UDP ports at `l4`. */
+function addresses(frame: Uint8Array, v: DataView, l4: number): Pick<UdpDatagram, "srcMac" | "srcIp" | "dstIp" | "srcPort" | "dstPort"> {
+  return {
+    srcMac: frame.slice(MAC_BYTES, 2 * MAC_BYTES),
+    srcIp: v.getUint32(ETH_HLEN + 12),
+    dstIp: v.getUint32(ETH_HLEN + 16),
+    srcPort: v.getUint16(l4),
+    dstPort: v.getUint16(l4 + 2),
+  };
+}
+
 /** The TCP segment a frame carries, when it is a well-formed one with good checksums; else null. */
 export function readTcpFrame(frame: Uint8Array): TcpSegment | null {
   const packet = readIpv4(frame, IP_PROTO_TCP, TCP_HLEN);
@@ -114,11 +125,7 @@ export function readTcpFrame(frame: Uint8Array): TcpSegment | null {
   if (offset < TCP_HLEN || offset > l4Length) return null;
   if (l4Sum(frame, IP_PROTO_TCP, tcp, l4Length) !== 0xffff) return null;
   return {
-    srcMac: frame.slice(MAC_BYTES, 2 * MAC_BYTES),
-    srcIp: v.getUint32(ETH_HLEN + 12),
-    dstIp: v.getUint32(ETH_HLEN + 16),
-    srcPort: v.getUint16(tcp),
-    dstPort: v.getUint16(tcp + 2),
+    ...addresses(frame, v, tcp),
     seq: v.getUint32(tcp + 4),
     ack: v.getUint32(tcp + 8),
     flags: frame[tcp + 13]!,
@@ -159,11 +166,7 @@ export function readUdpFrame(frame: Uint8Array): UdpDatagram | null {
   if (length < UDP_HLEN || length > l4Length) return null;
   if (v.getUint16(udp + 6) !== 0 && l4Sum(frame, IP_PROTO_UDP, udp, length) !== 0xffff) return null;
   return {
-    srcMac: frame.slice(MAC_BYTES, 2 * MAC_BYTES),
-    srcIp: v.getUint32(ETH_HLEN + 12),
-    dstIp: v.getUint32(ETH_HLEN + 16),
-    srcPort: v.getUint16(udp),
-    dstPort: v.getUint16(udp + 2),
+    ...addresses(frame, v, udp),
     data: frame.slice(udp + UDP_HLEN, udp + length),
   };
 }
