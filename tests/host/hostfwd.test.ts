@@ -128,8 +128,8 @@ describe("hostfwd to a guest's web server", () => {
     socket.on("close", () => (closed = true));
     await waitFor(() => closed, "the connection to be closed");
     await waitFor(() => a.stderr.includes("hostfwd: no VM ghost with a NIC on this host; connection closed"), "the log line");
-    const bad = await runProgram(["host", "--control", join(tempFolder(), "x.sock"), "--hostfwd", "udp:8080-web:80"]);
-    expect(bad.stderr).toBe('toyvmm: --hostfwd "udp:8080-web:80": expected tcp:[HOSTADDR]:HOSTPORT-GUEST:GUESTPORT, e.g. tcp:127.0.0.1:8080-server:80\n');
+    const bad = await runProgram(["host", "--control", join(tempFolder(), "x.sock"), "--hostfwd", "sctp:8080-web:80"]);
+    expect(bad.stderr).toBe('toyvmm: --hostfwd "sctp:8080-web:80": expected tcp:[HOSTADDR]:HOSTPORT-GUEST:GUESTPORT or udp:…, e.g. tcp:127.0.0.1:8080-server:80\n');
     expect(bad.code).toBe(1);
     const busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));

@@ -20,7 +20,7 @@ import { ControlClient } from "../host/client.js";
 import { defaultControlPath, DEFAULT_HOST_NAME, ensurePrivateDir, HOST_NAME_PATTERN } from "../host/runtime-dir.js";
 import type { Speed } from "../host/scheduler.js";
 import { startHost } from "../host/serve.js";
-import { parseHostfwd, type HostfwdRule } from "../host/hostfwd.js";
+import { parseForwarderAddress, parseHostfwd, type HostfwdRule } from "../host/hostfwd.js";
 import { readTokenFile } from "../host/token.js";
 import { builtWebRoot } from "../host/http/web-root.js";
 import { toyvmmVersion } from "../version.js";
@@ -38,6 +38,7 @@ interface HostCliOptions {
   netPeer?: string[];
   hostfwd?: string[];
   capture?: string;
+  hostfwdAddress?: string;
   http?: string;
   speed: string;
   detach: boolean;
@@ -58,6 +59,7 @@ interface Endpoints {
   migrateListen?: TcpAddress;
   net?: { listen?: TcpAddress; peers: TcpAddress[] };
   hostfwd?: HostfwdRule[];
+  hostfwdAddress?: number;
   http?: { address: TcpAddress; root: string; token?: string };
 }
 
@@ -97,6 +99,10 @@ function endpointsOf(args: HostCliOptions): Endpoints {
     };
   }
   if (args.hostfwd?.length) endpoints.hostfwd = args.hostfwd.map(parseHostfwd);
+  if (args.hostfwdAddress !== undefined) {
+    if (!args.hostfwd?.length) throw new UsageProblem("--hostfwd-address goes with --hostfwd (it is the forwarder's address)");
+    endpoints.hostfwdAddress = parseForwarderAddress(args.hostfwdAddress);
+  }
   if (args.http !== undefined) endpoints.http = viewEndpoint(args, endpoints);
   return endpoints;
 }
@@ -153,6 +159,7 @@ async function serve(args: HostCliOptions & CliContext, endpoints: Endpoints, ve
       ...(endpoints.net ? { net: endpoints.net } : {}),
       ...(endpoints.hostfwd ? { hostfwd: endpoints.hostfwd } : {}),
       ...(args.capture !== undefined ? { capture: args.capture } : {}),
+      ...(endpoints.hostfwdAddress !== undefined ? { hostfwdAddress: endpoints.hostfwdAddress } : {}),
       ...(endpoints.http ? { http: endpoints.http } : {}),
     });
     const stopOn = (signal: NodeJS.Signals) => void running.stop(signal);
@@ -187,6 +194,7 @@ function foregroundArgv(args: HostCliOptions & CliContext): string[] {
     ...(args.netPeer ?? []).map((peer): [string, string] => ["--net-peer", peer]),
     ...(args.hostfwd ?? []).map((rule): [string, string] => ["--hostfwd", rule]),
     ["--capture", args.capture],
+    ["--hostfwd-address", args.hostfwdAddress],
     ["--http", args.http],
     ["--speed", args.speed],
     ["--log-file", args.logFile],
@@ -293,7 +301,11 @@ export const hostCommand: Command<HostCliOptions> = {
         type: "string",
         array: true,
         describe:
-          "Forward a TCP port of this machine to a guest's, as QEMU's hostfwd: tcp:[HOSTADDR]:HOSTPORT-GUEST:GUESTPORT, GUEST a VM's name or 10.0.0.N (HOSTADDR defaults to 127.0.0.1; port 0 takes a free one; repeatable)",
+          "Forward a TCP or UDP port of this machine to a guest's, as QEMU's hostfwd: tcp:[HOSTADDR]:HOSTPORT-GUEST:GUESTPORT or udp:…, GUEST a VM's name or 10.0.0.N (HOSTADDR defaults to 127.0.0.1; port 0 takes a free one; repeatable)",
+      })
+      .option("hostfwd-address", {
+        type: "string",
+        describe: "The forwarder's address on the guest network, 10.0.2.N (N 2 to 254); by default one from the host's name, which a joined host's may share (the log then says so)",
       })
       .option("capture", {
         type: "string",
@@ -334,6 +346,11 @@ export const hostCommand: Command<HostCliOptions> = {
         "$0 host --detach --control w.sock --speed 10M --hostfwd tcp:127.0.0.1:0-web:80 && $0 vm start multi-net --net --args run=web --name web --host w.sock && " +
           "$0 vm network --host w.sock; $0 host stop --control w.sock",
         "forward a free loopback port (named in the start line) to port 80 of the guest web, multi-net's web server: curl http://127.0.0.1:PORT/ fetches its page",
+      )
+      .example(
+        "$0 host --detach --control u.sock --speed 10M --hostfwd udp:127.0.0.1:0-echo:7 --hostfwd-address 10.0.2.20 && $0 vm start multi-net --net --args run=udpecho --name echo --host u.sock && " +
+          "$0 vm network --host u.sock; $0 host stop --control u.sock",
+        "forward a free loopback UDP port to the UDP echo server on port 7 of the guest echo, from the forwarder address 10.0.2.20: nc -u 127.0.0.1 PORT gets every line back",
       )
       .example("$0 host --detach --control v.sock --http 0 && $0 host stop --control v.sock", "a host with its web view on a free loopback port (the start line names the address to open in a browser)")
       .example(

@@ -35,6 +35,8 @@ export interface HostConfig {
   hostfwd?: HostfwdRule[];
   /** A folder for a pcap file per port of the host's switch (--capture). */
   capture?: string;
+  /** N of the forwarder's address 10.0.2.N (--hostfwd-address); else one from the host's name. */
+  hostfwdAddress?: number;
   /** The web view (http/view-server.ts): where it listens, the built page, and its token beyond loopback. */
   http?: { address: TcpAddress; root: string; token?: string };
   log: Logger;
@@ -92,7 +94,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   host.network.listenAddress = tunnels.listenAddress;
   let forwarding: HostForwarding;
   try {
-    forwarding = await HostForwarding.start(host, config.hostfwd ?? [], config.speed, log);
+    forwarding = await HostForwarding.start(host, config.hostfwd ?? [], config.speed, log, config.hostfwdAddress);
   } catch (error) {
     await tunnels.close();
     await migrations.close();

@@ -3,7 +3,8 @@
  * a station on the guest network with its own MAC and IPv4 address that opens TCP connections
  * to guests' ports on behalf of clients on the host's machine. It answers ARP for its address,
  * hands each guest segment to its connection (tcp-endpoint.ts), answers a segment for no
- * connection with a RST, and turns the connections' segments into frames.
+ * connection with a RST, and turns the connections' segments into frames. UDP goes through its
+ * peers' table (udp-forward.ts).
  *
  *   client ──bytes──▶ driver ──write──▶ Forwarder ──frames──▶ host switch ──▶ guest NIC
  *          ◀─bytes───        ◀─read───            ◀─frames──
@@ -13,7 +14,8 @@
  * whatever the guest or the client does. Time is in ticks of the caller's clock.
  */
 import { ACK, FIN, RST, SYN, TcpEndpoint, type CloseReason, type EndpointOptions } from "./tcp-endpoint.js";
-import { arpReply, readArpRequest, readTcpFrame, tcpFrame } from "./tcp-frames.js";
+import { arpAnnouncement, arpReply, readArpRequest, readTcpFrame, readUdpFrame, tcpFrame } from "./tcp-frames.js";
+import { UdpForwarding, type UdpAnswer } from "./udp-forward.js";
 
 export const CONNECTIONS_MAX = 64;
 export const SEND_MAX = 64 * 1024;
@@ -37,6 +39,10 @@ interface Connection {
 export class Forwarder {
   private readonly connections = new Map<number, Connection>();
   private readonly frames: Uint8Array[] = [];
+  private readonly answers: UdpAnswer[] = [];
+  private readonly udp: UdpForwarding;
+  /** Another station has sent an ARP request from this forwarder's address: two hold it (say, joined hosts' forwarders). */
+  conflict = false;
   private nextPort = FIRST_PORT;
   private issSeed = 1;
   private readonly timing: Pick<EndpointOptions, "rto" | "maxRetries">;
@@ -48,6 +54,24 @@ export class Forwarder {
     timing: { rto: number; maxRetries: number },
   ) {
     this.timing = timing;
+    this.udp = new UdpForwarding(mac, ip);
+  }
+
+  /** A datagram from a peer on the host's machine (on rule `rule`'s socket) for a guest's port; false when it is too long for one packet. */
+  datagram(rule: number, address: string, port: number, guest: GuestPort, data: Uint8Array): boolean {
+    const frame = this.udp.send(rule, address, port, guest, data);
+    if (frame) this.frames.push(frame);
+    return frame !== null;
+  }
+
+  /** Tells the network this forwarder holds its address (a gratuitous ARP), so a station holding it too hears of it. */
+  announce(): void {
+    this.frames.push(arpAnnouncement(this.mac, this.ip));
+  }
+
+  /** The guests' answers for peers, oldest first (taking them empties the queue). */
+  takeAnswers(): UdpAnswer[] {
+    return this.answers.splice(0);
   }
 
   /** Opens a connection to a guest's port; its id (this end's port), or -1 when CONNECTIONS_MAX are open. */
@@ -78,7 +102,15 @@ export class Forwarder {
   frame(frame: Uint8Array, now: number): void {
     const arp = readArpRequest(frame);
     if (arp) {
-      if (arp.targetIp === this.ip) this.frames.push(arpReply(this.mac, this.ip, arp));
+      // The switch never sends this forwarder's own frames back to it.
+      if (arp.senderIp === this.ip) this.conflict = true;
+      if (arp.targetIp === this.ip && arp.senderIp !== this.ip) this.frames.push(arpReply(this.mac, this.ip, arp));
+      return;
+    }
+    const d = readUdpFrame(frame);
+    if (d) {
+      const answer = this.udp.answer(d);
+      if (answer) this.answers.push(answer);
       return;
     }
     const s = readTcpFrame(frame);
