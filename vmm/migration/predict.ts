@@ -157,6 +157,7 @@ const NOTE_TEXT: Record<string, string> = {
   "lock-step": `the guest dirties over ${LOCK_STEP} of the link's page rate: writer and sender sweep in lock-step and the rounds depend on their phase`,
   sensitive: "10% more or less dirty rate changes the number of rounds: the downtime may differ by a round",
   converge: "the encoded model leaves out auto-converge and the dirty limit: its figures are pre-copy's without them",
+  unsampled: "with XBZRLE or compression: the host does not sample its page encoder, so this is the model of plain pages, and the bytes sent will be fewer",
   cache: "XBZRLE's cache has fewer slots than the working set has pages: the model takes a slot per page",
   "warm-up": "5% more or less working set changes the number of rounds: whether XBZRLE's cache holds a round yet hangs on a few pages",
 };
