@@ -127,6 +127,21 @@ describe("toyvmm vm", () => {
     }
   });
 
+  it("vm migrate --predict with --compress says the host's prediction is of plain pages", async () => {
+    expect((await toyvmm(["vm", "start", "programs/memwriter.s", "--args", "pages=64 rate=20000 iters=4000", "--name", "squeezed", ...on(paced)])).code).toBe(0);
+    await ticking("squeezed", paced);
+    const to = await startHost(["--migrate-listen", "127.0.0.1:0"]);
+    try {
+      const moved = await toyvmm(["vm", "migrate", "squeezed", "--from", paced.socket, "--to", to.socket, "--bandwidth", "2MB/s", "--compress", "--predict", "--calc-time", "100ms", "--strategy", "stop-copy"]);
+      expect(moved.code, moved.stderr).toBe(0);
+      expect(moved.stderr).toMatch(/\nmodel: stop-and-copy, plain pages \(\d+ bytes a page\)\nprediction: 1 round, /);
+      expect(moved.stderr).toMatch(/\n  outside the model \(unsampled\): with XBZRLE or compression: the host does not sample its page encoder/);
+      expect((await toyvmm(["vm", "stop", "squeezed", ...on(to)])).code).toBe(0);
+    } finally {
+      await to.stop();
+    }
+  });
+
   it("exits with the guest's status when it ended badly, saying how", async () => {
     await toyvmm(["vm", "start", "solo", "--args", "prog=bad", "--name", "bad", ...on(host)]);
     const watched = await toyvmm(["vm", "console", "bad", ...on(host)]);

@@ -91,6 +91,48 @@ describe("toyvmm migrate --predict", () => {
     expect(r.err).toMatch(/\npost-copy switch +after \d  after 2\n/);
   });
 
+  describe("with XBZRLE or compression: the encoded model, its bytes a page measured by the page encoder", () => {
+    /** memwriter sweeping 128 pages, one write every 100 instructions, over 100 MB/s (the sweep of encoded-model.test.ts). */
+    const encoded = (...extra: string[]) => ["migrate", MEMWRITER, "--args", "pages=128 rate=10000 iters=0", "--speed", "1500000", "--bandwidth", "100MB/s", "--at", "38400", "--downtime-target", "1500us", "--max-ticks", "100000", "--predict", ...extra];
+    const within = (predicted: number, measured: number) => Math.abs(predicted - measured) / measured;
+
+    it.each([
+      ["XBZRLE", ["--xbzrle-cache", "1MiB"], /\nmodel: encoded pre-copy with XBZRLE \(256 cache slots\); measured by the page encoder: round 0 0\.543 MB, a resent page 4114 bytes whole, 27 as a delta\n/],
+      ["compression", ["--compress"], /\nmodel: encoded pre-copy with compression; measured by the page encoder: round 0 0\.009 MB, a resent page \d+ bytes whole\n/],
+    ])("%s: the model is named, and its prediction is the engine's result within 10%%", async (_, flags, model) => {
+      const text = await cli(encoded(...(flags as string[])));
+      expect(text.code, text.err).toBe(124);
+      expect(text.err).toMatch(model as RegExp);
+      expect(text.err).not.toContain("outside the model");
+      const { predicted, stats } = JSON.parse((await cli([...encoded(...(flags as string[])), "--json"])).out);
+      expect(predicted.prediction).toMatchObject({ strategy: "pre-copy", model: "encoded", notes: [] });
+      expect(predicted.prediction.rounds).toBe(stats.rounds.length);
+      expect(within(predicted.prediction.bytes, stats.bytesSent)).toBeLessThan(0.1);
+      expect(within(predicted.prediction.downtimeNs, stats.downtimeNs)).toBeLessThan(0.1);
+      expect(within(predicted.prediction.totalNs, stats.totalNs)).toBeLessThan(0.1);
+      // the plain model would be far off: a resent page costs 4114 bytes, not 27 or a compressed block
+      const plain = JSON.parse((await cli([...encoded(), "--json"])).out).predicted.prediction;
+      expect(plain.model).toBe("plain");
+      expect(within(plain.bytes, stats.bytesSent)).toBeGreaterThan(0.1);
+    });
+
+    it("says where it does not apply: a cache smaller than the working set, convergence control", async () => {
+      const r = await cli(encoded("--xbzrle-cache", "64KiB", "--auto-converge"));
+      expect(r.err).toContain("model: encoded pre-copy with XBZRLE (16 cache slots)");
+      expect(r.err).toMatch(/\n  outside the model \(converge\): the encoded model leaves out auto-converge/);
+      expect(r.err).toMatch(/\n  outside the model \(cache\): XBZRLE's cache has fewer slots than the working set/);
+      expect((await cli(encoded())).err).toMatch(/\nmodel: pre-copy, plain pages \(\d+ bytes a page\)\nprediction: /);
+    });
+
+    it("stop-and-copy with compression: round 0's compressed bytes", async () => {
+      const r = await cli([...encoded("--compress", "--strategy", "stop-copy"), "--json"]);
+      const { predicted, stats } = JSON.parse(r.out);
+      expect(predicted.prediction).toMatchObject({ strategy: "stop-copy", model: "encoded", rounds: 1 });
+      expect(within(predicted.prediction.bytes, stats.bytesSent)).toBeLessThan(0.1);
+      expect(within(predicted.prediction.downtimeNs, stats.downtimeNs)).toBeLessThan(0.1);
+    });
+  });
+
   it("refuses what it cannot measure, in one line", async () => {
     expect(await cli(["migrate", "multi", "--predict"])).toMatchObject({ code: 1, err: "toyvmm: --predict: measures the dirty rate over the instructions before the migration point; give --at > 0\n" });
     expect(await cli(["migrate", "multi", "--at", "100", "--dirty-rate-window", "10"])).toMatchObject({ code: 1, err: "toyvmm: --dirty-rate-window: goes with --predict\n" });

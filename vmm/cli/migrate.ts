@@ -257,7 +257,7 @@ export const migrateCommand: Command<MigrateOptions> = {
       predicted = measureAndPredict(vm, args.at, window, args.dirtyRateMode ?? "dirty-bitmap", parameters);
       if (!predicted) throw endedEarly();
       terminal?.flush();
-      if (!args.json) args.io.stderr.write(formatPrediction(predicted.dirtyRate, predicted.prediction, strategy, parameters.downtimeTargetNs));
+      if (!args.json) args.io.stderr.write(formatPrediction(predicted.dirtyRate, predicted.prediction, strategy, parameters.downtimeTargetNs, predicted.encoded));
     } else if (vm.run(args.at).reason === "halted") {
       throw endedEarly();
     }

@@ -1,7 +1,9 @@
 /**
  * `toyvmm migrate --predict`: measure the guest's dirty rate over the instructions just before
  * the migration point (migration/dirty-rate.ts, as QEMU's calc-dirty-rate would before a
- * `migrate`), print the model's prediction (migration/predict.ts), and after the migration the
+ * `migrate`), print the model's prediction (migration/predict.ts; with --xbzrle-cache or
+ * --compress the encoded model, its bytes a page measured by the page encoder on the pages that
+ * changed over the window: migration/encoding-sample.ts), and after the migration the
  * prediction beside what happened. The guest runs exactly as without --predict: the measurement
  * only watches it, so the migration and its statistics are the same.
  */
@@ -9,6 +11,7 @@ import type { Options } from "yargs";
 import { UserError } from "../../isa/errors.js";
 import { mulDivCeil } from "../migration/clock.js";
 import { DIRTY_RATE_MODES, measureDirtyRate, PERIOD_TICKS, type DirtyRate, type DirtyRateMode } from "../migration/dirty-rate.js";
+import { copyOfMemory, encodes, encodingSampleFor, type EncodingParameters, type EncodingSample } from "../migration/encoding-sample.js";
 import { predictMigration, roundZeroBytes, stateBytes, type Prediction, type PredictionParameters } from "../migration/predict.js";
 import type { MigratableVm } from "../migration/vm-port.js";
 
@@ -39,6 +42,8 @@ export interface PredictArgs {
 export interface Predicted {
   dirtyRate: DirtyRate;
   prediction: Prediction | null;
+  /** What the page encoder measured for the encoded model; null with plain pages. */
+  encoded: EncodingSample | null;
 }
 
 /**
@@ -64,10 +69,16 @@ export function predictWindow(args: PredictArgs, memoryBytes: number, bandwidth:
 /**
  * Runs `vm` to `at`, measuring its dirty rate over the last `window` instructions, and predicts
  * the migration that starts there; null when the guest ended before `at` (the caller says so).
+ * With XBZRLE or compression the encoder's sample takes the pages that changed over the window,
+ * a copy of memory at its start against memory at `at`: a window as long as round 0 (the
+ * default) sees each page as old as the copy a resend's delta is made against.
  */
-export function measureAndPredict(vm: MigratableVm, at: number, window: number, mode: DirtyRateMode, parameters: PredictionParameters & { speed: number }): Predicted | null {
+export function measureAndPredict(vm: MigratableVm, at: number, window: number, mode: DirtyRateMode, parameters: PredictionParameters & EncodingParameters & { speed: number }): Predicted | null {
   if (vm.run(at - window - vm.ticks).reason === "halted" || vm.ticks < at - window) return null;
+  const start = parameters.strategy === "pre-copy" && encodes(parameters) ? copyOfMemory(vm.memory) : null;
   const dirtyRate = measureDirtyRate(vm, window, parameters.speed, mode);
   if (vm.ticks < at) return null;
-  return { dirtyRate, prediction: predictMigration(roundZeroBytes(vm.memory), stateBytes(vm), dirtyRate, parameters) };
+  const strategy = parameters.strategy;
+  const encoded = strategy === "post-copy" ? null : encodingSampleFor(strategy, vm.memory, () => ({ from: start!, to: vm.memory }), parameters);
+  return { dirtyRate, prediction: predictMigration(roundZeroBytes(vm.memory), stateBytes(vm), dirtyRate, parameters, encoded), encoded };
 }

@@ -407,6 +407,8 @@ async function predictOnHost(from: ControlClient, args: Args, request: MigrateRe
   const measured = await measureOnHost(from, request.vm, args, "dirty-bitmap");
   const p = { strategy: request.strategy as Strategy, bandwidth: parameters.bandwidth, latencyNs: 0, downtimeTargetNs: parameters.downtimeTargetNs, maxRounds: parameters.maxRounds, autoConverge: parameters.autoConverge, dirtyLimit: parameters.dirtyLimit };
   const prediction = predictMigration(measured.memoryBytes, measured.stateBytes, measured, p);
+  // The host measures the dirty rate, not what its page encoder would make of the pages.
+  if (prediction && (parameters.compress || parameters.xbzrleCache)) prediction.notes.push("unsampled");
   args.io.stderr.write(formatPrediction(measured, prediction, p.strategy, p.downtimeTargetNs));
   return prediction;
 }

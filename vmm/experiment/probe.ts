@@ -15,15 +15,11 @@
  */
 import { mulDivCeil } from "../migration/clock.js";
 import { ANY_HOST } from "../migration/index.js";
-import { encodedPreCopyModel, encodedStopCopyModel, preCopyModel, sensitiveToDirtyRate, sensitiveToWarmUp, stopCopyModel, type PreCopyModelInput } from "../migration/model.js";
-import { sampleEncoding } from "../migration/encoding-sample.js";
-import type { PageEncoding } from "../migration/protocol/page-encoder.js";
-import { outsideModel, roundZeroBytes, stateBytes } from "../migration/predict.js";
+import { copyOfMemory, encodingSampleFor, type EncodingParameters } from "../migration/encoding-sample.js";
+import { outsideModel, predictMigration, roundZeroBytes, stateBytes } from "../migration/predict.js";
 import { measureDirtyRate } from "../migration/dirty-rate.js";
-import { isZeroPage, PAGE_FRAME_BYTES } from "../migration/pages.js";
 import type { MigratableVm } from "../migration/vm-port.js";
-import { PAGE_SIZE } from "../../isa/arch.js";
-import { Memory } from "../../isa/memory.js";
+import type { Memory } from "../../isa/memory.js";
 import type { PointResult } from "./row.js";
 
 /**
@@ -51,69 +47,38 @@ export interface LinkParameters {
 
 /** Runs a copy of `vm` for `ticks` and measures its dirty rate (pages/s at `speed`) and working set; `after`: the copy's memory then. */
 export function probeDirtyRate(vm: MigratableVm, ticks: number, speed: number): { dirtyPagesPerSecond: number; workingSetPages: number; after: Memory } {
-  const memory = new Memory(vm.memory.size);
-  // Only the pages that hold data: the copy of a large, mostly zero memory stays mostly untouched.
-  for (let p = 0; p < memory.pageCount; p++) if (!isZeroPage(vm.memory, p)) memory.bytes.set(vm.memory.page(p), p * PAGE_SIZE);
+  const memory = copyOfMemory(vm.memory);
   const { dirtyPagesPerSecond, workingSetPages } = measureDirtyRate(ANY_HOST.restore(vm.name, vm.config(), vm.save(), memory), ticks, speed);
   return { dirtyPagesPerSecond, workingSetPages, after: memory };
 }
 
 /** How a point's pages travel (off: plain pages). */
-export interface PointEncoding extends PageEncoding {
-  compressCostPs: number;
-  decompressCostPs: number;
-}
+export type PointEncoding = EncodingParameters;
 
 type Prediction = Pick<PointResult, "dirtyPagesPerSecond" | "workingSetPages" | "model" | "modelNote">;
 
 /**
- * The model's figures for a point (null for post-copy, which the model does not cover): plain
- * pre-copy's and stop-and-copy's, or with XBZRLE or compression the encoded model's, its bytes
- * measured by the page encoder on the guest's pages (encoding-sample.ts).
+ * The model's figures for a point (null for post-copy, which the model does not cover), by
+ * `predictMigration` as `migrate --predict` has them: plain pre-copy's and stop-and-copy's, or
+ * with XBZRLE or compression the encoded model's, its bytes measured by the page encoder on the
+ * guest's pages as they change during the probe (encoding-sample.ts).
  */
 export function predict(vm: MigratableVm, strategy: string, link: LinkParameters, encoding: PointEncoding = PLAIN): Prediction {
-  if (strategy === "post-copy") return { dirtyPagesPerSecond: null, workingSetPages: null, model: null, modelNote: null };
-  const state = stateBytes(vm);
-  if (strategy === "stop-copy") {
-    const encoded = encoding.compress ? sampleEncoding(vm.memory, vm.memory, { ...encoding, xbzrleCache: 0 }, encoding) : null;
-    const memoryBytes = encoded ? encoded.memoryBytes : roundZeroBytes(vm.memory);
-    const m = encoded ? encodedStopCopyModel(memoryBytes, state, link.bandwidth, link.latencyNs, encoded.model) : stopCopyModel(memoryBytes, state, link.bandwidth, link.latencyNs);
-    return {
-      dirtyPagesPerSecond: null,
-      workingSetPages: null,
-      modelNote: "",
-      model: { rounds: 1, bytes: memoryBytes + state, downtimeNs: Math.round(m.downtimeNs), totalNs: Math.round(m.totalNs) },
-    };
-  }
+  if (strategy !== "stop-copy" && strategy !== "pre-copy") return { dirtyPagesPerSecond: null, workingSetPages: null, model: null, modelNote: null };
   const plainBytes = roundZeroBytes(vm.memory);
-  const round0Ticks = mulDivCeil(plainBytes, link.speed, link.bandwidth);
-  const probeTicks = Math.min(PROBE_MAX_TICKS, Math.max(PROBE_MIN_TICKS, PROBE_ROUND0S * round0Ticks));
-  const { after, ...probe } = probeDirtyRate(vm, probeTicks, link.speed);
-  const encoded = encoding.compress || encoding.xbzrleCache > 0 ? sampleEncoding(vm.memory, after, encoding, encoding) : null;
-  const input = {
-    memoryBytes: encoded ? encoded.memoryBytes : plainBytes,
-    pageBytes: PAGE_FRAME_BYTES,
-    dirtyPagesPerSecond: probe.dirtyPagesPerSecond,
-    workingSetPages: probe.workingSetPages,
-    bandwidth: link.bandwidth,
-    latencyNs: link.latencyNs,
-    stateBytes: state,
-    downtimeTargetNs: link.downtimeTargetNs,
-    maxRounds: link.maxRounds,
-  };
-  const e = encoded?.model;
-  const model = e ? (m: PreCopyModelInput) => encodedPreCopyModel(m, e) : preCopyModel;
-  const m = model(input);
-  // A resent page that goes whole, as bytes at the bandwidth: its frame and the time to compress it.
-  const pageBytes = e ? e.wholeBytes + (e.cpuNsPerPage * link.bandwidth) / 1e9 : PAGE_FRAME_BYTES;
-  const notes = outsideModel(probe.dirtyPagesPerSecond, link, m, pageBytes);
-  if (encoded && encoded.cacheSlots > 0 && encoded.cacheSlots < probe.workingSetPages) notes.push("cache");
-  if (notes.length === 0 && sensitiveToDirtyRate(input, m.rounds, undefined, model)) notes.push("sensitive");
-  if (notes.length === 0 && e && sensitiveToWarmUp(input, e, m.rounds)) notes.push("warm-up");
+  let probe = null;
+  if (strategy === "pre-copy") {
+    const round0Ticks = mulDivCeil(plainBytes, link.speed, link.bandwidth);
+    probe = probeDirtyRate(vm, Math.min(PROBE_MAX_TICKS, Math.max(PROBE_MIN_TICKS, PROBE_ROUND0S * round0Ticks)), link.speed);
+  }
+  const encoded = encodingSampleFor(strategy, vm.memory, () => ({ from: vm.memory, to: probe!.after }), encoding);
+  const measured = probe ?? { dirtyPagesPerSecond: 0, workingSetPages: 0 };
+  const m = predictMigration(plainBytes, stateBytes(vm), measured, { strategy, ...link }, encoded)!;
   return {
-    ...probe,
-    modelNote: notes.join(" "),
-    model: { rounds: m.rounds, bytes: Math.round(m.totalBytes), downtimeNs: Math.round(m.downtimeNs), totalNs: Math.round(m.totalNs) },
+    dirtyPagesPerSecond: probe ? probe.dirtyPagesPerSecond : null,
+    workingSetPages: probe ? probe.workingSetPages : null,
+    modelNote: m.notes.join(" "),
+    model: { rounds: m.rounds, bytes: Math.round(m.bytes), downtimeNs: Math.round(m.downtimeNs), totalNs: Math.round(m.totalNs) },
   };
 }
 

@@ -2,11 +2,15 @@
  * The model's prediction of a migration before it starts, from a dirty-rate measurement of the
  * guest (dirty-rate.ts) and what the sender would put on the wire now: round 0's bytes (every
  * page, a run of zero pages as one marker) and the state frame. Pre-copy with its convergence
- * control, and stop-and-copy; post-copy is not modelled. `formatPrediction` and
+ * control, and stop-and-copy; with XBZRLE or compression the encoded model, its bytes a page
+ * measured by the page encoder on the guest's pages (encoding-sample.ts). Post-copy is not
+ * modelled. The experiment runner predicts its points by the same `predictMigration`
+ * (experiment/probe.ts). `formatPrediction` and
  * `formatPredictionBeside` are the text `toyvmm migrate --predict` and `toyvmm vm migrate
  * --predict` print.
  */
-import { preCopyModel, sensitiveToDirtyRate, stopCopyModel, type PreCopyModel } from "./model.js";
+import { encodedPreCopyModel, encodedStopCopyModel, preCopyModel, sensitiveToDirtyRate, sensitiveToWarmUp, stopCopyModel, type PreCopyModel, type PreCopyModelInput } from "./model.js";
+import type { EncodingSample } from "./encoding-sample.js";
 import type { DirtyRate } from "./dirty-rate.js";
 import { isZeroPage, PAGE_FRAME_BYTES, ZERO_FRAME_BYTES } from "./pages.js";
 import { autoConvergeOf } from "./options.js";
@@ -48,6 +52,8 @@ export interface PredictionParameters {
 
 export interface Prediction {
   strategy: "stop-copy" | "pre-copy";
+  /** Which model: plain pages, or the encoded model with the encoder's bytes a page. */
+  model: "plain" | "encoded";
   rounds: number;
   /** Bytes on the wire: pages and the state. */
   bytes: number;
@@ -64,15 +70,19 @@ export interface Prediction {
 }
 
 /**
- * The model's figures for migrating a guest whose memory and state are `memoryBytes` and
- * `stateBytes` on the wire and whose dirty rate was `measured`; null for post-copy.
+ * The model's figures for migrating a guest whose memory and state are `plainBytes` (round 0 of
+ * plain pages) and `stateBytes` on the wire and whose dirty rate was `measured`; null for
+ * post-copy. With `encoded` (XBZRLE or compression, encoding-sample.ts) the encoded model's.
  */
-export function predictMigration(memoryBytes: number, stateBytes: number, measured: Pick<DirtyRate, "dirtyPagesPerSecond" | "workingSetPages">, p: PredictionParameters): Prediction | null {
+export function predictMigration(plainBytes: number, stateBytes: number, measured: Pick<DirtyRate, "dirtyPagesPerSecond" | "workingSetPages">, p: PredictionParameters, encoded: EncodingSample | null = null): Prediction | null {
   if (p.strategy === "post-copy") return null;
+  const memoryBytes = encoded ? encoded.memoryBytes : plainBytes;
+  const e = encoded?.model;
+  const model = e ? "encoded" : "plain";
   if (p.strategy === "stop-copy") {
-    const m = stopCopyModel(memoryBytes, stateBytes, p.bandwidth, p.latencyNs);
+    const m = e ? encodedStopCopyModel(memoryBytes, stateBytes, p.bandwidth, p.latencyNs, e) : stopCopyModel(memoryBytes, stateBytes, p.bandwidth, p.latencyNs);
     const bytes = memoryBytes + stateBytes;
-    return { strategy: "stop-copy", rounds: 1, bytes, downtimeNs: m.downtimeNs, totalNs: m.totalNs, converges: m.downtimeNs <= p.downtimeTargetNs, throttles: [], postcopySwitch: null, notes: [] };
+    return { strategy: "stop-copy", model, rounds: 1, bytes, downtimeNs: m.downtimeNs, totalNs: m.totalNs, converges: m.downtimeNs <= p.downtimeTargetNs, throttles: [], postcopySwitch: null, notes: [] };
   }
   const autoConverge = autoConvergeOf(p.autoConverge);
   const input = {
@@ -88,13 +98,20 @@ export function predictMigration(memoryBytes: number, stateBytes: number, measur
     autoConverge,
     dirtyLimit: p.dirtyLimit ?? 0,
   };
-  const m = preCopyModel(input);
+  const modelOf = e ? (i: PreCopyModelInput) => encodedPreCopyModel(i, e) : preCopyModel;
+  const m = modelOf(input);
   const effective = Math.min(measured.dirtyPagesPerSecond, p.dirtyLimit ? p.dirtyLimit : Infinity);
-  const notes = outsideModel(effective, p, m);
+  // A resent page that goes whole, as bytes at the bandwidth: its frame and the time to compress it.
+  const pageBytes = e ? e.wholeBytes + (e.cpuNsPerPage * p.bandwidth) / 1e9 : PAGE_FRAME_BYTES;
+  const notes = outsideModel(effective, p, m, pageBytes);
+  if (e && (autoConverge || p.dirtyLimit)) notes.push("converge");
   if (autoConverge && notes.length === 0 && effective * PAGE_FRAME_BYTES > LOCK_STEP * p.bandwidth) notes.push("lock-step");
-  if (notes.length === 0 && sensitiveToDirtyRate(input, m.rounds)) notes.push("sensitive");
+  if (encoded && encoded.cacheSlots > 0 && encoded.cacheSlots < measured.workingSetPages) notes.push("cache");
+  if (notes.length === 0 && sensitiveToDirtyRate(input, m.rounds, undefined, modelOf)) notes.push("sensitive");
+  if (notes.length === 0 && e && sensitiveToWarmUp(input, e, m.rounds)) notes.push("warm-up");
   return {
     strategy: "pre-copy",
+    model,
     rounds: m.rounds,
     bytes: m.totalBytes,
     downtimeNs: m.downtimeNs,
@@ -139,6 +156,8 @@ const NOTE_TEXT: Record<string, string> = {
   "few-pages": "the last round is a few pages: one page more or less is over 10% of the downtime",
   "lock-step": `the guest dirties over ${LOCK_STEP} of the link's page rate: writer and sender sweep in lock-step and the rounds depend on their phase`,
   sensitive: "10% more or less dirty rate changes the number of rounds: the downtime may differ by a round",
+  converge: "the encoded model leaves out auto-converge and the dirty limit: its figures are pre-copy's without them",
+  unsampled: "with XBZRLE or compression: the host does not sample its page encoder, so this is the model of plain pages, and the bytes sent will be fewer",
   cache: "XBZRLE's cache has fewer slots than the working set has pages: the model takes a slot per page",
   "warm-up": "5% more or less working set changes the number of rounds: whether XBZRLE's cache holds a round yet hangs on a few pages",
 };
@@ -151,10 +170,21 @@ export function formatDirtyRate(measured: Omit<DirtyRate, "sampledPages">): stri
   );
 }
 
-/** The measurement and the prediction, as lines of text. */
-export function formatPrediction(measured: Omit<DirtyRate, "sampledPages">, prediction: Prediction | null, strategy: Strategy, downtimeTargetNs: number): string {
+/** Which model predicted, as one line; `encoded`: the encoder's sample it was given. */
+export function formatModel(prediction: Prediction, encoded: EncodingSample | null): string {
+  const name = prediction.strategy === "pre-copy" ? "pre-copy" : "stop-and-copy";
+  if (!encoded) return `model: ${name}, plain pages (${PAGE_FRAME_BYTES} bytes a page)`;
+  const e = encoded.model;
+  const how = [e.deltaBytes !== null ? `XBZRLE (${encoded.cacheSlots} cache slots)` : null, e.cpuNsPerPage > 0 ? "compression" : null].filter((w) => w !== null).join(" and ");
+  const delta = e.deltaBytes !== null ? `, ${Math.round(e.deltaBytes)} as a delta` : "";
+  return `model: encoded ${name} with ${how}; measured by the page encoder: round 0 ${formatMegabytes(encoded.memoryBytes)}, a resent page ${Math.round(e.wholeBytes)} bytes whole${delta}`;
+}
+
+/** The measurement and the prediction, as lines of text; `encoded`: the encoder's sample the prediction used. */
+export function formatPrediction(measured: Omit<DirtyRate, "sampledPages">, prediction: Prediction | null, strategy: Strategy, downtimeTargetNs: number, encoded: EncodingSample | null = null): string {
   const lines = [formatDirtyRate(measured)];
   if (!prediction) return lines.concat(`prediction: the model does not cover ${strategy}`).join("\n") + "\n";
+  lines.push(formatModel(prediction, encoded));
   const converges = prediction.strategy === "pre-copy" ? `; pre-copy ${prediction.converges ? "converges" : "does not converge"} (target ${formatNs(downtimeTargetNs)})` : "";
   lines.push(`prediction: ${prediction.rounds} round${prediction.rounds === 1 ? "" : "s"}, ${formatMegabytes(prediction.bytes)}, downtime ${formatNs(prediction.downtimeNs)}, total ${formatNs(prediction.totalNs)}${converges}`);
   if (prediction.throttles.length > 0) lines.push(`  throttle per round: ${prediction.throttles.map((t) => `${t}%`).join(" ")}`);
