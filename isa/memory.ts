@@ -5,10 +5,13 @@
  *
  * The views share one buffer and assume a little-endian host (checked below).
  *
- * Code is data: a CPU's block compiler (isa/cpu/jit) marks the pages it translated in `code`.
- * Every host-side write (write, markDirty, fillPage) and every guest store that takes the MMU's
- * slow path to such a page drops the mark and bumps the page's `codeGen`, which makes the
- * compiled blocks of the page stale before the next fetch from it.
+ * Code is data: a CPU's block compiler (isa/cpu/jit) marks the pages it translated in `code`,
+ * and in `codeWords` the words of those pages it translated. Every host-side write (write,
+ * markDirty, fillPage) and every guest store that takes the MMU's slow path to such a page
+ * and touches one of those words drops the page's marks and bumps its `codeGen`, which makes
+ * the compiled blocks of the page stale before the next fetch from it. Writes to the page's
+ * other words (a kernel's variables beside its code, a device's DMA into a buffer there)
+ * leave its code alone.
  */
 import { MAX_MEMORY, PAGE_SHIFT, PAGE_SIZE } from "./arch.js";
 import { UserError } from "./errors.js";
@@ -37,6 +40,8 @@ export class Memory {
   readonly code: Uint8Array;
   /** Per page: bumped each time its `code` mark is dropped (compiled blocks remember it). */
   readonly codeGen: Int32Array;
+  /** Per page with a `code` mark: a bit per word compiled from it (made when first marked). */
+  private readonly codeWords: (Uint32Array | undefined)[] = [];
   /** `bytes` as a Buffer (the same memory), for native compares. */
   private readonly view: Buffer;
 
@@ -70,11 +75,40 @@ export class Memory {
     return this.view.compare(ZERO_PAGE, 0, PAGE_SIZE, start, start + PAGE_SIZE) === 0;
   }
 
+  /** Words `start` up to `end` (word indices in the page) of `page` are compiled: marks them. */
+  markCode(page: number, start: number, end: number): void {
+    this.code[page] = 1;
+    const bits = (this.codeWords[page] ??= new Uint32Array(PAGE_SIZE >>> 7));
+    for (let i = start; i < end; i++) bits[i >>> 5]! |= 1 << (i & 31);
+  }
+
+  /** Whether any compiled word of the page lies in its bytes `from` to `to` (inclusive). */
+  private holdsCode(page: number, from: number, to: number): boolean {
+    if (this.code[page] === 0) return false;
+    const bits = this.codeWords[page];
+    if (bits === undefined) return true;
+    for (let i = from >>> 2; i <= to >>> 2; i++) if ((bits[i >>> 5]! & (1 << (i & 31))) !== 0) return true;
+    return false;
+  }
+
   /** The page's contents change: compiled blocks made from it are stale. */
   dropCode(page: number): void {
     if (this.code[page] === 0) return;
     this.code[page] = 0;
+    this.codeWords[page]?.fill(0);
     this.codeGen[page] = (this.codeGen[page]! + 1) | 0;
+  }
+
+  /**
+   * `length` bytes at physical `address` (within one page) change: drops the page's code when
+   * they overlap a compiled word, and says whether they did.
+   */
+  storeDropsCode(address: number, length: number): boolean {
+    const page = address >>> PAGE_SHIFT;
+    const offset = address & (PAGE_SIZE - 1);
+    if (!this.holdsCode(page, offset, offset + length - 1)) return false;
+    this.dropCode(page);
+    return true;
   }
 
   /** Copies bytes in from the host side (loader, devices), marking the pages dirty. */
@@ -97,9 +131,13 @@ export class Memory {
   markDirty(address: number, length: number): void {
     if (length <= 0) return;
     const last = (address + length - 1) >>> PAGE_SHIFT;
+    const end = address + length - 1;
     for (let p = address >>> PAGE_SHIFT; p <= last; p++) {
       this.dirty[p] = 1;
-      this.dropCode(p);
+      if (this.code[p] === 0) continue;
+      const from = p === address >>> PAGE_SHIFT ? address & (PAGE_SIZE - 1) : 0;
+      const to = p === last ? end & (PAGE_SIZE - 1) : PAGE_SIZE - 1;
+      if (this.holdsCode(p, from, to)) this.dropCode(p);
     }
   }
 

@@ -86,6 +86,11 @@ export interface CpuOptions {
   jit?: boolean;
   /** Entries into a block start before it is compiled (default HOT_THRESHOLD); speed only. */
   jitThreshold?: number;
+  /**
+   * Whether that threshold doubles on a page with each region compiled there (default true;
+   * jit.ts, PageRegions.need); off, every start that reaches it compiles. Speed only.
+   */
+  jitPageBackoff?: boolean;
 }
 
 export const CPU_STATE_VERSION = 2;
@@ -151,7 +156,7 @@ export class Cpu {
     this.hosted = options.hosted ?? false;
     this.ports = options.ports ?? NO_PORTS;
     this.mmu = new Mmu(memory);
-    this.jit = (options.jit ?? jitByDefault()) ? new Jit(memory, this.mmu, scratchMachine, options.jitThreshold) : null;
+    this.jit = (options.jit ?? jitByDefault()) ? new Jit(memory, this.mmu, scratchMachine, options.jitThreshold, options.jitPageBackoff) : null;
     this.reset(0, 0, 0);
   }
 

@@ -116,8 +116,9 @@ export class Mmu {
     if (this.tag[slot] !== tag || (access === ACCESS_WRITE && this.writable[slot] === 0)) return this.walk(va, access);
     const ppn = this.frame[slot]! >>> PAGE_SHIFT;
     if (!this.checkFrame(ppn, va)) return XLATE_MISSING; // it was in memory when the entry was made
-    this.expose(slot, access);
-    return this.frame[slot]! | (va & PAGE_MASK);
+    const pa = this.frame[slot]! | (va & PAGE_MASK);
+    this.expose(slot, access, pa);
+    return pa;
   }
 
   private walk(va: number, access: Access): number {
@@ -143,7 +144,7 @@ export class Mmu {
       if (updated !== pte) {
         memory.words[pteAddress >>> 2] = updated;
         memory.dirty[pteAddress >>> PAGE_SHIFT] = 1;
-        memory.dropCode(pteAddress >>> PAGE_SHIFT);
+        memory.storeDropsCode(pteAddress, 4);
       }
       writable = writable && (updated & PTE_D) !== 0;
     } else if (!this.checkFrame(ppn, va)) {
@@ -153,21 +154,22 @@ export class Mmu {
     this.tag[slot] = (vpn << 1) | (this.kernel ? 1 : 0);
     this.frame[slot] = ppn << PAGE_SHIFT;
     this.writable[slot] = writable ? 1 : 0;
-    this.expose(slot, access);
-    return (ppn << PAGE_SHIFT) | (va & PAGE_MASK);
+    const pa = (ppn << PAGE_SHIFT) | (va & PAGE_MASK);
+    this.expose(slot, access, pa);
+    return pa;
   }
 
-  /** Gives the hot paths the slot's entry, whose frame is in memory, for `access`. */
-  private expose(slot: number, access: Access): void {
+  /** Gives the hot paths the slot's entry, whose frame is in memory, for `access` at `pa`. */
+  private expose(slot: number, access: Access, pa: number): void {
     const tag = this.tag[slot]!;
-    const ppn = this.frame[slot]! >>> PAGE_SHIFT;
+    const ppn = pa >>> PAGE_SHIFT;
     const memory = this.memory;
     let fast = this.writable[slot] !== 0;
-    // A frame with compiled code gets no write copy: its stores come here and drop the code.
-    if (fast && memory.code[ppn] !== 0) {
-      if (access === ACCESS_WRITE) memory.dropCode(ppn);
-      else fast = false;
-    }
+    // A frame with compiled code gets no write copy: its stores come here. One to a compiled
+    // word (aligned, so within the word at pa) drops the code and the frame is plain data again;
+    // one to the frame's other words (variables beside the code) leaves the code, and its
+    // next store comes here too.
+    if (fast && memory.code[ppn] !== 0) fast = access === ACCESS_WRITE && memory.storeDropsCode(pa & ~3, 4);
     this.readTag[slot] = tag;
     this.writeTag[slot] = fast ? tag : -1;
   }
@@ -208,7 +210,7 @@ export class Mmu {
       this.tag[slot] = (page << 1) | (flags & TLB_KERNEL);
       this.frame[slot] = frame << PAGE_SHIFT;
       this.writable[slot] = flags & TLB_WRITE ? 1 : 0;
-      if (memory.missingCount === 0 || memory.missing[frame] === 0) this.expose(slot, ACCESS_READ);
+      if (memory.missingCount === 0 || memory.missing[frame] === 0) this.expose(slot, ACCESS_READ, frame << PAGE_SHIFT);
     }
   }
 

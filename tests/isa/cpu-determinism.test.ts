@@ -131,7 +131,7 @@ describe("determinism", () => {
 function pteMachine(seed: number, user: boolean, timer: boolean, jit: boolean) {
   const memory = new Memory(MEM);
   const reset = loadImage(pteGuest(seed, { user, timer }), memory);
-  const cpu = new Cpu(memory, { jit, jitThreshold: 2 });
+  const cpu = new Cpu(memory, { jit, jitThreshold: 2, jitPageBackoff: false });
   cpu.reset(reset.entry, reset.a0, reset.a1);
   return { cpu, memory };
 }
@@ -168,7 +168,7 @@ describe("determinism with page tables edited live", () => {
           copy.bytes.set(memory.bytes);
           copy.dirty.set(memory.dirty);
           memory = copy;
-          cpu = new Cpu(memory, { jit: c.jit, jitThreshold: 2 });
+          cpu = new Cpu(memory, { jit: c.jit, jitThreshold: 2, jitPageBackoff: false });
           cpu.restore(state);
         }
         expect(snapshot(cpu, memory)).toEqual(snapshot(one.cpu, one.memory));

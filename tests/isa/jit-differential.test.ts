@@ -161,7 +161,7 @@ function runCase(c: Case, jit: boolean): { trace: Snapshot[]; memory: Memory; co
   for (let i = DATA >>> 2; i < MAPPED >>> 2; i++) words[i] = rand() % 4 === 0 ? randomWord(rand) : rand();
   if (c.paging) identityMap(memory, PAGE_DIR, MAPPED, PTE_W | PTE_U);
 
-  const cpu = new Cpu(memory, { hosted: c.hosted, jit, jitThreshold: c.threshold });
+  const cpu = new Cpu(memory, { hosted: c.hosted, jit, jitThreshold: c.threshold, jitPageBackoff: false });
   const entry = c.calls ? 0 : (rand() % (CODE_BYTES >>> 2)) * 4;
   cpu.reset(entry, 0, MEM);
   for (let r = 4; r < 14; r++) cpu.regs[r] = rand() % 3 === 0 ? rand() % 64 : rand();
@@ -275,7 +275,7 @@ describe("JIT against the interpreter, page tables edited live", () => {
     const rand = prng(c.seed ^ 0x5bd1e995);
     const memory = new Memory(PTE_MEM);
     const reset = loadImage(pteGuest(c.seed, c), memory);
-    const cpu = new Cpu(memory, { jit, jitThreshold: c.threshold });
+    const cpu = new Cpu(memory, { jit, jitThreshold: c.threshold, jitPageBackoff: false });
     cpu.reset(reset.entry, reset.a0, reset.a1);
     const trace: unknown[] = [];
     for (let call = 0; call < 400; call++) {

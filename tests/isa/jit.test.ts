@@ -8,16 +8,16 @@
 import { describe, expect, it } from "vitest";
 import { CAUSE_MISALIGNED, PAGE_SIZE, PTE_P, PTE_W, STATUS_KERNEL, STATUS_PG } from "../../isa/arch.js";
 import { Cpu, EXIT_BUDGET, EXIT_HALT, EXIT_PAGE_MISSING, EXIT_TRAP } from "../../isa/cpu/cpu.js";
-import { CPU_CODE_MAX, SHARED_CODE_MAX, sharedCodeChars } from "../../isa/cpu/jit/jit.js";
+import { CPU_CODE_MAX, HOT_THRESHOLD, SHARED_CODE_MAX, sharedCodeChars } from "../../isa/cpu/jit/jit.js";
 import { SEMANTICS } from "../../isa/cpu/jit/semantics.js";
 import { Memory } from "../../isa/memory.js";
 import { INSTRUCTIONS } from "../../isa/table.js";
 import { mapPages, setCsr, storeWords, w } from "../helpers/machine.js";
 
-function cpuWith(words: readonly number[], jit: boolean, hosted = false, jitThreshold = 1): Cpu {
+function cpuWith(words: readonly number[], jit: boolean, hosted = false, jitThreshold = 1, jitPageBackoff = false): Cpu {
   const memory = new Memory(64 * 1024);
   storeWords(memory, 0, words);
-  const cpu = new Cpu(memory, { jit, jitThreshold, hosted });
+  const cpu = new Cpu(memory, { jit, jitThreshold, jitPageBackoff, hosted });
   cpu.reset(0, 0, memory.size);
   return cpu;
 }
@@ -283,5 +283,44 @@ describe("block compiler", () => {
     const jit = run(true);
     expect(jit).toEqual({ ...plain, compiled: jit.compiled, forgot: true, sharedStartedOver: true });
     expect(jit.compiled).toBeGreaterThan(7680);
+  });
+  it("a page with data beside its code and many little-run entries compiles a few regions, not one per store", () => {
+    // A loop calls 64 stubs 30 times each and counts in a variable on its own page, while the
+    // host writes a buffer on that page too (a NIC's DMA). Stores to the variable and the
+    // buffer once dropped the page's regions (235 compiles here), and every stub, entered
+    // more than the threshold, got a region of its own.
+    const STUBS = 16;
+    const COUNTER = 0x400;
+    const program = [
+      w("addi", 12, 0, 30),
+      w("addi", 11, 0, 0), // 1: outer
+      w("addi", 10, 11, STUBS * 4), // 2: inner
+      w("jalr", 1, 10, 0),
+      w("lw", 6, 0, COUNTER),
+      w("addi", 6, 6, 1),
+      w("sw", 6, 0, COUNTER),
+      w("addi", 11, 11, 8),
+      w("addi", 9, 0, 64 * 8),
+      w("bne", 11, 9, -7),
+      w("addi", 12, 12, -1),
+      w("bne", 12, 0, -10),
+      w("halt"),
+    ];
+    while (program.length < STUBS) program.push(w("halt"));
+    for (let k = 0; k < 64; k++) program.push(w("addi", 5, 5, 1), w("jalr", 0, 1, 0));
+    const results = [false, true].map((jit) => {
+      const cpu = cpuWith(program, jit, false, HOT_THRESHOLD, true);
+      let slices = 0;
+      while (cpu.run(500) !== EXIT_HALT) {
+        cpu.memory.write(0x800, new Uint8Array([slices++, 1, 2, 3]));
+        if (slices > 1000) throw new Error("no halt");
+      }
+      return { r5: cpu.regs[5], counter: cpu.memory.words[COUNTER >>> 2], ticks: cpu.ticks, slices };
+    });
+    expect(results[0]).toEqual({ ...results[1], r5: 30 * 64, counter: 30 * 64 });
+    const cpu = cpuWith(program, true, false, HOT_THRESHOLD, true);
+    for (let i = 0; cpu.run(500) !== EXIT_HALT; i++) cpu.memory.write(0x800, new Uint8Array([i, 1, 2, 3]));
+    expect(cpu.jit!.compiled).toBeGreaterThan(0);
+    expect(cpu.jit!.compiled).toBeLessThanOrEqual(6);
   });
 });

@@ -46,7 +46,7 @@ function paged(code: number[], alt: number[], jit: boolean): Cpu {
   maps.push([CODE, CODE, 0], [DIR, DIR, PTE_W], [TABLE0, TABLE0, PTE_W], [TABLE1, TABLE1, PTE_W]);
   maps.push([FAR + 0x2000, 0x2000, PTE_W], [FAR + (CODE & 0x3fffff), 0x3000, PTE_W]);
   mapPages(memory, DIR, maps);
-  const cpu = new Cpu(memory, { jit, jitThreshold: 1 });
+  const cpu = new Cpu(memory, { jit, jitThreshold: 1, jitPageBackoff: false });
   cpu.reset(CODE, 0, MEM);
   setCsr(cpu, { status: STATUS_KERNEL | STATUS_PG, ptbr: DIR });
   return cpu;
@@ -129,7 +129,7 @@ describe("TLB entries serve until evicted or flushed, however the run is sliced"
       ];
       for (let a = 0; a < 0x10000; a += PAGE_SIZE) maps.push([a, a, PTE_W]);
       mapPages(memory, DIR, maps.reverse());
-      const cpu = new Cpu(memory, { jit, jitThreshold: 1 });
+      const cpu = new Cpu(memory, { jit, jitThreshold: 1, jitPageBackoff: false });
       cpu.reset(0, 0, MEM);
       Object.assign(cpu.regs, { 1: V, 3: pteOf(V), 6: 0x3000 | PTE_P | PTE_W | PTE_A | PTE_D, 7: 77 });
       setCsr(cpu, { status: STATUS_KERNEL | STATUS_PG, ptbr: DIR });

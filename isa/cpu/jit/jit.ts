@@ -2,8 +2,9 @@
  * The compiler's cache for one CPU: one region per physical page (region.ts: the blocks
  * reachable from the page's hot entry points), compiled from the guest's words with
  * `new Function` once an entry has been reached often enough, recompiled with one more entry
- * when a start outside the region gets hot, and dropped when the page's contents change
- * (Memory.code / codeGen; the MMU sends stores to such pages through its slow path).
+ * when a start outside the region gets hot, and dropped when a word it was made from changes
+ * (Memory.markCode / codeGen; the MMU sends stores to such pages through its slow path, and
+ * stores to the page's other words leave its regions alone).
  * Compilation policy changes speed only, never results. The functions themselves hold no
  * machine state (they read it from their `cpu` argument), so every CPU in the process shares
  * one function per distinct region source.
@@ -70,6 +71,14 @@ interface PageRegions {
   readonly at: (Block | null | undefined)[];
   /** What the regions weigh against CPU_CODE_MAX. */
   chars: number;
+  /**
+   * Entries a new start of the page needs: the threshold, doubled for each region the page
+   * has already. A page of loops gets its few regions at once; a kernel's page, entered at
+   * many places that each run a little (system calls, interrupt paths, returns), stops paying
+   * a compile and a training for each (a networked boot compiled ~100 regions on each kernel
+   * page, and ran 3× slower compiled than interpreted).
+   */
+  need: number;
 }
 
 /** Whether new CPUs compile blocks: on unless the environment says TOYVMM_JIT=0. */
@@ -94,6 +103,8 @@ export class Jit {
     /** Makes the machine new regions are trained on (train.ts), once per process. */
     private readonly scratch: (size: number) => Cpu,
     threshold = HOT_THRESHOLD,
+    /** Whether a page's threshold doubles with each region on it (PageRegions.need). */
+    private readonly pageBackoff = true,
   ) {
     this.threshold = Math.max(1, Math.min(HOT_MAX, Math.floor(threshold) || 1));
   }
@@ -103,13 +114,15 @@ export class Jit {
     const ppn = pa >>> PAGE_SHIFT;
     const index = (pa >>> 2) & (PAGE_WORDS - 1);
     const page = this.pages[ppn];
+    let need = this.threshold;
     if (page !== undefined && page.gen === this.memory.codeGen[ppn]) {
       const region = page.at[index];
       if (region !== undefined) return region;
+      need = page.need;
     }
     const h = (pa >>> 2) & HOT_MASK;
     const heat = this.heat[h]! + 1;
-    if (heat < this.threshold) {
+    if (heat < need) {
       this.heat[h] = heat;
       return null;
     }
@@ -134,25 +147,28 @@ export class Jit {
     const source = region.blocks.length > 0 ? regionSource(region, ppn) : null;
     const chars = source === null ? MARK_CHARS : source.length;
     if (this.heldChars + chars > CPU_CODE_MAX) {
-      // Forgotten pages keep their Memory.code marks: their next store just drops them.
+      // Forgotten pages keep their Memory.code marks: a store to a marked word drops them.
       this.pages.length = 0;
       this.heldChars = 0;
     }
     let page = this.pages[ppn];
     if (page === undefined || page.gen !== memory.codeGen[ppn]) {
       if (page !== undefined) this.heldChars -= page.chars;
-      page = { gen: memory.codeGen[ppn]!, at: [], chars: 0 };
+      page = { gen: memory.codeGen[ppn]!, at: [], chars: 0, need: this.threshold };
       this.pages[ppn] = page;
-      // From now on stores to the page take the MMU's slow path, which drops its code.
-      memory.code[ppn] = 1;
+      // From now on stores to the page take the MMU's slow path, which drops its code when
+      // they hit a word it was made from (a null mark's word included: a store may make it code).
       this.mmu.forgetWrites(ppn);
     }
+    if (source === null) memory.markCode(ppn, index, index + 1);
+    for (const b of region.blocks) memory.markCode(ppn, b.start, b.end);
     page.chars += chars;
     this.heldChars += chars;
     const block = source === null ? null : shared(source, region, this.scratch);
     page.at[index] = block;
     if (block !== null) {
       for (const b of region.blocks) page.at[b.start] ??= block;
+      if (this.pageBackoff) page.need = Math.min(HOT_MAX, page.need * 2);
       this.compiled++;
     }
     return block;
