@@ -24,6 +24,7 @@ export type PortTap = (frame: Uint8Array) => void;
 export const captureFileName = (port: string): string => `${port.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^\./, "_")}.pcap`;
 
 export class PortCaptures {
+  /** The files open, by file name. */
   private readonly open = new Map<string, { fd: number; tap: PortTap }>();
 
   /** Makes DIR (a problem with it is one line naming it, before the host starts). */
@@ -41,13 +42,15 @@ export class PortCaptures {
 
   /** The tap of the port called `name`, its file opened the first time; null when it cannot be. */
   tap(name: string): PortTap | null {
-    const known = this.open.get(name);
+    // By file: two ports whose names make the same file name share it rather than truncate it.
+    const file = captureFileName(name);
+    const known = this.open.get(file);
     if (known) return known.tap;
     if (this.open.size >= MAX_CAPTURE_FILES) {
       this.log.warn({ port: name }, `--capture: ${MAX_CAPTURE_FILES} files already; this port is not captured`);
       return null;
     }
-    const path = join(this.dir, captureFileName(name));
+    const path = join(this.dir, file);
     let fd: number;
     try {
       fd = openSync(path, "w");
@@ -66,7 +69,7 @@ export class PortCaptures {
       }
     });
     const tap: PortTap = (frame) => writer.record(frame, this.nowNs());
-    this.open.set(name, { fd, tap });
+    this.open.set(file, { fd, tap });
     this.log.info({ port: name, capture: path }, "capturing the port's frames");
     return tap;
   }
