@@ -28,6 +28,15 @@ net_next_port:                  ; the next ephemeral port
 net_caller:                     ; the task whose socket call is being served, and since when
     .word 0, 0                  ; it has been blocked in it (0: this is its first try)
 
+; net_fd_call lookup: the prologue of a socket call on a descriptor (in s1): a0 = the socket
+; lookup(descriptor) names, and a descriptor it does not name fails the call
+.macro net_fd_call lookup
+    net_call
+    mv a0, s1
+    call \lookup
+    beqz a0, sys_bad
+.endm
+
 ; net_caller_pa(a0 = virtual address, a1 = 1 for a write) -> caller_pa's answer for net_caller,
 ; whatever s0 holds by now
 net_caller_pa:
@@ -363,10 +372,7 @@ sys_socket_make:
     j sys_return
 
 sys_bind:                       ; bind(fd, port) -> 0
-    net_call
-    mv a0, s1
-    call sock_of
-    beqz a0, sys_bad
+    net_fd_call sock_of
     mv s1, a0
     lw t0, SK_LPORT(s1)
     bnez t0, sys_bad
@@ -390,10 +396,7 @@ sys_bind_check:
     j sys_return
 
 sys_listen:                     ; listen(fd) -> 0, for a bound TCP socket
-    net_call
-    mv a0, s1
-    call sock_of
-    beqz a0, sys_bad
+    net_fd_call sock_of
     lw t0, SK_STATE(a0)
     li t1, SK_TCP_NEW
     bne t0, t1, sys_bad
@@ -405,10 +408,7 @@ sys_listen:                     ; listen(fd) -> 0, for a bound TCP socket
     j sys_return
 
 sys_accept:                     ; accept(fd) -> descriptor of an established connection
-    net_call
-    mv a0, s1
-    call sock_of
-    beqz a0, sys_bad
+    net_fd_call sock_of
     mv s1, a0
     lw t0, SK_STATE(s1)
     li t1, SK_LISTEN
@@ -424,10 +424,7 @@ sys_accept:                     ; accept(fd) -> descriptor of an established con
     j sys_return
 
 sys_connect:                    ; connect(fd, ip, port) -> 0 once connected
-    net_call
-    mv a0, s1
-    call sock_of
-    beqz a0, sys_bad
+    net_fd_call sock_of
     mv s1, a0
     beqz s3, sys_bad
     li t0, 65536
@@ -459,10 +456,7 @@ sys_connect_tcp:
     j sys_bad
 
 sys_send:                       ; send(fd, buf, len) -> bytes taken
-    net_call
-    mv a0, s1
-    call sock_of
-    beqz a0, sys_bad
+    net_fd_call sock_of
     lw t0, SK_STATE(a0)
     li t1, SK_UDP
     bne t0, t1, sys_send_tcp
@@ -482,10 +476,7 @@ sys_send_tcp:
     j net_result
 
 sys_recv:                       ; recv(fd, buf, len) -> bytes, 0 at the end of the stream
-    net_call
-    mv a0, s1
-    call sock_of
-    beqz a0, sys_bad
+    net_fd_call sock_of
     lw t0, SK_STATE(a0)
     mv a1, s2
     mv a2, s3
@@ -512,10 +503,7 @@ udp_sock_of_done:
     ret
 
 sys_sendto:                     ; sendto(fd, msg = {buf, len, ip, port}) -> bytes sent
-    net_call
-    mv a0, s1
-    call udp_sock_of
-    beqz a0, sys_bad
+    net_fd_call udp_sock_of
     mv s1, a0
     addi a0, s2, 12
     call user_get
@@ -546,10 +534,7 @@ sys_sendto:                     ; sendto(fd, msg = {buf, len, ip, port}) -> byte
     j udp_result
 
 sys_recvfrom:                   ; recvfrom(fd, msg) -> bytes; msg's len, ip and port filled in
-    net_call
-    mv a0, s1
-    call udp_sock_of
-    beqz a0, sys_bad
+    net_fd_call udp_sock_of
     mv s1, a0
     addi a0, s2, 4
     call user_get
@@ -574,10 +559,7 @@ sys_recvfrom:                   ; recvfrom(fd, msg) -> bytes; msg's len, ip and 
     j sys_return
 
 sys_close:                      ; close(fd) -> 0
-    net_call
-    mv a0, s1
-    call sock_of
-    beqz a0, sys_bad
+    net_fd_call sock_of
     call sock_close
     li a0, 0
     j sys_return
