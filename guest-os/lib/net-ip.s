@@ -75,8 +75,6 @@ ip_drop:
 ; ip_header(a0 = frame, a1 = protocol, a2 = transport length, a3 = destination, wire form):
 ; the IPv4 header, with its checksum, in front of the transport header at L4
 ip_header:
-    push ra
-    push a0
     li t0, IP_VHL_NO_OPTIONS
     sb t0, IP_VHL(a0)
     sb zero, IP_VHL + 1(a0)
@@ -96,11 +94,16 @@ ip_header:
     li t0, IP_TTL_PROTO_DEFAULT
     sb t0, IP_TTL(a0)
     sb a1, IP_PROTO(a0)
-    sh zero, IP_SUM(a0)
     la t0, net_ip
     lw t0, 0(t0)
     sw t0, IP_SRC(a0)
     sw a3, IP_DST(a0)
+; ip_header_sum(a0 = frame with its IP header): makes the header checksum (every packet sent
+; comes through here, so ip_header falls into it and only ip_source pays a jump)
+ip_header_sum:
+    sh zero, IP_SUM(a0)
+    push ra
+    push a0
     addi a0, a0, IP_VHL
     li a1, IP_HLEN
     li a2, 0
@@ -114,19 +117,8 @@ ip_header:
 ; ip_source(a0 = frame with its IP header, a1 = source, wire form): sends it from that address
 ; instead (a connection to the service address answers from it), the header checksum made again
 ip_source:
-    push ra
-    push a0
     sw a1, IP_SRC(a0)
-    sh zero, IP_SUM(a0)
-    addi a0, a0, IP_VHL
-    li a1, IP_HLEN
-    li a2, 0
-    call inet_sum
-    pop t0
-    xori a0, a0, 0xffff
-    sh a0, IP_SUM(t0)
-    pop ra
-    ret
+    j ip_header_sum
 
 ; ip_send(a0 = frame with its IP header, a1 = transport length) -> a0 = 0 when sent, -1 when the
 ; destination's MAC is not known yet (it has been asked for: try again later)
