@@ -110,11 +110,13 @@ describe("post-copy through a broken connection", () => {
     expect(await finish(r, out)).toEqual(reference(WRITER));
   });
 
-  it("a page damaged after the commit: the destination drops the connection, the source reconnects", async () => {
+  it("a page damaged after the destination took the guest: it drops the connection and waits, the source reconnects", async () => {
     const r = await faulted([{ connection: 0, when: afterCommit, action: "corrupt" }], slow);
     const [out, incoming] = await results(r);
     expect(out.status, String(out.error)).toBe("completed");
-    expect(r.statuses.destination).toContain("postcopy-paused");
+    // The commit travels on the urgent lane, so the damaged page may come before it: the
+    // destination has said `started` and must wait (in doubt), not fail, or no copy would run.
+    expect(r.statuses.destination.filter((s) => s === "postcopy-paused" || s === "in-doubt")).not.toEqual([]);
     expect(incoming.stats.pagesReceivedMoreThanOnce).toBe(0);
     expect(await finish(r, out)).toEqual(reference(WRITER));
   });

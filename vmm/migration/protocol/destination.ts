@@ -179,13 +179,16 @@ export class Destination {
     });
   }
 
-  /** Runs `receive`; damage in what arrived fails the migration before the commit, and pauses it after. */
+  /**
+   * Runs `receive`; damage in what arrived fails the migration before the destination took the
+   * guest, and pauses it after: once `started` is sent the source may have let the guest go.
+   */
   private guard(receive: () => void): void {
     try {
       receive();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (!this.committed) return this.fail(message);
+      if (!this.committed && !this.startedSent) return this.fail(message);
       this.error = message;
       this.actions.push({ kind: "close", reason: message });
       this.onLinkDown(message);
