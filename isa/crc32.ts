@@ -3,15 +3,19 @@
  * more than `TABLE_BYTES` have been checked — @node-rs/crc32 (crc32fast, carry-less multiply
  * where the CPU has it), else Node's `zlib.crc32` (from 20.15 and 22.2). Per 4 KiB page, the
  * migration stream's unit, @node-rs/crc32 took about 0.6 of zlib's time (and zlib about a
- * tenth of the table's). Loading either takes milliseconds, more than the table takes over
- * the image a boot reads, so a process that checks little loads neither.
+ * tenth of the table's). Loading @node-rs/crc32 takes milliseconds, so a process that checks
+ * little never loads it. zlib is built in: loading it and checking a 16 KiB image took about
+ * 1 ms, where the table's loop, not yet optimized in a new process, took 2–10 ms; so an
+ * input of `ZLIB_BYTES` or more goes to zlib from the start (a cold `toyvmm boot` checks one).
  */
 import { createRequire } from "node:module";
 
 type Crc32 = (bytes: Uint8Array, crc?: number) => number;
 
-/** Bytes checked with the table before zlib is loaded. */
+/** Bytes checked before the fastest native CRC-32 is loaded. */
 export const TABLE_BYTES = 1 << 20;
+/** Inputs this long go to zlib (when the runtime has it) before TABLE_BYTES are reached. */
+export const ZLIB_BYTES = 4096;
 
 const TABLE = buildTable();
 
@@ -66,12 +70,17 @@ export function nativeCrc32(): Crc32 | null {
 let checked = 0;
 /** The native one, once loaded; null when the runtime has none. */
 let native: Crc32 | null | undefined;
+/** zlib's, once an input of ZLIB_BYTES came before `native` was loaded; null when there is none. */
+let zlib: Crc32 | null | undefined;
 
 /** The CRC-32 of `bytes`; pass a previous result as `crc` to continue over more bytes. */
 export function crc32(bytes: Uint8Array, crc = 0): number {
   if (native === undefined) {
     checked += bytes.length;
-    if (checked <= TABLE_BYTES) return tableCrc32(bytes, crc);
+    if (checked <= TABLE_BYTES) {
+      if (zlib === undefined && bytes.length >= ZLIB_BYTES) zlib = zlibCrc32();
+      return zlib ? zlib(bytes, crc) : tableCrc32(bytes, crc);
+    }
     native = nativeCrc32();
   }
   return native ? native(bytes, crc) : tableCrc32(bytes, crc);
