@@ -3,8 +3,9 @@
  * encoder and decoder against the field table; a frame cut at every byte or damaged, fed to the
  * destination machine, ends it `failed` in one line; lies on a simulated link (a run past
  * memory, bytes that are not whole pages, a bad CRC, cuts at the worst bytes) fail the
- * migration with the guest going on at the source, and a run told truthfully is installed; and
- * over TCP the real driver sends its plain pages in runs, within a bandwidth limit's burst.
+ * migration with the guest going on at the source, and a run told truthfully is installed;
+ * over TCP the real driver sends its plain pages in runs, within a bandwidth limit's burst; and
+ * a snapshot file reads runs, and files of version 4 still.
  */
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
