@@ -2,6 +2,7 @@
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { crc32 } from "../../isa/crc32.js";
+import { UserError } from "../../isa/errors.js";
 import { assembleFile } from "../../isa/asm/index.js";
 import type { GuestImage } from "../../isa/image/model.js";
 import type { Memory } from "../../isa/memory.js";
@@ -119,4 +120,15 @@ export function recordingHost(): { host: VmHost; restored: MigratableVm[] } {
     },
   };
   return { host, restored };
+}
+
+/** The message of the UserError `f` throws (a test fails when it throws none, or another kind). */
+export function errorOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UserError);
+    return (error as Error).message;
+  }
+  throw new Error("no error");
 }

@@ -5,10 +5,12 @@
  * pre-copy's dirty pages.
  */
 import { describe, expect, it } from "vitest";
+import { PAGE_SIZE } from "../../isa/arch.js";
 import { migrate } from "../../vmm/migration/engine.js";
 import { ANY_HOST } from "../../vmm/migration/index.js";
 import { FORWARD, type Transmission } from "../../vmm/migration/link.js";
 import { PageMap, type PageMapSnapshot } from "../../vmm/migration/page-map.js";
+import { encodeFrame } from "../../vmm/migration/stream/codec.js";
 import { boot, guest } from "./helpers.js";
 
 const memwriter = guest("memwriter");
@@ -64,5 +66,14 @@ describe("the page map of a simulated migration", () => {
     pages.forward(new Uint8Array(3));
     pages.returned(new Uint8Array([12, 0, 4, 0, 0, 0, 0, 0, 0, 0, 99, 0, 0, 0]));
     expect(pages.snapshot().map).toBe("mmmm");
+  });
+
+  it("a run of pages (the real driver's frame) marks each of its pages sent, and none beyond the map", () => {
+    const pages = new PageMap(4, () => null);
+    const run = encodeFrame({ type: "pages", first: 2, round: 0, data: new Uint8Array(3 * PAGE_SIZE) });
+    pages.forward(run);
+    const end = pages.snapshot();
+    expect(end.map).toBe("mmss");
+    expect(end.rounds).toEqual([{ round: 0, pages: 2, bytes: run.length }]);
   });
 });

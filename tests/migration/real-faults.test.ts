@@ -68,10 +68,10 @@ describe.each(["stop-copy", "pre-copy"] as const)("%s through a broken connectio
     expect(await finish(r, out)).toEqual(reference(WRITER));
   });
 
-  it("a page damaged on the way: the destination refuses it in one line, which the source reports", async () => {
-    const r = await faulted([{ connection: 0, when: { frame: "page", nth: 5 }, action: "corrupt" }], { strategy });
-    await expectFailedAtSource(r, /^migration stream: frame \d+ \(page\): checksum mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\); the guest goes on at the source$/);
-    expect((await r.slot.result).error).toMatch(/^migration stream: frame \d+ \(page\): checksum mismatch/);
+  it("a frame of pages damaged on the way: the destination refuses it in one line, which the source reports", async () => {
+    const r = await faulted([{ connection: 0, when: { frame: "pages", nth: 2 }, action: "corrupt" }], { strategy });
+    await expectFailedAtSource(r, /^migration stream: frame \d+ \(pages\): checksum mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\); the guest goes on at the source$/);
+    expect((await r.slot.result).error).toMatch(/^migration stream: frame \d+ \(pages\): checksum mismatch/);
   });
 
   it("stalled after 40,000 bytes: failed once nothing moved for the stall time", async () => {

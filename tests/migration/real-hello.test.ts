@@ -101,8 +101,8 @@ describe("the migration listener refuses", () => {
   it("a source of another stream version", async () => {
     const { listener: l, refusals } = await listener();
     const slot = l.expect({ guest: (vm) => new WallClockGuest(vm, { speed: SPEED, running: false }) });
-    const reason = `the source: format version 2 is not supported (this toyvmm reads ${STREAM_VERSION})`;
-    expect(await exchange(l.address.port, join(prologueOf(2), hello(slot.token)))).toBe(reason);
+    const reason = `the source: format version ${STREAM_VERSION - 1} is not supported (this toyvmm reads ${STREAM_VERSION})`;
+    expect(await exchange(l.address.port, join(prologueOf(STREAM_VERSION - 1), hello(slot.token)))).toBe(reason);
     expect(refusals).toEqual([reason]);
     expect(slot.status).toBe("waiting");
   });
@@ -136,8 +136,8 @@ describe("the migration listener refuses", () => {
 
 describe("the source refuses", () => {
   it("a destination of another stream version, and its guest goes on", async () => {
-    // A destination that answers every hello with a version-2 prologue.
-    const server = createServer((socket) => socket.end(join(prologueOf(2), encodeFrame({ type: "welcome", session: "x" }))).resume());
+    // A destination that answers every hello with a prologue of the version before.
+    const server = createServer((socket) => socket.end(join(prologueOf(STREAM_VERSION - 1), encodeFrame({ type: "welcome", session: "x" }))).resume());
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     closers.push(() => new Promise((resolve) => server.close(resolve)));
     const port = (server.address() as { port: number }).port;
@@ -147,7 +147,7 @@ describe("the source refuses", () => {
     const result = await within(out.result, 5_000, "the source ending");
     expect(result.status).toBe("failed");
     expect(result.error).toBe(
-      `the stream (127.0.0.1:${port}): the destination: format version 2 is not supported (this toyvmm reads ${STREAM_VERSION}) during setup; the guest goes on at the source`,
+      `the stream (127.0.0.1:${port}): the destination: format version ${STREAM_VERSION - 1} is not supported (this toyvmm reads ${STREAM_VERSION}) during setup; the guest goes on at the source`,
     );
     await expectGoesOn(guest);
   });

@@ -4,6 +4,7 @@ import { PAGE_SIZE } from "../../isa/arch.js";
 import { UserError } from "../../isa/errors.js";
 import { decodeFrame, decodeStream, encodeFrame, encodePageFrame, encodeStream } from "../../vmm/migration/stream/codec.js";
 import type { Frame } from "../../vmm/migration/stream/frames.js";
+import { errorOf } from "./helpers.js";
 
 const u32 = fc.nat({ max: 0xffffffff });
 const frameArb: fc.Arbitrary<Frame> = fc.oneof(
@@ -17,16 +18,6 @@ const frameArb: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({ type: fc.constant("resume" as const), missing: fc.uint8Array({ maxLength: 64 }) }),
   fc.record({ type: fc.constant("started" as const), stateCrc: u32 }),
 );
-
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    return (error as Error).message;
-  }
-  throw new Error("no error");
-}
 
 describe("migration stream", () => {
   it("round-trips every frame type", () => {

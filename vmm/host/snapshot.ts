@@ -17,9 +17,12 @@ import { MACHINE_HOST } from "../migration/machine-vm.js";
 import { PROCESS_HOST } from "../migration/process-vm.js";
 import { isZeroPage } from "../migration/pages.js";
 import { checkPrologue, decodeFrame, encodeStream, frameLength, streamError } from "../migration/stream/codec.js";
-import { FRAME_HEADER_SIZE, PROLOGUE_SIZE, STRATEGIES, type Frame } from "../migration/stream/frames.js";
+import { FRAME_HEADER_SIZE, PROLOGUE_SIZE, STRATEGIES, STREAM_VERSION, type Frame } from "../migration/stream/frames.js";
 import { setupFrameSchema } from "../migration/stream/setup-schema.js";
 import type { MigratableVm, VmHost } from "../migration/vm-port.js";
+
+/** Stream versions a snapshot may be written in: version 5 only added a frame (`pages`), which a reader of it takes too. */
+const SNAPSHOT_VERSIONS = [4, STREAM_VERSION];
 
 /** The bytes of a snapshot of `vm`, as it is now. */
 export function encodeSnapshot(vm: MigratableVm): Uint8Array {
@@ -66,7 +69,7 @@ function parseJson(text: string): unknown {
 
 /** The VM a snapshot holds; any problem is one UserError line naming the frame and the field. */
 export function decodeSnapshot(bytes: Uint8Array): MigratableVm {
-  checkPrologue(bytes);
+  checkPrologue(bytes, SNAPSHOT_VERSIONS);
   let memory: Memory | null = null;
   let host: VmHost | null = null;
   let setup: { name: string; config: unknown } | null = null;
@@ -107,6 +110,15 @@ export function decodeSnapshot(bytes: Uint8Array): MigratableVm {
           memory!.fillPage(page, frame.type === "page" ? frame.data : null);
           arrived![page] = 1;
         }
+        break;
+      }
+      case "pages": {
+        const count = frame.data.length / PAGE_SIZE;
+        const pages = memory!.pageCount;
+        if (!Number.isInteger(count) || count < 1) fail(`carries ${frame.data.length} bytes, not a whole number of pages`);
+        if (frame.first >= pages || count > pages - frame.first) fail(`pages ${frame.first}..${frame.first + count - 1} are outside memory (${pages} pages)`);
+        memory!.fillPages(frame.first, frame.data);
+        arrived!.fill(1, frame.first, frame.first + count);
         break;
       }
       case "round":

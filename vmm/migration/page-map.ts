@@ -17,6 +17,7 @@
  * Bounded by construction: one byte per page (16,384 for the largest guest) and one counter
  * pair per round (rounds are bounded by --max-rounds).
  */
+import { PAGE_SHIFT } from "../../isa/arch.js";
 import { FRAME_CODE, FRAME_HEADER_SIZE } from "./stream/frames.js";
 
 export const PAGE_LETTERS = { missing: "m", sent: "s", dirty: "d", requested: "r", zero: "z" } as const;
@@ -82,6 +83,8 @@ export class PageMap {
       case FRAME_CODE.xbzrle:
       case FRAME_CODE.compressed:
         return this.sent(u32(frame, at), 1, u32(frame, at + 4), SENT, frame.length);
+      case FRAME_CODE.pages:
+        return this.sent(u32(frame, at), u32(frame, at + 8) >>> PAGE_SHIFT, u32(frame, at + 4), SENT, frame.length);
       case FRAME_CODE.zero:
         return this.sent(u32(frame, at), u32(frame, at + 4), u32(frame, at + 8), ZERO, frame.length);
       case FRAME_CODE.round:

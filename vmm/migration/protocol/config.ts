@@ -39,6 +39,12 @@ export interface SourceConfig {
   converge?: ConvergeConfig;
   /** How resent and plain pages may travel as fewer bytes (page-encoder.ts); absent: as pages. */
   encoding?: PageEncoding;
+  /**
+   * Stop-copy and pre-copy without an encoding: most consecutive pages one frame may carry (a
+   * `pages` frame, stream/pages-frame.ts). Absent or 1: a frame per page, as the simulated
+   * driver sends them (its results count those frames' bytes).
+   */
+  pageRun?: number;
 }
 
 export interface DestinationConfig {

@@ -22,6 +22,7 @@ import type { MigrationStats } from "../stats.js";
 import { checkPrologue, decodeFrame, decodePageFrame, encodeFrame, streamError } from "../stream/codec.js";
 import { memoryCrcOf, ZERO_PAGE_CRC, zeroPageCrcs } from "../stream/page-crc.js";
 import { FRAME_CODE, STRATEGIES, type Frame, type FrameOf, type Strategy } from "../stream/frames.js";
+import { decodePagesFrame, pageCrcsOf } from "../stream/pages-frame.js";
 import { setupFrameSchema } from "../stream/setup-schema.js";
 import { formatNs } from "../units.js";
 import type { MigratableVm } from "../vm-port.js";
@@ -159,8 +160,7 @@ export class Destination {
       if (lane === MAIN && number === 0) return checkPrologue(bytes);
       const index = lane === MAIN ? number - 1 : number;
       const label = lane === MAIN ? "frame" : "urgent frame";
-      const page = this.memory ? decodePageFrame(bytes) : null;
-      if (page) return this.onPage(now, page.frame.index, page.frame.data, page.pageCrc, `${label} ${index} (page)`);
+      if (this.fastPages(now, bytes, `${label} ${index}`)) return;
       this.apply(now, decodeFrame(bytes, index, label), `${label} ${index}`);
     });
   }
@@ -171,12 +171,30 @@ export class Destination {
     this.channelFrames[channel] = index + 1;
     const at = `channel ${channel} frame ${index}`;
     this.guard(() => {
-      const page = this.memory ? decodePageFrame(bytes) : null;
-      if (page) return this.onPage(now, page.frame.index, page.frame.data, page.pageCrc, `${at} (page)`);
+      if (this.fastPages(now, bytes, at)) return;
       const frame = decodeFrame(bytes, index, `channel ${channel} frame`);
-      if (frame.type !== "zero" && frame.type !== "page") throw streamError(`${at} (${frame.type}): only pages travel on a multifd channel`);
+      if (frame.type !== "zero" && frame.type !== "page" && frame.type !== "pages") throw streamError(`${at} (${frame.type}): only pages travel on a multifd channel`);
       this.apply(now, frame, at);
     });
+  }
+
+  /**
+   * A well-formed page or pages frame, the bulk of every stream, installed on a straight path:
+   * whether `bytes` was one (else `decodeFrame` says what they are or what is wrong).
+   */
+  private fastPages(now: number, bytes: Uint8Array, at: string): boolean {
+    if (!this.memory) return false;
+    const page = decodePageFrame(bytes);
+    if (page) {
+      this.onPage(now, page.frame.index, page.frame.data, page.pageCrc, `${at} (page)`);
+      return true;
+    }
+    const pages = decodePagesFrame(bytes);
+    if (!pages) return false;
+    this.onPages(now, pages.first, pages.data, pages.pageCrcs, (problem) => {
+      throw streamError(`${at} (pages): ${problem}`);
+    });
+    return true;
   }
 
   /**
@@ -222,6 +240,9 @@ export class Destination {
       }
       case "page":
         return this.onPage(now, frame.index, frame.data, crc32(frame.data), where);
+      case "pages":
+        if (frame.data.length === 0 || frame.data.length % PAGE_SIZE !== 0) fail(`carries ${frame.data.length} bytes, not a whole number of pages`);
+        return this.onPages(now, frame.first, frame.data, pageCrcsOf(frame.data), fail);
       case "zero":
         this.checkPages(frame.first, frame.count, fail);
         for (let p = frame.first; p < frame.first + frame.count; p++) this.install(now, p, null, ZERO_PAGE_CRC);
@@ -261,6 +282,20 @@ export class Destination {
       throw streamError(`${where}: ${problem}`);
     });
     this.install(now, page, data, pageCrc);
+  }
+
+  /** Consecutive pages from `first`, with their CRCs: in one copy, unless post-copy may keep the copy here of some. */
+  private onPages(now: number, first: number, data: Uint8Array, pageCrcs: Uint32Array, fail: (p: string) => never): void {
+    const count = pageCrcs.length;
+    this.checkPages(first, count, fail);
+    if (this.postCopy) {
+      for (let i = 0; i < count; i++) this.install(now, first + i, data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE), pageCrcs[i]!);
+      return;
+    }
+    this.memory!.fillPages(first, data);
+    this.pageCrcs!.set(pageCrcs, first);
+    const received = this.received!;
+    for (let p = first; p < first + count; p++) if (received[p]! < 2) received[p]!++;
   }
 
   /** A resent page as an XBZRLE delta against the copy here: applied to a copy of it, installed when whole. */

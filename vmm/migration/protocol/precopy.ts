@@ -12,7 +12,8 @@
  * those bytes, and the stop need not read all memory once more.
  *
  * A page is read and its dirty bit cleared at the moment its frame is taken for the wire, so a
- * store after that moment puts it into the next round.
+ * store after that moment puts it into the next round. Consecutive pages that hold data may go
+ * in one `pages` frame (config `pageRun`): all of them read at that moment, as one page is.
  */
 import { crc32 } from "../../../isa/crc32.js";
 import { memoryCrcOf, ZERO_PAGE_CRC, zeroPageCrcs } from "../stream/page-crc.js";
@@ -21,10 +22,13 @@ import { countDirty, isZeroPage, PAGE_FRAME_BYTES } from "../pages.js";
 import type { RoundStats } from "../stats.js";
 import { encodeFrame, encodePageFrame, encodePrologue } from "../stream/codec.js";
 import { FRAME_HEADER_SIZE } from "../stream/frames.js";
+import { encodePagesFrame, MAX_RUN_PAGES } from "../stream/pages-frame.js";
+import { PAGE_SHIFT } from "../../../isa/arch.js";
 import { MAIN, type Lane } from "./events.js";
 import { setupFrame } from "./setup-frame.js";
 import type { SourceContext, SourceStrategy } from "./source-context.js";
 
+/** Progress every this many frames, a frame of many pages counting as that many. */
 const PROGRESS_EVERY = 64;
 
 export class PreCopy implements SourceStrategy {
@@ -38,13 +42,17 @@ export class PreCopy implements SourceStrategy {
   private readonly everSent: Uint8Array;
   /** Per page: the CRC of its contents as last sent. */
   private readonly pageCrcs: Uint32Array;
+  /** Frames sent, a frame of many pages counted as that many (progress comes as often either way). */
   private framesSent = 0;
   /** Bytes of the round's frames of pages that hold data (not zero markers). */
   private dataBytes = 0;
   /** Convergence control chose post-copy: no more rounds; the source switches once the round's end is out. */
   parked = false;
+  /** Most pages one frame carries (config `pageRun`; pages that may travel as fewer bytes go one by one). */
+  private readonly runMax: number;
 
   constructor(private readonly ctx: SourceContext) {
+    this.runMax = ctx.encoder ? 1 : Math.max(1, Math.min(MAX_RUN_PAGES, ctx.config.pageRun ?? 1));
     this.outbox = [encodePrologue(), encodeFrame(setupFrame(ctx.vm, ctx.config.strategy))];
     this.everSent = new Uint8Array(ctx.vm.memory.pageCount);
     this.pageCrcs = zeroPageCrcs(ctx.vm.memory.pageCount);
@@ -129,11 +137,10 @@ export class PreCopy implements SourceStrategy {
     const first = this.queue[this.at++]!;
     let count = 1;
     const zero = isZeroPage(memory, first);
-    if (zero) {
-      while (this.at < this.queue.length && this.queue[this.at] === first + count && isZeroPage(memory, first + count)) {
-        this.at++;
-        count++;
-      }
+    const limit = zero ? Infinity : this.runMax;
+    while (count < limit && this.at < this.queue.length && this.queue[this.at] === first + count && isZeroPage(memory, first + count) === zero) {
+      this.at++;
+      count++;
     }
     const resent = this.everSent[first]! > 0;
     for (let p = first; p < first + count; p++) {
@@ -149,6 +156,7 @@ export class PreCopy implements SourceStrategy {
     }
     let bytes: Uint8Array;
     if (zero) bytes = encodeFrame({ type: "zero", first, count, round: round.round });
+    else if (count > 1) bytes = encodePagesFrame(first, round.round, memory.bytes.subarray(first << PAGE_SHIFT, (first + count) << PAGE_SHIFT), this.pageCrcs);
     else {
       const page = memory.page(first);
       const crc = (this.pageCrcs[first] = crc32(page));
@@ -162,7 +170,9 @@ export class PreCopy implements SourceStrategy {
       round.zeroPages += count;
       ctx.stats.zeroPages += count;
     }
-    if (++this.framesSent % PROGRESS_EVERY === 0) this.reportProgress(now);
+    const before = this.framesSent;
+    this.framesSent += zero ? 1 : count;
+    if (Math.floor(this.framesSent / PROGRESS_EVERY) > Math.floor(before / PROGRESS_EVERY)) this.reportProgress(now);
     return bytes;
   }
 

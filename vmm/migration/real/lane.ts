@@ -7,7 +7,7 @@
  * the reason in words.
  */
 import type { Socket } from "node:net";
-import { PAGE_SLAB_BYTES, recyclePageSlab } from "../stream/codec.js";
+import { isWholeSlab, PAGE_SLAB_BYTES, recyclePageSlab } from "../stream/codec.js";
 import { FrameReader } from "./frame-reader.js";
 import type { TokenBucket } from "./token-bucket.js";
 
@@ -27,7 +27,7 @@ export class Lane {
   private blocked = false;
   private broken = false;
   private handlers: LaneHandlers | null = null;
-  /** Whole slabs of page frames handed to the socket, until it has given every byte to the kernel. */
+  /** Whole slabs of frames handed to the socket, until it has given every byte to the kernel. */
   private slabsWritten: Uint8Array[] = [];
   /** Frames written this turn and not yet handed to the socket: one stretch of a buffer while they lie side by side. */
   private pending: Uint8Array | null = null;
@@ -109,7 +109,7 @@ export class Lane {
     this.pending = null;
     if (!first || this.broken) return;
     const bytes = this.pendingEnd === first.length ? first : new Uint8Array(first.buffer, first.byteOffset, this.pendingEnd);
-    if (bytes.length === PAGE_SLAB_BYTES) this.slabsWritten.push(bytes);
+    if (isWholeSlab(bytes)) this.slabsWritten.push(bytes);
     if (!this.socket.write(bytes)) this.blocked = true;
     // Most writes on loopback go to the kernel at once, and the pump goes on cutting frames.
     if (this.socket.writableLength === 0) this.recycleWritten();

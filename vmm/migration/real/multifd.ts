@@ -5,7 +5,8 @@
  *
  *   source                                        destination
  *   a page frame → one channel (a whole slab of   pages from every channel are applied as
- *     frames to one, the next slab to the next)     they come
+ *     frames to one, the next slab to the next;     they come
+ *     a frame of many pages to one alone)
  *   between frames of the stream and pages on     a channel that reaches sync p stops there;
  *     the channels, either way round:               the stream stops at its sync p until every
  *     sync {p} on every channel, then               channel has reached p; then all go on
@@ -32,9 +33,9 @@ export function channelLabel(channel: number): string {
   return `multifd channel ${channel}`;
 }
 
-/** Whether the frame carries pages (a page, or a run of zero pages). */
+/** Whether the frame carries pages (a page, a run of pages, or a run of zero pages). */
 function isPages(bytes: Uint8Array): boolean {
-  return bytes[0] === FRAME_CODE.page || bytes[0] === FRAME_CODE.zero;
+  return bytes[0] === FRAME_CODE.page || bytes[0] === FRAME_CODE.pages || bytes[0] === FRAME_CODE.zero;
 }
 
 /** Whether the transmission is a sync frame (the gate checks the rest of it). */

@@ -34,6 +34,8 @@ import { MAIN, URGENT, type Lane as LaneNumber } from "../protocol/events.js";
 import { Source } from "../protocol/source.js";
 import { emptyStats, type MigrationStats, type ProgressEvent } from "../stats.js";
 import { FRAME_CODE, type Strategy } from "../stream/frames.js";
+import { MAX_RUN_PAGES } from "../stream/pages-frame.js";
+import { PAGE_SIZE } from "../../../isa/arch.js";
 import { dial, type Address, type Dialled } from "./dial.js";
 import type { GuestControl } from "./guest-control.js";
 import { helloFrame, helloOpening } from "./hello.js";
@@ -171,6 +173,7 @@ export class OutgoingMigration extends EventEmitter {
         urgentLane: true,
         stallTimeoutNs: (options.stallTimeoutMs ?? 10_000) * 1e6,
         ...convergeOf(options),
+        pageRun: this.pageRun,
         ...(options.xbzrleCache || options.compress ? { encoding: { xbzrleCache: options.xbzrleCache ?? 0, compress: options.compress ?? false } } : {}),
       },
       this.stats,
@@ -183,6 +186,15 @@ export class OutgoingMigration extends EventEmitter {
       this.stats.dirtyLimitHeldNs = 0;
     }
     void this.connect(false);
+  }
+
+  /**
+   * Most consecutive pages a frame carries (stream/pages-frame.ts): as many as a slab holds, and
+   * no more than the token bucket's burst, so that a bandwidth limit still paces frame by frame.
+   */
+  private get pageRun(): number {
+    const burst = this.bucket ? Math.floor(this.bucket.burst / PAGE_SIZE) : Infinity;
+    return Math.max(1, Math.min(MAX_RUN_PAGES, burst));
   }
 
   /** The statistics' dirtyLimitHeldNs, as the guest's runner has counted it since the start, kept current for query-migrate. */

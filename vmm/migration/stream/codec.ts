@@ -38,13 +38,14 @@ export function encodePrologue(): Uint8Array {
   return bytes;
 }
 
-export function checkPrologue(bytes: Uint8Array): void {
+/** Checks the magic, and that the version is one of `readable` (a migration's peer must speak this one). */
+export function checkPrologue(bytes: Uint8Array, readable: readonly number[] = [STREAM_VERSION]): void {
   if (bytes.length < STREAM_MAGIC.length || STREAM_MAGIC.some((b, i) => bytes[i] !== b)) {
     throw streamError("not a toyvmm migration stream (bad magic)");
   }
   if (bytes.length < PROLOGUE_SIZE) throw streamError(`truncated in the prologue (${bytes.length} of ${PROLOGUE_SIZE} bytes)`);
   const version = bytes[6]! | (bytes[7]! << 8);
-  if (version !== STREAM_VERSION) throw streamError(`format version ${version} is not supported (this toyvmm reads ${STREAM_VERSION})`);
+  if (!readable.includes(version)) throw streamError(`format version ${version} is not supported (this toyvmm reads ${readable.join(" and ")})`);
 }
 
 /** One frame's bytes, header included. */
@@ -101,12 +102,30 @@ function pageFrameBytes(): Uint8Array {
 }
 
 /**
- * Gives a slab back for new page frames, when `bytes` is exactly a whole one (every frame cut
- * from it) that the caller has finished with; anything else is left alone.
+ * The first `size` bytes of a slab of its own, for a frame of many pages (pages-frame.ts): nothing
+ * else is cut from that slab, so the frame gives it back alone (`isWholeSlab`).
+ */
+export function ownSlabBytes(size: number): Uint8Array {
+  if (size > PAGE_SLAB_BYTES) throw new RangeError(`a frame of ${size} bytes does not fit in a slab of ${PAGE_SLAB_BYTES}`);
+  const spare = spareSlabs.pop();
+  return (spare ? new Uint8Array(spare) : new Uint8Array(PAGE_SLAB_BYTES)).subarray(0, size);
+}
+
+/**
+ * Whether `bytes` is everything cut from one slab: its page frames, all of them, or a frame of
+ * many pages at the start of a slab of its own. A writer may give such bytes back once sent.
+ */
+export function isWholeSlab(bytes: Uint8Array): boolean {
+  if (bytes.byteOffset !== 0 || bytes.buffer.byteLength !== PAGE_SLAB_BYTES) return false;
+  return bytes.length === PAGE_SLAB_BYTES || (bytes[0] === FRAME_CODE.pages && bytes.length === frameLength(bytes, 0));
+}
+
+/**
+ * Gives a slab back for new frames, when `bytes` is a whole one (`isWholeSlab`) that the
+ * caller has finished with; anything else is left alone.
  */
 export function recyclePageSlab(bytes: Uint8Array): void {
-  const whole = bytes.byteOffset === 0 && bytes.length === PAGE_SLAB_BYTES && bytes.buffer.byteLength === PAGE_SLAB_BYTES;
-  if (!whole || spareSlabs.length >= SPARE_SLABS || spareSlabs.includes(bytes.buffer as ArrayBuffer)) return;
+  if (!isWholeSlab(bytes) || spareSlabs.length >= SPARE_SLABS || spareSlabs.includes(bytes.buffer as ArrayBuffer)) return;
   if (bytes.buffer === slab.buffer) {
     // The slab frames are cut from: given back only once every frame of it is cut (it is full).
     if (slabUsed < slab.length) return;
@@ -183,14 +202,14 @@ function pageFrameCrc(frame: Uint8Array, pageCrc: number): number {
 }
 
 /** Little-endian u32s in place: a DataView per page frame cost more than its header. */
-function setU32(bytes: Uint8Array, at: number, value: number): void {
+export function setU32(bytes: Uint8Array, at: number, value: number): void {
   bytes[at] = value;
   bytes[at + 1] = value >>> 8;
   bytes[at + 2] = value >>> 16;
   bytes[at + 3] = value >>> 24;
 }
 
-function getU32(bytes: Uint8Array, at: number): number {
+export function getU32(bytes: Uint8Array, at: number): number {
   return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
 }
 

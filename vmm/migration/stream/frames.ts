@@ -27,7 +27,7 @@ import { recordFormat, type Field, type RecordFormat, type RecordOf } from "../.
 
 /** "TOYMIG" + version u16: the stream's first 8 bytes. */
 export const STREAM_MAGIC = new Uint8Array([0x54, 0x4f, 0x59, 0x4d, 0x49, 0x47]);
-export const STREAM_VERSION = 4;
+export const STREAM_VERSION = 5;
 export const PROLOGUE_SIZE = STREAM_MAGIC.length + 2;
 export const FRAME_HEADER_SIZE = 10;
 /** Largest payload a decoder accepts (a state frame of a big VM stays far below). */
@@ -126,6 +126,15 @@ export const FRAME_FIELDS = {
   sync: [
     { key: "point", type: "u32" },
     { key: "channels", type: "u8" },
+  ],
+  /**
+   * Consecutive full pages from `first`: `data` holds them one after another (a whole number
+   * of pages, at least one). The frame's CRC covers them all, as any frame's.
+   */
+  pages: [
+    { key: "first", type: "u32" },
+    { key: "round", type: "u32" },
+    { key: "data", type: "bytes", length: "u32" },
   ],
 } as const satisfies Record<string, readonly Field[]>;
 

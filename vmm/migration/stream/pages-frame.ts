@@ -1,0 +1,85 @@
+/**
+ * The `pages` frame (stream version 5): a run of consecutive full pages in one frame,
+ *
+ *   | header (10 B) | first u32 | round u32 | length u32 | page first | page first+1 | … |
+ *
+ * written and read straight rather than through its field table (the layout FRAME_FIELDS.pages
+ * gives, checked below), like the page frame. Per page there is then no header, no socket write
+ * and no decode of its own, only its copy and its CRC: each page's CRC is taken once (the sender
+ * and the receiver keep it for the memory check, stream/page-crc.ts) and the frame's CRC is made
+ * from them, so the bytes are read once for both. The same bytes as `encodeFrame` gives.
+ */
+import { PAGE_SHIFT, PAGE_SIZE } from "../../../isa/arch.js";
+import { crc32, crc32Range } from "../../../isa/crc32.js";
+import { getU32, ownSlabBytes, PAGE_SLAB_BYTES, setU32 } from "./codec.js";
+import { appendPageCrc } from "./page-crc.js";
+import { FRAME_CODE, FRAME_FIELDS, FRAME_HEADER_SIZE } from "./frames.js";
+
+const pagesFields = FRAME_FIELDS.pages.map((f) => `${f.key}:${f.type}:${"length" in f ? f.length : ""}`).join(",");
+if (pagesFields !== "first:u32:,round:u32:,data:bytes:u32") throw new Error(`the pages frame's fast path does not match its fields (${pagesFields})`);
+
+/** Where the pages start: header, first, round, the data's length. */
+const PAGES_DATA = FRAME_HEADER_SIZE + 12;
+/** Most pages one frame carries: the frame fits in a slab (codec.ts), which it comes back to once sent. */
+export const MAX_RUN_PAGES = (PAGE_SLAB_BYTES - PAGES_DATA) >>> PAGE_SHIFT;
+
+/** Bytes a frame of `count` pages takes on the wire. */
+export function pagesFrameBytes(count: number): number {
+  return PAGES_DATA + count * PAGE_SIZE;
+}
+
+/**
+ * The frame of the pages `data` holds (whole pages, at most MAX_RUN_PAGES) from page `first`,
+ * copied in as they are now; the CRC of each page as copied goes to `pageCrcs[first + i]`.
+ */
+export function encodePagesFrame(first: number, round: number, data: Uint8Array, pageCrcs: Uint32Array): Uint8Array {
+  const count = data.length >>> PAGE_SHIFT;
+  const frame = ownSlabBytes(pagesFrameBytes(count));
+  frame[0] = FRAME_CODE.pages;
+  frame[1] = 0;
+  setU32(frame, 2, frame.length - FRAME_HEADER_SIZE);
+  setU32(frame, FRAME_HEADER_SIZE, first);
+  setU32(frame, FRAME_HEADER_SIZE + 4, round);
+  setU32(frame, FRAME_HEADER_SIZE + 8, count << PAGE_SHIFT);
+  frame.set(data, PAGES_DATA);
+  let crc = crc32Range(frame, FRAME_HEADER_SIZE, PAGES_DATA, crc32Range(frame, 0, 6));
+  for (let i = 0, at = PAGES_DATA; i < count; i++, at += PAGE_SIZE) {
+    const pageCrc = crc32(frame.subarray(at, at + PAGE_SIZE));
+    pageCrcs[first + i] = pageCrc;
+    crc = appendPageCrc(crc, pageCrc);
+  }
+  setU32(frame, 6, crc);
+  return frame;
+}
+
+/** A pages frame decoded, with each page's CRC. */
+export interface DecodedPages {
+  first: number;
+  round: number;
+  /** The pages, one after another (a view into the frame). */
+  data: Uint8Array;
+  pageCrcs: Uint32Array;
+}
+
+/** The CRC of each page of `data` (whole pages). */
+export function pageCrcsOf(data: Uint8Array): Uint32Array {
+  const crcs = new Uint32Array(data.length >>> PAGE_SHIFT);
+  for (let i = 0; i < crcs.length; i++) crcs[i] = crc32(data.subarray(i << PAGE_SHIFT, (i + 1) << PAGE_SHIFT));
+  return crcs;
+}
+
+/**
+ * Decodes `bytes` when they are a well-formed pages frame of whole pages (one CRC pass over
+ * them), else returns null and `decodeFrame` says what they are or what is wrong.
+ */
+export function decodePagesFrame(bytes: Uint8Array): DecodedPages | null {
+  const length = bytes.length - PAGES_DATA;
+  if (length <= 0 || (length & (PAGE_SIZE - 1)) !== 0 || bytes[0] !== FRAME_CODE.pages || bytes[1] !== 0) return null;
+  if (getU32(bytes, 2) !== bytes.length - FRAME_HEADER_SIZE || getU32(bytes, FRAME_HEADER_SIZE + 8) !== length) return null;
+  const data = bytes.subarray(PAGES_DATA);
+  const pageCrcs = pageCrcsOf(data);
+  let crc = crc32Range(bytes, FRAME_HEADER_SIZE, PAGES_DATA, crc32Range(bytes, 0, 6));
+  for (let i = 0; i < pageCrcs.length; i++) crc = appendPageCrc(crc, pageCrcs[i]!);
+  if (getU32(bytes, 6) !== crc) return null;
+  return { first: getU32(bytes, FRAME_HEADER_SIZE), round: getU32(bytes, FRAME_HEADER_SIZE + 4), data, pageCrcs };
+}
