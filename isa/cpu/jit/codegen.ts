@@ -143,12 +143,50 @@ export function regionSource(region: Region, page: number): string {
     }
   }
   const set = (rd: number | undefined, expr: string) => (rd ? `r${rd} = ${expr};` : "");
-  /** Go on at word `i` of the page: another block of the region, or out to the interpreter. */
-  const goTo = (i: number) => (cases.has(i) ? `{ at = ${number.get(i)}; continue body; }` : exit(i));
-  /** Where a block that does not end in a jump goes on: the next case, or out. */
-  const plain: Flow = { goTo, fallThrough: (end) => (cases.has(end) ? "" : exit(end)) };
   const loops = innermostLoops(blocks, number);
   const code = (b: RegionBlock, flow: Flow) => blockSource(b, siteOf, flow, set);
+  const returns = returnPoints(blocks).filter((i) => cases.has(i));
+  const predicted = returns.length <= PREDICTED_RETURNS ? returns : [];
+  /**
+   * Go on at word `i` of the page: out to the interpreter when the region does not hold it,
+   * else a copy of its block in place, while `room` lasts (a superblock: the jump costs
+   * nothing), or round the switch. Only forward jumps copy (`copy`), so no loop is unrolled
+   * and a loop's header, whose case is the structured loop, is entered there.
+   */
+  const jumpTo = (i: number, room: Room, copy: boolean): string => {
+    const j = number.get(i);
+    if (j === undefined) return exit(i);
+    const b = blocks[j]!;
+    if (!copy || loops.has(j) || b.steps.length > room.left) return `{ at = ${j}; continue body; }`;
+    room.left -= b.steps.length;
+    const onward: Flow = {
+      goTo: (t, from) => jumpTo(t, room, t > from),
+      fallThrough: (end) => jumpTo(end, room, true),
+      indirect: () => indirect(room),
+    };
+    return ["{", ...code(b, onward).filter((l) => l !== ""), "}"].join("\n");
+  };
+  /**
+   * Go on at `va`, the target of a `jalr`: a return to one of the region's few return points
+   * goes on in a copy of its block (so a return, like a call, need not go round the switch),
+   * any other block of the region through the table, anything else out.
+   */
+  const indirect = (room: Room): string => {
+    const tries = predicted.map((i) => `if (va === ((base + ${4 * i}) | 0)) ${jumpTo(i, room, true)}`);
+    return [
+      ...tries,
+      `if (((va ^ base) >>> ${PAGE_SHIFT}) === 0 && (at = LEADS[(va & ${OFFSET_MASK}) >>> 2]) >= 0) continue body;`,
+      "{ off = (va - base) | 0; back = 0; break body; }",
+    ].join("\n");
+  };
+  /** A jump from a block of its own case: with room of its own. */
+  const goTo = (i: number, from: number) => jumpTo(i, { left: INLINE_ROOM }, i > from);
+  /** Where a block that does not end in a jump goes on: the next case, or out. */
+  const plain: Flow = {
+    goTo,
+    fallThrough: (end) => (cases.has(end) ? "" : exit(end)),
+    indirect: () => indirect({ left: INLINE_ROOM }),
+  };
 
   const out: string[] = [];
   for (const r of [...used].sort((a, b) => a - b)) out.push(`let r${r} = regs[${r}];`);
@@ -159,7 +197,7 @@ export function regionSource(region: Region, page: number): string {
   out.push("body: for (;;) switch (at) {");
   blocks.forEach((b, i) => {
     const last = loops.get(i);
-    out.push(`case ${i}: {`, ...(last === undefined ? code(b, plain) : loopSource(blocks, i, last, number, goTo, code)), "}");
+    out.push(`case ${i}: {`, ...(last === undefined ? code(b, plain) : loopSource(blocks, i, last, number, plain, code)), "}");
   });
   // Only an entry that is no block start gets here (Jit enters regions at block starts only).
   out.push(`default: { off = pc0 & ${OFFSET_MASK}; break body; }`);
@@ -176,12 +214,38 @@ export function regionSource(region: Region, page: number): string {
   return [head, leads, "return function block(cpu, regs, pc0, n, k) {", ...prologue, OUT_OF_LINE, body, "};"].join("\n");
 }
 
+/**
+ * Instructions of other blocks one jump may copy in place of going round the region's switch
+ * (a branch to a block that returns, a return to the block after its call), over all the
+ * copies it leads to. Bounds the source each jump adds.
+ */
+export const INLINE_ROOM = 16;
+/** A region with this many return points or fewer has a `jalr` try them before its table. */
+export const PREDICTED_RETURNS = 3;
+
+/** What is left of INLINE_ROOM for the copies one jump leads to. */
+interface Room {
+  left: number;
+}
+
 /** How a block's code goes on from where it ends. */
 interface Flow {
-  /** Statements that go on at word `i` of the page (a branch or jump taken). */
-  goTo(i: number): string;
+  /** Statements that go on at word `i` of the page (a branch or jump taken at word `from`). */
+  goTo(i: number, from: number): string;
   /** Statements that go on at word `end`, where the block falls through ("" when that is the code after it). */
   fallThrough(end: number): string;
+  /** Statements that go on at `va`, a `jalr`'s target. */
+  indirect(): string;
+}
+
+/** Word indices in the page where the region's calls (`jal` that links) return to. */
+export function returnPoints(blocks: readonly RegionBlock[]): number[] {
+  const points = new Set<number>();
+  for (const b of blocks) {
+    const last = b.steps[b.steps.length - 1]!;
+    if (last.sem.kind === "jal" && last.d.ops.rd) points.add(b.end);
+  }
+  return [...points];
 }
 
 /** Word index in the page that the last step of a block jumps or branches to, if any. */
@@ -228,9 +292,10 @@ function loopSource(
   h: number,
   e: number,
   number: ReadonlyMap<number, number>,
-  goTo: (i: number) => string,
+  region: Flow,
   code: (b: RegionBlock, flow: Flow) => string[],
 ): string[] {
+  const goTo = (i: number, from: number) => region.goTo(i, from);
   // Each labelled block starts at the first block that branches to its end; where two would
   // overlap without one holding the other, the later one starts earlier.
   const from = new Map<number, number>();
@@ -259,13 +324,14 @@ function loopSource(
     // only from its own case.
     if (i > h && !from.has(i) && !fallsInto(blocks[i - 1]!, blocks[i]!)) continue;
     const inLoop: Flow = {
-      goTo: (t) => {
+      goTo: (t, from) => {
         const j = number.get(t);
         if (j === h) return `continue L${h};`;
-        return j !== undefined && j > i && j <= e ? `break F${j};` : goTo(t);
+        return j !== undefined && j > i && j <= e ? `break F${j};` : goTo(t, from);
       },
       // Out of the last block: into the next case when the loop is its header alone.
-      fallThrough: (end) => (i < e && number.has(end) ? "" : h === e && number.has(end) ? `break L${h};` : goTo(end)),
+      fallThrough: (end) => (i < e && number.has(end) ? "" : h === e && number.has(end) ? `break L${h};` : goTo(end, end - 1)),
+      indirect: () => region.indirect(),
     };
     out.push(...code(blocks[i]!, inLoop));
   }
@@ -304,18 +370,17 @@ function blockSource(
         out.push(...accessSource(sem, d, { word, after, site: siteOf.get(step)! }));
         break;
       case "branch":
-        out.push(`if (${sem.cond(x, reg(rs2))}) ${flow.goTo(word + imm)}`);
+        out.push(`if (${sem.cond(x, reg(rs2))}) ${flow.goTo(word + imm, word)}`);
         break;
       case "jal":
         out.push(set(rd, `(base + ${4 * (word + 1)}) | 0`));
-        out.push(flow.goTo(word + imm));
+        out.push(flow.goTo(word + imm, word));
         break;
       case "jalr":
         out.push(`va = (${x} + ${lit(imm)}) | 0;`);
         out.push(`if ((va & 3) !== 0) ${fault}`);
         out.push(set(rd, `(base + ${4 * (word + 1)}) | 0`));
-        out.push(`if (((va ^ base) >>> ${PAGE_SHIFT}) === 0 && (at = LEADS[(va & ${OFFSET_MASK}) >>> 2]) >= 0) continue body;`);
-        out.push("{ off = (va - base) | 0; back = 0; break body; }");
+        out.push(flow.indirect());
         break;
       case "interpret":
         throw new Error("unreachable: regions end before system instructions");
