@@ -144,7 +144,7 @@ export function regionSource(region: Region, page: number): string {
   }
   const set = (rd: number | undefined, expr: string) => (rd ? `r${rd} = ${expr};` : "");
   const loops = innermostLoops(blocks, number);
-  const code = (b: RegionBlock, flow: Flow) => blockSource(b, siteOf, flow, set);
+  const code = (b: RegionBlock, flow: Flow, checked = true) => blockSource(b, siteOf, flow, set, checked);
   const returns = returnPoints(blocks).filter((i) => cases.has(i));
   const predicted = returns.length <= PREDICTED_RETURNS ? returns : [];
   /**
@@ -286,6 +286,10 @@ function innermostLoops(blocks: readonly RegionBlock[], number: ReadonlyMap<numb
  * through the region's switch. Only entering at the header gets here: the loop's other blocks
  * also have cases of their own, for entries and jumps from elsewhere, which go on into the
  * loop when they reach its header again.
+ * The remaining count is checked once an iteration, at the header, against the longest way
+ * round (each block of the loop at most once): with that many left no block of the iteration
+ * can run out, so they only count. With fewer, the header runs as its own checked block and
+ * goes on through the switch, to the cases that check each block as they run.
  */
 function loopSource(
   blocks: readonly RegionBlock[],
@@ -293,9 +297,12 @@ function loopSource(
   e: number,
   number: ReadonlyMap<number, number>,
   region: Flow,
-  code: (b: RegionBlock, flow: Flow) => string[],
+  code: (b: RegionBlock, flow: Flow, checked?: boolean) => string[],
 ): string[] {
   const goTo = (i: number, from: number) => region.goTo(i, from);
+  // A block nothing in the loop falls or branches into (the return point of a call) runs
+  // only from its own case.
+  const inLoop = (i: number) => i === h || from.has(i) || fallsInto(blocks[i - 1]!, blocks[i]!);
   // Each labelled block starts at the first block that branches to its end; where two would
   // overlap without one holding the other, the later one starts earlier.
   const from = new Map<number, number>();
@@ -315,15 +322,17 @@ function loopSource(
       }
     }
   }
-  const out = [`L${h}: for (;;) {`];
+  let longest = 0;
+  for (let i = h; i <= e; i++) if (inLoop(i)) longest += blocks[i]!.steps.length;
+  const toCase = (i: number) => (number.has(i) ? `{ at = ${number.get(i)}; continue body; }` : exit(i));
+  const checked: Flow = { goTo: toCase, fallThrough: toCase, indirect: () => region.indirect() };
+  const out = [`L${h}: for (;;) {`, `if (left < ${longest}) {`, ...code(blocks[h]!, checked), "}"];
   for (let i = h; i <= e; i++) {
     if (from.has(i)) out.push(`} // F${i}`);
     const opened = [...from].filter(([, s]) => s === i).map(([j]) => j);
     for (const j of opened.sort((a, b) => b - a)) out.push(`F${j}: {`);
-    // A block nothing in the loop falls or branches into (the return point of a call) runs
-    // only from its own case.
-    if (i > h && !from.has(i) && !fallsInto(blocks[i - 1]!, blocks[i]!)) continue;
-    const inLoop: Flow = {
+    if (!inLoop(i)) continue;
+    const flow: Flow = {
       goTo: (t, from) => {
         const j = number.get(t);
         if (j === h) return `continue L${h};`;
@@ -333,7 +342,7 @@ function loopSource(
       fallThrough: (end) => (i < e && number.has(end) ? "" : h === e && number.has(end) ? `break L${h};` : goTo(end, end - 1)),
       indirect: () => region.indirect(),
     };
-    out.push(...code(blocks[i]!, inLoop));
+    out.push(...code(blocks[i]!, flow, false));
   }
   out.push("}");
   return out;
@@ -344,10 +353,12 @@ function blockSource(
   siteOf: ReadonlyMap<Step, number>,
   flow: Flow,
   set: (rd: number | undefined, expr: string) => string,
+  /** Whether the block checks the remaining count itself (not when its loop's header did). */
+  checked: boolean,
 ): string[] {
   const count = b.steps.length;
   const out: string[] = [];
-  out.push(`if (left < ${count}) ${exit(b.start)}`);
+  if (checked) out.push(`if (left < ${count}) ${exit(b.start)}`);
   out.push(`left = (left - ${count}) | 0;`);
   b.steps.forEach((step, j) => {
     const { d, sem } = step;
