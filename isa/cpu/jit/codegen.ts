@@ -151,18 +151,20 @@ export function regionSource(region: Region, page: number): string {
    * Go on at word `i` of the page: out to the interpreter when the region does not hold it,
    * else a copy of its block in place, while `room` lasts (a superblock: the jump costs
    * nothing), or round the switch. Only forward jumps copy (`copy`), so no loop is unrolled
-   * and a loop's header, whose case is the structured loop, is entered there.
+   * and a loop's header, whose case is the structured loop, is entered there; copies inside
+   * that loop's code (`loop`, its header's number) go round it by `continue`.
    */
-  const jumpTo = (i: number, room: Room, copy: boolean): string => {
+  const jumpTo = (i: number, room: Room, copy: boolean, loop: number | undefined): string => {
     const j = number.get(i);
     if (j === undefined) return exit(i);
+    if (j === loop) return `continue L${j};`;
     const b = blocks[j]!;
     if (!copy || loops.has(j) || b.steps.length > room.left) return `{ at = ${j}; continue body; }`;
     room.left -= b.steps.length;
     const onward: Flow = {
-      goTo: (t, from) => jumpTo(t, room, t > from),
-      fallThrough: (end) => jumpTo(end, room, true),
-      indirect: () => indirect(room),
+      goTo: (t, from) => jumpTo(t, room, t > from, loop),
+      fallThrough: (end) => jumpTo(end, room, true, loop),
+      indirect: () => indirect(room, loop),
     };
     return ["{", ...code(b, onward).filter((l) => l !== ""), "}"].join("\n");
   };
@@ -171,22 +173,22 @@ export function regionSource(region: Region, page: number): string {
    * goes on in a copy of its block (so a return, like a call, need not go round the switch),
    * any other block of the region through the table, anything else out.
    */
-  const indirect = (room: Room): string => {
-    const tries = predicted.map((i) => `if (va === ((base + ${4 * i}) | 0)) ${jumpTo(i, room, true)}`);
+  const indirect = (room: Room, loop: number | undefined): string => {
+    const tries = predicted.map((i) => `if (va === ((base + ${4 * i}) | 0)) ${jumpTo(i, room, true, loop)}`);
     return [
       ...tries,
       `if (((va ^ base) >>> ${PAGE_SHIFT}) === 0 && (at = LEADS[(va & ${OFFSET_MASK}) >>> 2]) >= 0) continue body;`,
       "{ off = (va - base) | 0; back = 0; break body; }",
     ].join("\n");
   };
-  /** A jump from a block of its own case: with room of its own. */
-  const goTo = (i: number, from: number) => jumpTo(i, { left: INLINE_ROOM }, i > from);
-  /** Where a block that does not end in a jump goes on: the next case, or out. */
-  const plain: Flow = {
-    goTo,
-    fallThrough: (end) => (cases.has(end) ? "" : exit(end)),
-    indirect: () => indirect({ left: INLINE_ROOM }),
-  };
+  /** How a block of the loop with header `loop` (or of none) leaves it: each jump with room of its own. */
+  const within = (loop: number | undefined): Flow => ({
+    goTo: (i, from) => jumpTo(i, { left: INLINE_ROOM }, i > from, loop),
+    fallThrough: (end) => jumpTo(end, { left: INLINE_ROOM }, true, loop),
+    indirect: () => indirect({ left: INLINE_ROOM }, loop),
+  });
+  /** Where a block of its own case goes on: falling through, into the next case (or out). */
+  const plain: Flow = { ...within(undefined), fallThrough: (end) => (cases.has(end) ? "" : exit(end)) };
 
   const out: string[] = [];
   for (const r of [...used].sort((a, b) => a - b)) out.push(`let r${r} = regs[${r}];`);
@@ -197,7 +199,7 @@ export function regionSource(region: Region, page: number): string {
   out.push("body: for (;;) switch (at) {");
   blocks.forEach((b, i) => {
     const last = loops.get(i);
-    out.push(`case ${i}: {`, ...(last === undefined ? code(b, plain) : loopSource(blocks, i, last, number, plain, code)), "}");
+    out.push(`case ${i}: {`, ...(last === undefined ? code(b, plain) : loopSource(blocks, i, last, number, within(i), code)), "}");
   });
   // Only an entry that is no block start gets here (Jit enters regions at block starts only).
   out.push(`default: { off = pc0 & ${OFFSET_MASK}; break body; }`);
