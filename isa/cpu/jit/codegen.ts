@@ -7,13 +7,21 @@
  * `jalr` whose target is a block of the region (a return to the caller's block) finds its
  * number in the region's table of block starts (`LEADS`, by word of the page) and does the
  * same, so calls and returns within a page never leave compiled code.
+ * Going round the switch is an indirect jump that the host CPU mispredicts often (a return's
+ * target changes from call to call), so most jumps do not: a forward branch or jump goes on
+ * in a copy of the block it reaches (and of the blocks after it, INLINE_ROOM instructions in
+ * all: a superblock), and a `jalr` first compares its target with the region's return points
+ * (when there are at most PREDICTED_RETURNS) and goes on in a copy of the block there; only a
+ * miss looks in `LEADS`. In fib, a base case's return and the next call run without the switch.
  * An innermost loop (blocks from a header to the last block that jumps back to it, no other
  * loop's header between) is also structured code in its header's case: a JavaScript loop whose
- * iterations and inner forward branches never go through the switch (`loopSource`).
+ * iterations and inner forward branches never go through the switch (`loopSource`), nor do
+ * copies inside it that jump to its header.
  * Loads and stores keep the page they last used, one cache per base register (`accessSource`).
  *
  * Exact by construction: each block checks the remaining count (`left`, the slice the
- * interpreter was given, which ends at the next timer deadline) before it starts, so budgets
+ * interpreter was given, which ends at the next timer deadline) before it starts, or, in a
+ * structured loop, the header checks once an iteration for the longest way round, so budgets
  * and interrupts land at the same tick. Whatever is not the common case — a TLB miss, a store
  * the TLB sends to the slow path, a fault — leaves the region just before its instruction,
  * with what came before it retired, and the interpreter takes it from there. So a region never
