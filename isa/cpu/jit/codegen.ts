@@ -229,9 +229,9 @@ export function regionSource(region: Region, page: number): string {
  * (a branch to a block that returns, a return to the block after its call), over all the
  * copies it leads to. Bounds the source each jump adds.
  */
-export const INLINE_ROOM = 16;
+const INLINE_ROOM = 16;
 /** A region with this many return points or fewer has a `jalr` try them before its table. */
-export const PREDICTED_RETURNS = 3;
+const PREDICTED_RETURNS = 3;
 
 /** What is left of INLINE_ROOM for the copies one jump leads to. */
 interface Room {
@@ -310,9 +310,6 @@ function loopSource(
   code: (b: RegionBlock, flow: Flow, checked?: boolean) => string[],
 ): string[] {
   const goTo = (i: number, from: number) => region.goTo(i, from);
-  // A block nothing in the loop falls or branches into (the return point of a call) runs
-  // only from its own case.
-  const inLoop = (i: number) => i === h || from.has(i) || fallsInto(blocks[i - 1]!, blocks[i]!);
   // Each labelled block starts at the first block that branches to its end; where two would
   // overlap without one holding the other, the later one starts earlier.
   const from = new Map<number, number>();
@@ -332,6 +329,9 @@ function loopSource(
       }
     }
   }
+  // A block nothing in the loop falls or branches into (the return point of a call) runs
+  // only from its own case.
+  const inLoop = (i: number) => i === h || from.has(i) || fallsInto(blocks[i - 1]!, blocks[i]!);
   let longest = 0;
   for (let i = h; i <= e; i++) if (inLoop(i)) longest += blocks[i]!.steps.length;
   const toCase = (i: number) => (number.has(i) ? `{ at = ${number.get(i)}; continue body; }` : exit(i));
