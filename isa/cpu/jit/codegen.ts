@@ -7,13 +7,21 @@
  * `jalr` whose target is a block of the region (a return to the caller's block) finds its
  * number in the region's table of block starts (`LEADS`, by word of the page) and does the
  * same, so calls and returns within a page never leave compiled code.
+ * Going round the switch is an indirect jump that the host CPU mispredicts often (a return's
+ * target changes from call to call), so most jumps do not: a forward branch or jump goes on
+ * in a copy of the block it reaches (and of the blocks after it, INLINE_ROOM instructions in
+ * all: a superblock), and a `jalr` first compares its target with the region's return points
+ * (when there are at most PREDICTED_RETURNS) and goes on in a copy of the block there; only a
+ * miss looks in `LEADS`. In fib, a base case's return and the next call run without the switch.
  * An innermost loop (blocks from a header to the last block that jumps back to it, no other
  * loop's header between) is also structured code in its header's case: a JavaScript loop whose
- * iterations and inner forward branches never go through the switch (`loopSource`).
+ * iterations and inner forward branches never go through the switch (`loopSource`), nor do
+ * copies inside it that jump to its header.
  * Loads and stores keep the page they last used, one cache per base register (`accessSource`).
  *
  * Exact by construction: each block checks the remaining count (`left`, the slice the
- * interpreter was given, which ends at the next timer deadline) before it starts, so budgets
+ * interpreter was given, which ends at the next timer deadline) before it starts, or, in a
+ * structured loop, the header checks once an iteration for the longest way round, so budgets
  * and interrupts land at the same tick. Whatever is not the common case — a TLB miss, a store
  * the TLB sends to the slow path, a fault — leaves the region just before its instruction,
  * with what came before it retired, and the interpreter takes it from there. So a region never
@@ -143,12 +151,52 @@ export function regionSource(region: Region, page: number): string {
     }
   }
   const set = (rd: number | undefined, expr: string) => (rd ? `r${rd} = ${expr};` : "");
-  /** Go on at word `i` of the page: another block of the region, or out to the interpreter. */
-  const goTo = (i: number) => (cases.has(i) ? `{ at = ${number.get(i)}; continue body; }` : exit(i));
-  /** Where a block that does not end in a jump goes on: the next case, or out. */
-  const plain: Flow = { goTo, fallThrough: (end) => (cases.has(end) ? "" : exit(end)) };
   const loops = innermostLoops(blocks, number);
-  const code = (b: RegionBlock, flow: Flow) => blockSource(b, siteOf, flow, set);
+  const code = (b: RegionBlock, flow: Flow, checked = true) => blockSource(b, siteOf, flow, set, checked);
+  const returns = returnPoints(blocks).filter((i) => cases.has(i));
+  const predicted = returns.length <= PREDICTED_RETURNS ? returns : [];
+  /**
+   * Go on at word `i` of the page: out to the interpreter when the region does not hold it,
+   * else a copy of its block in place, while `room` lasts (a superblock: the jump costs
+   * nothing), or round the switch. Only forward jumps copy (`copy`), so no loop is unrolled
+   * and a loop's header, whose case is the structured loop, is entered there; copies inside
+   * that loop's code (`loop`, its header's number) go round it by `continue`.
+   */
+  const jumpTo = (i: number, room: Room, copy: boolean, loop: number | undefined): string => {
+    const j = number.get(i);
+    if (j === undefined) return exit(i);
+    if (j === loop) return `continue L${j};`;
+    const b = blocks[j]!;
+    if (!copy || loops.has(j) || b.steps.length > room.left) return `{ at = ${j}; continue body; }`;
+    room.left -= b.steps.length;
+    const onward: Flow = {
+      goTo: (t, from) => jumpTo(t, room, t > from, loop),
+      fallThrough: (end) => jumpTo(end, room, true, loop),
+      indirect: () => indirect(room, loop),
+    };
+    return ["{", ...code(b, onward).filter((l) => l !== ""), "}"].join("\n");
+  };
+  /**
+   * Go on at `va`, the target of a `jalr`: a return to one of the region's few return points
+   * goes on in a copy of its block (so a return, like a call, need not go round the switch),
+   * any other block of the region through the table, anything else out.
+   */
+  const indirect = (room: Room, loop: number | undefined): string => {
+    const tries = predicted.map((i) => `if (va === ((base + ${4 * i}) | 0)) ${jumpTo(i, room, true, loop)}`);
+    return [
+      ...tries,
+      `if (((va ^ base) >>> ${PAGE_SHIFT}) === 0 && (at = LEADS[(va & ${OFFSET_MASK}) >>> 2]) >= 0) continue body;`,
+      "{ off = (va - base) | 0; back = 0; break body; }",
+    ].join("\n");
+  };
+  /** How a block of the loop with header `loop` (or of none) leaves it: each jump with room of its own. */
+  const within = (loop: number | undefined): Flow => ({
+    goTo: (i, from) => jumpTo(i, { left: INLINE_ROOM }, i > from, loop),
+    fallThrough: (end) => jumpTo(end, { left: INLINE_ROOM }, true, loop),
+    indirect: () => indirect({ left: INLINE_ROOM }, loop),
+  });
+  /** Where a block of its own case goes on: falling through, into the next case (or out). */
+  const plain: Flow = { ...within(undefined), fallThrough: (end) => (cases.has(end) ? "" : exit(end)) };
 
   const out: string[] = [];
   for (const r of [...used].sort((a, b) => a - b)) out.push(`let r${r} = regs[${r}];`);
@@ -159,7 +207,7 @@ export function regionSource(region: Region, page: number): string {
   out.push("body: for (;;) switch (at) {");
   blocks.forEach((b, i) => {
     const last = loops.get(i);
-    out.push(`case ${i}: {`, ...(last === undefined ? code(b, plain) : loopSource(blocks, i, last, number, goTo, code)), "}");
+    out.push(`case ${i}: {`, ...(last === undefined ? code(b, plain) : loopSource(blocks, i, last, number, within(i), code)), "}");
   });
   // Only an entry that is no block start gets here (Jit enters regions at block starts only).
   out.push(`default: { off = pc0 & ${OFFSET_MASK}; break body; }`);
@@ -176,12 +224,38 @@ export function regionSource(region: Region, page: number): string {
   return [head, leads, "return function block(cpu, regs, pc0, n, k) {", ...prologue, OUT_OF_LINE, body, "};"].join("\n");
 }
 
+/**
+ * Instructions of other blocks one jump may copy in place of going round the region's switch
+ * (a branch to a block that returns, a return to the block after its call), over all the
+ * copies it leads to. Bounds the source each jump adds.
+ */
+const INLINE_ROOM = 16;
+/** A region with this many return points or fewer has a `jalr` try them before its table. */
+const PREDICTED_RETURNS = 3;
+
+/** What is left of INLINE_ROOM for the copies one jump leads to. */
+interface Room {
+  left: number;
+}
+
 /** How a block's code goes on from where it ends. */
 interface Flow {
-  /** Statements that go on at word `i` of the page (a branch or jump taken). */
-  goTo(i: number): string;
+  /** Statements that go on at word `i` of the page (a branch or jump taken at word `from`). */
+  goTo(i: number, from: number): string;
   /** Statements that go on at word `end`, where the block falls through ("" when that is the code after it). */
   fallThrough(end: number): string;
+  /** Statements that go on at `va`, a `jalr`'s target. */
+  indirect(): string;
+}
+
+/** Word indices in the page where the region's calls (`jal` that links) return to. */
+export function returnPoints(blocks: readonly RegionBlock[]): number[] {
+  const points = new Set<number>();
+  for (const b of blocks) {
+    const last = b.steps[b.steps.length - 1]!;
+    if (last.sem.kind === "jal" && last.d.ops.rd) points.add(b.end);
+  }
+  return [...points];
 }
 
 /** Word index in the page that the last step of a block jumps or branches to, if any. */
@@ -222,15 +296,20 @@ function innermostLoops(blocks: readonly RegionBlock[], number: ReadonlyMap<numb
  * through the region's switch. Only entering at the header gets here: the loop's other blocks
  * also have cases of their own, for entries and jumps from elsewhere, which go on into the
  * loop when they reach its header again.
+ * The remaining count is checked once an iteration, at the header, against the longest way
+ * round (each block of the loop at most once): with that many left no block of the iteration
+ * can run out, so they only count. With fewer, the header runs as its own checked block and
+ * goes on through the switch, to the cases that check each block as they run.
  */
 function loopSource(
   blocks: readonly RegionBlock[],
   h: number,
   e: number,
   number: ReadonlyMap<number, number>,
-  goTo: (i: number) => string,
-  code: (b: RegionBlock, flow: Flow) => string[],
+  region: Flow,
+  code: (b: RegionBlock, flow: Flow, checked?: boolean) => string[],
 ): string[] {
+  const goTo = (i: number, from: number) => region.goTo(i, from);
   // Each labelled block starts at the first block that branches to its end; where two would
   // overlap without one holding the other, the later one starts earlier.
   const from = new Map<number, number>();
@@ -250,24 +329,30 @@ function loopSource(
       }
     }
   }
-  const out = [`L${h}: for (;;) {`];
+  // A block nothing in the loop falls or branches into (the return point of a call) runs
+  // only from its own case.
+  const inLoop = (i: number) => i === h || from.has(i) || fallsInto(blocks[i - 1]!, blocks[i]!);
+  let longest = 0;
+  for (let i = h; i <= e; i++) if (inLoop(i)) longest += blocks[i]!.steps.length;
+  const toCase = (i: number) => (number.has(i) ? `{ at = ${number.get(i)}; continue body; }` : exit(i));
+  const checked: Flow = { goTo: toCase, fallThrough: toCase, indirect: () => region.indirect() };
+  const out = [`L${h}: for (;;) {`, `if (left < ${longest}) {`, ...code(blocks[h]!, checked), "}"];
   for (let i = h; i <= e; i++) {
     if (from.has(i)) out.push(`} // F${i}`);
     const opened = [...from].filter(([, s]) => s === i).map(([j]) => j);
     for (const j of opened.sort((a, b) => b - a)) out.push(`F${j}: {`);
-    // A block nothing in the loop falls or branches into (the return point of a call) runs
-    // only from its own case.
-    if (i > h && !from.has(i) && !fallsInto(blocks[i - 1]!, blocks[i]!)) continue;
-    const inLoop: Flow = {
-      goTo: (t) => {
+    if (!inLoop(i)) continue;
+    const flow: Flow = {
+      goTo: (t, from) => {
         const j = number.get(t);
         if (j === h) return `continue L${h};`;
-        return j !== undefined && j > i && j <= e ? `break F${j};` : goTo(t);
+        return j !== undefined && j > i && j <= e ? `break F${j};` : goTo(t, from);
       },
       // Out of the last block: into the next case when the loop is its header alone.
-      fallThrough: (end) => (i < e && number.has(end) ? "" : h === e && number.has(end) ? `break L${h};` : goTo(end)),
+      fallThrough: (end) => (i < e && number.has(end) ? "" : h === e && number.has(end) ? `break L${h};` : goTo(end, end - 1)),
+      indirect: () => region.indirect(),
     };
-    out.push(...code(blocks[i]!, inLoop));
+    out.push(...code(blocks[i]!, flow, false));
   }
   out.push("}");
   return out;
@@ -278,10 +363,12 @@ function blockSource(
   siteOf: ReadonlyMap<Step, number>,
   flow: Flow,
   set: (rd: number | undefined, expr: string) => string,
+  /** Whether the block checks the remaining count itself (not when its loop's header did). */
+  checked: boolean,
 ): string[] {
   const count = b.steps.length;
   const out: string[] = [];
-  out.push(`if (left < ${count}) ${exit(b.start)}`);
+  if (checked) out.push(`if (left < ${count}) ${exit(b.start)}`);
   out.push(`left = (left - ${count}) | 0;`);
   b.steps.forEach((step, j) => {
     const { d, sem } = step;
@@ -304,18 +391,17 @@ function blockSource(
         out.push(...accessSource(sem, d, { word, after, site: siteOf.get(step)! }));
         break;
       case "branch":
-        out.push(`if (${sem.cond(x, reg(rs2))}) ${flow.goTo(word + imm)}`);
+        out.push(`if (${sem.cond(x, reg(rs2))}) ${flow.goTo(word + imm, word)}`);
         break;
       case "jal":
         out.push(set(rd, `(base + ${4 * (word + 1)}) | 0`));
-        out.push(flow.goTo(word + imm));
+        out.push(flow.goTo(word + imm, word));
         break;
       case "jalr":
         out.push(`va = (${x} + ${lit(imm)}) | 0;`);
         out.push(`if ((va & 3) !== 0) ${fault}`);
         out.push(set(rd, `(base + ${4 * (word + 1)}) | 0`));
-        out.push(`if (((va ^ base) >>> ${PAGE_SHIFT}) === 0 && (at = LEADS[(va & ${OFFSET_MASK}) >>> 2]) >= 0) continue body;`);
-        out.push("{ off = (va - base) | 0; back = 0; break body; }");
+        out.push(flow.indirect());
         break;
       case "interpret":
         throw new Error("unreachable: regions end before system instructions");

@@ -18,6 +18,7 @@ import { PAGE_SHIFT, PAGE_SIZE, REGISTER_COUNT } from "../../arch.js";
 import type { Cpu } from "../cpu.js";
 import { TLB_SIZE } from "../mmu.js";
 import type { Block } from "./block.js";
+import { returnPoints } from "./codegen.js";
 import type { RegionBlock } from "./region.js";
 
 /** Calls of the region a training makes, at least: V8 records no feedback for the first ones. */
@@ -50,9 +51,11 @@ function scratch(make: (size: number) => Cpu): Cpu {
  * comparing registers go both ways and the structured loops (codegen.ts, entered only at their
  * header) run their bodies. All stay near 0, where the scratch machine's memory is.
  */
-function trainingValue(r: number, round: number, rounds: number): number {
+function trainingValue(r: number, round: number, rounds: number, returns: readonly number[]): number {
   if (round === 0) return 0;
   if (round === rounds - 1) return -8;
+  // Every third round, return addresses, so a `jalr` takes its predicted returns (codegen.ts).
+  if (round % 3 === 2 && returns.length > 0) return 4 * returns[(r + round) % returns.length]!;
   return ((r * 5 + round * 3) % 11) - 3;
 }
 
@@ -65,11 +68,12 @@ export function train(region: Block, blocks: readonly RegionBlock[], make: (size
   const rounds = Math.max(4, Math.ceil(TRAINING_CALLS / Math.max(1, blocks.length)));
   const size = blocks.reduce((a, b) => a + b.steps.length, 0);
   const budget = Math.min(TRAINING_BUDGET_MAX, 2 * size);
+  const returns = returnPoints(blocks);
   for (let round = 0; round < rounds; round++) {
     // Bytes 0 or 1 (taken and not taken for a test of a byte), all -8 last.
     cpu.memory.words.fill(round === rounds - 1 ? -8 : round % 2 === 0 ? 0 : 0x01010101);
     for (const b of blocks) {
-      for (let r = 1; r < REGISTER_COUNT; r++) regs[r] = trainingValue(r, round, rounds);
+      for (let r = 1; r < REGISTER_COUNT; r++) regs[r] = trainingValue(r, round, rounds, returns);
       regs[0] = 0;
       region(cpu, regs, b.start << 2, budget, K);
     }
