@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { AssemblyError, assemble } from "../../isa/asm/index.js";
 import { MAX_LINES, MAX_OUTPUT, MAX_SHOWN_ERRORS, MAX_SOURCE_BYTES } from "../../isa/asm/limits.js";
 
-const FAST_MS = 3000;
+const FAST_MS = 15_000;
 const BOUNDED_BYTES = 512 << 20;
 
 type Files = Record<string, string>;
