@@ -80,7 +80,8 @@ describe("toyvmm vm", () => {
   });
 
   it("saves a VM on one host and restores it on another: the same console and ticks as a run never stopped", async () => {
-    const args = "prog=sieve n=20000";
+    // 3.5 million ticks: 1.7 s at the paced host's 2M a second, so the pause lands mid-run even on a loaded machine.
+    const args = "prog=sieve n=200000";
     const boot = await toyvmm(["boot", "solo", "--args", args, "--json"]);
     const ticks = (JSON.parse(boot.stdout) as { vms: { ticks: number }[] }).vms[0]!.ticks;
     const file = join(tempFolder(), "solo.snap");
