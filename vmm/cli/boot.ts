@@ -22,7 +22,7 @@ import { debugMachinesAtFault, DEBUG_ON_FAULT_OPTION } from "./debug-on-fault.js
 import { GUEST_OPTIONS, inputOf, logMachineRegisters, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
 import { checkNetOptions, NET_OPTIONS, nicOf, type NetCliOptions } from "./net-options.js";
 import type { NetRun } from "./net-run.js";
-import { OBSERVE_OPTIONS, observationOf, observing, type ObserveCliOptions } from "./observe-options.js";
+import { OBSERVE_OPTIONS, observationOf, type ObserveCliOptions } from "./observe-options.js";
 import type { CliIo, Command } from "./shared.js";
 
 interface BootCliOptions extends GuestCliOptions, NetCliOptions, ObserveCliOptions {
@@ -162,6 +162,10 @@ export const bootCommand: Command<BootCliOptions> = {
       )
       .example("$0 boot multi --trace trap,syscall --trace-file multi.trace", "every trap and system call of a kernel")
       .example("$0 boot multi --profile --profile-folded multi.folded", "where the kernel spends its time, and stacks for a flame graph")
+      .example(
+        "$0 boot multi-net multi-net --net --args multi-net:run=tcpecho --args multi-net-2:run=tcpclient --until multi-net-2 --trace syscall --profile",
+        "the socket calls of an echo server and its client, and where each VM spends its time",
+      )
       .epilogue(
         "GUEST is a bundled guest OS or a kernel image (.tvm) or source (.s); a user program (one with _start, " +
           "as in programs/) runs with `toyvmm run`. --max-ticks counts the ticks of all VMs together. Exit status: " +
@@ -180,8 +184,8 @@ export const bootCommand: Command<BootCliOptions> = {
       throw new UserError(`--quantum ${args.quantum}: expected a whole number of ticks ≥ 1`);
     }
     checkNetOptions(args);
-    if (args.net && (observing(args) || args.debugOnFault)) {
-      throw new UserError("--net: --trace, --profile and --debug-on-fault do not step networked VMs yet; run without --net");
+    if (args.net && args.debugOnFault) {
+      throw new UserError("--debug-on-fault: the debugger cannot replay a networked boot yet; run without --net");
     }
     const maxTicks = maxTicksOf(args);
     const memorySize = memoryOf(args);
