@@ -1,0 +1,128 @@
+/**
+ * The debugger on a networked run (vmm/debug/net-input.ts): each VM replayed alone, fed the
+ * frames the network gave it at the same ticks, is the VM of the networked run — at its end,
+ * and at any tick going back — and `boot --net --debug-on-fault` opens the debugger at a fault
+ * only those frames cause. Expected states come from the live run in the same test.
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { debugMachinesAtFault } from "../../vmm/cli/debug-on-fault.js";
+import { runOnNetwork } from "../../vmm/cli/net-run.js";
+import { nicOf } from "../../vmm/cli/net-options.js";
+import { NetInputRecorder } from "../../vmm/debug/net-input.js";
+import { openMachines, type GuestSpec } from "../../vmm/debug/open.js";
+import type { Target } from "../../vmm/debug/target.js";
+import { resolveGuest } from "../../vmm/guests.js";
+import type { Machine } from "../../vmm/monitor/machine.js";
+import { createVm } from "../../vmm/monitor/vm.js";
+import { parsePcap } from "../../vmm/net/pcap.js";
+import { toyvmm } from "../cli/run-cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "toyvmm-net-debug-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const NET = { net: true, seed: 1 };
+
+/** A guest as the debugger sees it, but for the monitor's count of trap exits (a `wfi` cut into slices exits once a slice). */
+function state(machine: Pick<Machine, "save" | "memory">): string {
+  const { stats: _, ...saved } = machine.save();
+  return JSON.stringify({ saved, memory: createHash("sha256").update(machine.memory.bytes).digest("hex") });
+}
+const stateOf = (t: Target) => state({ save: () => t.save() as ReturnType<Machine["save"]>, memory: t.memory });
+
+/** multi-net's echo server and client, run live on a switch with their input recorded. */
+function echoPair(limit?: number) {
+  const g = resolveGuest("multi-net");
+  const specs: GuestSpec[] = [
+    { name: "multi-net", image: g.image, bootArgs: "run=tcpecho" },
+    { name: "multi-net-2", image: g.image, bootArgs: "run=tcpclient" },
+  ];
+  const args = { ...NET, until: ["multi-net-2"] };
+  const machines = specs.map((s, i) => createVm({ ...s, nic: nicOf(i, args) }));
+  const recorder = new NetInputRecorder(machines, limit);
+  runOnNetwork(machines, args);
+  const net = (s: GuestSpec, i: number): GuestSpec => ({ ...s, net: { mac: nicOf(i, args).mac, input: recorder.inputs[i]! } });
+  return { specs, machines, recorder, replayed: specs.map(net), args };
+}
+
+describe("replaying a networked run", () => {
+  it("each VM fed its recorded frames ends as it ended on the network, and goes back and forth on it", () => {
+    const { machines, recorder, replayed, specs } = echoPair();
+    expect(recorder.overflowed).toBeNull();
+    expect(recorder.inputs.every((frames) => frames.length > 0)).toBe(true);
+    // Snapshots every round of the network (5000 ticks on its default links): where frames are offered.
+    const { session } = openMachines(replayed, { interval: 5000 });
+    const forwards = openMachines(replayed, {}).session;
+    session.vms.forEach((v, i) => {
+      session.current = forwards.current = i;
+      const end = machines[i]!.cpu.ticks;
+      session.goto(end);
+      expect(v.target.ticks).toBe(end);
+      expect(stateOf(v.target), v.target.name).toBe(state(machines[i]!));
+      // Back to every tick about one where frames came or arrived, each from a snapshot, as one run forwards has them.
+      const ticks = [...new Set(recorder.inputs[i]!.flatMap((f) => [f.at - 1, f.at, f.at + 1, f.arrives]))]
+        .filter((t) => t < end)
+        .sort((a, b) => a - b);
+      const expected = ticks.map((t) => {
+        forwards.goto(t);
+        return stateOf(forwards.target);
+      });
+      for (let k = ticks.length - 1; k >= 0; k--) {
+        session.goto(ticks[k]!);
+        expect(stateOf(v.target), `${v.target.name} back at tick ${ticks[k]}`).toBe(expected[k]);
+      }
+    });
+    // Without the frames the client never hears from the server: the input is what makes the replay the run.
+    const alone = openMachines(specs.map((s, i) => ({ ...s, net: { mac: replayed[i]!.net!.mac, input: [] } })), {});
+    alone.session.current = 1;
+    alone.session.goto(machines[1]!.cpu.ticks);
+    expect(stateOf(alone.session.target)).not.toBe(state(machines[1]!));
+  });
+
+  it("past the bound the recording stops, and --debug-on-fault says why in one line", async () => {
+    const { recorder, specs, machines, args } = echoPair(100);
+    expect(recorder.overflowed).not.toBeNull();
+    const err: string[] = [];
+    const io = { stdout: { write: () => {} }, stderr: { write: (c: string | Uint8Array) => err.push(String(c)) } };
+    const macs = specs.map((_, i) => nicOf(i, args).mac);
+    await debugMachinesAtFault(specs, {}, machines.map((m) => m.cpu.ticks), 0, io, { recorder, macs });
+    expect(err.join("")).toMatch(
+      /^toyvmm: --debug-on-fault: the network gave the VMs more than 0\.\d+ MiB of frames \(the last to multi-net(-2)?\), more than the debugger keeps to replay a networked run\n$/,
+    );
+  });
+});
+
+describe("boot --net --debug-on-fault", () => {
+  const FRAGILE = "tests/fixtures/debug/fragile-reflector.s";
+  const BOOT = ["boot", FRAGILE, "guest-os/net-demo/pinger.s", "--net", "--until", "fragile-reflector"];
+
+  it("replays to a fault only the network's frames cause, and shows the frame that caused it", async () => {
+    const captures = join(dir, "fragile");
+    const plain = await toyvmm([...BOOT, "--json", "--capture", captures]);
+    const report = JSON.parse(plain.stdout);
+    const [reflector, pinger] = report.vms;
+    expect(reflector.outcome.kind).toBe("fault");
+    const pc = `0x${reflector.outcome.pc.toString(16).padStart(8, "0")}`;
+
+    // The fifth frame to reach the reflector, as its port's capture has it: in its buffer at the fault.
+    const mac = Buffer.from(reflector.port.mac.split(":").map((h: string) => parseInt(h, 16)));
+    const fifth = parsePcap(readFileSync(join(captures, "fragile-reflector.pcap"))).filter((r) => Buffer.from(r.frame.subarray(0, 6)).equals(mac))[4]!.frame;
+    const bytes = Array.from(fifth.subarray(0, 16), (b) => `0x${b.toString(16).padStart(2, "0")}`);
+
+    const debug = await toyvmm([...BOOT, "--debug-on-fault"], "info vms\nx/16xb 0x4000\nprint $t3\n");
+    expect(debug.code).toBe(plain.code);
+    // The boot's consoles first (on stderr with --json), then the debugger's answers.
+    const consoles = plain.stderr.split("\n").filter((l) => l.startsWith("[")).join("\n") + "\n";
+    expect(debug.stdout.startsWith(consoles)).toBe(true);
+    const lines = debug.stdout.slice(consoles.length).split("\n");
+    expect(lines[0]).toBe(`=> ${pc} <next+0x38>:  lw      a2, 0(a2)    [tick ${reflector.ticks}]`);
+    expect(lines[1]).toMatch(new RegExp(`^\\* 1 +fragile-reflector +monitor +tick ${reflector.ticks} +at ${pc} <next\\+0x38>$`));
+    expect(lines[2]).toMatch(new RegExp(`^  2 +pinger +monitor +tick ${pinger.ticks} `));
+    const shown = lines.slice(3, 5).flatMap((l) => l.split(":\t")[1]!.split("\t"));
+    expect(shown).toEqual(bytes);
+    expect(lines[5]).toBe(`$1 = ${fifth.length} (0x${fifth.length.toString(16).padStart(8, "0")})`);
+  });
+});
