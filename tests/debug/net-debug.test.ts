@@ -96,33 +96,35 @@ describe("replaying a networked run", () => {
 });
 
 describe("boot --net --debug-on-fault", () => {
-  const FRAGILE = "tests/fixtures/debug/fragile-reflector.s";
-  const BOOT = ["boot", FRAGILE, "guest-os/net-demo/pinger.s", "--net", "--until", "fragile-reflector"];
+  const FRAGILE = "tests/fixtures/debug/fragile-listener.s";
+  const BOOT = ["boot", FRAGILE, "guest-os/net-demo/pinger.s", "--net", "--until", "fragile-listener"];
 
   it("replays to a fault only the network's frames cause, and shows the frame that caused it", async () => {
     const captures = join(dir, "fragile");
     const plain = await toyvmm([...BOOT, "--json", "--capture", captures]);
     const report = JSON.parse(plain.stdout);
-    const [reflector, pinger] = report.vms;
-    expect(reflector.outcome.kind).toBe("fault");
-    const pc = `0x${reflector.outcome.pc.toString(16).padStart(8, "0")}`;
+    const [listener, pinger] = report.vms;
+    expect(listener.outcome.kind).toBe("fault");
+    const pc = `0x${listener.outcome.pc.toString(16).padStart(8, "0")}`;
 
-    // The fifth frame to reach the reflector, as its port's capture has it: in its buffer at the fault.
-    const mac = Buffer.from(reflector.port.mac.split(":").map((h: string) => parseInt(h, 16)));
-    const fifth = parsePcap(readFileSync(join(captures, "fragile-reflector.pcap"))).filter((r) => Buffer.from(r.frame.subarray(0, 6)).equals(mac))[4]!.frame;
-    const bytes = Array.from(fifth.subarray(0, 16), (b) => `0x${b.toString(16).padStart(2, "0")}`);
+    // The fifth frame to reach the listener, as its port's capture has it: in its buffer at the fault.
+    const mac = Buffer.from(listener.port.mac.split(":").map((h: string) => parseInt(h, 16)));
+    const fifth = parsePcap(readFileSync(join(captures, "fragile-listener.pcap"))).filter((r) => Buffer.from(r.frame.subarray(0, 6)).equals(mac))[4]!.frame;
+    const bytes = Array.from(fifth, (b) => `0x${b.toString(16).padStart(2, "0")}`);
+    const rows = Math.ceil(fifth.length / 8);
 
-    const debug = await toyvmm([...BOOT, "--debug-on-fault"], "info vms\nx/16xb 0x4000\nprint $t3\n");
+    const debug = await toyvmm([...BOOT, "--debug-on-fault"], `info vms\nx/${fifth.length}xb 0x4000\nprint $t3\n`);
     expect(debug.code).toBe(plain.code);
     // The boot's consoles first (on stderr with --json), then the debugger's answers.
     const consoles = plain.stderr.split("\n").filter((l) => l.startsWith("[")).join("\n") + "\n";
     expect(debug.stdout.startsWith(consoles)).toBe(true);
     const lines = debug.stdout.slice(consoles.length).split("\n");
-    expect(lines[0]).toBe(`=> ${pc} <next+0x38>:  lw      a2, 0(a2)    [tick ${reflector.ticks}]`);
-    expect(lines[1]).toMatch(new RegExp(`^\\* 1 +fragile-reflector +monitor +tick ${reflector.ticks} +at ${pc} <next\\+0x38>$`));
+    const at = `${pc} <bug\\+0x4>`;
+    expect(lines[0]).toMatch(new RegExp(`^=> ${at}:  lw      a2, 0\\(a2\\)    \\[tick ${listener.ticks}\\]$`));
+    expect(lines[1]).toMatch(new RegExp(`^\\* 1 +fragile-listener +monitor +tick ${listener.ticks} +at ${at}$`));
     expect(lines[2]).toMatch(new RegExp(`^  2 +pinger +monitor +tick ${pinger.ticks} `));
-    const shown = lines.slice(3, 5).flatMap((l) => l.split(":\t")[1]!.split("\t"));
+    const shown = lines.slice(3, 3 + rows).flatMap((l) => l.split(":\t")[1]!.split("\t"));
     expect(shown).toEqual(bytes);
-    expect(lines[5]).toBe(`$1 = ${fifth.length} (0x${fifth.length.toString(16).padStart(8, "0")})`);
+    expect(lines[3 + rows]).toBe(`$1 = ${fifth.length} (0x${fifth.length.toString(16).padStart(8, "0")})`);
   });
 });
