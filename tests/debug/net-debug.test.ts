@@ -14,6 +14,7 @@ import { runOnNetwork } from "../../vmm/cli/net-run.js";
 import { nicOf } from "../../vmm/cli/net-options.js";
 import { NetInputRecorder } from "../../vmm/debug/net-input.js";
 import { openMachines, type GuestSpec } from "../../vmm/debug/open.js";
+import { run } from "./helpers.js";
 import type { Target } from "../../vmm/debug/target.js";
 import { resolveGuest } from "../../vmm/guests.js";
 import type { Machine } from "../../vmm/monitor/machine.js";
@@ -80,6 +81,17 @@ describe("replaying a networked run", () => {
     alone.session.current = 1;
     alone.session.goto(machines[1]!.cpu.ticks);
     expect(stateOf(alone.session.target)).not.toBe(state(machines[1]!));
+  });
+
+  it("catch syscall knows the kernel's socket calls by the names its sys_table gives them", () => {
+    const { replayed } = echoPair();
+    const { session } = openMachines(replayed, {});
+    session.current = 1;
+    expect(session.execute("catch syscall sockets").error).toMatch(/^no system call is called sockets \(.*\bsocket, bind, listen, accept, connect\b/);
+    const stop = run(session, "catch syscall connect", "continue");
+    expect(stop.lines[0]).toBe("[vm 2 multi-net-2]");
+    expect(stop.lines[1]).toMatch(/^Catchpoint 1 \(syscall connect\) at 0x[0-9a-f]{8} <u_connect\+0x[0-9a-f]+>, returned a0 = /);
+    expect(stop.data.stop).toMatchObject({ reason: "catchpoint", vm: "multi-net-2", syscall: "connect" });
   });
 
   it("past the bound the recording stops, and --debug-on-fault says why in one line", async () => {
