@@ -20,7 +20,7 @@ export interface ReceivedFrame {
 
 export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
-/** Records what the network offers each machine's NIC from now on. */
+/** Records what the network offers each machine's NIC from now on, until the machine has ended (nothing changes it then). */
 export class NetInputRecorder {
   readonly inputs: ReceivedFrame[][];
   private bytes = 0;
@@ -33,7 +33,9 @@ export class NetInputRecorder {
   ) {
     this.inputs = machines.map((m) => {
       const frames: ReceivedFrame[] = [];
-      m.nic!.onReceive = (frame, arrives) => this.add(m, frames, { at: m.cpu.ticks, arrives, frame: frame.slice() });
+      m.nic!.onReceive = (frame, arrives) => {
+        if (!m.ended) this.add(m, frames, { at: m.cpu.ticks, arrives, frame: frame.slice() });
+      };
       return frames;
     });
   }
