@@ -101,6 +101,8 @@ export class Nic implements PortBus {
   cause = 0;
   /** The page the device waits for (post-copy), or -1. */
   missingPage = -1;
+  /** Told of every frame the network offers (a debugger records a networked run's input to replay it). */
+  onReceive: ((frame: Uint8Array, at: number) => void) | null = null;
   private inbox: { at: number; frame: Uint8Array }[] = [];
   private txKick = 0;
   private txBusyUntil = 0;
@@ -186,6 +188,7 @@ export class Nic implements PortBus {
    * is full, or it is no Ethernet frame (shorter than a header or longer than NET_FRAME_MAX).
    */
   receive(frame: Uint8Array, at: number): boolean {
+    if (this.onReceive !== null) this.onReceive(frame, at);
     if (this.inbox.length >= NET_INBOX_MAX || frame.length < NET_FRAME_MIN || frame.length > NET_FRAME_MAX) {
       this.counters.rxDropped++;
       return false;

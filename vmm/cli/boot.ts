@@ -18,11 +18,11 @@ import { DEFAULT_QUANTUM, Scheduler } from "../monitor/scheduler.js";
 import { createVm } from "../monitor/vm.js";
 import { describeOutcome, exitStatusOf, exitStatusOfAll, outcomeOfMachine } from "../outcome.js";
 import { UsageProblem } from "./arguments.js";
-import { debugMachinesAtFault, DEBUG_ON_FAULT_OPTION } from "./debug-on-fault.js";
+import { debugMachinesAtFault, DEBUG_ON_FAULT_OPTION, recordNetInput } from "./debug-on-fault.js";
 import { GUEST_OPTIONS, inputOf, logMachineRegisters, maxTicksOf, memoryOf, trapLogger, type GuestCliOptions } from "./guest-options.js";
 import { checkNetOptions, NET_OPTIONS, nicOf, type NetCliOptions } from "./net-options.js";
 import type { NetRun } from "./net-run.js";
-import { OBSERVE_OPTIONS, observationOf, observing, type ObserveCliOptions } from "./observe-options.js";
+import { OBSERVE_OPTIONS, observationOf, type ObserveCliOptions } from "./observe-options.js";
 import type { CliIo, Command } from "./shared.js";
 
 interface BootCliOptions extends GuestCliOptions, NetCliOptions, ObserveCliOptions {
@@ -162,12 +162,17 @@ export const bootCommand: Command<BootCliOptions> = {
       )
       .example("$0 boot multi --trace trap,syscall --trace-file multi.trace", "every trap and system call of a kernel")
       .example("$0 boot multi --profile --profile-folded multi.folded", "where the kernel spends its time, and stacks for a flame graph")
+      .example(
+        "$0 boot multi-net multi-net --net --args multi-net:run=tcpecho --args multi-net-2:run=tcpclient --until multi-net-2 --trace syscall --profile",
+        "the socket calls of an echo server and its client, and where each VM spends its time",
+      )
       .epilogue(
         "GUEST is a bundled guest OS or a kernel image (.tvm) or source (.s); a user program (one with _start, " +
           "as in programs/) runs with `toyvmm run`. --max-ticks counts the ticks of all VMs together. Exit status: " +
           "the first VM that did not end cleanly decides (its halt status, 124 at the tick limit, 125 when it waits " +
           "for ever, 128 + cause after a fault). With --net the VMs run in lock step on the network's virtual time, " +
-          "--max-ticks counts that time, and VMs stopped because the --until ones ended do not count towards the status.",
+          "--max-ticks counts that time, and VMs stopped because the --until ones ended do not count towards the status; " +
+          "--trace and --profile observe every VM, and --debug-on-fault replays each VM with the frames the network gave it.",
       ),
   handler: async (args) => {
     const io = args.io;
@@ -180,9 +185,6 @@ export const bootCommand: Command<BootCliOptions> = {
       throw new UserError(`--quantum ${args.quantum}: expected a whole number of ticks ≥ 1`);
     }
     checkNetOptions(args);
-    if (args.net && (observing(args) || args.debugOnFault)) {
-      throw new UserError("--net: --trace, --profile and --debug-on-fault do not step networked VMs yet; run without --net");
-    }
     const maxTicks = maxTicksOf(args);
     const memorySize = memoryOf(args);
     const loaded = await Promise.all(args.guests.map((spec) => openGuest(spec, undefined, args.includeDir)));
@@ -216,6 +218,7 @@ export const bootCommand: Command<BootCliOptions> = {
     for (const m of machines) args.log.info({ vm: m.name, mode: args.bare ? "bare" : "monitor", memory: m.memory.size }, "vm started");
     let network: NetRun | undefined;
     let result;
+    const recorder = args.net && args.debugOnFault ? await recordNetInput(machines) : undefined;
     if (args.net) {
       network = (await import("./net-run.js")).runOnNetwork(machines, args, maxTicks);
       const state = network.stop === "tick-limit" ? "tick-limit" : "done";
@@ -258,7 +261,8 @@ export const bootCommand: Command<BootCliOptions> = {
     const faulted = outcomes.findIndex((o) => o.kind === "fault");
     if (faulted >= 0 && args.debugOnFault) {
       const options = { bare: args.bare, quantum: args.quantum, ...(input ? { input } : {}), ...(memorySize !== undefined ? { memorySize } : {}) };
-      await debugMachinesAtFault(specs, options, machines.map((m) => m.cpu.ticks), faulted, io);
+      const net = recorder && { recorder, macs: specs.map((_, i) => nicOf(i, args).mac) };
+      await debugMachinesAtFault(specs, options, machines.map((m) => m.cpu.ticks), faulted, io, net);
     }
     args.setExitCode(exitStatusOfAll(outcomes.filter((_, i) => counted(machines[i]!.name))));
   },

@@ -2,13 +2,14 @@
  * The debugger's commands, in gdb's words, one row each: name, aliases, usage, one line of help
  * and what it does to the session. `help` and docs/DEBUGGING.md's reference come from here.
  */
-import { CAUSE_NAMES, REG_RA, REG_SP, SYS } from "../../isa/arch.js";
+import { CAUSE_NAMES, REG_RA, REG_SP } from "../../isa/arch.js";
 import { Op } from "../../isa/opcodes.js";
 import { CommandError } from "./command-error.js";
 import { backtrace } from "./frames.js";
 import type { Breakpoint, Catchpoint, Point, Watchpoint } from "./points.js";
 import { hex32 } from "./registers.js";
 import type { Goal, Hit, Session } from "./session.js";
+import { syscallTable } from "./syscalls.js";
 import { STEP_IDLE } from "./target.js";
 import { parseTraceKinds, TRACE_KINDS } from "./trace-kinds.js";
 import {
@@ -214,9 +215,10 @@ export const COMMANDS: Command[] = [
         throw new CommandError('expected "catch trap [CAUSE]" or "catch syscall [NAME]"');
       let number: number | undefined;
       if (name) {
-        number = what === "trap" ? CAUSES[name] : SYS[name as keyof typeof SYS];
+        const calls = what === "syscall" ? syscallTable(session.target) : undefined;
+        number = calls ? [...calls].find(([, n]) => n === name)?.[0] : CAUSES[name];
         if (number === undefined) {
-          const known = what === "trap" ? Object.keys(CAUSES) : Object.keys(SYS);
+          const known = calls ? [...calls.values()] : Object.keys(CAUSES);
           throw new CommandError(
             `no ${what === "trap" ? "trap cause" : "system call"} is called ${name} (${known.join(", ")})`,
           );

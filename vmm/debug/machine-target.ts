@@ -11,9 +11,10 @@ import type { Memory } from "../../isa/memory.js";
 import { MACHINE_HOST, MachineVm } from "../migration/machine-vm.js";
 import { BareMachine } from "../monitor/bare.js";
 import { restoreMachine } from "../monitor/restore.js";
-import type { FinalExit, Machine, VmState } from "../monitor/machine.js";
+import type { FinalExit, Machine, VmExit, VmState } from "../monitor/machine.js";
 import { Vm } from "../monitor/vm.js";
 import { outcomeOfMachine, type Outcome } from "../outcome.js";
+import { InputFeed, type ReceivedFrame } from "./net-input.js";
 import { hex32 } from "./registers.js";
 import {
   STEP_BLOCKED,
@@ -36,16 +37,43 @@ export class MachineTarget implements Target {
   private silent = false;
   private trapSeen = false;
   private trapValue = 0;
+  /** Replaying a networked run: the frames the network gave this VM (net-input.ts). */
+  private readonly feed: InputFeed | null;
 
-  /** `make` builds the machine around the console sink it is given. */
+  /**
+   * `make` builds the machine around the console sink it is given. `input`: the machine's NIC
+   * is on a network no longer there, and gets the frames it got from it, at the same ticks.
+   */
   constructor(
     make: (sink: (byte: number) => void) => Machine,
     symbols: readonly ImageSymbol[],
     private readonly sink: (byte: number) => void,
+    input?: readonly ReceivedFrame[],
   ) {
     this.symbols = new SymbolTable(symbols);
+    this.feed = input ? new InputFeed(input) : null;
     this.machine = make(this.gated);
     this.listen();
+    this.plugFeed();
+    this.feed?.feed(this.machine);
+  }
+
+  /** The link stays up as it was on the network; what the VM sends is in the others' input already. */
+  private plugFeed(): void {
+    if (this.feed) this.machine.nic?.attach(() => {});
+  }
+
+  /** The machine's run; replaying a networked run, cut at the ticks frames came and fed them there. */
+  private run(budget: number): VmExit {
+    const feed = this.feed;
+    const m = this.machine;
+    if (!feed) return m.run(budget);
+    const end = m.cpu.ticks + budget;
+    for (;;) {
+      const exit = m.run(Math.min(end, feed.nextAt) - m.cpu.ticks);
+      feed.feed(m);
+      if (exit.kind !== "budget" || m.cpu.ticks >= end) return exit;
+    }
   }
 
   /** Console bytes of ticks not shown before. */
@@ -89,7 +117,7 @@ export class MachineTarget implements Target {
   prepare(event: StepEvent): void {
     const status = this.readCsr(CSR.status);
     const pc = this.cpu.pc;
-    this.machine.run(0);
+    this.run(0);
     // Taking an interrupt always clears STATUS.IE; nothing else happens in a run of no ticks.
     event.interrupt = this.readCsr(CSR.status) !== status ? this.readCsr(CSR.cause) : 0;
     event.interruptPc = pc;
@@ -111,7 +139,7 @@ export class MachineTarget implements Target {
     this.trapSeen = false;
     const emulated = m.stats.emulated;
     const idle = cpu.idleTicks;
-    const exit = m.run(1);
+    const exit = this.run(1);
     if (cpu.ticks > this.frontier) this.frontier = cpu.ticks;
     if (exit.kind === "blocked") event.kind = STEP_BLOCKED;
     else if (m.ended) {
@@ -136,7 +164,7 @@ export class MachineTarget implements Target {
     const cpu = this.machine.cpu;
     const end = cpu.ticks + ticks;
     while (!this.machine.ended && cpu.ticks < end) {
-      if (this.machine.run(end - cpu.ticks).kind === "blocked") break;
+      if (this.run(end - cpu.ticks).kind === "blocked") break;
     }
     if (cpu.ticks > this.frontier) this.frontier = cpu.ticks;
   }
@@ -202,5 +230,7 @@ export class MachineTarget implements Target {
         ? BareMachine.restore(saved, this.machine.memory, options)
         : Vm.restore(saved, this.machine.memory, options);
     this.listen();
+    this.plugFeed();
+    this.feed?.seek(this.machine.cpu.ticks);
   }
 }

@@ -7,6 +7,7 @@ import { createVm } from "../monitor/vm.js";
 import { CodeMap } from "./frames.js";
 import { MachineTarget } from "./machine-target.js";
 import { DebugMigration, type MigrationPlan } from "./migration.js";
+import type { ReceivedFrame } from "./net-input.js";
 import { ProcessTarget } from "./process-target.js";
 import { ConsoleBuffer, Session, type DebugVm } from "./session.js";
 import type { Target } from "./target.js";
@@ -33,6 +34,8 @@ export interface GuestSpec {
   name: string;
   image: GuestImage;
   bootArgs: string;
+  /** A networked run's VM: its NIC, and the frames the network gave it (net-input.ts), replayed at their ticks. */
+  net?: { mac: Uint8Array; input: readonly ReceivedFrame[] };
 }
 
 export interface MachineOptions extends SnapshotOptions {
@@ -112,14 +115,20 @@ export function openMachines(
         sink,
         ...(options.input ? { input: options.input } : {}),
         ...(options.memorySize !== undefined ? { memorySize: options.memorySize } : {}),
+        ...(spec.net ? { nic: { mac: spec.net.mac } } : {}),
       });
     if (options.migration)
       checkReaches(new MachineTarget(machine, spec.image.symbols, () => {}), spec.name, options.migration);
-    const target = new MachineTarget(machine, spec.image.symbols, (byte) => {
-      lines.sink(byte);
-      // A debugger shows output as it comes: each byte, not each line.
-      if (specs.length === 1) lines.flush();
-    });
+    const target = new MachineTarget(
+      machine,
+      spec.image.symbols,
+      (byte) => {
+        lines.sink(byte);
+        // A debugger shows output as it comes: each byte, not each line.
+        if (specs.length === 1) lines.flush();
+      },
+      spec.net?.input,
+    );
     return debugVm(target, spec.image, options);
   });
   const session = new Session(vms, console, {

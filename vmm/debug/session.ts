@@ -25,8 +25,9 @@ import { registerIndex, hex32 } from "./registers.js";
 import { STEP_BLOCKED, STEP_END, STEP_IDLE, STEP_SYSCALL, STEP_TRAP, StepEvent, type Target } from "./target.js";
 import type { Timeline } from "./timeline.js";
 import type { TraceKind } from "./trace-kinds.js";
+import { syscallName } from "./syscalls.js";
 import { Tracer } from "./trace.js";
-import { instructionLine, SYSCALL_NAMES, wordAt, type ExamineFormat, type View } from "./views.js";
+import { instructionLine, wordAt, type ExamineFormat, type View } from "./views.js";
 import { readVirtual } from "./walk.js";
 
 export interface DebugVm {
@@ -518,7 +519,7 @@ export class Session {
         p!.hits++;
         if (hit.syscall !== undefined)
           lines.push(
-            `Catchpoint ${p!.id} (syscall ${SYSCALL_NAMES[hit.syscall] ?? hit.syscall}) at ${t.symbols.describe(hit.trapPc!)}, returned a0 = ${t.cpu.regs[1]}`,
+            `Catchpoint ${p!.id} (syscall ${syscallName(t, hit.syscall)}) at ${t.symbols.describe(hit.trapPc!)}, returned a0 = ${t.cpu.regs[1]}`,
           );
         else {
           const value = hit.value !== undefined ? `, value ${hex32(hit.value)}` : "";
@@ -576,7 +577,7 @@ export class Session {
       at: t.symbols.describe(t.cpu.pc),
       ...(hit.point ? { point: hit.point.id } : {}),
       ...(hit.cause !== undefined ? { cause: causeName(hit.cause) } : {}),
-      ...(hit.syscall !== undefined ? { syscall: SYSCALL_NAMES[hit.syscall] ?? hit.syscall } : {}),
+      ...(hit.syscall !== undefined ? { syscall: syscallName(t, hit.syscall) } : {}),
       ...(t.outcome() ? { outcome: t.outcome() } : {}),
       ...(this.host(hit.vm) ? { host: this.host(hit.vm) } : {}),
     };

@@ -28,7 +28,7 @@ import type { CodeMap } from "./frames.js";
 import { hex32 } from "./registers.js";
 import { STEP_END, STEP_IDLE, STEP_INSN, STEP_SYSCALL, STEP_TRAP, type StepEvent, type Target } from "./target.js";
 import type { TraceKind } from "./trace-kinds.js";
-import { SYSCALL_NAMES } from "./views.js";
+import { syscallName } from "./syscalls.js";
 
 const PAGE_FAULTS = new Set([CAUSE_PAGE_FAULT_READ, CAUSE_PAGE_FAULT_WRITE, CAUSE_PAGE_FAULT_FETCH]);
 
@@ -99,7 +99,7 @@ export class Tracer {
       const fault = PAGE_FAULTS.has(event.cause);
       const syscall = event.cause === CAUSE_SYSCALL;
       if (kinds.has("trap") || (fault && kinds.has("mmu")) || (syscall && kinds.has("syscall"))) {
-        const value = fault ? ` at ${hex32(event.value)}` : syscall ? ` ${SYSCALL_NAMES[event.a0] ?? event.a0}` : "";
+        const value = fault ? ` at ${hex32(event.value)}` : syscall ? ` ${syscallName(target, event.a0)}` : "";
         const to = event.kind === STEP_TRAP ? ` -> ${target.symbols.describe(event.handlerPc)}` : " (ends the guest)";
         this.line(target, event.kernel, event.pc, `trap ${causeName(event.cause)}${value}${to}`);
       }
@@ -111,7 +111,7 @@ export class Tracer {
         target,
         false,
         event.pc,
-        `syscall ${SYSCALL_NAMES[r[1]!] ?? r[1]}(${hex32(r[2]!)}, ${hex32(r[3]!)}, ${hex32(r[4]!)}) = ${target.cpu.regs[1]}`,
+        `syscall ${syscallName(target, r[1]!)}(${hex32(r[2]!)}, ${hex32(r[3]!)}, ${hex32(r[4]!)}) = ${target.cpu.regs[1]}`,
       );
       return;
     }

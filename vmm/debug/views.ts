@@ -3,7 +3,7 @@
  * disassembly, the backtrace and a page-table walk. Reading goes through `walk.ts`, which
  * changes nothing in the guest.
  */
-import { CSR, SYS, causeName } from "../../isa/arch.js";
+import { CSR, causeName } from "../../isa/arch.js";
 import { disassemble } from "../../isa/disasm.js";
 import type { ImageSymbol } from "../../isa/image/model.js";
 import { CommandError } from "./command-error.js";
@@ -17,8 +17,6 @@ export interface View {
   lines: string[];
   data: Record<string, unknown>;
 }
-
-export const SYSCALL_NAMES: Record<number, string> = Object.fromEntries(Object.entries(SYS).map(([n, v]) => [v, n]));
 
 /** The word at virtual `address` as the guest would read it now, or undefined. */
 export function wordAt(target: Target, address: number): number | undefined {
