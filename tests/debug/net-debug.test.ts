@@ -126,7 +126,7 @@ describe("boot --net --debug-on-fault", () => {
     const bytes = Array.from(fifth, (b) => `0x${b.toString(16).padStart(2, "0")}`);
     const rows = Math.ceil(fifth.length / 8);
 
-    const debug = await toyvmm([...BOOT, "--debug-on-fault"], `info vms\nx/${fifth.length}xb 0x4000\nprint $t3\n`);
+    const debug = await toyvmm([...BOOT, "--debug-on-fault"], `info vms\nx/${fifth.length}xb 0x4000\nprint $t3\nvm 2\ncontinue\n`);
     expect(debug.code).toBe(plain.code);
     // The boot's consoles first (on stderr with --json), then the debugger's answers.
     const consoles = plain.stderr.split("\n").filter((l) => l.startsWith("[")).join("\n") + "\n";
@@ -139,5 +139,8 @@ describe("boot --net --debug-on-fault", () => {
     const shown = lines.slice(3, 3 + rows).flatMap((l) => l.split(":\t")[1]!.split("\t"));
     expect(shown).toEqual(bytes);
     expect(lines[3 + rows]).toBe(`$1 = ${fifth.length} (0x${fifth.length.toString(16).padStart(8, "0")})`);
+    // The replay ends where the recording does: past it the network gave nothing.
+    const end = listener.ticks + pinger.ticks;
+    expect(lines).toContain(`[stopped at the end of the recorded networked run, ${end} ticks of all VMs together]`);
   });
 });

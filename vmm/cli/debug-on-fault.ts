@@ -56,8 +56,13 @@ export async function debugMachinesAtFault(
   const replayed = network
     ? specs.map((s, i) => ({ ...s, net: { mac: network.macs[i]!, input: network.recorder.inputs[i]! } }))
     : specs;
+  // Past the boot's end the network gave nothing, so a replay cannot go on there.
+  const recordedEnd = ended.reduce((sum, ticks) => sum + ticks, 0);
+  const bounded = network
+    ? { ...options, maxTicks: recordedEnd, limitNote: `the end of the recorded networked run, ${recordedEnd} ticks of all VMs together` }
+    : options;
   const [{ openMachines }, { converse }] = await Promise.all([import("../debug/open.js"), import("./debug.js")]);
-  const { session, console } = openMachines(replayed, options);
+  const { session, console } = openMachines(replayed, bounded);
   ended.forEach((ticks, i) => {
     session.current = i;
     session.goto(ticks);

@@ -43,6 +43,8 @@ export interface MachineOptions extends SnapshotOptions {
   input?: Uint8Array;
   memorySize?: number;
   maxTicks?: number;
+  /** What the stop at `maxTicks` says (session.ts). */
+  limitNote?: string;
   quantum?: number;
 }
 
@@ -134,6 +136,7 @@ export function openMachines(
   const session = new Session(vms, console, {
     ...(options.quantum !== undefined ? { quantum: options.quantum } : {}),
     ...(options.maxTicks !== undefined ? { maxTicks: options.maxTicks } : {}),
+    ...(options.limitNote !== undefined ? { limitNote: options.limitNote } : {}),
   });
   return { session, console };
 }

@@ -106,6 +106,8 @@ export interface SessionOptions {
   quantum?: number;
   /** Ticks of all VMs together after which a run stops. */
   maxTicks?: number;
+  /** What the stop at `maxTicks` says; default: it is the --max-ticks limit. */
+  limitNote?: string;
 }
 
 export class Session {
@@ -120,6 +122,7 @@ export class Session {
   private values = 0;
   readonly quantum: number;
   readonly maxTicks: number;
+  private readonly limitNote: string;
   /** `trace KINDS`: a tracer over every VM's ticks, its lines handed out with the next answer. */
   private tracer: Tracer | null = null;
   private readonly traced: string[] = [];
@@ -135,6 +138,7 @@ export class Session {
   ) {
     this.quantum = options.quantum ?? 10_000;
     this.maxTicks = options.maxTicks ?? Infinity;
+    this.limitNote = options.limitNote ?? `the tick limit, ${this.maxTicks} ticks (raise it with --max-ticks)`;
   }
 
   get vm(): DebugVm {
@@ -539,7 +543,7 @@ export class Session {
         lines.push(`[vm ${t.name} waits for console input that has not come (give it with --input)]`);
         break;
       case "limit":
-        lines.push(`[stopped at the tick limit, ${this.maxTicks} ticks (raise it with --max-ticks)]`);
+        lines.push(`[stopped at ${this.limitNote}]`);
         break;
     }
     lines.push(this.where(hit.vm));
