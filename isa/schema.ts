@@ -131,6 +131,24 @@ export function counts(names?: readonly [string, ...string[]]): z.ZodType<Record
   return z.partialRecord(z.enum(names, { error: "unexpected name" }), wholeNumber(), { error }) as z.ZodType<Record<string, number>>;
 }
 
+/**
+ * `build`, made once per key and kept for the last `kept` keys: zod compiles a schema the first
+ * time it checks with it, which costs more than the check, and a schema built per check (per
+ * migration, say: for a memory's size, a program's bounds) pays that every time.
+ */
+export function keptSchemas<A extends unknown[], S>(build: (...args: A) => S, keyOf: (...args: A) => string, kept = 16): (...args: A) => S {
+  const made = new Map<string, S>();
+  return (...args) => {
+    const key = keyOf(...args);
+    let schema = made.get(key);
+    if (schema === undefined) {
+      if (made.size >= kept) made.delete(made.keys().next().value!);
+      made.set(key, (schema = build(...args)));
+    }
+    return schema;
+  };
+}
+
 /** One line for zod's first issue: `field.path: what is wrong`, or just what is wrong for the value itself. */
 function firstProblem(error: z.ZodError, root: string): string {
   const issue = error.issues[0]!;

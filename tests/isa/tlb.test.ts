@@ -10,7 +10,7 @@ import { TLB_SIZE } from "../../isa/cpu/mmu.js";
 import { cpuStateSchema } from "../../isa/cpu/state.js";
 import { UserError } from "../../isa/errors.js";
 import { Memory } from "../../isa/memory.js";
-import { parseAs } from "../../isa/schema.js";
+import { parseAs, problemOf } from "../../isa/schema.js";
 import { mapPages, setCsr, storeWords, w } from "../helpers/machine.js";
 
 const MEM = 256 * 1024;
@@ -267,5 +267,20 @@ describe("save and restore carry the TLB", () => {
     expect(() => parseAs(cpuStateSchema, { ...state, version: 1 }, "cpu")).toThrow(
       /1 is not supported \(this toyvmm reads 2\)/,
     );
+  });
+
+  it("the state schema names the first malformed TLB entry and its item, and checks a full TLB", () => {
+    const state = JSON.parse(JSON.stringify(paged([HALT], [], false).save())) as CpuState;
+    const problem = (tlb: unknown) => problemOf(cpuStateSchema, { ...state, tlb }, "cpu");
+    const full = Array.from({ length: TLB_SIZE }, (_, i) => [i, 0, 3]);
+    expect(problem(full)).toBeNull();
+    expect(problem([...full, [TLB_SIZE, 0, 0]])).toBe(`cpu.tlb: expected a list of at most ${TLB_SIZE} TLB entries`);
+    expect(problem("x")).toBe(`cpu.tlb: expected a list of at most ${TLB_SIZE} TLB entries`);
+    for (const entry of [[1, 2], [1, 2, 3, 4], 7, null, {}]) expect(problem([[0, 0, 0], entry])).toBe("cpu.tlb[1]: expected [page, frame, flags]");
+    expect(problem([[0, 0, 0], [1.5, 0, 0]])).toBe("cpu.tlb[1][0]: expected a whole number from 0 to 1048575");
+    expect(problem([[0, -1, 0]])).toBe("cpu.tlb[0][1]: expected a whole number from 0 to 1048575");
+    expect(problem([[0, 0, "1"], [1, 0, 9]])).toBe("cpu.tlb[0][2]: expected a whole number from 0 to 3");
+    // A malformed entry is named before any problem of the whole state (two entries for one slot, here).
+    expect(problem([[1, 0, 0], [1, 0, 0], [2, 0, 9]])).toBe("cpu.tlb[2][2]: expected a whole number from 0 to 3");
   });
 });

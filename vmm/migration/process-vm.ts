@@ -10,7 +10,7 @@
 import type { GuestImage } from "../../isa/image/model.js";
 import type { Memory } from "../../isa/memory.js";
 import { ConsoleCapture } from "../console-capture.js";
-import { problemOf, record, z } from "../../isa/schema.js";
+import { keptSchemas, problemOf, record, z } from "../../isa/schema.js";
 import { ProcessVm, type ProcessSetup, type ProcessState } from "../process/process-vm.js";
 import { resumeProcess } from "../process/resume.js";
 import { processSetupSchema, processStateSchema } from "../process/state-schema.js";
@@ -99,21 +99,11 @@ export function startProcess(spec: ProcessSpec): MigratableProcess {
   return vm;
 }
 
-/**
- * The config's schema for a memory of `memorySize`, made once per size: zod compiles a schema
- * the first time it checks with it, which took a destination 6 ms per migration.
- */
-const configSchemas = new Map<number, ReturnType<typeof buildConfigSchema>>();
-const CONFIG_SCHEMAS_KEPT = 8;
-const buildConfigSchema = (memorySize: number) => record({ kind: z.literal("process", { error: 'expected "process"' }), setup: processSetupSchema(memorySize) });
-function processConfigSchema(memorySize: number): ReturnType<typeof buildConfigSchema> {
-  let schema = configSchemas.get(memorySize);
-  if (!schema) {
-    if (configSchemas.size >= CONFIG_SCHEMAS_KEPT) configSchemas.delete(configSchemas.keys().next().value!);
-    configSchemas.set(memorySize, (schema = buildConfigSchema(memorySize)));
-  }
-  return schema;
-}
+/** The config's schema for a memory of `memorySize`. */
+const processConfigSchema = keptSchemas(
+  (memorySize: number) => record({ kind: z.literal("process", { error: 'expected "process"' }), setup: processSetupSchema(memorySize) }),
+  (memorySize: number) => String(memorySize),
+);
 
 /** The destination host for processes: resumes the program around the arrived memory. */
 export const PROCESS_HOST: VmHost = {

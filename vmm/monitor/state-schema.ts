@@ -13,6 +13,7 @@ import {
   counts,
   fixed,
   int32,
+  keptSchemas,
   LINE_MAX,
   NAME_MAX,
   oneOf,
@@ -56,21 +57,8 @@ const statsSchema = record({
   directShare: share,
 }) satisfies z.ZodType<StatsSnapshot>;
 
-/** Built schemas by memory size and kind: building one costs more than checking a state with it. */
-const built = new Map<string, ReturnType<typeof buildVmStateSchema>>();
-const BUILT_MAX = 16;
-
 /** The state of a machine (of `kind`, when given) around `memoryBytes` bytes of memory. */
-export function vmStateSchema(memoryBytes: number, kind?: VmState["kind"]) {
-  const key = `${memoryBytes}/${kind ?? ""}`;
-  let schema = built.get(key);
-  if (!schema) {
-    if (built.size >= BUILT_MAX) built.clear();
-    schema = buildVmStateSchema(memoryBytes, kind);
-    built.set(key, schema);
-  }
-  return schema;
-}
+export const vmStateSchema = keptSchemas(buildVmStateSchema, (memoryBytes: number, kind?: VmState["kind"]) => `${memoryBytes}/${kind ?? ""}`);
 
 function buildVmStateSchema(memoryBytes: number, kind?: VmState["kind"]) {
   return record({

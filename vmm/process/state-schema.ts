@@ -10,6 +10,7 @@ import { cpuStateSchema } from "../../isa/cpu/state.js";
 import {
   counts,
   int32,
+  keptSchemas,
   LINE_MAX,
   NAME_MAX,
   oneOf,
@@ -33,7 +34,9 @@ const base64Input = (() => {
 })();
 
 /** The setup of a process that runs in `memoryBytes` bytes of memory. */
-export function processSetupSchema(memoryBytes: number) {
+export const processSetupSchema = keptSchemas(buildSetupSchema, (memoryBytes: number) => String(memoryBytes));
+
+function buildSetupSchema(memoryBytes: number) {
   const pageBoundary = `expected a page boundary from 0 to ${memoryBytes}`;
   return record({
     version: version(1),
@@ -69,7 +72,10 @@ export interface ProcessBounds {
   inputLength: number;
 }
 
-export function processStateSchema({ breakStart, memorySize, inputLength }: ProcessBounds) {
+/** The state of a process within these bounds. */
+export const processStateSchema = keptSchemas(buildStateSchema, (b: ProcessBounds) => `${b.breakStart}/${b.memorySize}/${b.inputLength}`);
+
+function buildStateSchema({ breakStart, memorySize, inputLength }: ProcessBounds) {
   const programBreak = `expected a program break from ${breakStart} to ${memorySize}`;
   return record({
     version: version(1),
