@@ -45,8 +45,13 @@ export class Memory {
   /** `bytes` as a Buffer (the same memory), for native compares. */
   private readonly view: Buffer;
 
-  /** `buffer`: memory of `size` bytes to reuse (a VM that has left), cleared here; absent: fresh memory. */
-  constructor(size: number, buffer?: ArrayBuffer) {
+  /**
+   * `buffer`: memory of `size` bytes to reuse (a VM that has left), cleared here unless `clear`
+   * is false — then its bytes stay as they were, and the caller fills or clears every page
+   * before anything reads it (a migration's destination, which writes nearly every page anyway:
+   * protocol/destination.ts). Absent: fresh memory, all zeros.
+   */
+  constructor(size: number, buffer?: ArrayBuffer, clear = true) {
     if (!Number.isInteger(size) || size < PAGE_SIZE || size > MAX_MEMORY || size % PAGE_SIZE !== 0) {
       throw new UserError(
         `memory size ${size} must be a multiple of ${PAGE_SIZE} between ${PAGE_SIZE} and ${MAX_MEMORY}`,
@@ -57,7 +62,7 @@ export class Memory {
     if (buffer && buffer.byteLength !== size) throw new RangeError(`a buffer of ${buffer.byteLength} bytes is not a memory of ${size}`);
     const memory = buffer ?? new ArrayBuffer(size);
     this.bytes = new Uint8Array(memory);
-    if (buffer) this.bytes.fill(0);
+    if (buffer && clear) this.bytes.fill(0);
     this.sbytes = new Int8Array(memory);
     this.halves = new Int16Array(memory);
     this.uhalves = new Uint16Array(memory);

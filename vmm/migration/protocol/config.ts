@@ -55,6 +55,9 @@ export interface DestinationConfig {
   urgentLane: boolean;
   /** Nothing received for this long while the stream should flow: the link is taken as broken. */
   stallTimeoutNs: number;
-  /** Memory for the VM, all zeros, when the driver has some of this size to reuse; else the machine makes it. */
+  /**
+   * Memory for the VM when the driver has some of this size to reuse (else the machine makes
+   * it). Its bytes may be another VM's: every page no frame filled is cleared before the VM is built.
+   */
   memory?: (size: number) => Memory | null;
 }

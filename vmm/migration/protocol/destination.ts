@@ -391,12 +391,25 @@ export class Destination {
 
   /** Builds the VM from the checked config and state (the host checks them again, as any caller's). */
   private build(fail: (p: string) => never): void {
+    this.clearUnfilled();
     try {
       this.vm = this.settings.host.restore(this.setup!.name, this.config, this.state, this.memory!);
     } catch (error) {
       fail(`cannot restore the VM: ${(error as Error).message}`);
     }
     this.actions.push({ kind: "restored", vm: this.vm! });
+  }
+
+  /**
+   * Zeros in every page that no frame filled and none will (it is not missing), as fresh memory
+   * has: reused memory (config `memory`) still holds another VM's bytes there, which a source
+   * that never sent the page, or a pre-copy turned post-copy that did not mark it, would
+   * otherwise hand to the guest.
+   */
+  private clearUnfilled(): void {
+    const memory = this.memory!;
+    const received = this.received!;
+    for (let p = 0; p < memory.pageCount; p++) if (received[p] === 0 && memory.missing[p] === 0) memory.fillPage(p, null);
   }
 
   private resume(now: number): void {
