@@ -33,7 +33,9 @@ const PROGRESS_EVERY = 64;
 
 export class PreCopy implements SourceStrategy {
   private readonly outbox: Uint8Array[];
-  private queue: number[] = [];
+  /** The round's pages in order; null: every page of memory (round 0, a stop-and-copy from the start), with no array of them. */
+  private queue: number[] | null = null;
+  private queueLength = 0;
   private at = 0;
   private round: RoundStats | null = null;
   private final = false;
@@ -69,7 +71,7 @@ export class PreCopy implements SourceStrategy {
       if (queued) return queued;
       if (this.committing || this.parked) return null;
       if (!this.round) this.begin(now);
-      else if (this.at < this.queue.length) return this.pageFrame(now);
+      else if (this.at < this.queueLength) return this.pageFrame(now);
       else this.endRound(now);
     }
   }
@@ -102,20 +104,24 @@ export class PreCopy implements SourceStrategy {
     const memory = this.ctx.vm.memory;
     const stale = new Uint8Array(memory.pageCount);
     for (let p = 0; p < stale.length; p++) stale[p] = !this.everSent[p] || memory.dirty[p] ? 1 : 0;
-    for (let i = this.at; i < this.queue.length; i++) stale[this.queue[i]!] = 1;
+    for (let i = this.at; i < this.queueLength; i++) stale[this.pageAt(i)] = 1;
     return stale;
   }
 
   private begin(now: number): void {
     const memory = this.ctx.vm.memory;
-    memory.takeDirty(); // from now on a store means "send again"
-    const all = Array.from({ length: memory.pageCount }, (_, i) => i);
-    if (this.ctx.config.strategy === "stop-copy") this.stopAndCopy(now, 0, all);
-    else this.startRound(now, 0, all);
+    memory.dirty.fill(0); // from now on a store means "send again"
+    if (this.ctx.config.strategy === "stop-copy") this.stopAndCopy(now, 0, null);
+    else this.startRound(now, 0, null);
   }
 
-  private startRound(now: number, round: number, pages: number[]): void {
+  private pageAt(i: number): number {
+    return this.queue ? this.queue[i]! : i;
+  }
+
+  private startRound(now: number, round: number, pages: number[] | null): void {
     this.queue = pages;
+    this.queueLength = pages ? pages.length : this.ctx.vm.memory.pageCount;
     this.at = 0;
     this.ctx.phase = this.final ? "stop-and-copy" : `round ${round}`;
     this.round = { round, pages: 0, zeroPages: 0, bytes: 0, startNs: now, endNs: 0, resent: 0, dirtyPagesPerSecond: 0 };
@@ -124,7 +130,7 @@ export class PreCopy implements SourceStrategy {
     if (throttle !== null) this.round.throttle = throttle;
   }
 
-  private stopAndCopy(now: number, round: number, pages: number[]): void {
+  private stopAndCopy(now: number, round: number, pages: number[] | null): void {
     this.ctx.stopGuest(now);
     this.final = true;
     this.startRound(now, round, pages);
@@ -134,11 +140,11 @@ export class PreCopy implements SourceStrategy {
     const ctx = this.ctx;
     const memory = ctx.vm.memory;
     const round = this.round!;
-    const first = this.queue[this.at++]!;
+    const first = this.pageAt(this.at++);
     let count = 1;
     const zero = isZeroPage(memory, first);
     const limit = zero ? Infinity : this.runMax;
-    while (count < limit && this.at < this.queue.length && this.queue[this.at] === first + count && isZeroPage(memory, first + count) === zero) {
+    while (count < limit && this.at < this.queueLength && this.pageAt(this.at) === first + count && isZeroPage(memory, first + count) === zero) {
       this.at++;
       count++;
     }
@@ -187,7 +193,7 @@ export class PreCopy implements SourceStrategy {
 
   private reportProgress(now: number): void {
     const stats = this.ctx.stats;
-    const remainingPages = this.queue.length - this.at + (this.final ? 0 : countDirty(this.ctx.vm.memory));
+    const remainingPages = this.queueLength - this.at + (this.final ? 0 : countDirty(this.ctx.vm.memory));
     const remaining = remainingPages * PAGE_FRAME_BYTES;
     const sent = stats.rounds.reduce((n, r) => n + r.bytes, 0) + (this.round?.bytes ?? 0);
     this.ctx.progress(now, this.ctx.phase, sent / (sent + remaining), remaining);
