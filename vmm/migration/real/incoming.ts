@@ -58,7 +58,7 @@ export interface IncomingSettings {
   stallTimeoutNs: number;
   /** Builds the owner's control of a VM that arrived, stopped. */
   guest: (vm: MigratableVm) => GuestControl;
-  /** Memory to reuse for the VM, when there is some of its size (spare-memory.ts). */
+  /** Memory to reuse for the VM, when there is some of its size, its bytes as the last VM left them (spare-memory.ts). */
   memory?: (size: number) => Memory | null;
 }
 
@@ -276,6 +276,8 @@ export class IncomingMigration extends EventEmitter {
       if (!bytes) break;
       lane.write(bytes);
     }
+    // Out before the rest of the turn: the source waits on `started` and `done`, not on this host's bookkeeping.
+    lane?.flush();
     this.timer.at(this.machine!.nextTimer());
   }
 

@@ -100,11 +100,12 @@ export class Lane {
   }
 
   /**
-   * Hands what was gathered to the socket. Nothing but this lane holds a frame once it is
-   * written (the driver keeps none), so a whole slab of page frames goes back for reuse once
-   * the kernel has it.
+   * Hands what was gathered to the socket now (else it goes at the end of the turn): for frames
+   * the peer waits on — the commit, the return path's — which would otherwise wait for all the
+   * turn does after writing them. Nothing but this lane holds a frame once it is written (the
+   * driver keeps none), so a whole slab of page frames goes back for reuse once the kernel has it.
    */
-  private flush(): void {
+  flush(): void {
     const first = this.pending;
     this.pending = null;
     if (!first || this.broken) return;

@@ -438,6 +438,8 @@ export class OutgoingMigration extends EventEmitter {
         lane.bucket?.take(bytes.length, now);
         this.emit("frame", "forward", bytes);
       }
+      // The commit, an abort, a requested page: out before the rest of the turn (the status's listeners).
+      if (number === URGENT) lane.flush();
     }
     this.armTimer(wait);
   }
