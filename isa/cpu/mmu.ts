@@ -58,6 +58,8 @@ const VIRTUAL_PAGES = 1 << (32 - PAGE_SHIFT);
 
 /** A value from a saved state, short and on one line, for a message. */
 const shown = (value: unknown): string => (JSON.stringify(value) ?? String(value)).slice(0, 24);
+/** Whether `n` is a whole number from 0 to below `end`. */
+const isBelow = (n: unknown, end: number): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) < end;
 
 export class Mmu {
   /** The entries: tag = (virtual page << 1) | kernel, or -1 when empty. */
@@ -186,32 +188,39 @@ export class Mmu {
     return out;
   }
 
-  /** Replaces the TLB with saved entries, or changes nothing and names the first it cannot hold. */
+  /**
+   * Replaces the TLB with saved entries, or changes nothing and names the first it cannot hold.
+   * Plain loops, no closure per entry: a migration's destination loads a full TLB in cold code.
+   */
   load(entries: readonly TlbEntry[]): void {
     if (!Array.isArray(entries)) throw new UserError("CPU state: the TLB is not a list of entries");
     const memory = this.memory;
     const taken = new Uint8Array(TLB_SIZE);
-    entries.forEach((entry, i) => {
-      const bad = (problem: string): never => {
-        throw new UserError(`CPU state: TLB entry ${i}: ${problem}`);
-      };
-      if (!Array.isArray(entry) || entry.length !== 3) bad("is not [page, frame, flags]");
-      const [page, frame, flags] = entry;
-      const whole = (n: number, end: number) => Number.isInteger(n) && n >= 0 && n < end;
-      if (!whole(page, VIRTUAL_PAGES)) bad(`page ${shown(page)} is not a virtual page number`);
-      if (!whole(frame, memory.pageCount)) bad(`frame ${shown(frame)} is outside memory`);
-      if (!whole(flags, (TLB_KERNEL | TLB_WRITE) + 1)) bad(`flags ${shown(flags)} are not TLB_KERNEL and/or TLB_WRITE`);
-      if (taken[page & TLB_MASK]) bad(`slot ${page & TLB_MASK} is taken by an earlier entry`);
-      taken[page & TLB_MASK] = 1;
-    });
+    for (let i = 0; i < entries.length; i++) {
+      const problem = this.entryProblem(entries[i], taken);
+      if (problem) throw new UserError(`CPU state: TLB entry ${i}: ${problem}`);
+    }
     this.flush();
-    for (const [page, frame, flags] of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      const [page, frame, flags] = entries[i]!;
       const slot = page & TLB_MASK;
       this.tag[slot] = (page << 1) | (flags & TLB_KERNEL);
       this.frame[slot] = frame << PAGE_SHIFT;
       this.writable[slot] = flags & TLB_WRITE ? 1 : 0;
       if (memory.missingCount === 0 || memory.missing[frame] === 0) this.expose(slot, ACCESS_READ, frame << PAGE_SHIFT);
     }
+  }
+
+  /** Why this TLB cannot hold `entry` (its slot marked in `taken` when it can), or null. */
+  private entryProblem(entry: unknown, taken: Uint8Array): string | null {
+    if (!Array.isArray(entry) || entry.length !== 3) return "is not [page, frame, flags]";
+    const [page, frame, flags] = entry as unknown[];
+    if (!isBelow(page, VIRTUAL_PAGES)) return `page ${shown(page)} is not a virtual page number`;
+    if (!isBelow(frame, this.memory.pageCount)) return `frame ${shown(frame)} is outside memory`;
+    if (!isBelow(flags, (TLB_KERNEL | TLB_WRITE) + 1)) return `flags ${shown(flags)} are not TLB_KERNEL and/or TLB_WRITE`;
+    if (taken[page & TLB_MASK]) return `slot ${page & TLB_MASK} is taken by an earlier entry`;
+    taken[page & TLB_MASK] = 1;
+    return null;
   }
 
   /** True when the physical frame exists and has arrived; otherwise records why not. */

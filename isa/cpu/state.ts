@@ -5,7 +5,7 @@
  * so the machines' schemas check that; likewise each TLB entry's frame (Mmu.load checks it).
  */
 import { CSR_COUNT, PAGE_SHIFT, REGISTER_COUNT } from "../arch.js";
-import { fixed, flag, int32, list, record, version, wholeNumber, z } from "../schema.js";
+import { fixed, flag, int32, record, version, wholeNumber, z } from "../schema.js";
 import { CPU_STATE_VERSION, type CpuState } from "./cpu.js";
 import { TLB_KERNEL, TLB_MASK, TLB_SIZE, TLB_WRITE, type TlbEntry } from "./mmu.js";
 
@@ -29,18 +29,19 @@ function entryProblem(entry: unknown): [number, string] | null {
 }
 
 /**
- * The TLB's entries, each checked in one plain loop with the words and place a zod tuple of
- * whole numbers would give: the tuples cost 10–20 ms for the 1024 entries of a full TLB, most
- * of the time a destination spent checking an arrived CPU state.
+ * The TLB's entries, checked in one plain loop with the words and places zod's list of tuples
+ * of whole numbers gave: those cost 10–20 ms for the 1024 entries of a full TLB, most of the
+ * time a destination spent checking an arrived CPU state.
  */
-const tlbEntries = list(z.unknown(), TLB_SIZE, "TLB entries").superRefine((entries, ctx) => {
+const TLB_LIST = `expected a list of at most ${TLB_SIZE} TLB entries`;
+const tlbEntries = z.unknown().superRefine((entries, ctx) => {
+  // Fatal, as zod's own issues are: the state's refinement below sees only well-formed entries.
+  if (!Array.isArray(entries) || entries.length > TLB_SIZE) return ctx.addIssue({ code: "custom", message: TLB_LIST, continue: false });
   for (let i = 0; i < entries.length; i++) {
     const problem = entryProblem(entries[i]);
     if (!problem) continue;
     const [item, message] = problem;
-    // Fatal, as a tuple's own issues are: the state's refinement below sees only well-formed entries.
-    ctx.addIssue({ code: "custom", path: item < 0 ? [i] : [i, item], message, continue: false });
-    return;
+    return ctx.addIssue({ code: "custom", path: item < 0 ? [i] : [i, item], message, continue: false });
   }
 }) as unknown as z.ZodType<TlbEntry[]>;
 
@@ -57,8 +58,9 @@ export const cpuStateSchema = record({
 }).superRefine((cpu, ctx) => {
   if (cpu.idleTicks > cpu.ticks) ctx.addIssue({ code: "custom", path: ["idleTicks"], message: `expected at most the ${cpu.ticks} ticks` });
   const taken = new Uint8Array(TLB_SIZE);
-  cpu.tlb.forEach(([page], i) => {
-    if (taken[page & TLB_MASK]) ctx.addIssue({ code: "custom", path: ["tlb", i], message: "expected one entry per TLB slot" });
-    taken[page & TLB_MASK] = 1;
-  });
+  for (let i = 0; i < cpu.tlb.length; i++) {
+    const slot = cpu.tlb[i]![0] & TLB_MASK;
+    if (taken[slot]) ctx.addIssue({ code: "custom", path: ["tlb", i], message: "expected one entry per TLB slot" });
+    taken[slot] = 1;
+  }
 }) satisfies z.ZodType<CpuState>;
