@@ -5,7 +5,10 @@
  * buffer) more than `maxPayload` bytes; what a frame contains is the decoder's business.
  *
  * A frame that lies inside one chunk is handed on as a view of it (no copy); one that spans
- * chunks is copied together once. The views are plain Uint8Arrays: a Buffer's `subarray`
+ * chunks is copied together once — with `reuse`, into one buffer of the reader's, which the next
+ * such frame overwrites: a fresh 256 KiB for each run of pages (stream/pages-frame.ts), which
+ * spans the socket's 64 KiB reads, cost the destination a page fault per 4 KiB of it and the
+ * garbage collector as much again. The views are plain Uint8Arrays: a Buffer's `subarray`
  * builds a Buffer, which cost about as much as decoding the page frame in it.
  */
 import { streamError } from "../stream/codec.js";
@@ -17,6 +20,12 @@ export class FrameReader {
   private head = 0;
   private buffered = 0;
   private wantPrologue: boolean;
+  /**
+   * Whether a frame that spans chunks may be gathered into the reader's one buffer: only for a
+   * consumer that is done with each transmission before it asks for the next (a Lane's handlers).
+   */
+  reuse = false;
+  private gathered = new Uint8Array(0);
 
   constructor(
     prologue: boolean,
@@ -71,7 +80,7 @@ export class FrameReader {
       this.advance(size);
       return view;
     }
-    const out = new Uint8Array(size);
+    const out = this.reuse ? this.gatherBuffer(size) : new Uint8Array(size);
     let filled = 0;
     while (filled < size) {
       const part = this.parts[0]!;
@@ -81,6 +90,12 @@ export class FrameReader {
       this.advance(n);
     }
     return out;
+  }
+
+  /** `size` bytes of the reader's buffer, grown to the largest frame gathered so far (at most a frame the limit allows). */
+  private gatherBuffer(size: number): Uint8Array {
+    if (this.gathered.length < size) this.gathered = new Uint8Array(size);
+    return new Uint8Array(this.gathered.buffer, 0, size);
   }
 
   private advance(n: number): void {

@@ -15,6 +15,7 @@ import type { TokenBucket } from "./token-bucket.js";
 const PENDING_MAX = Math.max(256 << 10, PAGE_SLAB_BYTES);
 
 export interface LaneHandlers {
+  /** One transmission, whose bytes are the handler's only until it returns (the reader reuses its buffer). */
   onTransmission(bytes: Uint8Array): void;
   /** After the transmissions that came in one piece of the byte stream (a receiver acts on them once). */
   onTransmissionsEnd?(): void;
@@ -44,6 +45,8 @@ export class Lane {
     readonly bucket: TokenBucket | null = null,
   ) {
     this.reader = reader;
+    // Each transmission goes to a handler that is done with it before the next is read.
+    reader.reuse = true;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("drain", () => {

@@ -1,0 +1,60 @@
+/**
+ * The frame reader cuts a byte stream, however it is chunked, back into the sender's frames;
+ * with `reuse` (as every Lane reads) a frame that spans chunks is gathered into the reader's
+ * one buffer, and each frame is still whole and right when its consumer reads it at once.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { FrameReader } from "../../vmm/migration/real/frame-reader.js";
+import { encodeFrame, encodePrologue } from "../../vmm/migration/stream/codec.js";
+
+/** A prologue and frames of many sizes, the largest spanning several chunks. */
+function stream(sizes: number[]): { bytes: Uint8Array; frames: Uint8Array[] } {
+  const frames = [encodePrologue(), ...sizes.map((n, i) => encodeFrame({ type: "pages", first: i, round: 0, data: new Uint8Array(n * 4096).fill(i + 1) }))];
+  return { bytes: Buffer.concat(frames), frames };
+}
+
+/** The frames `reader` gives for `bytes` cut at `cuts`, each copied as it comes (as a consumer reads it at once). */
+function read(reader: FrameReader, bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (const end of [...cuts.filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b), bytes.length]) {
+    reader.push(bytes.subarray(at, end));
+    at = end;
+    for (let frame = reader.next(); frame; frame = reader.next()) out.push(frame.slice());
+  }
+  return out;
+}
+
+describe("the frame reader", () => {
+  it("gives the sender's frames however the stream is chunked, gathering into its own buffer or not", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 12 }), fc.boolean(), (sizes, cuts, reuse) => {
+        const { bytes, frames } = stream(sizes);
+        const reader = new FrameReader(true, 1 << 20, "test");
+        reader.reuse = reuse;
+        const got = read(reader, bytes, cuts.map((c) => c % bytes.length));
+        expect(got.map((f) => Buffer.from(f).toString("hex"))).toEqual(frames.map((f) => Buffer.from(f).toString("hex")));
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it("with reuse, frames that span chunks share one buffer; without, each has its own", () => {
+    const { bytes } = stream([4, 4]);
+    const frames = (reuse: boolean) => {
+      const reader = new FrameReader(true, 1 << 20, "test");
+      reader.reuse = reuse;
+      const out: Uint8Array[] = [];
+      for (let at = 0; at < bytes.length; at += 1000) {
+        reader.push(bytes.subarray(at, at + 1000));
+        for (let frame = reader.next(); frame; frame = reader.next()) out.push(frame);
+      }
+      return out.slice(1);
+    };
+    const [a, b] = frames(true);
+    expect(a!.buffer).toBe(b!.buffer);
+    const [c, d] = frames(false);
+    expect(c!.buffer).not.toBe(d!.buffer);
+  });
+});
