@@ -28,14 +28,18 @@ function shiftTables(): Uint32Array {
 
 /** The CRC-32 of A‖P, given crc(A) and crc(P) for a page P. */
 export function appendPageCrc(crc: number, pageCrc: number): number {
-  const t = shiftTables();
+  return appendWith(shiftTables(), crc, pageCrc);
+}
+
+function appendWith(t: Uint32Array, crc: number, pageCrc: number): number {
   return (t[crc & 0xff]! ^ t[256 + ((crc >>> 8) & 0xff)]! ^ t[512 + ((crc >>> 16) & 0xff)]! ^ t[768 + (crc >>> 24)]! ^ pageCrc) >>> 0;
 }
 
-/** The CRC-32 of all memory, from the CRC of each of its pages in order. */
+/** The CRC-32 of all memory, from the CRC of each of its pages in order (the tables fetched once: it runs cold, once a migration, at both ends). */
 export function memoryCrcOf(pageCrcs: Uint32Array): number {
+  const t = shiftTables();
   let crc = 0;
-  for (let p = 0; p < pageCrcs.length; p++) crc = appendPageCrc(crc, pageCrcs[p]!);
+  for (let p = 0; p < pageCrcs.length; p++) crc = appendWith(t, crc, pageCrcs[p]!);
   return crc;
 }
 
