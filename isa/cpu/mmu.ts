@@ -59,7 +59,7 @@ const VIRTUAL_PAGES = 1 << (32 - PAGE_SHIFT);
 /** A value from a saved state, short and on one line, for a message. */
 const shown = (value: unknown): string => (JSON.stringify(value) ?? String(value)).slice(0, 24);
 /** Whether `n` is a whole number from 0 to below `end`. */
-const isBelow = (n: unknown, end: number): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) < end;
+export const isBelow = (n: unknown, end: number): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) < end;
 
 export class Mmu {
   /** The entries: tag = (virtual page << 1) | kernel, or -1 when empty. */

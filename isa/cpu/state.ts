@@ -7,14 +7,12 @@
 import { CSR_COUNT, PAGE_SHIFT, REGISTER_COUNT } from "../arch.js";
 import { fixed, flag, int32, record, version, wholeNumber, z } from "../schema.js";
 import { CPU_STATE_VERSION, type CpuState } from "./cpu.js";
-import { TLB_KERNEL, TLB_MASK, TLB_SIZE, TLB_WRITE, type TlbEntry } from "./mmu.js";
+import { isBelow, TLB_KERNEL, TLB_MASK, TLB_SIZE, TLB_WRITE, type TlbEntry } from "./mmu.js";
 
 const PAGE_NUMBER_MAX = 2 ** (32 - PAGE_SHIFT) - 1;
 const FLAGS_MAX = TLB_KERNEL | TLB_WRITE;
 const PAGE_NUMBER = `expected a whole number from 0 to ${PAGE_NUMBER_MAX}`;
 const FLAGS = `expected a whole number from 0 to ${FLAGS_MAX}`;
-
-const whole = (n: unknown, max: number) => typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= max;
 
 /**
  * Why an entry is not [virtual page, frame, flags] (as Mmu.entries() gives it): the index of the
@@ -22,9 +20,9 @@ const whole = (n: unknown, max: number) => typeof n === "number" && Number.isInt
  */
 function entryProblem(entry: unknown): [number, string] | null {
   if (!Array.isArray(entry) || entry.length !== 3) return [-1, "expected [page, frame, flags]"];
-  if (!whole(entry[0], PAGE_NUMBER_MAX)) return [0, PAGE_NUMBER];
-  if (!whole(entry[1], PAGE_NUMBER_MAX)) return [1, PAGE_NUMBER];
-  if (!whole(entry[2], FLAGS_MAX)) return [2, FLAGS];
+  if (!isBelow(entry[0], PAGE_NUMBER_MAX + 1)) return [0, PAGE_NUMBER];
+  if (!isBelow(entry[1], PAGE_NUMBER_MAX + 1)) return [1, PAGE_NUMBER];
+  if (!isBelow(entry[2], FLAGS_MAX + 1)) return [2, FLAGS];
   return null;
 }
 
