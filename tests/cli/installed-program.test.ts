@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { modulesLoaded } from "../helpers/modules-loaded.js";
 
 const { bin } = JSON.parse(readFileSync("package.json", "utf8")) as { bin: { toyvmm: string } };
 const PROGRAM = resolve(bin.toyvmm);
@@ -41,6 +42,31 @@ describe("the installed program", () => {
       expect(run(PROGRAM, args), args.join(" ")).toEqual(run(MODULES, args));
     }
     expect(run(PROGRAM, ["run", "programs/hello.tvm"]).stdout).toBe("Hello, world!\n");
+  });
+
+  it("loads the packages it keeps outside the bundle only when they are asked for", () => {
+    const outside = [
+      "/node_modules/zod/",
+      "/node_modules/pino",
+      "/node_modules/ws/",
+      "/node_modules/vega",
+      "/node_modules/@node-rs/crc32",
+    ];
+    for (const args of [
+      ["boot", "solo"],
+      ["run", "programs/hello.tvm"],
+    ]) {
+      const { files, stdout } = modulesLoaded(args, PROGRAM);
+      expect(stdout, args.join(" ")).toContain("ello");
+      // The bundle is read as a script, not loaded as a module: no file of dist/ loads but the launcher.
+      expect([...new Set(files.filter((f) => f.includes("/dist/")))], args.join(" ")).toEqual([`file://${PROGRAM}`]);
+      expect(
+        files.filter((f) => outside.some((part) => f.includes(part))),
+        args.join(" "),
+      ).toEqual([]);
+    }
+    const logged = modulesLoaded(["run", "programs/hello.tvm", "--log-level", "debug"], PROGRAM);
+    expect(logged.files.some((f) => f.includes("/node_modules/pino/"))).toBe(true);
   });
 
   it("runs the modules when the bundle is missing or older than them", () => {
