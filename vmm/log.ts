@@ -17,7 +17,7 @@ type LogMethod = (fields: object, message?: string) => void;
 /** What commands log through: pino's methods for each level. */
 export type Logger = Record<Exclude<LogLevel, "silent">, LogMethod>;
 
-const require = createRequire(import.meta.url);
+const load = createRequire(import.meta.url);
 
 /**
  * A logger at `level` writing to `destination`, or to file descriptor 2 when none is given.
@@ -37,11 +37,11 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
 }
 
 function openPino(level: LogLevel, destination?: DestinationStream): PinoLogger {
-  const { pino } = require("pino") as typeof import("pino");
+  const { pino } = load("pino") as typeof import("pino");
   const options = { level, base: null, name: "toyvmm" };
   if (destination) return pino(options, destination);
   if (process.stderr.isTTY) {
-    const pretty = require("pino-pretty") as (options: object) => DestinationStream;
+    const pretty = load("pino-pretty") as (options: object) => DestinationStream;
     return pino(options, pretty({ destination: 2, sync: true, ignore: "pid,hostname,name" }));
   }
   return pino(options, pino.destination({ fd: 2, sync: true }));

@@ -1,6 +1,7 @@
 /**
  * Every example in every command's --help runs as written, as a whole process in a shell, from
- * a folder that holds the project's programs/, guest-os/ and docs/ (as a user's checkout does).
+ * a folder that holds the project's programs/, guest-os/ and docs/ (as a user's checkout does),
+ * through the installed program (package.json's bin: the bundle and its code cache).
  */
 import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
@@ -16,7 +17,7 @@ const work = mkdtempSync(join(tmpdir(), "toyvmm-examples-"));
 for (const folder of ["programs", "guest-os", "docs"]) symlinkSync(resolve(folder), join(work, folder));
 mkdirSync(join(work, "bin"));
 const shim = join(work, "bin", "toyvmm");
-writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${resolve("dist/vmm/cli/main.js")}" "$@"\n`);
+writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${resolve("dist/vmm/cli/toyvmm.cjs")}" "$@"\n`);
 chmodSync(shim, 0o755);
 
 const examples = (await commandSpecs()).flatMap((spec) => spec.examples.map((example) => [spec.name, example] as const));

@@ -28,9 +28,9 @@ export interface Loaded {
   stdout: string;
 }
 
-/** Runs `toyvmm ARGS` to its end and says what it loaded; a non-zero exit fails. */
-export function modulesLoaded(args: string[]): Loaded {
-  const run = spawnSync(process.execPath, ["--import", `data:text/javascript,${encodeURIComponent(OBSERVE)}`, CLI, ...args], {
+/** Runs `toyvmm ARGS` (the modules, or `program`) to its end and says what it loaded; a non-zero exit fails. */
+export function modulesLoaded(args: string[], program = CLI): Loaded {
+  const run = spawnSync(process.execPath, ["--import", `data:text/javascript,${encodeURIComponent(OBSERVE)}`, program, ...args], {
     encoding: "utf8",
     timeout: 30_000,
   });

@@ -1,6 +1,6 @@
 /**
  * What a user sees: the four CPU kernels (programs/bench/*.s) each run as a whole
- * `toyvmm run` process, beside the same algorithm in plain JavaScript in its own process
+ * `toyvmm run` process of the installed program (package.json's bin), beside the same algorithm in plain JavaScript in its own process
  * (plain-kernels.ts, warmed on a small input first), and `toyvmm boot solo` to its first
  * console line beside Node's own start (cold-start.ts). Process start-up counts on both
  * sides, as it does for a user.
@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { assembleFile } from "../../isa/asm/index.js";
 import { encodeImage } from "../../isa/image/format.js";
 import { coldStartFigure, coldStartJobs, formatColdStart, type ColdStartFigure } from "./cold-start.js";
-import { packageRoot } from "./package-root.js";
+import { installedProgram, packageRoot } from "./package-root.js";
 import { median } from "./statistics.js";
 
 export interface Kernel {
@@ -93,7 +93,7 @@ const argText = (args: Record<string, number>) =>
 
 export async function benchKernels(rounds: number, scale = 1, env: NodeJS.ProcessEnv = process.env): Promise<KernelReport> {
   const root = packageRoot();
-  const cli = join(root, "dist", "vmm", "cli", "main.js");
+  const cli = installedProgram();
   const plain = join(root, "dist", "vmm", "bench", "plain-kernels.js");
   const dir = mkdtempSync(join(tmpdir(), "toyvmm-bench-"));
   try {

@@ -19,7 +19,7 @@ import { createBareMachine } from "../monitor/bare.js";
 import type { Machine } from "../monitor/machine.js";
 import type { BootOptions } from "../monitor/machine.js";
 import { createVm } from "../monitor/vm.js";
-import { packageRoot } from "./package-root.js";
+import { installedProgram, packageRoot } from "./package-root.js";
 
 /** A kernel-mode ALU loop; the timer interrupts it every 10 000 ticks. */
 const COMPUTE_GUEST = `
@@ -229,9 +229,9 @@ export function benchDensity(count = 1000): DensityFigure {
   };
 }
 
-/** Spawns `node dist/vmm/cli/main.js boot GUEST` and times it to its first console line. */
+/** Spawns the installed program's `toyvmm boot GUEST` and times it to its first console line. */
 export function benchColdBoot(guest = "solo", timeoutMs = 20_000, env: NodeJS.ProcessEnv = process.env): Promise<ColdBootFigure> {
-  const main = join(packageRoot(), "dist", "vmm", "cli", "main.js");
+  const main = installedProgram();
   if (!existsSync(main))
     return Promise.resolve({ guest, firstLineMs: null, note: `${main} not built (npm run build)` });
   return new Promise((resolve) => {

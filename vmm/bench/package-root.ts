@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -11,4 +11,11 @@ export function packageRoot(): string {
     dir = parent;
   }
   return dir;
+}
+
+/** The installed `toyvmm` program (package.json's bin), which the whole-process figures run. */
+export function installedProgram(): string {
+  const root = packageRoot();
+  const { bin } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { bin: { toyvmm: string } };
+  return join(root, bin.toyvmm);
 }

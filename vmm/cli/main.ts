@@ -271,8 +271,11 @@ function outputPath(fd: number): string | undefined {
   }
 }
 
-if (invokedAsProgram()) {
+/** Runs as the `toyvmm` program: the command line's words, the process's io and exit status. */
+export async function runProgram(): Promise<void> {
   exitOnOutputError(process.stdout, 1, "standard output");
   exitOnOutputError(process.stderr, 2, "standard error");
   process.exitCode = await runCli(process.argv.slice(2));
 }
+
+if (invokedAsProgram()) void runProgram();
