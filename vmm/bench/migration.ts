@@ -10,7 +10,7 @@ import { withMigratingGuest } from "./host-migration.js";
 import { benchPostcopy, benchPrecopy, type PostcopyFigure, type PrecopyFigure } from "./live-migration.js";
 import { GUEST_MEMORY, GUEST_SPEED, WORKING_SET_PAGES, WRITE_RATE } from "./migration-guest.js";
 import { benchMultifd, type MultifdFigure } from "./multifd.js";
-import { benchStream, benchStreamInProcess, type StreamThroughputFigure } from "./stream-throughput.js";
+import { benchStream, benchStreamInProcess, STREAM_WARM_ROUNDS, type StreamThroughputFigure } from "./stream-throughput.js";
 
 export interface MigrationBenchReport {
   guest: { memoryBytes: number; workingSetPages: number; writesPerMillionTicks: number; speed: number };
@@ -52,7 +52,7 @@ function formatStreamRow(s: StreamThroughputFigure): string {
   const verdict = s.between === "host processes" ? `goal ${s.goal}x, ${s.ratio >= s.goal ? "met" : "not met"}; ` : "";
   return (
     `  stream between ${s.between} (stop-and-copy, ${(s.bytes / 1e6).toFixed(1)} MB): ${mbps(s.streamBytesPerSecond)} (page frames alone ${mbps(s.pagesBytesPerSecond)})  ` +
-    `raw socket ${mbps(s.rawBytesPerSecond)}  ${s.ratio.toFixed(3)}x (${verdict}median of ${s.rounds})`
+    `raw socket ${mbps(s.rawBytesPerSecond)}  ${s.ratio.toFixed(3)}x (${verdict}median of ${s.rounds} after ${STREAM_WARM_ROUNDS} not counted)`
   );
 }
 

@@ -14,6 +14,21 @@ import type { MigrationStats } from "../migration/stats.js";
 
 export const STREAM_GOAL = 0.8;
 
+/**
+ * Each measurement starts this long after the one before it, so that neither runs in the
+ * other's aftermath (the source host releasing a 64 MiB VM, the destination compiling the
+ * guest's code, collections in every process): pushed at once after a migration, the raw
+ * socket ran a fifth to a third slower, which flattered the ratio.
+ */
+const SETTLE_MS = 300;
+const settle = () => new Promise((resume) => setTimeout(resume, SETTLE_MS));
+/**
+ * Rounds run first and not counted: the hosts' first migrations run code V8 has not yet
+ * optimized (page frames alone went from about 400 MB/s in a run's first rounds to 540-630 in
+ * its later ones), and a long-running host's migrations are the later kind.
+ */
+export const STREAM_WARM_ROUNDS = 2;
+
 export interface StreamThroughputFigure {
   /** "host processes" (the goal's figure) or "one process". */
   between: "host processes" | "one process";
@@ -35,13 +50,17 @@ export async function benchStream(between: StreamThroughputFigure["between"], ro
   const raw: number[] = [];
   let bytes = 0;
   await withRawSink(between === "host processes", async (port) => {
-    for (let i = 0; i < rounds; i++) {
+    for (let i = -STREAM_WARM_ROUNDS; i < rounds; i++) {
+      await settle();
       const source = await migrate();
       bytes = source.bytesSent;
+      await settle();
+      const rawRate = await rawSocketThroughput(bytes, port);
+      if (i < 0) continue;
       stream.push(bytes / ((source.totalNs - source.setupNs) / 1e9));
       const round = source.rounds[0]!;
       pages.push(round.bytes / ((round.endNs - round.startNs) / 1e9));
-      raw.push(await rawSocketThroughput(bytes, port));
+      raw.push(rawRate);
     }
   });
   return {
