@@ -23,6 +23,8 @@ const run = (script: string, args: string[]) => {
 
 const dir = mkdtempSync(join(tmpdir(), "toyvmm-installed-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const HELLO = join(dir, "hello.tvm");
+spawnSync(process.execPath, [MODULES, "asm", "programs/hello.s", "-o", HELLO], { timeout: 30_000 });
 
 describe("the installed program", () => {
   it("is the launcher, and V8 takes its code cache", () => {
@@ -33,15 +35,15 @@ describe("the installed program", () => {
 
   it("runs, fails and explains as the modules do", () => {
     for (const args of [
-      ["run", "programs/hello.tvm"],
+      ["run", HELLO],
       ["boot", "solo"],
       ["run", join(dir, "missing.tvm")],
-      ["run", "programs/hello.tvm", "--max-tick", "5"],
-      ["inspect", "programs/hello.tvm"],
+      ["run", HELLO, "--max-tick", "5"],
+      ["inspect", HELLO],
     ]) {
       expect(run(PROGRAM, args), args.join(" ")).toEqual(run(MODULES, args));
     }
-    expect(run(PROGRAM, ["run", "programs/hello.tvm"]).stdout).toBe("Hello, world!\n");
+    expect(run(PROGRAM, ["run", HELLO]).stdout).toBe("Hello, world!\n");
   });
 
   it("loads the packages it keeps outside the bundle only when they are asked for", () => {
@@ -54,7 +56,7 @@ describe("the installed program", () => {
     ];
     for (const args of [
       ["boot", "solo"],
-      ["run", "programs/hello.tvm"],
+      ["run", HELLO],
     ]) {
       const { files, stdout } = modulesLoaded(args, PROGRAM);
       expect(stdout, args.join(" ")).toContain("ello");
@@ -65,7 +67,7 @@ describe("the installed program", () => {
         args.join(" "),
       ).toEqual([]);
     }
-    const logged = modulesLoaded(["run", "programs/hello.tvm", "--log-level", "debug"], PROGRAM);
+    const logged = modulesLoaded(["run", HELLO, "--log-level", "debug"], PROGRAM);
     expect(logged.files.some((f) => f.includes("/node_modules/pino/"))).toBe(true);
   });
 
