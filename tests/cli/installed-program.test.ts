@@ -58,8 +58,10 @@ describe("the installed program", () => {
       ["boot", "solo"],
       ["run", HELLO],
     ]) {
-      const { files, stdout } = modulesLoaded(args, PROGRAM);
+      const { files, builtins, stdout } = modulesLoaded(args, PROGRAM);
       expect(stdout, args.join(" ")).toContain("ello");
+      // yargs' checks come from yargs-assert.ts, not node:assert with its error formatting.
+      expect(builtins.filter((name) => name.includes("assert")), args.join(" ")).toEqual([]);
       // The bundle is read as a script, not loaded as a module: no file of dist/ loads but the launcher.
       expect([...new Set(files.filter((f) => f.includes("/dist/")))], args.join(" ")).toEqual([`file://${PROGRAM}`]);
       expect(

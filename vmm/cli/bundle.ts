@@ -16,7 +16,7 @@ import { build, type Plugin } from "esbuild";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assembleFile } from "../../isa/asm/index.js";
 import { encodeImage } from "../../isa/image/format.js";
@@ -63,6 +63,16 @@ const ownUrls: Plugin = {
   },
 };
 
+/** yargs' `require("assert")` gets the two checks it uses (yargs-assert.ts), not all of node:assert. */
+const yargsAssert: Plugin = {
+  name: "yargs-assert",
+  setup(bundle) {
+    bundle.onResolve({ filter: /^assert$/ }, (args) =>
+      args.importer.includes(`${sep}yargs${sep}`) ? { path: join(HERE, "yargs-assert.js") } : undefined,
+    );
+  },
+};
+
 async function main(): Promise<void> {
   await build({
     entryPoints: [join(HERE, "main.js")],
@@ -72,7 +82,7 @@ async function main(): Promise<void> {
     platform: "node",
     target: "node20",
     external: OUTSIDE,
-    plugins: [ownUrls],
+    plugins: [ownUrls, yargsAssert],
     banner: {
       js: [
         `const ${MODULE_URL} = (path) => require("node:url").pathToFileURL(require("node:path").join(__dirname, path)).href;`,
