@@ -116,8 +116,9 @@ const SLICE_MAX = 0x40000000;
  * no measurable cost (one call per this many instructions).
  */
 const REGION_CALL_MAX = 1 << 16;
-/** A fetchKey no pc matches (low bits set): the next fetch looks for a compiled block. */
-const PROBE = -2;
+/** A fetchKey no instruction's page matches: the next fetch takes the slow path. */
+const NO_PAGE = -1;
+const WORDS_PER_PAGE_SHIFT = PAGE_SHIFT - 2;
 
 /** The machine the compiler trains new regions on (jit/train.ts). */
 const scratchMachine = (size: number): Cpu => new Cpu(new Memory(size), { jit: false });
@@ -378,22 +379,28 @@ export class Cpu {
     const k = mmu.kernel ? 1 : 0;
     const privileged = !this.hosted && (this.csr[CSR.status]! & STATUS_KERNEL) !== 0;
 
-    let pc = this.pc | 0;
+    // The loop runs on `at`, the physical word index of the instruction, so a fetch is one
+    // load. Its virtual pc, anchorVa + 4 * (at - anchorWord), is worked out only where it is
+    // needed: a link register, the fetch's slow path, the end.
+    let at = 0;
+    let anchorVa = this.pc | 0;
+    let anchorWord = 0;
     let n = count | 0;
     let event = EV_NONE;
     let fetchPage = -1; // virtual page base of the cached fetch translation; -1 = none
     let fetchBase = 0; // its physical word index
     let w = 0;
     const jit = this.jit;
-    // fetchPage, or PROBE after a jump (and at the start) to look for a compiled block there:
-    // one compare per instruction serves both.
-    let fetchKey = -1;
+    // The physical page `at` may run in without the slow path: fetchBase's, or NO_PAGE after a
+    // jump the compiler may have code for, a jalr, or a data access that took the fetch's TLB
+    // slot. One compare per instruction serves them all.
+    let fetchKey = NO_PAGE;
 
     stop: {
       while (n > 0) {
-        // Fetch: the cached page serves while pc stays aligned inside it and its TLB entry
-        // stays (a data access that refills the slot forgets it).
-        if ((pc & 0xfffff003) !== fetchKey) {
+        // Fetch: the cached page serves while `at` stays inside it and its TLB entry stays.
+        if (at >>> WORDS_PER_PAGE_SHIFT !== fetchKey) {
+          const pc = (anchorVa + ((at - anchorWord) << 2)) | 0;
           if ((pc & 0xfffff003) !== fetchPage) {
             if ((pc & 3) !== 0) {
               this.trapCause = CAUSE_MISALIGNED;
@@ -412,21 +419,25 @@ export class Cpu {
             fetchPage = pc & ~0xfff;
             fetchBase = (pa & ~0xfff) >>> 2;
           }
-          fetchKey = fetchPage;
+          anchorVa = fetchPage;
+          anchorWord = fetchBase;
+          at = fetchBase + ((pc & 0xfff) >>> 2);
+          fetchKey = fetchBase >>> WORDS_PER_PAGE_SHIFT;
           if (jit !== null) {
-            const block = jit.find((fetchBase << 2) | (pc & 0xfff));
+            const block = jit.find(at << 2);
             if (block !== null) {
               const done = block(this, regs, pc, n < REGION_CALL_MAX ? n : REGION_CALL_MAX, k);
               if (done !== 0) {
                 n -= done;
-                pc = this.jitPc;
-                fetchKey = PROBE;
+                anchorVa = this.jitPc;
+                anchorWord = at;
+                fetchKey = NO_PAGE;
                 continue;
               }
             }
           }
         }
-        w = words[fetchBase + ((pc & 0xfff) >>> 2)]!;
+        w = words[at]!;
         n--;
         regs[0] = 0;
 
@@ -554,7 +565,10 @@ export class Cpu {
               event = pa === -1 ? EV_FAULT : EV_MISSING;
               n++;
               break stop;
-            } else if (slot === ((pc >>> PAGE_SHIFT) & TLB_MASK)) fetchPage = fetchKey = -1;
+            } else if (slot === ((fetchPage >>> PAGE_SHIFT) & TLB_MASK)) {
+              fetchPage = -1;
+              fetchKey = NO_PAGE;
+            }
             regs[(w >>> 8) & 15] = words[pa >>> 2]!;
             break;
           }
@@ -569,7 +583,10 @@ export class Cpu {
               event = pa === -1 ? EV_FAULT : EV_MISSING;
               n++;
               break stop;
-            } else if (slot === ((pc >>> PAGE_SHIFT) & TLB_MASK)) fetchPage = fetchKey = -1;
+            } else if (slot === ((fetchPage >>> PAGE_SHIFT) & TLB_MASK)) {
+              fetchPage = -1;
+              fetchKey = NO_PAGE;
+            }
             regs[(w >>> 8) & 15] = (w & 0xff) === Op.LH ? halves[pa >>> 1]! : uhalves[pa >>> 1]!;
             break;
           }
@@ -584,7 +601,10 @@ export class Cpu {
               event = pa === -1 ? EV_FAULT : EV_MISSING;
               n++;
               break stop;
-            } else if (slot === ((pc >>> PAGE_SHIFT) & TLB_MASK)) fetchPage = fetchKey = -1;
+            } else if (slot === ((fetchPage >>> PAGE_SHIFT) & TLB_MASK)) {
+              fetchPage = -1;
+              fetchKey = NO_PAGE;
+            }
             regs[(w >>> 8) & 15] = (w & 0xff) === Op.LB ? sbytes[pa]! : bytes[pa]!;
             break;
           }
@@ -600,7 +620,10 @@ export class Cpu {
               event = pa === -1 ? EV_FAULT : EV_MISSING;
               n++;
               break stop;
-            } else if (slot === ((pc >>> PAGE_SHIFT) & TLB_MASK)) fetchPage = fetchKey = -1;
+            } else if (slot === ((fetchPage >>> PAGE_SHIFT) & TLB_MASK)) {
+              fetchPage = -1;
+              fetchKey = NO_PAGE;
+            }
             words[pa >>> 2] = regs[(w >>> 8) & 15]!;
             dirty[pa >>> PAGE_SHIFT] = 1;
             break;
@@ -615,7 +638,10 @@ export class Cpu {
               event = pa === -1 ? EV_FAULT : EV_MISSING;
               n++;
               break stop;
-            } else if (slot === ((pc >>> PAGE_SHIFT) & TLB_MASK)) fetchPage = fetchKey = -1;
+            } else if (slot === ((fetchPage >>> PAGE_SHIFT) & TLB_MASK)) {
+              fetchPage = -1;
+              fetchKey = NO_PAGE;
+            }
             halves[pa >>> 1] = regs[(w >>> 8) & 15]!;
             dirty[pa >>> PAGE_SHIFT] = 1;
             break;
@@ -630,7 +656,10 @@ export class Cpu {
               event = pa === -1 ? EV_FAULT : EV_MISSING;
               n++;
               break stop;
-            } else if (slot === ((pc >>> PAGE_SHIFT) & TLB_MASK)) fetchPage = fetchKey = -1;
+            } else if (slot === ((fetchPage >>> PAGE_SHIFT) & TLB_MASK)) {
+              fetchPage = -1;
+              fetchKey = NO_PAGE;
+            }
             bytes[pa] = regs[(w >>> 8) & 15]!;
             dirty[pa >>> PAGE_SHIFT] = 1;
             break;
@@ -639,50 +668,50 @@ export class Cpu {
           // ---- Control transfer. pc-relative offsets are in words from this instruction.
           case Op.BEQ:
             if (regs[(w >>> 8) & 15] === regs[(w >>> 12) & 15]) {
-              pc = (pc + ((w >> 16) << 2)) | 0;
-              if (jit !== null) fetchKey = PROBE;
+              at += w >> 16;
+              if (jit !== null) fetchKey = NO_PAGE;
               continue;
             }
             break;
           case Op.BNE:
             if (regs[(w >>> 8) & 15] !== regs[(w >>> 12) & 15]) {
-              pc = (pc + ((w >> 16) << 2)) | 0;
-              if (jit !== null) fetchKey = PROBE;
+              at += w >> 16;
+              if (jit !== null) fetchKey = NO_PAGE;
               continue;
             }
             break;
           case Op.BLT:
             if (regs[(w >>> 8) & 15]! < regs[(w >>> 12) & 15]!) {
-              pc = (pc + ((w >> 16) << 2)) | 0;
-              if (jit !== null) fetchKey = PROBE;
+              at += w >> 16;
+              if (jit !== null) fetchKey = NO_PAGE;
               continue;
             }
             break;
           case Op.BGE:
             if (regs[(w >>> 8) & 15]! >= regs[(w >>> 12) & 15]!) {
-              pc = (pc + ((w >> 16) << 2)) | 0;
-              if (jit !== null) fetchKey = PROBE;
+              at += w >> 16;
+              if (jit !== null) fetchKey = NO_PAGE;
               continue;
             }
             break;
           case Op.BLTU:
             if (regs[(w >>> 8) & 15]! >>> 0 < regs[(w >>> 12) & 15]! >>> 0) {
-              pc = (pc + ((w >> 16) << 2)) | 0;
-              if (jit !== null) fetchKey = PROBE;
+              at += w >> 16;
+              if (jit !== null) fetchKey = NO_PAGE;
               continue;
             }
             break;
           case Op.BGEU:
             if (regs[(w >>> 8) & 15]! >>> 0 >= regs[(w >>> 12) & 15]! >>> 0) {
-              pc = (pc + ((w >> 16) << 2)) | 0;
-              if (jit !== null) fetchKey = PROBE;
+              at += w >> 16;
+              if (jit !== null) fetchKey = NO_PAGE;
               continue;
             }
             break;
           case Op.JAL:
-            regs[(w >>> 8) & 15] = (pc + 4) | 0;
-            pc = (pc + ((w >> 12) << 2)) | 0;
-            if (jit !== null) fetchKey = PROBE;
+            regs[(w >>> 8) & 15] = (anchorVa + ((at - anchorWord) << 2) + 4) | 0;
+            at += w >> 12;
+            if (jit !== null) fetchKey = NO_PAGE;
             continue;
           case Op.JALR: {
             const target = (regs[(w >>> 12) & 15]! + (w >> 16)) | 0;
@@ -694,9 +723,10 @@ export class Cpu {
               n++;
               break stop;
             }
-            regs[(w >>> 8) & 15] = (pc + 4) | 0;
-            pc = target;
-            if (jit !== null) fetchKey = PROBE;
+            regs[(w >>> 8) & 15] = (anchorVa + ((at - anchorWord) << 2) + 4) | 0;
+            anchorVa = target;
+            anchorWord = at;
+            fetchKey = NO_PAGE;
             continue;
           }
 
@@ -723,23 +753,23 @@ export class Cpu {
             if (event !== EV_HALT && event !== EV_RESYNC) n++;
             if (event === EV_RESYNC) {
               // sret and trap-like changes set this.pc themselves; others continue after pc.
-              if ((w & 0xff) !== Op.SRET) this.pc = (pc + 4) | 0;
+              if ((w & 0xff) !== Op.SRET) this.pc = (anchorVa + ((at - anchorWord) << 2) + 4) | 0;
               this.lastRetired = count - n;
               this.ticks += this.lastRetired;
               return event;
             }
-            if (event === EV_HALT) pc = (pc + 4) | 0;
+            if (event === EV_HALT) at++;
             break stop;
           }
 
           default:
             break stop;
         }
-        pc = (pc + 4) | 0;
+        at++;
       }
       // The slice ran to its end. r0 may hold a value written by its last instruction.
       regs[0] = 0;
-      this.pc = pc;
+      this.pc = (anchorVa + ((at - anchorWord) << 2)) | 0;
       this.lastRetired = count;
       this.ticks += count;
       return EV_NONE;
@@ -753,7 +783,7 @@ export class Cpu {
       n++;
     }
     regs[0] = 0;
-    this.pc = pc;
+    this.pc = (anchorVa + ((at - anchorWord) << 2)) | 0;
     this.lastRetired = count - n;
     this.ticks += this.lastRetired;
     return event;
