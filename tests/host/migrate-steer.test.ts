@@ -63,7 +63,11 @@ describe("a migration steered from a client", () => {
     const statuses = statusesOf(a, vm);
     await a.client.call("vm-create", { guest: resolve(WRITER.name), name: vm, args: WRITER.args });
     const slot = await b.client.call("migrate-incoming", { vm });
-    const proxy = await FaultProxy.start(Number(slot.address.split(":")[1]));
+    // The stream stops at its first page after the state, so the guest has moved (the commit
+    // goes on the urgent lane) and pages are still to come when the cable is pulled, however
+    // slow the machine.
+    const stalled = (frame: "page" | "pages") => ({ connection: 0, when: { frame }, action: "stall" as const });
+    const proxy = await FaultProxy.start(Number(slot.address.split(":")[1]), [stalled("page"), stalled("pages")]);
     try {
       await a.client.call("migrate", { vm, to: `127.0.0.1:${proxy.port}`, token: slot.token, strategy: "post-copy", bandwidth: 400_000 });
       await sourceLetGo(a, vm);
@@ -71,6 +75,7 @@ describe("a migration steered from a client", () => {
       // Reset, and the proxy's port is gone: the source's own retries fail there.
       await proxy.cut();
     }
+    expect(proxy.fired.map((f) => f.fault.action)).toEqual(["stall"]);
     await waitFor(() => statuses.includes("postcopy-paused"), "the source to pause");
     const paused = await a.client.call("query-migrate", { vm });
     expect(["postcopy-paused", "postcopy-recover"]).toContain(paused.status);
