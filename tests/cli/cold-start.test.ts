@@ -50,6 +50,14 @@ describe("a cold start loads only what it runs", () => {
     }
   });
 
+  it("--version alone loads no command; beside --help it loads them all, for the list", () => {
+    const commandsOf = ({ files }: Loaded) => files.filter((f) => /\/dist\/vmm\/cli\/(asm|run|boot|host)\.js$/.test(f));
+    const version = modulesLoaded(["--version"]);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(commandsOf(version)).toEqual([]);
+    expect(commandsOf(modulesLoaded(["--version", "--help"]))).toHaveLength(4);
+  });
+
   it("what an option asks for loads when it is given", () => {
     const traced = modulesLoaded(["boot", "solo", "--trace", "syscall", "--trace-file", join(dir, "solo.trace")]);
     expect(loads(traced, "/dist/vmm/debug/trace.js")).toBe(true);

@@ -54,9 +54,19 @@ export const COMMANDS: CommandEntry[] = [
   { name: "vm", load: async () => (await import("./vm.js")).vmCommand },
 ];
 
-/** The command modules `argv` needs: the one it names, or all (for help and suggestions). */
+/** The version option and its aliases (below), and help's. */
+const VERSION_WORDS = ["--version", "-v", "-V"];
+const HELP_WORDS = ["--help", "-h"];
+
+/**
+ * The command modules `argv` needs: the one it names, none when it only asks for the version,
+ * or all (for help, and to suggest a command for a word that is none).
+ */
 async function commandsFor(argv: string[]) {
   const named = COMMANDS.find((entry) => entry.name === argv.find((word) => !word.startsWith("-")));
+  const versionOnly =
+    argv.some((word) => VERSION_WORDS.includes(word)) && argv.every((word) => word.startsWith("-") && !HELP_WORDS.includes(word));
+  if (versionOnly) return [];
   return Promise.all((named ? [named] : COMMANDS).map((entry) => entry.load()));
 }
 
