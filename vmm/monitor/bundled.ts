@@ -86,7 +86,7 @@ function describe(folder: string): string {
     const first = readFileSync(join(folder, "README.md"), "utf8").split("\n")[0] ?? "";
     return first
       .replace(/^#+\s*/, "")
-      .replace(/^[\w-]+\s+[—–-]\s+/, "")
+      .replace(/^[\w-]+\s+[\u2014\u2013-]\s+/, "")
       .trim();
   } catch {
     return "";
