@@ -185,9 +185,9 @@ describe("the real driver's runs of pages", () => {
     const r = (current = await startRealMigration(WRITER, 10_000, options));
     const pages: number[] = [];
     let single = 0;
-    r.out.on("frame", (direction: string, bytes: Uint8Array) => {
+    r.out.on("frame", (direction: string, bytes: Uint8Array, length: number) => {
       if (direction !== "forward") return;
-      if (bytes[0] === FRAME_CODE.pages) pages.push(bytes.length);
+      if (bytes[0] === FRAME_CODE.pages) pages.push(length);
       if (bytes[0] === FRAME_CODE.page) single++;
     });
     const [out, incoming] = await results(r);
