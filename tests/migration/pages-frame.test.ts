@@ -22,7 +22,7 @@ import { setupFrame } from "../../vmm/migration/protocol/setup-frame.js";
 import { emptyStats } from "../../vmm/migration/stats.js";
 import { decodeFrame, decodeStream, encodeFrame, encodePrologue, encodeStream } from "../../vmm/migration/stream/codec.js";
 import { FRAME_CODE, FRAME_HEADER_SIZE, type FrameOf } from "../../vmm/migration/stream/frames.js";
-import { decodePagesFrame, encodePagesFrame, MAX_RUN_PAGES, pagesFrameBytes } from "../../vmm/migration/stream/pages-frame.js";
+import { decodePagesFrame, encodePagesFrame, MAX_RUN_PAGES, pagesFrameBytes, pagesFrameHead } from "../../vmm/migration/stream/pages-frame.js";
 import type { MigratableVm } from "../../vmm/migration/vm-port.js";
 import { boot, errorOf, guest, recordingHost, reference } from "./helpers.js";
 import { closeRun, finish, results, startRealMigration, WRITER, type RealRun } from "./real-helpers.js";
@@ -51,6 +51,21 @@ describe("the pages frame's codec", () => {
         expect(Array.from(crcs.subarray(first))).toEqual(expected);
         const decoded = decodePagesFrame(straight)!;
         expect({ first: decoded.first, round: decoded.round, same: Buffer.from(decoded.data).equals(data), crcs: Array.from(decoded.pageCrcs) }).toEqual({ first, round, same: true, crcs: expected });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("a head for pages sent from memory, followed by them, is the frame the copying encoder writes, with the same CRCs kept", () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 4096 }), fc.nat({ max: 0xffffffff }), fc.integer({ min: 1, max: 6 }), fc.nat({ max: 255 }), (first, round, count, seed) => {
+        const data = pagesOf(count, seed);
+        const copied = new Uint32Array(first + count);
+        const gathered = new Uint32Array(first + count);
+        const frame = encodePagesFrame(first, round, data, copied);
+        const head = pagesFrameHead(first, round, data, gathered);
+        expect(Buffer.concat([head, data]).equals(frame)).toBe(true);
+        expect(Array.from(gathered)).toEqual(Array.from(copied));
       }),
       { numRuns: 60 },
     );
