@@ -42,7 +42,7 @@ export class PreCopy implements SourceStrategy {
   /** Everything is on its way; what is left is the commit. */
   private committing = false;
   private readonly everSent: Uint8Array;
-  /** Per page: the CRC of its contents as last sent. */
+  /** Per page: the CRC of its contents as last sent (a stopped guest's runs: the run's CRC at its last page, 0 before it; the same fold, pages-frame.ts). */
   private readonly pageCrcs: Uint32Array;
   /** Frames sent, a frame of many pages counted as that many (progress comes as often either way). */
   private framesSent = 0;
