@@ -58,15 +58,15 @@ export class FrameReader {
    */
   keep(): void {
     if (this.buffered === 0) return;
+    // Room for the whole frame when its header is in, so that its later pieces go straight after.
+    const ahead = this.buffered >= FRAME_HEADER_SIZE && !this.wantPrologue ? FRAME_HEADER_SIZE + Math.min(this.lengthAhead(), this.maxPayload) : 0;
+    const need = Math.max(this.buffered, ahead);
     let kept = 0;
     if (this.inStore) {
       const first = this.parts[0]!;
       kept = first.length - this.head;
       if (this.head > 0) this.store.copyWithin(0, this.head, first.length);
     }
-    // Room for the whole frame when its header is in, so that its later pieces go straight after.
-    const ahead = this.buffered >= FRAME_HEADER_SIZE && !this.wantPrologue ? FRAME_HEADER_SIZE + Math.min(this.lengthAhead(), this.maxPayload) : 0;
-    const need = Math.max(this.buffered, ahead);
     if (this.store.length < need) {
       const grown = new Uint8Array(need);
       grown.set(this.store.subarray(0, kept));
