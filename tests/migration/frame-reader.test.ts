@@ -1,7 +1,9 @@
 /**
  * The frame reader cuts a byte stream, however it is chunked, back into the sender's frames;
  * with `reuse` (as every Lane reads) a frame that spans chunks is gathered into the reader's
- * one buffer, and each frame is still whole and right when its consumer reads it at once.
+ * one buffer, and each frame is still whole and right when its consumer reads it at once —
+ * also when each chunk is lent (one read buffer, overwritten by the next read) and `keep()`
+ * follows it, with frames left unread for a while as a held lane leaves them.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -36,6 +38,36 @@ describe("the frame reader", () => {
         const got = read(reader, bytes, cuts.map((c) => c % bytes.length));
         expect(got.map((f) => Buffer.from(f).toString("hex"))).toEqual(frames.map((f) => Buffer.from(f).toString("hex")));
       }),
+      { numRuns: 80 },
+    );
+  });
+
+  it("gives the sender's frames from lent chunks, kept between reads, read at once or held", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.array(fc.boolean(), { maxLength: 13 }),
+        (sizes, cuts, held) => {
+          const { bytes, frames } = stream(sizes);
+          const reader = new FrameReader(true, 1 << 20, "test");
+          reader.reuse = true;
+          const lent = new Uint8Array(bytes.length);
+          const out: Uint8Array[] = [];
+          let at = 0;
+          const ends = [...cuts.map((c) => c % bytes.length).filter((c) => c > 0).sort((a, b) => a - b), bytes.length];
+          for (const [i, end] of ends.entries()) {
+            if (end === at) continue;
+            lent.set(bytes.subarray(at, end));
+            reader.push(lent.subarray(0, end - at));
+            at = end;
+            if (!held[i] || end === bytes.length) for (let frame = reader.next(); frame; frame = reader.next()) out.push(frame.slice());
+            reader.keep();
+            lent.fill(0xee); // the next read overwrites the buffer
+          }
+          expect(out.map((f) => Buffer.from(f).toString("hex"))).toEqual(frames.map((f) => Buffer.from(f).toString("hex")));
+        },
+      ),
       { numRuns: 80 },
     );
   });

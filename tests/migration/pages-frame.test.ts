@@ -22,7 +22,8 @@ import { setupFrame } from "../../vmm/migration/protocol/setup-frame.js";
 import { emptyStats } from "../../vmm/migration/stats.js";
 import { decodeFrame, decodeStream, encodeFrame, encodePrologue, encodeStream } from "../../vmm/migration/stream/codec.js";
 import { FRAME_CODE, FRAME_HEADER_SIZE, type FrameOf } from "../../vmm/migration/stream/frames.js";
-import { decodePagesFrame, encodePagesFrame, MAX_RUN_PAGES, pagesFrameBytes } from "../../vmm/migration/stream/pages-frame.js";
+import { memoryCrcOf } from "../../vmm/migration/stream/page-crc.js";
+import { decodePagesFrame, encodePagesFrame, MAX_RUN_PAGES, pagesFrameBytes, pagesFrameHead } from "../../vmm/migration/stream/pages-frame.js";
 import type { MigratableVm } from "../../vmm/migration/vm-port.js";
 import { boot, errorOf, guest, recordingHost, reference } from "./helpers.js";
 import { closeRun, finish, results, startRealMigration, WRITER, type RealRun } from "./real-helpers.js";
@@ -51,6 +52,23 @@ describe("the pages frame's codec", () => {
         expect(Array.from(crcs.subarray(first))).toEqual(expected);
         const decoded = decodePagesFrame(straight)!;
         expect({ first: decoded.first, round: decoded.round, same: Buffer.from(decoded.data).equals(data), crcs: Array.from(decoded.pageCrcs) }).toEqual({ first, round, same: true, crcs: expected });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("a head for pages sent from memory, followed by them, is the frame the copying encoder writes, and what it keeps folds to the same memory CRC", () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 4096 }), fc.nat({ max: 0xffffffff }), fc.integer({ min: 1, max: 6 }), fc.nat({ max: 255 }), (first, round, count, seed) => {
+        const data = pagesOf(count, seed);
+        const copied = new Uint32Array(first + count);
+        const gathered = new Uint32Array(first + count);
+        const frame = encodePagesFrame(first, round, data, copied);
+        const head = pagesFrameHead(first, round, data, gathered);
+        expect(Buffer.concat([head, data]).equals(frame)).toBe(true);
+        expect(memoryCrcOf(gathered)).toBe(memoryCrcOf(copied));
+        expect(memoryCrcOf(gathered)).toBe(crc32(data));
+        expect(Array.from(gathered.subarray(first))).toEqual([...Array<number>(count - 1).fill(0), crc32(data)]);
       }),
       { numRuns: 60 },
     );
@@ -185,9 +203,9 @@ describe("the real driver's runs of pages", () => {
     const r = (current = await startRealMigration(WRITER, 10_000, options));
     const pages: number[] = [];
     let single = 0;
-    r.out.on("frame", (direction: string, bytes: Uint8Array) => {
+    r.out.on("frame", (direction: string, bytes: Uint8Array, length: number) => {
       if (direction !== "forward") return;
-      if (bytes[0] === FRAME_CODE.pages) pages.push(bytes.length);
+      if (bytes[0] === FRAME_CODE.pages) pages.push(length);
       if (bytes[0] === FRAME_CODE.page) single++;
     });
     const [out, incoming] = await results(r);

@@ -11,6 +11,7 @@
 import { fork } from "node:child_process";
 import { createServer, connect, type AddressInfo, type Server } from "node:net";
 import { fileURLToPath } from "node:url";
+import { LENT, lendingReads } from "../migration/real/read-buffer.js";
 import { PAGE_SLAB_BYTES } from "../migration/stream/codec.js";
 import { GUEST_MEMORY } from "./migration-guest.js";
 
@@ -27,11 +28,19 @@ function memoryBytes(): Uint8Array {
   return memory;
 }
 
-/** A server that counts each connection's bytes and, when the sender has ended, answers with the count. */
+/**
+ * A server that counts each connection's bytes and, when the sender has ended, answers with the
+ * count. It reads as a destination host reads its migration's connections (into one buffer of
+ * its own, real/read-buffer.ts), not into Node's fresh buffer per read, which the sink, like a
+ * destination, paid for in garbage collection: the ceiling is a socket read as well as Node can.
+ */
 export function sinkServer(): Server {
-  return createServer((socket) => {
+  return createServer((accepted) => {
+    const socket = lendingReads(accepted);
     let received = 0;
-    socket.on("data", (chunk: Buffer) => (received += chunk.length));
+    const count = (chunk: Uint8Array) => (received += chunk.length);
+    socket.on(LENT, count);
+    socket.on("data", count);
     socket.on("end", () => socket.end(`${received}\n`));
     socket.on("error", () => socket.destroy());
   });

@@ -45,7 +45,7 @@ export class MigrationJob {
     if (driver.kind === "outgoing") {
       const { out, memory } = driver;
       const pages = new PageMap(memory.pageCount, () => (out.stats.runsOn === "source" ? memory.dirty : null));
-      out.on("frame", (direction: "forward" | "return", bytes: Uint8Array) => (direction === "forward" ? pages.forward(bytes) : pages.returned(bytes)));
+      out.on("frame", (direction: "forward" | "return", bytes: Uint8Array, length: number) => (direction === "forward" ? pages.forward(bytes, length) : pages.returned(bytes)));
       out.on("progress", () => this.progressed());
       this.pages = pages;
     }

@@ -73,20 +73,20 @@ export class PageMap {
     this.states = new Uint8Array(pageCount);
   }
 
-  /** A frame the source put on the wire. */
-  forward(frame: Uint8Array): void {
-    this.streamBytes += frame.length;
+  /** A frame the source put on the wire, of `length` bytes (`frame` may be its head alone: its pages went from guest memory). */
+  forward(frame: Uint8Array, length = frame.length): void {
+    this.streamBytes += length;
     if (frame.length < FRAME_HEADER_SIZE) return;
     const at = FRAME_HEADER_SIZE;
     switch (frame[0]) {
       case FRAME_CODE.page:
       case FRAME_CODE.xbzrle:
       case FRAME_CODE.compressed:
-        return this.sent(u32(frame, at), 1, u32(frame, at + 4), SENT, frame.length);
+        return this.sent(u32(frame, at), 1, u32(frame, at + 4), SENT, length);
       case FRAME_CODE.pages:
-        return this.sent(u32(frame, at), u32(frame, at + 8) >>> PAGE_SHIFT, u32(frame, at + 4), SENT, frame.length);
+        return this.sent(u32(frame, at), u32(frame, at + 8) >>> PAGE_SHIFT, u32(frame, at + 4), SENT, length);
       case FRAME_CODE.zero:
-        return this.sent(u32(frame, at), u32(frame, at + 4), u32(frame, at + 8), ZERO, frame.length);
+        return this.sent(u32(frame, at), u32(frame, at + 4), u32(frame, at + 8), ZERO, length);
       case FRAME_CODE.round:
         this.roundOf(u32(frame, at));
         return;

@@ -45,6 +45,13 @@ export interface SourceConfig {
    * driver sends them (its results count those frames' bytes).
    */
   pageRun?: number;
+  /**
+   * Once the guest is stopped, a `pages` frame goes as its head and a view of guest memory
+   * (`Source.takeBody`), which the driver writes after the head: no copy of the pages. For a
+   * driver whose writes are done before the guest can run again (it resumes the guest only
+   * when the migration has failed, and the destination's CRC then refuses a page it changed).
+   */
+  gatherStopped?: boolean;
 }
 
 export interface DestinationConfig {

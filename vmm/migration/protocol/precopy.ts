@@ -22,7 +22,7 @@ import { countDirty, isZeroPage, PAGE_FRAME_BYTES } from "../pages.js";
 import type { RoundStats } from "../stats.js";
 import { encodeFrame, encodePageFrame, encodePrologue } from "../stream/codec.js";
 import { FRAME_HEADER_SIZE } from "../stream/frames.js";
-import { encodePagesFrame, MAX_RUN_PAGES } from "../stream/pages-frame.js";
+import { encodePagesFrame, MAX_RUN_PAGES, pagesFrameHead } from "../stream/pages-frame.js";
 import { PAGE_SHIFT } from "../../../isa/arch.js";
 import { MAIN, type Lane } from "./events.js";
 import { setupFrame } from "./setup-frame.js";
@@ -42,7 +42,7 @@ export class PreCopy implements SourceStrategy {
   /** Everything is on its way; what is left is the commit. */
   private committing = false;
   private readonly everSent: Uint8Array;
-  /** Per page: the CRC of its contents as last sent. */
+  /** Per page: the CRC of its contents as last sent (a stopped guest's runs: the run's CRC at its last page, 0 before it; the same fold, pages-frame.ts). */
   private readonly pageCrcs: Uint32Array;
   /** Frames sent, a frame of many pages counted as that many (progress comes as often either way). */
   private framesSent = 0;
@@ -50,6 +50,8 @@ export class PreCopy implements SourceStrategy {
   private dataBytes = 0;
   /** Convergence control chose post-copy: no more rounds; the source switches once the round's end is out. */
   parked = false;
+  /** The pages that follow the head `next` just gave (config `gatherStopped`), until taken. */
+  private body: Uint8Array | null = null;
   /** Most pages one frame carries (config `pageRun`; pages that may travel as fewer bytes go one by one). */
   private readonly runMax: number;
 
@@ -74,6 +76,12 @@ export class PreCopy implements SourceStrategy {
       else if (this.at < this.queueLength) return this.pageFrame(now);
       else this.endRound(now);
     }
+  }
+
+  takeBody(): Uint8Array | null {
+    const body = this.body;
+    this.body = null;
+    return body;
   }
 
   /** Stop-copy and pre-copy ask nothing of the source on the way. */
@@ -162,15 +170,20 @@ export class PreCopy implements SourceStrategy {
     }
     let bytes: Uint8Array;
     if (zero) bytes = encodeFrame({ type: "zero", first, count, round: round.round });
-    else if (count > 1) bytes = encodePagesFrame(first, round.round, memory.bytes.subarray(first << PAGE_SHIFT, (first + count) << PAGE_SHIFT), this.pageCrcs);
-    else {
+    else if (count > 1) {
+      const pages = memory.bytes.subarray(first << PAGE_SHIFT, (first + count) << PAGE_SHIFT);
+      // The guest is stopped: its memory stays as it is until the write is done.
+      if (this.final && ctx.config.gatherStopped) bytes = pagesFrameHead(first, round.round, (this.body = pages), this.pageCrcs);
+      else bytes = encodePagesFrame(first, round.round, pages, this.pageCrcs);
+    } else {
       const page = memory.page(first);
       const crc = (this.pageCrcs[first] = crc32(page));
       bytes = ctx.encoder ? ctx.encoder.frame(first, round.round, page, crc, resent, this.final) : encodePageFrame(first, round.round, page, crc);
     }
+    const size = bytes.length + (this.body?.length ?? 0);
     round.pages += count;
-    round.bytes += bytes.length;
-    if (!zero) this.dataBytes += bytes.length;
+    round.bytes += size;
+    if (!zero) this.dataBytes += size;
     ctx.stats.pagesSent += count;
     if (zero) {
       round.zeroPages += count;

@@ -43,6 +43,8 @@ export interface SourceStrategy {
   wantsToSend(lane: Lane): boolean;
   /** The next frame for the lane (its pages read at this moment), or null. */
   next(now: number, lane: Lane): Uint8Array | null;
+  /** What follows the frame `next` just gave, when it gave only its head (config `gatherStopped`). */
+  takeBody?(): Uint8Array | null;
   onReturnFrame(frame: FrameOf<"request"> | FrameOf<"resume">): void;
   /** The destination holds the guest. */
   onCommit(): void;

@@ -135,6 +135,14 @@ export class Source implements SourceContext {
     return bytes;
   }
 
+  /**
+   * The rest of the frame `pollTransmit` just gave, when that was only its head (config
+   * `gatherStopped`): a view of guest memory, to be written right after it. Else null.
+   */
+  takeBody(): Uint8Array | null {
+    return this.strategy.takeBody?.() ?? null;
+  }
+
   get throttle(): number | null {
     return this.convergence?.config.autoConverge ? this.convergence.throttle : null;
   }

@@ -10,6 +10,11 @@
  * spans the socket's 64 KiB reads, cost the destination a page fault per 4 KiB of it and the
  * garbage collector as much again. The views are plain Uint8Arrays: a Buffer's `subarray`
  * builds a Buffer, which cost about as much as decoding the page frame in it.
+ *
+ * Chunks may be lent (a socket's one read buffer, read-buffer.ts): then `keep()` follows each
+ * one's transmissions and copies what is left into the reader's store, where a frame that
+ * arrives in pieces is put together as they come, and handed on from there: copied once, as a
+ * frame gathered from chunks of its own is.
  */
 import { streamError } from "../stream/codec.js";
 import { FRAME_HEADER_SIZE, PROLOGUE_SIZE } from "../stream/frames.js";
@@ -26,6 +31,9 @@ export class FrameReader {
    */
   reuse = false;
   private gathered = new Uint8Array(0);
+  /** Bytes kept from lent chunks (`keep`); while `inStore`, parts[0] is a view of its start. */
+  private store = new Uint8Array(0);
+  private inStore = false;
 
   constructor(
     prologue: boolean,
@@ -43,6 +51,39 @@ export class FrameReader {
     this.buffered += chunk.length;
   }
 
+  /**
+   * Copies what is buffered and not yet handed on into the reader's store, once the chunks
+   * pushed since the last call are about to change (they were lent). Only for a consumer done
+   * with each transmission before it asks for the next: the store is overwritten.
+   */
+  keep(): void {
+    if (this.buffered === 0) return;
+    // Room for the whole frame when its header is in, so that its later pieces go straight after.
+    const ahead = this.buffered >= FRAME_HEADER_SIZE && !this.wantPrologue ? FRAME_HEADER_SIZE + Math.min(this.lengthAhead(), this.maxPayload) : 0;
+    const need = Math.max(this.buffered, ahead);
+    let kept = 0;
+    if (this.inStore) {
+      const first = this.parts[0]!;
+      kept = first.length - this.head;
+      if (this.head > 0) this.store.copyWithin(0, this.head, first.length);
+    }
+    if (this.store.length < need) {
+      const grown = new Uint8Array(need);
+      grown.set(this.store.subarray(0, kept));
+      this.store = grown;
+    }
+    let at = kept;
+    for (let i = this.inStore ? 1 : 0; i < this.parts.length; i++) {
+      const part = this.parts[i]!;
+      const from = i === 0 ? this.head : 0;
+      this.store.set(from === 0 ? part : part.subarray(from), at);
+      at += part.length - from;
+    }
+    this.parts = [this.store.subarray(0, at)];
+    this.head = 0;
+    this.inStore = true;
+  }
+
   /** The next whole transmission, or null until more bytes come. Throws a UserError for a length past the limit. */
   next(): Uint8Array | null {
     if (this.wantPrologue) {
@@ -51,16 +92,20 @@ export class FrameReader {
       return this.take(PROLOGUE_SIZE);
     }
     if (this.buffered < FRAME_HEADER_SIZE) return null;
-    const first = this.parts[0]!;
-    const at = this.head + 2;
-    // The length straight from the first chunk when it holds it (nearly always), else byte by byte across chunks.
-    const length =
-      at + 4 <= first.length
-        ? (first[at]! | (first[at + 1]! << 8) | (first[at + 2]! << 16) | (first[at + 3]! << 24)) >>> 0
-        : (this.peek(2) | (this.peek(3) << 8) | (this.peek(4) << 16) | (this.peek(5) << 24)) >>> 0;
+    const length = this.lengthAhead();
     if (length > this.maxPayload) throw streamError(`${this.label}: a frame of ${length} bytes, more than the ${this.maxPayload} allowed here`);
     const size = FRAME_HEADER_SIZE + length;
     return this.buffered < size ? null : this.take(size);
+  }
+
+  /** The payload length in the header of the frame ahead (its header is in). */
+  private lengthAhead(): number {
+    const first = this.parts[0]!;
+    const at = this.head + 2;
+    // Straight from the first chunk when it holds it (nearly always), else byte by byte across chunks.
+    return at + 4 <= first.length
+      ? (first[at]! | (first[at + 1]! << 8) | (first[at + 2]! << 16) | (first[at + 3]! << 24)) >>> 0
+      : (this.peek(2) | (this.peek(3) << 8) | (this.peek(4) << 16) | (this.peek(5) << 24)) >>> 0;
   }
 
   private peek(offset: number): number {
@@ -80,6 +125,7 @@ export class FrameReader {
       this.advance(size);
       return view;
     }
+    if (this.inStore && this.head + size <= this.store.length) return this.completeInStore(size);
     const out = this.reuse ? this.gatherBuffer(size) : new Uint8Array(size);
     let filled = 0;
     while (filled < size) {
@@ -90,6 +136,23 @@ export class FrameReader {
       this.advance(n);
     }
     return out;
+  }
+
+  /** The frame begun in the store, its rest appended there from the chunks after it. */
+  private completeInStore(size: number): Uint8Array {
+    const start = this.head;
+    let end = this.parts[0]!.length;
+    this.parts.shift();
+    this.head = 0;
+    this.inStore = false;
+    while (end - start < size) {
+      const part = this.parts[0]!;
+      const n = Math.min(part.length - this.head, size - (end - start));
+      this.store.set(new Uint8Array(part.buffer, part.byteOffset + this.head, n), end);
+      end += n;
+      this.advance(n);
+    }
+    return new Uint8Array(this.store.buffer, start, size);
   }
 
   /** `size` bytes of the reader's buffer, grown to the largest frame gathered so far (at most a frame the limit allows). */
@@ -103,6 +166,7 @@ export class FrameReader {
     if (this.head === this.parts[0]!.length) {
       this.parts.shift();
       this.head = 0;
+      this.inStore = false;
     }
   }
 }

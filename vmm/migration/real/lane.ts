@@ -9,6 +9,7 @@
 import type { Socket } from "node:net";
 import { isWholeSlab, PAGE_SLAB_BYTES, recyclePageSlab } from "../stream/codec.js";
 import { FrameReader } from "./frame-reader.js";
+import { LENT } from "./read-buffer.js";
 import type { TokenBucket } from "./token-bucket.js";
 
 /** Frames gathered before they go to the socket in one write: whole slabs of page frames, at least. */
@@ -30,9 +31,14 @@ export class Lane {
   private handlers: LaneHandlers | null = null;
   /** Whole slabs of frames handed to the socket, until it has given every byte to the kernel. */
   private slabsWritten: Uint8Array[] = [];
-  /** Frames written this turn and not yet handed to the socket: one stretch of a buffer while they lie side by side. */
-  private pending: Uint8Array | null = null;
-  private pendingEnd = 0;
+  /**
+   * What was written this turn and not yet handed to the socket: stretches of buffers, one per
+   * run of writes that lie side by side in one buffer (page frames cut from one slab).
+   */
+  private pending: Uint8Array[] = [];
+  /** Bytes of the last piece: more than its first write's when the writes after it lay right behind. */
+  private lastLength = 0;
+  private pendingBytes = 0;
   private flushScheduled = false;
   /** Holding: what arrives waits (and the socket pauses) until `release()`. */
   private held = false;
@@ -49,6 +55,11 @@ export class Lane {
     reader.reuse = true;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    // A socket that reads into one buffer of its own (read-buffer.ts): what is left of each read is copied before the next.
+    socket.on(LENT, (chunk: Uint8Array) => {
+      this.onData(chunk);
+      this.reader.keep();
+    });
     socket.on("drain", () => {
       this.blocked = false;
       this.recycleWritten();
@@ -78,21 +89,23 @@ export class Lane {
   }
 
   /**
-   * Writes one transmission. Frames written in one turn of the event loop leave together, and
-   * frames that lie side by side in one buffer (page frames cut from one slab) as one write:
-   * a socket write per 4 KiB page cost more than the page's CRC.
+   * Writes one transmission, or a part of one (a frame's head, then its pages from guest
+   * memory). What is written in one turn of the event loop leaves together, in one gathered
+   * write, and writes that lie side by side in one buffer as one piece: a socket write per
+   * 4 KiB page cost more than the page's CRC, and a write per piece a system call each.
    */
   write(bytes: Uint8Array): void {
     if (this.broken) return;
     const pending = this.pending;
-    if (pending && pending.buffer === bytes.buffer && pending.byteOffset + this.pendingEnd === bytes.byteOffset) {
-      this.pendingEnd += bytes.length;
-    } else {
-      this.flush();
-      this.pending = bytes;
-      this.pendingEnd = bytes.length;
+    const last = pending.length > 0 ? pending[pending.length - 1]! : null;
+    if (last && last.buffer === bytes.buffer && last.byteOffset + this.lastLength === bytes.byteOffset) this.lastLength += bytes.length;
+    else {
+      this.closeLast();
+      pending.push(bytes);
+      this.lastLength = bytes.length;
     }
-    if (this.pendingEnd >= PENDING_MAX) return this.flush();
+    this.pendingBytes += bytes.length;
+    if (this.pendingBytes >= PENDING_MAX) return this.flush();
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(() => {
@@ -109,14 +122,29 @@ export class Lane {
    * driver keeps none), so a whole slab of page frames goes back for reuse once the kernel has it.
    */
   flush(): void {
-    const first = this.pending;
-    this.pending = null;
-    if (!first || this.broken) return;
-    const bytes = this.pendingEnd === first.length ? first : new Uint8Array(first.buffer, first.byteOffset, this.pendingEnd);
-    if (isWholeSlab(bytes)) this.slabsWritten.push(bytes);
-    if (!this.socket.write(bytes)) this.blocked = true;
+    const pending = this.pending;
+    if (pending.length === 0 || this.broken) return;
+    this.closeLast();
+    this.pending = [];
+    this.pendingBytes = 0;
+    let taken = true;
+    // Corked, the pieces go to the kernel in one writev of them all (no copy).
+    if (pending.length > 1) this.socket.cork();
+    for (const bytes of pending) {
+      if (isWholeSlab(bytes)) this.slabsWritten.push(bytes);
+      taken = this.socket.write(bytes);
+    }
+    if (pending.length > 1) this.socket.uncork();
+    if (!taken) this.blocked = true;
     // Most writes on loopback go to the kernel at once, and the pump goes on cutting frames.
     if (this.socket.writableLength === 0) this.recycleWritten();
+  }
+
+  /** The last piece as long as the writes it gathered. */
+  private closeLast(): void {
+    const pending = this.pending;
+    const last = pending[pending.length - 1];
+    if (last && last.length !== this.lastLength) pending[pending.length - 1] = new Uint8Array(last.buffer, last.byteOffset, this.lastLength);
   }
 
   /**
@@ -172,7 +200,7 @@ export class Lane {
     this.fail(reason);
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(chunk: Uint8Array): void {
     this.reader.push(chunk);
     if (this.handlers) this.drainReader();
   }

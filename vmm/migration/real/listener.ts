@@ -26,6 +26,7 @@ import type { GuestControl } from "./guest-control.js";
 import { checkPeerPrologue, HANDSHAKE_MAX_PAYLOAD, readHello, refusedOpening, TOKEN_MAX, welcomeOpening, type Hello } from "./hello.js";
 import { IncomingMigration } from "./incoming.js";
 import { Lane } from "./lane.js";
+import { lendingReads } from "./read-buffer.js";
 import { channelLabel, FIRST_CHANNEL_LANE } from "./multifd.js";
 import type { SpareMemory } from "./spare-memory.js";
 
@@ -175,7 +176,8 @@ export class MigrationListener extends EventEmitter {
     return null;
   }
 
-  private route(hello: Hello, socket: Socket, reader: FrameReader, prologue: Uint8Array, remote: string): void {
+  private route(hello: Hello, accepted: Socket, reader: FrameReader, prologue: Uint8Array, remote: string): void {
+    const socket = lendingReads(accepted);
     const slot = this.slots.get(hello.token)!;
     const what = hello.lane === MAIN ? "the stream" : hello.lane === URGENT ? "the urgent lane" : channelLabel(hello.lane - FIRST_CHANNEL_LANE);
     const label = `${what} from ${remote}`;

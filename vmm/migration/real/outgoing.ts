@@ -7,7 +7,7 @@
  *   out.on("status", (status, detail) => …);    // setup, active, postcopy-active, postcopy-paused,
  *                                               // postcopy-recover, completed, failed, cancelled
  *   out.on("progress", (event) => …);           // phase, completed share, time left
- *   out.on("frame", (direction, bytes) => …);   // each frame sent ("forward") or come back ("return")
+ *   out.on("frame", (direction, bytes, length) => …);   // each frame sent ("forward") or come back ("return"): at least its header, and its length
  *   out.stats;                                  // live, as query-migrate shows them
  *   out.cancel(); out.startPostcopy(); out.recover({ host, port });
  *   const { status, migrated, stats, error } = await out.result;
@@ -174,6 +174,8 @@ export class OutgoingMigration extends EventEmitter {
         stallTimeoutNs: (options.stallTimeoutMs ?? 10_000) * 1e6,
         ...convergeOf(options),
         pageRun: this.pageRun,
+        // The stream's lane writes a stopped guest's pages from its memory (a channel routes whole frames).
+        gatherStopped: channels === 0,
         ...(options.xbzrleCache || options.compress ? { encoding: { xbzrleCache: options.xbzrleCache ?? 0, compress: options.compress ?? false } } : {}),
       },
       this.stats,
@@ -332,7 +334,7 @@ export class OutgoingMigration extends EventEmitter {
         onTransmission: (bytes) => {
           // The destination counts its requests as it sends them; the source counts those that came.
           if (bytes[0] === FRAME_CODE.request) this.stats.postcopyRequests++;
-          this.emit("frame", "return", bytes);
+          this.emit("frame", "return", bytes, bytes.length);
           this.step((t) => this.machine.handle(t, { kind: "received", bytes }));
         },
         onDrain: () => this.step(() => {}),
@@ -433,10 +435,13 @@ export class OutgoingMigration extends EventEmitter {
         const bytes = this.machine.pollTransmit(now, number);
         this.act();
         if (!bytes) break;
+        const body = this.machine.takeBody();
         if (viaChannels) channels.write(bytes, !this.machine.postCopy);
         else lane.write(bytes);
-        lane.bucket?.take(bytes.length, now);
-        this.emit("frame", "forward", bytes);
+        if (body) lane.write(body);
+        const length = bytes.length + (body?.length ?? 0);
+        lane.bucket?.take(length, now);
+        this.emit("frame", "forward", bytes, length);
       }
       // The commit, an abort, a requested page: out before the rest of the turn (the status's listeners).
       if (number === URGENT) lane.flush();

@@ -35,21 +35,50 @@ export function pagesFrameBytes(count: number): number {
 export function encodePagesFrame(first: number, round: number, data: Uint8Array, pageCrcs: Uint32Array): Uint8Array {
   const count = data.length >>> PAGE_SHIFT;
   const frame = ownSlabBytes(pagesFrameBytes(count));
-  frame[0] = FRAME_CODE.pages;
-  frame[1] = 0;
-  setU32(frame, 2, frame.length - FRAME_HEADER_SIZE);
-  setU32(frame, FRAME_HEADER_SIZE, first);
-  setU32(frame, FRAME_HEADER_SIZE + 4, round);
-  setU32(frame, FRAME_HEADER_SIZE + 8, count << PAGE_SHIFT);
   frame.set(data, PAGES_DATA);
-  let crc = crc32Range(frame, FRAME_HEADER_SIZE, PAGES_DATA, crc32Range(frame, 0, 6));
-  for (let i = 0, at = PAGES_DATA; i < count; i++, at += PAGE_SIZE) {
-    const pageCrc = crc32(frame.subarray(at, at + PAGE_SIZE));
-    pageCrcs[first + i] = pageCrc;
-    crc = appendPageCrc(crc, pageCrc);
-  }
-  setU32(frame, 6, crc);
+  for (let i = 0, at = PAGES_DATA; i < count; i++, at += PAGE_SIZE) pageCrcs[first + i] = crc32(frame.subarray(at, at + PAGE_SIZE));
+  writeHead(frame, first, round, count, pageCrcs);
   return frame;
+}
+
+/** Heads are cut from chunks of this size; a chunk is left to the collector once cut up. */
+const HEAD_CHUNK_BYTES = 16 << 10;
+let headChunk = new Uint8Array(0);
+let headChunkUsed = 0;
+
+/**
+ * The head of the frame of the pages `data` holds (as encodePagesFrame), for a writer that sends
+ * `data` itself after it: the same bytes on the wire without the copy, so `data` must not change
+ * until the write is done (guest memory while the guest is stopped). For the last pages a
+ * migration sends, none of which goes again: the run's CRC is taken in one pass (a native call
+ * per page cost a third more) and kept as the last page's, the others' as 0, which the fold of
+ * the memory's CRC (page-crc.ts) turns into the same value, as it does the frame's CRC here.
+ */
+export function pagesFrameHead(first: number, round: number, data: Uint8Array, pageCrcs: Uint32Array): Uint8Array {
+  if (headChunkUsed + PAGES_DATA > headChunk.length) {
+    headChunk = new Uint8Array(HEAD_CHUNK_BYTES);
+    headChunkUsed = 0;
+  }
+  const head = headChunk.subarray(headChunkUsed, headChunkUsed + PAGES_DATA);
+  headChunkUsed += PAGES_DATA;
+  const count = data.length >>> PAGE_SHIFT;
+  pageCrcs.fill(0, first, first + count - 1);
+  pageCrcs[first + count - 1] = crc32(data);
+  writeHead(head, first, round, count, pageCrcs);
+  return head;
+}
+
+/** A pages frame's header and fields for `count` pages, its CRC made from theirs (`pageCrcs[first + i]`). */
+function writeHead(head: Uint8Array, first: number, round: number, count: number, pageCrcs: Uint32Array): void {
+  head[0] = FRAME_CODE.pages;
+  head[1] = 0;
+  setU32(head, 2, PAGES_DATA - FRAME_HEADER_SIZE + (count << PAGE_SHIFT));
+  setU32(head, FRAME_HEADER_SIZE, first);
+  setU32(head, FRAME_HEADER_SIZE + 4, round);
+  setU32(head, FRAME_HEADER_SIZE + 8, count << PAGE_SHIFT);
+  let crc = crc32Range(head, FRAME_HEADER_SIZE, PAGES_DATA, crc32Range(head, 0, 6));
+  for (let i = 0; i < count; i++) crc = appendPageCrc(crc, pageCrcs[first + i]!);
+  setU32(head, 6, crc);
 }
 
 /** A pages frame decoded, with each page's CRC. */
