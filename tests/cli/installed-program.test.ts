@@ -75,7 +75,7 @@ describe("the installed program", () => {
 
   it("runs the modules when the bundle is missing or older than them", () => {
     // A stand-in build: a bundle and modules that each say which ran.
-    const say = (who: string) => `exports.runProgram = async () => process.stdout.write("${who}\\n");\n`;
+    const say = (who: string) => `(function (exports) { exports.runProgram = async () => process.stdout.write("${who}\\n"); })\n`;
     copyFileSync(PROGRAM, join(dir, "toyvmm.cjs"));
     writeFileSync(join(dir, "main.js"), `export const runProgram = async () => process.stdout.write("modules\\n");\n`);
     writeFileSync(join(dir, "package.json"), `{ "type": "module" }\n`);

@@ -24,6 +24,7 @@ import type { BundledCli } from "./toyvmm.cjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const launcher = createRequire(import.meta.url)("./toyvmm.cjs") as typeof import("./toyvmm.cjs");
+const { MODULE_PARAMETERS } = launcher;
 
 /** Loaded from node_modules at run time: native code, or large and needed by few commands. */
 const OUTSIDE = ["@node-rs/crc32", "lz4-napi", "pino", "pino-pretty", "vega", "vega-lite", "ws", "zod"];
@@ -44,6 +45,7 @@ function warmRuns(dir: string): string[][] {
 }
 
 const MODULE_URL = "__moduleUrl";
+const MODULE_PATH = "__modulePath";
 const IMPORT_OUTSIDE = "__importOutside";
 /** `import("package")`: a dynamic import of a package, not of a file of ours. */
 const PACKAGE_IMPORT = /\bimport\((["'])([^./"'][^"']*)\1\)/g;
@@ -52,11 +54,13 @@ const ownUrls: Plugin = {
   name: "own-module-urls",
   setup(bundle) {
     bundle.onLoad({ filter: /\.js$/ }, (args) => {
-      const url = `${MODULE_URL}(${JSON.stringify(relative(HERE, args.path))})`;
+      const own = JSON.stringify(relative(HERE, args.path));
       const source = readFileSync(args.path, "utf8")
         .replace(/^#!.*/, "")
         .replaceAll("createRequire(import.meta.url)", "require")
-        .replaceAll("import.meta.url", url)
+        // The file's path without the round trip through a URL (a cold start makes a few).
+        .replaceAll("fileURLToPath(import.meta.url)", `${MODULE_PATH}(${own})`)
+        .replaceAll("import.meta.url", `${MODULE_URL}(${own})`)
         .replace(PACKAGE_IMPORT, `${IMPORT_OUTSIDE}("$2")`);
       return { contents: source, loader: "js" };
     });
@@ -94,12 +98,17 @@ async function main(): Promise<void> {
     target: "node20",
     external: OUTSIDE,
     plugins: [ownUrls, yargsAssert],
+    // The file is the function Node would wrap a CommonJS module in, written out, so that
+    // compiling it needs no copy of the source with the wrapper around it (toyvmm.cts).
     banner: {
       js: [
-        `const ${MODULE_URL} = (path) => require("node:url").pathToFileURL(require("node:path").join(__dirname, path)).href;`,
+        `(function (${MODULE_PARAMETERS.join(", ")}) {`,
+        `const ${MODULE_PATH} = (path) => require("node:path").join(__dirname, path);`,
+        `const ${MODULE_URL} = (path) => require("node:url").pathToFileURL(${MODULE_PATH}(path)).href;`,
         `const ${IMPORT_OUTSIDE} = (name) => require("./toyvmm.cjs").importOutside(name);`,
       ].join("\n"),
     },
+    footer: { js: "})" },
     logLevel: "warning",
     // Every start reads and compiles this file: without comments and indentation it is 0.93 MB
     // rather than 1.3, and in ASCII alone V8 holds it in one byte a character
