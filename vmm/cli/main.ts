@@ -54,9 +54,12 @@ export const COMMANDS: CommandEntry[] = [
   { name: "vm", load: async () => (await import("./vm.js")).vmCommand },
 ];
 
-/** The version option and its aliases (below), and help's. */
-const VERSION_WORDS = ["--version", "-v", "-V"];
-const HELP_WORDS = ["--help", "-h"];
+const VERSION_ALIASES = ["v", "V"];
+const HELP_ALIASES = ["h"];
+/** How an option and its one-letter aliases are written on the command line. */
+const spellings = (option: string, aliases: string[]) => [`--${option}`, ...aliases.map((alias) => `-${alias}`)];
+const VERSION_WORDS = spellings("version", VERSION_ALIASES);
+const HELP_WORDS = spellings("help", HELP_ALIASES);
 
 /**
  * The command modules `argv` needs: the one it names, none when it only asks for the version,
@@ -120,9 +123,9 @@ export async function runCli(words: string[], io?: CliIo): Promise<number> {
     .recommendCommands()
     .strict()
     .help()
-    .alias("help", "h")
+    .alias("help", HELP_ALIASES)
     .version(toyvmmVersion())
-    .alias("version", ["v", "V"])
+    .alias("version", VERSION_ALIASES)
     .wrap(io ? HELP_COLUMNS : (process.stdout.columns ?? HELP_COLUMNS))
     .showHelpOnFail(false)
     .exitProcess(false)
