@@ -52,7 +52,7 @@ function formatStreamRow(s: StreamThroughputFigure): string {
   const verdict = s.between === "host processes" ? `goal ${s.goal}x, ${s.ratio >= s.goal ? "met" : "not met"}; ` : "";
   return (
     `  stream between ${s.between} (stop-and-copy, ${(s.bytes / 1e6).toFixed(1)} MB): ${mbps(s.streamBytesPerSecond)} (page frames alone ${mbps(s.pagesBytesPerSecond)})  ` +
-    `raw socket ${mbps(s.rawBytesPerSecond)}  ${s.ratio.toFixed(3)}x (${verdict}median of ${s.rounds} after ${STREAM_WARM_ROUNDS} not counted)`
+    `raw socket ${mbps(s.rawBytesPerSecond)}  ${s.ratio.toFixed(3)}x (${verdict}median of ${s.rounds} rounds, ${s.ratioRange.map((r) => r.toFixed(2)).join("–")}, after ${STREAM_WARM_ROUNDS} not counted)`
   );
 }
 

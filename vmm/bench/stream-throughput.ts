@@ -41,6 +41,11 @@ export interface StreamThroughputFigure {
   rawBytesPerSecond: number;
   /** Median over rounds of stream / raw within the round. */
   ratio: number;
+  /**
+   * The lowest and highest of those ratios: on a shared two-core machine one run's rounds
+   * spread from a third to three quarters, so one run's median moves by a tenth between runs.
+   */
+  ratioRange: [number, number];
   goal: number;
 }
 
@@ -63,6 +68,7 @@ export async function benchStream(between: StreamThroughputFigure["between"], ro
       raw.push(rawRate);
     }
   });
+  const ratios = stream.map((s, i) => s / raw[i]!);
   return {
     between,
     rounds,
@@ -70,7 +76,8 @@ export async function benchStream(between: StreamThroughputFigure["between"], ro
     streamBytesPerSecond: median(stream),
     pagesBytesPerSecond: median(pages),
     rawBytesPerSecond: median(raw),
-    ratio: median(stream.map((s, i) => s / raw[i]!)),
+    ratio: median(ratios),
+    ratioRange: [Math.min(...ratios), Math.max(...ratios)],
     goal: STREAM_GOAL,
   };
 }
