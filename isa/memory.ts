@@ -201,12 +201,16 @@ export class Memory {
     }
   }
 
-  /** Installs arrived pages from `first`, their contents one after another in `data`: fillPage for each, in one copy. */
+  /**
+   * Installs arrived pages from `first`, their contents one after another in `data`: fillPage
+   * for each, in one copy, or none when `data` is those pages of this memory (read into place).
+   */
   fillPages(first: number, data: Uint8Array): void {
     const count = data.length >>> PAGE_SHIFT;
     if (count === 0 || data.length !== count << PAGE_SHIFT) throw new RangeError(`${data.length} bytes are not a whole number of pages`);
     if (!(first >= 0 && first <= this.pageCount - count)) throw new RangeError(`pages ${first}..${first + count - 1} are outside memory`);
-    this.bytes.set(data, first << PAGE_SHIFT);
+    const bytes = this.bytes;
+    if (data.buffer !== bytes.buffer || data.byteOffset !== bytes.byteOffset + (first << PAGE_SHIFT)) bytes.set(data, first << PAGE_SHIFT);
     for (let p = first; p < first + count; p++) {
       this.dropCode(p);
       if (this.missing[p]) {

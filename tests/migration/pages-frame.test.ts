@@ -23,7 +23,7 @@ import { emptyStats } from "../../vmm/migration/stats.js";
 import { decodeFrame, decodeStream, encodeFrame, encodePrologue, encodeStream } from "../../vmm/migration/stream/codec.js";
 import { FRAME_CODE, FRAME_HEADER_SIZE, type FrameOf } from "../../vmm/migration/stream/frames.js";
 import { memoryCrcOf } from "../../vmm/migration/stream/page-crc.js";
-import { decodePagesFrame, encodePagesFrame, MAX_RUN_PAGES, pagesFrameBytes, pagesFrameHead } from "../../vmm/migration/stream/pages-frame.js";
+import { decodePagesFrame, encodePagesFrame, MAX_GATHERED_RUN_PAGES, MAX_RUN_PAGES, pagesFrameBytes, pagesFrameHead } from "../../vmm/migration/stream/pages-frame.js";
 import type { MigratableVm } from "../../vmm/migration/vm-port.js";
 import { boot, errorOf, guest, recordingHost, reference } from "./helpers.js";
 import { closeRun, finish, results, startRealMigration, WRITER, type RealRun } from "./real-helpers.js";
@@ -215,11 +215,11 @@ describe("the real driver's runs of pages", () => {
     return { pages, single };
   }
 
-  it("stop-copy sends its plain pages in runs as large as a slab holds", async () => {
+  it("stop-copy sends the stopped guest's plain pages in runs longer than a slab holds, up to MAX_GATHERED_RUN_PAGES", async () => {
     const { pages } = await framesOf({ strategy: "stop-copy" });
     expect(pages.length).toBeGreaterThan(0);
-    expect(Math.max(...pages)).toBeGreaterThan(pagesFrameBytes(1));
-    expect(Math.max(...pages)).toBeLessThanOrEqual(pagesFrameBytes(MAX_RUN_PAGES));
+    expect(Math.max(...pages)).toBeGreaterThan(pagesFrameBytes(MAX_RUN_PAGES));
+    expect(Math.max(...pages)).toBeLessThanOrEqual(pagesFrameBytes(MAX_GATHERED_RUN_PAGES));
   });
 
   it("under a bandwidth limit, no run is larger than the token bucket's burst", async () => {

@@ -69,9 +69,15 @@ describe.each(["stop-copy", "pre-copy"] as const)("%s through a broken connectio
   });
 
   it("a frame of pages damaged on the way: the destination refuses it in one line, which the source reports", async () => {
-    const r = await faulted([{ connection: 0, when: { frame: "pages", nth: 2 }, action: "corrupt" }], { strategy });
+    const r = await faulted([{ connection: 0, when: { frame: "pages" }, action: "corrupt" }], { strategy });
     await expectFailedAtSource(r, /^migration stream: frame \d+ \(pages\): checksum mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\); the guest goes on at the source$/);
     expect((await r.slot.result).error).toMatch(/^migration stream: frame \d+ \(pages\): checksum mismatch/);
+  });
+
+  it("a byte of a run of pages damaged on the way, read straight into guest memory: refused all the same", async () => {
+    // Past the setup, inside the first run of pages (the guest's program and the pages it writes).
+    const r = await faulted([{ connection: 0, when: { afterBytes: 200_000 }, action: "corrupt" }], { strategy });
+    await expectFailedAtSource(r, /^migration stream: frame \d+ \(pages\): checksum mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\); the guest goes on at the source$/);
   });
 
   it("stalled after 40,000 bytes: failed once nothing moved for the stall time", async () => {

@@ -52,6 +52,8 @@ export interface SourceConfig {
    * when the migration has failed, and the destination's CRC then refuses a page it changed).
    */
   gatherStopped?: boolean;
+  /** With `gatherStopped`: most consecutive pages such a frame carries (at most MAX_GATHERED_RUN_PAGES); absent: `pageRun`. */
+  gatheredRun?: number;
 }
 
 export interface DestinationConfig {

@@ -13,7 +13,7 @@
  * holds the only copy of the guest and pauses, waiting for the link to come back.
  */
 import { crc32 } from "../../../isa/crc32.js";
-import { PAGE_SIZE } from "../../../isa/arch.js";
+import { PAGE_SHIFT, PAGE_SIZE } from "../../../isa/arch.js";
 import { Memory } from "../../../isa/memory.js";
 import { applyDelta } from "../xbzrle.js";
 import { decompressPage } from "../compress.js";
@@ -22,7 +22,7 @@ import type { MigrationStats } from "../stats.js";
 import { checkPrologue, decodeFrame, decodePageFrame, encodeFrame, streamError } from "../stream/codec.js";
 import { memoryCrcOf, ZERO_PAGE_CRC, zeroPageCrcs } from "../stream/page-crc.js";
 import { FRAME_CODE, STRATEGIES, type Frame, type FrameOf, type Strategy } from "../stream/frames.js";
-import { decodePagesFrame, pageCrcsOf } from "../stream/pages-frame.js";
+import { decodePagesFrame, decodePagesParts, pageCrcsOf, pagesFrameRun, type DecodedPages } from "../stream/pages-frame.js";
 import { setupFrameSchema } from "../stream/setup-schema.js";
 import { formatNs } from "../units.js";
 import type { MigratableVm } from "../vm-port.js";
@@ -95,7 +95,8 @@ export class Destination {
     switch (event.kind) {
       case "received":
         this.lastHeard = now;
-        return event.channel === undefined ? this.onTransmission(now, event.lane, event.bytes) : this.onChannelPage(now, event.channel, event.bytes);
+        if (event.channel !== undefined) return this.onChannelPage(now, event.channel, event.bytes);
+        return this.onTransmission(now, event.lane, event.bytes, event.placed);
       case "page-missing":
         return this.onFault(now, event.page);
       case "committed":
@@ -152,14 +153,38 @@ export class Destination {
     return n;
   }
 
-  /** One transmission: MAIN's first is the prologue, then one frame each. */
-  private onTransmission(now: number, lane: Lane, bytes: Uint8Array): void {
+  /**
+   * Where the pages of the pages frame whose head (PAGES_HEAD_BYTES) is `head` may be read
+   * straight to: those pages of memory, or null to have the frame as bytes. The bytes are
+   * checked once the frame is whole (`received` with `placed`), so only while no CPU runs on
+   * this memory and nothing can be built on it: before post-copy and before the completion. A
+   * damaged frame fails the migration then, and nothing reads what it left.
+   */
+  placement(lane: Lane, head: Uint8Array): Uint8Array | null {
+    const memory = this.memory;
+    if (lane !== MAIN || !memory || this.postCopy || this.completeArrived || this.error || this.status !== "active") return null;
+    const run = pagesFrameRun(head);
+    if (!run || run.first >= memory.pageCount || run.count > memory.pageCount - run.first) return null;
+    return memory.bytes.subarray(run.first << PAGE_SHIFT, (run.first + run.count) << PAGE_SHIFT);
+  }
+
+  /** One transmission: MAIN's first is the prologue, then one frame each (of a frame read into place, its head and pages). */
+  private onTransmission(now: number, lane: Lane, bytes: Uint8Array, placed?: Uint8Array): void {
     if (this.error || this.status === "completed" || this.status === "failed") return;
     const number = this.transmissions[lane]!++;
     this.guard(() => {
       if (lane === MAIN && number === 0) return checkPrologue(bytes);
       const index = lane === MAIN ? number - 1 : number;
       const label = lane === MAIN ? "frame" : "urgent frame";
+      if (placed) {
+        const pages = decodePagesParts(bytes, placed);
+        if (pages) return this.installPages(now, pages, `${label} ${index}`);
+        // The frame in one piece, for the general path to say what is wrong with it.
+        const whole = new Uint8Array(bytes.length + placed.length);
+        whole.set(bytes);
+        whole.set(placed, bytes.length);
+        bytes = whole;
+      }
       if (this.fastPages(now, bytes, `${label} ${index}`)) return;
       this.apply(now, decodeFrame(bytes, index, label), `${label} ${index}`);
     });
@@ -191,10 +216,14 @@ export class Destination {
     }
     const pages = decodePagesFrame(bytes);
     if (!pages) return false;
+    this.installPages(now, pages, at);
+    return true;
+  }
+
+  private installPages(now: number, pages: DecodedPages, at: string): void {
     this.onPages(now, pages.first, pages.data, pages.pageCrcs, (problem) => {
       throw streamError(`${at} (pages): ${problem}`);
     });
-    return true;
   }
 
   /**

@@ -22,7 +22,7 @@ import { countDirty, isZeroPage, PAGE_FRAME_BYTES } from "../pages.js";
 import type { RoundStats } from "../stats.js";
 import { encodeFrame, encodePageFrame, encodePrologue } from "../stream/codec.js";
 import { FRAME_HEADER_SIZE } from "../stream/frames.js";
-import { encodePagesFrame, MAX_RUN_PAGES, pagesFrameHead } from "../stream/pages-frame.js";
+import { encodePagesFrame, MAX_GATHERED_RUN_PAGES, MAX_RUN_PAGES, pagesFrameHead } from "../stream/pages-frame.js";
 import { PAGE_SHIFT } from "../../../isa/arch.js";
 import { MAIN, type Lane } from "./events.js";
 import { setupFrame } from "./setup-frame.js";
@@ -54,9 +54,12 @@ export class PreCopy implements SourceStrategy {
   private body: Uint8Array | null = null;
   /** Most pages one frame carries (config `pageRun`; pages that may travel as fewer bytes go one by one). */
   private readonly runMax: number;
+  /** Most pages one frame written from stopped guest memory carries (config `gatheredRun`). */
+  private readonly gatheredMax: number;
 
   constructor(private readonly ctx: SourceContext) {
     this.runMax = ctx.encoder ? 1 : Math.max(1, Math.min(MAX_RUN_PAGES, ctx.config.pageRun ?? 1));
+    this.gatheredMax = ctx.encoder ? 1 : Math.max(1, Math.min(MAX_GATHERED_RUN_PAGES, ctx.config.gatheredRun ?? this.runMax));
     this.outbox = [encodePrologue(), encodeFrame(setupFrame(ctx.vm, ctx.config.strategy))];
     this.everSent = new Uint8Array(ctx.vm.memory.pageCount);
     this.pageCrcs = zeroPageCrcs(ctx.vm.memory.pageCount);
@@ -151,7 +154,8 @@ export class PreCopy implements SourceStrategy {
     const first = this.pageAt(this.at++);
     let count = 1;
     const zero = isZeroPage(memory, first);
-    const limit = zero ? Infinity : this.runMax;
+    const gathered = this.final && ctx.config.gatherStopped === true;
+    const limit = zero ? Infinity : gathered ? this.gatheredMax : this.runMax;
     while (count < limit && this.at < this.queueLength && this.pageAt(this.at) === first + count && isZeroPage(memory, first + count) === zero) {
       this.at++;
       count++;
@@ -173,7 +177,7 @@ export class PreCopy implements SourceStrategy {
     else if (count > 1) {
       const pages = memory.bytes.subarray(first << PAGE_SHIFT, (first + count) << PAGE_SHIFT);
       // The guest is stopped: its memory stays as it is until the write is done.
-      if (this.final && ctx.config.gatherStopped) bytes = pagesFrameHead(first, round.round, (this.body = pages), this.pageCrcs);
+      if (gathered) bytes = pagesFrameHead(first, round.round, (this.body = pages), this.pageCrcs);
       else bytes = encodePagesFrame(first, round.round, pages, this.pageCrcs);
     } else {
       const page = memory.page(first);

@@ -45,6 +45,11 @@ export class FrameReader {
     this.wantPrologue = prologue;
   }
 
+  /** Bytes pushed and not yet handed on. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     this.parts.push(chunk);
@@ -96,6 +101,40 @@ export class FrameReader {
     if (length > this.maxPayload) throw streamError(`${this.label}: a frame of ${length} bytes, more than the ${this.maxPayload} allowed here`);
     const size = FRAME_HEADER_SIZE + length;
     return this.buffered < size ? null : this.take(size);
+  }
+
+  /**
+   * Copies the first `into.length` bytes of the frame ahead into `into` when they are in and
+   * the whole frame is not, so that every byte buffered is that frame's; says whether it did.
+   * For a consumer that reads the rest of the frame to a place of its own (`handOver`).
+   */
+  headAhead(into: Uint8Array): boolean {
+    if (this.wantPrologue || this.buffered < Math.max(into.length, FRAME_HEADER_SIZE)) return false;
+    if (this.buffered >= FRAME_HEADER_SIZE + this.lengthAhead()) return false;
+    for (let i = 0; i < into.length; i++) into[i] = this.peek(i);
+    return true;
+  }
+
+  /**
+   * Gives up the frame ahead to a consumer that reads its rest itself: drops its first `skip`
+   * bytes (the head it took with `headAhead`), copies the others buffered into `into` (the
+   * start of the rest) and returns their count; the reader then holds nothing.
+   */
+  handOver(skip: number, into: Uint8Array): number {
+    let copied = 0;
+    let from = this.head + skip;
+    for (const part of this.parts) {
+      if (from < part.length) {
+        into.set(new Uint8Array(part.buffer, part.byteOffset + from, part.length - from), copied);
+        copied += part.length - from;
+        from = 0;
+      } else from -= part.length;
+    }
+    this.parts = [];
+    this.head = 0;
+    this.buffered = 0;
+    this.inStore = false;
+    return copied;
   }
 
   /** The payload length in the header of the frame ahead (its header is in). */

@@ -182,6 +182,8 @@ export class IncomingMigration extends EventEmitter {
       onTransmissionsEnd: () => this.endTurn(),
       onDrain: () => this.step(() => {}),
       onBroken: (reason) => this.broken(generation, reason),
+      place: (head) => (this.closed ? null : (this.machine?.placement(number, head) ?? null)),
+      onPlaced: (head, pages) => this.receive(number, head, undefined, pages),
     });
   }
 
@@ -223,9 +225,10 @@ export class IncomingMigration extends EventEmitter {
    * from it is done once that piece is through (`endTurn`), not per frame — 16 page frames
    * come in one read, and a turn per frame cost as much as installing the page.
    */
-  private receive(lane: LaneNumber, bytes: Uint8Array, channel?: number): void {
+  private receive(lane: LaneNumber, bytes: Uint8Array, channel?: number, placed?: Uint8Array): void {
     if (this.closed || !this.machine) return;
     this.turnNow ??= this.clock.now();
+    if (placed) return this.machine.handle(this.turnNow, { kind: "received", lane, bytes, placed });
     this.machine.handle(this.turnNow, channel === undefined ? { kind: "received", lane, bytes } : { kind: "received", lane, bytes, channel });
   }
 

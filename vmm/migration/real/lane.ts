@@ -9,7 +9,8 @@
 import type { Socket } from "node:net";
 import { isWholeSlab, PAGE_SLAB_BYTES, recyclePageSlab } from "../stream/codec.js";
 import { FrameReader } from "./frame-reader.js";
-import { LENT } from "./read-buffer.js";
+import { isLending, LENT, PLACED, type LendingSocket } from "./read-buffer.js";
+import { PAGES_HEAD_BYTES } from "../stream/pages-frame.js";
 import type { TokenBucket } from "./token-bucket.js";
 
 /** Frames gathered before they go to the socket in one write: whole slabs of page frames, at least. */
@@ -22,6 +23,20 @@ export interface LaneHandlers {
   onTransmissionsEnd?(): void;
   onDrain(): void;
   onBroken(reason: string): void;
+  /**
+   * Where the rest of the pages frame whose head is `head` may be read straight to (its pages'
+   * place in guest memory), or null to have it as bytes. Asked of a receiver whose socket can
+   * read into a place (read-buffer.ts) when a pages frame's head has come and its rest has not.
+   */
+  place?(head: Uint8Array): Uint8Array | null;
+  /** That frame, whole: its head, and its pages where `place` put them. */
+  onPlaced?(head: Uint8Array, pages: Uint8Array): void;
+}
+
+/** A pages frame being read into place: where its pages go, and how many bytes of them are in. */
+interface Placing {
+  pages: Uint8Array;
+  filled: number;
 }
 
 export class Lane {
@@ -42,6 +57,11 @@ export class Lane {
   private flushScheduled = false;
   /** Holding: what arrives waits (and the socket pauses) until `release()`. */
   private held = false;
+  /** The head of the frame being read into place; its pages. */
+  private readonly placedHead = new Uint8Array(PAGES_HEAD_BYTES);
+  private placing: Placing | null = null;
+  /** The reads since the last frame read into place are the next frame's head alone. */
+  private readingHead = false;
 
   constructor(
     readonly socket: Socket,
@@ -58,8 +78,10 @@ export class Lane {
     // A socket that reads into one buffer of its own (read-buffer.ts): what is left of each read is copied before the next.
     socket.on(LENT, (chunk: Uint8Array) => {
       this.onData(chunk);
+      if (isLending(socket)) this.startPlacing(socket);
       this.reader.keep();
     });
+    socket.on(PLACED, (length: number) => this.onPlacedRead(socket as LendingSocket, length));
     socket.on("drain", () => {
       this.blocked = false;
       this.recycleWritten();
@@ -198,6 +220,44 @@ export class Lane {
   /** Drops the connection now; `onBroken` is told `reason`. */
   drop(reason: string): void {
     this.fail(reason);
+  }
+
+  /**
+   * After a read: the frame ahead, when it is a run of pages only begun, is read the rest of the
+   * way straight to where the receiver places it. Only from a read's listener, as `readInto` asks.
+   */
+  private startPlacing(socket: LendingSocket): void {
+    const handlers = this.handlers;
+    if (this.placing) return;
+    const pages = handlers?.place && !this.broken && !this.held && this.reader.headAhead(this.placedHead) ? handlers.place(this.placedHead) : null;
+    if (!pages) {
+      // A head read alone may come in parts: the rest of it alone too; else reads as large as they come.
+      const missing = PAGES_HEAD_BYTES - this.reader.bufferedBytes;
+      if (this.readingHead && missing > 0 && missing < PAGES_HEAD_BYTES) return socket.readOwn(missing);
+      this.readingHead = false;
+      return socket.readOwn();
+    }
+    const filled = this.reader.handOver(PAGES_HEAD_BYTES, pages);
+    this.placing = { pages, filled };
+    socket.readInto(pages.subarray(filled));
+  }
+
+  private onPlacedRead(socket: LendingSocket, length: number): void {
+    const placing = this.placing!;
+    placing.filled += length;
+    if (placing.filled < placing.pages.length) return socket.readInto(placing.pages.subarray(placing.filled));
+    this.placing = null;
+    // Runs of pages come one after another: read the next frame's head alone, to read its pages into place too.
+    this.readingHead = true;
+    socket.readOwn(PAGES_HEAD_BYTES);
+    const handlers = this.handlers;
+    if (this.broken || !handlers) return;
+    try {
+      handlers.onPlaced!(this.placedHead, placing.pages);
+      this.handlers?.onTransmissionsEnd?.();
+    } catch (error) {
+      this.fail((error as Error).message);
+    }
   }
 
   private onData(chunk: Uint8Array): void {

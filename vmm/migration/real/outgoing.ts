@@ -34,7 +34,7 @@ import { MAIN, URGENT, type Lane as LaneNumber } from "../protocol/events.js";
 import { Source } from "../protocol/source.js";
 import { emptyStats, type MigrationStats, type ProgressEvent } from "../stats.js";
 import { FRAME_CODE, type Strategy } from "../stream/frames.js";
-import { MAX_RUN_PAGES } from "../stream/pages-frame.js";
+import { MAX_GATHERED_RUN_PAGES, MAX_RUN_PAGES } from "../stream/pages-frame.js";
 import { PAGE_SIZE } from "../../../isa/arch.js";
 import { dial, type Address, type Dialled } from "./dial.js";
 import type { GuestControl } from "./guest-control.js";
@@ -174,6 +174,7 @@ export class OutgoingMigration extends EventEmitter {
         stallTimeoutNs: (options.stallTimeoutMs ?? 10_000) * 1e6,
         ...convergeOf(options),
         pageRun: this.pageRun,
+        gatheredRun: this.gatheredRun,
         // The stream's lane writes a stopped guest's pages from its memory (a channel routes whole frames).
         gatherStopped: channels === 0,
         ...(options.xbzrleCache || options.compress ? { encoding: { xbzrleCache: options.xbzrleCache ?? 0, compress: options.compress ?? false } } : {}),
@@ -195,8 +196,16 @@ export class OutgoingMigration extends EventEmitter {
    * no more than the token bucket's burst, so that a bandwidth limit still paces frame by frame.
    */
   private get pageRun(): number {
-    const burst = this.bucket ? Math.floor(this.bucket.burst / PAGE_SIZE) : Infinity;
-    return Math.max(1, Math.min(MAX_RUN_PAGES, burst));
+    return Math.max(1, Math.min(MAX_RUN_PAGES, this.burstPages));
+  }
+
+  /** Most consecutive pages a frame written from the stopped guest's memory carries: as many as such a frame may, within the burst. */
+  private get gatheredRun(): number {
+    return Math.max(1, Math.min(MAX_GATHERED_RUN_PAGES, this.burstPages));
+  }
+
+  private get burstPages(): number {
+    return this.bucket ? Math.floor(this.bucket.burst / PAGE_SIZE) : Infinity;
   }
 
   /** The statistics' dirtyLimitHeldNs, as the guest's runner has counted it since the start, kept current for query-migrate. */

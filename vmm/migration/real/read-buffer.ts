@@ -9,18 +9,41 @@
  *
  * Each read is emitted as "lent": a view of the buffer, valid only until the listener returns
  * (the next read overwrites it), so a reader must copy what it keeps (FrameReader.keep).
+ *
+ * A listener of a read may name a place of its own for the reads after it (`readInto`): the
+ * kernel then copies the bytes straight there, each such read emitted as "placed" with its
+ * length, until the listener of one of them goes back to the buffer (`readInto(null)`). The
+ * destination reads a run of pages so into guest memory, which spares it copying every page.
  */
 import { Socket, type SocketConstructorOpts } from "node:net";
 
 /** Bytes one read may take: whole runs of pages in one read as often as the kernel has them. */
 const READ_BUFFER = 1 << 20;
 
-/** The event a lending socket emits for each read, with a view of its buffer. */
+/** The event a lending socket emits for each read into its buffer, with a view of it. */
 export const LENT = "lent";
+/** The event a lending socket emits for each read into the place `readInto` named, with its length. */
+export const PLACED = "placed";
 
 interface Handle {
   reading: boolean;
   readStop(): number;
+}
+
+/** A socket that lends its reads (emits LENT) or reads into a place of its listener's (PLACED). */
+export interface LendingSocket extends Socket {
+  /**
+   * The next read goes to `place` (and emits PLACED). Only from a listener of LENT or PLACED:
+   * the buffer asked for is the next read's.
+   */
+  readInto(place: Uint8Array): void;
+  /** The next read goes to the socket's own buffer again, at most `limit` bytes of it (default all). From a listener, as readInto. */
+  readOwn(limit?: number): void;
+}
+
+/** Whether `socket` lends its reads and can read into a place (a socket `lendingReads` made). */
+export function isLending(socket: Socket): socket is LendingSocket {
+  return typeof (socket as Partial<LendingSocket>).readInto === "function";
 }
 
 /**
@@ -37,15 +60,24 @@ export function lendingReads(socket: Socket): Socket {
   shell._handle = null;
   socket.destroy();
   const buffer = new Uint8Array(READ_BUFFER);
-  const lending: Socket = new Socket({
+  let next: Uint8Array = buffer;
+  const lending = new Socket({
     handle,
     onread: {
-      buffer,
-      callback: (length: number) => {
-        lending.emit(LENT, new Uint8Array(buffer.buffer, 0, length));
+      // Asked for the buffer of each read, right after the listeners of the one before.
+      buffer: () => next,
+      callback: (length: number, into: Uint8Array) => {
+        if (into.buffer === buffer.buffer) lending.emit(LENT, new Uint8Array(buffer.buffer, 0, length));
+        else lending.emit(PLACED, length);
         return true;
       },
     },
-  } as SocketConstructorOpts);
+  } as SocketConstructorOpts) as LendingSocket;
+  lending.readInto = (place) => {
+    next = place;
+  };
+  lending.readOwn = (limit = READ_BUFFER) => {
+    next = limit >= READ_BUFFER ? buffer : buffer.subarray(0, limit);
+  };
   return lending;
 }
