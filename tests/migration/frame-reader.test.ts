@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FrameReader } from "../../vmm/migration/real/frame-reader.js";
 import { encodeFrame, encodePrologue } from "../../vmm/migration/stream/codec.js";
+import { PAGES_HEAD_BYTES } from "../../vmm/migration/stream/pages-frame.js";
 
 /** A prologue and frames of many sizes, the largest spanning several chunks. */
 function stream(sizes: number[]): { bytes: Uint8Array; frames: Uint8Array[] } {
@@ -28,7 +29,55 @@ function read(reader: FrameReader, bytes: Uint8Array, cuts: number[]): Uint8Arra
   return out;
 }
 
+/**
+ * As a lane reading into place reads (real/lane.ts): whenever a frame's head is in and its rest
+ * is not, the head is taken, what the reader holds of the rest handed over, and the bytes after
+ * go straight to the frame's own buffer until it is whole; the reader gets the bytes after that.
+ */
+function readPlacing(reader: FrameReader, bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const head = new Uint8Array(PAGES_HEAD_BYTES);
+  let placing: { frame: Uint8Array; filled: number } | null = null;
+  let at = 0;
+  for (const end of [...cuts.filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b), bytes.length]) {
+    let chunk = bytes.subarray(at, end);
+    at = end;
+    if (placing) {
+      const n = Math.min(chunk.length, placing.frame.length - placing.filled);
+      placing.frame.set(chunk.subarray(0, n), placing.filled);
+      placing.filled += n;
+      chunk = chunk.subarray(n);
+      if (placing.filled < placing.frame.length) continue;
+      out.push(placing.frame);
+      placing = null;
+    }
+    reader.push(chunk);
+    for (let frame = reader.next(); frame; frame = reader.next()) out.push(frame.slice());
+    if (reader.headAhead(head)) {
+      const length = new DataView(head.buffer).getUint32(2, true);
+      const frame = new Uint8Array(10 + length);
+      frame.set(head);
+      placing = { frame, filled: PAGES_HEAD_BYTES + reader.handOver(PAGES_HEAD_BYTES, frame.subarray(PAGES_HEAD_BYTES)) };
+      expect(reader.bufferedBytes).toBe(0);
+    }
+  }
+  return out;
+}
+
 describe("the frame reader", () => {
+  it("hands a frame begun over to a consumer that reads its rest itself, and goes on after it", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 12 }), (sizes, cuts) => {
+        const { bytes, frames } = stream(sizes);
+        const reader = new FrameReader(true, 1 << 20, "test");
+        reader.reuse = true;
+        const got = readPlacing(reader, bytes, cuts.map((c) => c % bytes.length));
+        expect(got.map((f) => Buffer.from(f).toString("hex"))).toEqual(frames.map((f) => Buffer.from(f).toString("hex")));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("gives the sender's frames however the stream is chunked, gathering into its own buffer or not", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 12 }), fc.boolean(), (sizes, cuts, reuse) => {
