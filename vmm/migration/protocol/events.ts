@@ -63,8 +63,9 @@ export type DestinationEvent =
   /**
    * One transmission on a lane: MAIN's first is the stream's prologue, then one frame each.
    * `channel`: a page that came on that multifd channel (the real driver's), as part of MAIN.
+   * `placed`: the frame's pages, read straight into memory where `placement` said; `bytes` is
+   * its head then.
    */
-  /** `placed`: the frame's pages, read straight into memory where `placement` said; `bytes` is its head then. */
   | { kind: "received"; lane: Lane; bytes: Uint8Array; channel?: number; placed?: Uint8Array }
   /** The guest stopped on a page that has not arrived. */
   | { kind: "page-missing"; page: number }

@@ -57,7 +57,7 @@ export class Lane {
   private flushScheduled = false;
   /** Holding: what arrives waits (and the socket pauses) until `release()`. */
   private held = false;
-  /** The head of the frame being read into place; its pages. */
+  /** The head of the frame whose pages are being read into place (`placing`). */
   private readonly placedHead = new Uint8Array(PAGES_HEAD_BYTES);
   private placing: Placing | null = null;
   /** The reads since the last frame read into place are the next frame's head alone. */

@@ -12,7 +12,7 @@
  *
  * A listener of a read may name a place of its own for the reads after it (`readInto`): the
  * kernel then copies the bytes straight there, each such read emitted as "placed" with its
- * length, until the listener of one of them goes back to the buffer (`readInto(null)`). The
+ * length, until the listener of one of them goes back to the buffer (`readOwn`). The
  * destination reads a run of pages so into guest memory, which spares it copying every page.
  */
 import { Socket, type SocketConstructorOpts } from "node:net";

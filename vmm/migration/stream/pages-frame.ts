@@ -26,9 +26,9 @@ export const MAX_RUN_PAGES = (PAGE_SLAB_BYTES - PAGES_DATA) >>> PAGE_SHIFT;
 /**
  * Most pages a frame written from guest memory carries (`pagesFrameHead`): 4 MiB. Such a frame
  * is not copied, so no slab bounds it; fewer frames cut the source's work per frame (its head,
- * CRC call and socket write). Against 64-page frames, alternated in `npm run bench -- --only
- * stream`: 0.62–0.75 of the raw socket against 0.43–0.46; 256 pages 0.57–0.61, 2048 and 4095
- * 0.59–0.61. A destination reads such frames straight into guest memory (real/lane.ts).
+ * CRC call and socket write). In one series of `npm run bench -- --only stream --reps 6`:
+ * 0.62–0.75 of the raw socket, against 0.43–0.46 for 64 pages, 0.57–0.61 for 256, and 0.59–0.61
+ * for 2048 and 4095. A destination reads such frames straight into guest memory (real/lane.ts).
  */
 export const MAX_GATHERED_RUN_PAGES = 1024;
 
