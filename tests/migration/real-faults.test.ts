@@ -85,6 +85,18 @@ describe.each(["stop-copy", "pre-copy"] as const)("%s through a broken connectio
   });
 });
 
+describe("stop-copy through a slow connection", () => {
+  it("a run of pages that takes longer to arrive than the stall time, bytes coming all along: not a stall", async () => {
+    // 500 kB/s: the guest's longest run (more than 64 pages, one frame) takes over half a second
+    // to reach the destination, which counts 250 ms without a byte as a stall.
+    const via = async (target: number) => (proxy = await FaultProxy.start(target, [{ connection: 0, when: { afterBytes: 0 }, action: { throttle: 500_000 } }])).port;
+    const r = (run = await startRealMigration(WRITER, 20_000, { strategy: "stop-copy", via }, { stallTimeoutMs: 250 }));
+    const [out] = await results(r);
+    expect(out.status, String(out.error)).toBe("completed");
+    expect(await finish(r, out)).toEqual(reference(WRITER));
+  });
+});
+
 describe("pre-copy through a throttled connection", () => {
   it("completes at the throttled rate, measured on the wire", async () => {
     const r = await faulted([{ connection: 0, when: { afterBytes: 0 }, action: { throttle: 2_000_000 } }], { strategy: "pre-copy" });

@@ -97,6 +97,9 @@ export class Destination {
         this.lastHeard = now;
         if (event.channel !== undefined) return this.onChannelPage(now, event.channel, event.bytes);
         return this.onTransmission(now, event.lane, event.bytes, event.placed);
+      case "heard":
+        this.lastHeard = now;
+        return;
       case "page-missing":
         return this.onFault(now, event.page);
       case "committed":

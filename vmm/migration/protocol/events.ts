@@ -67,6 +67,8 @@ export type DestinationEvent =
    * its head then.
    */
   | { kind: "received"; lane: Lane; bytes: Uint8Array; channel?: number; placed?: Uint8Array }
+  /** Bytes came that complete no frame yet (a large frame arriving): the source is heard all the same. */
+  | { kind: "heard" }
   /** The guest stopped on a page that has not arrived. */
   | { kind: "page-missing"; page: number }
   /** Acks "link": the source let the guest go. */

@@ -148,6 +148,7 @@ export class IncomingMigration extends EventEmitter {
         this.receive(MAIN, bytes, channel);
       },
       onTransmissionsEnd: () => this.endTurn(),
+      onBytes: () => this.heard(),
       onDrain: () => {},
       onBroken: (reason) => this.broken(generation, reason),
     });
@@ -182,6 +183,7 @@ export class IncomingMigration extends EventEmitter {
       onTransmissionsEnd: () => this.endTurn(),
       onDrain: () => this.step(() => {}),
       onBroken: (reason) => this.broken(generation, reason),
+      onBytes: () => this.heard(),
       place: (head) => (this.closed ? null : (this.machine?.placement(number, head) ?? null)),
       onPlaced: (head, pages) => this.receive(number, head, undefined, pages),
     });
@@ -230,6 +232,11 @@ export class IncomingMigration extends EventEmitter {
     this.turnNow ??= this.clock.now();
     if (placed) return this.machine.handle(this.turnNow, { kind: "received", lane, bytes, placed });
     this.machine.handle(this.turnNow, channel === undefined ? { kind: "received", lane, bytes } : { kind: "received", lane, bytes, channel });
+  }
+
+  /** Bytes came on a lane: the source is alive, even while a large frame is still on its way. */
+  private heard(): void {
+    if (!this.closed && this.machine) this.machine.handle(this.clock.now(), { kind: "heard" });
   }
 
   /** The machine's actions, the return frames and the status, after what it was told. */

@@ -31,6 +31,8 @@ export interface LaneHandlers {
   place?(head: Uint8Array): Uint8Array | null;
   /** That frame, whole: its head, and its pages where `place` put them. */
   onPlaced?(head: Uint8Array, pages: Uint8Array): void;
+  /** Bytes came, before the transmissions they complete if any: a frame still arriving is the peer heard. */
+  onBytes?(): void;
 }
 
 /** A pages frame being read into place: where its pages go, and how many bytes of them are in. */
@@ -243,6 +245,7 @@ export class Lane {
   }
 
   private onPlacedRead(socket: LendingSocket, length: number): void {
+    this.handlers?.onBytes?.();
     const placing = this.placing!;
     placing.filled += length;
     if (placing.filled < placing.pages.length) return socket.readInto(placing.pages.subarray(placing.filled));
@@ -261,6 +264,7 @@ export class Lane {
   }
 
   private onData(chunk: Uint8Array): void {
+    this.handlers?.onBytes?.();
     this.reader.push(chunk);
     if (this.handlers) this.drainReader();
   }
