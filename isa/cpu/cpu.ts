@@ -192,7 +192,12 @@ export class Cpu {
     return timerPending(this.time32(), this.csr[CSR.timecmp]!) | this.ports.pending();
   }
 
-  save(): CpuState {
+  /**
+   * The CPU's state. `tlb: false` leaves the TLB's entries out, for a CPU that never pages (a
+   * process): with paging off they are identity translations that a change of paging empties,
+   * a cache the guest cannot observe, and they made nearly all of a process's state.
+   */
+  save({ tlb = true }: { tlb?: boolean } = {}): CpuState {
     return {
       version: CPU_STATE_VERSION,
       regs: Array.from(this.regs),
@@ -202,7 +207,7 @@ export class Cpu {
       idleTicks: this.idleTicks,
       halted: this.halted,
       exitStatus: this.exitStatus,
-      tlb: this.mmu.entries(),
+      tlb: tlb ? this.mmu.entries() : [],
     };
   }
 

@@ -106,6 +106,21 @@ describe("process VM mobility", () => {
     }
   });
 
+  it("leaves the TLB out of its state, and resumes the same from a state that has it (an older file)", () => {
+    const out: Uint8Array[] = [];
+    const vm = start(out);
+    vm.run(30);
+    const entries = vm.cpu.save().tlb;
+    expect(entries.length).toBeGreaterThan(0); // paging off fills identity entries all the same
+    expect(vm.save().cpu.tlb).toEqual([]);
+    const older = { ...vm.save(), cpu: { ...vm.save().cpu, tlb: entries } };
+    const memory = new Memory(vm.memory.size);
+    memory.bytes.set(vm.memory.bytes);
+    const resumed = resumeProcess(vm.setup(), JSON.parse(JSON.stringify(older)), memory, { stdout: (b) => out.push(b) });
+    expect(resumed.run() ?? resumed.result).toEqual(reference.result);
+    expect(decoder.decode(Buffer.concat(out))).toBe(reference.out);
+  });
+
   it("a sleep is spent within the budget and goes on in the next slice", () => {
     const vm = start([]);
     runToSys(vm, SYS.sleep);

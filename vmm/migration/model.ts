@@ -221,13 +221,13 @@ export function xbzrleHits(cached: number, pages: number, workingSet: number): n
 }
 
 /**
- * Whether XBZRLE's warm-up hangs on a few pages: `by` (5%) more or less working set changes the
+ * Whether XBZRLE's warm-up hangs on a few pages: `by` (8%) more or less working set changes the
  * encoded model's rounds. Whether the cache holds a round's pages yet turns on whether the
  * resends so far covered the working set, and the engine's first resend is smaller than D times
  * round 0 by as many pages as the writer wrote ahead of the sender (its phase, which the model
- * does not know).
+ * does not know): up to 8 of memwriter's 128 (encoded-model.test.ts), so the margin is 8%.
  */
-export function sensitiveToWarmUp(m: PreCopyModelInput, e: PageEncodingModel, rounds = encodedPreCopyModel(m, e).rounds, by = 0.05): boolean {
+export function sensitiveToWarmUp(m: PreCopyModelInput, e: PageEncodingModel, rounds = encodedPreCopyModel(m, e).rounds, by = 0.08): boolean {
   if (e.deltaBytes === null) return false;
   return [1 - by, 1 + by].some((f) => encodedPreCopyModel({ ...m, workingSetPages: Math.round(m.workingSetPages * f) }, e).rounds !== rounds);
 }

@@ -159,7 +159,7 @@ const NOTE_TEXT: Record<string, string> = {
   converge: "the encoded model leaves out auto-converge and the dirty limit: its figures are pre-copy's without them",
   unsampled: "with XBZRLE or compression: the host does not sample its page encoder, so this is the model of plain pages, and the bytes sent will be fewer",
   cache: "XBZRLE's cache has fewer slots than the working set has pages: the model takes a slot per page",
-  "warm-up": "5% more or less working set changes the number of rounds: whether XBZRLE's cache holds a round yet hangs on a few pages",
+  "warm-up": "8% more or less working set changes the number of rounds: whether XBZRLE's cache holds a round yet hangs on a few pages",
 };
 
 /** A dirty-rate measurement as one line. */

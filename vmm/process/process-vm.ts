@@ -430,7 +430,8 @@ export class ProcessVm {
   save(): ProcessState {
     const state: ProcessState = {
       version: 1,
-      cpu: this.cpu.save(),
+      // Paging stays off in a process (restoreOwn).
+      cpu: this.cpu.save({ tlb: false }),
       programBreak: this.programBreak,
       inputOffset: this.inputOffset,
       syscalls: { ...this.syscalls },
