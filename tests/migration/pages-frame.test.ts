@@ -23,7 +23,7 @@ import { emptyStats } from "../../vmm/migration/stats.js";
 import { decodeFrame, decodeStream, encodeFrame, encodePrologue, encodeStream } from "../../vmm/migration/stream/codec.js";
 import { FRAME_CODE, FRAME_HEADER_SIZE, type FrameOf } from "../../vmm/migration/stream/frames.js";
 import { memoryCrcOf } from "../../vmm/migration/stream/page-crc.js";
-import { decodePagesFrame, encodePagesFrame, MAX_GATHERED_RUN_PAGES, MAX_RUN_PAGES, pagesFrameBytes, pagesFrameHead } from "../../vmm/migration/stream/pages-frame.js";
+import { decodePagesFrame, encodePagesFrame, MAX_GATHERED_RUN_PAGES, MAX_RUN_PAGES, PAGES_HEAD_BYTES, pagesFrameBytes, pagesFrameHead } from "../../vmm/migration/stream/pages-frame.js";
 import type { MigratableVm } from "../../vmm/migration/vm-port.js";
 import { boot, errorOf, guest, recordingHost, reference } from "./helpers.js";
 import { closeRun, finish, results, startRealMigration, WRITER, type RealRun } from "./real-helpers.js";
@@ -123,6 +123,33 @@ describe("a destination given a malformed run", () => {
       machine.handle(0, { kind: "received", lane: MAIN, bytes: frame.subarray(0, cut) });
       expect(machine.status).toBe("failed");
       expect(machine.error).toMatch(cut < FRAME_HEADER_SIZE ? /^migration stream: frame 1( \(pages\))?: truncated in the header/ : /^migration stream: frame 1 \(pages\): truncated \(payload needs/);
+    }
+  });
+});
+
+describe("a destination given a run read into place", () => {
+  const vm = boot(memwriter);
+
+  it("installs it, or fails in one line naming the frame when a byte of its pages is damaged", () => {
+    const data = pagesOf(3);
+    const frame = encodeFrame({ type: "pages", first: 2, round: 0, data });
+    for (const flip of [-1, PAGES_HEAD_BYTES + 5, frame.length - 1]) {
+      const memory = new Memory(vm.memory.size);
+      const machine = destinationAfterSetup(memory, vm);
+      const bytes = frame.slice();
+      if (flip >= 0) bytes[flip]! ^= 1;
+      const head = bytes.subarray(0, PAGES_HEAD_BYTES);
+      const into = machine.placement(MAIN, head)!;
+      into.set(bytes.subarray(PAGES_HEAD_BYTES));
+      machine.handle(0, { kind: "received", lane: MAIN, bytes: head, placed: into });
+      if (flip < 0) {
+        expect(machine.status).toBe("active");
+        expect(memory.bytes.subarray(2 * PAGE_SIZE, 5 * PAGE_SIZE)).toEqual(data);
+      } else {
+        expect(machine.status).toBe("failed");
+        expect(machine.error).toMatch(/^migration stream: frame 1 \(pages\): /);
+        expect(machine.error).not.toContain("\n");
+      }
     }
   });
 });

@@ -20,9 +20,10 @@ import { decompressPage } from "../compress.js";
 import { problemOf } from "../../../isa/schema.js";
 import type { MigrationStats } from "../stats.js";
 import { checkPrologue, decodeFrame, decodePageFrame, encodeFrame, streamError } from "../stream/codec.js";
-import { memoryCrcOf, ZERO_PAGE_CRC, zeroPageCrcs } from "../stream/page-crc.js";
+import { ZERO_PAGE_CRC } from "../stream/page-crc.js";
 import { FRAME_CODE, STRATEGIES, type Frame, type FrameOf, type Strategy } from "../stream/frames.js";
-import { decodePagesFrame, decodePagesParts, pageCrcsOf, pagesFrameRun, type DecodedPages } from "../stream/pages-frame.js";
+import { decodePagesFrame, decodePagesRun, pageCrcsOf, pagesFrameRun, type DecodedPages } from "../stream/pages-frame.js";
+import { InstalledCrcs } from "./installed-crcs.js";
 import { setupFrameSchema } from "../stream/setup-schema.js";
 import { formatNs } from "../units.js";
 import type { MigratableVm } from "../vm-port.js";
@@ -75,8 +76,8 @@ export class Destination {
   /** Said `started` (acks "frames"): if the link breaks before the commit, the outcome is the source's to tell. */
   private startedSent = false;
   private completeArrived = false;
-  /** Per page: the CRC of what was installed (nothing else writes memory before the guest runs). */
-  private pageCrcs: Uint32Array | null = null;
+  /** The CRCs of what was installed, by page or by run read into place (nothing else writes memory before the guest runs). */
+  private pageCrcs: InstalledCrcs | null = null;
   /** Per page: 0 never arrived, 1 once, 2 more than once (saturating: a count could wrap). */
   private received: Uint8Array | null = null;
   private postCopy = false;
@@ -180,8 +181,8 @@ export class Destination {
       const index = lane === MAIN ? number - 1 : number;
       const label = lane === MAIN ? "frame" : "urgent frame";
       if (placed) {
-        const pages = decodePagesParts(bytes, placed);
-        if (pages) return this.installPages(now, pages, `${label} ${index}`);
+        const run = decodePagesRun(bytes, placed);
+        if (run) return this.onRun(run.first, run.data, run.runCrc, `${label} ${index}`);
         // The frame in one piece, for the general path to say what is wrong with it.
         const whole = new Uint8Array(bytes.length + placed.length);
         whole.set(bytes);
@@ -264,7 +265,7 @@ export class Destination {
         this.config = config;
         this.memory = this.settings.memory?.(frame.memorySize) ?? new Memory(frame.memorySize);
         this.received = new Uint8Array(this.memory.pageCount);
-        this.pageCrcs = zeroPageCrcs(this.memory.pageCount);
+        this.pageCrcs = new InstalledCrcs(this.memory);
         this.postCopy = STRATEGIES[frame.strategy] === "post-copy";
         if (this.postCopy) this.memory.markAllMissing();
         if (this.stats.setupNs === 0) this.stats.setupNs = now;
@@ -325,7 +326,22 @@ export class Destination {
       return;
     }
     this.memory!.fillPages(first, data);
-    this.pageCrcs!.set(pageCrcs, first);
+    this.pageCrcs!.pages(first, pageCrcs);
+    this.countReceived(first, count);
+  }
+
+  /** Pages read into place (placement: never in post-copy), with the CRC of them all. */
+  private onRun(first: number, data: Uint8Array, runCrc: number, at: string): void {
+    const count = data.length >>> PAGE_SHIFT;
+    this.checkPages(first, count, (problem) => {
+      throw streamError(`${at} (pages): ${problem}`);
+    });
+    this.memory!.fillPages(first, data);
+    this.pageCrcs!.run(first, count, runCrc);
+    this.countReceived(first, count);
+  }
+
+  private countReceived(first: number, count: number): void {
     const received = this.received!;
     for (let p = first; p < first + count; p++) if (received[p]! < 2) received[p]!++;
   }
@@ -393,7 +409,7 @@ export class Destination {
     if (memory.missingCount !== 0 && !(this.postCopy && this.settings.urgentLane)) fail(`${memory.missingCount} pages never arrived`);
     if (frame.checkMemory) {
       // Made from the pages' CRCs, unless a post-copy let the guest write here already.
-      const crc = this.postCopy ? crc32(memory.bytes) : memoryCrcOf(this.pageCrcs!);
+      const crc = this.postCopy ? crc32(memory.bytes) : this.pageCrcs!.memoryCrc();
       if (crc !== frame.memoryCrc) fail(`memory checksum mismatch (source 0x${frame.memoryCrc.toString(16)}, here 0x${crc.toString(16)})`);
     }
     this.completeArrived = true;
@@ -412,7 +428,8 @@ export class Destination {
     if (this.received![page]! < 2) this.received![page]!++;
     if (this.postCopy && !memory.missing[page]) return; // a duplicate: the destination's copy is newer
     memory.fillPage(page, data);
-    this.pageCrcs![page] = pageCrc;
+    // After the turn the memory check reads memory itself: the guest may have written it.
+    if (!this.postCopy) this.pageCrcs!.page(page, pageCrc);
     if (this.stalledOn === page) {
       this.stats.postcopyStallNs += now - this.stallStart;
       this.stalledOn = -1;

@@ -85,7 +85,7 @@ function writeHead(head: Uint8Array, first: number, round: number, count: number
   setU32(head, FRAME_HEADER_SIZE, first);
   setU32(head, FRAME_HEADER_SIZE + 4, round);
   setU32(head, FRAME_HEADER_SIZE + 8, count << PAGE_SHIFT);
-  let crc = crc32Range(head, FRAME_HEADER_SIZE, PAGES_DATA, crc32Range(head, 0, 6));
+  let crc = headCrc(head);
   for (let i = 0; i < count; i++) crc = appendPageCrc(crc, pageCrcs[first + i]!);
   setU32(head, 6, crc);
 }
@@ -128,13 +128,43 @@ export function decodePagesFrame(bytes: Uint8Array): DecodedPages | null {
   return bytes.length < PAGES_DATA ? null : decodePagesParts(bytes.subarray(0, PAGES_DATA), bytes.subarray(PAGES_DATA));
 }
 
-/** decodePagesFrame for a frame whose head and pages lie apart: the pages read straight into memory. */
+/** decodePagesFrame for a frame whose head and pages lie apart. */
 export function decodePagesParts(head: Uint8Array, data: Uint8Array): DecodedPages | null {
   const run = pagesFrameRun(head);
   if (!run || run.count << PAGE_SHIFT !== data.length) return null;
   const pageCrcs = pageCrcsOf(data);
-  let crc = crc32Range(head, FRAME_HEADER_SIZE, PAGES_DATA, crc32Range(head, 0, 6));
+  let crc = headCrc(head);
   for (let i = 0; i < pageCrcs.length; i++) crc = appendPageCrc(crc, pageCrcs[i]!);
   if (getU32(head, 6) !== crc) return null;
   return { first: run.first, round: getU32(head, FRAME_HEADER_SIZE + 4), data, pageCrcs };
+}
+
+/** A pages frame decoded with one CRC for all its pages. */
+export interface DecodedRun {
+  first: number;
+  round: number;
+  data: Uint8Array;
+  /** The CRC of all of `data`. */
+  runCrc: number;
+}
+
+/**
+ * decodePagesParts with the pages' CRC taken in one pass over them, for pages read straight
+ * into memory: one native call per 4 MiB run instead of one per page took half the time.
+ */
+export function decodePagesRun(head: Uint8Array, data: Uint8Array): DecodedRun | null {
+  const run = pagesFrameRun(head);
+  if (!run || run.count << PAGE_SHIFT !== data.length) return null;
+  const runCrc = crc32(data);
+  // As if every page's CRC but the last were 0 and the last's the run's (page-crc.ts).
+  let crc = headCrc(head);
+  for (let i = 1; i < run.count; i++) crc = appendPageCrc(crc, 0);
+  crc = appendPageCrc(crc, runCrc);
+  if (getU32(head, 6) !== crc) return null;
+  return { first: run.first, round: getU32(head, FRAME_HEADER_SIZE + 4), data, runCrc };
+}
+
+/** The CRC of a pages frame's head fields, which its pages' CRCs continue. */
+function headCrc(head: Uint8Array): number {
+  return crc32Range(head, FRAME_HEADER_SIZE, PAGES_DATA, crc32Range(head, 0, 6));
 }
