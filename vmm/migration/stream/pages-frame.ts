@@ -129,7 +129,7 @@ export function decodePagesFrame(bytes: Uint8Array): DecodedPages | null {
 }
 
 /** decodePagesFrame for a frame whose head and pages lie apart. */
-export function decodePagesParts(head: Uint8Array, data: Uint8Array): DecodedPages | null {
+function decodePagesParts(head: Uint8Array, data: Uint8Array): DecodedPages | null {
   const run = pagesFrameRun(head);
   if (!run || run.count << PAGE_SHIFT !== data.length) return null;
   const pageCrcs = pageCrcsOf(data);
