@@ -142,7 +142,6 @@ function decodePagesParts(head: Uint8Array, data: Uint8Array): DecodedPages | nu
 /** A pages frame decoded with one CRC for all its pages. */
 export interface DecodedRun {
   first: number;
-  round: number;
   data: Uint8Array;
   /** The CRC of all of `data`. */
   runCrc: number;
@@ -161,7 +160,7 @@ export function decodePagesRun(head: Uint8Array, data: Uint8Array): DecodedRun |
   for (let i = 1; i < run.count; i++) crc = appendPageCrc(crc, 0);
   crc = appendPageCrc(crc, runCrc);
   if (getU32(head, 6) !== crc) return null;
-  return { first: run.first, round: getU32(head, FRAME_HEADER_SIZE + 4), data, runCrc };
+  return { first: run.first, data, runCrc };
 }
 
 /** The CRC of a pages frame's head fields, which its pages' CRCs continue. */
