@@ -22,18 +22,19 @@ export interface HostMigration {
 const VM = "memwriter";
 const WAIT_MS = 30_000;
 
-/** Two hosts with the memwriter past its first sweep on one: `body` migrates it with `migrate`. */
-export function withMigratingGuest<T>(body: (migrate: (request: Omit<MigrateRequest, "vm">) => Promise<HostMigration>) => Promise<T>): Promise<T> {
+/** Two hosts with the memwriter past its first sweep on one: `body` migrates it with `migrate`, and has the hosts' process ids. */
+export function withMigratingGuest<T>(body: (migrate: (request: Omit<MigrateRequest, "vm">) => Promise<HostMigration>, pids: number[]) => Promise<T>): Promise<T> {
   return withHosts(["bench-a", "bench-b"], GUEST_SPEED, async (hosts) => {
     await bootMemwriter(hosts[0]!.client);
     let at = 0;
-    return body(async (request) => {
+    const migrate = async (request: Omit<MigrateRequest, "vm">) => {
       const from = hosts[at]!;
       const to = hosts[1 - at]!;
       const result = await migrateOnce(from, to, { vm: VM, ...request });
       at = 1 - at;
       return result;
-    });
+    };
+    return body(migrate, hosts.map((host) => host.pid));
   });
 }
 

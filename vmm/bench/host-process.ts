@@ -15,6 +15,8 @@ const WAIT_MS = 15_000;
 
 export interface BenchHost {
   name: string;
+  /** The host's process id. */
+  pid: number;
   client: ControlClient;
   /** The line the host printed when it listened (its addresses). */
   ready: string;
@@ -72,6 +74,7 @@ async function startHost(name: string, socket: string, speed: number, flags: str
   const client = await ControlClient.connect({ kind: "unix", path: socket });
   return {
     name,
+    pid: child.pid!,
     client,
     ready,
     stop: async () => {

@@ -27,14 +27,14 @@ const MULTIFD_ROUNDS = 3;
 /** The stream against a raw socket alone (`--only stream`): between host processes, then within this process, `rounds` each. */
 export async function benchStreamAlone(rounds: number): Promise<StreamThroughputFigure[]> {
   const inProcess = await benchStreamInProcess(rounds);
-  const between = await withMigratingGuest((move) => benchStream("host processes", rounds, async () => (await move({ strategy: "stop-copy" })).stats));
+  const between = await withMigratingGuest((move, pids) => benchStream("host processes", rounds, async () => (await move({ strategy: "stop-copy" })).stats, pids));
   return [between, inProcess];
 }
 
 export async function benchMigration(): Promise<MigrationBenchReport> {
   const inProcess = await benchStreamInProcess();
-  return withMigratingGuest(async (move) => {
-    const stream = await benchStream("host processes", 3, async () => (await move({ strategy: "stop-copy" })).stats);
+  return withMigratingGuest(async (move, pids) => {
+    const stream = await benchStream("host processes", 3, async () => (await move({ strategy: "stop-copy" })).stats, pids);
     return {
       guest: { memoryBytes: GUEST_MEMORY, workingSetPages: WORKING_SET_PAGES, writesPerMillionTicks: WRITE_RATE, speed: GUEST_SPEED },
       stream: [stream, inProcess],
@@ -52,7 +52,8 @@ function formatStreamRow(s: StreamThroughputFigure): string {
   const verdict = s.between === "host processes" ? `goal ${s.goal}x, ${s.ratio >= s.goal ? "met" : "not met"}; ` : "";
   return (
     `  stream between ${s.between} (stop-and-copy, ${(s.bytes / 1e6).toFixed(1)} MB): ${mbps(s.streamBytesPerSecond)} (page frames alone ${mbps(s.pagesBytesPerSecond)})  ` +
-    `raw socket ${mbps(s.rawBytesPerSecond)}  ${s.ratio.toFixed(3)}x (${verdict}median of ${s.rounds} rounds, ${s.ratioRange.map((r) => r.toFixed(2)).join("–")}, after ${STREAM_WARM_ROUNDS} not counted)`
+    `raw socket ${mbps(s.rawBytesPerSecond)}  ${s.ratio.toFixed(3)}x (${verdict}median of ${s.rounds} rounds, ${s.ratioRange.map((r) => r.toFixed(2)).join("–")}, after ${STREAM_WARM_ROUNDS} not counted)` +
+    (s.cpuMs ? `; CPU ${msText(s.cpuMs.stream)} a migration, ${msText(s.cpuMs.raw)} a raw push` : "")
   );
 }
 

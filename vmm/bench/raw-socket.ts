@@ -46,13 +46,13 @@ export function sinkServer(): Server {
   });
 }
 
-/** Runs `body` with the port of a sink in this process (`separate` false) or in a child process. */
-export async function withRawSink<T>(separate: boolean, body: (port: number) => Promise<T>): Promise<T> {
+/** Runs `body` with the port of a sink in this process (`separate` false) or in a child process, and the sink's process id. */
+export async function withRawSink<T>(separate: boolean, body: (port: number, pid: number) => Promise<T>): Promise<T> {
   if (!separate) {
     const server = sinkServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
-      return await body((server.address() as AddressInfo).port);
+      return await body((server.address() as AddressInfo).port, process.pid);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
@@ -67,7 +67,7 @@ export async function withRawSink<T>(separate: boolean, body: (port: number) => 
       });
       child.once("exit", (code) => reject(new Error(`the raw socket's sink exited with ${code}`)));
     });
-    return await body(port);
+    return await body(port, child.pid!);
   } finally {
     child.kill("SIGKILL");
   }

@@ -5,10 +5,13 @@
  * between two `toyvmm host` processes against a raw socket to a sink in a process of its own
  * (as a user sees it: the goal, issue 9, is the stream at ≥ 0.8 of the raw socket), and with
  * both ends in this process against a sink in this process (one thread does the work of both
- * hosts then, so this figure is lower).
+ * hosts then, so this figure is lower). Between host processes, also the CPU the processes at
+ * work used (every thread), per migration and per push: where both cores are busy, work in
+ * either process (the stream's CRCs at both ends above all) is time, wherever it runs.
  */
 import { rawSocketThroughput, withRawSink } from "./raw-socket.js";
 import { migrateOverLoopback } from "./real-migration.js";
+import { cpuOf, withCpu } from "./process-cpu.js";
 import { median } from "./statistics.js";
 import type { MigrationStats } from "../migration/stats.js";
 
@@ -47,25 +50,44 @@ export interface StreamThroughputFigure {
    */
   ratioRange: [number, number];
   goal: number;
+  /**
+   * Between host processes, medians of the CPU milliseconds both hosts used from the migrate
+   * command to its answer (the guest's first instructions at the destination among them), and
+   * the raw socket's pusher and sink per push; null within one process, or where a process's
+   * CPU cannot be read (not Linux).
+   */
+  cpuMs: { stream: number; raw: number } | null;
 }
 
-export async function benchStream(between: StreamThroughputFigure["between"], rounds: number, migrate: () => Promise<MigrationStats>): Promise<StreamThroughputFigure> {
+/** `migrate` runs one migration; `pids`, the processes that do it, for its CPU (null: not measured). */
+export async function benchStream(
+  between: StreamThroughputFigure["between"],
+  rounds: number,
+  migrate: () => Promise<MigrationStats>,
+  pids: number[] | null,
+): Promise<StreamThroughputFigure> {
   const stream: number[] = [];
   const pages: number[] = [];
   const raw: number[] = [];
+  const streamCpu: number[] = [];
+  const rawCpu: number[] = [];
   let bytes = 0;
-  await withRawSink(between === "host processes", async (port) => {
+  await withRawSink(between === "host processes", async (port, sinkPid) => {
+    const hostsCpu = pids ? cpuOf(pids) : () => null;
+    const pushCpu = pids ? cpuOf([process.pid, sinkPid]) : () => null;
     for (let i = -STREAM_WARM_ROUNDS; i < rounds; i++) {
       await settle();
-      const source = await migrate();
+      const [source, migrationMs] = await withCpu(hostsCpu, migrate);
       bytes = source.bytesSent;
       await settle();
-      const rawRate = await rawSocketThroughput(bytes, port);
+      const [rawRate, pushMs] = await withCpu(pushCpu, () => rawSocketThroughput(bytes, port));
       if (i < 0) continue;
       stream.push(bytes / ((source.totalNs - source.setupNs) / 1e9));
       const round = source.rounds[0]!;
       pages.push(round.bytes / ((round.endNs - round.startNs) / 1e9));
       raw.push(rawRate);
+      if (migrationMs !== null) streamCpu.push(migrationMs);
+      if (pushMs !== null) rawCpu.push(pushMs);
     }
   });
   const ratios = stream.map((s, i) => s / raw[i]!);
@@ -79,10 +101,11 @@ export async function benchStream(between: StreamThroughputFigure["between"], ro
     ratio: median(ratios),
     ratioRange: [Math.min(...ratios), Math.max(...ratios)],
     goal: STREAM_GOAL,
+    cpuMs: streamCpu.length === rounds && rawCpu.length === rounds ? { stream: median(streamCpu), raw: median(rawCpu) } : null,
   };
 }
 
-/** Both ends in this process, as the tests run the driver. */
+/** Both ends in this process, as the tests run the driver (each migration boots its guest too: no CPU figure). */
 export function benchStreamInProcess(rounds = 3): Promise<StreamThroughputFigure> {
-  return benchStream("one process", rounds, () => migrateOverLoopback({ strategy: "stop-copy" }));
+  return benchStream("one process", rounds, () => migrateOverLoopback({ strategy: "stop-copy" }), null);
 }
