@@ -21,6 +21,12 @@ export interface Fault {
   direction?: "forward" | "back";
   /** After this many bytes in that direction, or when the `nth` (from 1) frame of a type starts. */
   when: { afterBytes: number } | { frame: FrameType; nth?: number };
+  /**
+   * Not before this holds, asked as the bytes pass: a point the bytes of one connection cannot
+   * show, such as the source's commit (sent on the other lane). Until then the fault waits, and
+   * fires at the next byte or frame of its kind once it holds.
+   */
+  armed?: () => boolean;
   action: FaultAction;
 }
 
@@ -94,15 +100,17 @@ class Pipe {
     let best: { fault: Fault; at: number } | null = null;
     for (const fault of this.faults) {
       if (this.done.has(fault)) continue;
+      if (fault.armed && !fault.armed()) continue;
       let at = -1;
+      // Due at its byte or frame, or at the first one after it when it was armed late.
       if ("afterBytes" in fault.when) {
         const offset = fault.when.afterBytes - this.bytes;
-        if (offset >= 0 && offset < chunk.length) at = offset;
+        if (offset < chunk.length) at = Math.max(0, offset);
       } else {
         let count = this.seen.get(fault.when.frame) ?? 0;
         for (const start of starts) {
           if (start.type !== fault.when.frame) continue;
-          if (++count === (fault.when.nth ?? 1)) {
+          if (++count >= (fault.when.nth ?? 1)) {
             at = start.at;
             break;
           }

@@ -107,16 +107,19 @@ describe("pre-copy through a throttled connection", () => {
 });
 
 describe("post-copy through a broken connection", () => {
-  // 2 MB/s: pages still travel for a while after the commit (the 50th page frame leaves about 100 ms after the state).
+  // 2 MB/s: pages still travel for a while after the commit (the 50th page frame leaves about
+  // 100 ms after the state, the last about 500 ms). A fault "after the commit" waits for the
+  // source's commit too: on a loaded machine the destination may say `started` after that 50th.
   const slow = { strategy: "post-copy" as const, bandwidth: 2_000_000, reconnectDelayMs: { first: 20, max: 200 } };
   const afterCommit = { frame: "page" as const, nth: 50 };
+  const committed = () => run?.out.stats.runsOn === "destination";
 
   it("reset before the switch-over (as the state passes): failed, and the guest goes on at the source", async () => {
     await expectFailedAtSource(await faulted([{ connection: 0, when: { frame: "state" }, action: "reset" }], slow), /the stream: /);
   });
 
   it("reset after the commit: both sides pause, the source reconnects, no page lost or sent twice", async () => {
-    const r = await faulted([{ connection: 0, when: afterCommit, action: "reset" }], slow);
+    const r = await faulted([{ connection: 0, when: afterCommit, armed: committed, action: "reset" }], slow);
     const [out, incoming] = await results(r);
     expect(out.status, String(out.error)).toBe("completed");
     expect(incoming.status, String(incoming.error)).toBe("completed");
@@ -129,7 +132,7 @@ describe("post-copy through a broken connection", () => {
   });
 
   it("a page damaged after the destination took the guest: it drops the connection and waits, the source reconnects", async () => {
-    const r = await faulted([{ connection: 0, when: afterCommit, action: "corrupt" }], slow);
+    const r = await faulted([{ connection: 0, when: afterCommit, armed: committed, action: "corrupt" }], slow);
     const [out, incoming] = await results(r);
     expect(out.status, String(out.error)).toBe("completed");
     // The commit travels on the urgent lane, so the damaged page may come before it: the
@@ -149,7 +152,7 @@ describe("post-copy through a broken connection", () => {
   });
 
   it("stalled after the commit: noticed within the stall time, then recovered", async () => {
-    const r = await faulted([{ connection: 0, when: afterCommit, action: "stall" }], slow, 300);
+    const r = await faulted([{ connection: 0, when: afterCommit, armed: committed, action: "stall" }], slow, 300);
     const [out, incoming] = await results(r);
     expect(out.status, String(out.error)).toBe("completed");
     expect(incoming.stats.pagesReceivedMoreThanOnce).toBe(0);
@@ -157,7 +160,7 @@ describe("post-copy through a broken connection", () => {
   });
 
   it("recovers on an explicit recover() when the automatic retry is far off", async () => {
-    const r = await faulted([{ connection: 0, when: afterCommit, action: "reset" }], { ...slow, reconnectDelayMs: { first: 60_000, max: 60_000 } });
+    const r = await faulted([{ connection: 0, when: afterCommit, armed: committed, action: "reset" }], { ...slow, reconnectDelayMs: { first: 60_000, max: 60_000 } });
     await until(() => r.out.status === "postcopy-paused", 5_000, "the source paused");
     r.out.recover();
     const [out] = await results(r);
